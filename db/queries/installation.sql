@@ -1,0 +1,2 @@
+-- name: GetInstallation :one
+SELECT installation_id, created_at FROM installation WHERE singleton;

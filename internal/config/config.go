@@ -1,0 +1,208 @@
+// Package config reads Datanika's settings from environment variables (12-factor) and validates
+// them, so that bad configuration stops the process at start with one clear line.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Environments.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+	EnvTest        = "test"
+)
+
+// DevSecretKey and DevEncryptionKeys are used outside production when nothing is set. They are
+// public (they are in this file), so production refuses to start with them.
+const (
+	DevSecretKey      = "datanika-development-secret-key-not-for-production"
+	DevEncryptionKeys = "dev:ZGF0YW5pa2EtZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Q="
+)
+
+// minSecretKeyLen is the shortest SECRET_KEY production accepts: it signs access tokens (HS256),
+// whose key should carry at least 256 bits.
+const minSecretKeyLen = 32
+
+// EncryptionKey is one key-encryption key from ENCRYPTION_KEYS.
+type EncryptionKey struct {
+	ID  string
+	Key []byte // 32 bytes (AES-256)
+}
+
+// Config is the validated configuration of a Datanika process.
+type Config struct {
+	Env                    string
+	DatabaseURL            string
+	DatabaseConnectTimeout time.Duration
+	HTTPAddr               string
+	SecretKey              string
+	EncryptionKeys         []EncryptionKey // the first one is active
+	LogLevel               slog.Level
+	LogFormat              string // text or json
+	ShutdownTimeout        time.Duration
+	MaxBodyBytes           int64
+	WorkerConcurrency      int
+	WarehouseAdminURL      string
+}
+
+// Production reports whether the process runs with DATANIKA_ENV=production.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// Getenv looks up one environment variable; os.Getenv satisfies it.
+type Getenv func(key string) string
+
+// Load reads and validates the configuration. Errors name the variable and what is wrong,
+// never a secret value.
+func Load(getenv Getenv) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	fail := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+
+	c := Config{Env: get("DATANIKA_ENV", EnvDevelopment)}
+	switch c.Env {
+	case EnvDevelopment, EnvProduction, EnvTest:
+	default:
+		fail("DATANIKA_ENV", "must be development, production or test, not %q", c.Env)
+	}
+
+	c.DatabaseURL = get("DATABASE_URL", "")
+	if c.DatabaseURL == "" {
+		fail("DATABASE_URL", "is required (for example postgres://postgres@localhost:5432/datanika?sslmode=disable)")
+	} else if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
+		// pgx redacts the password in its parse errors.
+		fail("DATABASE_URL", "cannot be parsed: %v", err)
+	}
+	c.DatabaseConnectTimeout = duration(get("DATABASE_CONNECT_TIMEOUT", "15s"), "DATABASE_CONNECT_TIMEOUT", fail)
+
+	c.HTTPAddr = get("HTTP_ADDR", ":8080")
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		fail("HTTP_ADDR", "must be host:port or :port, not %q", c.HTTPAddr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		fail("HTTP_ADDR", "has an invalid port %q", port)
+	}
+
+	c.SecretKey = get("SECRET_KEY", "")
+	switch {
+	case c.Production() && (c.SecretKey == "" || c.SecretKey == DevSecretKey):
+		fail("SECRET_KEY", "must be set to a private random value in production (for example: openssl rand -base64 48)")
+	case c.Production() && len(c.SecretKey) < minSecretKeyLen:
+		fail("SECRET_KEY", "must be at least %d characters in production", minSecretKeyLen)
+	case c.SecretKey == "":
+		c.SecretKey = DevSecretKey
+	}
+
+	rawKeys := get("ENCRYPTION_KEYS", "")
+	switch {
+	case c.Production() && (rawKeys == "" || rawKeys == DevEncryptionKeys):
+		fail("ENCRYPTION_KEYS", "must be set to private keys in production (id:base64key, for example: k1:$(openssl rand -base64 32))")
+	case rawKeys == "":
+		rawKeys = DevEncryptionKeys
+	}
+	if keys, err := ParseEncryptionKeys(rawKeys); err != nil {
+		fail("ENCRYPTION_KEYS", "%v", err)
+	} else {
+		if c.Production() {
+			for _, k := range keys {
+				if k.ID == "dev" {
+					fail("ENCRYPTION_KEYS", "the development key must not be used in production")
+				}
+			}
+		}
+		c.EncryptionKeys = keys
+	}
+
+	level := get("LOG_LEVEL", "info")
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		fail("LOG_LEVEL", "must be debug, info, warn or error, not %q", level)
+	}
+	defFormat := "text"
+	if c.Production() {
+		defFormat = "json"
+	}
+	c.LogFormat = get("LOG_FORMAT", defFormat)
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		fail("LOG_FORMAT", "must be text or json, not %q", c.LogFormat)
+	}
+
+	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "30s"), "SHUTDOWN_TIMEOUT", fail)
+	c.MaxBodyBytes = int64(positiveInt(get("MAX_BODY_KB", "1024"), "MAX_BODY_KB", fail)) * 1024
+	c.WorkerConcurrency = positiveInt(get("WORKER_CONCURRENCY", "10"), "WORKER_CONCURRENCY", fail)
+
+	c.WarehouseAdminURL = get("WAREHOUSE_ADMIN_URL", "")
+	if c.WarehouseAdminURL != "" {
+		if _, err := pgxpool.ParseConfig(c.WarehouseAdminURL); err != nil {
+			fail("WAREHOUSE_ADMIN_URL", "cannot be parsed: %v", err)
+		}
+	}
+
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// ParseEncryptionKeys parses "id:base64key[,id:base64key…]"; every key must decode to 32 bytes
+// and ids must be unique. The first key is the active one.
+func ParseEncryptionKeys(s string) ([]EncryptionKey, error) {
+	var keys []EncryptionKey
+	seen := map[string]bool{}
+	for i, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		id, b64, ok := strings.Cut(part, ":")
+		id = strings.TrimSpace(id)
+		if !ok || id == "" {
+			return nil, fmt.Errorf("entry %d must look like id:base64key", i+1)
+		}
+		if seen[id] {
+			return nil, fmt.Errorf("key id %q appears twice", id)
+		}
+		seen[id] = true
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+		if err != nil {
+			key, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(b64), "="))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("key %q is not valid base64", id)
+		}
+		if len(key) != 32 {
+			return nil, fmt.Errorf("key %q must decode to 32 bytes (AES-256), got %d", id, len(key))
+		}
+		keys = append(keys, EncryptionKey{ID: id, Key: key})
+	}
+	return keys, nil
+}
+
+func duration(s, key string, fail func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		fail(key, "must be a positive duration such as 30s or 2m, not %q", s)
+		return 0
+	}
+	return d
+}
+
+func positiveInt(s, key string, fail func(string, string, ...any)) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		fail(key, "must be a positive whole number, not %q", s)
+		return 0
+	}
+	return n
+}
