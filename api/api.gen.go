@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -20,46 +21,46 @@ import (
 
 // Defines values for ErrorCode.
 const (
-	BadRequest           ErrorCode = "bad_request"
-	Conflict             ErrorCode = "conflict"
-	Forbidden            ErrorCode = "forbidden"
-	Internal             ErrorCode = "internal"
-	MethodNotAllowed     ErrorCode = "method_not_allowed"
-	NotFound             ErrorCode = "not_found"
-	PayloadTooLarge      ErrorCode = "payload_too_large"
-	RateLimited          ErrorCode = "rate_limited"
-	Unauthenticated      ErrorCode = "unauthenticated"
-	Unavailable          ErrorCode = "unavailable"
-	UnsupportedMediaType ErrorCode = "unsupported_media_type"
-	ValidationFailed     ErrorCode = "validation_failed"
+	ErrorCodeBadRequest           ErrorCode = "bad_request"
+	ErrorCodeConflict             ErrorCode = "conflict"
+	ErrorCodeForbidden            ErrorCode = "forbidden"
+	ErrorCodeInternal             ErrorCode = "internal"
+	ErrorCodeMethodNotAllowed     ErrorCode = "method_not_allowed"
+	ErrorCodeNotFound             ErrorCode = "not_found"
+	ErrorCodePayloadTooLarge      ErrorCode = "payload_too_large"
+	ErrorCodeRateLimited          ErrorCode = "rate_limited"
+	ErrorCodeUnauthenticated      ErrorCode = "unauthenticated"
+	ErrorCodeUnavailable          ErrorCode = "unavailable"
+	ErrorCodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	ErrorCodeValidationFailed     ErrorCode = "validation_failed"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
 func (e ErrorCode) Valid() bool {
 	switch e {
-	case BadRequest:
+	case ErrorCodeBadRequest:
 		return true
-	case Conflict:
+	case ErrorCodeConflict:
 		return true
-	case Forbidden:
+	case ErrorCodeForbidden:
 		return true
-	case Internal:
+	case ErrorCodeInternal:
 		return true
-	case MethodNotAllowed:
+	case ErrorCodeMethodNotAllowed:
 		return true
-	case NotFound:
+	case ErrorCodeNotFound:
 		return true
-	case PayloadTooLarge:
+	case ErrorCodePayloadTooLarge:
 		return true
-	case RateLimited:
+	case ErrorCodeRateLimited:
 		return true
-	case Unauthenticated:
+	case ErrorCodeUnauthenticated:
 		return true
-	case Unavailable:
+	case ErrorCodeUnavailable:
 		return true
-	case UnsupportedMediaType:
+	case ErrorCodeUnsupportedMediaType:
 		return true
-	case ValidationFailed:
+	case ErrorCodeValidationFailed:
 		return true
 	default:
 		return false
@@ -68,13 +69,13 @@ func (e ErrorCode) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
-	Ok HealthStatus = "ok"
+	HealthStatusOk HealthStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case HealthStatusOk:
 		return true
 	default:
 		return false
@@ -83,16 +84,16 @@ func (e HealthStatus) Valid() bool {
 
 // Defines values for ReadinessStatus.
 const (
-	NotReady ReadinessStatus = "not_ready"
-	Ready    ReadinessStatus = "ready"
+	ReadinessStatusNotReady ReadinessStatus = "not_ready"
+	ReadinessStatusReady    ReadinessStatus = "ready"
 )
 
 // Valid indicates whether the value is a known member of the ReadinessStatus enum.
 func (e ReadinessStatus) Valid() bool {
 	switch e {
-	case NotReady:
+	case ReadinessStatusNotReady:
 		return true
-	case Ready:
+	case ReadinessStatusReady:
 		return true
 	default:
 		return false
@@ -177,6 +178,11 @@ type Readiness struct {
 	Database   ReadinessCheck  `json:"database"`
 	Migrations MigrationStatus `json:"migrations"`
 	Status     ReadinessStatus `json:"status"`
+
+	// WorkerHeartbeatAt When a worker last proved it is working the queue (the worker leader records it every
+	// 30 s); null until a worker has run. Informational: it does not change readiness, since
+	// API processes can be ready while workers scale apart.
+	WorkerHeartbeatAt *time.Time `json:"worker_heartbeat_at,omitempty"`
 }
 
 // ReadinessStatus defines model for Readiness.Status.

@@ -12,17 +12,27 @@ import (
 )
 
 const getInstallation = `-- name: GetInstallation :one
-SELECT installation_id, created_at FROM installation WHERE singleton
+SELECT installation_id, created_at, worker_heartbeat_at FROM installation WHERE singleton
 `
 
 type GetInstallationRow struct {
-	InstallationID string             `json:"installation_id"`
-	CreatedAt      pgtype.Timestamptz `json:"created_at"`
+	InstallationID    string             `json:"installation_id"`
+	CreatedAt         pgtype.Timestamptz `json:"created_at"`
+	WorkerHeartbeatAt pgtype.Timestamptz `json:"worker_heartbeat_at"`
 }
 
 func (q *Queries) GetInstallation(ctx context.Context) (GetInstallationRow, error) {
 	row := q.db.QueryRow(ctx, getInstallation)
 	var i GetInstallationRow
-	err := row.Scan(&i.InstallationID, &i.CreatedAt)
+	err := row.Scan(&i.InstallationID, &i.CreatedAt, &i.WorkerHeartbeatAt)
 	return i, err
+}
+
+const touchWorkerHeartbeat = `-- name: TouchWorkerHeartbeat :exec
+UPDATE installation SET worker_heartbeat_at = now() WHERE singleton
+`
+
+func (q *Queries) TouchWorkerHeartbeat(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, touchWorkerHeartbeat)
+	return err
 }

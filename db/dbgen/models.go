@@ -9,7 +9,8 @@ import (
 )
 
 type Installation struct {
-	Singleton      bool               `json:"singleton"`
-	InstallationID string             `json:"installation_id"`
-	CreatedAt      pgtype.Timestamptz `json:"created_at"`
+	Singleton         bool               `json:"singleton"`
+	InstallationID    string             `json:"installation_id"`
+	CreatedAt         pgtype.Timestamptz `json:"created_at"`
+	WorkerHeartbeatAt pgtype.Timestamptz `json:"worker_heartbeat_at"`
 }

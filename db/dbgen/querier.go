@@ -10,6 +10,7 @@ import (
 
 type Querier interface {
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
+	TouchWorkerHeartbeat(ctx context.Context) error
 }
 
 var _ Querier = (*Queries)(nil)

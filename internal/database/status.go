@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/datanika/datanika/db/dbgen"
 )
 
 // Status is what readiness needs to know about the metadata database.
@@ -19,6 +21,8 @@ type Status struct {
 	Schema          SchemaVersion
 	ExpectedVersion int64
 	QueueVersion    int64
+	// WorkerHeartbeatAt is when a worker last proved alive; zero when none has yet.
+	WorkerHeartbeatAt time.Time
 }
 
 // Current reports whether the schema is exactly at the version this binary expects.
@@ -39,7 +43,17 @@ func CheckStatus(ctx context.Context, pool *pgxpool.Pool) Status {
 	if st.Schema, st.Err = readSchemaVersion(ctx, pool); st.Err != nil {
 		return st
 	}
-	st.QueueVersion, st.Err = readQueueVersion(ctx, pool)
+	if st.QueueVersion, st.Err = readQueueVersion(ctx, pool); st.Err != nil || !st.Current() {
+		return st
+	}
+	inst, err := dbgen.New(pool).GetInstallation(ctx)
+	if err != nil {
+		st.Err = fmt.Errorf("read installation: %w", err)
+		return st
+	}
+	if inst.WorkerHeartbeatAt.Valid {
+		st.WorkerHeartbeatAt = inst.WorkerHeartbeatAt.Time
+	}
 	return st
 }
 

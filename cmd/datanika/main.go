@@ -1,0 +1,261 @@
+// Command datanika is the whole product in one binary: `serve` runs the API, the web app and the
+// workers; `migrate` applies the database schema; `version` prints the build.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/datanika/datanika"
+	"github.com/datanika/datanika/frontend"
+	"github.com/datanika/datanika/internal/buildinfo"
+	"github.com/datanika/datanika/internal/config"
+	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/queue"
+	"github.com/datanika/datanika/server"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a runtime failure: database unreachable, port taken…
+	exitUsage   = 2 // bad flags or configuration
+)
+
+const usage = `Usage: datanika <command> [flags]
+
+Commands:
+  serve [--role all|api|worker]   run the API, the web app and the workers (default role: all)
+  migrate [--create-database]     apply the database schema and exit
+  version                         print the version
+
+Configuration comes from environment variables; see the README.
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], getenv, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-v":
+		bi := buildinfo.Get()
+		fmt.Fprintf(stdout, "datanika %s (commit %s, %s)\n", bi.Version, bi.Commit, bi.GoVersion)
+		return exitOK
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "datanika: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+// loadConfig reads the configuration, printing every problem on one line.
+func loadConfig(getenv config.Getenv, stderr io.Writer) (config.Config, bool) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: invalid configuration: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	create := fs.Bool("create-database", false, "create the database named in DATABASE_URL if it does not exist")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, ok := loadConfig(getenv, stderr)
+	if !ok {
+		return exitUsage
+	}
+	logger := newLogger(cfg, stderr)
+	if *create {
+		created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
+		if err != nil {
+			fmt.Fprintf(stderr, "datanika: %v\n", err)
+			return exitFailure
+		}
+		if created {
+			logger.Info("created the database")
+		}
+	}
+	pool, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitFailure
+	}
+	defer pool.Close()
+	res, err := database.Migrate(ctx, pool, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitFailure
+	}
+	if res.Changed() {
+		fmt.Fprintf(stdout, "migrated the schema from version %d to %d (queue migrations applied: %v)\n", res.FromVersion, res.ToVersion, res.RiverApplied)
+	} else {
+		fmt.Fprintf(stdout, "the schema is up to date at version %d\n", res.ToVersion)
+	}
+	return exitOK
+}
+
+// Roles a serve process can take.
+const (
+	roleAll    = "all"
+	roleAPI    = "api"
+	roleWorker = "worker"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv config.Getenv, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", roleAll, "what this process does: all, api (HTTP only) or worker (jobs, plus health endpoints)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *role != roleAll && *role != roleAPI && *role != roleWorker {
+		fmt.Fprintf(stderr, "datanika: --role must be all, api or worker, not %q\n", *role)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(getenv, stderr)
+	if !ok {
+		return exitUsage
+	}
+	logger := newLogger(cfg, stderr)
+	if err := serve(ctx, cfg, *role, logger); err != nil {
+		logger.Error("datanika stopped on an error", "error", err)
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Logger) error {
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
+
+	// Listen before anything slow, so a taken port fails at once.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	defer func() { _ = ln.Close() }()
+
+	pool, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	res, err := database.Migrate(ctx, pool, logger)
+	if err != nil {
+		return err
+	}
+	if res.Changed() {
+		logger.Info("migrations applied", "from_version", res.FromVersion, "to_version", res.ToVersion, "queue_versions", res.RiverApplied)
+	} else {
+		logger.Info("database schema up to date", "version", res.ToVersion)
+	}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		queue.NewCollector(pool, logger),
+	)
+
+	working := role != roleAPI
+	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency})
+	if err != nil {
+		return err
+	}
+	if working {
+		// Not ctx: a signal must stop the worker softly (queue.Stop below), not cancel its jobs.
+		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start the worker: %w", err)
+		}
+	}
+
+	e, err := server.New(server.Deps{
+		Pool:           pool,
+		Logger:         logger,
+		Spec:           datanika.OpenAPISpec,
+		App:            frontend.Dist(),
+		Registry:       registry,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		Production:     cfg.Production(),
+		OperationsOnly: role == roleWorker,
+	})
+	if err != nil {
+		return err
+	}
+	srv := server.NewHTTPServer(cfg.HTTPAddr, e)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("datanika is up", "url", publicURL(ln.Addr()), "role", role, "version", buildinfo.Get().Version)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("HTTP connections did not drain in time", "error", err)
+	}
+	if working {
+		if err := queue.Stop(shutdownCtx, client); err != nil {
+			logger.Warn("the worker did not stop cleanly", "error", err)
+		}
+	}
+	logger.Info("stopped")
+	return runErr
+}
+
+// publicURL is the address people can open: the listen address with localhost for a wildcard.
+func publicURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,86 @@
+// Package queue owns background work: the River client (a worker that fetches and works jobs, or
+// an insert-only client for API processes), the registry of job kinds, graceful stop, and the
+// queue gauges exported to Prometheus. Jobs are always inserted with InsertTx in the transaction
+// that writes the row they concern, so a job is never lost nor started twice.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// DefaultQueue is the queue jobs go to unless their kind says otherwise.
+const DefaultQueue = river.QueueDefault
+
+// Client is the River client type used across Datanika.
+type Client = river.Client[pgx.Tx]
+
+// Options configure New.
+type Options struct {
+	Logger *slog.Logger
+	// Work makes the client fetch and work jobs (the worker role). Without it the client only
+	// inserts (the api role).
+	Work bool
+	// MaxWorkers bounds the jobs worked at once by this process.
+	MaxWorkers int
+	// Workers overrides the registry of job kinds (tests); nil means NewWorkers(pool).
+	Workers *river.Workers
+	// FetchPollInterval overrides how often an idle worker polls (tests); zero keeps River's default.
+	FetchPollInterval time.Duration
+}
+
+// NewWorkers registers every job kind Datanika works. Domain packages add theirs here.
+func NewWorkers(pool *pgxpool.Pool) *river.Workers {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &HeartbeatWorker{Pool: pool})
+	return workers
+}
+
+// New builds a River client on pool. It is not started: call Start for a worker.
+func New(pool *pgxpool.Pool, opts Options) (*Client, error) {
+	cfg := &river.Config{Logger: opts.Logger, Workers: opts.Workers}
+	if cfg.Workers == nil {
+		cfg.Workers = NewWorkers(pool)
+		if opts.Work {
+			cfg.PeriodicJobs = periodicJobs()
+		}
+	}
+	if opts.Work {
+		if opts.MaxWorkers <= 0 {
+			opts.MaxWorkers = 10
+		}
+		cfg.Queues = map[string]river.QueueConfig{DefaultQueue: {MaxWorkers: opts.MaxWorkers}}
+		if opts.FetchPollInterval > 0 {
+			cfg.FetchPollInterval = opts.FetchPollInterval
+			cfg.FetchCooldown = min(opts.FetchPollInterval, 100*time.Millisecond)
+		}
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return client, nil
+}
+
+// Stop stops a started worker gracefully: it stops fetching and lets running jobs finish. If ctx
+// ends first, running jobs are cancelled and River hands them back to the queue to be retried.
+func Stop(ctx context.Context, client *Client) error {
+	err := client.Stop(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	hardCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if hardErr := client.StopAndCancel(hardCtx); hardErr != nil {
+		return fmt.Errorf("hard stop of the worker: %w", hardErr)
+	}
+	return nil
+}

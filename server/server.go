@@ -1,0 +1,181 @@
+// Package server is Datanika's HTTP layer: the Echo server implementing the strict interface
+// generated from openapi.yaml (one file per resource), its middleware (request ids, access log,
+// metrics, security headers, body limit), the single error mapper that answers every error as
+// application/problem+json, the API docs and the embedded single-page app.
+package server
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/datanika/datanika/api"
+)
+
+// Deps is what the HTTP layer needs from the process.
+type Deps struct {
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// Spec is openapi.yaml as served at /api/v1/openapi.yaml.
+	Spec []byte
+	// App is the built SPA (index.html, assets/…); nil serves no app.
+	App fs.FS
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// MaxBodyBytes bounds request bodies (413 beyond).
+	MaxBodyBytes int64
+	// Production turns on HSTS.
+	Production bool
+	// OperationsOnly serves only /healthz, /readyz and /metrics (the worker role).
+	OperationsOnly bool
+}
+
+// handlers implements api.StrictServerInterface; its methods live in one file per resource.
+type handlers struct {
+	pool     *pgxpool.Pool
+	spec     []byte
+	gatherer prometheus.Gatherer
+}
+
+var _ api.StrictServerInterface = (*handlers)(nil)
+
+// New builds the Echo server with every route and middleware.
+func New(d Deps) (*echo.Echo, error) {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = ErrorHandler(d.Logger)
+	// The client address comes from the connection only; X-Forwarded-For is trusted nowhere until
+	// a deployment configures its proxies (Echo trusts it by default, which would let anyone
+	// choose the IP that rate limits key on).
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	metrics, err := newHTTPMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	e.Use(
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			DisableStackAll: true,
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				d.Logger.Error("panic while serving a request", "request_id", requestIDOf(c), "error", err, "stack", string(stack))
+				return fmt.Errorf("panic: %w", err)
+			},
+		}),
+		requestID(),
+		metrics.middleware(),
+		accessLog(d.Logger),
+		securityHeaders(d.Production),
+		bodyLimit(d.MaxBodyBytes),
+	)
+
+	h := &handlers{pool: d.Pool, spec: d.Spec, gatherer: d.Registry}
+	strict := api.NewStrictHandler(h, nil)
+	var router api.EchoRouter = e
+	if d.OperationsOnly {
+		router = operationsRouter{e}
+	}
+	api.RegisterHandlers(router, strict)
+	if d.OperationsOnly {
+		return e, nil
+	}
+
+	e.GET(docsPath, docsHandler())
+	e.GET(docsPath+"/*", docsHandler())
+	// Unknown API paths answer a problem+json 404 for every method, never the SPA.
+	e.RouteNotFound("/api", apiNotFound(e))
+	e.RouteNotFound("/api/*", apiNotFound(e))
+	if d.App != nil {
+		app, err := newSPA(d.App)
+		if err != nil {
+			return nil, fmt.Errorf("load the web app: %w", err)
+		}
+		e.GET("/*", app.handle)
+		e.HEAD("/*", app.handle)
+	}
+	return e, nil
+}
+
+// apiNotFound answers 405 with an Allow header when the path exists for other methods (Echo's
+// router would otherwise fall through to this catch-all), else 404.
+func apiNotFound(e *echo.Echo) echo.HandlerFunc {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return func(c echo.Context) error {
+		var allowed []string
+		for _, m := range methods {
+			if m == c.Request().Method {
+				continue
+			}
+			probe := e.NewContext(nil, nil)
+			e.Router().Find(m, c.Request().URL.Path, probe)
+			if p := probe.Path(); p != "" && p != "/api" && p != "/api/*" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			c.Response().Header().Set(echo.HeaderAllow, strings.Join(allowed, ", "))
+			return echo.ErrMethodNotAllowed
+		}
+		return echo.ErrNotFound
+	}
+}
+
+// operationsRouter registers only the operations endpoints, for processes in the worker role:
+// every other route the generated code registers is dropped.
+type operationsRouter struct{ e *echo.Echo }
+
+var operationsPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+func (r operationsRouter) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	if operationsPaths[path] {
+		return r.e.GET(path, h, m...)
+	}
+	return nil
+}
+
+func (operationsRouter) CONNECT(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) DELETE(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) HEAD(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) OPTIONS(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) PATCH(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) POST(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) PUT(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+func (operationsRouter) TRACE(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route {
+	return nil
+}
+
+// NewHTTPServer wraps e in an http.Server with timeouts that bound slow clients.
+func NewHTTPServer(addr string, e *echo.Echo) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		// Long enough for large downloads; streaming endpoints extend their own deadline.
+		WriteTimeout:   5 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+	}
+}
