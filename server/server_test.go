@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika"
@@ -248,7 +249,7 @@ func TestMetrics_ExposeRuntimeHTTPAndQueue(t *testing.T) {
 	t.Parallel()
 	pool, _ := testutil.NewDatabase(t)
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector())
+	reg.MustRegister(collectors.NewGoCollector())
 	s := setupWithPool(t, pool, func(d *Deps) { d.Registry = reg })
 	s.do(t, http.MethodGet, "/healthz", nil)
 	s.do(t, http.MethodGet, "/api/v1/nope", nil)

@@ -155,7 +155,6 @@ func cmdServe(ctx context.Context, args []string, getenv config.Getenv, stderr i
 	}
 	logger := newLogger(cfg, stderr)
 	if err := serve(ctx, cfg, *role, logger); err != nil {
-		logger.Error("datanika stopped on an error", "error", err)
 		fmt.Fprintf(stderr, "datanika: %v\n", err)
 		return exitFailure
 	}
@@ -167,7 +166,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	defer stopSignals()
 
 	// Listen before anything slow, so a taken port fails at once.
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}

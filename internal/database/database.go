@@ -46,7 +46,7 @@ func Connect(ctx context.Context, url string, timeout time.Duration, logger *slo
 			return nil, fmt.Errorf("cannot reach the database at %s:%d after %d attempts in %s: %w",
 				cfg.ConnConfig.Host, cfg.ConnConfig.Port, attempt, timeout, unwrapConnectError(err))
 		}
-		logger.Warn("database not reachable yet, retrying", "attempt", attempt, "error", unwrapConnectError(err))
+		logger.Debug("database not reachable yet, retrying", "attempt", attempt, "error", unwrapConnectError(err))
 		select {
 		case <-ctx.Done():
 		case <-time.After(backoff):

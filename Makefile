@@ -1,0 +1,71 @@
+# Datanika — run `make help` for the targets. The README's two commands are `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO_TOOL  := go tool -modfile=tools/go.mod
+SQLC     := CGO_ENABLED=0 $(GO_TOOL) sqlc
+LINT     := go tool -modfile=tools/lint/go.mod golangci-lint
+NPM      := npm --prefix frontend
+
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS    := -s -w \
+	-X github.com/datanika/datanika/internal/buildinfo.version=$(VERSION) \
+	-X github.com/datanika/datanika/internal/buildinfo.commit=$(COMMIT) \
+	-X github.com/datanika/datanika/internal/buildinfo.buildDate=$(BUILD_DATE)
+
+GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
+
+.PHONY: help gen verify build build/go run test test/e2e lint bench db/reset clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+frontend/node_modules/.installed: frontend/package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+gen: frontend/node_modules/.installed ## Regenerate api/ (oapi-codegen), db/dbgen (sqlc) and the SPA's TypeScript client
+	$(GO_TOOL) oapi-codegen -config api/config.yaml openapi.yaml
+	$(SQLC) generate -f db/sqlc.yaml
+	$(NPM) run --silent gen
+
+verify: gen ## Regenerate and fail when generated code differs from what is committed
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
+		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
+		echo "generated code is stale: run 'make gen' and commit the result"; exit 1; \
+	fi
+	@echo "generated code is up to date"
+
+build: frontend/node_modules/.installed ## Build the SPA and the binary (bin/datanika)
+	$(NPM) run build
+	$(MAKE) --no-print-directory build/go
+
+build/go: ## Build only the binary, with whatever SPA is in frontend/dist
+	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/datanika ./cmd/datanika
+
+run: build ## Set everything up and run Datanika at http://localhost:8080
+	scripts/run.sh
+
+test: frontend/node_modules/.installed ## Go tests against real PostgreSQL and MariaDB, then the SPA's unit tests
+	scripts/test.sh
+
+test/e2e: build ## Browser tests (Playwright + Debian's Chromium) against the real binary
+	scripts/e2e.sh
+
+lint: frontend/node_modules/.installed ## golangci-lint, ESLint and the TypeScript compiler
+	$(LINT) run ./...
+	$(NPM) run lint
+	$(NPM) run typecheck
+
+bench: ## Run the Go benchmarks (results: docs/benchmarks.md)
+	go test -run '^$$' -bench . -benchmem ./...
+
+db/reset: build/go ## Drop, recreate and migrate the development database
+	scripts/db-reset.sh
+
+clean: ## Remove build output (bin/, the built SPA)
+	rm -rf bin
+	cd frontend && node scripts/clean-dist.mjs

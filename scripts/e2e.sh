@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make test/e2e`: browser tests of the real binary. Installs Debian's Chromium when missing,
+# starts bin/datanika on a free port against a fresh database, runs the Playwright tests in
+# frontend/e2e (playwright-core driving the system Chromium), then stops the server and drops
+# the database. Screenshots land in frontend/test-results/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+chromium=${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -z "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "e2e: installing Debian's chromium" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    chromium=$(command -v chromium)
+  else
+    echo "e2e: Chromium is required: sudo apt-get install chromium (or set CHROMIUM_PATH)" >&2
+    exit 1
+  fi
+fi
+export CHROMIUM_PATH=$chromium
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  base=$("$root/scripts/postgres.sh")
+  TEST_DATABASE_URL="$base/postgres?sslmode=disable"
+fi
+server_url=$(echo "$TEST_DATABASE_URL" | sed -E 's#^(postgres(ql)?://[^/?]+).*#\1#')
+db="dnk_e2e_$(date +%s)_$$"
+work=$(mktemp -d)
+log="$work/datanika.log"
+pid=""
+
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  if command -v psql >/dev/null; then
+    psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export DATABASE_URL="$server_url/$db?sslmode=disable"
+bin/datanika migrate --create-database >/dev/null
+
+HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text bin/datanika serve >"$log" 2>&1 &
+pid=$!
+
+url=""
+for _ in $(seq 1 300); do
+  url=$(sed -nE 's/.*msg="datanika is up" url=(http:\/\/[^ ]+).*/\1/p' "$log" | head -n 1)
+  if [ -n "$url" ] && curl -fsS "$url/readyz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "e2e: the server exited early:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "e2e: the server did not become ready in 30 s:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+echo "e2e: testing $url with $CHROMIUM_PATH" >&2
+
+status=0
+E2E_BASE_URL=$url npm --prefix frontend run test:e2e || status=$?
+if [ "$status" != 0 ]; then
+  echo "e2e: server log:" >&2
+  tail -n 50 "$log" >&2
+fi
+exit "$status"
