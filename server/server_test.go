@@ -36,13 +36,13 @@ type testServer struct {
 
 type option func(*Deps)
 
-func setup(t *testing.T, opts ...option) *testServer {
+func setup(t testing.TB, opts ...option) *testServer {
 	t.Helper()
 	pool, _ := testutil.NewDatabase(t)
 	return setupWithPool(t, pool, opts...)
 }
 
-func setupWithPool(t *testing.T, pool *pgxpool.Pool, opts ...option) *testServer {
+func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer {
 	t.Helper()
 	d := Deps{
 		Pool:         pool,
@@ -60,7 +60,7 @@ func setupWithPool(t *testing.T, pool *pgxpool.Pool, opts ...option) *testServer
 	return &testServer{e: e, pool: pool}
 }
 
-func (s *testServer) do(t *testing.T, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
+func (s *testServer) do(t testing.TB, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, target, body)
 	for i := 0; i+1 < len(headers); i += 2 {
