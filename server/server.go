@@ -77,13 +77,17 @@ func New(d Deps) (*echo.Echo, error) {
 		bodyLimit(d.MaxBodyBytes),
 	)
 
+	validators, err := operationValidators(d.Spec)
+	if err != nil {
+		return nil, err
+	}
 	h := &handlers{pool: d.Pool, spec: d.Spec, gatherer: d.Registry}
 	strict := api.NewStrictHandler(h, nil)
 	var router api.EchoRouter = e
 	if d.OperationsOnly {
 		router = operationsRouter{e}
 	}
-	api.RegisterHandlers(router, strict)
+	api.RegisterHandlersWithOptions(router, strict, api.RegisterHandlersOptions{OperationMiddlewares: validators})
 	if d.OperationsOnly {
 		return e, nil
 	}
