@@ -77,7 +77,7 @@ func validationError(he *echo.HTTPError) error {
 func collectFieldErrors(err error, prefix string, out *[]apperr.FieldError, malformed *bool) {
 	// Dispatch on the error itself, not on what it wraps: a RequestError wraps the schema errors
 	// of its parameter, and the parameter's name must not be lost on the way down.
-	switch e := err.(type) {
+	switch e := err.(type) { //nolint:errorlint // deliberate: the outer error carries the field name
 	case openapi3.MultiError:
 		for _, inner := range e {
 			collectFieldErrors(inner, prefix, out, malformed)
