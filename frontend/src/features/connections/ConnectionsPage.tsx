@@ -1,0 +1,5 @@
+import { PlannedSectionPage } from "@/features/shell/PlannedSectionPage";
+
+export function ConnectionsPage() {
+  return <PlannedSectionPage section="connections" />;
+}

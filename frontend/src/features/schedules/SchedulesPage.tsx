@@ -1,0 +1,5 @@
+import { PlannedSectionPage } from "@/features/shell/PlannedSectionPage";
+
+export function SchedulesPage() {
+  return <PlannedSectionPage section="schedules" />;
+}

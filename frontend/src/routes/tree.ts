@@ -1,0 +1,50 @@
+import { appRoute } from "./app";
+import { signInRoute, signUpRoute } from "./auth";
+import { catalogRoute } from "./catalog";
+import { connectionsRoute } from "./connections";
+import { dagRoute } from "./dag";
+import { dashboardAliasRoute, dashboardRoute } from "./dashboard";
+import { jobsRoute } from "./jobs";
+import { pipelinesRoute } from "./pipelines";
+import { rootRoute } from "./root";
+import { runsRoute } from "./runs";
+import { schedulesRoute } from "./schedules";
+import {
+  apiKeysRoute,
+  auditLogRoute,
+  exportImportRoute,
+  membersRoute,
+  notificationsRoute,
+  organizationRoute,
+  settingsIndexRoute,
+  settingsRoute,
+} from "./settings";
+import { statusRoute } from "./status";
+import { transformationsRoute } from "./transformations";
+
+export const routeTree = rootRoute.addChildren([
+  appRoute.addChildren([
+    dashboardRoute,
+    dashboardAliasRoute,
+    connectionsRoute,
+    pipelinesRoute,
+    transformationsRoute,
+    jobsRoute,
+    dagRoute,
+    schedulesRoute,
+    runsRoute,
+    catalogRoute,
+    settingsRoute.addChildren([
+      settingsIndexRoute,
+      organizationRoute,
+      membersRoute,
+      apiKeysRoute,
+      auditLogRoute,
+      notificationsRoute,
+      exportImportRoute,
+    ]),
+    statusRoute,
+  ]),
+  signInRoute,
+  signUpRoute,
+]);
