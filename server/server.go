@@ -18,6 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/identity"
+	"github.com/datanika/datanika/internal/org"
 )
 
 // Deps is what the HTTP layer needs from the process.
@@ -36,13 +39,20 @@ type Deps struct {
 	Production bool
 	// OperationsOnly serves only /healthz, /readyz and /metrics (the worker role).
 	OperationsOnly bool
+	// SecretKey signs access tokens.
+	SecretKey string
+	// PublicURL is where people open the app (links in invitations).
+	PublicURL string
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
 type handlers struct {
-	pool     *pgxpool.Pool
-	spec     []byte
-	gatherer prometheus.Gatherer
+	pool       *pgxpool.Pool
+	spec       []byte
+	gatherer   prometheus.Gatherer
+	production bool
+	identity   *identity.Service
+	org        *org.Service
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)
@@ -81,13 +91,22 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers{pool: d.Pool, spec: d.Spec, gatherer: d.Registry}
+	ident := identity.New(d.Pool, auth.NewTokens(d.SecretKey, nil), d.Logger)
+	h := &handlers{
+		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
+		identity: ident, org: org.New(d.Pool, ident, d.PublicURL),
+	}
+	// Each operation: authenticate and authorize first, then validate the request.
+	middlewares := map[string][]echo.MiddlewareFunc{}
+	for op, vs := range validators {
+		middlewares[op] = append([]echo.MiddlewareFunc{h.authorize(op)}, vs...)
+	}
 	strict := api.NewStrictHandler(h, nil)
 	var router api.EchoRouter = e
 	if d.OperationsOnly {
 		router = operationsRouter{e}
 	}
-	api.RegisterHandlersWithOptions(router, strict, api.RegisterHandlersOptions{OperationMiddlewares: validators})
+	api.RegisterHandlersWithOptions(router, strict, api.RegisterHandlersOptions{OperationMiddlewares: middlewares})
 	if d.OperationsOnly {
 		return e, nil
 	}

@@ -36,10 +36,11 @@ type testServer struct {
 
 type option func(*Deps)
 
+// setup serves a fresh migrated database through the app role, as `datanika serve` does.
 func setup(t testing.TB, opts ...option) *testServer {
 	t.Helper()
-	pool, _ := testutil.NewDatabase(t)
-	return setupWithPool(t, pool, opts...)
+	_, url := testutil.NewDatabase(t)
+	return setupWithPool(t, testutil.AppPool(t, url), opts...)
 }
 
 func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer {
@@ -51,6 +52,8 @@ func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer
 		App:          testApp,
 		Registry:     prometheus.NewRegistry(),
 		MaxBodyBytes: 1024,
+		SecretKey:    "test-secret-key-with-at-least-32-characters",
+		PublicURL:    "http://datanika.test",
 	}
 	for _, o := range opts {
 		o(&d)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -107,6 +108,10 @@ func collectFieldErrors(err error, prefix string, out *[]apperr.FieldError, malf
 		if prefix != "" {
 			path = append([]string{prefix}, path...)
 		}
+		// kin-openapi names an unknown property only in its reason; the field is that property.
+		if m := unsupportedProperty.FindStringSubmatch(e.Reason); m != nil {
+			path = append(path, m[1])
+		}
 		*out = append(*out, apperr.FieldError{Field: strings.Join(path, "."), Message: e.Reason})
 	case *openapi3filter.ParseError:
 		*malformed = true
@@ -118,6 +123,8 @@ func collectFieldErrors(err error, prefix string, out *[]apperr.FieldError, malf
 		*out = append(*out, apperr.FieldError{Field: prefix, Message: err.Error()})
 	}
 }
+
+var unsupportedProperty = regexp.MustCompile(`^property "([^"]+)" is unsupported$`)
 
 func reasonOf(e *openapi3filter.RequestError) string {
 	if e.Reason != "" {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -172,16 +173,21 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	}
 	defer func() { _ = ln.Close() }()
 
-	pool, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger)
+	owner, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger)
+	if err != nil {
+		return err
+	}
+	res, err := database.Migrate(ctx, owner, logger)
+	owner.Close()
+	if err != nil {
+		return err
+	}
+	// Everything else runs as the non-owner app role, so row-level security applies.
+	pool, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger, database.AsAppRole)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-
-	res, err := database.Migrate(ctx, pool, logger)
-	if err != nil {
-		return err
-	}
 	if res.Changed() {
 		logger.Info("migrations applied", "from_version", res.FromVersion, "to_version", res.ToVersion, "queue_versions", res.RiverApplied)
 	} else {
@@ -216,6 +222,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		Production:     cfg.Production(),
 		OperationsOnly: role == roleWorker,
+		SecretKey:      cfg.SecretKey,
+		PublicURL:      cmp.Or(cfg.PublicURL, publicURL(ln.Addr())),
 	})
 	if err != nil {
 		return err

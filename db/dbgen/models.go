@@ -8,9 +8,101 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type ApiKey struct {
+	ID         int64              `json:"id"`
+	OrgID      int64              `json:"org_id"`
+	CreatedBy  int64              `json:"created_by"`
+	Name       string             `json:"name"`
+	Prefix     string             `json:"prefix"`
+	KeyHash    []byte             `json:"key_hash"`
+	Scopes     []string           `json:"scopes"`
+	ExpiresAt  pgtype.Timestamptz `json:"expires_at"`
+	LastUsedAt pgtype.Timestamptz `json:"last_used_at"`
+	RevokedAt  pgtype.Timestamptz `json:"revoked_at"`
+	CreatedAt  pgtype.Timestamptz `json:"created_at"`
+}
+
+type AuditLog struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	At           pgtype.Timestamptz `json:"at"`
+	ActorType    string             `json:"actor_type"`
+	ActorID      *int64             `json:"actor_id"`
+	ActorName    string             `json:"actor_name"`
+	Action       string             `json:"action"`
+	ResourceType string             `json:"resource_type"`
+	ResourceID   *string            `json:"resource_id"`
+	OldValues    []byte             `json:"old_values"`
+	NewValues    []byte             `json:"new_values"`
+	Ip           *string            `json:"ip"`
+	UserAgent    *string            `json:"user_agent"`
+}
+
+type AuthRateLimit struct {
+	Bucket      string             `json:"bucket"`
+	WindowStart pgtype.Timestamptz `json:"window_start"`
+	Attempts    int32              `json:"attempts"`
+	LockedUntil pgtype.Timestamptz `json:"locked_until"`
+}
+
 type Installation struct {
 	Singleton         bool               `json:"singleton"`
 	InstallationID    string             `json:"installation_id"`
 	CreatedAt         pgtype.Timestamptz `json:"created_at"`
 	WorkerHeartbeatAt pgtype.Timestamptz `json:"worker_heartbeat_at"`
+}
+
+type Invitation struct {
+	ID         int64              `json:"id"`
+	OrgID      int64              `json:"org_id"`
+	Email      string             `json:"email"`
+	Role       string             `json:"role"`
+	TokenHash  []byte             `json:"token_hash"`
+	InvitedBy  int64              `json:"invited_by"`
+	ExpiresAt  pgtype.Timestamptz `json:"expires_at"`
+	AcceptedAt pgtype.Timestamptz `json:"accepted_at"`
+	RevokedAt  pgtype.Timestamptz `json:"revoked_at"`
+	CreatedAt  pgtype.Timestamptz `json:"created_at"`
+}
+
+type Membership struct {
+	ID        int64              `json:"id"`
+	OrgID     int64              `json:"org_id"`
+	UserID    int64              `json:"user_id"`
+	Role      string             `json:"role"`
+	CreatedAt pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt pgtype.Timestamptz `json:"deleted_at"`
+}
+
+type Organization struct {
+	ID            int64              `json:"id"`
+	Name          string             `json:"name"`
+	Slug          string             `json:"slug"`
+	DefaultSchema string             `json:"default_schema"`
+	CreatedAt     pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt     pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt     pgtype.Timestamptz `json:"deleted_at"`
+}
+
+type RefreshToken struct {
+	ID        int64              `json:"id"`
+	OrgID     int64              `json:"org_id"`
+	UserID    int64              `json:"user_id"`
+	TokenHash []byte             `json:"token_hash"`
+	Family    pgtype.UUID        `json:"family"`
+	ExpiresAt pgtype.Timestamptz `json:"expires_at"`
+	RotatedAt pgtype.Timestamptz `json:"rotated_at"`
+	RevokedAt pgtype.Timestamptz `json:"revoked_at"`
+	CreatedAt pgtype.Timestamptz `json:"created_at"`
+}
+
+type User struct {
+	ID           int64              `json:"id"`
+	Email        string             `json:"email"`
+	PasswordHash *string            `json:"password_hash"`
+	FullName     string             `json:"full_name"`
+	IsActive     bool               `json:"is_active"`
+	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
 }

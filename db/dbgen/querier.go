@@ -6,11 +6,63 @@ package dbgen
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Querier interface {
+	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
+	ClearRateLimit(ctx context.Context, bucket string) error
+	CountOwners(ctx context.Context, orgID int64) (int64, error)
+	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
+	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
+	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
+	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
+	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
+	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
+	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
+	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
+	GetMembership(ctx context.Context, arg GetMembershipParams) (Membership, error)
+	GetOrganization(ctx context.Context, id int64) (Organization, error)
+	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
+	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
+	GetUser(ctx context.Context, id int64) (User, error)
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// Counts one attempt in the bucket's current window (a new window starts when the old one has
+	// passed) and returns the state after it, atomically across processes.
+	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
+	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
+	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
+	ListAuditLogs(ctx context.Context, arg ListAuditLogsParams) ([]AuditLog, error)
+	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
+	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
+	// The user's live memberships in live organizations, oldest first (sign-in picks the first).
+	ListUserMemberships(ctx context.Context, userID int64) ([]ListUserMembershipsRow, error)
+	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
+	LockOrgMemberships(ctx context.Context, orgID int64) error
+	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
+	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (ApiKey, error)
+	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
+	RevokeOrgAPIKeys(ctx context.Context, orgID int64) error
+	RevokePendingInvitationForEmail(ctx context.Context, arg RevokePendingInvitationForEmailParams) error
+	RevokeRefreshToken(ctx context.Context, id int64) error
+	RevokeRefreshTokenFamily(ctx context.Context, family pgtype.UUID) error
+	RevokeUserOrgRefreshTokens(ctx context.Context, arg RevokeUserOrgRefreshTokensParams) error
+	RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg RevokeUserRefreshTokensExceptFamilyParams) error
+	SlugTaken(ctx context.Context, slug string) (bool, error)
+	SoftDeleteMembership(ctx context.Context, arg SoftDeleteMembershipParams) error
+	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
+	SoftDeleteOrganization(ctx context.Context, id int64) error
+	// At most once a minute, so a busy key does not write on every request.
+	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	TouchWorkerHeartbeat(ctx context.Context) error
+	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
+	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
+	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
+	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
 }
 
 var _ Querier = (*Queries)(nil)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ type Config struct {
 	MaxBodyBytes           int64
 	WorkerConcurrency      int
 	WarehouseAdminURL      string
+	// PublicURL is where people open Datanika (links in invitations); empty means derived from
+	// HTTP_ADDR at start (http://localhost:<port>).
+	PublicURL string
 }
 
 // Production reports whether the process runs with DATANIKA_ENV=production.
@@ -149,6 +153,13 @@ func Load(getenv Getenv) (Config, error) {
 	if c.WarehouseAdminURL != "" {
 		if _, err := pgxpool.ParseConfig(c.WarehouseAdminURL); err != nil {
 			fail("WAREHOUSE_ADMIN_URL", "cannot be parsed: %v", err)
+		}
+	}
+
+	c.PublicURL = strings.TrimRight(get("PUBLIC_URL", ""), "/")
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("PUBLIC_URL", "must be an http(s) URL such as https://datanika.example.com")
 		}
 	}
 

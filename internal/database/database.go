@@ -15,10 +15,13 @@ import (
 
 // Connect opens a pool on url and pings it, retrying with backoff until timeout has passed, so a
 // process started together with its database waits for it, and one pointed at nothing fails fast.
-func Connect(ctx context.Context, url string, timeout time.Duration, logger *slog.Logger) (*pgxpool.Pool, error) {
+func Connect(ctx context.Context, url string, timeout time.Duration, logger *slog.Logger, opts ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("invalid database URL: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	cfg.ConnConfig.ConnectTimeout = min(5*time.Second, timeout)
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {

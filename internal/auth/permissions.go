@@ -1,0 +1,37 @@
+package auth
+
+// OperationPermissions maps every operationId of openapi.yaml to the permission it needs. It is
+// the one place that decides who may call what; the server refuses an operation missing from
+// it, and a test fails when openapi.yaml has an operation this table lacks.
+var OperationPermissions = map[string]Permission{
+	// Operations and meta.
+	"getHealth":      Public,
+	"getReadiness":   Public,
+	"getMetrics":     Public,
+	"getVersion":     Public,
+	"getOpenAPISpec": Public,
+
+	// Auth.
+	"signup":        Public,
+	"login":         Public,
+	"refreshTokens": Public,
+	"logout":        Public,
+	"switchOrg":     Session,
+	"getMe":         Read,
+	"updateMe":      Session,
+
+	// Organization.
+	"getOrg":           Read,
+	"updateOrg":        Admin,
+	"deleteOrg":        Owner,
+	"listMembers":      Read,
+	"addMember":        Admin,
+	"updateMember":     Admin,
+	"removeMember":     Admin,
+	"listInvitations":  Admin,
+	"revokeInvitation": Admin,
+	"listApiKeys":      Admin,
+	"createApiKey":     Admin,
+	"revokeApiKey":     Admin,
+	"listAuditLogs":    Admin,
+}

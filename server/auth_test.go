@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/api"
+)
+
+func countRows(t *testing.T, s *testServer, table string) int {
+	t.Helper()
+	var n int
+	// The app role sees nothing without a tenant scope on RLS tables; users and organizations
+	// have none, which is what these counts look at.
+	require.NoError(t, s.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}
+
+func TestSignup_CreatesUserOrgAndOwnerMembershipWithCookie(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{
+		"email": "  Ada@Example.COM ", "password": testPassword, "full_name": "Ada Lovelace",
+	})
+	tok := decode[api.TokenResponse](t, rec, http.StatusCreated)
+	require.Equal(t, "ada@example.com", tok.User.Email)
+	require.Equal(t, "Ada Lovelace", tok.Org.Name)
+	require.Equal(t, "ada-lovelace", tok.Org.Slug)
+	require.Equal(t, api.Role("owner"), tok.Role)
+	require.Equal(t, int32(900), tok.ExpiresIn)
+	require.NotEmpty(t, tok.AccessToken)
+	require.NotEmpty(t, tok.RefreshToken)
+
+	cookie := rec.Header().Get("Set-Cookie")
+	require.Contains(t, cookie, "datanika_refresh="+tok.RefreshToken)
+	require.Contains(t, cookie, "HttpOnly")
+	require.Contains(t, cookie, "SameSite=Strict")
+	require.Contains(t, cookie, "Path=/api/v1/auth")
+
+	me := decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil), http.StatusOK)
+	require.Equal(t, tok.User.Id, me.User.Id)
+	require.Len(t, me.Memberships, 1)
+	require.Equal(t, api.Role("owner"), me.Memberships[0].Role)
+}
+
+func TestSignup_TwoPeopleWithTheSameNameGetUniqueSlugs(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	a := s.signup(t, uniqueEmail("same"), "Grace Hopper")
+	b := s.signup(t, uniqueEmail("same"), "Grace Hopper")
+	require.Equal(t, "grace-hopper", a.Org.Slug)
+	require.Equal(t, "grace-hopper-2", b.Org.Slug)
+	require.NotEqual(t, a.Org.Id, b.Org.Id)
+}
+
+func TestSignup_BadInputAnswers4xxNamingTheFieldAndCreatesNothing(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	long := strings.Repeat("é", 40) // 40 characters, 80 bytes: over bcrypt's 72
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"short password", map[string]any{"email": "a@example.com", "password": "short", "full_name": "A"}, 422, "password"},
+		{"password over 72 bytes", map[string]any{"email": "a@example.com", "password": long, "full_name": "A"}, 422, "password"},
+		{"password equal to email", map[string]any{"email": "longaddress@example.com", "password": "longaddress@example.com", "full_name": "A"}, 422, "password"},
+		{"bad email", map[string]any{"email": "not-an-email", "password": testPassword, "full_name": "A"}, 422, "email"},
+		{"missing name", map[string]any{"email": "a@example.com", "password": testPassword}, 422, "full_name"},
+		{"blank name", map[string]any{"email": "a@example.com", "password": testPassword, "full_name": "   "}, 422, "full_name"},
+		{"unknown field", map[string]any{"email": "a@example.com", "password": testPassword, "full_name": "A", "role": "owner"}, 422, "role"},
+		{"wrong type", map[string]any{"email": 42, "password": testPassword, "full_name": "A"}, 422, "email"},
+		{"bad invite token", map[string]any{"email": "a@example.com", "password": testPassword, "full_name": "A", "invite_token": "dnki_nope"}, 422, "invite_token"},
+		{"malformed JSON", `{"email":`, 400, ""},
+	}
+	for _, tc := range cases {
+		rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", tc.body)
+		p := decodeProblem(t, rec, tc.status)
+		if tc.field != "" {
+			require.NotNil(t, p.Errors, tc.name)
+			fields := fieldsOf(p)
+			require.Contains(t, fields, tc.field, "%s: %s", tc.name, rec.Body.String())
+		}
+		require.NotContains(t, rec.Body.String(), testPassword, tc.name)
+	}
+	require.Zero(t, countRows(t, s, "users"))
+	require.Zero(t, countRows(t, s, "organizations"))
+}
+
+func TestSignup_DuplicateEmailConflicts(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	email := uniqueEmail("dup")
+	s.signup(t, email, "First")
+	rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": strings.ToUpper(email), "password": testPassword, "full_name": "Second"})
+	decodeProblem(t, rec, http.StatusConflict)
+	require.Equal(t, 1, countRows(t, s, "organizations"))
+}
+
+func TestLogin_OneGenericErrorForEveryFailure(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	email := uniqueEmail("login")
+	s.signup(t, email, "Login User")
+
+	ok := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": strings.ToUpper(email), "password": testPassword}), http.StatusOK)
+	require.Equal(t, email, ok.User.Email)
+
+	_, err := s.pool.Exec(context.Background(), "UPDATE users SET is_active = false WHERE email = 'inactive@example.com'")
+	require.NoError(t, err)
+	var details []string
+	for _, body := range []map[string]any{
+		{"email": "nobody@example.com", "password": testPassword},
+		{"email": email, "password": "wrong password!"},
+	} {
+		p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", body), http.StatusUnauthorized)
+		details = append(details, *p.Detail)
+	}
+	require.Equal(t, details[0], details[1], "unknown email and wrong password must look the same")
+}
+
+func TestLogin_InactiveUserGetsTheGenericError(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	email := uniqueEmail("inactive")
+	s.signup(t, email, "Inactive")
+	_, err := s.pool.Exec(context.Background(), "UPDATE users SET is_active = false WHERE email = $1", email)
+	require.NoError(t, err)
+	p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusUnauthorized)
+	require.Equal(t, "The email or password is wrong.", *p.Detail)
+}
+
+func TestLogin_LocksOutAnEmailAfterRepeatedFailures(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	email := uniqueEmail("locked")
+	s.signup(t, email, "Locked")
+	for range 5 {
+		decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "wrong password!"}), http.StatusUnauthorized)
+	}
+	rec := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "wrong password!"})
+	p := decodeProblem(t, rec, http.StatusTooManyRequests)
+	require.Equal(t, api.ErrorCodeRateLimited, *p.Code)
+	require.NotEmpty(t, rec.Header().Get("Retry-After"))
+	// Locked even with the right password, until the window passes.
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusTooManyRequests)
+}
+
+func TestRefresh_RotatesAndReuseRevokesTheFamily(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	first := s.signup(t, uniqueEmail("refresh"), "Refresher")
+
+	second := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}), http.StatusOK)
+	require.NotEqual(t, first.RefreshToken, second.RefreshToken)
+	require.Equal(t, first.User.Id, second.User.Id)
+
+	// The old token again: theft is assumed, and the whole family dies.
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}), http.StatusUnauthorized)
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": second.RefreshToken}), http.StatusUnauthorized)
+}
+
+func TestRefresh_ReadsTheCookie(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	tok := s.signup(t, uniqueEmail("cookie"), "Cookie")
+	req := httptestRequest(http.MethodPost, "/api/v1/auth/refresh", "")
+	req.Header.Set("Cookie", "datanika_refresh="+tok.RefreshToken)
+	rec := serve(s, req)
+	next := decode[api.TokenResponse](t, rec, http.StatusOK)
+	require.Contains(t, rec.Header().Get("Set-Cookie"), "datanika_refresh="+next.RefreshToken)
+}
+
+func TestLogout_RevokesTheRefreshTokenAndClearsTheCookie(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	tok := s.signup(t, uniqueEmail("logout"), "Logout")
+	rec := s.call(t, http.MethodPost, "/api/v1/auth/logout", "", map[string]any{"refresh_token": tok.RefreshToken})
+	require.Equal(t, http.StatusNoContent, rec.Code)
+	require.Contains(t, rec.Header().Get("Set-Cookie"), "Max-Age=0")
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": tok.RefreshToken}), http.StatusUnauthorized)
+}
+
+func TestMe_PasswordChangeNeedsCurrentPasswordAndEndsOtherSessions(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	email := uniqueEmail("me")
+	tok := s.signup(t, email, "Me")
+	other := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusOK)
+
+	p := decodeProblem(t, s.call(t, http.MethodPatch, "/api/v1/me", tok.AccessToken, map[string]any{"password": "a brand new password", "current_password": "wrong"}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(p), "current_password")
+
+	me := decode[api.Me](t, s.call(t, http.MethodPatch, "/api/v1/me", tok.AccessToken, map[string]any{
+		"full_name": "Renamed", "password": "a brand new password", "current_password": testPassword,
+	}), http.StatusOK)
+	require.Equal(t, "Renamed", me.User.FullName)
+
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": other.RefreshToken}), http.StatusUnauthorized)
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusUnauthorized)
+	decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "a brand new password"}), http.StatusOK)
+}
+
+func TestSwitchOrg_OnlyToOrgsTheUserBelongsTo(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	stranger := s.signup(t, uniqueEmail("stranger"), "Stranger")
+
+	switched := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/switch-org", f.viewer.AccessToken, map[string]any{"org_id": f.viewer.Org.Id}), http.StatusOK)
+	require.Equal(t, api.Role("viewer"), switched.Role)
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/switch-org", f.viewer.AccessToken, map[string]any{"org_id": stranger.Org.Id}), http.StatusNotFound)
+}
+
+func TestAuth_MissingOrBadCredentialAnswers401(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	for _, bearer := range []string{"", "not-a-jwt", "dnk_not-a-key", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."} {
+		p := decodeProblem(t, s.call(t, http.MethodGet, "/api/v1/org", bearer, nil), http.StatusUnauthorized)
+		require.Equal(t, api.ErrorCodeUnauthenticated, *p.Code)
+	}
+}
