@@ -56,7 +56,7 @@ test/e2e: build ## Browser tests (Playwright + Debian's Chromium) against the re
 	scripts/e2e.sh
 
 lint: frontend/node_modules/.installed ## golangci-lint, ESLint and the TypeScript compiler
-	$(LINT) run ./...
+	$(LINT) run --allow-parallel-runners ./...
 	$(NPM) run lint
 	$(NPM) run typecheck
 

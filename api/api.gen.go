@@ -66,6 +66,24 @@ func (e AuditActorType) Valid() bool {
 	}
 }
 
+// Defines values for AuthProviderName.
+const (
+	AuthProviderNameGithub AuthProviderName = "github"
+	AuthProviderNameGoogle AuthProviderName = "google"
+)
+
+// Valid indicates whether the value is a known member of the AuthProviderName enum.
+func (e AuthProviderName) Valid() bool {
+	switch e {
+	case AuthProviderNameGithub:
+		return true
+	case AuthProviderNameGoogle:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeBadRequest           ErrorCode = "bad_request"
@@ -186,6 +204,24 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for Provider.
+const (
+	ProviderGithub Provider = "github"
+	ProviderGoogle Provider = "google"
+)
+
+// Valid indicates whether the value is a known member of the Provider enum.
+func (e Provider) Valid() bool {
+	switch e {
+	case ProviderGithub:
+		return true
+	case ProviderGoogle:
+		return true
+	default:
+		return false
+	}
+}
+
 // AddMemberRequest defines model for AddMemberRequest.
 type AddMemberRequest struct {
 	Email string `json:"email"`
@@ -262,6 +298,21 @@ type AuditLogList struct {
 	NextCursor *string    `json:"next_cursor"`
 }
 
+// AuthProvider defines model for AuthProvider.
+type AuthProvider struct {
+	Label    string           `json:"label"`
+	Name     AuthProviderName `json:"name"`
+	StartUrl string           `json:"start_url"`
+}
+
+// AuthProviderName defines model for AuthProvider.Name.
+type AuthProviderName string
+
+// AuthProviderList defines model for AuthProviderList.
+type AuthProviderList struct {
+	Providers []AuthProvider `json:"providers"`
+}
+
 // CreateApiKeyRequest defines model for CreateApiKeyRequest.
 type CreateApiKeyRequest struct {
 	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
@@ -289,9 +340,11 @@ type HealthStatus string
 
 // Invitation defines model for Invitation.
 type Invitation struct {
-	// AcceptUrl The link that accepts it (returned to admins when no SMTP is configured).
-	AcceptUrl string    `json:"accept_url"`
-	Email     string    `json:"email"`
+	// AcceptUrl The link that accepts it: in the answer that created the invitation, when it was not emailed (no SMTP_URL, or delivery failed).
+	AcceptUrl *string `json:"accept_url,omitempty"`
+	Email     string  `json:"email"`
+
+	// Emailed Whether the invitation was emailed to the invitee.
 	Emailed   *bool     `json:"emailed,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Id        int64     `json:"id"`
@@ -302,6 +355,11 @@ type Invitation struct {
 type InvitationList struct {
 	Items      []Invitation `json:"items"`
 	NextCursor *string      `json:"next_cursor"`
+}
+
+// LinkOAuthRequest defines model for LinkOAuthRequest.
+type LinkOAuthRequest struct {
+	Redirect *string `json:"redirect,omitempty"`
 }
 
 // LoginRequest defines model for LoginRequest.
@@ -353,6 +411,11 @@ type MigrationStatus struct {
 
 	// Version The schema version applied to the metadata database (0 when none).
 	Version int64 `json:"version"`
+}
+
+// OAuthAuthorizeURL defines model for OAuthAuthorizeURL.
+type OAuthAuthorizeURL struct {
+	AuthorizeUrl string `json:"authorize_url"`
 }
 
 // Org defines model for Org.
@@ -522,6 +585,9 @@ type IdempotencyKey = string
 // Limit defines model for Limit.
 type Limit = int32
 
+// Provider defines model for Provider.
+type Provider string
+
 // ListApiKeysParams defines parameters for ListApiKeys.
 type ListApiKeysParams struct {
 	// Limit Page size (default 50, at most 500).
@@ -545,6 +611,18 @@ type ListAuditLogsParams struct {
 
 	// Cursor The opaque `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// OauthCallbackParams defines parameters for OauthCallback.
+type OauthCallbackParams struct {
+	Code  *string `form:"code,omitempty" json:"code,omitempty"`
+	State *string `form:"state,omitempty" json:"state,omitempty"`
+	Error *string `form:"error,omitempty" json:"error,omitempty"`
+}
+
+// StartOAuthParams defines parameters for StartOAuth.
+type StartOAuthParams struct {
+	Redirect *string `form:"redirect,omitempty" json:"redirect,omitempty"`
 }
 
 // ListInvitationsParams defines parameters for ListInvitations.
@@ -573,6 +651,9 @@ type LoginJSONRequestBody = LoginRequest
 
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
 type LogoutJSONRequestBody = RefreshRequest
+
+// LinkOAuthJSONRequestBody defines body for LinkOAuth for application/json ContentType.
+type LinkOAuthJSONRequestBody = LinkOAuthRequest
 
 // RefreshTokensJSONRequestBody defines body for RefreshTokens for application/json ContentType.
 type RefreshTokensJSONRequestBody = RefreshRequest
@@ -737,6 +818,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OauthCallback Where the provider sends the browser back
+	//
+	// Finishes the flow, sets the refresh cookie and redirects to the app's
+	// `/auth/complete?redirect=…` (never with a token in the URL), or to
+	// `/sign-in?oauth_error=<code>` (email_unverified, account_exists, identity_taken, denied, failed).
+	//
+	// Corresponds with GET /api/v1/auth/oauth/{provider}/callback (the `OauthCallback` operationId).
+	OauthCallback(ctx context.Context, provider Provider, params *OauthCallbackParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkOAuthWithBody Link a provider account to the signed-in user
+	//
+	// Answers the provider URL to open; coming back, the provider account is linked to you.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+	LinkOAuthWithBody(ctx context.Context, provider Provider, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkOAuth Link a provider account to the signed-in user
+	//
+	// Answers the provider URL to open; coming back, the provider account is linked to you.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+	LinkOAuth(ctx context.Context, provider Provider, body LinkOAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartOAuth Begin signing in with a provider
+	//
+	// Redirects the browser to the provider with state and PKCE; `redirect` is the app path to
+	// return to afterwards.
+	//
+	// Corresponds with GET /api/v1/auth/oauth/{provider}/start (the `StartOAuth` operationId).
+	StartOAuth(ctx context.Context, provider Provider, params *StartOAuthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAuthProviders Sign-in providers enabled on this installation
+	//
+	// Corresponds with GET /api/v1/auth/providers (the `ListAuthProviders` operationId).
+	ListAuthProviders(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefreshTokensWithBody Exchange a refresh token for a new pair
 	//
@@ -1081,6 +1202,96 @@ func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 func (c *Client) Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLogoutRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OauthCallback Where the provider sends the browser back
+//
+// Finishes the flow, sets the refresh cookie and redirects to the app's
+// `/auth/complete?redirect=…` (never with a token in the URL), or to
+// `/sign-in?oauth_error=<code>` (email_unverified, account_exists, identity_taken, denied, failed).
+//
+// Corresponds with GET /api/v1/auth/oauth/{provider}/callback (the `OauthCallback` operationId).
+func (c *Client) OauthCallback(ctx context.Context, provider Provider, params *OauthCallbackParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOauthCallbackRequest(c.Server, provider, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkOAuthWithBody Link a provider account to the signed-in user
+//
+// Answers the provider URL to open; coming back, the provider account is linked to you.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+func (c *Client) LinkOAuthWithBody(ctx context.Context, provider Provider, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkOAuthRequestWithBody(c.Server, provider, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkOAuth Link a provider account to the signed-in user
+//
+// Answers the provider URL to open; coming back, the provider account is linked to you.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+func (c *Client) LinkOAuth(ctx context.Context, provider Provider, body LinkOAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkOAuthRequest(c.Server, provider, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartOAuth Begin signing in with a provider
+//
+// Redirects the browser to the provider with state and PKCE; `redirect` is the app path to
+// return to afterwards.
+//
+// Corresponds with GET /api/v1/auth/oauth/{provider}/start (the `StartOAuth` operationId).
+func (c *Client) StartOAuth(ctx context.Context, provider Provider, params *StartOAuthParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartOAuthRequest(c.Server, provider, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAuthProviders Sign-in providers enabled on this installation
+//
+// Corresponds with GET /api/v1/auth/providers (the `ListAuthProviders` operationId).
+func (c *Client) ListAuthProviders(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuthProvidersRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1898,6 +2109,226 @@ func NewLogoutRequestWithBody(server string, contentType string, body io.Reader)
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewOauthCallbackRequest constructs an http.Request for the OauthCallback method
+func NewOauthCallbackRequest(server string, provider Provider, params *OauthCallbackParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "provider", provider, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/oauth/%s/callback", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Code != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code", *params.Code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Error != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "error", *params.Error, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLinkOAuthRequest calls the generic LinkOAuth builder with application/json body
+func NewLinkOAuthRequest(server string, provider Provider, body LinkOAuthJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLinkOAuthRequestWithBody(server, provider, "application/json", bodyReader)
+}
+
+// NewLinkOAuthRequestWithBody constructs an http.Request for the LinkOAuth method, with any body, and a specified content type
+func NewLinkOAuthRequestWithBody(server string, provider Provider, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "provider", provider, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/oauth/%s/link", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewStartOAuthRequest constructs an http.Request for the StartOAuth method
+func NewStartOAuthRequest(server string, provider Provider, params *StartOAuthParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "provider", provider, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/oauth/%s/start", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Redirect != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "redirect", *params.Redirect, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAuthProvidersRequest constructs an http.Request for the ListAuthProviders method
+func NewListAuthProvidersRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/providers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2724,6 +3155,52 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
+	// OauthCallbackWithResponse Where the provider sends the browser back
+	//
+	// Finishes the flow, sets the refresh cookie and redirects to the app's
+	// `/auth/complete?redirect=…` (never with a token in the URL), or to
+	// `/sign-in?oauth_error=<code>` (email_unverified, account_exists, identity_taken, denied, failed).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/oauth/{provider}/callback (the `OauthCallback` operationId).
+	OauthCallbackWithResponse(ctx context.Context, provider Provider, params *OauthCallbackParams, reqEditors ...RequestEditorFn) (*OauthCallbackResponse, error)
+
+	// LinkOAuthWithBodyWithResponse Link a provider account to the signed-in user
+	//
+	// Answers the provider URL to open; coming back, the provider account is linked to you.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+	LinkOAuthWithBodyWithResponse(ctx context.Context, provider Provider, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkOAuthResponse, error)
+
+	// LinkOAuthWithResponse Link a provider account to the signed-in user
+	//
+	// Answers the provider URL to open; coming back, the provider account is linked to you.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+	LinkOAuthWithResponse(ctx context.Context, provider Provider, body LinkOAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkOAuthResponse, error)
+
+	// StartOAuthWithResponse Begin signing in with a provider
+	//
+	// Redirects the browser to the provider with state and PKCE; `redirect` is the app path to
+	// return to afterwards.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/oauth/{provider}/start (the `StartOAuth` operationId).
+	StartOAuthWithResponse(ctx context.Context, provider Provider, params *StartOAuthParams, reqEditors ...RequestEditorFn) (*StartOAuthResponse, error)
+
+	// ListAuthProvidersWithResponse Sign-in providers enabled on this installation
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/providers (the `ListAuthProviders` operationId).
+	ListAuthProvidersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAuthProvidersResponse, error)
+
 	// RefreshTokensWithBodyWithResponse Exchange a refresh token for a new pair
 	//
 	// Takes the refresh token from the body or the HttpOnly cookie. The token is rotated: the old
@@ -3217,6 +3694,198 @@ func (r LogoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OauthCallbackResponse302Headers the declared response headers of an HTTP 302 response for OauthCallback
+type OauthCallbackResponse302Headers struct {
+	Location *string
+}
+
+type OauthCallbackResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *OauthCallbackResponse302Headers
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r OauthCallbackResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r OauthCallbackResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OauthCallbackResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OauthCallbackResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OauthCallbackResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LinkOAuthResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OAuthAuthorizeURL
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LinkOAuthResponse) GetJSON200() *OAuthAuthorizeURL {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r LinkOAuthResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r LinkOAuthResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LinkOAuthResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LinkOAuthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LinkOAuthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartOAuthResponse302Headers the declared response headers of an HTTP 302 response for StartOAuth
+type StartOAuthResponse302Headers struct {
+	Location *string
+}
+
+type StartOAuthResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *StartOAuthResponse302Headers
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StartOAuthResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StartOAuthResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartOAuthResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartOAuthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartOAuthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAuthProvidersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthProviderList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuthProvidersResponse) GetJSON200() *AuthProviderList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListAuthProvidersResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuthProvidersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuthProvidersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuthProvidersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuthProvidersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4271,6 +4940,82 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, body Logou
 	return ParseLogoutResponse(rsp)
 }
 
+// OauthCallbackWithResponse Where the provider sends the browser back
+//
+// Finishes the flow, sets the refresh cookie and redirects to the app's
+// `/auth/complete?redirect=…` (never with a token in the URL), or to
+// `/sign-in?oauth_error=<code>` (email_unverified, account_exists, identity_taken, denied, failed).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/oauth/{provider}/callback (the `OauthCallback` operationId).
+func (c *ClientWithResponses) OauthCallbackWithResponse(ctx context.Context, provider Provider, params *OauthCallbackParams, reqEditors ...RequestEditorFn) (*OauthCallbackResponse, error) {
+	rsp, err := c.OauthCallback(ctx, provider, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOauthCallbackResponse(rsp)
+}
+
+// LinkOAuthWithBodyWithResponse Link a provider account to the signed-in user
+//
+// Answers the provider URL to open; coming back, the provider account is linked to you.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+func (c *ClientWithResponses) LinkOAuthWithBodyWithResponse(ctx context.Context, provider Provider, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkOAuthResponse, error) {
+	rsp, err := c.LinkOAuthWithBody(ctx, provider, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkOAuthResponse(rsp)
+}
+
+// LinkOAuthWithResponse Link a provider account to the signed-in user
+//
+// Answers the provider URL to open; coming back, the provider account is linked to you.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/oauth/{provider}/link (the `LinkOAuth` operationId).
+func (c *ClientWithResponses) LinkOAuthWithResponse(ctx context.Context, provider Provider, body LinkOAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkOAuthResponse, error) {
+	rsp, err := c.LinkOAuth(ctx, provider, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkOAuthResponse(rsp)
+}
+
+// StartOAuthWithResponse Begin signing in with a provider
+//
+// Redirects the browser to the provider with state and PKCE; `redirect` is the app path to
+// return to afterwards.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/oauth/{provider}/start (the `StartOAuth` operationId).
+func (c *ClientWithResponses) StartOAuthWithResponse(ctx context.Context, provider Provider, params *StartOAuthParams, reqEditors ...RequestEditorFn) (*StartOAuthResponse, error) {
+	rsp, err := c.StartOAuth(ctx, provider, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartOAuthResponse(rsp)
+}
+
+// ListAuthProvidersWithResponse Sign-in providers enabled on this installation
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/providers (the `ListAuthProviders` operationId).
+func (c *ClientWithResponses) ListAuthProvidersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAuthProvidersResponse, error) {
+	rsp, err := c.ListAuthProviders(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuthProvidersResponse(rsp)
+}
+
 // RefreshTokensWithBodyWithResponse Exchange a refresh token for a new pair
 //
 // Takes the refresh token from the body or the HttpOnly cookie. The token is rotated: the old
@@ -4834,6 +5579,156 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseOauthCallbackResponse parses an HTTP response from a OauthCallbackWithResponse call
+func ParseOauthCallbackResponse(rsp *http.Response) (*OauthCallbackResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OauthCallbackResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		var headers OauthCallbackResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers302 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLinkOAuthResponse parses an HTTP response from a LinkOAuthWithResponse call
+func ParseLinkOAuthResponse(rsp *http.Response) (*LinkOAuthResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LinkOAuthResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OAuthAuthorizeURL
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStartOAuthResponse parses an HTTP response from a StartOAuthWithResponse call
+func ParseStartOAuthResponse(rsp *http.Response) (*StartOAuthResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartOAuthResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		var headers StartOAuthResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers302 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAuthProvidersResponse parses an HTTP response from a ListAuthProvidersWithResponse call
+func ParseListAuthProvidersResponse(rsp *http.Response) (*ListAuthProvidersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuthProvidersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthProviderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Problem
@@ -5528,6 +6423,18 @@ type ServerInterface interface {
 	// Logout Sign out
 	// (POST /api/v1/auth/logout)
 	Logout(ctx echo.Context) error
+	// OauthCallback Where the provider sends the browser back
+	// (GET /api/v1/auth/oauth/{provider}/callback)
+	OauthCallback(ctx echo.Context, provider Provider, params OauthCallbackParams) error
+	// LinkOAuth Link a provider account to the signed-in user
+	// (POST /api/v1/auth/oauth/{provider}/link)
+	LinkOAuth(ctx echo.Context, provider Provider) error
+	// StartOAuth Begin signing in with a provider
+	// (GET /api/v1/auth/oauth/{provider}/start)
+	StartOAuth(ctx echo.Context, provider Provider, params StartOAuthParams) error
+	// ListAuthProviders Sign-in providers enabled on this installation
+	// (GET /api/v1/auth/providers)
+	ListAuthProviders(ctx echo.Context) error
 	// RefreshTokens Exchange a refresh token for a new pair
 	// (POST /api/v1/auth/refresh)
 	RefreshTokens(ctx echo.Context) error
@@ -5724,6 +6631,95 @@ func (w *ServerInterfaceWrapper) Logout(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.Logout(ctx)
+	return err
+}
+
+// OauthCallback converts echo context to params.
+func (w *ServerInterfaceWrapper) OauthCallback(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "provider" -------------
+	var provider Provider
+
+	err = runtime.BindStyledParameterWithOptions("simple", "provider", ctx.Param("provider"), &provider, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params OauthCallbackParams
+	// ------------- Optional query parameter "code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code", ctx.QueryParams(), &params.Code, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// ------------- Optional query parameter "error" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "error", ctx.QueryParams(), &params.Error, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter error: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.OauthCallback(ctx, provider, params)
+	return err
+}
+
+// LinkOAuth converts echo context to params.
+func (w *ServerInterfaceWrapper) LinkOAuth(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "provider" -------------
+	var provider Provider
+
+	err = runtime.BindStyledParameterWithOptions("simple", "provider", ctx.Param("provider"), &provider, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.LinkOAuth(ctx, provider)
+	return err
+}
+
+// StartOAuth converts echo context to params.
+func (w *ServerInterfaceWrapper) StartOAuth(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "provider" -------------
+	var provider Provider
+
+	err = runtime.BindStyledParameterWithOptions("simple", "provider", ctx.Param("provider"), &provider, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartOAuthParams
+	// ------------- Optional query parameter "redirect" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "redirect", ctx.QueryParams(), &params.Redirect, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter redirect: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StartOAuth(ctx, provider, params)
+	return err
+}
+
+// ListAuthProviders converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuthProviders(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuthProviders(ctx)
 	return err
 }
 
@@ -6008,6 +7004,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/auth/refresh", wrapper.RefreshTokens, options.OperationMiddlewares["refreshTokens"]...)
 	router.POST(options.BaseURL+"/api/v1/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
 	router.POST(options.BaseURL+"/api/v1/auth/switch-org", wrapper.SwitchOrg, options.OperationMiddlewares["switchOrg"]...)
+	router.GET(options.BaseURL+"/api/v1/auth/providers", wrapper.ListAuthProviders, options.OperationMiddlewares["listAuthProviders"]...)
+	router.GET(options.BaseURL+"/api/v1/auth/oauth/:provider/start", wrapper.StartOAuth, options.OperationMiddlewares["startOAuth"]...)
+	router.POST(options.BaseURL+"/api/v1/auth/oauth/:provider/link", wrapper.LinkOAuth, options.OperationMiddlewares["linkOAuth"]...)
+	router.GET(options.BaseURL+"/api/v1/auth/oauth/:provider/callback", wrapper.OauthCallback, options.OperationMiddlewares["oauthCallback"]...)
 	router.GET(options.BaseURL+"/api/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/api/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.DELETE(options.BaseURL+"/api/v1/org", wrapper.DeleteOrg, options.OperationMiddlewares["deleteOrg"]...)
@@ -6249,6 +7249,168 @@ type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OauthCallbackRequestObject struct {
+	Provider Provider `json:"provider"`
+	Params   OauthCallbackParams
+}
+
+type OauthCallbackResponseObject interface {
+	VisitOauthCallbackResponse(w http.ResponseWriter) error
+}
+
+type OauthCallback302ResponseHeaders struct {
+	Location *string
+}
+
+type OauthCallback302Response struct {
+	Headers OauthCallback302ResponseHeaders
+}
+
+func (response OauthCallback302Response) VisitOauthCallbackResponse(w http.ResponseWriter) error {
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(302)
+	return nil
+}
+
+type OauthCallbackdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response OauthCallbackdefaultApplicationProblemPlusJSONResponse) VisitOauthCallbackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkOAuthRequestObject struct {
+	Provider Provider `json:"provider"`
+	Body     *LinkOAuthJSONRequestBody
+}
+
+type LinkOAuthResponseObject interface {
+	VisitLinkOAuthResponse(w http.ResponseWriter) error
+}
+
+type LinkOAuth200JSONResponse OAuthAuthorizeURL
+
+func (response LinkOAuth200JSONResponse) VisitLinkOAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LinkOAuthdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response LinkOAuthdefaultApplicationProblemPlusJSONResponse) VisitLinkOAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartOAuthRequestObject struct {
+	Provider Provider `json:"provider"`
+	Params   StartOAuthParams
+}
+
+type StartOAuthResponseObject interface {
+	VisitStartOAuthResponse(w http.ResponseWriter) error
+}
+
+type StartOAuth302ResponseHeaders struct {
+	Location *string
+}
+
+type StartOAuth302Response struct {
+	Headers StartOAuth302ResponseHeaders
+}
+
+func (response StartOAuth302Response) VisitStartOAuthResponse(w http.ResponseWriter) error {
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(302)
+	return nil
+}
+
+type StartOAuthdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartOAuthdefaultApplicationProblemPlusJSONResponse) VisitStartOAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuthProvidersRequestObject struct {
+}
+
+type ListAuthProvidersResponseObject interface {
+	VisitListAuthProvidersResponse(w http.ResponseWriter) error
+}
+
+type ListAuthProviders200JSONResponse AuthProviderList
+
+func (response ListAuthProviders200JSONResponse) VisitListAuthProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuthProvidersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuthProvidersdefaultApplicationProblemPlusJSONResponse) VisitListAuthProvidersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7057,6 +8219,18 @@ type StrictServerInterface interface {
 	// Logout Sign out
 	// (POST /api/v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// OauthCallback Where the provider sends the browser back
+	// (GET /api/v1/auth/oauth/{provider}/callback)
+	OauthCallback(ctx context.Context, request OauthCallbackRequestObject) (OauthCallbackResponseObject, error)
+	// LinkOAuth Link a provider account to the signed-in user
+	// (POST /api/v1/auth/oauth/{provider}/link)
+	LinkOAuth(ctx context.Context, request LinkOAuthRequestObject) (LinkOAuthResponseObject, error)
+	// StartOAuth Begin signing in with a provider
+	// (GET /api/v1/auth/oauth/{provider}/start)
+	StartOAuth(ctx context.Context, request StartOAuthRequestObject) (StartOAuthResponseObject, error)
+	// ListAuthProviders Sign-in providers enabled on this installation
+	// (GET /api/v1/auth/providers)
+	ListAuthProviders(ctx context.Context, request ListAuthProvidersRequestObject) (ListAuthProvidersResponseObject, error)
 	// RefreshTokens Exchange a refresh token for a new pair
 	// (POST /api/v1/auth/refresh)
 	RefreshTokens(ctx context.Context, request RefreshTokensRequestObject) (RefreshTokensResponseObject, error)
@@ -7338,6 +8512,132 @@ func (sh *strictHandler) Logout(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(LogoutResponseObject); ok {
 		return validResponse.VisitLogoutResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// OauthCallback operation middleware
+func (sh *strictHandler) OauthCallback(ctx echo.Context, provider Provider, params OauthCallbackParams) error {
+	var request OauthCallbackRequestObject
+
+	request.Provider = provider
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.OauthCallback(ctx.Request().Context(), request.(OauthCallbackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OauthCallback")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(OauthCallbackResponseObject); ok {
+		return validResponse.VisitOauthCallbackResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// LinkOAuth operation middleware
+func (sh *strictHandler) LinkOAuth(ctx echo.Context, provider Provider) error {
+	var request LinkOAuthRequestObject
+
+	request.Provider = provider
+
+	var body LinkOAuthJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.LinkOAuth(ctx.Request().Context(), request.(LinkOAuthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LinkOAuth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(LinkOAuthResponseObject); ok {
+		return validResponse.VisitLinkOAuthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StartOAuth operation middleware
+func (sh *strictHandler) StartOAuth(ctx echo.Context, provider Provider, params StartOAuthParams) error {
+	var request StartOAuthRequestObject
+
+	request.Provider = provider
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartOAuth(ctx.Request().Context(), request.(StartOAuthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartOAuth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartOAuthResponseObject); ok {
+		return validResponse.VisitStartOAuthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAuthProviders operation middleware
+func (sh *strictHandler) ListAuthProviders(ctx echo.Context) error {
+	var request ListAuthProvidersRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuthProviders(ctx.Request().Context(), request.(ListAuthProvidersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuthProviders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuthProvidersResponseObject); ok {
+		return validResponse.VisitListAuthProvidersResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

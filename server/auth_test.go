@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -224,4 +225,21 @@ func TestAuth_MissingOrBadCredentialAnswers401(t *testing.T) {
 		p := decodeProblem(t, s.call(t, http.MethodGet, "/api/v1/org", bearer, nil), http.StatusUnauthorized)
 		require.Equal(t, api.ErrorCodeUnauthenticated, *p.Code)
 	}
+}
+
+func TestSignup_IsRateLimitedPerClientIP(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	var last *http.Response
+	for i := range 11 {
+		req := httptestRequest(http.MethodPost, "/api/v1/auth/signup",
+			fmt.Sprintf(`{"email":%q,"password":%q,"full_name":"Burst %d"}`, uniqueEmail("burst"), testPassword, i))
+		req.RemoteAddr = "203.0.113.7:5555"
+		// X-Forwarded-For is not trusted: rotating it must not escape the limit.
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
+		last = serve(s, req).Result()
+	}
+	require.Equal(t, http.StatusTooManyRequests, last.StatusCode)
+	require.NotEmpty(t, last.Header.Get("Retry-After"))
+	require.Equal(t, 10, countRows(t, s, "users"))
 }

@@ -65,7 +65,11 @@ func (h *handlers) ListMembers(ctx context.Context, req api.ListMembersRequestOb
 }
 
 func invitationResponse(inv org.Invitation) api.Invitation {
-	return api.Invitation{Id: inv.ID, Email: inv.Email, Role: api.Role(inv.Role), ExpiresAt: inv.ExpiresAt.Time.UTC(), AcceptUrl: inv.AcceptURL, Emailed: &inv.Emailed}
+	out := api.Invitation{Id: inv.ID, Email: inv.Email, Role: api.Role(inv.Role), ExpiresAt: inv.ExpiresAt.Time.UTC(), Emailed: &inv.Emailed}
+	if inv.AcceptURL != "" {
+		out.AcceptUrl = &inv.AcceptURL
+	}
+	return out
 }
 
 // AddMember adds an existing user or invites a new one.

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 func TestMembers_LastOwnerCanBeNeitherDemotedNorRemoved(t *testing.T) {
@@ -79,7 +81,7 @@ func TestInvitations_UnknownEmailIsInvitedAndJoinsBySigningUp(t *testing.T) {
 	require.Equal(t, email, inv.Email)
 	require.NotNil(t, inv.Emailed)
 	require.False(t, *inv.Emailed, "no SMTP configured: the link is returned to the admin")
-	u, err := url.Parse(inv.AcceptUrl)
+	u, err := url.Parse(*inv.AcceptUrl)
 	require.NoError(t, err)
 	require.Equal(t, "http://datanika.test/invite", u.Scheme+"://"+u.Host+u.Path)
 	token := u.Query().Get("token")
@@ -110,7 +112,7 @@ func TestInvitations_RevokedOnesCannotBeAccepted(t *testing.T) {
 	email := uniqueEmail("revoked")
 	inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": email, "role": "viewer"}), http.StatusAccepted)
 	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/invitations/%d", inv.Id), f.owner.AccessToken, nil).Code)
-	token := inv.AcceptUrl[strings.Index(inv.AcceptUrl, "token=")+len("token="):]
+	token := (*inv.AcceptUrl)[strings.Index(*inv.AcceptUrl, "token=")+len("token="):]
 	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Late", "invite_token": token}), http.StatusUnprocessableEntity)
 }
 
@@ -178,4 +180,36 @@ func TestAuditLog_RecordsChangesWithoutSecretsAndFilters(t *testing.T) {
 	next := decode[api.AuditLogList](t, s.call(t, http.MethodGet, "/api/v1/audit-logs?limit=2&cursor="+*page.NextCursor, f.owner.AccessToken, nil), http.StatusOK)
 	require.Less(t, next.Items[0].Id, page.Items[1].Id)
 	decodeProblem(t, s.call(t, http.MethodGet, "/api/v1/audit-logs?cursor=garbage", f.owner.AccessToken, nil), http.StatusUnprocessableEntity)
+}
+
+func TestInvitations_AreEmailedWhenSMTPIsConfigured(t *testing.T) {
+	t.Parallel()
+	fake := testutil.StartFakeSMTP(t)
+	mailer, err := mail.Parse("smtp://" + fake.Addr + "?from=datanika@example.com")
+	require.NoError(t, err)
+	s := setup(t, func(d *Deps) { d.Mailer = mailer })
+	f := s.newOrg(t)
+	email := uniqueEmail("emailed")
+	inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": email, "role": "viewer"}), http.StatusAccepted)
+	require.True(t, *inv.Emailed)
+	require.Nil(t, inv.AcceptUrl, "an emailed invitation's link goes to the invitee only")
+
+	msg := <-fake.Received
+	require.Contains(t, msg, "RCPT TO:<"+email+">")
+	i := strings.Index(msg, "http://datanika.test/invite?token=")
+	require.Positive(t, i)
+	token := strings.Fields(msg[i+len("http://datanika.test/invite?token="):])[0]
+	joined := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Emailed", "invite_token": token}), http.StatusCreated)
+	require.Equal(t, f.orgID, joined.Org.Id)
+}
+
+func TestInvitations_FailedDeliveryFallsBackToTheLink(t *testing.T) {
+	t.Parallel()
+	mailer, err := mail.Parse("smtp://127.0.0.1:1?from=datanika@example.com")
+	require.NoError(t, err)
+	s := setup(t, func(d *Deps) { d.Mailer = mailer })
+	f := s.newOrg(t)
+	inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": uniqueEmail("undeliverable"), "role": "viewer"}), http.StatusAccepted)
+	require.False(t, *inv.Emailed)
+	require.NotNil(t, inv.AcceptUrl)
 }

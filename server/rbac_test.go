@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +16,9 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
 )
+
+// idParam matches a path parameter that names a resource by id ({id}, {user_id}…).
+var idParam = regexp.MustCompile(`\{[a-z_]*id\}`)
 
 type specOperation struct {
 	id, method, path string
@@ -28,7 +32,7 @@ func specOperations(t testing.TB) []specOperation {
 	var ops []specOperation
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			ops = append(ops, specOperation{id: op.OperationID, method: method, path: path, hasPathParam: strings.Contains(path, "{")})
+			ops = append(ops, specOperation{id: op.OperationID, method: method, path: path, hasPathParam: idParam.MatchString(path)})
 		}
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
@@ -59,6 +63,9 @@ type request struct {
 var requestBuilders = map[string]func(t *testing.T, s *testServer, f orgFixture) request{
 	"switchOrg": func(_ *testing.T, _ *testServer, f orgFixture) request {
 		return request{http.MethodPost, "/api/v1/auth/switch-org", map[string]any{"org_id": f.orgID}}
+	},
+	"linkOAuth": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodPost, "/api/v1/auth/oauth/github/link", map[string]any{}}
 	},
 	"getMe": func(*testing.T, *testServer, orgFixture) request { return request{http.MethodGet, "/api/v1/me", nil} },
 	"updateMe": func(*testing.T, *testServer, orgFixture) request {
@@ -127,7 +134,7 @@ func (s *testServer) createKey(t *testing.T, f orgFixture, scopes ...string) api
 
 func TestRBAC_EveryRoleAgainstEveryOperation(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s, _ := setupOAuth(t)
 	roles := []auth.Role{auth.RoleViewer, auth.RoleEditor, auth.RoleAdmin, auth.RoleOwner}
 	for _, op := range specOperations(t) {
 		perm := auth.OperationPermissions[op.id]
@@ -153,7 +160,7 @@ func TestRBAC_EveryRoleAgainstEveryOperation(t *testing.T) {
 
 func TestRBAC_APIKeyScopesAgainstEveryOperation(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s, _ := setupOAuth(t)
 	scopeSets := [][]string{{"read"}, {"write"}, {"run"}, {"admin"}, {"read", "write", "run"}}
 	for _, op := range specOperations(t) {
 		perm := auth.OperationPermissions[op.id]

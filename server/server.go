@@ -20,6 +20,8 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/identity"
+	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
 )
 
@@ -43,6 +45,11 @@ type Deps struct {
 	SecretKey string
 	// PublicURL is where people open the app (links in invitations).
 	PublicURL string
+	// OAuth are the enabled sign-in providers; OAuthClient calls them (nil: a default client).
+	OAuth       map[string]*oauth.Provider
+	OAuthClient *http.Client
+	// Mailer sends invitations; nil returns their links to the admin instead.
+	Mailer *mail.Sender
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
@@ -53,6 +60,11 @@ type handlers struct {
 	production bool
 	identity   *identity.Service
 	org        *org.Service
+	logger     *slog.Logger
+
+	secretKey   []byte
+	oauth       map[string]*oauth.Provider
+	oauthClient *http.Client
 }
 
 var _ api.StrictServerInterface = (*handlers)(nil)
@@ -94,7 +106,11 @@ func New(d Deps) (*echo.Echo, error) {
 	ident := identity.New(d.Pool, auth.NewTokens(d.SecretKey, nil), d.Logger)
 	h := &handlers{
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
-		identity: ident, org: org.New(d.Pool, ident, d.PublicURL),
+		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
+		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
+	}
+	if h.oauthClient == nil {
+		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	// Each operation: authenticate and authorize first, then validate the request.
 	middlewares := map[string][]echo.MiddlewareFunc{}

@@ -25,6 +25,8 @@ import (
 	"github.com/datanika/datanika/internal/buildinfo"
 	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/server"
 )
@@ -213,6 +215,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 	}
 
+	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
+	mailer, _ := mail.Parse(cfg.SMTPURL) // validated with the configuration
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,
@@ -223,7 +227,13 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Production:     cfg.Production(),
 		OperationsOnly: role == roleWorker,
 		SecretKey:      cfg.SecretKey,
-		PublicURL:      cmp.Or(cfg.PublicURL, publicURL(ln.Addr())),
+		PublicURL:      public,
+		OAuth: oauth.Providers(oauth.Settings{
+			GoogleClientID: cfg.GoogleClientID, GoogleClientSecret: cfg.GoogleClientSecret,
+			GitHubClientID: cfg.GitHubClientID, GitHubClientSecret: cfg.GitHubClientSecret,
+			RedirectBase: public,
+		}),
+		Mailer: mailer,
 	})
 	if err != nil {
 		return err

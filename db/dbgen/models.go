@@ -75,6 +75,15 @@ type Membership struct {
 	DeletedAt pgtype.Timestamptz `json:"deleted_at"`
 }
 
+type OauthIdentity struct {
+	ID        int64              `json:"id"`
+	UserID    int64              `json:"user_id"`
+	Provider  string             `json:"provider"`
+	Subject   string             `json:"subject"`
+	Email     string             `json:"email"`
+	CreatedAt pgtype.Timestamptz `json:"created_at"`
+}
+
 type Organization struct {
 	ID            int64              `json:"id"`
 	Name          string             `json:"name"`

@@ -16,9 +16,14 @@ var OperationPermissions = map[string]Permission{
 	"login":         Public,
 	"refreshTokens": Public,
 	"logout":        Public,
-	"switchOrg":     Session,
-	"getMe":         Read,
-	"updateMe":      Session,
+
+	"listAuthProviders": Public,
+	"startOAuth":        Public,
+	"oauthCallback":     Public,
+	"linkOAuth":         Session,
+	"switchOrg":         Session,
+	"getMe":             Read,
+	"updateMe":          Session,
 
 	// Organization.
 	"getOrg":           Read,

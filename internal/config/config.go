@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/datanika/datanika/internal/mail"
 )
 
 // Environments.
@@ -57,6 +59,11 @@ type Config struct {
 	// PublicURL is where people open Datanika (links in invitations); empty means derived from
 	// HTTP_ADDR at start (http://localhost:<port>).
 	PublicURL string
+	// OAuth sign-in; a provider is enabled when its client id is set.
+	GoogleClientID, GoogleClientSecret string
+	GitHubClientID, GitHubClientSecret string
+	// SMTPURL sends invitation emails; empty returns the links to admins instead.
+	SMTPURL string
 }
 
 // Production reports whether the process runs with DATANIKA_ENV=production.
@@ -161,6 +168,20 @@ func Load(getenv Getenv) (Config, error) {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			fail("PUBLIC_URL", "must be an http(s) URL such as https://datanika.example.com")
 		}
+	}
+
+	c.GoogleClientID, c.GoogleClientSecret = get("GOOGLE_CLIENT_ID", ""), get("GOOGLE_CLIENT_SECRET", "")
+	c.GitHubClientID, c.GitHubClientSecret = get("GITHUB_CLIENT_ID", ""), get("GITHUB_CLIENT_SECRET", "")
+	if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		fail("GOOGLE_CLIENT_ID", "and GOOGLE_CLIENT_SECRET must be set together")
+	}
+	if (c.GitHubClientID == "") != (c.GitHubClientSecret == "") {
+		fail("GITHUB_CLIENT_ID", "and GITHUB_CLIENT_SECRET must be set together")
+	}
+
+	c.SMTPURL = get("SMTP_URL", "")
+	if _, err := mail.Parse(c.SMTPURL); err != nil {
+		fail("SMTP_URL", "%v", err)
 	}
 
 	if len(errs) > 0 {

@@ -132,9 +132,17 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, clientIP string) (
 		invitation = &inv
 	}
 
+	return s.createAccount(ctx, email, &hash, fullName, orgName, invitation, nil)
+}
+
+// createAccount creates a user (with a password hash, or none for a provider account) and either
+// joins them to an invitation's org or creates their own org. onUser runs in the same
+// transaction once the user exists (to link a provider identity).
+func (s *Service) createAccount(ctx context.Context, email string, hash *string, fullName, orgName string, invitation *dbgen.Invitation,
+	onUser func(q *dbgen.Queries, user dbgen.User) error) (Session, error) {
 	// A concurrent sign-up may take the slug between our check and our insert: try again.
 	for attempt := 0; ; attempt++ {
-		sess, err := s.signupTx(ctx, email, hash, fullName, orgName, invitation, attempt)
+		sess, err := s.signupTx(ctx, email, hash, fullName, orgName, invitation, attempt, onUser)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			if pgErr.ConstraintName == "users_email" {
@@ -148,13 +156,19 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, clientIP string) (
 	}
 }
 
-func (s *Service) signupTx(ctx context.Context, email, hash, fullName, orgName string, invitation *dbgen.Invitation, attempt int) (Session, error) {
+func (s *Service) signupTx(ctx context.Context, email string, hash *string, fullName, orgName string, invitation *dbgen.Invitation, attempt int,
+	onUser func(q *dbgen.Queries, user dbgen.User) error) (Session, error) {
 	var sess Session
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
-		user, err := q.CreateUser(ctx, dbgen.CreateUserParams{Email: email, PasswordHash: &hash, FullName: fullName})
+		user, err := q.CreateUser(ctx, dbgen.CreateUserParams{Email: email, PasswordHash: hash, FullName: fullName})
 		if err != nil {
 			return err
+		}
+		if onUser != nil {
+			if err := onUser(q, user); err != nil {
+				return err
+			}
 		}
 		var org dbgen.Organization
 		role := auth.RoleOwner
@@ -291,8 +305,13 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string
 	}
 	_ = s.limiter.Clear(ctx, ratelimit.LoginFailsEmail, email)
 
+	return s.signIn(ctx, user, "password")
+}
+
+// signIn opens a session in the user's first org and records the sign-in.
+func (s *Service) signIn(ctx context.Context, user dbgen.User, method string) (Session, error) {
 	var sess Session
-	err = database.InTx(ctx, s.pool, database.Scope{UserID: user.ID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.pool, database.Scope{UserID: user.ID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		memberships, err := q.ListUserMemberships(ctx, user.ID)
 		if err != nil {
@@ -308,7 +327,8 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string
 		if sess, err = s.newSession(actx, tx, user, org, role, uuid.New()); err != nil {
 			return err
 		}
-		return audit.Write(actx, tx, audit.Entry{OrgID: org.ID, Action: "auth.login", ResourceType: "user", ResourceID: strconv.FormatInt(user.ID, 10)})
+		return audit.Write(actx, tx, audit.Entry{OrgID: org.ID, Action: "auth.login", ResourceType: "user",
+			ResourceID: strconv.FormatInt(user.ID, 10), New: map[string]any{"method": method}})
 	})
 	return sess, err
 }

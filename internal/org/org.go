@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/identity"
+	"github.com/datanika/datanika/internal/mail"
 )
 
 // InvitationTTL is how long an invitation can be accepted.
@@ -34,11 +36,14 @@ type Service struct {
 	pool      *pgxpool.Pool
 	identity  *identity.Service
 	publicURL string
+	mailer    *mail.Sender
+	logger    *slog.Logger
 }
 
-// New returns the org service. publicURL is where people open the app (accept links).
-func New(pool *pgxpool.Pool, ident *identity.Service, publicURL string) *Service {
-	return &Service{pool: pool, identity: ident, publicURL: strings.TrimRight(publicURL, "/")}
+// New returns the org service. publicURL is where people open the app (accept links); mailer
+// sends invitations (nil: the link is returned to the admin instead).
+func New(pool *pgxpool.Pool, ident *identity.Service, publicURL string, mailer *mail.Sender, logger *slog.Logger) *Service {
+	return &Service{pool: pool, identity: ident, publicURL: strings.TrimRight(publicURL, "/"), mailer: mailer, logger: logger}
 }
 
 func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
@@ -200,6 +205,7 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, rawEmail, raw
 	}
 	var member *Member
 	var inv *Invitation
+	var orgName string
 	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		user, err := q.GetUserByEmail(ctx, email)
 		switch {
@@ -231,12 +237,29 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, rawEmail, raw
 				return err
 			}
 			inv = &Invitation{Invitation: row, AcceptURL: s.publicURL + "/invite?token=" + raw}
+			if org, err := q.GetOrganization(ctx, p.OrgID); err == nil {
+				orgName = org.Name
+			}
 			return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, Action: "invitation.create", ResourceType: "invitation",
 				ResourceID: strconv.FormatInt(row.ID, 10), New: map[string]any{"email": email, "role": role}})
 		default:
 			return err
 		}
 	})
+	if err == nil && inv != nil && s.mailer != nil {
+		// After the commit: a failed delivery leaves the invitation, and the admin gets the link.
+		err := s.mailer.Send(ctx, mail.Message{
+			To:      email,
+			Subject: fmt.Sprintf("You are invited to %s on Datanika", orgName),
+			Body: fmt.Sprintf("%s invited you to join %s on Datanika as %s.\n\nAccept the invitation (valid for 7 days):\n%s\n",
+				p.Name, orgName, role, inv.AcceptURL),
+		})
+		if err != nil {
+			s.logger.WarnContext(ctx, "invitation email not delivered; the link goes to the admin", "invitation_id", inv.ID, "error", err)
+		} else {
+			inv.Emailed, inv.AcceptURL = true, ""
+		}
+	}
 	return member, inv, err
 }
 

@@ -202,6 +202,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in providers enabled on this installation */
+        get: operations["listAuthProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Begin signing in with a provider
+         * @description Redirects the browser to the provider with state and PKCE; `redirect` is the app path to
+         *     return to afterwards.
+         */
+        get: operations["startOAuth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link a provider account to the signed-in user
+         * @description Answers the provider URL to open; coming back, the provider account is linked to you.
+         */
+        post: operations["linkOAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back
+         * @description Finishes the flow, sets the refresh cookie and redirects to the app's
+         *     `/auth/complete?redirect=…` (never with a token in the URL), or to
+         *     `/sign-in?oauth_error=<code>` (email_unverified, account_exists, identity_taken, denied, failed).
+         */
+        get: operations["oauthCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -425,6 +511,21 @@ export interface components {
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        AuthProvider: {
+            /** @enum {string} */
+            name: "google" | "github";
+            label: string;
+            start_url: string;
+        };
+        AuthProviderList: {
+            providers: components["schemas"]["AuthProvider"][];
+        };
+        LinkOAuthRequest: {
+            redirect?: string;
+        };
+        OAuthAuthorizeURL: {
+            authorize_url: string;
+        };
         /** @enum {string} */
         Role: "owner" | "admin" | "editor" | "viewer";
         UserSummary: {
@@ -529,8 +630,9 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: date-time */
             expires_at: string;
-            /** @description The link that accepts it (returned to admins when no SMTP is configured). */
-            accept_url: string;
+            /** @description The link that accepts it: in the answer that created the invitation, when it was not emailed (no SMTP_URL, or delivery failed). */
+            accept_url?: string;
+            /** @description Whether the invitation was emailed to the invitee. */
             emailed?: boolean;
         };
         InvitationList: {
@@ -660,6 +762,7 @@ export interface components {
         };
     };
     parameters: {
+        Provider: "google" | "github";
         ID: number;
         /** @description Page size (default 50, at most 500). */
         Limit: number;
@@ -914,6 +1017,104 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enabled OAuth providers (none when none is configured). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthProviderList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    startOAuth: {
+        parameters: {
+            query?: {
+                redirect?: string;
+            };
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    linkOAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LinkOAuthRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthAuthorizeURL"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    oauthCallback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                error?: string;
+            };
+            header?: never;
+            path: {
+                provider: components["parameters"]["Provider"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the app. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Problem"];
         };
