@@ -14,6 +14,9 @@ if [ -z "${WAREHOUSE_ADMIN_URL:-}" ]; then
   WAREHOUSE_ADMIN_URL=$(echo "$DATABASE_URL" | sed -E 's#^(postgres(ql)?://[^/?]+)(/[^?]*)?#\1/postgres#')
   export WAREHOUSE_ADMIN_URL
 fi
+# Local use: connections to databases on this machine and private networks are allowed.
+export EGRESS_ALLOW_PRIVATE=${EGRESS_ALLOW_PRIVATE:-true}
+
 LOG_LEVEL=warn bin/datanika migrate --create-database >/dev/null
 addr=${HTTP_ADDR:-:8080}
 echo "Datanika starts at http://localhost:${addr##*:} (database: ${DATABASE_URL%%\?*}); Ctrl-C stops it." >&2

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/mail"
 )
 
@@ -64,6 +65,9 @@ type Config struct {
 	GitHubClientID, GitHubClientSecret string
 	// SMTPURL sends invitation emails; empty returns the links to admins instead.
 	SMTPURL string
+	// Egress policy for connections users configure (see internal/egress).
+	EgressAllowPrivate bool
+	EgressAllowlist    string
 }
 
 // Production reports whether the process runs with DATANIKA_ENV=production.
@@ -177,6 +181,18 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if (c.GitHubClientID == "") != (c.GitHubClientSecret == "") {
 		fail("GITHUB_CLIENT_ID", "and GITHUB_CLIENT_SECRET must be set together")
+	}
+
+	switch v := strings.ToLower(get("EGRESS_ALLOW_PRIVATE", "false")); v {
+	case "true", "1", "yes":
+		c.EgressAllowPrivate = true
+	case "false", "0", "no":
+	default:
+		fail("EGRESS_ALLOW_PRIVATE", "must be true or false, not %q", v)
+	}
+	c.EgressAllowlist = get("EGRESS_ALLOWLIST", "")
+	if _, err := egress.New(c.EgressAllowPrivate, c.EgressAllowlist); err != nil {
+		fail("EGRESS_ALLOWLIST", "%v", err)
 	}
 
 	c.SMTPURL = get("SMTP_URL", "")

@@ -69,14 +69,19 @@ func TestLoad_ProductionAcceptsPrivateSecrets(t *testing.T) {
 func TestLoad_RejectsBadValuesNamingTheVariable(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"DATABASE_URL":     "postgres://user:pw@host:notaport/db",
-		"HTTP_ADDR":        "8080",
-		"LOG_LEVEL":        "loud",
-		"LOG_FORMAT":       "xml",
-		"SHUTDOWN_TIMEOUT": "soon",
-		"MAX_BODY_KB":      "-1",
-		"DATANIKA_ENV":     "staging",
-		"ENCRYPTION_KEYS":  "k1:c2hvcnQ=",
+		"DATABASE_URL":         "postgres://user:pw@host:notaport/db",
+		"HTTP_ADDR":            "8080",
+		"LOG_LEVEL":            "loud",
+		"LOG_FORMAT":           "xml",
+		"SHUTDOWN_TIMEOUT":     "soon",
+		"MAX_BODY_KB":          "-1",
+		"DATANIKA_ENV":         "staging",
+		"ENCRYPTION_KEYS":      "k1:c2hvcnQ=",
+		"EGRESS_ALLOWLIST":     "10.0.0.0/99",
+		"EGRESS_ALLOW_PRIVATE": "maybe",
+		"SMTP_URL":             "http://nope",
+		"PUBLIC_URL":           "ftp://x",
+		"GOOGLE_CLIENT_ID":     "id-without-secret",
 	}
 	for key, value := range cases {
 		t.Run(key, func(t *testing.T) {
