@@ -11,6 +11,8 @@ export default mergeConfig(
       include: ["src/**/*.test.{ts,tsx}"],
       restoreMocks: true,
       unstubGlobals: true,
+      // jsdom renders of the whole shell take seconds on a busy 2-core machine; 5 s flakes.
+      testTimeout: 30_000,
     },
   }),
 );
