@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// upload is a multipart body with one file part.
+type upload struct {
+	field, name string
+	content     []byte
+}
+
 var emailSeq atomic.Int64
 
 func uniqueEmail(prefix string) string {
@@ -35,9 +42,19 @@ const testPassword = "correct horse battery"
 func (s *testServer) call(t testing.TB, method, path, bearer string, body any) *httptest.ResponseRecorder {
 	t.Helper()
 	var r *bytes.Reader
+	contentType := "application/json"
 	switch b := body.(type) {
 	case nil:
 		r = bytes.NewReader(nil)
+	case upload:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, err := mw.CreateFormFile(b.field, b.name)
+		require.NoError(t, err)
+		_, _ = fw.Write(b.content)
+		require.NoError(t, mw.Close())
+		r = bytes.NewReader(buf.Bytes())
+		contentType = mw.FormDataContentType()
 	case string:
 		r = bytes.NewReader([]byte(b))
 	default:
@@ -47,7 +64,7 @@ func (s *testServer) call(t testing.TB, method, path, bearer string, body any) *
 	}
 	req := httptest.NewRequest(method, path, r)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)

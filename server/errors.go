@@ -41,6 +41,12 @@ func problemFor(err error) api.Problem {
 	if errors.As(err, &mbe) { // Echo's binder may wrap it in a 400
 		return problemOf(http.StatusRequestEntityTooLarge, "The request body is larger than this server accepts.")
 	}
+	if errors.Is(err, http.ErrNotMultipart) {
+		return problemOf(http.StatusUnsupportedMediaType, "Send this as multipart/form-data.")
+	}
+	if errors.Is(err, http.ErrMissingBoundary) {
+		return problemOf(http.StatusBadRequest, "The multipart body has no boundary.")
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		return problemOf(he.Code, echoDetail(he))

@@ -46,6 +46,7 @@ func TestProblemFor_MappingTable(t *testing.T) {
 		{"echo 415", echo.ErrUnsupportedMediaType, 415, api.ErrorCodeUnsupportedMediaType, ""},
 		{"echo bind", echo.NewHTTPError(400, "Syntax error: offset=5, error=unexpected EOF"), 400, api.ErrorCodeBadRequest, "Syntax error: offset=5, error=unexpected EOF"},
 		{"max bytes inside a 400", echo.NewHTTPError(400, "x").SetInternal(&http.MaxBytesError{Limit: 1}), 413, api.ErrorCodePayloadTooLarge, "The request body is larger than this server accepts."},
+		{"not multipart", fmt.Errorf("bind: %w", http.ErrNotMultipart), 415, api.ErrorCodeUnsupportedMediaType, "Send this as multipart/form-data."},
 		{"no rows", fmt.Errorf("get: %w", pgx.ErrNoRows), 404, api.ErrorCodeNotFound, "The resource does not exist."},
 		{"unique violation", &pgconn.PgError{Code: "23505", Message: "duplicate key value violates unique constraint \"x\""}, 409, api.ErrorCodeConflict, "A resource with the same unique value already exists."},
 		{"fk violation", &pgconn.PgError{Code: "23503"}, 409, api.ErrorCodeConflict, "The change conflicts with a related resource."},

@@ -165,11 +165,15 @@ func securityHeaders(production bool) echo.MiddlewareFunc {
 }
 
 // bodyLimit answers 413 when a request body is larger than limit bytes, whether or not it
-// declares its length.
-func bodyLimit(limit int64) echo.MiddlewareFunc {
+// declares its length. Routes in perRoute (uploads) have their own limit.
+func bodyLimit(limit int64, perRoute map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			limit := limit
+			if l, ok := perRoute[c.Path()]; ok && l > 0 {
+				limit = l
+			}
 			if req.ContentLength > limit {
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 			}

@@ -108,6 +108,21 @@ var requestBuilders = map[string]func(t *testing.T, s *testServer, f orgFixture)
 	"listAuditLogs": func(*testing.T, *testServer, orgFixture) request {
 		return request{http.MethodGet, "/api/v1/audit-logs", nil}
 	},
+	"listFiles": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodGet, "/api/v1/files", nil}
+	},
+	"uploadFile": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodPost, "/api/v1/files", upload{"file", "orders.csv", []byte("id,amount\n1,2.5\n")}}
+	},
+	"deleteFile": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodDelete, fmt.Sprintf("/api/v1/files/%d", s.uploadFile(t, f).Id), nil}
+	},
+}
+
+// uploadFile uploads a small CSV as f's owner.
+func (s *testServer) uploadFile(t *testing.T, f orgFixture) api.File {
+	t.Helper()
+	return decode[api.File](t, s.call(t, http.MethodPost, "/api/v1/files", f.owner.AccessToken, upload{"file", "orders.csv", []byte("id,amount\n1,2.5\n")}), http.StatusCreated)
 }
 
 // addMember signs up a new user and adds them to f's org with role; it returns their user id.
@@ -228,6 +243,9 @@ var crossTenantTargets = map[string]func(t *testing.T, s *testServer, other orgF
 	},
 	"revokeApiKey": func(t *testing.T, s *testServer, g orgFixture) request {
 		return request{http.MethodDelete, fmt.Sprintf("/api/v1/api-keys/%d", s.createKey(t, g, "read").Id), nil}
+	},
+	"deleteFile": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodDelete, fmt.Sprintf("/api/v1/files/%d", s.uploadFile(t, g).Id), nil}
 	},
 }
 

@@ -19,6 +19,8 @@ import (
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/blob"
+	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/identity"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
@@ -50,6 +52,9 @@ type Deps struct {
 	OAuthClient *http.Client
 	// Mailer sends invitations; nil returns their links to the admin instead.
 	Mailer *mail.Sender
+	// Blobs stores uploaded files; MaxUploadBytes bounds one upload.
+	Blobs          *blob.Dir
+	MaxUploadBytes int64
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
@@ -60,6 +65,7 @@ type handlers struct {
 	production bool
 	identity   *identity.Service
 	org        *org.Service
+	files      *files.Service
 	logger     *slog.Logger
 
 	secretKey   []byte
@@ -96,7 +102,7 @@ func New(d Deps) (*echo.Echo, error) {
 		metrics.middleware(),
 		accessLog(d.Logger),
 		securityHeaders(d.Production),
-		bodyLimit(d.MaxBodyBytes),
+		bodyLimit(d.MaxBodyBytes, map[string]int64{"/api/v1/files": d.MaxUploadBytes}),
 	)
 
 	validators, err := operationValidators(d.Spec)
@@ -108,6 +114,7 @@ func New(d Deps) (*echo.Echo, error) {
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
 		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
 		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
+		files: files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
 	}
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}

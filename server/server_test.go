@@ -19,6 +19,7 @@ import (
 
 	"github.com/datanika/datanika"
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/testutil"
 )
@@ -46,15 +47,19 @@ func setup(t testing.TB, opts ...option) *testServer {
 func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer {
 	t.Helper()
 	d := Deps{
-		Pool:         pool,
-		Logger:       testutil.Logger(),
-		Spec:         datanika.OpenAPISpec,
-		App:          testApp,
-		Registry:     prometheus.NewRegistry(),
-		MaxBodyBytes: 1024,
-		SecretKey:    "test-secret-key-with-at-least-32-characters",
-		PublicURL:    "http://datanika.test",
+		Pool:           pool,
+		Logger:         testutil.Logger(),
+		Spec:           datanika.OpenAPISpec,
+		App:            testApp,
+		Registry:       prometheus.NewRegistry(),
+		MaxBodyBytes:   1024,
+		SecretKey:      "test-secret-key-with-at-least-32-characters",
+		PublicURL:      "http://datanika.test",
+		MaxUploadBytes: 1 << 20,
 	}
+	blobs, err := blob.NewDir(t.TempDir())
+	require.NoError(t, err)
+	d.Blobs = blobs
 	for _, o := range opts {
 		o(&d)
 	}

@@ -48,10 +48,29 @@ func operationValidators(spec []byte) (map[string][]echo.MiddlewareFunc, error) 
 		},
 		SilenceServersWarning: true,
 	})
+	// Multipart uploads are streamed to storage by their handler: the validator would read the
+	// whole body into memory, so it checks only their parameters.
+	uploads := oapimw.OapiRequestValidatorWithOptions(doc, &oapimw.Options{
+		Options: openapi3filter.Options{
+			MultiError:         true,
+			ExcludeRequestBody: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
+			return &echo.HTTPError{Code: 422, Internal: me}
+		},
+		ErrorHandler:          func(_ echo.Context, he *echo.HTTPError) error { return validationError(he) },
+		SilenceServersWarning: true,
+	})
 	byOperation := map[string][]echo.MiddlewareFunc{}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			if op.OperationID != "" {
+			if op.OperationID == "" {
+				continue
+			}
+			if op.RequestBody != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
+				byOperation[op.OperationID] = []echo.MiddlewareFunc{uploads}
+			} else {
 				byOperation[op.OperationID] = []echo.MiddlewareFunc{mw}
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -22,6 +23,7 @@ import (
 
 	"github.com/datanika/datanika"
 	"github.com/datanika/datanika/frontend"
+	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/buildinfo"
 	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/database"
@@ -217,6 +219,10 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	mailer, _ := mail.Parse(cfg.SMTPURL) // validated with the configuration
+	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,
@@ -233,7 +239,9 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			GitHubClientID: cfg.GitHubClientID, GitHubClientSecret: cfg.GitHubClientSecret,
 			RedirectBase: public,
 		}),
-		Mailer: mailer,
+		Mailer:         mailer,
+		Blobs:          blobs,
+		MaxUploadBytes: cfg.MaxUploadBytes,
 	})
 	if err != nil {
 		return err

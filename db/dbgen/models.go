@@ -45,6 +45,21 @@ type AuthRateLimit struct {
 	LockedUntil pgtype.Timestamptz `json:"locked_until"`
 }
 
+type File struct {
+	ID              int64              `json:"id"`
+	OrgID           int64              `json:"org_id"`
+	Name            string             `json:"name"`
+	Size            int64              `json:"size"`
+	Sha256          string             `json:"sha256"`
+	Format          string             `json:"format"`
+	Compression     string             `json:"compression"`
+	DetectedColumns []byte             `json:"detected_columns"`
+	StorageKey      string             `json:"storage_key"`
+	CreatedBy       *int64             `json:"created_by"`
+	CreatedAt       pgtype.Timestamptz `json:"created_at"`
+	DeletedAt       pgtype.Timestamptz `json:"deleted_at"`
+}
+
 type Installation struct {
 	Singleton         bool               `json:"singleton"`
 	InstallationID    string             `json:"installation_id"`

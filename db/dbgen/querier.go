@@ -15,6 +15,7 @@ type Querier interface {
 	ClearRateLimit(ctx context.Context, bucket string) error
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
+	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
 	CreateOAuthIdentity(ctx context.Context, arg CreateOAuthIdentityParams) (OauthIdentity, error)
@@ -22,6 +23,7 @@ type Querier interface {
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
+	GetFile(ctx context.Context, arg GetFileParams) (File, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
@@ -38,6 +40,7 @@ type Querier interface {
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
 	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
 	ListAuditLogs(ctx context.Context, arg ListAuditLogsParams) ([]AuditLog, error)
+	ListFiles(ctx context.Context, arg ListFilesParams) ([]File, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	// The user's live memberships in live organizations, oldest first (sign-in picks the first).
@@ -55,6 +58,7 @@ type Querier interface {
 	RevokeUserOrgRefreshTokens(ctx context.Context, arg RevokeUserOrgRefreshTokensParams) error
 	RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg RevokeUserRefreshTokensExceptFamilyParams) error
 	SlugTaken(ctx context.Context, slug string) (bool, error)
+	SoftDeleteFile(ctx context.Context, arg SoftDeleteFileParams) (File, error)
 	SoftDeleteMembership(ctx context.Context, arg SoftDeleteMembershipParams) error
 	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
 	SoftDeleteOrganization(ctx context.Context, id int64) error

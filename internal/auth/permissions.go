@@ -39,4 +39,9 @@ var OperationPermissions = map[string]Permission{
 	"createApiKey":     Admin,
 	"revokeApiKey":     Admin,
 	"listAuditLogs":    Admin,
+
+	// Files.
+	"listFiles":  Read,
+	"uploadFile": Write,
+	"deleteFile": Admin,
 }

@@ -65,6 +65,9 @@ type Config struct {
 	GitHubClientID, GitHubClientSecret string
 	// SMTPURL sends invitation emails; empty returns the links to admins instead.
 	SMTPURL string
+	// DataDir holds uploaded files (DATA_DIR/files); MaxUploadBytes bounds one upload.
+	DataDir        string
+	MaxUploadBytes int64
 	// Egress policy for connections users configure (see internal/egress).
 	EgressAllowPrivate bool
 	EgressAllowlist    string
@@ -194,6 +197,9 @@ func Load(getenv Getenv) (Config, error) {
 	if _, err := egress.New(c.EgressAllowPrivate, c.EgressAllowlist); err != nil {
 		fail("EGRESS_ALLOWLIST", "%v", err)
 	}
+
+	c.DataDir = get("DATA_DIR", ".data")
+	c.MaxUploadBytes = int64(positiveInt(get("MAX_UPLOAD_MB", "200"), "MAX_UPLOAD_MB", fail)) << 20
 
 	c.SMTPURL = get("SMTP_URL", "")
 	if _, err := mail.Parse(c.SMTPURL); err != nil {

@@ -464,6 +464,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploaded files */
+        get: operations["listFiles"];
+        put?: never;
+        /**
+         * Upload a file (editor)
+         * @description A multipart upload with the file in the part named `file`. The format is recognised from
+         *     the content (csv, tsv, jsonl, json, parquet, sqlite, each optionally gzip-compressed) and
+         *     the columns from a sample. Larger than `MAX_UPLOAD_MB` answers 413.
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a file (admin) */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -525,6 +567,31 @@ export interface components {
         };
         OAuthAuthorizeURL: {
             authorize_url: string;
+        };
+        File: {
+            /** Format: int64 */
+            id: number;
+            /** @description The uploaded file's name, as a label. */
+            name: string;
+            /** Format: int64 */
+            size: number;
+            sha256: string;
+            /** @enum {string} */
+            format: "csv" | "tsv" | "jsonl" | "json" | "parquet" | "sqlite";
+            /** @enum {string} */
+            compression: "none" | "gzip";
+            detected_columns: components["schemas"]["DetectedColumn"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        DetectedColumn: {
+            name: string;
+            /** @enum {string} */
+            type: "integer" | "number" | "boolean" | "date" | "timestamp" | "string" | "json";
+        };
+        FileList: {
+            items: components["schemas"]["File"][];
+            next_cursor: string | null;
         };
         /** @enum {string} */
         Role: "owner" | "admin" | "editor" | "viewer";
@@ -1485,6 +1552,81 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditLogList"];
                 };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The stored file. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Problem"];
         };
