@@ -271,13 +271,7 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, userID int
 	}
 	var out Member
 	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		if err := q.LockOrgMemberships(ctx, p.OrgID); err != nil {
-			return err
-		}
-		current, err := q.GetMember(ctx, dbgen.GetMemberParams{OrgID: p.OrgID, UserID: userID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No member with user id %d.", userID)
-		}
+		current, err := lockedMember(ctx, q, p.OrgID, userID)
 		if err != nil {
 			return err
 		}
@@ -307,6 +301,19 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, userID int
 	return out, err
 }
 
+// lockedMember reads a member after taking the org's membership lock, so role checks and the
+// change they guard see the same state.
+func lockedMember(ctx context.Context, q *dbgen.Queries, orgID, userID int64) (Member, error) {
+	if err := q.LockOrgMemberships(ctx, orgID); err != nil {
+		return Member{}, err
+	}
+	m, err := q.GetMember(ctx, dbgen.GetMemberParams{OrgID: orgID, UserID: userID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Member{}, apperr.NotFoundf("No member with user id %d.", userID)
+	}
+	return Member(m), err
+}
+
 func (s *Service) keepAnOwner(ctx context.Context, q *dbgen.Queries, orgID int64) error {
 	owners, err := q.CountOwners(ctx, orgID)
 	if err != nil {
@@ -321,13 +328,7 @@ func (s *Service) keepAnOwner(ctx context.Context, q *dbgen.Queries, orgID int64
 // RemoveMember ends a membership (their sessions in this org and their API keys die with it).
 func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, userID int64) error {
 	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		if err := q.LockOrgMemberships(ctx, p.OrgID); err != nil {
-			return err
-		}
-		current, err := q.GetMember(ctx, dbgen.GetMemberParams{OrgID: p.OrgID, UserID: userID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No member with user id %d.", userID)
-		}
+		current, err := lockedMember(ctx, q, p.OrgID, userID)
 		if err != nil {
 			return err
 		}

@@ -90,19 +90,25 @@ func (k *Keyring) Seal(plaintext, context []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	out.WriteString(magic)
-	out.WriteByte(byte(len(k.active))) //nolint:gosec // NewKeyring bounds ids to 255 bytes
-	out.WriteString(k.active)
-	header := out.Bytes()
-
-	wrapNonce := random(nonceSize)
-	out.Write(wrapNonce)
-	out.Write(k.keks[k.active].Seal(nil, wrapNonce, dataKey, header))
+	out := bytes.NewBuffer(k.wrap(dataKey))
 	dataNonce := random(nonceSize)
 	out.Write(dataNonce)
 	out.Write(data.Seal(nil, dataNonce, plaintext, context))
 	return out.Bytes(), nil
+}
+
+// wrap returns the record's head: magic, the active key id, and the data key wrapped under the
+// active key (authenticated together with the header, so a key id cannot be swapped).
+func (k *Keyring) wrap(dataKey []byte) []byte {
+	var out bytes.Buffer
+	out.WriteString(magic)
+	out.WriteByte(byte(len(k.active))) //nolint:gosec // NewKeyring bounds ids to 255 bytes
+	out.WriteString(k.active)
+	header := bytes.Clone(out.Bytes())
+	wrapNonce := random(nonceSize)
+	out.Write(wrapNonce)
+	out.Write(k.keks[k.active].Seal(nil, wrapNonce, dataKey, header))
+	return out.Bytes()
 }
 
 type parsed struct {
@@ -182,14 +188,7 @@ func (k *Keyring) Rewrap(sealed []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var out bytes.Buffer
-	out.WriteString(magic)
-	out.WriteByte(byte(len(k.active))) //nolint:gosec // NewKeyring bounds ids to 255 bytes
-	out.WriteString(k.active)
-	header := out.Bytes()
-	wrapNonce := random(nonceSize)
-	out.Write(wrapNonce)
-	out.Write(k.keks[k.active].Seal(nil, wrapNonce, dataKey, header))
+	out := bytes.NewBuffer(k.wrap(dataKey))
 	out.Write(p.dataNonce)
 	out.Write(p.ciphertext)
 	return out.Bytes(), true, nil
