@@ -45,6 +45,7 @@ const usage = `Usage: datanika <command> [flags]
 Commands:
   serve [--role all|api|worker]   run the API, the web app and the workers (default role: all)
   migrate [--create-database]     apply the database schema and exit
+  transform <command> [flags]     run a dbt-compatible project (build|run|test|seed|snapshot|compile|freshness)
   version                         print the version
 
 Configuration comes from environment variables; see the README.
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return cmdServe(ctx, args[1:], getenv, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "transform":
+		return cmdTransform(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		bi := buildinfo.Get()
 		fmt.Fprintf(stdout, "datanika %s (commit %s, %s)\n", bi.Version, bi.Commit, bi.GoVersion)

@@ -1,0 +1,56 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
+)
+
+// querier is what the catalog and materializations need from a connection or transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// dbCatalog reads the target's information schema.
+type dbCatalog struct {
+	q querier
+	d *dialect.Dialect
+}
+
+func (c dbCatalog) Kind(ctx context.Context, schema, name string) (string, error) {
+	var kind string
+	err := c.q.QueryRowContext(ctx, c.d.RelationKindQuery(), schema, name).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up %s.%s: %w", schema, name, err)
+	}
+	if strings.EqualFold(kind, "VIEW") {
+		return dialect.View, nil
+	}
+	return dialect.Table, nil
+}
+
+func (c dbCatalog) Columns(ctx context.Context, schema, name string) ([]dialect.Column, error) {
+	rows, err := c.q.QueryContext(ctx, c.d.ColumnsQuery(), schema, name)
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s.%s: %w", schema, name, err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []dialect.Column
+	for rows.Next() {
+		var col dialect.Column
+		if err := rows.Scan(&col.Name, &col.Type); err != nil {
+			return nil, err
+		}
+		out = append(out, col)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,308 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
+	"github.com/datanika/datanika/internal/transform/jinja"
+)
+
+// Catalog answers what exists in the target; compile without a database passes nil, and then
+// is_incremental() is false and relations have no known columns.
+type Catalog interface {
+	// Kind is "view", "table" or "" when the relation does not exist.
+	Kind(ctx context.Context, schema, name string) (string, error)
+	Columns(ctx context.Context, schema, name string) ([]dialect.Column, error)
+}
+
+// staticGlobals is the part of the dbt context that is the same for every node: var,
+// env_var, target, run_started_at, the dbt namespace and harmless no-ops. The jinja Env holds
+// it once, so a render only sets what differs.
+func (e *Engine) staticGlobals() map[string]any {
+	vars := e.proj.Vars
+	d := e.d
+	g := map[string]any{
+		"var": func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 {
+				return exec.AsValue(errors.New("var() needs a name"))
+			}
+			name := va.Args[0].String()
+			if v, ok := e.opts.Vars[name]; ok {
+				return exec.AsValue(v)
+			}
+			if v, ok := vars[name]; ok {
+				return exec.AsValue(v)
+			}
+			if len(va.Args) > 1 {
+				return va.Args[1]
+			}
+			return exec.AsValue(fmt.Errorf("required var '%s' not found (pass it with --vars or set it in dbt_project.yml)", name))
+		},
+		"env_var": func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 {
+				return exec.AsValue(errors.New("env_var() needs a name"))
+			}
+			name := va.Args[0].String()
+			if v, ok := e.opts.EnvVars[name]; ok {
+				return exec.AsValue(v)
+			}
+			if len(va.Args) > 1 {
+				return va.Args[1]
+			}
+			return exec.AsValue(fmt.Errorf("env_var '%s' is not set (only variables given to the engine are visible, never the process environment)", name))
+		},
+		"target": jinja.Namespace{"name": e.opts.TargetName, "schema": e.opts.TargetSchema, "type": d.Name,
+			"database": "", "threads": e.opts.Threads, "profile_name": e.proj.Profile},
+		"run_started_at": startedAt(e.opts.RunStartedAt),
+		"invocation_id":  fmt.Sprintf("%x", e.opts.RunStartedAt.UnixNano()),
+		"project_name":   e.proj.Name,
+		"flags":          jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": "run"},
+		"log":            func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		"print":          func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		"exceptions": jinja.Namespace{
+			"raise_compiler_error": func(va *exec.VarArgs) *exec.Value {
+				msg := "compilation error"
+				if len(va.Args) > 0 {
+					msg = va.Args[0].String()
+				}
+				return exec.AsValue(errors.New(msg))
+			},
+			"warn": func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		},
+		"is_incremental": func(*exec.VarArgs) *exec.Value { return exec.AsValue(false) },
+		"dbt": jinja.Namespace{
+			"hash": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.Hash(argString(va))) },
+			"concat": func(va *exec.VarArgs) *exec.Value {
+				var parts []string
+				if len(va.Args) > 0 {
+					va.Args[0].Iterate(func(_, _ int, k, _ *exec.Value) bool { parts = append(parts, k.String()); return true }, func() {})
+				}
+				return exec.AsValue(d.Concat(parts...))
+			},
+			"cast_string":       func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
+			"type_string":       func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.StringType()) },
+			"type_timestamp":    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("timestamp")) },
+			"type_int":          func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("integer")) },
+			"type_numeric":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("number")) },
+			"type_boolean":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("boolean")) },
+			"current_timestamp": func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.CurrentTimestamp()) },
+		},
+	}
+	return g
+}
+
+// baseGlobals is the per-node part of the dbt context: this, model, execute and adapter.
+func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
+	d := e.d
+	g := map[string]any{
+		"execute": executing,
+		"adapter": jinja.Namespace{
+			"quote": func(va *exec.VarArgs) *exec.Value {
+				if len(va.Args) == 0 {
+					return exec.AsValue(errors.New("adapter.quote needs an identifier"))
+				}
+				return exec.AsValue(d.Quote(va.Args[0].String()))
+			},
+			"get_columns_in_relation": func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any{}) },
+		},
+	}
+	if n != nil {
+		g["this"] = n.relation(d)
+		g["model"] = jinja.Namespace{"name": n.Name, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
+			"config": map[string]any(n.config), "path": n.Path}
+	}
+	return g
+}
+
+func argString(va *exec.VarArgs) string {
+	if len(va.Args) == 0 {
+		return ""
+	}
+	return va.Args[0].String()
+}
+
+// Compiled is a node's SQL as it will run.
+type Compiled struct {
+	UniqueID string
+	SQL      string
+}
+
+// compile renders a node for execution: ref() and source() give real relations, ephemeral
+// models become CTEs, is_incremental() asks the catalog.
+func (e *Engine) compile(ctx context.Context, n *node, cat Catalog) (string, error) {
+	sqlText, ephemerals, err := e.render(ctx, n, cat)
+	if err != nil {
+		return "", err
+	}
+	// A trailing semicolon is harmless in a file but breaks the statements that wrap the query.
+	sqlText = trailingSemicolons.ReplaceAllString(sqlText, "")
+	return e.injectCTEs(ctx, sqlText, ephemerals, cat)
+}
+
+func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []string, error) {
+	if n.tpl == nil {
+		return "", nil, nil
+	}
+	var ephemerals []string
+	globals := e.baseGlobals(n, true)
+	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
+		name, err := refName(va)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		target := e.proj.ByName(name)
+		if target == nil {
+			return exec.AsValue(fmt.Errorf("ref('%s') is not a model, seed or snapshot of the project", name))
+		}
+		tn := e.nodes[target.UniqueID]
+		rel := tn.relation(e.d)
+		if rel.cte != "" {
+			ephemerals = append(ephemerals, tn.UniqueID)
+		}
+		return exec.AsValue(rel)
+	}
+	globals["source"] = func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) != 2 {
+			return exec.AsValue(errors.New("source() takes a source name and a table name"))
+		}
+		target := e.proj.SourceTable(va.Args[0].String(), va.Args[1].String())
+		if target == nil {
+			return exec.AsValue(fmt.Errorf("source('%s', '%s') is not declared", va.Args[0].String(), va.Args[1].String()))
+		}
+		return exec.AsValue(e.nodes[target.UniqueID].relation(e.d))
+	}
+	globals["config"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue("") }
+	incremental := false
+	if cat != nil && n.config.Materialized() == "incremental" && !e.fullRefresh(n) {
+		kind, err := cat.Kind(ctx, n.schema, n.alias())
+		if err != nil {
+			return "", nil, err
+		}
+		incremental = kind == dialect.Table
+	}
+	globals["is_incremental"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue(incremental) }
+	if cat != nil {
+		adapter := globals["adapter"].(jinja.Namespace)
+		adapter["get_columns_in_relation"] = func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 {
+				return exec.AsValue(errors.New("get_columns_in_relation needs a relation"))
+			}
+			rel, ok := va.Args[0].Interface().(Relation)
+			if !ok {
+				return exec.AsValue([]any{})
+			}
+			cols, err := cat.Columns(ctx, rel.Schema, rel.Identifier)
+			if err != nil {
+				return exec.AsValue(err)
+			}
+			out := make([]any, len(cols))
+			for i, c := range cols {
+				out[i] = jinja.Namespace{"name": c.Name, "column": c.Name, "data_type": c.Type, "dtype": c.Type}
+			}
+			return exec.AsValue(out)
+		}
+	}
+	out, err := e.env.Render(ctx, n.tpl, globals)
+	return out, ephemerals, err
+}
+
+func (e *Engine) fullRefresh(n *node) bool {
+	if v, ok := n.config["full_refresh"].(bool); ok {
+		return v
+	}
+	return e.opts.FullRefresh
+}
+
+// injectCTEs puts the ephemeral models a query refers to in front of it as CTEs, dependencies
+// first, merging with the query's own WITH.
+func (e *Engine) injectCTEs(ctx context.Context, query string, ephemerals []string, cat Catalog) (string, error) {
+	if len(ephemerals) == 0 {
+		return query, nil
+	}
+	var ctes []string
+	done := map[string]bool{}
+	var add func(id string) error
+	add = func(id string) error {
+		if done[id] {
+			return nil
+		}
+		done[id] = true
+		n := e.nodes[id]
+		body, deps, err := e.render(ctx, n, cat)
+		if err != nil {
+			return err
+		}
+		for _, dep := range deps {
+			if err := add(dep); err != nil {
+				return err
+			}
+		}
+		body = trailingSemicolons.ReplaceAllString(body, "")
+		if loc := leadingWith.FindStringIndex(body); loc != nil {
+			// An ephemeral model's own CTEs cannot nest in every database; wrap it as a subquery.
+			body = "select * from (\n" + body + "\n) as " + n.Name + "__dbt_sub"
+		}
+		ctes = append(ctes, fmt.Sprintf("%s as (\n%s\n)", n.relation(e.d).cte, strings.TrimSpace(body)))
+		return nil
+	}
+	for _, id := range ephemerals {
+		if err := add(id); err != nil {
+			return "", err
+		}
+	}
+	prefix := "with " + strings.Join(ctes, ",\n")
+	if loc := leadingWith.FindStringIndex(query); loc != nil {
+		return prefix + ",\n" + query[loc[1]:], nil
+	}
+	return prefix + "\n" + query, nil
+}
+
+// leadingWith finds a query's own WITH after any leading comments.
+var leadingWith = regexp.MustCompile(`(?is)^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*with\s`)
+
+var trailingSemicolons = regexp.MustCompile(`[\s;]+$`)
+
+// CompileNode returns the SQL a node runs (for a test, the query returning failing rows).
+func (e *Engine) CompileNode(ctx context.Context, id string, cat Catalog) (string, error) {
+	n, ok := e.nodes[id]
+	if !ok {
+		return "", fmt.Errorf("no node %s", id)
+	}
+	return e.compile(ctx, n, cat)
+}
+
+// startedAt is run_started_at: it renders as dbt prints it and offers strftime.
+type startedAt time.Time
+
+func (s startedAt) String() string {
+	return time.Time(s).UTC().Format("2006-01-02 15:04:05.000000+00:00")
+}
+
+var strftimeLayout = strings.NewReplacer("%Y", "2006", "%m", "01", "%d", "02", "%H", "15", "%M", "04", "%S", "05", "%f", "000000", "%y", "06", "%b", "Jan", "%%", "%")
+
+// GetAttribute gives templates run_started_at.strftime(fmt), .isoformat() and the date parts.
+func (s startedAt) GetAttribute(name string) (*exec.Value, bool) {
+	t := time.Time(s).UTC()
+	switch name {
+	case "strftime":
+		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
+			return exec.AsValue(t.Format(strftimeLayout.Replace(argString(va))))
+		}), true
+	case "isoformat":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(t.Format("2006-01-02T15:04:05.000000+00:00")) }), true
+	case "year":
+		return exec.AsValue(t.Year()), true
+	case "month":
+		return exec.AsValue(int(t.Month())), true
+	case "day":
+		return exec.AsValue(t.Day()), true
+	}
+	return exec.AsValue(nil), false
+}

@@ -1,0 +1,468 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/datanika/datanika/internal/transform/builtin"
+	"github.com/datanika/datanika/internal/transform/dialect"
+	"github.com/datanika/datanika/internal/transform/graph"
+	"github.com/datanika/datanika/internal/transform/jinja"
+	"github.com/datanika/datanika/internal/transform/project"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Dialect *dialect.Dialect
+	// TargetSchema is the schema models land in unless they name a custom one.
+	TargetSchema string
+	// TargetName is target.name in templates ("dev" when empty).
+	TargetName string
+	// Vars override the project's vars, as dbt's --vars does.
+	Vars map[string]any
+	// EnvVars is everything env_var() can see; the process environment never is.
+	EnvVars     map[string]string
+	FullRefresh bool
+	// StrictUndefined makes an undefined variable a template error instead of empty text.
+	StrictUndefined bool
+	Threads         int
+	RunStartedAt    time.Time
+	Logger          *slog.Logger
+}
+
+// Engine is a parsed, resolved project ready to compile and run.
+type Engine struct {
+	proj  *project.Project
+	opts  Options
+	d     *dialect.Dialect
+	env   *jinja.Env
+	nodes map[string]*node
+	graph *graph.Graph
+	// customSchemaMacro: the project overrides generate_schema_name.
+	customSchemaMacro bool
+	schemaMu          sync.Mutex
+	schemas           map[string]bool
+}
+
+// node is a project node with what parsing learnt: its final config, location and edges.
+type node struct {
+	*project.Node
+	tpl          *jinja.Template
+	templateText string
+	config       project.Config
+	schema       string
+	refs         []string // unique ids of parents
+	sources      []string
+}
+
+func (n *node) relation(d *dialect.Dialect) Relation {
+	if n.ResourceType == project.Source {
+		return Relation{Schema: n.Source.Schema, Identifier: n.Source.Identifier, d: d}
+	}
+	r := Relation{Schema: n.schema, Identifier: n.alias(), d: d}
+	if n.ResourceType == project.Model && n.config.Materialized() == "ephemeral" {
+		r.cte = "__dbt__cte__" + n.Name
+	}
+	return r
+}
+
+// alias is the relation name: the alias config, else the node's name.
+func (n *node) alias() string {
+	if a := n.config.String("alias"); a != "" && n.Source == nil {
+		return a
+	}
+	return n.Alias()
+}
+
+// New parses every template, learns each node's refs and config() calls, resolves schemas and
+// builds the graph. Errors name the file (and line and column for template errors).
+func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, error) {
+	if opts.Dialect == nil {
+		return nil, errors.New("a dialect is required")
+	}
+	if opts.TargetSchema == "" {
+		return nil, errors.New("a target schema is required")
+	}
+	if opts.Threads <= 0 {
+		opts.Threads = 4
+	}
+	if opts.TargetName == "" {
+		opts.TargetName = "dev"
+	}
+	if opts.RunStartedAt.IsZero() {
+		opts.RunStartedAt = time.Now().UTC()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	var files []jinja.File
+	for _, f := range builtin.Files() {
+		files = append(files, jinja.File{Path: f.Path, Text: f.Text})
+	}
+	for _, f := range proj.Macros {
+		files = append(files, jinja.File{Path: f.Path, Text: f.Text})
+	}
+	e := &Engine{proj: proj, opts: opts, d: opts.Dialect, nodes: map[string]*node{},
+		customSchemaMacro: definesMacro(proj, "generate_schema_name")}
+	env, err := jinja.NewEnv(jinja.Options{Dialect: opts.Dialect.Name, Strict: opts.StrictUndefined, Globals: e.staticGlobals()}, files)
+	if err != nil {
+		return nil, err
+	}
+	e.env = env
+	ids := make([]string, 0, len(proj.Nodes))
+	for id := range proj.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		pn := proj.Nodes[id]
+		e.nodes[id] = &node{Node: pn, config: pn.Config}
+	}
+	if err := e.renderSourceLocations(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.parsePass(ctx, ids); err != nil {
+		return nil, err
+	}
+	if err := e.buildGraph(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// templateSource is the Jinja a node renders: its file, or the call of its generic test.
+func templateSource(n *project.Node) string {
+	if n.Test == nil {
+		return n.Raw
+	}
+	t := n.Test
+	macro := "test_" + t.Name
+	if i := strings.LastIndex(t.Name, "."); i >= 0 {
+		macro = t.Name[:i] + ".test_" + t.Name[i+1:]
+	}
+	model := t.Attached
+	if where := n.Config.String("where"); where != "" {
+		model = fmt.Sprintf(`"(select * from " ~ %s ~ " where " ~ %s ~ ") dbt_subquery"`, model, jinjaLiteral(where))
+	}
+	args := []string{"model=" + model}
+	if t.Column != "" {
+		args = append(args, "column_name="+jinjaLiteral(t.Column))
+	}
+	keys := make([]string, 0, len(t.Kwargs))
+	for k := range t.Kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, k+"="+jinjaLiteral(t.Kwargs[k]))
+	}
+	return "{{ " + macro + "(" + strings.Join(args, ", ") + ") }}"
+}
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
+
+var refCall = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
+
+// jinjaLiteral writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as
+// dbt evaluates them in test arguments.
+func jinjaLiteral(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "none"
+	case string:
+		if refCall.MatchString(x) {
+			return x
+		}
+		return "'" + literalEscaper.Replace(x) + "'"
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = jinjaLiteral(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = jinjaLiteral(k) + ": " + jinjaLiteral(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+// parsePass renders every template once, as dbt parses, to record ref(), source() and
+// config() calls; concurrency keeps a 1,000-model project fast.
+func (e *Engine) parsePass(ctx context.Context, ids []string) error {
+	type result struct {
+		id  string
+		err error
+	}
+	work := make(chan string)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range max(2, e.opts.Threads) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				n := e.nodes[id]
+				var err error
+				if src := templateSource(n.Node); src != "" {
+					n.templateText = src
+					n.tpl, err = e.env.Parse(n.Path, src)
+				}
+				if err == nil {
+					err = e.parseNode(ctx, n)
+				}
+				results <- result{id, err}
+			}
+		}()
+	}
+	go func() {
+		for _, id := range ids {
+			work <- id
+		}
+		close(work)
+		wg.Wait()
+		close(results)
+	}()
+	var errs []error
+	for r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		n := e.nodes[id]
+		if n.ResourceType == project.Source {
+			continue
+		}
+		schema, err := e.schemaFor(ctx, n)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n.Path, err)
+		}
+		n.schema = schema
+	}
+	return nil
+}
+
+func (e *Engine) parseNode(ctx context.Context, n *node) error {
+	if n.tpl == nil {
+		return nil
+	}
+	rec := &recorder{}
+	if n.Test != nil {
+		// A generic test's template is ours: its refs are in its arguments, no render needed.
+		staticRefs(n.templateText, rec)
+		return e.resolve(n, rec)
+	}
+	globals := e.baseGlobals(n, false)
+	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
+		name, err := refName(va)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		rec.refs = append(rec.refs, name)
+		return exec.AsValue(Relation{Schema: e.opts.TargetSchema, Identifier: name, d: e.d})
+	}
+	globals["source"] = func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) != 2 {
+			return exec.AsValue(errors.New("source() takes a source name and a table name"))
+		}
+		rec.sources = append(rec.sources, [2]string{va.Args[0].String(), va.Args[1].String()})
+		return exec.AsValue(Relation{Schema: va.Args[0].String(), Identifier: va.Args[1].String(), d: e.d})
+	}
+	globals["config"] = func(va *exec.VarArgs) *exec.Value {
+		m := map[string]any{}
+		for k, v := range va.KwArgs {
+			m[k] = goValue(v)
+		}
+		rec.config = append(rec.config, m)
+		return exec.AsValue("")
+	}
+	globals["execute"] = false
+	if _, err := e.env.Render(ctx, n.tpl, globals); err != nil {
+		return err
+	}
+	return e.resolve(n, rec)
+}
+
+var (
+	staticRef    = regexp.MustCompile(`\bref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)`)
+	staticSource = regexp.MustCompile(`\bsource\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
+)
+
+// staticRefs reads ref() and source() calls from a template we generated ourselves.
+func staticRefs(text string, rec *recorder) {
+	for _, m := range staticRef.FindAllStringSubmatch(text, -1) {
+		name := m[1]
+		if m[2] != "" {
+			name = m[2]
+		}
+		rec.refs = append(rec.refs, name)
+	}
+	for _, m := range staticSource.FindAllStringSubmatch(text, -1) {
+		rec.sources = append(rec.sources, [2]string{m[1], m[2]})
+	}
+}
+
+// resolve applies what parsing recorded: config() over the file's config, refs and sources to
+// unique ids, with errors that name the file.
+func (e *Engine) resolve(n *node, rec *recorder) error {
+	cfg := n.Config
+	for _, c := range rec.config {
+		cfg = cfg.Merge(c)
+	}
+	n.config = cfg
+	for _, name := range rec.refs {
+		target := e.proj.ByName(name)
+		if target == nil {
+			return fmt.Errorf("%s: %s refers to ref('%s'), which is not a model, seed or snapshot of the project", n.Path, n.Name, name)
+		}
+		n.refs = append(n.refs, target.UniqueID)
+	}
+	for _, s := range rec.sources {
+		target := e.proj.SourceTable(s[0], s[1])
+		if target == nil {
+			return fmt.Errorf("%s: %s refers to source('%s', '%s'), which no sources: block declares", n.Path, n.Name, s[0], s[1])
+		}
+		n.sources = append(n.sources, target.UniqueID)
+	}
+	return nil
+}
+
+type recorder struct {
+	refs    []string
+	sources [][2]string
+	config  []map[string]any
+}
+
+// refName reads ref('name') or ref('package', 'name').
+func refName(va *exec.VarArgs) (string, error) {
+	switch len(va.Args) {
+	case 1:
+		return va.Args[0].String(), nil
+	case 2:
+		return va.Args[1].String(), nil
+	}
+	return "", errors.New("ref() takes a model name")
+}
+
+func goValue(v *exec.Value) any {
+	if v.IsList() {
+		out := []any{}
+		v.Iterate(func(_, _ int, k, _ *exec.Value) bool { out = append(out, goValue(k)); return true }, func() {})
+		return out
+	}
+	return v.ToGoSimpleType(false)
+}
+
+// schemaFor names a node's schema as dbt does: the project's generate_schema_name macro when
+// it defines one, else the target schema, suffixed by the custom schema when there is one.
+func (e *Engine) schemaFor(ctx context.Context, n *node) (string, error) {
+	if n.ResourceType == project.Snapshot {
+		if ts := n.config.String("target_schema"); ts != "" {
+			return ts, nil
+		}
+	}
+	custom := n.config.String("schema")
+	if e.customSchemaMacro {
+		var arg any
+		if custom != "" {
+			arg = custom
+		}
+		out, err := e.env.CallMacro(ctx, "generate_schema_name", e.baseGlobals(n, false), arg, jinja.Namespace{"name": n.Name, "resource_type": n.ResourceType})
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(fmt.Sprint(out)), nil
+	}
+	if custom == "" {
+		return e.opts.TargetSchema, nil
+	}
+	return e.opts.TargetSchema + "_" + strings.TrimSpace(custom), nil
+}
+
+func definesMacro(proj *project.Project, macro string) bool {
+	re := regexp.MustCompile(`\{%-?\s*macro\s+` + regexp.QuoteMeta(macro) + `\s*\(`)
+	for _, f := range proj.Macros {
+		if re.MatchString(f.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) buildGraph() error {
+	gnodes := make([]*graph.Node, 0, len(e.nodes))
+	parents := map[string][]string{}
+	for id, n := range e.nodes {
+		gn := &graph.Node{ID: id, Name: n.Name, ResourceType: n.ResourceType, Path: n.Path, FQN: n.FQN,
+			Tags: n.config.Strings("tags"), Config: n.config}
+		if n.Test != nil {
+			gn.TestOf = append(append([]string{}, n.refs...), n.sources...)
+		}
+		gnodes = append(gnodes, gn)
+		parents[id] = append(append([]string{}, n.refs...), n.sources...)
+	}
+	g, err := graph.New(gnodes, parents)
+	if err != nil {
+		return err
+	}
+	e.graph = g
+	return nil
+}
+
+// Graph is the project's DAG.
+func (e *Engine) Graph() *graph.Graph { return e.graph }
+
+// Project is the parsed project.
+func (e *Engine) Project() *project.Project { return e.proj }
+
+// renderSourceLocations renders Jinja in sources' schema, database and identifier, as dbt does
+// ("{{ target.schema }}", "{{ var('raw_schema') }}").
+func (e *Engine) renderSourceLocations(ctx context.Context) error {
+	for _, n := range e.nodes {
+		if n.Source == nil {
+			continue
+		}
+		for _, field := range []*string{&n.Source.Schema, &n.Source.Database, &n.Source.Identifier} {
+			if !strings.Contains(*field, "{{") {
+				continue
+			}
+			tpl, err := e.env.Parse(n.Path, *field)
+			if err != nil {
+				return err
+			}
+			out, err := e.env.Render(ctx, tpl, e.baseGlobals(nil, false))
+			if err != nil {
+				return err
+			}
+			*field = strings.TrimSpace(out)
+		}
+	}
+	return nil
+}

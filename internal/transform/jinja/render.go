@@ -1,0 +1,277 @@
+package jinja
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+)
+
+// Func is a Go function callable from templates; it receives positional and keyword arguments.
+type Func = func(*exec.VarArgs) *exec.Value
+
+// Render renders t with globals (ref, source, config, this, target… as the engine provides
+// them) and every macro of the Env, returning the text.
+func (e *Env) Render(ctx context.Context, t *Template, globals map[string]any) (out string, err error) {
+	st := &state{env: e, ctx: ctx, deadline: time.Now().Add(e.opts.Timeout)}
+	defer func() {
+		if r := recover(); r != nil {
+			// gonja panics on a few inputs (Python % formatting among them); that is a
+			// template error, not a crash.
+			err = &Error{Path: t.path, Msg: fmt.Sprintf("the template could not be rendered: %v", r)}
+		}
+	}()
+	gctx := st.globals(globals, t.macros)
+	var b strings.Builder
+	if rerr := t.t.Execute(&b, gctx); rerr != nil {
+		if st.fatal != nil {
+			return "", &Error{Path: t.path, Msg: st.fatal.Error()}
+		}
+		return "", e.positioned(t.path, rerr)
+	}
+	if st.fatal != nil {
+		return "", &Error{Path: t.path, Msg: st.fatal.Error()}
+	}
+	return b.String(), nil
+}
+
+// CallMacro calls one macro by name with positional arguments and returns its result: the
+// return() value when it returns one, else its rendered text.
+func (e *Env) CallMacro(ctx context.Context, name string, globals map[string]any, args ...any) (any, error) {
+	st := &state{env: e, ctx: ctx, deadline: time.Now().Add(e.opts.Timeout)}
+	gctx := st.globals(globals, e.closure(name))
+	fn, ok := gctx.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("no macro named %s", name)
+	}
+	call, ok := fn.(func(*exec.Evaluator, *exec.VarArgs) *exec.Value)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a macro", name)
+	}
+	va := exec.NewVarArgs()
+	for _, a := range args {
+		va.Args = append(va.Args, exec.AsValue(a))
+	}
+	v := call(nil, va)
+	if v.IsError() {
+		return nil, fmt.Errorf("macro %s: %s", name, v.Error())
+	}
+	return v.Interface(), nil
+}
+
+type frame struct {
+	returned bool
+	value    any
+}
+
+// state is one render's mutable state: the return() stack, recursion depth and deadline.
+type state struct {
+	env        *Env
+	ctx        context.Context
+	deadline   time.Time
+	frames     []*frame
+	fatal      error
+	rangeItems int
+}
+
+func (st *state) check() error {
+	if st.fatal != nil {
+		return st.fatal
+	}
+	if err := st.ctx.Err(); err != nil {
+		st.fatal = fmt.Errorf("rendering was cancelled: %w", err)
+	} else if time.Now().After(st.deadline) {
+		st.fatal = fmt.Errorf("rendering took longer than %s", st.env.opts.Timeout)
+	} else if len(st.frames) >= MaxMacroDepth {
+		st.fatal = fmt.Errorf("macros nest deeper than %d calls (runaway recursion?)", MaxMacroDepth)
+	}
+	return st.fatal
+}
+
+// globals builds the context of one render: the caller's names, return(), and every macro
+// bound to this render's state.
+func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
+	// The engine's globals (namespace, range, cycler…) sit under ours.
+	gctx := st.env.env.Context.Inherit()
+	for k, v := range globals {
+		gctx.Set(k, v)
+	}
+	// range() draws on a budget per render, so nested loops cannot run away either.
+	gctx.Set("range", func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+		if err := st.check(); err != nil {
+			return exec.AsValue(err)
+		}
+		v := boundedRange(ev, va)
+		if v.IsList() {
+			st.rangeItems += v.Len()
+			if st.rangeItems > MaxRangeItems {
+				st.fatal = fmt.Errorf("range() produced more than %d items in one render", MaxRangeItems)
+				return exec.AsValue(st.fatal)
+			}
+		}
+		return v
+	})
+	gctx.Set("return", func(va *exec.VarArgs) *exec.Value {
+		if len(st.frames) == 0 {
+			return exec.AsValue(errors.New("return() outside a macro"))
+		}
+		top := st.frames[len(st.frames)-1]
+		top.returned = true
+		if len(va.Args) > 0 {
+			top.value = va.Args[0].Interface()
+		}
+		return exec.AsValue("")
+	})
+	e := st.env
+	renderers := make([]*exec.Renderer, len(e.files))
+	namespaces := map[string]Namespace{}
+	for _, i := range macros {
+		m := &e.macros[i]
+		if renderers[m.file] == nil {
+			env := &exec.Environment{Context: gctx, Filters: e.env.Filters, Tests: e.env.Tests,
+				ControlStructures: e.env.ControlStructures, Methods: e.env.Methods}
+			renderers[m.file] = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
+		}
+		fn := st.bind(m, renderers[m.file], gctx)
+		if e.byName[m.name] == i {
+			gctx.Set(m.name, fn)
+		}
+		if m.namespace != "" {
+			if namespaces[m.namespace] == nil {
+				namespaces[m.namespace] = Namespace{}
+			}
+			namespaces[m.namespace][m.name] = fn
+		}
+	}
+	for ns, members := range namespaces {
+		if existing, ok := lookupNamespace(gctx, ns); ok {
+			for k, v := range existing {
+				members[k] = v
+			}
+		}
+		gctx.Set(ns, members)
+	}
+	adapter, _ := globals["adapter"].(Namespace)
+	merged := Namespace{}
+	for k, v := range adapter {
+		merged[k] = v
+	}
+	merged["dispatch"] = func(va *exec.VarArgs) *exec.Value { return st.dispatch(gctx, va) }
+	gctx.Set("adapter", merged)
+	return gctx
+}
+
+// bind makes a macro callable for this render, honouring return() and the limits.
+func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
+	fn, _ := exec.MacroNodeToFunc(m.node, r)
+	return func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+		if err := st.check(); err != nil {
+			return exec.AsValue(err)
+		}
+		// {% call %} leaves caller() in the calling template's context; the macro's own
+		// renderer looks in ours.
+		if ev != nil {
+			if c, ok := ev.Environment.Context.Get("__gonja_caller__"); ok && c != nil {
+				gctx.Set("__gonja_caller__", c)
+			}
+		}
+		fr := &frame{}
+		st.frames = append(st.frames, fr)
+		v := fn(va)
+		st.frames = st.frames[:len(st.frames)-1]
+		if v.IsError() {
+			return v
+		}
+		if fr.returned {
+			return exec.AsValue(fr.value)
+		}
+		return v
+	}
+}
+
+// dispatch implements adapter.dispatch(name, macro_namespace): the dialect's
+// <dialect>__name, else default__name, project macros first.
+func (st *state) dispatch(gctx *exec.Context, va *exec.VarArgs) *exec.Value {
+	if len(va.Args) == 0 {
+		return exec.AsValue(errors.New("adapter.dispatch needs a macro name"))
+	}
+	name := va.Args[0].String()
+	for _, candidate := range []string{st.env.opts.Dialect + "__" + name, "default__" + name} {
+		if fn, ok := gctx.Get(candidate); ok {
+			return exec.AsValue(fn)
+		}
+	}
+	return exec.AsValue(fmt.Errorf("adapter.dispatch found neither %s__%s nor default__%s", st.env.opts.Dialect, name, name))
+}
+
+// Namespace is a group of callables reached with a dot: dbt_utils.star, adapter.quote.
+type Namespace map[string]any
+
+// GetAttribute lets templates write ns.name.
+func (n Namespace) GetAttribute(name string) (*exec.Value, bool) {
+	v, ok := n[name]
+	if !ok {
+		return exec.AsValue(nil), false
+	}
+	return exec.AsValue(v), true
+}
+
+func boundedRange(_ *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	start, stop, step := 0, 0, 1
+	args := make([]int, 0, 3)
+	for _, a := range va.Args {
+		if !a.IsInteger() {
+			return exec.AsValue(errors.New("range() takes integers"))
+		}
+		args = append(args, a.Integer())
+	}
+	switch len(args) {
+	case 1:
+		stop = args[0]
+	case 2:
+		start, stop = args[0], args[1]
+	case 3:
+		start, stop, step = args[0], args[1], args[2]
+	default:
+		return exec.AsValue(errors.New("range() takes 1 to 3 integers"))
+	}
+	if step == 0 {
+		return exec.AsValue(errors.New("range() step cannot be 0"))
+	}
+	out := []any{}
+	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
+		if len(out) >= MaxRangeItems {
+			return exec.AsValue(fmt.Errorf("range() is limited to %d items in one render", MaxRangeItems))
+		}
+		out = append(out, i)
+	}
+	return exec.AsValue(out)
+}
+
+var inMacro = regexp.MustCompile(`Unable to execute macro '([A-Za-z0-9_]+)'`)
+
+// positioned turns a render error into an Error; when it happened inside a macro, it points
+// at the macro's file rather than the template that called it.
+func (e *Env) positioned(path string, err error) *Error {
+	te := newError(path, err)
+	if m := inMacro.FindAllStringSubmatch(err.Error(), -1); len(m) > 0 {
+		if i, ok := e.byName[m[len(m)-1][1]]; ok {
+			te.Path = e.paths[e.macros[i].file]
+		}
+	}
+	return te
+}
+
+func lookupNamespace(ctx *exec.Context, name string) (Namespace, bool) {
+	v, ok := ctx.Get(name)
+	if !ok {
+		return nil, false
+	}
+	ns, ok := v.(Namespace)
+	return ns, ok
+}

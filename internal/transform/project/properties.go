@@ -1,0 +1,282 @@
+package project
+
+import (
+	"crypto/md5" //nolint:gosec // a short name suffix, as dbt makes, not a security boundary
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+type propertiesFile struct {
+	Models    []resourceProps `yaml:"models"`
+	Seeds     []resourceProps `yaml:"seeds"`
+	Snapshots []resourceProps `yaml:"snapshots"`
+	Sources   []sourceProps   `yaml:"sources"`
+}
+
+type resourceProps struct {
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Config      map[string]any `yaml:"config"`
+	Columns     []columnProps  `yaml:"columns"`
+	Tests       []any          `yaml:"tests"`
+	DataTests   []any          `yaml:"data_tests"`
+}
+
+type columnProps struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Tests       []any  `yaml:"tests"`
+	DataTests   []any  `yaml:"data_tests"`
+}
+
+type sourceProps struct {
+	Name          string         `yaml:"name"`
+	Description   string         `yaml:"description"`
+	Schema        string         `yaml:"schema"`
+	Database      string         `yaml:"database"`
+	LoadedAtField string         `yaml:"loaded_at_field"`
+	Freshness     map[string]any `yaml:"freshness"`
+	Tables        []struct {
+		Name          string         `yaml:"name"`
+		Description   string         `yaml:"description"`
+		Identifier    string         `yaml:"identifier"`
+		LoadedAtField string         `yaml:"loaded_at_field"`
+		Freshness     map[string]any `yaml:"freshness"`
+		Columns       []columnProps  `yaml:"columns"`
+		Tests         []any          `yaml:"tests"`
+		DataTests     []any          `yaml:"data_tests"`
+	} `yaml:"tables"`
+}
+
+func (l *loader) addProperties(name string, raw []byte) error {
+	var pf propertiesFile
+	if err := yaml.Unmarshal(raw, &pf); err != nil {
+		return err
+	}
+	for _, group := range []struct {
+		rt    string
+		props []resourceProps
+	}{{Model, pf.Models}, {Seed, pf.Seeds}, {Snapshot, pf.Snapshots}} {
+		for _, rp := range group.props {
+			n := l.p.Nodes[group.rt+"."+l.p.Name+"."+rp.Name]
+			if n == nil {
+				return fmt.Errorf("%s %q is described but there is no such %s", group.rt, rp.Name, group.rt)
+			}
+			n.Description = rp.Description
+			// Properties sit between the folder config and config() in the file: the engine
+			// applies config() after this, so a file's own call still wins.
+			n.Config = n.Config.Merge(rp.Config)
+			ref := fmt.Sprintf("ref('%s')", rp.Name)
+			for _, c := range rp.Columns {
+				n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
+				for _, t := range append(c.Tests, c.DataTests...) {
+					if err := l.addGenericTest(name, t, ref, n, c.Name); err != nil {
+						return err
+					}
+				}
+			}
+			for _, t := range append(rp.Tests, rp.DataTests...) {
+				if err := l.addGenericTest(name, t, ref, n, ""); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, sp := range pf.Sources {
+		for _, tp := range sp.Tables {
+			ident := tp.Identifier
+			if ident == "" {
+				ident = tp.Name
+			}
+			schema := sp.Schema
+			if schema == "" {
+				schema = sp.Name
+			}
+			loadedAt := tp.LoadedAtField
+			if loadedAt == "" {
+				loadedAt = sp.LoadedAtField
+			}
+			fresh := parseFreshness(sp.Freshness)
+			if tp.Freshness != nil {
+				fresh = parseFreshness(tp.Freshness)
+			}
+			n := &Node{
+				UniqueID: "source." + l.p.Name + "." + sp.Name + "." + tp.Name, ResourceType: Source,
+				Name: tp.Name, Path: name, FQN: []string{l.p.Name, sp.Name, tp.Name},
+				Description: tp.Description, Config: Config{},
+				Source: &SourceSpec{SourceName: sp.Name, Schema: schema, Database: sp.Database,
+					Identifier: ident, LoadedAtField: loadedAt, Freshness: fresh},
+			}
+			l.p.Nodes[n.UniqueID] = n
+			ref := fmt.Sprintf("source('%s', '%s')", sp.Name, tp.Name)
+			for _, c := range tp.Columns {
+				n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
+				for _, t := range append(c.Tests, c.DataTests...) {
+					if err := l.addGenericTest(name, t, ref, n, c.Name); err != nil {
+						return err
+					}
+				}
+			}
+			for _, t := range append(tp.Tests, tp.DataTests...) {
+				if err := l.addGenericTest(name, t, ref, n, ""); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func parseFreshness(m map[string]any) *Freshness {
+	if m == nil {
+		return nil
+	}
+	period := func(v any) *Period {
+		pm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		c, _ := pm["count"].(int)
+		s, _ := pm["period"].(string)
+		if c <= 0 || s == "" {
+			return nil
+		}
+		return &Period{Count: c, Period: s}
+	}
+	return &Freshness{WarnAfter: period(m["warn_after"]), ErrorAfter: period(m["error_after"])}
+}
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// addGenericTest turns one entry of a tests: list into a test node named as dbt names it.
+func (l *loader) addGenericTest(file string, def any, attached string, on *Node, column string) error {
+	var testName string
+	kwargs := map[string]any{}
+	cfg := Config{"severity": "error"}
+	switch d := def.(type) {
+	case string:
+		testName = d
+	case map[string]any:
+		if len(d) != 1 {
+			if n, ok := d["test_name"].(string); ok {
+				testName = n
+				if args, ok := d["arguments"].(map[string]any); ok {
+					for k, v := range args {
+						kwargs[k] = v
+					}
+				}
+				if c, ok := d["config"].(map[string]any); ok {
+					cfg = cfg.Merge(c)
+				}
+				break
+			}
+			return fmt.Errorf("a test on %s must be a name or a one-key map, not %v", on.Name, d)
+		}
+		for k, v := range d {
+			testName = k
+			args, _ := v.(map[string]any)
+			for ak, av := range args {
+				switch ak {
+				case "config":
+					if c, ok := av.(map[string]any); ok {
+						cfg = cfg.Merge(c)
+					}
+				case "arguments":
+					if c, ok := av.(map[string]any); ok {
+						for k2, v2 := range c {
+							kwargs[k2] = v2
+						}
+					}
+				case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
+					cfg = cfg.Merge(map[string]any{ak: av})
+				default:
+					kwargs[ak] = av
+				}
+			}
+		}
+	default:
+		return fmt.Errorf("a test on %s must be a name or a map, not %T", on.Name, def)
+	}
+	short := testName
+	if i := strings.LastIndex(short, "."); i >= 0 {
+		short = short[i+1:]
+	}
+	// Named as dbt names them: test_model_column, then the arguments' values after "__".
+	parts := []string{short}
+	if on.Source != nil {
+		parts = append(parts, "source", on.Source.SourceName)
+	}
+	parts = append(parts, on.Name)
+	if column != "" {
+		parts = append(parts, column)
+	}
+	base := strings.Join(parts, "_")
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var args []string
+	for _, k := range keys {
+		if list, ok := kwargs[k].([]any); ok {
+			for _, e := range list {
+				args = append(args, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
+			}
+			continue
+		}
+		args = append(args, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
+	}
+	name := nonWord.ReplaceAllString(base, "_")
+	if len(args) > 0 {
+		name += "__" + strings.Join(args, "__")
+	}
+	if len(name) > 64 {
+		sum := md5.Sum([]byte(name)) //nolint:gosec // naming only
+		name = name[:50] + "_" + hex.EncodeToString(sum[:])[:10]
+	}
+	id := "test." + l.p.Name + "." + name
+	for i := 2; l.p.Nodes[id] != nil; i++ {
+		id = fmt.Sprintf("test.%s.%s_%d", l.p.Name, name, i)
+	}
+	n := &Node{
+		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.p.Name+"."),
+		Path: file, FQN: []string{l.p.Name, name},
+		Config: folderConfig(firstMap(l.pf.DataTests, l.pf.Tests), []string{l.p.Name}).Merge(cfg),
+		Test:   &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column, Kwargs: kwargs},
+	}
+	// A test inherits its model's tags, so tag: selectors pick a model's tests too.
+	n.Config = n.Config.Merge(map[string]any{"tags": on.Config.Strings("tags")})
+	l.p.Nodes[id] = n
+	return nil
+}
+
+var snapshotBlock = regexp.MustCompile(`(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}`)
+
+// addSnapshots reads the {% snapshot name %} blocks of a file; each is a node.
+func (l *loader) addSnapshots(name, text string, roots []string) error {
+	blocks := snapshotBlock.FindAllStringSubmatchIndex(text, -1)
+	if len(blocks) == 0 {
+		return &LoadError{Path: name, Err: fmt.Errorf("no {%% snapshot name %%} … {%% endsnapshot %%} block")}
+	}
+	for _, b := range blocks {
+		snapName := text[b[2]:b[3]]
+		// Keep the body at its own line so template errors point at the right line of the file.
+		body := strings.Repeat("\n", strings.Count(text[:b[4]], "\n")) + text[b[4]:b[5]]
+		n := l.addNode(Snapshot, name, body, roots, l.pf.Snapshots)
+		if n.Name != snapName {
+			delete(l.p.Nodes, n.UniqueID)
+			n.Name = snapName
+			n.UniqueID = Snapshot + "." + l.p.Name + "." + snapName
+			n.FQN[len(n.FQN)-1] = snapName
+			n.Config = folderConfig(l.pf.Snapshots, n.FQN)
+			l.p.Nodes[n.UniqueID] = n
+		}
+		n.Config = Config{"materialized": "snapshot"}.Merge(n.Config)
+	}
+	return nil
+}

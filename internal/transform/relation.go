@@ -1,0 +1,43 @@
+package transform
+
+import (
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
+)
+
+// Relation is what ref(), source() and this give templates: it renders as the quoted name
+// and exposes dbt's attributes.
+type Relation struct {
+	Schema     string
+	Identifier string
+	// cte is set for ephemeral models: the relation is the CTE's name.
+	cte string
+	d   *dialect.Dialect
+}
+
+func (r Relation) String() string {
+	if r.cte != "" {
+		return r.cte
+	}
+	return r.d.Relation(r.Schema, r.Identifier)
+}
+
+// GetAttribute gives templates this.schema, this.identifier, this.name…
+func (r Relation) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "schema":
+		return exec.AsValue(r.Schema), true
+	case "identifier", "name", "table":
+		return exec.AsValue(r.Identifier), true
+	case "database":
+		return exec.AsValue(""), true
+	case "is_view", "is_table":
+		return exec.AsValue(false), true
+	case "render":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.String()) }), true
+	case "include":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
+	}
+	return exec.AsValue(nil), false
+}

@@ -1,0 +1,340 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/datanika/datanika/internal/transform/project"
+)
+
+// Commands, as dbt names them.
+const (
+	CmdBuild     = "build"
+	CmdRun       = "run"
+	CmdTest      = "test"
+	CmdSeed      = "seed"
+	CmdSnapshot  = "snapshot"
+	CmdCompile   = "compile"
+	CmdFreshness = "freshness"
+)
+
+// Commands lists every command.
+var Commands = []string{CmdBuild, CmdRun, CmdTest, CmdSeed, CmdSnapshot, CmdCompile, CmdFreshness}
+
+var commandTypes = map[string][]string{
+	CmdBuild:     {project.Model, project.Seed, project.Snapshot, project.Test},
+	CmdRun:       {project.Model},
+	CmdTest:      {project.Test},
+	CmdSeed:      {project.Seed},
+	CmdSnapshot:  {project.Snapshot},
+	CmdCompile:   {project.Model, project.Snapshot, project.Test},
+	CmdFreshness: {project.Source},
+}
+
+// Statuses, in dbt's vocabulary.
+const (
+	StatusSuccess = "success"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+	StatusPass    = "pass"
+	StatusFail    = "fail"
+	StatusWarn    = "warn"
+)
+
+// Result is one node's outcome.
+type Result struct {
+	UniqueID     string           `json:"unique_id"`
+	ResourceType string           `json:"resource_type"`
+	Status       string           `json:"status"`
+	RowsAffected int64            `json:"rows_affected"`
+	Seconds      float64          `json:"seconds"`
+	Failures     int64            `json:"failures"`
+	Message      string           `json:"message"`
+	Sample       []map[string]any `json:"sample_rows,omitempty"`
+	CompiledSQL  string           `json:"compiled_sql,omitempty"`
+}
+
+// ok reports whether the node counts as succeeded (a warn does).
+func (r Result) ok() bool {
+	return r.Status == StatusSuccess || r.Status == StatusPass || r.Status == StatusWarn
+}
+
+// Summary is a whole invocation's outcome.
+type Summary struct {
+	Status  string   `json:"status"`
+	Seconds float64  `json:"seconds"`
+	Nodes   []Result `json:"nodes"`
+}
+
+// Run runs a command over the selected nodes against db, in DAG order, up to Threads at a
+// time; the descendants of a node that fails are skipped.
+func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, excludeExpr string) (*Summary, error) {
+	types, ok := commandTypes[command]
+	if !ok {
+		return nil, fmt.Errorf("unknown command %q (one of %s)", command, strings.Join(Commands, ", "))
+	}
+	chosen, err := e.graph.Select(selectExpr, excludeExpr)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range e.graph.Order() {
+		n := e.nodes[id]
+		if !chosen[id] || !slices.Contains(types, n.ResourceType) {
+			continue
+		}
+		if n.ResourceType == project.Model && n.config.Materialized() == "ephemeral" {
+			continue
+		}
+		if n.ResourceType == project.Source && (n.Source.Freshness == nil || n.Source.LoadedAtField == "") {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	deps := e.schedule(ids, command == CmdBuild)
+	start := time.Now()
+	results := e.execute(ctx, db, command, ids, deps)
+	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results}
+	for _, r := range results {
+		if !r.ok() {
+			s.Status = StatusError
+		}
+	}
+	return s, nil
+}
+
+// schedule gives each node the selected nodes it must wait for: its selected ancestors
+// reached through unselected ephemeral models and, in build, the tests of its parents (so a
+// failing test stops what is built on the data it checked).
+func (e *Engine) schedule(ids []string, build bool) map[string][]string {
+	selected := map[string]bool{}
+	for _, id := range ids {
+		selected[id] = true
+	}
+	deps := map[string][]string{}
+	var upstream func(id string, seen map[string]bool) []string
+	upstream = func(id string, seen map[string]bool) []string {
+		var out []string
+		for _, p := range e.graph.Parents(id) {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			pn := e.nodes[p]
+			switch {
+			case selected[p]:
+				out = append(out, p)
+			case pn.ResourceType == project.Model && pn.config.Materialized() == "ephemeral":
+				out = append(out, upstream(p, seen)...)
+			}
+		}
+		return out
+	}
+	for _, id := range ids {
+		deps[id] = upstream(id, map[string]bool{})
+	}
+	if !build {
+		return deps
+	}
+	ancestors := map[string]map[string]bool{}
+	var anc func(id string) map[string]bool
+	anc = func(id string) map[string]bool {
+		if a, ok := ancestors[id]; ok {
+			return a
+		}
+		a := map[string]bool{}
+		for _, p := range e.graph.Parents(id) {
+			a[p] = true
+			for x := range anc(p) {
+				a[x] = true
+			}
+		}
+		ancestors[id] = a
+		return a
+	}
+	for _, t := range ids {
+		if e.nodes[t].ResourceType != project.Test {
+			continue
+		}
+		testAnc := anc(t)
+		for _, p := range e.graph.Parents(t) {
+			for _, c := range e.graph.Children(p) {
+				if !selected[c] || e.nodes[c].ResourceType == project.Test || testAnc[c] {
+					continue
+				}
+				deps[c] = append(deps[c], t)
+			}
+		}
+	}
+	return deps
+}
+
+func (e *Engine) execute(ctx context.Context, db *sql.DB, command string, ids []string, deps map[string][]string) []Result {
+	pending := map[string]int{}
+	children := map[string][]string{}
+	for _, id := range ids {
+		pending[id] = len(deps[id])
+		for _, d := range deps[id] {
+			children[d] = append(children[d], id)
+		}
+	}
+	results := map[string]Result{}
+	failedBy := map[string]string{}
+	var mu sync.Mutex
+	ready := make(chan string, len(ids))
+	done := make(chan Result, len(ids))
+	for _, id := range ids {
+		if pending[id] == 0 {
+			ready <- id
+		}
+	}
+	var wg sync.WaitGroup
+	for range e.opts.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ready {
+				mu.Lock()
+				blocker, skip := failedBy[id]
+				mu.Unlock()
+				if skip {
+					done <- Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+						Message: "skipped because " + blocker + " did not succeed"}
+					continue
+				}
+				done <- e.runNode(ctx, db, command, e.nodes[id])
+			}
+		}()
+	}
+	for range ids {
+		r := <-done
+		results[r.UniqueID] = r
+		e.opts.Logger.Info("node finished", slog.String("unique_id", r.UniqueID), slog.String("status", r.Status), slog.Float64("seconds", r.Seconds))
+		mu.Lock()
+		for _, c := range children[r.UniqueID] {
+			if !r.ok() {
+				if _, already := failedBy[c]; !already {
+					failedBy[c] = r.UniqueID
+				}
+			}
+			pending[c]--
+			if pending[c] == 0 {
+				ready <- c
+			}
+		}
+		mu.Unlock()
+	}
+	close(ready)
+	wg.Wait()
+	out := make([]Result, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, results[id])
+	}
+	return out
+}
+
+func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *node) (res Result) {
+	start := time.Now()
+	res = Result{UniqueID: n.UniqueID, ResourceType: n.ResourceType}
+	defer func() { res.Seconds = time.Since(start).Seconds() }()
+	fail := func(err error) Result {
+		res.Status = StatusError
+		res.Message = err.Error()
+		return res
+	}
+	if command == CmdCompile {
+		// Compiling only reads the catalog (is_incremental, star); any pooled connection will do.
+		compiled, err := e.compile(ctx, n, dbCatalog{q: db, d: e.d})
+		if err != nil {
+			return fail(err)
+		}
+		res.Status, res.CompiledSQL, res.Message = StatusSuccess, compiled, "compiled"
+		return res
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("connect: %w", err))
+	}
+	defer func() { _ = conn.Close() }()
+	cat := dbCatalog{q: conn, d: e.d}
+	if n.ResourceType == project.Source {
+		status, msg, err := e.runFreshness(ctx, conn, n)
+		if err != nil {
+			return fail(err)
+		}
+		res.Status, res.Message = status, msg
+		return res
+	}
+	var compiled string
+	if n.ResourceType != project.Seed {
+		if compiled, err = e.compile(ctx, n, cat); err != nil {
+			return fail(err)
+		}
+	}
+	if n.ResourceType == project.Test {
+		failures, sample, err := e.runTest(ctx, conn, compiled)
+		if err != nil {
+			return fail(err)
+		}
+		res.Failures, res.Sample = failures, sample
+		switch {
+		case failures == 0:
+			res.Status, res.Message = StatusPass, "pass"
+		case strings.EqualFold(n.config.String("severity"), "warn"):
+			res.Status, res.Message = StatusWarn, fmt.Sprintf("got %d results, configured to warn", failures)
+		default:
+			res.Status, res.Message = StatusFail, fmt.Sprintf("got %d results, configured to fail", failures)
+		}
+		return res
+	}
+	if err := e.ensureSchema(ctx, conn, n.schema); err != nil {
+		return fail(err)
+	}
+	var rows int64
+	var msg string
+	err = e.runHooks(ctx, conn, n, "pre-hook")
+	if err == nil {
+		if n.ResourceType == project.Seed {
+			rows, msg, err = e.runSeed(ctx, conn, connRunner(conn), n)
+		} else {
+			rows, msg, err = e.runModel(ctx, conn, n, compiled)
+		}
+	}
+	if err == nil {
+		err = e.runHooks(ctx, conn, n, "post-hook")
+	}
+	if err != nil {
+		var se *SQLError
+		if errors.As(err, &se) {
+			return fail(fmt.Errorf("%s: %w", n.Path, err))
+		}
+		return fail(err)
+	}
+	res.Status, res.RowsAffected, res.Message = StatusSuccess, rows, msg
+	return res
+}
+
+// ensureSchema creates a schema once per run; the lock keeps concurrent nodes from racing on
+// CREATE SCHEMA IF NOT EXISTS, which PostgreSQL can fail with a duplicate key.
+func (e *Engine) ensureSchema(ctx context.Context, conn *sql.Conn, schema string) error {
+	e.schemaMu.Lock()
+	defer e.schemaMu.Unlock()
+	if e.schemas[schema] {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, e.d.CreateSchema(schema)); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	if e.schemas == nil {
+		e.schemas = map[string]bool{}
+	}
+	e.schemas[schema] = true
+	return nil
+}
