@@ -1,0 +1,321 @@
+package connectors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Masked replaces every secret value in configs that leave the server (API answers, audit
+// entries, exports). A patch that sends it back means "keep the stored secret".
+const Masked = "********"
+
+// secretNode mirrors the parts of a config schema that can hold secrets.
+type secretNode struct {
+	secret     bool
+	props      map[string]*secretNode
+	additional *secretNode // any other key: additionalProperties and patternProperties
+	items      *secretNode // every element: items and prefixItems
+}
+
+// secretTree reads where the secrets are. Branches of allOf/anyOf/oneOf/if/then/else are
+// unioned into one tree, so a field marked secret in any variant is masked in all of them.
+// $ref is refused: masking must see every schema, and a reference it did not follow would
+// leave a secret in the clear.
+func secretTree(doc any) (*secretNode, error) {
+	n := &secretNode{}
+	if err := n.add(doc); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *secretNode) add(doc any) error {
+	s, ok := doc.(map[string]any)
+	if !ok {
+		return nil // true/false schemas hold no markers
+	}
+	for _, k := range []string{"$ref", "$dynamicRef", "$recursiveRef"} {
+		if _, has := s[k]; has {
+			return errors.New("config schema must not use " + k + " (secret masking follows inline schemas only)")
+		}
+	}
+	if s["x-secret"] == true {
+		n.secret = true
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		for name, sub := range props {
+			if n.props == nil {
+				n.props = map[string]*secretNode{}
+			}
+			child := n.props[name]
+			if child == nil {
+				child = &secretNode{}
+				n.props[name] = child
+			}
+			if err := child.add(sub); err != nil {
+				return err
+			}
+		}
+	}
+	var anyKey []any
+	if ap, ok := s["additionalProperties"].(map[string]any); ok {
+		anyKey = append(anyKey, ap)
+	}
+	if pp, ok := s["patternProperties"].(map[string]any); ok {
+		for _, sub := range pp {
+			anyKey = append(anyKey, sub)
+		}
+	}
+	for _, sub := range anyKey {
+		if n.additional == nil {
+			n.additional = &secretNode{}
+		}
+		if err := n.additional.add(sub); err != nil {
+			return err
+		}
+	}
+	var elems []any
+	if it, ok := s["items"].(map[string]any); ok {
+		elems = append(elems, it)
+	}
+	if pi, ok := s["prefixItems"].([]any); ok {
+		elems = append(elems, pi...)
+	}
+	for _, sub := range elems {
+		if n.items == nil {
+			n.items = &secretNode{}
+		}
+		if err := n.items.add(sub); err != nil {
+			return err
+		}
+	}
+	var branches []any
+	for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+		if list, ok := s[k].([]any); ok {
+			branches = append(branches, list...)
+		}
+	}
+	for _, k := range []string{"if", "then", "else"} {
+		if sub, ok := s[k]; ok {
+			branches = append(branches, sub)
+		}
+	}
+	if ds, ok := s["dependentSchemas"].(map[string]any); ok {
+		for _, sub := range ds {
+			branches = append(branches, sub)
+		}
+	}
+	for _, b := range branches {
+		if err := n.add(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// child returns the node of an object's key; nil means nothing secret below it.
+func (n *secretNode) child(key string) *secretNode {
+	if n == nil {
+		return nil
+	}
+	if c, ok := n.props[key]; ok {
+		return c
+	}
+	return n.additional
+}
+
+// named returns the node of a key declared under properties, nil for any other key.
+func (n *secretNode) named(key string) *secretNode {
+	if n == nil {
+		return nil
+	}
+	return n.props[key]
+}
+
+func (n *secretNode) elem() *secretNode {
+	if n == nil {
+		return nil
+	}
+	return n.items
+}
+
+// everything treats every value as secret: used for configs of unknown types, where the
+// safe answer is to hide it all.
+var everything = func() *secretNode {
+	n := &secretNode{secret: true}
+	return n
+}()
+
+// Mask returns a copy of config with every secret value replaced by Masked, nested ones too.
+// Empty secrets stay empty, so a client can tell "not set" from "set". For an unknown type
+// every value is masked.
+func (r *Registry) Mask(typeName string, config map[string]any) map[string]any {
+	node := everything
+	if e := r.entry(typeName); e != nil {
+		node = e.secrets
+	}
+	if config == nil {
+		return nil
+	}
+	if node.secret {
+		out := make(map[string]any, len(config))
+		for k, v := range config {
+			out[k] = maskValue(node, v)
+		}
+		return out
+	}
+	out, _ := maskValue(node, config).(map[string]any)
+	return out
+}
+
+func maskValue(n *secretNode, v any) any {
+	if n != nil && n.secret {
+		if v == nil || v == "" {
+			return v
+		}
+		return Masked
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = maskValue(n.child(k), val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = maskValue(n.elem(), val)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// Merge applies an edited config (patch, the whole new config) over the stored one: every
+// value comes from patch, except secrets that patch sends back as Masked, or named secret
+// fields it leaves out, which keep their stored value (a map key left out is deleted). Sending "" clears a secret. A Masked value with nothing stored
+// behind it is dropped, so validation reports the field as missing rather than accepting the
+// mask as a password. Array elements are matched by index.
+func (r *Registry) Merge(typeName string, stored, patch map[string]any) map[string]any {
+	e := r.entry(typeName)
+	if e == nil {
+		// Nothing is known about where secrets are: keep nothing from stored.
+		out, _ := mergeValue(nil, nil, patch).(map[string]any)
+		return out
+	}
+	out, _ := mergeValue(e.secrets, stored, patch).(map[string]any)
+	return out
+}
+
+func mergeValue(n *secretNode, stored, patch any) any {
+	switch p := patch.(type) {
+	case map[string]any:
+		s, _ := stored.(map[string]any)
+		out := make(map[string]any, len(p))
+		for k, v := range p {
+			out[k] = mergeValue(n.child(k), s[k], v)
+		}
+		// Named secret fields left out of the patch keep their stored value. Keys of a map
+		// (headers, say) are not: leaving one out is how it is deleted.
+		for k, sv := range s {
+			if _, present := p[k]; present {
+				continue
+			}
+			if c := n.named(k); c != nil && c.secret && sv != nil {
+				out[k] = sv
+			}
+		}
+		for k, v := range out {
+			if v == Masked {
+				if c := n.child(k); c != nil && c.secret {
+					delete(out, k) // masked, with no stored secret to stand for
+				}
+			}
+		}
+		return out
+	case []any:
+		s, _ := stored.([]any)
+		out := make([]any, len(p))
+		for i, v := range p {
+			var sv any
+			if i < len(s) {
+				sv = s[i]
+			}
+			out[i] = mergeValue(n.elem(), sv, v)
+		}
+		return out
+	default:
+		if n != nil && n.secret && patch == Masked && stored != nil {
+			return stored
+		}
+		return patch
+	}
+}
+
+// Secrets returns the non-empty secret strings of a config, for Scrub. For an unknown type
+// every string is returned.
+func (r *Registry) Secrets(typeName string, config map[string]any) []string {
+	node := everything
+	if e := r.entry(typeName); e != nil {
+		node = e.secrets
+	}
+	return collectSecrets(node, config, false, nil)
+}
+
+// SecretValues is Secrets for code that holds a type's schema rather than a registry, such
+// as a connector scrubbing its own messages. A schema it cannot read makes every string
+// count as secret.
+func SecretValues(schema json.RawMessage, config map[string]any) []string {
+	node := everything
+	if doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema)); err == nil {
+		if tree, err := secretTree(doc); err == nil {
+			node = tree
+		}
+	}
+	return collectSecrets(node, config, false, nil)
+}
+
+func collectSecrets(n *secretNode, v any, inSecret bool, out []string) []string {
+	inSecret = inSecret || (n != nil && n.secret)
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			out = collectSecrets(n.child(k), val, inSecret, out)
+		}
+	case []any:
+		for _, val := range x {
+			out = collectSecrets(n.elem(), val, inSecret, out)
+		}
+	case string:
+		if inSecret && x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Scrub replaces every occurrence of the secrets in msg by Masked, also in the URL-escaped
+// forms a driver may print when it echoes a connection string. Longer secrets go first, so a
+// secret containing another is hidden whole.
+func Scrub(msg string, secrets []string) string {
+	var forms []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+	}
+	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	for _, f := range forms {
+		msg = strings.ReplaceAll(msg, f, Masked)
+	}
+	return msg
+}
