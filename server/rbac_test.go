@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/datanika/datanika"
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 // idParam matches a path parameter that names a resource by id ({id}, {user_id}…).
@@ -108,6 +111,36 @@ var requestBuilders = map[string]func(t *testing.T, s *testServer, f orgFixture)
 	"listAuditLogs": func(*testing.T, *testServer, orgFixture) request {
 		return request{http.MethodGet, "/api/v1/audit-logs", nil}
 	},
+	"listConnectionTypes": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodGet, "/api/v1/connection-types", nil}
+	},
+	"listConnections": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodGet, "/api/v1/connections", nil}
+	},
+	"createConnection": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodPost, "/api/v1/connections", map[string]any{"name": uniqueEmail("conn"), "type": "postgres", "config": localPostgres("secret-pw")}}
+	},
+	"testUnsavedConnection": func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodPost, "/api/v1/connections/test", map[string]any{"type": "postgres", "config": localPostgres("secret-pw")}}
+	},
+	"getConnection": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodGet, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, f).Id), nil}
+	},
+	"updateConnection": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodPatch, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, f).Id), map[string]any{"name": uniqueEmail("renamed")}}
+	},
+	"deleteConnection": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodDelete, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, f).Id), nil}
+	},
+	"testConnection": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/test", s.createConnection(t, f).Id), nil}
+	},
+	"getConnectionCatalog": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodGet, fmt.Sprintf("/api/v1/connections/%d/catalog", s.createConnection(t, f).Id), nil}
+	},
+	"queryConnection": func(t *testing.T, s *testServer, f orgFixture) request {
+		return request{http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/query", s.createConnection(t, f).Id), map[string]any{"sql": "SELECT 1 AS one"}}
+	},
 	"listFiles": func(*testing.T, *testServer, orgFixture) request {
 		return request{http.MethodGet, "/api/v1/files", nil}
 	},
@@ -117,6 +150,23 @@ var requestBuilders = map[string]func(t *testing.T, s *testServer, f orgFixture)
 	"deleteFile": func(t *testing.T, s *testServer, f orgFixture) request {
 		return request{http.MethodDelete, fmt.Sprintf("/api/v1/files/%d", s.uploadFile(t, f).Id), nil}
 	},
+}
+
+// localPostgres is a config of the PostgreSQL server the tests run against.
+func localPostgres(password string) map[string]any {
+	u, _ := url.Parse(testutil.AdminURL())
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		port = 5432
+	}
+	return map[string]any{"host": u.Hostname(), "port": port, "database": strings.TrimPrefix(u.Path, "/"), "user": u.User.Username(), "password": password, "sslmode": "disable"}
+}
+
+// createConnection creates a PostgreSQL connection as f's owner.
+func (s *testServer) createConnection(t *testing.T, f orgFixture) api.Connection {
+	t.Helper()
+	return decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken,
+		map[string]any{"name": uniqueEmail("pg"), "type": "postgres", "config": localPostgres("secret-pw")}), http.StatusCreated)
 }
 
 // uploadFile uploads a small CSV as f's owner.
@@ -246,6 +296,24 @@ var crossTenantTargets = map[string]func(t *testing.T, s *testServer, other orgF
 	},
 	"deleteFile": func(t *testing.T, s *testServer, g orgFixture) request {
 		return request{http.MethodDelete, fmt.Sprintf("/api/v1/files/%d", s.uploadFile(t, g).Id), nil}
+	},
+	"getConnection": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodGet, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, g).Id), nil}
+	},
+	"updateConnection": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodPatch, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, g).Id), map[string]any{"name": "stolen"}}
+	},
+	"deleteConnection": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodDelete, fmt.Sprintf("/api/v1/connections/%d", s.createConnection(t, g).Id), nil}
+	},
+	"testConnection": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/test", s.createConnection(t, g).Id), nil}
+	},
+	"getConnectionCatalog": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodGet, fmt.Sprintf("/api/v1/connections/%d/catalog", s.createConnection(t, g).Id), nil}
+	},
+	"queryConnection": func(t *testing.T, s *testServer, g orgFixture) request {
+		return request{http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/query", s.createConnection(t, g).Id), map[string]any{"sql": "SELECT 1"}}
 	},
 }
 

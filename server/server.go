@@ -5,6 +5,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -20,11 +21,16 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/blob"
+	"github.com/datanika/datanika/internal/connection"
+	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/connectors/builtin"
+	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/identity"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
+	"github.com/datanika/datanika/internal/secrets"
 )
 
 // Deps is what the HTTP layer needs from the process.
@@ -55,18 +61,22 @@ type Deps struct {
 	// Blobs stores uploaded files; MaxUploadBytes bounds one upload.
 	Blobs          *blob.Dir
 	MaxUploadBytes int64
+	// Keyring seals connection configs; Egress polices where connectors may connect.
+	Keyring *secrets.Keyring
+	Egress  *egress.Policy
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
 type handlers struct {
-	pool       *pgxpool.Pool
-	spec       []byte
-	gatherer   prometheus.Gatherer
-	production bool
-	identity   *identity.Service
-	org        *org.Service
-	files      *files.Service
-	logger     *slog.Logger
+	pool        *pgxpool.Pool
+	spec        []byte
+	gatherer    prometheus.Gatherer
+	production  bool
+	identity    *identity.Service
+	org         *org.Service
+	files       *files.Service
+	connections *connection.Service
+	logger      *slog.Logger
 
 	secretKey   []byte
 	oauth       map[string]*oauth.Provider
@@ -116,6 +126,12 @@ func New(d Deps) (*echo.Echo, error) {
 		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
 		files: files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
 	}
+	h.connections = connection.New(d.Pool, builtin.Registry(), d.Keyring, connectors.Env{
+		Dialer: d.Egress.Dialer(connectors.TestTimeout),
+		Files: func(ctx context.Context, fileID int64) (string, error) {
+			return h.files.Path(ctx, principal(ctx), fileID)
+		},
+	}, d.Logger)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}

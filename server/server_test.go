@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -20,7 +21,10 @@ import (
 	"github.com/datanika/datanika"
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/blob"
+	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/egress"
+	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -60,6 +64,10 @@ func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer
 	blobs, err := blob.NewDir(t.TempDir())
 	require.NoError(t, err)
 	d.Blobs = blobs
+	d.Keyring, err = secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	require.NoError(t, err)
+	d.Egress, err = egress.New(true, "") // tests connect to the databases on this machine
+	require.NoError(t, err)
 	for _, o := range opts {
 		o(&d)
 	}

@@ -26,10 +26,13 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/buildinfo"
 	"github.com/datanika/datanika/internal/config"
+	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
+	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/server"
 )
 
@@ -46,6 +49,7 @@ Commands:
   serve [--role all|api|worker]   run the API, the web app and the workers (default role: all)
   migrate [--create-database]     apply the database schema and exit
   transform <command> [flags]     run a dbt-compatible project (build|run|test|seed|snapshot|compile|freshness)
+  rotate-keys                     re-seal every stored credential under the first ENCRYPTION_KEYS key
   version                         print the version
 
 Configuration comes from environment variables; see the README.
@@ -65,6 +69,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return cmdServe(ctx, args[1:], getenv, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "rotate-keys":
+		return cmdRotateKeys(ctx, getenv, stdout, stderr)
 	case "transform":
 		return cmdTransform(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -136,6 +142,38 @@ func cmdMigrate(ctx context.Context, args []string, getenv config.Getenv, stdout
 	} else {
 		fmt.Fprintf(stdout, "the schema is up to date at version %d\n", res.ToVersion)
 	}
+	return exitOK
+}
+
+// cmdRotateKeys re-wraps every sealed credential under the active key, so older keys can then
+// be removed from ENCRYPTION_KEYS.
+func cmdRotateKeys(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(getenv, stderr)
+	if !ok {
+		return exitUsage
+	}
+	keyring, err := secrets.NewKeyring(cfg.EncryptionKeys)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitUsage
+	}
+	logger := newLogger(cfg, stderr)
+	pool, err := database.Connect(ctx, cfg.DatabaseURL, cfg.DatabaseConnectTimeout, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitFailure
+	}
+	defer pool.Close()
+	if _, err := database.Migrate(ctx, pool, logger); err != nil {
+		fmt.Fprintf(stderr, "datanika: %v\n", err)
+		return exitFailure
+	}
+	changed, total, err := connection.RotateKeys(ctx, pool, keyring)
+	if err != nil {
+		fmt.Fprintf(stderr, "datanika: rotate keys: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "re-sealed %d of %d connection configs under key %q\n", changed, total, keyring.ActiveKeyID())
 	return exitOK
 }
 
@@ -226,6 +264,14 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	keyring, err := secrets.NewKeyring(cfg.EncryptionKeys)
+	if err != nil {
+		return err
+	}
+	policy, err := egress.New(cfg.EgressAllowPrivate, cfg.EgressAllowlist)
+	if err != nil {
+		return err
+	}
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,
@@ -245,6 +291,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Mailer:         mailer,
 		Blobs:          blobs,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Keyring:        keyring,
+		Egress:         policy,
 	})
 	if err != nil {
 		return err

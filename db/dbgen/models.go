@@ -45,6 +45,36 @@ type AuthRateLimit struct {
 	LockedUntil pgtype.Timestamptz `json:"locked_until"`
 }
 
+type CatalogEntry struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	ConnectionID int64              `json:"connection_id"`
+	Origin       string             `json:"origin"`
+	SchemaName   string             `json:"schema_name"`
+	TableName    string             `json:"table_name"`
+	Kind         string             `json:"kind"`
+	Columns      []byte             `json:"columns"`
+	Description  *string            `json:"description"`
+	RefreshedAt  pgtype.Timestamptz `json:"refreshed_at"`
+}
+
+type Connection struct {
+	ID                int64              `json:"id"`
+	OrgID             int64              `json:"org_id"`
+	Name              string             `json:"name"`
+	Type              string             `json:"type"`
+	Direction         string             `json:"direction"`
+	ConfigSealed      []byte             `json:"config_sealed"`
+	LastTestOk        *bool              `json:"last_test_ok"`
+	LastTestMessage   *string            `json:"last_test_message"`
+	LastTestLatencyMs *int64             `json:"last_test_latency_ms"`
+	LastTestAt        pgtype.Timestamptz `json:"last_test_at"`
+	CreatedBy         *int64             `json:"created_by"`
+	CreatedAt         pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt         pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt         pgtype.Timestamptz `json:"deleted_at"`
+}
+
 type File struct {
 	ID              int64              `json:"id"`
 	OrgID           int64              `json:"org_id"`

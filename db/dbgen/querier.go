@@ -15,6 +15,7 @@ type Querier interface {
 	ClearRateLimit(ctx context.Context, bucket string) error
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
+	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)
 	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
@@ -22,7 +23,10 @@ type Querier interface {
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
+	DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStaleCatalogEntriesParams) error
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
+	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)
 	GetFile(ctx context.Context, arg GetFileParams) (File, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
@@ -38,8 +42,13 @@ type Querier interface {
 	// passed) and returns the state after it, atomically across processes.
 	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
+	InsertCatalogEntry(ctx context.Context, arg InsertCatalogEntryParams) error
 	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
+	// Every connection of every org, for key rotation (run as the owner, outside tenant scope).
+	ListAllSealedConnections(ctx context.Context) ([]ListAllSealedConnectionsRow, error)
 	ListAuditLogs(ctx context.Context, arg ListAuditLogsParams) ([]AuditLog, error)
+	ListCatalogEntries(ctx context.Context, arg ListCatalogEntriesParams) ([]CatalogEntry, error)
+	ListConnections(ctx context.Context, arg ListConnectionsParams) ([]Connection, error)
 	ListFiles(ctx context.Context, arg ListFilesParams) ([]File, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
@@ -49,6 +58,7 @@ type Querier interface {
 	LockOrgMemberships(ctx context.Context, orgID int64) error
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (ApiKey, error)
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeOrgAPIKeys(ctx context.Context, orgID int64) error
@@ -57,7 +67,9 @@ type Querier interface {
 	RevokeRefreshTokenFamily(ctx context.Context, family pgtype.UUID) error
 	RevokeUserOrgRefreshTokens(ctx context.Context, arg RevokeUserOrgRefreshTokensParams) error
 	RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg RevokeUserRefreshTokensExceptFamilyParams) error
+	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
 	SlugTaken(ctx context.Context, slug string) (bool, error)
+	SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnectionParams) (Connection, error)
 	SoftDeleteFile(ctx context.Context, arg SoftDeleteFileParams) (File, error)
 	SoftDeleteMembership(ctx context.Context, arg SoftDeleteMembershipParams) error
 	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
@@ -65,6 +77,7 @@ type Querier interface {
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	TouchWorkerHeartbeat(ctx context.Context) error
+	UpdateConnection(ctx context.Context, arg UpdateConnectionParams) (Connection, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)

@@ -40,6 +40,18 @@ var OperationPermissions = map[string]Permission{
 	"revokeApiKey":     Admin,
 	"listAuditLogs":    Admin,
 
+	// Connections.
+	"listConnectionTypes":   Read,
+	"listConnections":       Read,
+	"getConnection":         Read,
+	"createConnection":      Write,
+	"updateConnection":      Write,
+	"deleteConnection":      Admin,
+	"testUnsavedConnection": Write,
+	"testConnection":        Read,
+	"getConnectionCatalog":  Read,
+	"queryConnection":       Write,
+
 	// Files.
 	"listFiles":  Read,
 	"uploadFile": Write,

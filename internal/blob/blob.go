@@ -71,6 +71,9 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, limit int64) (in
 	return n, h.Sum(nil), nil
 }
 
+// Path is where the blob of key lives on disk.
+func (d *Dir) Path(key string) (string, error) { return d.path(key) }
+
 // Open returns the blob for reading.
 func (d *Dir) Open(key string) (*os.File, error) {
 	p, err := d.path(key)

@@ -152,3 +152,22 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 	}
 	return nil
 }
+
+// Path returns where an uploaded file of the principal's org is stored, for connectors that
+// read uploaded files (sqlite, file). The id comes from a connection's config; the path never
+// comes from a user.
+func (s *Service) Path(ctx context.Context, p auth.Principal, id int64) (string, error) {
+	var row dbgen.File
+	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+		var err error
+		row, err = dbgen.New(tx).GetFile(ctx, dbgen.GetFileParams{OrgID: p.OrgID, ID: id})
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", apperr.NotFoundf("No file %d.", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.store.Path(row.StorageKey)
+}

@@ -238,3 +238,14 @@ func AppPool(t testing.TB, dbURL string) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// OwnerPool connects to the same database as pool, as the connecting user itself (no SET ROLE),
+// so a test can look at rows outside row-level security.
+func OwnerPool(t testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	cfg := pool.Config().ConnConfig.Copy()
+	owner, err := pgxpool.New(context.Background(), cfg.ConnString())
+	require.NoError(t, err)
+	t.Cleanup(owner.Close)
+	return owner
+}

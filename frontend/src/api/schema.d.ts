@@ -506,6 +506,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connection-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The connection types this installation offers
+         * @description Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+         */
+        get: operations["listConnectionTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Connections */
+        get: operations["listConnections"];
+        put?: never;
+        /** Create a connection (editor) */
+        post: operations["createConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test a config before saving it (editor) */
+        post: operations["testUnsavedConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A connection */
+        get: operations["getConnection"];
+        put?: never;
+        post?: never;
+        /** Delete a connection (admin) */
+        delete: operations["deleteConnection"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a connection (editor)
+         * @description A secret sent as `********`, or left out, keeps its stored value, unless the connection's
+         *     target (host, port, url…) changes: then secrets must be sent again.
+         */
+        patch: operations["updateConnection"];
+        trace?: never;
+    };
+    "/api/v1/connections/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test a saved connection */
+        post: operations["testConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections/{id}/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** Schemas, tables and columns of a connection */
+        get: operations["getConnectionCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections/{id}/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run one read-only statement (editor)
+         * @description In a read-only transaction with a 30 s statement timeout; writes and DDL are refused by the database.
+         */
+        post: operations["queryConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -567,6 +707,106 @@ export interface components {
         };
         OAuthAuthorizeURL: {
             authorize_url: string;
+        };
+        ConnectionCapabilities: {
+            source: boolean;
+            destination: boolean;
+            sql: boolean;
+            transform_target: boolean;
+        };
+        ConnectionType: {
+            name: string;
+            label: string;
+            capabilities: components["schemas"]["ConnectionCapabilities"];
+            /** @description A JSON Schema (draft 2020-12) of the config. */
+            config_schema: {
+                [key: string]: unknown;
+            };
+        };
+        ConnectionTypeList: {
+            items: components["schemas"]["ConnectionType"][];
+        };
+        ConnectionTestResult: {
+            ok: boolean;
+            message: string;
+            /** Format: int64 */
+            latency_ms: number;
+            /** Format: date-time */
+            at?: string;
+        };
+        Connection: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            type: string;
+            /** @enum {string} */
+            direction: "source" | "destination" | "both";
+            /** @description Secrets shown as ********. */
+            config: {
+                [key: string]: unknown;
+            };
+            last_test?: components["schemas"]["ConnectionTestResult"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ConnectionList: {
+            items: components["schemas"]["Connection"][];
+            next_cursor: string | null;
+        };
+        CreateConnectionRequest: {
+            name: string;
+            type: string;
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        UpdateConnectionRequest: {
+            name?: string;
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        TestConnectionRequest: {
+            type: string;
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        CatalogColumn: {
+            name: string;
+            type: string;
+            nullable: boolean;
+            primary_key: boolean;
+        };
+        CatalogTable: {
+            name: string;
+            /** @enum {string} */
+            kind: "table" | "view";
+            description?: string | null;
+            columns: components["schemas"]["CatalogColumn"][];
+        };
+        CatalogSchema: {
+            name: string;
+            tables: components["schemas"]["CatalogTable"][];
+        };
+        Catalog: {
+            /** Format: int64 */
+            connection_id: number;
+            /** Format: date-time */
+            refreshed_at?: string | null;
+            schemas: components["schemas"]["CatalogSchema"][];
+        };
+        QueryRequest: {
+            sql: string;
+            /** @default 100 */
+            limit: number;
+        };
+        QueryResult: {
+            columns: string[];
+            rows: unknown[][];
+            truncated: boolean;
         };
         File: {
             /** Format: int64 */
@@ -1627,6 +1867,249 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listConnectionTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offered types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTypeList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listConnections: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of connections (secrets masked). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The connection (secrets masked). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    testUnsavedConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The result (never containing a secret). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection (secrets masked). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The connection (secrets masked). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    testConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result, also kept as the connection's last_test. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getConnectionCatalog: {
+        parameters: {
+            query?: {
+                refresh?: boolean;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog (cached; `refresh=true` discovers it again). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalog"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    queryConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryRequest"];
+            };
+        };
+        responses: {
+            /** @description Columns and rows (at most `limit`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
             };
             default: components["responses"]["Problem"];
         };

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/config"
+	"github.com/datanika/datanika/internal/secrets"
+	"github.com/datanika/datanika/internal/testutil"
+)
+
+// pgConfigFor is a connection config of the database at dbURL.
+func pgConfigFor(dbURL, password string) map[string]any {
+	u, _ := url.Parse(dbURL)
+	port, _ := strconv.Atoi(u.Port())
+	return map[string]any{"host": u.Hostname(), "port": port, "database": strings.TrimPrefix(u.Path, "/"), "user": u.User.Username(), "password": password, "sslmode": "disable"}
+}
+
+// database0 is an owner connection to the server's database (outside row-level security).
+func database0(t *testing.T, s *testServer) *pgxpool.Pool {
+	t.Helper()
+	return testutil.OwnerPool(t, s.pool)
+}
+
+// openConfig opens a connection's sealed config from the database with the test key.
+func openConfig(t *testing.T, s *testServer, id, orgID int64) string {
+	t.Helper()
+	var sealed []byte
+	require.NoError(t, database0(t, s).QueryRow(context.Background(), "SELECT config_sealed FROM connections WHERE id = $1", id).Scan(&sealed))
+	kr, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	require.NoError(t, err)
+	plain, err := kr.Open(sealed, []byte(fmt.Sprintf("org:%d/connection", orgID)))
+	require.NoError(t, err)
+	return string(plain)
+}
+
+func TestConnections_CreateMasksSecretsAndSealsTheConfig(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	types := decode[api.ConnectionTypeList](t, s.call(t, http.MethodGet, "/api/v1/connection-types", f.viewer.AccessToken, nil), http.StatusOK)
+	var names []string
+	for _, ty := range types.Items {
+		names = append(names, ty.Name)
+	}
+	require.Equal(t, []string{"mysql", "postgres", "sqlite"}, names, "only types that work are offered")
+
+	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.editor.AccessToken,
+		map[string]any{"name": "  Warehouse DB ", "type": "postgres", "config": localPostgres("hunter2-secret")}), http.StatusCreated)
+	require.Equal(t, "Warehouse DB", c.Name)
+	require.Equal(t, api.ConnectionDirection("both"), c.Direction)
+	require.Equal(t, "********", c.Config["password"])
+	require.Nil(t, c.LastTest)
+
+	// At rest: sealed, never the plaintext, and it opens to the real config.
+	var sealed []byte
+	require.NoError(t, database0(t, s).QueryRow(context.Background(), "SELECT config_sealed FROM connections WHERE id = $1", c.Id).Scan(&sealed))
+	require.False(t, bytes.Contains(sealed, []byte("hunter2-secret")))
+	kr, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	require.NoError(t, err)
+	plain, err := kr.Open(sealed, []byte(fmt.Sprintf("org:%d/connection", f.orgID)))
+	require.NoError(t, err)
+	require.Contains(t, string(plain), "hunter2-secret")
+
+	for _, path := range []string{"/api/v1/connections", fmt.Sprintf("/api/v1/connections/%d", c.Id), "/api/v1/audit-logs?limit=500"} {
+		rec := s.call(t, http.MethodGet, path, f.owner.AccessToken, nil)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.NotContains(t, rec.Body.String(), "hunter2-secret", path)
+	}
+}
+
+func TestConnections_BadInputAnswers422Or409AndStoresNothing(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	good := localPostgres("pw")
+	noHost := localPostgres("pw")
+	delete(noHost, "host")
+	wrongType := localPostgres("pw")
+	wrongType["port"] = "five"
+	cases := []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "x", "type": "oracle", "config": good}, "type"},
+		{map[string]any{"name": "x", "type": "snowflake", "config": good}, "type"},
+		{map[string]any{"name": "x", "type": "postgres", "config": noHost}, "config.host"},
+		{map[string]any{"name": "x", "type": "postgres", "config": wrongType}, "config.port"},
+		{map[string]any{"name": "   ", "type": "postgres", "config": good}, "name"},
+		{map[string]any{"name": "x", "type": "postgres"}, "config"},
+	}
+	for _, tc := range cases {
+		p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken, tc.body), http.StatusUnprocessableEntity)
+		require.Contains(t, fieldsOf(p), tc.field, "%v", tc.body)
+	}
+	decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken, map[string]any{"name": "Orders", "type": "postgres", "config": good}), http.StatusCreated)
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken, map[string]any{"name": "ORDERS", "type": "postgres", "config": good}), http.StatusConflict)
+	list := decode[api.ConnectionList](t, s.call(t, http.MethodGet, "/api/v1/connections", f.owner.AccessToken, nil), http.StatusOK)
+	require.Len(t, list.Items, 1)
+}
+
+func TestConnections_PatchKeepsMaskedSecretsButNotForANewHost(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken,
+		map[string]any{"name": "pg", "type": "postgres", "config": localPostgres("original-secret")}), http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/connections/%d", c.Id)
+
+	masked := localPostgres("********")
+	masked["schema"] = "public"
+	updated := decode[api.Connection](t, s.call(t, http.MethodPatch, path, f.editor.AccessToken, map[string]any{"name": "pg2", "config": masked}), http.StatusOK)
+	require.Equal(t, "pg2", updated.Name)
+	require.Equal(t, "********", updated.Config["password"])
+	require.Contains(t, openConfig(t, s, c.Id, f.orgID), "original-secret")
+
+	// Pointing it elsewhere with the mask does not carry the password over.
+	moved := localPostgres("********")
+	moved["host"] = "db.example.com"
+	updated = decode[api.Connection](t, s.call(t, http.MethodPatch, path, f.editor.AccessToken, map[string]any{"config": moved}), http.StatusOK)
+	require.NotContains(t, updated.Config, "password")
+	require.NotContains(t, openConfig(t, s, c.Id, f.orgID), "original-secret")
+}
+
+func TestConnections_TestQueryAndCatalogAgainstARealDatabase(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	owner, dbURL := testutil.NewDatabase(t)
+	_, err := owner.Exec(context.Background(), `CREATE TABLE public."Order Lines" (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, note text);
+		INSERT INTO public."Order Lines" SELECT g, g * 1.5, 'n' FROM generate_series(1, 30) g`)
+	require.NoError(t, err)
+	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken,
+		map[string]any{"name": "source", "type": "postgres", "config": pgConfigFor(dbURL, "unused-secret")}), http.StatusCreated)
+	base := fmt.Sprintf("/api/v1/connections/%d", c.Id)
+
+	res := decode[api.ConnectionTestResult](t, s.call(t, http.MethodPost, base+"/test", f.viewer.AccessToken, nil), http.StatusOK)
+	require.True(t, res.Ok, res.Message)
+	got := decode[api.Connection](t, s.call(t, http.MethodGet, base, f.viewer.AccessToken, nil), http.StatusOK)
+	require.NotNil(t, got.LastTest)
+	require.True(t, got.LastTest.Ok)
+
+	cat := decode[api.Catalog](t, s.call(t, http.MethodGet, base+"/catalog?refresh=true", f.viewer.AccessToken, nil), http.StatusOK)
+	var table *api.CatalogTable
+	for _, sc := range cat.Schemas {
+		for i, tb := range sc.Tables {
+			if sc.Name == "public" && tb.Name == "Order Lines" {
+				table = &sc.Tables[i]
+			}
+		}
+	}
+	require.NotNil(t, table, "%+v", cat)
+	require.Equal(t, api.CatalogColumn{Name: "id", Type: "integer", Nullable: false, PrimaryKey: true}, table.Columns[0])
+	cached := decode[api.Catalog](t, s.call(t, http.MethodGet, base+"/catalog", f.viewer.AccessToken, nil), http.StatusOK)
+	require.Equal(t, cat.Schemas, cached.Schemas)
+
+	q := decode[api.QueryResult](t, s.call(t, http.MethodPost, base+"/query", f.editor.AccessToken, map[string]any{"sql": `SELECT id, amount FROM "Order Lines" ORDER BY id`, "limit": 10}), http.StatusOK)
+	require.Equal(t, []string{"id", "amount"}, q.Columns)
+	require.Len(t, q.Rows, 10)
+	require.True(t, q.Truncated)
+	require.Equal(t, "1.50", q.Rows[0][1], "numerics keep their scale")
+
+	p := decodeProblem(t, s.call(t, http.MethodPost, base+"/query", f.editor.AccessToken, map[string]any{"sql": `DELETE FROM "Order Lines"`}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(p)["sql"], "read-only")
+	var n int
+	require.NoError(t, owner.QueryRow(context.Background(), `SELECT count(*) FROM "Order Lines"`).Scan(&n))
+	require.Equal(t, 30, n)
+	decodeProblem(t, s.call(t, http.MethodPost, base+"/query", f.viewer.AccessToken, map[string]any{"sql": "SELECT 1"}), http.StatusForbidden)
+
+	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, base, f.admin.AccessToken, nil).Code)
+	decodeProblem(t, s.call(t, http.MethodGet, base, f.owner.AccessToken, nil), http.StatusNotFound)
+}
+
+func TestConnections_UnsavedTestOfAnUnreachableHostIsNotOKAndSecretFree(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	cfg := localPostgres("do-not-echo-this")
+	cfg["port"] = 1
+	res := decode[api.ConnectionTestResult](t, s.call(t, http.MethodPost, "/api/v1/connections/test", f.editor.AccessToken, map[string]any{"type": "postgres", "config": cfg}), http.StatusOK)
+	require.False(t, res.Ok)
+	require.NotEmpty(t, res.Message)
+	require.NotContains(t, res.Message, "do-not-echo-this")
+}
