@@ -7,6 +7,7 @@ import (
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/identity"
 )
@@ -92,11 +93,31 @@ func (h *handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.L
 	return api.Login200JSONResponse{Body: tokenResponse(s), Headers: api.Login200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
+// csrfHeader must accompany a request that relies on the refresh cookie: a cross-site page can
+// make a browser send the cookie (SameSite aside), but cannot add a custom header without a CORS
+// preflight, which this server never grants.
+const csrfHeader = "X-Requested-With"
+
+// tokenFromBodyOrCookie picks the refresh token of a request: the body's (scripts), else the
+// cookie's (the SPA), which needs the CSRF header.
+func tokenFromBodyOrCookie(ctx context.Context, body *api.RefreshRequest) (string, error) {
+	if body != nil && body.RefreshToken != nil && *body.RefreshToken != "" {
+		return *body.RefreshToken, nil
+	}
+	raw := cookieToken(ctx)
+	if raw != "" {
+		if c := echoContext(ctx); c == nil || c.Request().Header.Get(csrfHeader) == "" {
+			return "", apperr.Newf(apperr.Forbidden, "A request that uses the session cookie must send the %s header.", csrfHeader)
+		}
+	}
+	return raw, nil
+}
+
 // RefreshTokens rotates the refresh token from the body or the cookie.
 func (h *handlers) RefreshTokens(ctx context.Context, req api.RefreshTokensRequestObject) (api.RefreshTokensResponseObject, error) {
-	raw := cookieToken(ctx)
-	if req.Body != nil && req.Body.RefreshToken != nil && *req.Body.RefreshToken != "" {
-		raw = *req.Body.RefreshToken
+	raw, err := tokenFromBodyOrCookie(ctx, req.Body)
+	if err != nil {
+		return nil, err
 	}
 	s, err := h.identity.Refresh(ctx, raw)
 	if err != nil {
@@ -107,9 +128,9 @@ func (h *handlers) RefreshTokens(ctx context.Context, req api.RefreshTokensReque
 
 // Logout revokes the refresh token and clears the cookie.
 func (h *handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.LogoutResponseObject, error) {
-	raw := cookieToken(ctx)
-	if req.Body != nil && req.Body.RefreshToken != nil && *req.Body.RefreshToken != "" {
-		raw = *req.Body.RefreshToken
+	raw, err := tokenFromBodyOrCookie(ctx, req.Body)
+	if err != nil {
+		return nil, err
 	}
 	if err := h.identity.Logout(ctx, raw); err != nil {
 		return nil, err

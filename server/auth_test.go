@@ -170,8 +170,14 @@ func TestRefresh_ReadsTheCookie(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
 	tok := s.signup(t, uniqueEmail("cookie"), "Cookie")
+	// Without the CSRF header, the cookie alone is refused (and not spent).
 	req := httptestRequest(http.MethodPost, "/api/v1/auth/refresh", "")
 	req.Header.Set("Cookie", "datanika_refresh="+tok.RefreshToken)
+	decodeProblem(t, serve(s, req), http.StatusForbidden)
+
+	req = httptestRequest(http.MethodPost, "/api/v1/auth/refresh", "")
+	req.Header.Set("Cookie", "datanika_refresh="+tok.RefreshToken)
+	req.Header.Set("X-Requested-With", "datanika")
 	rec := serve(s, req)
 	next := decode[api.TokenResponse](t, rec, http.StatusOK)
 	require.Contains(t, rec.Header().Get("Set-Cookie"), "datanika_refresh="+next.RefreshToken)

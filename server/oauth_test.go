@@ -126,6 +126,7 @@ func (b *browser) get(t *testing.T, path, bearer string) *httptest.ResponseRecor
 }
 
 func (b *browser) do(req *http.Request, bearer string) *httptest.ResponseRecorder {
+	req.Header.Set("X-Requested-With", "datanika") // as the app sends it
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}

@@ -112,7 +112,10 @@ func TestInvitations_RevokedOnesCannotBeAccepted(t *testing.T) {
 	email := uniqueEmail("revoked")
 	inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": email, "role": "viewer"}), http.StatusAccepted)
 	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/invitations/%d", inv.Id), f.owner.AccessToken, nil).Code)
-	token := (*inv.AcceptUrl)[strings.Index(*inv.AcceptUrl, "token=")+len("token="):]
+	u, err := url.Parse(*inv.AcceptUrl)
+	require.NoError(t, err)
+	token := u.Query().Get("token")
+	require.Equal(t, email, u.Query().Get("email"))
 	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Late", "invite_token": token}), http.StatusUnprocessableEntity)
 }
 
@@ -198,7 +201,9 @@ func TestInvitations_AreEmailedWhenSMTPIsConfigured(t *testing.T) {
 	require.Contains(t, msg, "RCPT TO:<"+email+">")
 	i := strings.Index(msg, "http://datanika.test/invite?token=")
 	require.Positive(t, i)
-	token := strings.Fields(msg[i+len("http://datanika.test/invite?token="):])[0]
+	link, err := url.Parse(strings.Fields(msg[i:])[0])
+	require.NoError(t, err)
+	token := link.Query().Get("token")
 	joined := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Emailed", "invite_token": token}), http.StatusCreated)
 	require.Equal(t, f.orgID, joined.Org.Id)
 }

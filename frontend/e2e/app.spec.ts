@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import path from "node:path";
+import { signUp, type Account } from "./helpers.ts";
 
 const artifacts = path.join(import.meta.dirname, "..", "test-results");
 
@@ -7,17 +8,35 @@ function mainNav(page: Page) {
   return page.getByRole("navigation", { name: "Main" });
 }
 
-test("the shell loads at /", async ({ page }) => {
+// Every page but sign-in, sign-up, invitations and status needs a session. One fresh user signs up
+// and the tests share their page, in order: the session lives in memory and in a refresh cookie
+// that rotates on every use, so it cannot be saved and replayed per test.
+test.describe.configure({ mode: "serial" });
+
+let page: Page;
+let account: Account;
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  const { baseURL, locale, colorScheme, viewport } = testInfo.project.use;
+  page = await browser.newPage({ baseURL, locale, colorScheme, viewport });
+  account = await signUp(page, "shell");
+});
+
+test.afterAll(async () => {
+  await page.close();
+});
+
+test("the shell loads at /", async () => {
   await page.goto("/");
   await expect(page).toHaveTitle("Dashboard · Datanika");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
   await expect(mainNav(page)).toBeVisible();
   await expect(mainNav(page).getByRole("link", { name: "Dashboard" })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByRole("button", { name: "Account: Not signed in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: `Account: ${account.fullName}` })).toBeVisible();
   await page.screenshot({ path: path.join(artifacts, "home.png"), fullPage: true });
 });
 
-test("every sidebar link navigates to its page", async ({ page }) => {
+test("every sidebar link navigates to its page", async () => {
   await page.goto("/");
   const links = mainNav(page).getByRole("link");
   await expect(links).toHaveCount(16);
@@ -34,7 +53,7 @@ test("every sidebar link navigates to its page", async ({ page }) => {
   }
 });
 
-test("a deep link renders its page directly", async ({ page }) => {
+test("a deep link renders its page directly", async () => {
   await page.goto("/pipelines");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Pipelines");
   await expect(mainNav(page).getByRole("link", { name: "Pipelines" })).toHaveAttribute("aria-current", "page");
@@ -43,13 +62,13 @@ test("a deep link renders its page directly", async ({ page }) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("API keys");
 });
 
-test("an unknown path shows the not-found page", async ({ page }) => {
+test("an unknown path shows the not-found page", async () => {
   await page.goto("/no/such/page");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
   await expect(mainNav(page)).toBeVisible();
 });
 
-test("the status page shows readiness and the version", async ({ page, request }) => {
+test("the status page shows readiness and the version", async ({ request }) => {
   const readiness = await request.get("/readyz");
   expect(readiness.status()).toBe(200);
   const version = await request.get("/api/v1/version");
@@ -64,7 +83,7 @@ test("the status page shows readiness and the version", async ({ page, request }
   await page.screenshot({ path: path.join(artifacts, "status.png"), fullPage: true });
 });
 
-test("dark mode toggles and survives a reload", async ({ page }) => {
+test("dark mode toggles and survives a reload", async () => {
   await page.goto("/");
   const html = page.locator("html");
   await expect(html).not.toHaveClass(/\bdark\b/);
@@ -78,7 +97,7 @@ test("dark mode toggles and survives a reload", async ({ page }) => {
   await expect(html).not.toHaveClass(/\bdark\b/);
 });
 
-test("the language switcher changes the interface language", async ({ page }) => {
+test("the language switcher changes the interface language", async () => {
   await page.goto("/");
   await page.getByRole("button", { name: "Language: English" }).click();
   await page.getByRole("menuitemradio", { name: "Deutsch" }).click();
@@ -86,9 +105,12 @@ test("the language switcher changes the interface language", async ({ page }) =>
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
   await page.reload();
   await expect(page.getByRole("navigation", { name: "Hauptnavigation" })).toBeVisible();
+  await page.getByRole("button", { name: "Sprache: Deutsch" }).click();
+  await page.getByRole("menuitemradio", { name: "English" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
 });
 
-test("the skip link is the first stop of the keyboard", async ({ page }) => {
+test("the skip link is the first stop of the keyboard", async () => {
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
   await page.keyboard.press("Tab");
@@ -98,9 +120,8 @@ test("the skip link is the first stop of the keyboard", async ({ page }) => {
 });
 
 test.describe("on a narrow screen", () => {
-  test.use({ viewport: { width: 390, height: 844 } });
-
-  test("the sidebar becomes a menu", async ({ page }) => {
+  test("the sidebar becomes a menu", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/");
     await expect(mainNav(page)).toBeHidden();
     await page.getByRole("button", { name: "Open navigation menu" }).click();

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -236,7 +237,7 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, rawEmail, raw
 			if err != nil {
 				return err
 			}
-			inv = &Invitation{Invitation: row, AcceptURL: s.publicURL + "/invite?token=" + raw}
+			inv = &Invitation{Invitation: row, AcceptURL: s.publicURL + "/invite?token=" + url.QueryEscape(raw) + "&email=" + url.QueryEscape(email)}
 			if org, err := q.GetOrganization(ctx, p.OrgID); err == nil {
 				orgName = org.Name
 			}

@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const catalogRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "catalog",
   component: lazyRouteComponent(() => import("@/features/catalog/CatalogPage"), "CatalogPage"),
 });

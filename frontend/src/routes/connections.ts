@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const connectionsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "connections",
   component: lazyRouteComponent(() => import("@/features/connections/ConnectionsPage"), "ConnectionsPage"),
 });

@@ -1,15 +1,15 @@
 import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const dashboardRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "/",
   component: lazyRouteComponent(() => import("@/features/dashboard/DashboardPage"), "DashboardPage"),
 });
 
 /** /dashboard is an alias of the dashboard at /. */
 export const dashboardAliasRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "dashboard",
   beforeLoad: () => {
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- TanStack Router's redirect protocol

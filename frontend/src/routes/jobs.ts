@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const jobsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "jobs",
   component: lazyRouteComponent(() => import("@/features/jobs/JobsPage"), "JobsPage"),
 });

@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const pipelinesRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "pipelines",
   component: lazyRouteComponent(() => import("@/features/pipelines/PipelinesPage"), "PipelinesPage"),
 });

@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const runsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "runs",
   component: lazyRouteComponent(() => import("@/features/runs/RunsPage"), "RunsPage"),
 });

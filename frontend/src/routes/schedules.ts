@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const schedulesRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "schedules",
   component: lazyRouteComponent(() => import("@/features/schedules/SchedulesPage"), "SchedulesPage"),
 });

@@ -1,8 +1,9 @@
 import { createRoute, lazyRouteComponent, redirect } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { auditSearchSchema } from "@/features/settings/audit-search";
+import { authedRoute } from "./app";
 
 export const settingsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "settings",
 });
 
@@ -37,6 +38,7 @@ export const apiKeysRoute = createRoute({
 export const auditLogRoute = createRoute({
   getParentRoute: () => settingsRoute,
   path: "audit-log",
+  validateSearch: auditSearchSchema,
   component: lazyRouteComponent(() => import("@/features/settings/AuditLogPage"), "AuditLogPage"),
 });
 

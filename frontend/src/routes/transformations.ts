@@ -1,8 +1,8 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { appRoute } from "./app";
+import { authedRoute } from "./app";
 
 export const transformationsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  getParentRoute: () => authedRoute,
   path: "transformations",
   component: lazyRouteComponent(() => import("@/features/transformations/TransformationsPage"), "TransformationsPage"),
 });

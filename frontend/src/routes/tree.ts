@@ -1,5 +1,5 @@
-import { appRoute } from "./app";
-import { signInRoute, signUpRoute } from "./auth";
+import { appRoute, authedRoute } from "./app";
+import { inviteRoute, oauthCompleteRoute, signInRoute, signUpRoute } from "./auth";
 import { catalogRoute } from "./catalog";
 import { connectionsRoute } from "./connections";
 import { dagRoute } from "./dag";
@@ -24,27 +24,31 @@ import { transformationsRoute } from "./transformations";
 
 export const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
-    dashboardRoute,
-    dashboardAliasRoute,
-    connectionsRoute,
-    pipelinesRoute,
-    transformationsRoute,
-    jobsRoute,
-    dagRoute,
-    schedulesRoute,
-    runsRoute,
-    catalogRoute,
-    settingsRoute.addChildren([
-      settingsIndexRoute,
-      organizationRoute,
-      membersRoute,
-      apiKeysRoute,
-      auditLogRoute,
-      notificationsRoute,
-      exportImportRoute,
+    authedRoute.addChildren([
+      dashboardRoute,
+      dashboardAliasRoute,
+      connectionsRoute,
+      pipelinesRoute,
+      transformationsRoute,
+      jobsRoute,
+      dagRoute,
+      schedulesRoute,
+      runsRoute,
+      catalogRoute,
+      settingsRoute.addChildren([
+        settingsIndexRoute,
+        organizationRoute,
+        membersRoute,
+        apiKeysRoute,
+        auditLogRoute,
+        notificationsRoute,
+        exportImportRoute,
+      ]),
     ]),
     statusRoute,
   ]),
   signInRoute,
   signUpRoute,
+  inviteRoute,
+  oauthCompleteRoute,
 ]);

@@ -1,10 +1,12 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import type { Schemas } from "@/api/client";
+import { testOrg, signedInAs } from "./identity";
 
 /**
  * The MSW server of the unit tests. It answers the endpoints any page may call with a healthy
- * installation; a test that needs another answer installs it with server.use.
+ * installation and an owner who is signed in; a test that needs another answer installs it with
+ * server.use.
  */
 export const server = setupServer(
   http.get("/readyz", () =>
@@ -14,6 +16,21 @@ export const server = setupServer(
       migrations: { ok: true, version: 1, expected_version: 1, dirty: false },
     }),
   ),
+  ...signedInAs("owner"),
+  http.get("/api/v1/auth/providers", () => HttpResponse.json<Schemas["AuthProviderList"]>({ providers: [] })),
+  http.post("/api/v1/auth/logout", () => new HttpResponse(null, { status: 204 })),
+  http.get("/api/v1/org", () =>
+    HttpResponse.json<Schemas["Org"]>({
+      ...testOrg,
+      default_schema: "analytics",
+      created_at: "2025-01-02T03:04:05Z",
+      updated_at: "2025-01-02T03:04:05Z",
+    }),
+  ),
+  http.get("/api/v1/members", () => HttpResponse.json<Schemas["MemberList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/invitations", () => HttpResponse.json<Schemas["InvitationList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/api-keys", () => HttpResponse.json<Schemas["ApiKeyList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/audit-logs", () => HttpResponse.json<Schemas["AuditLogList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/version", () =>
     HttpResponse.json<Schemas["Version"]>({ version: "0.0.0-test", commit: "test", go_version: "go" }),
   ),

@@ -1,6 +1,9 @@
+// First: the API client captures Request when it is created.
+import "./request";
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { session } from "@/features/auth/auth";
 import { initI18n, i18n } from "@/i18n";
 import { installMatchMedia, resetMatchMedia } from "./media";
 import { server } from "./server";
@@ -17,23 +20,17 @@ Element.prototype.hasPointerCapture = () => false;
 Element.prototype.releasePointerCapture = nothing;
 window.scrollTo = nothing;
 
-// Browsers resolve a relative Request URL against the document; Node's Request does not. The API
-// client uses same-origin relative URLs (baseUrl ""), so give the tests the browser's behaviour.
-const NodeRequest = globalThis.Request;
-globalThis.Request = class extends NodeRequest {
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(typeof input === "string" ? new URL(input, window.location.href) : input, init);
-  }
-};
-
 installMatchMedia();
 initI18n("en");
+// Lazily loaded pages can take more than the default second to appear on a busy machine.
+configure({ asyncUtilTimeout: 5_000 });
 
 beforeAll(() => {
   server.listen({ onUnhandledRequest: "error" });
 });
 
 beforeEach(async () => {
+  session.reset();
   localStorage.clear();
   resetMatchMedia();
   installMatchMedia();

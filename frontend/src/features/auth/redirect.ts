@@ -11,4 +11,23 @@ export const authSearchSchema = z.object({
   redirect: z.catch(z.optional(redirectPath), undefined),
 });
 
+/** The codes the OAuth callback sends back to /sign-in?oauth_error=… */
+export const oauthErrors = ["email_unverified", "account_exists", "identity_taken", "denied", "failed"] as const;
+export type OAuthError = (typeof oauthErrors)[number];
+
+export function oauthErrorCode(value: string): OAuthError {
+  return oauthErrors.find((code) => code === value) ?? "failed";
+}
+
+export const signInSearchSchema = z.object({
+  redirect: z.catch(z.optional(redirectPath), undefined),
+  oauth_error: z.catch(z.optional(z.string().check(z.maxLength(50))), undefined),
+});
+
 export type AuthSearch = z.infer<typeof authSearchSchema>;
+
+/** /invite?token=…&email=…: the accept link of an invitation. */
+export const inviteSearchSchema = z.object({
+  token: z.catch(z.optional(z.string().check(z.minLength(1), z.maxLength(200))), undefined),
+  email: z.catch(z.optional(z.string().check(z.maxLength(254))), undefined),
+});

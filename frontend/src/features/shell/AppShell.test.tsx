@@ -101,15 +101,17 @@ describe("app shell", () => {
     });
   });
 
-  it("says honestly that nobody is signed in and that organizations are not available", async () => {
+  it("shows the signed-in user and their organization in the header", async () => {
     const { user } = await renderApp("/runs");
-    expect(screen.getByRole("button", { name: /No organization/ })).toBeDisabled();
-    expect(screen.getByRole("button", { name: /No organization/ })).toHaveAccessibleDescription(
-      "Switching organizations arrives with sign-in.",
-    );
-    await user.click(screen.getByRole("button", { name: "Account: Not signed in" }));
+    await user.click(screen.getByRole("button", { name: "Organization: Analytical Engines" }));
     const menu = await screen.findByRole("menu");
-    expect(within(menu).getByRole("menuitem", { name: "Sign in" })).toHaveAttribute("href", "/sign-in?redirect=%2Fruns");
+    expect(await within(menu).findByRole("menuitemradio", { name: /Analytical Engines/ })).toHaveAttribute(
+      "aria-checked",
+      "true",
+    );
+    expect(within(menu).getByRole("menuitemradio", { name: /Difference Ltd/ })).toHaveAttribute("aria-checked", "false");
+    await user.keyboard("{Escape}");
+    expect(screen.getByRole("button", { name: "Account: Ada Lovelace" })).toBeInTheDocument();
   });
 
   it("offers a skip link to the main content", async () => {

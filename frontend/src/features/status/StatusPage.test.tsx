@@ -179,4 +179,21 @@ describe("status page", () => {
       vi.useRealTimers();
     }
   });
+
+  it("shows when a worker last proved alive", async () => {
+    const at = new Date(Date.now() - 90_000).toISOString();
+    server.use(http.get("/readyz", () => HttpResponse.json<Readiness>({ ...ready, worker_heartbeat_at: at })));
+    useVersion();
+    await renderApp("/status");
+    const heartbeat = await within(region("Readiness")).findByTestId("worker-heartbeat");
+    expect(heartbeat).toHaveAttribute("datetime", at);
+    expect(heartbeat).toHaveTextContent(/\((2 minutes ago|1 minute ago)\)$/);
+  });
+
+  it("says when no worker has run yet", async () => {
+    server.use(http.get("/readyz", () => HttpResponse.json<Readiness>({ ...ready, worker_heartbeat_at: null })));
+    useVersion();
+    await renderApp("/status");
+    expect(await within(region("Readiness")).findByTestId("worker-heartbeat")).toHaveTextContent("No worker has run yet");
+  });
 });

@@ -49,7 +49,7 @@ export function StatusPage() {
       </p>
 
       <QueryCard query={readiness} title={t("status.readiness.title")} errorTitle={t("status.readiness.error")}>
-        {(data) => <ReadinessDetails readiness={data} />}
+        {(data) => <ReadinessDetails readiness={data} checkedAt={readiness.dataUpdatedAt} />}
       </QueryCard>
       <QueryCard query={version} title={t("status.build.title")} errorTitle={t("status.build.error")}>
         {(data) => <VersionDetails version={data} />}
@@ -129,7 +129,7 @@ function describeError(error: Error, t: ReturnType<typeof useTranslation>["t"]):
   return t("status.networkError");
 }
 
-function ReadinessDetails({ readiness }: { readiness: Readiness }) {
+function ReadinessDetails({ readiness, checkedAt }: { readiness: Readiness; checkedAt: number }) {
   const { t } = useTranslation();
   const ready = readiness.status === "ready";
   const { database, migrations } = readiness;
@@ -151,7 +151,7 @@ function ReadinessDetails({ readiness }: { readiness: Readiness }) {
         </div>
         <CardDescription>{ready ? t("status.readiness.readyHint") : t("status.readiness.notReadyHint")}</CardDescription>
       </div>
-      <div className="grid gap-6 md:grid-cols-2">
+      <div className="grid gap-6 md:grid-cols-2 xl:grid-cols-3">
         <div className="flex flex-col gap-2">
           <h3 className="text-sm font-semibold">{t("status.database.title")}</h3>
           <Facts>
@@ -169,6 +169,15 @@ function ReadinessDetails({ readiness }: { readiness: Readiness }) {
           </Facts>
         </div>
         <div className="flex flex-col gap-2">
+          <h3 className="text-sm font-semibold">{t("status.worker.title")}</h3>
+          <Facts>
+            <Fact label={t("status.worker.heartbeat")}>
+              <WorkerHeartbeat at={readiness.worker_heartbeat_at} now={checkedAt} />
+            </Fact>
+          </Facts>
+          <p className="text-xs text-muted-foreground">{t("status.worker.hint")}</p>
+        </div>
+        <div className="flex flex-col gap-2">
           <h3 className="text-sm font-semibold">{t("status.migrations.title")}</h3>
           <Facts>
             <Fact label={t("status.migrations.state")}>
@@ -181,6 +190,33 @@ function ReadinessDetails({ readiness }: { readiness: Readiness }) {
         </div>
       </div>
     </div>
+  );
+}
+
+/**
+ * When a worker last proved alive: absolute time plus how long before the readiness answer (`now`),
+ * or that none has run yet.
+ */
+function WorkerHeartbeat({ at, now }: { at: string | null | undefined; now: number }) {
+  const { t, i18n } = useTranslation();
+  if (!at) return <span data-testid="worker-heartbeat">{t("status.worker.never")}</span>;
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return <span data-testid="worker-heartbeat">{at}</span>;
+  const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
+  const relative = new Intl.RelativeTimeFormat(i18n.language, { numeric: "auto" });
+  const ago =
+    seconds < 60
+      ? relative.format(-seconds, "second")
+      : seconds < 3600
+        ? relative.format(-Math.round(seconds / 60), "minute")
+        : seconds < 86_400
+          ? relative.format(-Math.round(seconds / 3600), "hour")
+          : relative.format(-Math.round(seconds / 86_400), "day");
+  const absolute = new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium", timeStyle: "medium" }).format(date);
+  return (
+    <time data-testid="worker-heartbeat" dateTime={at}>
+      {t("status.worker.at", { time: absolute, ago })}
+    </time>
   );
 }
 

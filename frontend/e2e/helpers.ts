@@ -1,0 +1,39 @@
+import { expect, type Page } from "@playwright/test";
+
+/** A fresh identity per run, so the tests can run again against the same server. */
+export function uniqueEmail(label: string): string {
+  const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return `e2e-${label}-${stamp}@example.com`;
+}
+
+export const password = "e2e correct horse battery";
+
+export type Account = { email: string; fullName: string; password: string };
+
+/** Signs up through the form; the app lands on the dashboard, signed in. */
+export async function signUp(page: Page, label: string, orgName?: string): Promise<Account> {
+  const account = { email: uniqueEmail(label), fullName: `E2E ${label}`, password };
+  await page.goto("/sign-up");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Create an account");
+  await page.getByLabel("Full name").fill(account.fullName);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  if (orgName) await page.getByLabel("Organization name (optional)").fill(orgName);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
+  return account;
+}
+
+export async function signIn(page: Page, account: Pick<Account, "email" | "password">): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
+}
+
+export async function signOut(page: Page, fullName: string): Promise<void> {
+  await page.getByRole("button", { name: `Account: ${fullName}` }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in");
+}
