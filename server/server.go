@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -30,7 +31,9 @@ import (
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
+	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/secrets"
+	"github.com/datanika/datanika/internal/warehouse"
 )
 
 // Deps is what the HTTP layer needs from the process.
@@ -64,6 +67,10 @@ type Deps struct {
 	// Keyring seals connection configs; Egress polices where connectors may connect.
 	Keyring *secrets.Keyring
 	Egress  *egress.Policy
+	// Queue inserts jobs; with ManagedWarehouse, each new org gets its warehouse provisioned
+	// (and a deleted org's dropped) by jobs enqueued with the org's own transaction.
+	Queue            *queue.Client
+	ManagedWarehouse bool
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
@@ -125,6 +132,16 @@ func New(d Deps) (*echo.Echo, error) {
 		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
 		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
 		files: files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
+	}
+	if d.ManagedWarehouse && d.Queue != nil {
+		ident.OnOrgCreated(func(ctx context.Context, tx pgx.Tx, orgID int64) error {
+			_, err := d.Queue.InsertTx(ctx, tx, warehouse.ProvisionArgs{OrgID: orgID}, nil)
+			return err
+		})
+		h.org.OnOrgDeleted(func(ctx context.Context, tx pgx.Tx, orgID int64) error {
+			_, err := d.Queue.InsertTx(ctx, tx, warehouse.DropArgs{OrgID: orgID}, nil)
+			return err
+		})
 	}
 	h.connections = connection.New(d.Pool, builtin.Registry(), d.Keyring, connectors.Env{
 		Dialer: d.Egress.Dialer(connectors.TestTimeout),

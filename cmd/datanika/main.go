@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,19 +21,24 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 
 	"github.com/datanika/datanika"
+	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/frontend"
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/buildinfo"
 	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/connection"
+	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/connectors/builtin"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/secrets"
+	"github.com/datanika/datanika/internal/warehouse"
 	"github.com/datanika/datanika/server"
 )
 
@@ -246,8 +252,35 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		queue.NewCollector(pool, logger),
 	)
 
+	keyring, err := secrets.NewKeyring(cfg.EncryptionKeys)
+	if err != nil {
+		return err
+	}
+	allowlist := cfg.EgressAllowlist
+	var register func(*river.Workers)
+	if cfg.WarehouseAdminURL != "" {
+		// The managed warehouse's host is ours: its connections may always reach it.
+		if u, err := url.Parse(cfg.WarehouseAdminURL); err == nil && u.Hostname() != "" {
+			allowlist = strings.Trim(allowlist+","+u.Hostname(), ",")
+		}
+		inst, err := dbgen.New(pool).GetInstallation(ctx)
+		if err != nil {
+			return fmt.Errorf("read the installation id: %w", err)
+		}
+		prov, err := warehouse.New(cfg.WarehouseAdminURL, inst.InstallationID)
+		if err != nil {
+			return err
+		}
+		conns := connection.New(pool, builtin.Registry(), keyring, connectors.Env{}, logger)
+		register = func(w *river.Workers) { warehouse.Register(w, prov, conns.UpsertManaged) }
+	}
+	policy, err := egress.New(cfg.EgressAllowPrivate, allowlist)
+	if err != nil {
+		return err
+	}
+
 	working := role != roleAPI
-	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency})
+	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency, Register: register})
 	if err != nil {
 		return err
 	}
@@ -264,14 +297,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	if err != nil {
 		return err
 	}
-	keyring, err := secrets.NewKeyring(cfg.EncryptionKeys)
-	if err != nil {
-		return err
-	}
-	policy, err := egress.New(cfg.EgressAllowPrivate, cfg.EgressAllowlist)
-	if err != nil {
-		return err
-	}
+
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,
@@ -288,11 +314,13 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			GitHubClientID: cfg.GitHubClientID, GitHubClientSecret: cfg.GitHubClientSecret,
 			RedirectBase: public,
 		}),
-		Mailer:         mailer,
-		Blobs:          blobs,
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		Keyring:        keyring,
-		Egress:         policy,
+		Mailer:           mailer,
+		Blobs:            blobs,
+		MaxUploadBytes:   cfg.MaxUploadBytes,
+		Keyring:          keyring,
+		Egress:           policy,
+		Queue:            client,
+		ManagedWarehouse: cfg.WarehouseAdminURL != "",
 	})
 	if err != nil {
 		return err

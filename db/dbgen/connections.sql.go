@@ -99,6 +99,39 @@ func (q *Queries) GetConnection(ctx context.Context, arg GetConnectionParams) (C
 	return i, err
 }
 
+const getConnectionByName = `-- name: GetConnectionByName :one
+
+SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at FROM connections WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL
+`
+
+type GetConnectionByNameParams struct {
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+// description kept
+func (q *Queries) GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error) {
+	row := q.db.QueryRow(ctx, getConnectionByName, arg.OrgID, arg.Name)
+	var i Connection
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Type,
+		&i.Direction,
+		&i.ConfigSealed,
+		&i.LastTestOk,
+		&i.LastTestMessage,
+		&i.LastTestLatencyMs,
+		&i.LastTestAt,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+	)
+	return i, err
+}
+
 const insertCatalogEntry = `-- name: InsertCatalogEntry :exec
 INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kind, columns, description)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

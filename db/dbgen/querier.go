@@ -27,6 +27,8 @@ type Querier interface {
 	DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStaleCatalogEntriesParams) error
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)
+	// description kept
+	GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error)
 	GetFile(ctx context.Context, arg GetFileParams) (File, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)

@@ -46,3 +46,6 @@ INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kin
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
 SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now(); -- description kept
+
+-- name: GetConnectionByName :one
+SELECT * FROM connections WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) AND deleted_at IS NULL;

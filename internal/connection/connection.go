@@ -448,3 +448,38 @@ func RotateKeys(ctx context.Context, owner *pgxpool.Pool, keyring *secrets.Keyri
 	})
 	return changed, total, err
 }
+
+// ManagedName is the name of the connection to an org's managed warehouse.
+const ManagedName = "Warehouse"
+
+// UpsertManaged creates or updates the org's managed-warehouse connection (a PostgreSQL
+// connection with the credentials the warehouse provisioner made), as the system.
+func (s *Service) UpsertManaged(ctx context.Context, orgID int64, cfg map[string]any) error {
+	if err := s.validate("postgres", cfg); err != nil {
+		return err
+	}
+	sealed, err := s.seal(orgID, cfg)
+	if err != nil {
+		return err
+	}
+	t, _ := s.registry.Lookup("postgres")
+	return database.InTx(ctx, s.pool, database.Scope{OrgID: orgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		existing, err := q.GetConnectionByName(ctx, dbgen.GetConnectionByNameParams{OrgID: orgID, Name: ManagedName})
+		action := "connection.update"
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			existing, err = q.CreateConnection(ctx, dbgen.CreateConnectionParams{
+				OrgID: orgID, Name: ManagedName, Type: "postgres", Direction: direction(t.Capabilities), ConfigSealed: sealed,
+			})
+			action = "connection.create"
+		case err == nil:
+			existing, err = q.UpdateConnection(ctx, dbgen.UpdateConnectionParams{OrgID: orgID, ID: existing.ID, Name: existing.Name, ConfigSealed: sealed})
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Entry{OrgID: orgID, Action: action, ResourceType: "connection", ResourceID: strconv.FormatInt(existing.ID, 10),
+			New: map[string]any{"name": ManagedName, "type": "postgres", "managed": true, "config": s.registry.Mask("postgres", cfg)}})
+	})
+}

@@ -32,6 +32,9 @@ import (
 
 // Service implements identity on the metadata database.
 type Service struct {
+	// orgCreated runs in the transaction that creates an org (to enqueue its warehouse).
+	orgCreated func(ctx context.Context, tx pgx.Tx, orgID int64) error
+
 	pool    *pgxpool.Pool
 	tokens  *auth.Tokens
 	limiter *ratelimit.Limiter
@@ -42,6 +45,11 @@ type Service struct {
 // New returns the identity service.
 func New(pool *pgxpool.Pool, tokens *auth.Tokens, logger *slog.Logger) *Service {
 	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), logger: logger, roles: newRoleCache(2 * time.Second)}
+}
+
+// OnOrgCreated sets a hook run in the transaction that creates each org.
+func (s *Service) OnOrgCreated(fn func(ctx context.Context, tx pgx.Tx, orgID int64) error) {
+	s.orgCreated = fn
 }
 
 // OrgSummary names an org.
@@ -195,6 +203,11 @@ func (s *Service) signupTx(ctx context.Context, email string, hash *string, full
 			}
 			if err := database.SetScope(ctx, tx, database.Scope{OrgID: org.ID, UserID: user.ID}); err != nil {
 				return err
+			}
+			if s.orgCreated != nil {
+				if err := s.orgCreated(ctx, tx, org.ID); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := q.CreateMembership(ctx, dbgen.CreateMembershipParams{OrgID: org.ID, UserID: user.ID, Role: string(role)}); err != nil {

@@ -34,6 +34,9 @@ const InvitationTTL = 7 * 24 * time.Hour
 
 // Service implements org management.
 type Service struct {
+	// orgDeleted runs in the transaction that deletes an org (to drop its warehouse).
+	orgDeleted func(ctx context.Context, tx pgx.Tx, orgID int64) error
+
 	pool      *pgxpool.Pool
 	identity  *identity.Service
 	publicURL string
@@ -51,6 +54,11 @@ func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Q
 	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		return fn(dbgen.New(tx), tx)
 	})
+}
+
+// OnOrgDeleted sets a hook run in the transaction that deletes an org.
+func (s *Service) OnOrgDeleted(fn func(ctx context.Context, tx pgx.Tx, orgID int64) error) {
+	s.orgDeleted = fn
 }
 
 // Get returns the principal's org.
@@ -146,6 +154,11 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal) error {
 		}
 		if err := q.SoftDeleteOrgMemberships(ctx, org.ID); err != nil {
 			return err
+		}
+		if s.orgDeleted != nil {
+			if err := s.orgDeleted(ctx, tx, org.ID); err != nil {
+				return err
+			}
 		}
 		return q.SoftDeleteOrganization(ctx, org.ID)
 	})

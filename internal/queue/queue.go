@@ -33,6 +33,8 @@ type Options struct {
 	MaxWorkers int
 	// Workers overrides the registry of job kinds (tests); nil means NewWorkers(pool).
 	Workers *river.Workers
+	// Register adds job kinds of optional features (the managed warehouse) to NewWorkers'.
+	Register func(*river.Workers)
 	// FetchPollInterval overrides how often an idle worker polls (tests); zero keeps River's default.
 	FetchPollInterval time.Duration
 }
@@ -49,6 +51,9 @@ func New(pool *pgxpool.Pool, opts Options) (*Client, error) {
 	cfg := &river.Config{Logger: opts.Logger, Workers: opts.Workers}
 	if cfg.Workers == nil {
 		cfg.Workers = NewWorkers(pool)
+		if opts.Register != nil {
+			opts.Register(cfg.Workers)
+		}
 		if opts.Work {
 			cfg.PeriodicJobs = periodicJobs()
 		}
