@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/ratelimit"
 )
 
 func countRows(t *testing.T, s *testServer, table string) int {
@@ -235,7 +236,8 @@ func TestAuth_MissingOrBadCredentialAnswers401(t *testing.T) {
 
 func TestSignup_IsRateLimitedPerClientIP(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	limits := ratelimit.NewRules(60, 10)
+	s := setup(t, func(d *Deps) { d.RateLimits = &limits })
 	var last *http.Response
 	for i := range 11 {
 		req := httptestRequest(http.MethodPost, "/api/v1/auth/signup",

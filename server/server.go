@@ -32,6 +32,7 @@ import (
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
 	"github.com/datanika/datanika/internal/queue"
+	"github.com/datanika/datanika/internal/ratelimit"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/warehouse"
 )
@@ -71,6 +72,8 @@ type Deps struct {
 	// (and a deleted org's dropped) by jobs enqueued with the org's own transaction.
 	Queue            *queue.Client
 	ManagedWarehouse bool
+	// RateLimits of sign-in and sign-up; nil means ratelimit.DefaultRules().
+	RateLimits *ratelimit.Rules
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
@@ -127,6 +130,9 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	ident := identity.New(d.Pool, auth.NewTokens(d.SecretKey, nil), d.Logger)
+	if d.RateLimits != nil {
+		ident.SetRateLimits(*d.RateLimits)
+	}
 	h := &handlers{
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
 		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,

@@ -37,6 +37,7 @@ import (
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
+	"github.com/datanika/datanika/internal/ratelimit"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/warehouse"
 	"github.com/datanika/datanika/server"
@@ -292,7 +293,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	}
 
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
-	mailer, _ := mail.Parse(cfg.SMTPURL) // validated with the configuration
+	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
+	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
 	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "files"))
 	if err != nil {
 		return err
@@ -321,6 +323,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Egress:           policy,
 		Queue:            client,
 		ManagedWarehouse: cfg.WarehouseAdminURL != "",
+		RateLimits:       &limits,
 	})
 	if err != nil {
 		return err

@@ -65,6 +65,8 @@ type Config struct {
 	GitHubClientID, GitHubClientSecret string
 	// SMTPURL sends invitation emails; empty returns the links to admins instead.
 	SMTPURL string
+	// Sign-in attempts per minute and sign-ups per hour from one client address.
+	LoginRateLimit, SignupRateLimit int
 	// DataDir holds uploaded files (DATA_DIR/files); MaxUploadBytes bounds one upload.
 	DataDir        string
 	MaxUploadBytes int64
@@ -198,6 +200,8 @@ func Load(getenv Getenv) (Config, error) {
 		fail("EGRESS_ALLOWLIST", "%v", err)
 	}
 
+	c.LoginRateLimit = positiveInt(get("LOGIN_RATE_LIMIT", "60"), "LOGIN_RATE_LIMIT", fail)
+	c.SignupRateLimit = positiveInt(get("SIGNUP_RATE_LIMIT", "100"), "SIGNUP_RATE_LIMIT", fail)
 	c.DataDir = get("DATA_DIR", ".data")
 	c.MaxUploadBytes = int64(positiveInt(get("MAX_UPLOAD_MB", "200"), "MAX_UPLOAD_MB", fail)) << 20
 

@@ -38,14 +38,18 @@ type Service struct {
 	pool    *pgxpool.Pool
 	tokens  *auth.Tokens
 	limiter *ratelimit.Limiter
+	limits  ratelimit.Rules
 	logger  *slog.Logger
 	roles   *roleCache
 }
 
 // New returns the identity service.
 func New(pool *pgxpool.Pool, tokens *auth.Tokens, logger *slog.Logger) *Service {
-	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), logger: logger, roles: newRoleCache(2 * time.Second)}
+	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), limits: ratelimit.DefaultRules(), logger: logger, roles: newRoleCache(2 * time.Second)}
 }
+
+// SetRateLimits replaces the sign-in and sign-up limits.
+func (s *Service) SetRateLimits(r ratelimit.Rules) { s.limits = r }
 
 // OnOrgCreated sets a hook run in the transaction that creates each org.
 func (s *Service) OnOrgCreated(fn func(ctx context.Context, tx pgx.Tx, orgID int64) error) {
@@ -120,7 +124,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, clientIP string) (
 	if len([]rune(orgName)) > 100 {
 		return Session{}, apperr.Invalidf([]apperr.FieldError{{Field: "org_name", Message: "must be 1 to 100 characters"}}, "The organization name is too long.")
 	}
-	if err := s.limiter.Hit(ctx, ratelimit.SignupPerIP, clientIP); err != nil {
+	if err := s.limiter.Hit(ctx, s.limits.SignupPerIP, clientIP); err != nil {
 		return Session{}, err
 	}
 	hash, err := auth.HashPassword(in.Password)
@@ -295,10 +299,10 @@ func (s *Service) newSession(ctx context.Context, tx pgx.Tx, user dbgen.User, or
 // the same answer, in the same time.
 func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string) (Session, error) {
 	email := strings.ToLower(strings.TrimSpace(rawEmail))
-	if err := s.limiter.Hit(ctx, ratelimit.LoginPerIP, clientIP); err != nil {
+	if err := s.limiter.Hit(ctx, s.limits.LoginPerIP, clientIP); err != nil {
 		return Session{}, err
 	}
-	if err := s.limiter.Check(ctx, ratelimit.LoginFailsEmail, email); err != nil {
+	if err := s.limiter.Check(ctx, s.limits.LoginFailsEmail, email); err != nil {
 		return Session{}, err
 	}
 	user, err := dbgen.New(s.pool).GetUserByEmail(ctx, email)
@@ -316,7 +320,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string
 	if !auth.VerifyPassword(hash, password) || !user.IsActive {
 		return Session{}, s.loginFailed(ctx, email)
 	}
-	_ = s.limiter.Clear(ctx, ratelimit.LoginFailsEmail, email)
+	_ = s.limiter.Clear(ctx, s.limits.LoginFailsEmail, email)
 
 	return s.signIn(ctx, user, "password")
 }
@@ -349,7 +353,7 @@ func (s *Service) signIn(ctx context.Context, user dbgen.User, method string) (S
 // loginFailed counts a failure against the email (locking it after too many) and answers the
 // one generic error.
 func (s *Service) loginFailed(ctx context.Context, email string) error {
-	if err := s.limiter.Hit(ctx, ratelimit.LoginFailsEmail, email); err != nil {
+	if err := s.limiter.Hit(ctx, s.limits.LoginFailsEmail, email); err != nil {
 		return err
 	}
 	return errBadCredentials

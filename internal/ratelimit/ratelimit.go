@@ -25,12 +25,31 @@ type Rule struct {
 	Lock   time.Duration
 }
 
-// The rules of sign-in and sign-up.
-var (
-	LoginPerIP      = Rule{Name: "login_ip", Max: 30, Window: 5 * time.Minute, Lock: 5 * time.Minute}
-	LoginFailsEmail = Rule{Name: "login_fail_email", Max: 5, Window: 15 * time.Minute, Lock: 15 * time.Minute}
-	SignupPerIP     = Rule{Name: "signup_ip", Max: 10, Window: time.Hour, Lock: time.Hour}
-)
+// Rules are the limits of sign-in and sign-up.
+type Rules struct {
+	// LoginPerIP bounds sign-in attempts from one client address.
+	LoginPerIP Rule
+	// LoginFailsEmail locks an email out after repeated failures, whatever the address.
+	LoginFailsEmail Rule
+	// SignupPerIP bounds sign-ups from one client address.
+	SignupPerIP Rule
+}
+
+// DefaultRules are the limits unless configured (LOGIN_RATE_LIMIT, SIGNUP_RATE_LIMIT): generous
+// per address, since offices and proxies put many people behind one, and strict per email,
+// which is what stops guessing a password.
+func DefaultRules() Rules {
+	return NewRules(60, 100)
+}
+
+// NewRules sets the per-address limits: sign-ins per minute and sign-ups per hour.
+func NewRules(loginsPerMinute, signupsPerHour int32) Rules {
+	return Rules{
+		LoginPerIP:      Rule{Name: "login_ip", Max: loginsPerMinute, Window: time.Minute, Lock: 5 * time.Minute},
+		LoginFailsEmail: Rule{Name: "login_fail_email", Max: 5, Window: 15 * time.Minute, Lock: 15 * time.Minute},
+		SignupPerIP:     Rule{Name: "signup_ip", Max: signupsPerHour, Window: time.Hour, Lock: time.Hour},
+	}
+}
 
 // Limiter counts attempts.
 type Limiter struct {
