@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -250,4 +253,35 @@ func TestSignup_IsRateLimitedPerClientIP(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, last.StatusCode)
 	require.NotEmpty(t, last.Header.Get("Retry-After"))
 	require.Equal(t, 10, countRows(t, s, "users"))
+}
+
+func TestLogs_NeverContainTheRejectedPassword(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	s := setup(t, func(d *Deps) {
+		d.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": "a@example.com", "password": "tiny-pw", "full_name": "A"}), http.StatusUnprocessableEntity)
+	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "a@example.com", "password": "wrong-password-value"}), http.StatusUnauthorized)
+	require.NotEmpty(t, buf.String())
+	require.NotContains(t, buf.String(), "tiny-pw")
+	require.NotContains(t, buf.String(), "wrong-password-value")
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

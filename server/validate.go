@@ -88,10 +88,10 @@ func validationError(he *echo.HTTPError) error {
 	malformed := false
 	collectFieldErrors(he.Internal, "", &fields, &malformed)
 	if malformed {
-		return apperr.New(apperr.BadRequest, "The request body is not valid JSON.").WithCause(he.Internal)
+		return apperr.New(apperr.BadRequest, "The request body is not valid JSON.") // no cause: it would quote the body
 	}
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
-	return apperr.Invalidf(fields, "The request does not match the API contract.").WithCause(he.Internal)
+	return apperr.Invalidf(fields, "The request does not match the API contract.") // no cause: kin-openapi quotes values, passwords included
 }
 
 func collectFieldErrors(err error, prefix string, out *[]apperr.FieldError, malformed *bool) {
