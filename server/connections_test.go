@@ -53,7 +53,7 @@ func TestConnections_CreateMasksSecretsAndSealsTheConfig(t *testing.T) {
 	for _, ty := range types.Items {
 		names = append(names, ty.Name)
 	}
-	require.Equal(t, []string{"mysql", "postgres", "sqlite"}, names, "only types that work are offered")
+	require.Equal(t, []string{"file", "mysql", "postgres", "sqlite"}, names, "only types that work are offered")
 
 	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.editor.AccessToken,
 		map[string]any{"name": "  Warehouse DB ", "type": "postgres", "config": localPostgres("hunter2-secret")}), http.StatusCreated)
@@ -191,4 +191,27 @@ func TestConnections_UnsavedTestOfAnUnreachableHostIsNotOKAndSecretFree(t *testi
 	require.False(t, res.Ok)
 	require.NotEmpty(t, res.Message)
 	require.NotContains(t, res.Message, "do-not-echo-this")
+}
+
+func TestConnections_AnUploadedFileBecomesAConnectionWithACatalog(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f, g := s.newOrg(t), s.newOrg(t)
+	file := s.uploadFile(t, f)
+	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken,
+		map[string]any{"name": "orders file", "type": "file", "config": map[string]any{"file_id": file.Id, "format": "csv"}}), http.StatusCreated)
+	require.Equal(t, api.ConnectionDirection("source"), c.Direction)
+	base := fmt.Sprintf("/api/v1/connections/%d", c.Id)
+	res := decode[api.ConnectionTestResult](t, s.call(t, http.MethodPost, base+"/test", f.viewer.AccessToken, nil), http.StatusOK)
+	require.True(t, res.Ok, res.Message)
+	cat := decode[api.Catalog](t, s.call(t, http.MethodGet, base+"/catalog", f.viewer.AccessToken, nil), http.StatusOK)
+	require.Equal(t, fmt.Sprintf("file_%d", file.Id), cat.Schemas[0].Tables[0].Name)
+	require.Equal(t, "id", cat.Schemas[0].Tables[0].Columns[0].Name)
+	decodeProblem(t, s.call(t, http.MethodPost, base+"/query", f.editor.AccessToken, map[string]any{"sql": "SELECT 1"}), http.StatusConflict)
+
+	// Another org's file id resolves to nothing for this org.
+	other := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", g.owner.AccessToken,
+		map[string]any{"name": "stolen file", "type": "file", "config": map[string]any{"file_id": file.Id, "format": "csv"}}), http.StatusCreated)
+	res = decode[api.ConnectionTestResult](t, s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/test", other.Id), g.owner.AccessToken, nil), http.StatusOK)
+	require.False(t, res.Ok)
 }

@@ -29,7 +29,7 @@ func TestRegistry_HoldsEveryTypeOfTheIssue(t *testing.T) {
 func TestRegistry_OffersOnlyTheTypesThatWork(t *testing.T) {
 	t.Parallel()
 	// Each of these has live tests; a type joins this list with its implementation.
-	require.Equal(t, []string{"mysql", "postgres", "sqlite"}, names(builtin.Registry().Offered()))
+	require.Equal(t, []string{"file", "mysql", "postgres", "sqlite"}, names(builtin.Registry().Offered()))
 }
 
 func TestRegistry_DescribesEveryTypeForTheAPI(t *testing.T) {
@@ -80,6 +80,7 @@ func TestRegistry_SQLTypesImplementCatalogAndQuery(t *testing.T) {
 		"postgres": {"host": "h", "database": "d", "user": "u"},
 		"mysql":    {"host": "h", "user": "u"},
 		"sqlite":   {"file_id": 1},
+		"file":     {"file_id": 1, "format": "csv"},
 	}
 	env := connectors.Env{Files: func(_ context.Context, _ int64) (string, error) { return "", nil }}
 	for _, typ := range r.Offered() {
