@@ -32,13 +32,8 @@ func (h *handlers) ListApiKeys(ctx context.Context, req api.ListApiKeysRequestOb
 	if err != nil {
 		return nil, err
 	}
-	out := api.ApiKeyList{Items: make([]api.ApiKey, 0, len(rows))}
-	for _, k := range rows {
-		out.Items = append(out.Items, apiKeyResponse(k))
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].ID)
-	}
+	var out api.ApiKeyList
+	out.Items, out.NextCursor = page(rows, limit, func(k org.APIKey) int64 { return k.ID }, apiKeyResponse)
 	return api.ListApiKeys200JSONResponse(out), nil
 }
 

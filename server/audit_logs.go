@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/org"
 )
 
@@ -26,29 +27,26 @@ func (h *handlers) ListAuditLogs(ctx context.Context, req api.ListAuditLogsReque
 	if err != nil {
 		return nil, err
 	}
-	out := api.AuditLogList{Items: make([]api.AuditLog, 0, len(rows))}
-	for _, r := range rows {
-		e := api.AuditLog{
-			Id: r.ID, At: r.At.Time.UTC(), Action: r.Action, ResourceType: r.ResourceType, ResourceId: r.ResourceID,
-			Actor: api.AuditActor{Type: api.AuditActorType(r.ActorType), Id: r.ActorID, Name: &r.ActorName},
-			Ip:    r.Ip, UserAgent: r.UserAgent,
-		}
-		if len(r.OldValues) > 0 {
-			var m map[string]any
-			if json.Unmarshal(r.OldValues, &m) == nil {
-				e.OldValues = &m
-			}
-		}
-		if len(r.NewValues) > 0 {
-			var m map[string]any
-			if json.Unmarshal(r.NewValues, &m) == nil {
-				e.NewValues = &m
-			}
-		}
-		out.Items = append(out.Items, e)
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].ID)
-	}
+	var out api.AuditLogList
+	out.Items, out.NextCursor = page(rows, limit, func(r dbgen.AuditLog) int64 { return r.ID }, auditLogResponse)
 	return api.ListAuditLogs200JSONResponse(out), nil
+}
+
+func auditLogResponse(r dbgen.AuditLog) api.AuditLog {
+	e := api.AuditLog{
+		Id: r.ID, At: r.At.Time.UTC(), Action: r.Action, ResourceType: r.ResourceType, ResourceId: r.ResourceID,
+		Actor: api.AuditActor{Type: api.AuditActorType(r.ActorType), Id: r.ActorID, Name: &r.ActorName},
+		Ip:    r.Ip, UserAgent: r.UserAgent,
+	}
+	e.OldValues, e.NewValues = jsonObject(r.OldValues), jsonObject(r.NewValues)
+	return e
+}
+
+// jsonObject decodes a stored JSON object, nil when there is none.
+func jsonObject(b []byte) *map[string]any {
+	var m map[string]any
+	if len(b) == 0 || json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return &m
 }

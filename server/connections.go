@@ -56,13 +56,8 @@ func (h *handlers) ListConnections(ctx context.Context, req api.ListConnectionsR
 	if err != nil {
 		return nil, err
 	}
-	out := api.ConnectionList{Items: make([]api.Connection, 0, len(rows))}
-	for _, c := range rows {
-		out.Items = append(out.Items, h.connectionResponse(c))
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].ID)
-	}
+	var out api.ConnectionList
+	out.Items, out.NextCursor = page(rows, limit, func(c connection.Connection) int64 { return c.ID }, h.connectionResponse)
 	return api.ListConnections200JSONResponse(out), nil
 }
 

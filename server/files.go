@@ -57,13 +57,8 @@ func (h *handlers) ListFiles(ctx context.Context, req api.ListFilesRequestObject
 	if err != nil {
 		return nil, err
 	}
-	out := api.FileList{Items: make([]api.File, 0, len(rows))}
-	for _, f := range rows {
-		out.Items = append(out.Items, fileResponse(f))
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].ID)
-	}
+	var out api.FileList
+	out.Items, out.NextCursor = page(rows, limit, func(f dbgen.File) int64 { return f.ID }, fileResponse)
 	return api.ListFiles200JSONResponse(out), nil
 }
 

@@ -54,13 +54,8 @@ func (h *handlers) ListMembers(ctx context.Context, req api.ListMembersRequestOb
 	if err != nil {
 		return nil, err
 	}
-	out := api.MemberList{Items: make([]api.Member, 0, len(rows))}
-	for _, m := range rows {
-		out.Items = append(out.Items, memberResponse(m))
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].UserID)
-	}
+	var out api.MemberList
+	out.Items, out.NextCursor = page(rows, limit, func(m org.Member) int64 { return m.UserID }, memberResponse)
 	return api.ListMembers200JSONResponse(out), nil
 }
 
@@ -113,13 +108,8 @@ func (h *handlers) ListInvitations(ctx context.Context, req api.ListInvitationsR
 	if err != nil {
 		return nil, err
 	}
-	out := api.InvitationList{Items: make([]api.Invitation, 0, len(rows))}
-	for _, inv := range rows {
-		out.Items = append(out.Items, invitationResponse(inv))
-	}
-	if len(rows) > 0 {
-		out.NextCursor = nextCursor(len(rows), limit, rows[len(rows)-1].ID)
-	}
+	var out api.InvitationList
+	out.Items, out.NextCursor = page(rows, limit, func(inv org.Invitation) int64 { return inv.ID }, invitationResponse)
 	return api.ListInvitations200JSONResponse(out), nil
 }
 

@@ -44,3 +44,16 @@ func nextCursor(n int, limit int32, last int64) *string {
 	}
 	return encodeCursor(last)
 }
+
+// page converts one page of rows to API items and computes the cursor of the next page from the
+// position of the last row.
+func page[T, R any](rows []T, limit int32, position func(T) int64, convert func(T) R) ([]R, *string) {
+	items := make([]R, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, convert(r))
+	}
+	if len(rows) == 0 {
+		return items, nil
+	}
+	return items, nextCursor(len(rows), limit, position(rows[len(rows)-1]))
+}

@@ -31,41 +31,38 @@ func Type() connectors.Type {
 	}
 }
 
-type connector struct {
-	fileID      int64
-	format      string
-	compression string
-	resolve     connectors.FileResolver
+// config is the file type's config (see schema.json).
+type config struct {
+	FileID      int64  `json:"file_id"`
+	Format      string `json:"format"`
+	Compression string `json:"compression"`
 }
 
-func open(config map[string]any, env connectors.Env) (connectors.Connector, error) {
+type connector struct {
+	config
+	resolve connectors.FileResolver
+}
+
+func open(raw map[string]any, env connectors.Env) (connectors.Connector, error) {
 	if env.Files == nil {
 		return nil, errors.New("uploaded files are not available here")
 	}
-	id, _ := config["file_id"].(float64)
-	c := &connector{fileID: int64(id), resolve: env.Files, compression: "none"}
-	if n, ok := config["file_id"].(int); ok {
-		c.fileID = int64(n)
+	cfg, err := connectors.DecodeConfig("file", raw, config{Compression: "none"})
+	if err != nil {
+		return nil, err
 	}
-	if n, ok := config["file_id"].(int64); ok {
-		c.fileID = n
-	}
-	c.format, _ = config["format"].(string)
-	if v, ok := config["compression"].(string); ok {
-		c.compression = v
-	}
-	return c, nil
+	return &connector{config: cfg, resolve: env.Files}, nil
 }
 
 // inspect opens the upload and recognises its content.
 func (c *connector) inspect(ctx context.Context) (files.Detection, error) {
-	path, err := c.resolve(ctx, c.fileID)
+	path, err := c.resolve(ctx, c.FileID)
 	if err != nil {
-		return files.Detection{}, fmt.Errorf("file %d: %w", c.fileID, err)
+		return files.Detection{}, fmt.Errorf("file %d: %w", c.FileID, err)
 	}
 	f, err := os.Open(path) //nolint:gosec // resolved from an upload id, never a user's path
 	if err != nil {
-		return files.Detection{}, fmt.Errorf("file %d cannot be read", c.fileID)
+		return files.Detection{}, fmt.Errorf("file %d cannot be read", c.FileID)
 	}
 	defer func() { _ = f.Close() }()
 	st, err := f.Stat()
@@ -76,8 +73,8 @@ func (c *connector) inspect(ctx context.Context) (files.Detection, error) {
 	if err != nil {
 		return files.Detection{}, err
 	}
-	if det.Format != c.format || det.Compression != c.compression {
-		return det, fmt.Errorf("file %d is %s (%s), not %s (%s) as configured", c.fileID, det.Format, det.Compression, c.format, c.compression)
+	if det.Format != c.Format || det.Compression != c.Compression {
+		return det, fmt.Errorf("file %d is %s (%s), not %s (%s) as configured", c.FileID, det.Format, det.Compression, c.Format, c.Compression)
 	}
 	return det, nil
 }
@@ -101,6 +98,6 @@ func (c *connector) Catalog(ctx context.Context) ([]connectors.Schema, error) {
 		cols = append(cols, connectors.Column{Name: col.Name, Type: col.Type, Nullable: true})
 	}
 	return []connectors.Schema{{Name: "file", Tables: []connectors.Table{{
-		Name: "file_" + strconv.FormatInt(c.fileID, 10), Kind: connectors.KindTable, Columns: cols,
+		Name: "file_" + strconv.FormatInt(c.FileID, 10), Kind: connectors.KindTable, Columns: cols,
 	}}}}, nil
 }

@@ -6,8 +6,6 @@ import (
 	"context"
 	"database/sql"
 	_ "embed" // the config schema
-	"encoding/json"
-	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -59,13 +57,9 @@ var (
 
 // New makes a connector from a config that passed the type's schema.
 func New(config map[string]any, env connectors.Env) (*Connector, error) {
-	raw, err := json.Marshal(config)
+	cfg, err := connectors.DecodeConfig("mysql", config, Config{Port: 3306, TLS: "preferred"})
 	if err != nil {
-		return nil, fmt.Errorf("mysql config: %w", err)
-	}
-	cfg := Config{Port: 3306, TLS: "preferred"}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("mysql config: %w", err)
+		return nil, err
 	}
 	return &Connector{cfg: cfg, dialer: env.DialerOrDefault(), secrets: connectors.SecretValues(schema, config),
 		statementTimeout: connectors.StatementTimeout}, nil

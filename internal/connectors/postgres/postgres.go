@@ -5,8 +5,6 @@ package postgres
 import (
 	"context"
 	_ "embed" // the config schema
-	"encoding/json"
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -60,13 +58,9 @@ var (
 
 // New makes a connector from a config that passed the type's schema.
 func New(config map[string]any, env connectors.Env) (*Connector, error) {
-	raw, err := json.Marshal(config)
+	cfg, err := connectors.DecodeConfig("postgres", config, Config{Port: 5432, SSLMode: "prefer"})
 	if err != nil {
-		return nil, fmt.Errorf("postgres config: %w", err)
-	}
-	cfg := Config{Port: 5432, SSLMode: "prefer"}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("postgres config: %w", err)
+		return nil, err
 	}
 	return &Connector{cfg: cfg, dialer: env.DialerOrDefault(), secrets: connectors.SecretValues(schema, config),
 		statementTimeout: connectors.StatementTimeout}, nil

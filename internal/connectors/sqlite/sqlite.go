@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	_ "embed" // the config schema
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,13 +60,9 @@ func New(config map[string]any, env connectors.Env) (*Connector, error) {
 	if env.Files == nil {
 		return nil, ErrNoFiles
 	}
-	raw, err := json.Marshal(config)
+	cfg, err := connectors.DecodeConfig("sqlite", config, Config{})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite config: %w", err)
-	}
-	var cfg Config
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("sqlite config: %w", err)
+		return nil, err
 	}
 	return &Connector{cfg: cfg, files: env.Files, statementTimeout: connectors.StatementTimeout}, nil
 }
