@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -24,7 +25,6 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
-	"github.com/datanika/datanika/internal/connectors/builtin"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/identity"
@@ -68,6 +68,8 @@ type Deps struct {
 	// Keyring seals connection configs; Egress polices where connectors may connect.
 	Keyring *secrets.Keyring
 	Egress  *egress.Policy
+	// Connectors holds the connection types offered (builtin.Registry in the program).
+	Connectors *connectors.Registry
 	// Queue inserts jobs; with ManagedWarehouse, each new org gets its warehouse provisioned
 	// (and a deleted org's dropped) by jobs enqueued with the org's own transaction.
 	Queue            *queue.Client
@@ -97,6 +99,9 @@ var _ api.StrictServerInterface = (*handlers)(nil)
 
 // New builds the Echo server with every route and middleware.
 func New(d Deps) (*echo.Echo, error) {
+	if d.Connectors == nil {
+		return nil, errors.New("server: Deps.Connectors is required")
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -149,7 +154,7 @@ func New(d Deps) (*echo.Echo, error) {
 			return err
 		})
 	}
-	h.connections = connection.New(d.Pool, builtin.Registry(), d.Keyring, connectors.Env{
+	h.connections = connection.New(d.Pool, d.Connectors, d.Keyring, connectors.Env{
 		Dialer: d.Egress.Dialer(connectors.TestTimeout),
 		Files: func(ctx context.Context, fileID int64) (string, error) {
 			return h.files.Path(ctx, principal(ctx), fileID)

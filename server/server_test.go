@@ -22,6 +22,7 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/config"
+	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/secrets"
@@ -60,6 +61,7 @@ func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer
 		SecretKey:      "test-secret-key-with-at-least-32-characters",
 		PublicURL:      "http://datanika.test",
 		MaxUploadBytes: 1 << 20,
+		Connectors:     standard.Registry(),
 	}
 	blobs, err := blob.NewDir(t.TempDir())
 	require.NoError(t, err)

@@ -321,6 +321,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxUploadBytes:   cfg.MaxUploadBytes,
 		Keyring:          keyring,
 		Egress:           policy,
+		Connectors:       builtin.Registry(),
 		Queue:            client,
 		ManagedWarehouse: cfg.WarehouseAdminURL != "",
 		RateLimits:       &limits,
