@@ -15,6 +15,7 @@ import (
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/config"
+	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/testutil"
 )
@@ -53,7 +54,11 @@ func TestConnections_CreateMasksSecretsAndSealsTheConfig(t *testing.T) {
 	for _, ty := range types.Items {
 		names = append(names, ty.Name)
 	}
-	require.Equal(t, []string{"file", "mysql", "postgres", "sqlite"}, names, "only types that work are offered")
+	var offered []string
+	for _, ty := range standard.Registry().Offered() {
+		offered = append(offered, ty.Name)
+	}
+	require.Equal(t, offered, names, "the registry's available types, and only those, are offered")
 
 	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.editor.AccessToken,
 		map[string]any{"name": "  Warehouse DB ", "type": "postgres", "config": localPostgres("hunter2-secret")}), http.StatusCreated)
@@ -214,4 +219,46 @@ func TestConnections_AnUploadedFileBecomesAConnectionWithACatalog(t *testing.T) 
 		map[string]any{"name": "stolen file", "type": "file", "config": map[string]any{"file_id": file.Id, "format": "csv"}}), http.StatusCreated)
 	res = decode[api.ConnectionTestResult](t, s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/connections/%d/test", other.Id), g.owner.AccessToken, nil), http.StatusOK)
 	require.False(t, res.Ok)
+}
+
+func TestConnections_DeleteIsRefusedWhilePipelinesOrTransformationsUseIt(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	ctx := context.Background()
+	create := func(name string) api.Connection {
+		return decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.editor.AccessToken,
+			map[string]any{"name": name, "type": "postgres", "config": localPostgres("pw-for-delete-test")}), http.StatusCreated)
+	}
+	src, dst, spare := create("source"), create("warehouse"), create("spare")
+	db := database0(t, s)
+	var pipelineID, transformationID int64
+	require.NoError(t, db.QueryRow(ctx, `INSERT INTO pipelines (org_id, name, source_connection_id, destination_connection_id, destination_schema)
+		VALUES ($1, 'orders sync', $2, $3, 'raw') RETURNING id`, f.orgID, src.Id, dst.Id).Scan(&pipelineID))
+	require.NoError(t, db.QueryRow(ctx, `INSERT INTO transformations (org_id, name, sql_body, destination_connection_id)
+		VALUES ($1, 'stg_orders', 'select 1', $2) RETURNING id`, f.orgID, dst.Id).Scan(&transformationID))
+	path := func(c api.Connection) string { return fmt.Sprintf("/api/v1/connections/%d", c.Id) }
+
+	p := decodeProblem(t, s.call(t, http.MethodDelete, path(src), f.admin.AccessToken, nil), http.StatusConflict)
+	require.Contains(t, *p.Detail, `pipeline "orders sync"`)
+	p = decodeProblem(t, s.call(t, http.MethodDelete, path(dst), f.admin.AccessToken, nil), http.StatusConflict)
+	require.Contains(t, *p.Detail, `pipeline "orders sync"`)
+	require.Contains(t, *p.Detail, `transformation "stg_orders"`)
+	// Refused means untouched: both are still there, and nothing was audited.
+	decode[api.Connection](t, s.call(t, http.MethodGet, path(src), f.viewer.AccessToken, nil), http.StatusOK)
+	decode[api.Connection](t, s.call(t, http.MethodGet, path(dst), f.viewer.AccessToken, nil), http.StatusOK)
+	var audited int
+	require.NoError(t, db.QueryRow(ctx, `SELECT count(*) FROM audit_logs WHERE org_id = $1 AND action = 'connection.delete'`, f.orgID).Scan(&audited))
+	require.Zero(t, audited)
+
+	// A connection nobody uses goes at once; soft-deleted users no longer hold theirs.
+	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, path(spare), f.admin.AccessToken, nil).Code)
+	_, err := db.Exec(ctx, `UPDATE pipelines SET deleted_at = now() WHERE id = $1`, pipelineID)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, path(src), f.admin.AccessToken, nil).Code)
+	p = decodeProblem(t, s.call(t, http.MethodDelete, path(dst), f.admin.AccessToken, nil), http.StatusConflict)
+	require.NotContains(t, *p.Detail, "pipeline")
+	_, err = db.Exec(ctx, `UPDATE transformations SET deleted_at = now() WHERE id = $1`, transformationID)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, path(dst), f.admin.AccessToken, nil).Code)
 }

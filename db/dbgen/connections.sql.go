@@ -9,6 +9,51 @@ import (
 	"context"
 )
 
+const connectionUsers = `-- name: ConnectionUsers :many
+SELECT u.kind, u.id, u.name FROM (
+    SELECT 'pipeline'::text AS kind, p.id, p.name FROM pipelines p
+    WHERE p.org_id = $1 AND p.deleted_at IS NULL
+      AND (p.source_connection_id = $2 OR p.destination_connection_id = $2)
+    UNION ALL
+    SELECT 'transformation'::text AS kind, t.id, t.name FROM transformations t
+    WHERE t.org_id = $1 AND t.deleted_at IS NULL AND t.destination_connection_id = $2
+) u
+ORDER BY u.kind, u.id
+LIMIT 21
+`
+
+type ConnectionUsersParams struct {
+	ForOrg int64 `json:"for_org"`
+	ConnID int64 `json:"conn_id"`
+}
+
+type ConnectionUsersRow struct {
+	Kind string `json:"kind"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// The live pipelines and transformations that use a connection, which forbid deleting it.
+func (q *Queries) ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error) {
+	rows, err := q.db.Query(ctx, connectionUsers, arg.ForOrg, arg.ConnID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConnectionUsersRow{}
+	for rows.Next() {
+		var i ConnectionUsersRow
+		if err := rows.Scan(&i.Kind, &i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createConnection = `-- name: CreateConnection :one
 INSERT INTO connections (org_id, name, type, direction, config_sealed, created_by)
 VALUES ($1, $2, $3, $4, $5, $6)

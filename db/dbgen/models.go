@@ -139,6 +139,22 @@ type Organization struct {
 	DeletedAt     pgtype.Timestamptz `json:"deleted_at"`
 }
 
+type Pipeline struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	SourceConnectionID      int64              `json:"source_connection_id"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	DestinationSchema       string             `json:"destination_schema"`
+	Status                  string             `json:"status"`
+	Config                  []byte             `json:"config"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
+}
+
 type RefreshToken struct {
 	ID        int64              `json:"id"`
 	OrgID     int64              `json:"org_id"`
@@ -149,6 +165,25 @@ type RefreshToken struct {
 	RotatedAt pgtype.Timestamptz `json:"rotated_at"`
 	RevokedAt pgtype.Timestamptz `json:"revoked_at"`
 	CreatedAt pgtype.Timestamptz `json:"created_at"`
+}
+
+type Transformation struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	SqlBody                 string             `json:"sql_body"`
+	Materialization         string             `json:"materialization"`
+	SchemaName              *string            `json:"schema_name"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	Tags                    []string           `json:"tags"`
+	IncrementalConfig       []byte             `json:"incremental_config"`
+	SnapshotConfig          []byte             `json:"snapshot_config"`
+	TestsConfig             []byte             `json:"tests_config"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
 }
 
 type User struct {

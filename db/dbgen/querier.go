@@ -13,6 +13,8 @@ import (
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
+	// The live pipelines and transformations that use a connection, which forbid deleting it.
+	ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error)
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
 	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)

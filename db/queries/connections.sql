@@ -49,3 +49,16 @@ SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now(); -- d
 
 -- name: GetConnectionByName :one
 SELECT * FROM connections WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) AND deleted_at IS NULL;
+
+-- name: ConnectionUsers :many
+-- The live pipelines and transformations that use a connection, which forbid deleting it.
+SELECT u.kind, u.id, u.name FROM (
+    SELECT 'pipeline'::text AS kind, p.id, p.name FROM pipelines p
+    WHERE p.org_id = sqlc.arg(for_org) AND p.deleted_at IS NULL
+      AND (p.source_connection_id = sqlc.arg(conn_id) OR p.destination_connection_id = sqlc.arg(conn_id))
+    UNION ALL
+    SELECT 'transformation'::text AS kind, t.id, t.name FROM transformations t
+    WHERE t.org_id = sqlc.arg(for_org) AND t.deleted_at IS NULL AND t.destination_connection_id = sqlc.arg(conn_id)
+) u
+ORDER BY u.kind, u.id
+LIMIT 21;

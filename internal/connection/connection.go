@@ -281,8 +281,10 @@ func withoutSecrets(r *connectors.Registry, typeName string, cfg map[string]any)
 	return out
 }
 
-// Delete soft-deletes a connection. (Pipelines and transformations, when they exist, will make
-// this refuse with 409 while they use it.)
+// Delete soft-deletes a connection. It refuses with a conflict while live pipelines or
+// transformations use the connection, naming them. The soft delete runs first, so the
+// connection row stays locked until commit: a pipeline created concurrently (which locks the
+// row FOR SHARE) either waits and then sees it gone, or is seen here.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error {
 	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.SoftDeleteConnection(ctx, dbgen.SoftDeleteConnectionParams{OrgID: p.OrgID, ID: id})
@@ -292,9 +294,34 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 		if err != nil {
 			return err
 		}
+		users, err := q.ConnectionUsers(ctx, dbgen.ConnectionUsersParams{ForOrg: p.OrgID, ConnID: id})
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return apperr.Conflictf("Connection %q is used by %s; delete or repoint them first.", row.Name, describeUsers(users))
+		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, Action: "connection.delete", ResourceType: "connection",
 			ResourceID: strconv.FormatInt(id, 10), Old: map[string]any{"name": row.Name, "type": row.Type}})
 	})
+}
+
+// describeUsers names what uses a connection: "pipeline \"orders\" and transformation \"stg\"",
+// at most 20 of them and a count of the rest.
+func describeUsers(users []dbgen.ConnectionUsersRow) string {
+	const shown = 20
+	parts := make([]string, 0, min(len(users), shown))
+	for i, u := range users {
+		if i == shown {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %q", u.Kind, u.Name))
+	}
+	out := strings.Join(parts, ", ")
+	if len(users) > shown {
+		out += " and more"
+	}
+	return out
 }
 
 func (s *Service) connector(ctx context.Context, typeName string, cfg map[string]any) (connectors.Connector, error) {
