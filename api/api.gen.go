@@ -1274,6 +1274,8 @@ type ClientInterface interface {
 
 	// DeleteConnection Delete a connection (admin)
 	//
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	//
 	// Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 	DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1955,6 +1957,8 @@ func (c *Client) TestUnsavedConnection(ctx context.Context, body TestUnsavedConn
 }
 
 // DeleteConnection Delete a connection (admin)
+//
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
 //
 // Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 func (c *Client) DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4587,6 +4591,8 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteConnectionWithResponse Delete a connection (admin)
 	//
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
@@ -7218,6 +7224,8 @@ func (c *ClientWithResponses) TestUnsavedConnectionWithResponse(ctx context.Cont
 }
 
 // DeleteConnectionWithResponse Delete a connection (admin)
+//
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //

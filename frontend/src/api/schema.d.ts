@@ -574,7 +574,10 @@ export interface paths {
         get: operations["getConnection"];
         put?: never;
         post?: never;
-        /** Delete a connection (admin) */
+        /**
+         * Delete a connection (admin)
+         * @description Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+         */
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
