@@ -103,6 +103,9 @@ func TestConnections_BadInputAnswers422Or409AndStoresNothing(t *testing.T) {
 		{map[string]any{"name": "x", "type": "postgres", "config": wrongType}, "config.port"},
 		{map[string]any{"name": "   ", "type": "postgres", "config": good}, "name"},
 		{map[string]any{"name": "x", "type": "postgres"}, "config"},
+		// What only opening the connector finds (two resources of one name) is a 422 too.
+		{map[string]any{"name": "x", "type": "rest_api", "config": map[string]any{"base_url": "https://api.example.com",
+			"resources": []any{map[string]any{"name": "orders", "path": "/a"}, map[string]any{"name": "Orders", "path": "/b"}}}}, "config.resources[1].name"},
 	}
 	for _, tc := range cases {
 		p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken, tc.body), http.StatusUnprocessableEntity)

@@ -111,7 +111,21 @@ func (s *Service) validate(typeName string, cfg map[string]any) error {
 	}
 	fields := s.registry.Validate(typeName, cfg)
 	if len(fields) == 0 {
-		return nil
+		// Opening checks what a schema cannot say (two REST resources of one name, say); it
+		// does not touch the network.
+		_, err := s.registry.Open(typeName, cfg, s.env)
+		var verr *connectors.ValidationError
+		var aerr *apperr.Error
+		switch {
+		case errors.As(err, &verr):
+			fields = verr.Fields
+		case errors.As(err, &aerr) && aerr.Kind == apperr.Invalid:
+			return aerr
+		case err != nil:
+			return apperr.Invalidf([]apperr.FieldError{{Field: "config", Message: err.Error()}}, "The connection config cannot be used.")
+		default:
+			return nil
+		}
 	}
 	out := make([]apperr.FieldError, 0, len(fields))
 	for _, f := range fields {
