@@ -29,7 +29,7 @@ func TestRegistry_HoldsEveryTypeOfTheIssue(t *testing.T) {
 func TestRegistry_OffersOnlyTheTypesThatWork(t *testing.T) {
 	t.Parallel()
 	// Each of these has live tests; a type joins this list with its implementation.
-	require.Equal(t, []string{"file", "mysql", "postgres", "rest_api", "sqlite"}, names(builtin.Registry().Offered()))
+	require.Equal(t, []string{"clickhouse", "file", "mssql", "mysql", "postgres", "redshift", "rest_api", "sqlite"}, names(builtin.Registry().Offered()))
 }
 
 func TestRegistry_DescribesEveryTypeForTheAPI(t *testing.T) {

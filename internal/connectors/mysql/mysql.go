@@ -69,6 +69,23 @@ func New(config map[string]any, env connectors.Env) (*Connector, error) {
 // and the transaction stay on it. A driver.Connector built from a Config, rather than a DSN
 // and RegisterDialContext, keeps the dialer per connector instead of global.
 func (c *Connector) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
+	connector, err := driver.NewConnector(c.DriverConfig())
+	if err != nil {
+		return nil, nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return db, conn, nil
+}
+
+// DriverConfig is the driver config of this connection, dialing through the Env's Dialer; the
+// load engine opens its own pools with it.
+func (c *Connector) DriverConfig() *driver.Config {
 	mc := driver.NewConfig()
 	mc.Net = "tcp"
 	mc.Addr = net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
@@ -84,18 +101,7 @@ func (c *Connector) open(ctx context.Context) (*sql.DB, *sql.Conn, error) {
 	mc.MultiStatements = false
 	mc.AllowAllFiles = false
 	mc.InterpolateParams = false
-	connector, err := driver.NewConnector(mc)
-	if err != nil {
-		return nil, nil, err
-	}
-	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, err
-	}
-	return db, conn, nil
+	return mc
 }
 
 func closeAll(db *sql.DB, conn *sql.Conn) {

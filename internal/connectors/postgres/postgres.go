@@ -110,6 +110,13 @@ func (c *Connector) connConfig() (*pgx.ConnConfig, error) {
 	return cc, nil
 }
 
+// ConnConfig is the pgx config of this connection as the load engine uses it: dialing through
+// the Env's Dialer, nothing taken from the server's environment, and neither read-only nor
+// bounded by a statement timeout (a load writes, and may run for hours).
+func (c *Connector) ConnConfig() (*pgx.ConnConfig, error) {
+	return c.connConfig()
+}
+
 // connect opens a connection for the interactive calls (test, catalog, query): read-only by
 // default and with a statement timeout from the start, so that even a statement outside
 // Query's transaction could neither write nor run for long.

@@ -43,6 +43,12 @@ func (c *Connector) Query(ctx context.Context, sql string, limit int) (connector
 	return res, nil
 }
 
+// ReadRows runs sql in tx and reads at most limit rows of its answer as JSON-friendly values,
+// flagging truncation; servers that speak PostgreSQL's protocol (Redshift) share it.
+func ReadRows(ctx context.Context, tx pgx.Tx, sql string, limit int) (connectors.QueryResult, error) {
+	return readRows(ctx, tx, sql, limit)
+}
+
 func readRows(ctx context.Context, tx pgx.Tx, sql string, limit int) (connectors.QueryResult, error) {
 	// Cancelling qctx once the cap is reached stops the server from streaming the rest:
 	// closing pgx rows would otherwise read every remaining row. The connection is thrown
