@@ -63,7 +63,7 @@ type Deps struct {
 	// Mailer sends invitations; nil returns their links to the admin instead.
 	Mailer *mail.Sender
 	// Blobs stores uploaded files; MaxUploadBytes bounds one upload.
-	Blobs          *blob.Dir
+	Blobs          blob.Store
 	MaxUploadBytes int64
 	// Keyring seals connection configs; Egress polices where connectors may connect.
 	Keyring *secrets.Keyring

@@ -295,8 +295,17 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
-	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "files"))
-	if err != nil {
+	var blobs blob.Store
+	if cfg.Blob != nil { // BLOB_URL: uploads in a bucket, local copies in DATA_DIR/cache
+		s3, err := blob.NewS3(*cfg.Blob, filepath.Join(cfg.DataDir, "cache"))
+		if err != nil {
+			return err
+		}
+		if err := s3.Check(ctx); err != nil {
+			return err
+		}
+		blobs = s3
+	} else if blobs, err = blob.NewDir(filepath.Join(cfg.DataDir, "files")); err != nil {
 		return err
 	}
 

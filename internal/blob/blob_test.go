@@ -17,19 +17,26 @@ func TestDir_PutOpenDelete(t *testing.T) {
 	t.Parallel()
 	d, err := blob.NewDir(t.TempDir())
 	require.NoError(t, err)
+	ctx := context.Background()
 	key := "12/0123456789abcdef0123456789abcdef"
-	n, sum, err := d.Put(context.Background(), key, strings.NewReader("hello"), 10)
+	n, sum, err := d.Put(ctx, key, strings.NewReader("hello"), 10)
 	require.NoError(t, err)
 	require.Equal(t, int64(5), n)
 	require.Len(t, sum, 32)
-	f, err := d.Open(key)
+	f, err := d.Open(ctx, key)
 	require.NoError(t, err)
 	b, _ := io.ReadAll(f)
 	_ = f.Close()
 	require.Equal(t, "hello", string(b))
-	require.NoError(t, d.Delete(key))
-	_, err = d.Open(key)
+	p, err := d.LocalPath(ctx, key)
+	require.NoError(t, err)
+	b, err = os.ReadFile(p) //nolint:gosec // a test's own file
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(b))
+	require.NoError(t, d.Delete(ctx, key))
+	_, err = d.Open(ctx, key)
 	require.ErrorIs(t, err, os.ErrNotExist)
+	require.NoError(t, d.Delete(ctx, key), "deleting twice is fine")
 }
 
 func TestDir_OversizedWritesLeaveNothing(t *testing.T) {
@@ -46,10 +53,14 @@ func TestDir_OversizedWritesLeaveNothing(t *testing.T) {
 func TestDir_RefusesKeysThatAreNotItsOwn(t *testing.T) {
 	t.Parallel()
 	d, _ := blob.NewDir(t.TempDir())
+	ctx := context.Background()
 	for _, key := range []string{"../etc/passwd", "1/../../x", "/abs", "1/ABC", ""} {
-		_, _, err := d.Put(context.Background(), key, strings.NewReader("x"), 10)
+		_, _, err := d.Put(ctx, key, strings.NewReader("x"), 10)
 		require.Error(t, err, key)
-		_, err = d.Open(key)
+		_, err = d.Open(ctx, key)
 		require.Error(t, err, key)
+		_, err = d.LocalPath(ctx, key)
+		require.Error(t, err, key)
+		require.Error(t, d.Delete(ctx, key), key)
 	}
 }

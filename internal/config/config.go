@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/mail"
 )
@@ -70,6 +71,10 @@ type Config struct {
 	// DataDir holds uploaded files (DATA_DIR/files); MaxUploadBytes bounds one upload.
 	DataDir        string
 	MaxUploadBytes int64
+	// Blob, when BLOB_URL is set, keeps uploads in an S3 bucket instead (credentials from
+	// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; none: the instance's IAM
+	// role), with local copies under DATA_DIR/cache.
+	Blob *blob.S3Options
 	// Egress policy for connections users configure (see internal/egress).
 	EgressAllowPrivate bool
 	EgressAllowlist    string
@@ -204,6 +209,17 @@ func Load(getenv Getenv) (Config, error) {
 	c.SignupRateLimit = positiveInt(get("SIGNUP_RATE_LIMIT", "100"), "SIGNUP_RATE_LIMIT", fail)
 	c.DataDir = get("DATA_DIR", ".data")
 	c.MaxUploadBytes = int64(positiveInt(get("MAX_UPLOAD_MB", "200"), "MAX_UPLOAD_MB", fail)) << 20
+	if raw := get("BLOB_URL", ""); raw != "" {
+		if o, err := blob.ParseURL(raw); err != nil {
+			fail("BLOB_URL", "%v", err)
+		} else {
+			o.AccessKeyID, o.SecretAccessKey, o.SessionToken = get("AWS_ACCESS_KEY_ID", ""), get("AWS_SECRET_ACCESS_KEY", ""), get("AWS_SESSION_TOKEN", "")
+			if (o.AccessKeyID == "") != (o.SecretAccessKey == "") {
+				fail("AWS_ACCESS_KEY_ID", "and AWS_SECRET_ACCESS_KEY must be set together (or neither, to use the instance's IAM role)")
+			}
+			c.Blob = &o
+		}
+	}
 
 	c.SMTPURL = get("SMTP_URL", "")
 	if _, err := mail.Parse(c.SMTPURL); err != nil {

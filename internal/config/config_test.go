@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/blob"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -111,4 +113,55 @@ func TestParseEncryptionKeys(t *testing.T) {
 	keys, err := ParseEncryptionKeys("k1:" + strings.Repeat("A", 43)) // unpadded base64url
 	require.NoError(t, err)
 	require.Len(t, keys[0].Key, 32)
+}
+
+func TestLoad_BlobURLSelectsS3Storage(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": validURL}))
+	require.NoError(t, err)
+	require.Nil(t, c.Blob, "uploads stay in DATA_DIR/files unless BLOB_URL is set")
+
+	c, err = Load(env(map[string]string{
+		"DATABASE_URL":          validURL,
+		"BLOB_URL":              "s3://uploads-bucket/datanika?endpoint=http://127.0.0.1:9000&region=us-east-1&path_style=true",
+		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI",
+		"AWS_SESSION_TOKEN":     "tok",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, &blob.S3Options{Bucket: "uploads-bucket", Prefix: "datanika/", Endpoint: "http://127.0.0.1:9000", Region: "us-east-1",
+		PathStyle: true, AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI", SessionToken: "tok"}, c.Blob)
+
+	c, err = Load(env(map[string]string{"DATABASE_URL": validURL, "BLOB_URL": "s3://uploads-bucket"}))
+	require.NoError(t, err)
+	require.Equal(t, &blob.S3Options{Bucket: "uploads-bucket"}, c.Blob, "no keys: the instance's IAM role")
+}
+
+func TestLoad_RejectsBadBlobSettingsInOneLine(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"not s3":            {map[string]string{"BLOB_URL": "https://bucket.example.com"}, "BLOB_URL: must start with s3://"},
+		"keys in the url":   {map[string]string{"BLOB_URL": "s3://AKID:wJalrXUtnFEMI@uploads-bucket"}, "BLOB_URL: must not hold credentials"},
+		"bad bucket":        {map[string]string{"BLOB_URL": "s3://Uploads_Bucket"}, "BLOB_URL: names no valid bucket"},
+		"typo in a setting": {map[string]string{"BLOB_URL": "s3://uploads-bucket?pathstyle=true"}, `BLOB_URL: has an unknown parameter "pathstyle"`},
+		"bad endpoint":      {map[string]string{"BLOB_URL": "s3://uploads-bucket?endpoint=127.0.0.1:9000"}, "BLOB_URL: has an invalid endpoint"},
+		"key without secret": {map[string]string{"BLOB_URL": "s3://uploads-bucket", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"},
+			"AWS_ACCESS_KEY_ID: and AWS_SECRET_ACCESS_KEY must be set together"},
+		"secret without key": {map[string]string{"BLOB_URL": "s3://uploads-bucket", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI"},
+			"AWS_ACCESS_KEY_ID: and AWS_SECRET_ACCESS_KEY must be set together"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tc.vars["DATABASE_URL"] = validURL
+			_, err := Load(env(tc.vars))
+			require.Error(t, err)
+			require.True(t, strings.HasPrefix(err.Error(), tc.want), err.Error())
+			require.NotContains(t, err.Error(), "\n", "one line")
+			require.NotContains(t, err.Error(), "wJalrXUtnFEMI", "a secret is never echoed")
+		})
+	}
 }

@@ -28,13 +28,13 @@ import (
 // Service stores and lists an org's files.
 type Service struct {
 	pool     *pgxpool.Pool
-	store    *blob.Dir
+	store    blob.Store
 	maxBytes int64
 	logger   *slog.Logger
 }
 
 // NewService returns the files service; uploads over maxBytes are refused.
-func NewService(pool *pgxpool.Pool, store *blob.Dir, maxBytes int64, logger *slog.Logger) *Service {
+func NewService(pool *pgxpool.Pool, store blob.Store, maxBytes int64, logger *slog.Logger) *Service {
 	return &Service{pool: pool, store: store, maxBytes: maxBytes, logger: logger}
 }
 
@@ -85,10 +85,10 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, filename string,
 	keep := false
 	defer func() {
 		if !keep {
-			_ = s.store.Delete(key)
+			_ = s.store.Delete(context.WithoutCancel(ctx), key)
 		}
 	}()
-	f, err := s.store.Open(key)
+	f, err := s.store.Open(ctx, key)
 	if err != nil {
 		return dbgen.File{}, err
 	}
@@ -147,15 +147,15 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 	if err != nil {
 		return err
 	}
-	if err := s.store.Delete(row.StorageKey); err != nil {
+	if err := s.store.Delete(ctx, row.StorageKey); err != nil {
 		s.logger.WarnContext(ctx, "delete file bytes", "file_id", id, "error", err)
 	}
 	return nil
 }
 
-// Path returns where an uploaded file of the principal's org is stored, for connectors that
-// read uploaded files (sqlite, file). The id comes from a connection's config; the path never
-// comes from a user.
+// Path returns a local file holding an upload of the principal's org, for connectors that read
+// uploaded files (sqlite, file): the stored file itself, or with S3 blob storage a checked
+// local copy. The id comes from a connection's config; the path never comes from a user.
 func (s *Service) Path(ctx context.Context, p auth.Principal, id int64) (string, error) {
 	var row dbgen.File
 	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
@@ -169,5 +169,11 @@ func (s *Service) Path(ctx context.Context, p auth.Principal, id int64) (string,
 	if err != nil {
 		return "", err
 	}
-	return s.store.Path(row.StorageKey)
+	path, err := s.store.LocalPath(ctx, row.StorageKey)
+	if err != nil {
+		// The cause may name the blob storage's host: it goes to the log, not to the user.
+		s.logger.ErrorContext(ctx, "read file bytes", "file_id", id, "error", err)
+		return "", errors.New("its stored bytes cannot be read now")
+	}
+	return path, nil
 }

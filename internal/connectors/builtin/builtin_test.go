@@ -29,7 +29,7 @@ func TestRegistry_HoldsEveryTypeOfTheIssue(t *testing.T) {
 func TestRegistry_OffersOnlyTheTypesThatWork(t *testing.T) {
 	t.Parallel()
 	// Each of these has live tests; a type joins this list with its implementation.
-	require.Equal(t, []string{"clickhouse", "file", "mssql", "mysql", "postgres", "redshift", "rest_api", "sqlite"}, names(builtin.Registry().Offered()))
+	require.Equal(t, []string{"clickhouse", "file", "mssql", "mysql", "postgres", "redshift", "rest_api", "s3", "sqlite"}, names(builtin.Registry().Offered()))
 }
 
 func TestRegistry_DescribesEveryTypeForTheAPI(t *testing.T) {
@@ -77,10 +77,15 @@ func TestRegistry_SQLTypesImplementCatalogAndQuery(t *testing.T) {
 	t.Parallel()
 	r := builtin.Registry()
 	configs := map[string]map[string]any{
-		"postgres": {"host": "h", "database": "d", "user": "u"},
-		"mysql":    {"host": "h", "user": "u"},
-		"sqlite":   {"file_id": 1},
-		"file":     {"file_id": 1, "format": "csv"},
+		"postgres":   {"host": "h", "database": "d", "user": "u"},
+		"mysql":      {"host": "h", "user": "u"},
+		"sqlite":     {"file_id": 1},
+		"file":       {"file_id": 1, "format": "csv"},
+		"mssql":      {"host": "h", "database": "d", "user": "u"},
+		"redshift":   {"host": "h", "database": "d", "user": "u", "password": "p"},
+		"clickhouse": {"host": "h"},
+		"rest_api":   {"base_url": "https://api.example.com", "resources": []any{map[string]any{"name": "a", "path": "/a"}}},
+		"s3":         {"bucket": "my-bucket"},
 	}
 	env := connectors.Env{Files: func(_ context.Context, _ int64) (string, error) { return "", nil }}
 	for _, typ := range r.Offered() {
