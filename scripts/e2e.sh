@@ -27,6 +27,8 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 server_url=$(echo "$TEST_DATABASE_URL" | sed -E 's#^(postgres(ql)?://[^/?]+).*#\1#')
 db="dnk_e2e_$(date +%s)_$$"
+# A small database for the connections spec to connect to, browse and query.
+source_db="dnk_e2e_source_$(date +%s)_$$"
 work=$(mktemp -d)
 log="$work/datanika.log"
 pid=""
@@ -38,6 +40,7 @@ cleanup() {
   fi
   if command -v psql >/dev/null; then
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$source_db\" WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -46,7 +49,20 @@ trap cleanup EXIT
 export DATABASE_URL="$server_url/$db?sslmode=disable"
 bin/datanika migrate --create-database >/dev/null
 
-HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text bin/datanika serve >"$log" 2>&1 &
+if command -v psql >/dev/null; then
+  psql "$server_url/postgres?sslmode=disable" -qc "CREATE DATABASE \"$source_db\"" >/dev/null
+  psql "$server_url/$source_db?sslmode=disable" -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE public.customers (id bigint PRIMARY KEY, email text NOT NULL, country text);
+INSERT INTO public.customers VALUES (1, 'ada@example.com', 'GB'), (2, 'grace@example.com', 'US'), (3, 'edsger@example.com', 'NL');
+SQL
+  export E2E_SOURCE_URL="$server_url/$source_db"
+else
+  echo "e2e: psql is missing: the connections spec will skip its database steps" >&2
+fi
+
+# The connections spec connects to the local PostgreSQL, which the egress policy refuses unless
+# private addresses are allowed; uploads go to the temporary directory.
+EGRESS_ALLOW_PRIVATE=true DATA_DIR="$work/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text bin/datanika serve >"$log" 2>&1 &
 pid=$!
 
 url=""

@@ -39,7 +39,7 @@ test("the shell loads at /", async () => {
 test("every sidebar link navigates to its page", async () => {
   await page.goto("/");
   const links = mainNav(page).getByRole("link");
-  await expect(links).toHaveCount(16);
+  await expect(links).toHaveCount(17);
   const count = await links.count();
   for (let i = 0; i < count; i++) {
     const link = links.nth(i);

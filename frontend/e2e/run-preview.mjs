@@ -59,7 +59,7 @@ try {
     const run = spawn(
       process.execPath,
       [fileURLToPath(new URL("../node_modules/@playwright/test/cli.js", import.meta.url)), "test", "--config", "e2e/playwright.config.ts", ...process.argv.slice(2)],
-      { cwd: root, stdio: "inherit", env: { ...process.env, E2E_BASE_URL: baseURL } },
+      { cwd: root, stdio: "inherit", env: { ...process.env, E2E_BASE_URL: baseURL, E2E_MOCK_API: "1" } },
     );
     run.on("exit", (exitCode) => {
       resolve(exitCode ?? 1);

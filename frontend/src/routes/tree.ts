@@ -1,9 +1,18 @@
 import { appRoute, authedRoute } from "./app";
 import { inviteRoute, oauthCompleteRoute, signInRoute, signUpRoute } from "./auth";
 import { catalogRoute } from "./catalog";
-import { connectionsRoute } from "./connections";
+import {
+  connectionQueryRoute,
+  connectionRoute,
+  connectionSchemaRoute,
+  connectionsIndexRoute,
+  connectionsRoute,
+  editConnectionRoute,
+  newConnectionRoute,
+} from "./connections";
 import { dagRoute } from "./dag";
 import { dashboardAliasRoute, dashboardRoute } from "./dashboard";
+import { filesRoute } from "./files";
 import { jobsRoute } from "./jobs";
 import { pipelinesRoute } from "./pipelines";
 import { rootRoute } from "./root";
@@ -27,7 +36,13 @@ export const routeTree = rootRoute.addChildren([
     authedRoute.addChildren([
       dashboardRoute,
       dashboardAliasRoute,
-      connectionsRoute,
+      connectionsRoute.addChildren([
+        connectionsIndexRoute,
+        newConnectionRoute,
+        editConnectionRoute,
+        connectionRoute.addChildren([connectionSchemaRoute, connectionQueryRoute]),
+      ]),
+      filesRoute,
       pipelinesRoute,
       transformationsRoute,
       jobsRoute,

@@ -31,6 +31,9 @@ export const server = setupServer(
   http.get("/api/v1/invitations", () => HttpResponse.json<Schemas["InvitationList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/api-keys", () => HttpResponse.json<Schemas["ApiKeyList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/audit-logs", () => HttpResponse.json<Schemas["AuditLogList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/connection-types", () => HttpResponse.json<Schemas["ConnectionTypeList"]>({ items: [] })),
+  http.get("/api/v1/connections", () => HttpResponse.json<Schemas["ConnectionList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/files", () => HttpResponse.json<Schemas["FileList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/version", () =>
     HttpResponse.json<Schemas["Version"]>({ version: "0.0.0-test", commit: "test", go_version: "go" }),
   ),

@@ -5,6 +5,7 @@ import { renderApp } from "@/test/render";
 const sections = [
   { name: "Dashboard", path: "/" },
   { name: "Connections", path: "/connections" },
+  { name: "Files", path: "/files" },
   { name: "Pipelines", path: "/pipelines" },
   { name: "Transformations", path: "/transformations" },
   { name: "Jobs", path: "/jobs" },

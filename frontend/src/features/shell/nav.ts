@@ -7,6 +7,7 @@ import {
   CableIcon,
   CalendarClockIcon,
   FileCodeIcon,
+  FileUpIcon,
   HistoryIcon,
   KeyRoundIcon,
   LayoutDashboardIcon,
@@ -35,6 +36,7 @@ export type NavItem = {
 export const navIcons: Record<NavId, LucideIcon> = {
   dashboard: LayoutDashboardIcon,
   connections: CableIcon,
+  files: FileUpIcon,
   pipelines: WorkflowIcon,
   transformations: FileCodeIcon,
   jobs: ListChecksIcon,
@@ -54,6 +56,7 @@ export const navIcons: Record<NavId, LucideIcon> = {
 export const mainNav: readonly NavItem[] = [
   { id: "dashboard", to: "/", exact: true },
   { id: "connections", to: "/connections" },
+  { id: "files", to: "/files" },
   { id: "pipelines", to: "/pipelines" },
   { id: "transformations", to: "/transformations" },
   { id: "jobs", to: "/jobs" },
