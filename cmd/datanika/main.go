@@ -56,6 +56,7 @@ Commands:
   serve [--role all|api|worker]   run the API, the web app and the workers (default role: all)
   migrate [--create-database]     apply the database schema and exit
   transform <command> [flags]     run a dbt-compatible project (build|run|test|seed|snapshot|compile|freshness)
+  load --source URL --destination URL --name NAME   extract tables and load them (see datanika load --help)
   rotate-keys                     re-seal every stored credential under the first ENCRYPTION_KEYS key
   version                         print the version
 
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return cmdRotateKeys(ctx, getenv, stdout, stderr)
 	case "transform":
 		return cmdTransform(ctx, args[1:], stdout, stderr)
+	case "load":
+		return cmdLoad(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		bi := buildinfo.Get()
 		fmt.Fprintf(stdout, "datanika %s (commit %s, %s)\n", bi.Version, bi.Commit, bi.GoVersion)

@@ -111,6 +111,12 @@ func (c *Connector) open(ctx context.Context) (db *sql.DB, conn *sql.Conn, hideP
 	return db, conn, hidePath, nil
 }
 
+// Open is open for the load engine: a read-only connection to the file, its pool (close both
+// when done) and a function that takes the file's path out of errors.
+func (c *Connector) Open(ctx context.Context) (db *sql.DB, conn *sql.Conn, hidePath func(error) error, err error) {
+	return c.open(ctx)
+}
+
 func closeAll(db *sql.DB, conn *sql.Conn) {
 	_ = conn.Close()
 	_ = db.Close()

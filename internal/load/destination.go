@@ -1,0 +1,77 @@
+package load
+
+import (
+	"context"
+	"errors"
+)
+
+// TablePlan is what a destination needs to load one table.
+type TablePlan struct {
+	Source *Table
+	// Name is the destination table; Columns the destination column names, in the order of
+	// Source.Columns.
+	Name    string
+	Columns []string
+	// Disposition is append, replace or merge for this table.
+	Disposition string
+	// Keys are the destination merge keys; PrimaryKey the source's key, mapped.
+	Keys       []string
+	PrimaryKey []string
+	RunID      string
+	Contract   SchemaContract
+}
+
+// Publication is what a publishing transaction does besides the data.
+type Publication struct {
+	// State, when not nil, is written in the same transaction as the data.
+	State *StateEntry
+	// ExpectRows, when >= 0, must equal the rows staged (verify=count); otherwise the run fails
+	// and nothing is published.
+	ExpectRows int64
+	// ExpectChecksum, when not nil, must equal the checksum of the staged rows.
+	ExpectChecksum *Checksum
+	// Staged is the row count COPY reported, used when nothing is verified.
+	Staged int64
+	// Rejected are written to <schema>._dnk_rejected in the same transaction.
+	Rejected []Rejected
+}
+
+// StateEntry is the incremental state of one table of one pipeline.
+type StateEntry struct {
+	Pipeline string
+	Table    string
+	Value    string
+}
+
+// Published says what publishing did.
+type Published struct {
+	RowsWritten int64
+	// AlreadyPublished is true when a retry found this run's rows already there.
+	AlreadyPublished bool
+}
+
+// Destination writes tables.
+type Destination interface {
+	// Begin checks the plan against the destination (schema contract) and prepares staging.
+	// Nothing visible to readers changes until Publish.
+	Begin(ctx context.Context, plan *TablePlan) (TableLoad, error)
+	// State reads the stored incremental state, when the destination keeps it.
+	State(ctx context.Context, pipeline, table string) (string, bool, error)
+	Close() error
+}
+
+// TableLoad is one table's load in progress.
+type TableLoad interface {
+	// Copy bulk-loads batches into staging until next returns nil.
+	Copy(ctx context.Context, next func() (*Batch, error)) (int64, error)
+	// Publish makes the staged rows visible in one transaction, with the state.
+	Publish(ctx context.Context, p Publication) (Published, error)
+	// Abort drops staging; the destination is as before Begin.
+	Abort()
+}
+
+// ErrContract is the error of a load that the schema contract forbids.
+var ErrContract = errors.New("schema contract")
+
+// ErrVerify is the error of a load whose parity check failed.
+var ErrVerify = errors.New("verify failed")

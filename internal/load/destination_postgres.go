@@ -1,0 +1,584 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/datanika/datanika/internal/connectors"
+	pgconn "github.com/datanika/datanika/internal/connectors/postgres"
+)
+
+// Columns every loaded table gets.
+const (
+	LoadedAtColumn = "_dnk_loaded_at"
+	RunIDColumn    = "_dnk_run_id"
+	StateTable     = "_dnk_state"
+	stageSeqColumn = "_dnk_seq"
+)
+
+// postgresDestination loads into one schema of a PostgreSQL database: COPY (binary) into a
+// staging table, then one publishing transaction per table.
+type postgresDestination struct {
+	conn   *pgx.Conn
+	cc     *pgx.ConnConfig
+	schema string
+}
+
+// OpenPostgresDestination connects with a postgres connection config through env's Dialer.
+func OpenPostgresDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (Destination, error) {
+	c, err := pgconn.New(config, env)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := c.ConnConfig()
+	if err != nil {
+		return nil, err
+	}
+	cc.RuntimeParams["TimeZone"] = "UTC"
+	delete(cc.RuntimeParams, "search_path")
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to destination postgres %s: %w", cc.Host, err)
+	}
+	return &postgresDestination{conn: conn, cc: cc, schema: schema}, nil
+}
+
+func (d *postgresDestination) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return d.conn.Close(ctx)
+}
+
+func (d *postgresDestination) qualified(table string) string {
+	return pgx.Identifier{d.schema, table}.Sanitize()
+}
+
+func (d *postgresDestination) State(ctx context.Context, pipeline, table string) (string, bool, error) {
+	var exists bool
+	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(StateTable)).Scan(&exists); err != nil {
+		return "", false, err
+	}
+	if !exists {
+		return "", false, nil
+	}
+	var v string
+	err := d.conn.QueryRow(ctx, "SELECT cursor_value FROM "+d.qualified(StateTable)+" WHERE pipeline = $1 AND table_name = $2",
+		pipeline, table).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// existingColumn is a column of a destination table as it is.
+type existingColumn struct {
+	name, typ string
+}
+
+func (d *postgresDestination) existingColumns(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, table string) ([]existingColumn, error) {
+	rows, err := q.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+		d.qualified(table))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (existingColumn, error) {
+		var c existingColumn
+		err := r.Scan(&c.name, &c.typ)
+		return c, err
+	})
+}
+
+// shortName makes a table name from a prefix and a hash of the parts, within PostgreSQL's
+// 63-byte identifiers.
+func shortName(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + hex.EncodeToString(h[:6])
+}
+
+type pgTableLoad struct {
+	d    *postgresDestination
+	plan *TablePlan
+	// stage is the staging table: a temporary table (append, merge) or the new table itself
+	// (replace), built beside the old one.
+	stage      string
+	stageIdent string
+	exists     bool
+	existing   []existingColumn
+	// keep marks the plan's columns that are written (discard_value drops new ones).
+	keep []bool
+	// addColumns are the columns evolve adds to an existing table.
+	addColumns []int
+}
+
+func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
+	l := &pgTableLoad{d: d, plan: plan, keep: make([]bool, len(plan.Columns))}
+	for i := range l.keep {
+		l.keep[i] = true
+	}
+	existing, err := d.existingColumns(ctx, d.conn, plan.Name)
+	if err != nil {
+		return nil, err
+	}
+	l.exists, l.existing = len(existing) > 0, existing
+	if err := l.checkContract(); err != nil {
+		return nil, err
+	}
+	var cols []string
+	for i, c := range plan.Source.Columns {
+		if l.keep[i] {
+			cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
+		}
+	}
+	if plan.Disposition == Replace {
+		if _, err := d.conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+			return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
+		}
+		l.stage = shortName("_dnk_new_", plan.RunID, plan.Name)
+		l.stageIdent = d.qualified(l.stage)
+		// Defaults fill the loader's columns during COPY; they are dropped when publishing.
+		cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL DEFAULT "+pgLiteral(time.Now().UTC().Format(time.RFC3339Nano)),
+			pgIdent(RunIDColumn)+" text NOT NULL DEFAULT "+pgLiteral(plan.RunID))
+		_, _ = d.conn.Exec(ctx, "DROP TABLE IF EXISTS "+l.stageIdent)
+		if _, err := d.conn.Exec(ctx, "CREATE TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
+			return nil, fmt.Errorf("create the new table for %q: %w", plan.Name, err)
+		}
+		return l, nil
+	}
+	l.stage = shortName("_dnk_stage_", plan.RunID, plan.Name)
+	l.stageIdent = pgIdent(l.stage)
+	if plan.Disposition == Merge {
+		cols = append(cols, pgIdent(stageSeqColumn)+" bigint GENERATED ALWAYS AS IDENTITY")
+	}
+	_, _ = d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
+	if _, err := d.conn.Exec(ctx, "CREATE TEMPORARY TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
+		return nil, fmt.Errorf("create staging for %q: %w", plan.Name, err)
+	}
+	return l, nil
+}
+
+// checkContract applies the schema contract to an existing table before anything is copied,
+// so a forbidden change fails the run with the destination untouched.
+func (l *pgTableLoad) checkContract() error {
+	p := l.plan
+	if !l.exists {
+		if p.Contract.Tables == ContractFreeze {
+			return fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
+				ErrContract, l.d.schema+"."+p.Name)
+		}
+		return nil
+	}
+	if p.Disposition == Replace && p.Contract.Columns == ContractEvolve && p.Contract.DataType == ContractEvolve {
+		return nil // the table is rebuilt in the source's shape
+	}
+	for i, name := range p.Columns {
+		idx := slices.IndexFunc(l.existing, func(c existingColumn) bool { return c.name == name })
+		if idx < 0 {
+			switch p.Contract.Columns {
+			case ContractFreeze:
+				return fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
+					ErrContract, name, l.d.schema+"."+p.Name)
+			case ContractDiscardValue, ContractDiscardRow:
+				l.keep[i] = false
+			default:
+				l.addColumns = append(l.addColumns, i)
+			}
+			continue
+		}
+		want := PostgresColumnType(p.Source.Columns[i].Type)
+		if have := l.existing[idx].typ; !sameType(have, want) && p.Contract.DataType == ContractFreeze {
+			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
+				ErrContract, name, l.d.schema+"."+p.Name, have, want)
+		}
+	}
+	return nil
+}
+
+// sameType compares a DDL type with format_type()'s spelling.
+func sameType(have, want string) bool {
+	alias := map[string]string{"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
+		"time": "time without time zone"}
+	if a, ok := alias[want]; ok {
+		want = a
+	}
+	return have == want
+}
+
+// copySource feeds COPY from batches, leaving out discarded columns.
+type copySource struct {
+	next      func() (*Batch, error)
+	b         *Batch
+	i         int
+	keep      []bool
+	row       []any
+	err       error
+	allKept   bool
+	rowsSoFar int64
+}
+
+func (s *copySource) Next() bool {
+	for s.b == nil || s.i >= s.b.Len() {
+		b, err := s.next()
+		if err != nil {
+			s.err = err
+			return false
+		}
+		if b == nil {
+			return false
+		}
+		s.b, s.i = b, 0
+	}
+	s.i++
+	s.rowsSoFar++
+	return true
+}
+
+func (s *copySource) Values() ([]any, error) {
+	r := s.b.Row(s.i - 1)
+	if s.allKept {
+		return r, nil
+	}
+	s.row = s.row[:0]
+	for j, v := range r {
+		if s.keep[j] {
+			s.row = append(s.row, v)
+		}
+	}
+	return s.row, nil
+}
+
+func (s *copySource) Err() error { return s.err }
+
+func (l *pgTableLoad) copyColumns() []string {
+	var cols []string
+	for i, n := range l.plan.Columns {
+		if l.keep[i] {
+			cols = append(cols, n)
+		}
+	}
+	return cols
+}
+
+func (l *pgTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+	cols := l.copyColumns()
+	src := &copySource{next: next, keep: l.keep, allKept: !slices.Contains(l.keep, false)}
+	table := pgx.Identifier{l.stage}
+	if l.plan.Disposition == Replace {
+		table = pgx.Identifier{l.d.schema, l.stage}
+	}
+	n, err := l.d.conn.CopyFrom(ctx, table, cols, src)
+	if err != nil {
+		return n, fmt.Errorf("copy into %q: %w", l.plan.Name, err)
+	}
+	return n, nil
+}
+
+// copyBinary loads binary COPY data whose columns are the kept columns (and, for replace,
+// the two _dnk columns) in order.
+func (l *pgTableLoad) copyBinary(ctx context.Context, r io.Reader) (int64, error) {
+	cols := l.copyColumns()
+	table := pgIdent(l.stage)
+	if l.plan.Disposition == Replace {
+		table = l.stageIdent
+	}
+	tag, err := l.d.conn.PgConn().CopyFrom(ctx, r, "COPY "+table+" ("+identList(cols)+") FROM STDIN (FORMAT binary)")
+	if err != nil {
+		return 0, fmt.Errorf("copy into %q: %w", l.plan.Name, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Discarded lists the source columns left out by the columns contract (new columns under
+// discard_value or discard_row).
+func (l *pgTableLoad) Discarded() []int {
+	var out []int
+	for i, k := range l.keep {
+		if !k {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// allKept says every source column is written (no discard_value of a new column).
+func (l *pgTableLoad) allKept() bool { return !slices.Contains(l.keep, false) }
+
+func (l *pgTableLoad) Abort() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if l.plan.Disposition != Replace {
+		// A temporary table: gone with the session if the session is gone.
+		_, _ = l.d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
+		return
+	}
+	if _, err := l.d.conn.Exec(ctx, "DROP TABLE IF EXISTS "+l.stageIdent); err == nil {
+		return
+	}
+	// A cancelled statement closes the connection; drop the half-built table over a new one.
+	conn, err := pgx.ConnectConfig(ctx, l.d.cc)
+	if err != nil {
+		return
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	_, _ = conn.Exec(ctx, "DROP TABLE IF EXISTS "+l.stageIdent)
+}
+
+func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, error) {
+	d, plan := l.d, l.plan
+	target := d.qualified(plan.Name)
+	var out Published
+	if plan.Disposition == Replace && len(plan.PrimaryKey) > 0 {
+		// Built before the swap and outside its transaction: the index build is the slow part.
+		if _, err := d.conn.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD CONSTRAINT "+
+			pgIdent(shortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
+			return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
+		}
+	}
+	tx, err := d.conn.Begin(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+		return out, fmt.Errorf("create schema %q: %w", d.schema, err)
+	}
+	staged, err := l.verify(ctx, tx, p)
+	if err != nil {
+		return out, err
+	}
+	switch plan.Disposition {
+	case Replace:
+		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+target); err != nil {
+			return out, fmt.Errorf("drop the old %q: %w", plan.Name, err)
+		}
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+pgIdent(LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
+			pgIdent(RunIDColumn)+" DROP DEFAULT"); err != nil {
+			return out, err
+		}
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" RENAME TO "+pgIdent(plan.Name)); err != nil {
+			return out, fmt.Errorf("swap in %q: %w", plan.Name, err)
+		}
+		if len(plan.PrimaryKey) > 0 {
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" RENAME CONSTRAINT "+
+				pgIdent(shortName("_dnk_pk_", plan.RunID, plan.Name))+" TO "+pgIdent(truncateIdent(plan.Name+"_pkey"))); err != nil {
+				return out, err
+			}
+		}
+		out.RowsWritten = staged
+	default:
+		if err := l.ensureTarget(ctx, tx); err != nil {
+			return out, err
+		}
+		var done bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+pgIdent(RunIDColumn)+" = $1)",
+			plan.RunID).Scan(&done); err != nil {
+			return out, err
+		}
+		if done {
+			// A retry of a run that already published: its rows are there, once.
+			out.AlreadyPublished = true
+			return out, tx.Commit(ctx)
+		}
+		cols := identList(l.copyColumns())
+		insert := "INSERT INTO " + target + " (" + cols + ", " + pgIdent(LoadedAtColumn) + ", " + pgIdent(RunIDColumn) + ") "
+		if plan.Disposition == Merge {
+			keys := identList(plan.Keys)
+			if _, err := tx.Exec(ctx, "DELETE FROM "+target+" t USING (SELECT DISTINCT "+keys+" FROM "+l.stageIdent+") s WHERE "+
+				keyJoin(plan.Keys, "t", "s")); err != nil {
+				return out, fmt.Errorf("merge into %q: %w", plan.Name, err)
+			}
+			insert += "SELECT DISTINCT ON (" + keys + ") " + cols + ", now(), $1 FROM " + l.stageIdent +
+				" ORDER BY " + keys + ", " + pgIdent(stageSeqColumn) + " DESC"
+		} else {
+			insert += "SELECT " + cols + ", now(), $1 FROM " + l.stageIdent
+		}
+		tag, err := tx.Exec(ctx, insert, plan.RunID)
+		if err != nil {
+			return out, fmt.Errorf("publish %q: %w", plan.Name, err)
+		}
+		out.RowsWritten = tag.RowsAffected()
+		if !l.exists && len(plan.PrimaryKey) > 0 && plan.Disposition == Merge {
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
+				return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
+			}
+		}
+	}
+	if len(p.Rejected) > 0 {
+		if err := d.writeRejected(ctx, tx, plan, p.Rejected); err != nil {
+			return out, err
+		}
+	}
+	if p.State != nil {
+		if err := d.writeState(ctx, tx, p.State); err != nil {
+			return out, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return out, fmt.Errorf("commit %q: %w", plan.Name, err)
+	}
+	return out, nil
+}
+
+// verify counts (and, for checksum, hashes) the staged rows against the source's figures.
+func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int64, error) {
+	from := l.stageIdent
+	staged := p.Staged
+	if p.ExpectRows < 0 && p.ExpectChecksum == nil {
+		return staged, nil // verify: none
+	}
+	// Counted again rather than trusting COPY's figure: this is the parity check.
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+from).Scan(&staged); err != nil {
+		return 0, err
+	}
+	if p.ExpectRows >= 0 && staged != p.ExpectRows {
+		return 0, fmt.Errorf("%w: table %q: the source has %d rows in the window, the destination received %d",
+			ErrVerify, l.plan.Name, p.ExpectRows, staged)
+	}
+	if p.ExpectChecksum != nil {
+		var cols []Column
+		var names []string
+		for i, c := range l.plan.Source.Columns {
+			if l.keep[i] {
+				cols = append(cols, c)
+				names = append(names, l.plan.Columns[i])
+			}
+		}
+		got, err := checksumQuery(ctx, tx, "SELECT "+identList(names)+" FROM "+from, cols)
+		if err != nil {
+			return 0, err
+		}
+		want := *p.ExpectChecksum
+		if got != want {
+			return 0, fmt.Errorf("%w: table %q: checksum of the destination (%d rows, %x) differs from the source's (%d rows, %x)",
+				ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
+		}
+	}
+	return staged, nil
+}
+
+// checksumQuery reads a query's rows as the given columns and digests them.
+func checksumQuery(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, sql string, cols []Column) (Checksum, error) {
+	var sum Checksum
+	rows, err := q.Query(ctx, sql)
+	if err != nil {
+		return sum, err
+	}
+	defer rows.Close()
+	scan := newPGScanner(cols)
+	row := make([]any, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(scan.targets...); err != nil {
+			return sum, err
+		}
+		scan.into(row)
+		sum.Add(scan.kinds, row)
+	}
+	return sum, rows.Err()
+}
+
+// ensureTarget creates the target table, or adds the columns evolve allows.
+func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
+	d, plan := l.d, l.plan
+	target := d.qualified(plan.Name)
+	if !l.exists {
+		var cols []string
+		for i, c := range plan.Source.Columns {
+			cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
+		}
+		cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL", pgIdent(RunIDColumn)+" text NOT NULL")
+		if _, err := tx.Exec(ctx, "CREATE TABLE "+target+" ("+strings.Join(cols, ", ")+")"); err != nil {
+			return fmt.Errorf("create %q: %w", plan.Name, err)
+		}
+		if _, err := tx.Exec(ctx, "CREATE INDEX ON "+target+" ("+pgIdent(RunIDColumn)+")"); err != nil {
+			return fmt.Errorf("index %q: %w", plan.Name, err)
+		}
+		return nil
+	}
+	for _, i := range l.addColumns {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(plan.Columns[i])+" "+
+			PostgresColumnType(plan.Source.Columns[i].Type)); err != nil {
+			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
+		}
+	}
+	for _, c := range []string{LoadedAtColumn, RunIDColumn} {
+		if !slices.ContainsFunc(l.existing, func(e existingColumn) bool { return e.name == c }) {
+			typ := "text"
+			if c == LoadedAtColumn {
+				typ = "timestamptz"
+			}
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(c)+" "+typ); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *postgresDestination) writeState(ctx context.Context, tx pgx.Tx, s *StateEntry) error {
+	st := d.qualified(StateTable)
+	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+st+` (
+  pipeline text NOT NULL, table_name text NOT NULL, cursor_value text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, table_name))`); err != nil {
+		return fmt.Errorf("create %s: %w", StateTable, err)
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO "+st+` (pipeline, table_name, cursor_value) VALUES ($1, $2, $3)
+ON CONFLICT (pipeline, table_name) DO UPDATE SET cursor_value = EXCLUDED.cursor_value, updated_at = now()`,
+		s.Pipeline, s.Table, s.Value)
+	return err
+}
+
+// writeRejected keeps the rows the contract discarded, with the reason, for later replay.
+func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan *TablePlan, rows []Rejected) error {
+	rt := d.qualified(RejectedTable)
+	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+rt+` (
+  run_id text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, reason text NOT NULL, "row" jsonb NOT NULL,
+  rejected_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create %s: %w", RejectedTable, err)
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{d.schema, RejectedTable}, []string{"run_id", "table_name", "column_name", "reason", "row"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			return []any{plan.RunID, plan.Name, rows[i].Column, rows[i].Reason, rowJSON(rows[i].Row)}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", RejectedTable, err)
+	}
+	return nil
+}
+
+func identList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = pgIdent(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func keyJoin(keys []string, a, b string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = a + "." + pgIdent(k) + " = " + b + "." + pgIdent(k)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// truncateIdent keeps a name within PostgreSQL's 63 bytes without splitting a character.
+func truncateIdent(s string) string {
+	for len(s) > 63 {
+		r := []rune(s)
+		s = string(r[:len(r)-1])
+	}
+	return s
+}

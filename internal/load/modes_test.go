@@ -1,0 +1,261 @@
+package load_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/load"
+)
+
+func TestAppend_RetriedRunNeverAppendsTwice(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.orders (id int PRIMARY KEY, amount numeric(12,2))",
+		"INSERT INTO src.orders SELECT g, g * 1.5 FROM generate_series(1, 100) g")
+	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.orders"}`)
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "run-1"}
+	res, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(100), res.RowsLoaded)
+	_, err = runLoad(t, spec) // the same run id: a retry
+	require.NoError(t, err)
+	require.Equal(t, int64(100), pg.count(t, "SELECT count(*) FROM raw.orders"))
+	spec.RunID = "run-2" // a new run appends again
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(200), pg.count(t, "SELECT count(*) FROM raw.orders"))
+	require.Equal(t, int64(2), pg.count(t, "SELECT count(DISTINCT _dnk_run_id) FROM raw.orders"))
+	require.Eventually(t, func() bool { // temporary staging goes with its session
+		return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%'") == 0
+	}, 5*time.Second, 50*time.Millisecond)
+}
+
+func TestReplace_SwapsTheWholeTable(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
+		"INSERT INTO src.items SELECT g, 'n' || g FROM generate_series(1, 50) g")
+	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "replace"}`)
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	pg.exec(t, "DELETE FROM src.items WHERE id > 10")
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(10), pg.count(t, "SELECT count(*) FROM raw.items"))
+	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM pg_constraint WHERE conname = 'items_pkey' AND conrelid = 'raw.items'::regclass"))
+	require.Equal(t, int64(0), pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '_dnk_new_%'"))
+}
+
+func TestMerge_LastRowWinsWithinBatchAndCompositeKeys(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	// No key in the source, so duplicates of the key arrive in one load; seq orders them.
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.events (region text, id int, v text, seq int)",
+		"INSERT INTO src.events VALUES ('eu', 1, 'old', 1), ('eu', 1, 'new', 2), ('us', 1, 'us', 3), ('eu', 2, 'two', 4)")
+	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.events", "write_disposition": "merge",
+		"primary_key": ["region", "id"], "incremental": {"cursor_path": "seq"}}`)
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
+	res, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), res.Tables[0].RowsWritten)
+	var v string
+	require.NoError(t, pg.conn.QueryRow(context.Background(), "SELECT v FROM raw.events WHERE region = 'eu' AND id = 1").Scan(&v))
+	require.Equal(t, "new", v)
+
+	// Later rows update by key and insert new keys.
+	pg.exec(t, "INSERT INTO src.events VALUES ('us', 1, 'us2', 5), ('ap', 9, 'ap', 6)")
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(4), pg.count(t, "SELECT count(*) FROM raw.events"))
+	require.NoError(t, pg.conn.QueryRow(context.Background(), "SELECT v FROM raw.events WHERE region = 'us' AND id = 1").Scan(&v))
+	require.Equal(t, "us2", v)
+	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.events'::regclass AND contype = 'p'"))
+}
+
+func TestIncremental_StateLagInitialValueAndFullRefresh(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.log (id int PRIMARY KEY, at timestamptz)",
+		`INSERT INTO src.log SELECT g, timestamptz '2024-01-01 00:00Z' + g * interval '1 minute' FROM generate_series(1, 100) g`)
+	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.log", "write_disposition": "merge", "primary_key": "id",
+		"incremental": {"cursor_path": "at", "initial_value": "2024-01-01T01:00:00Z", "lag": "10m", "row_order": "desc"}}`)
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
+	res, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(41), res.Tables[0].RowsRead) // minutes 60..100, initial_value inclusive
+	var state string
+	require.NoError(t, pg.conn.QueryRow(context.Background(),
+		"SELECT cursor_value FROM raw._dnk_state WHERE pipeline = 'test' AND table_name = 'src.log'").Scan(&state))
+	require.Equal(t, "2024-01-01T01:40:00Z", state)
+
+	// Nothing new: the lag re-reads the last 10 minutes, merge keeps one row each.
+	pg.exec(t, "INSERT INTO src.log VALUES (101, '2024-01-01 01:41Z')")
+	res, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(12), res.Tables[0].RowsRead) // 01:30..01:41
+	require.Equal(t, int64(42), pg.count(t, "SELECT count(*) FROM raw.log"))
+
+	// A full refresh forgets the state and reloads from the initial value, replacing the table.
+	spec.FullRefresh = true
+	pg.exec(t, "DELETE FROM src.log WHERE id > 90")
+	res, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(31), res.Tables[0].RowsRead)
+	require.Equal(t, int64(31), pg.count(t, "SELECT count(*) FROM raw.log"))
+	require.NoError(t, pg.conn.QueryRow(context.Background(),
+		"SELECT cursor_value FROM raw._dnk_state WHERE table_name = 'src.log'").Scan(&state))
+	require.Equal(t, "2024-01-01T01:30:00Z", state)
+}
+
+func TestIncremental_AppendWithIntegerCursorReadsOnlyNewRows(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id bigint PRIMARY KEY)",
+		"INSERT INTO src.t SELECT generate_series(1, 10)")
+	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.t", "incremental": {"cursor_path": "id", "initial_value": 3}}`)
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	pg.exec(t, "INSERT INTO src.t VALUES (11), (12)")
+	res, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), res.Tables[0].RowsRead)
+	require.Equal(t, int64(10), pg.count(t, "SELECT count(*) FROM raw.t"))
+	require.Equal(t, int64(10), pg.count(t, "SELECT count(DISTINCT id) FROM raw.t"))
+}
+
+func TestFilters_ArePushedIntoTheSourceQuery(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.p (id int, status text, amount numeric(10,2), note text)",
+		`INSERT INTO src.p SELECT g, CASE WHEN g % 3 = 0 THEN 'paid' ELSE 'open' END, g, CASE WHEN g % 2 = 0 THEN 'x' END
+		 FROM generate_series(1, 30) g`)
+	// verify=count passes COPY data through (filters inlined as literals); checksum decodes
+	// (filters as bind parameters).
+	for _, verify := range []string{"count", "checksum"} {
+		cfg := mustConfig(t, `{"mode": "single_table", "table": "src.p", "verify": "`+verify+`", "filters": [
+			{"column": "status", "op": "in", "value": ["paid", "it's"]}, {"column": "amount", "op": "gte", "value": 10},
+			{"column": "note", "op": "not_null"}, {"column": "id", "op": "ne", "value": 12}, {"column": "id", "op": "not_in", "value": [99]}]}`)
+		res, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, DestinationSchema: verify})
+		require.NoError(t, err)
+		// ids divisible by 6, >= 10, not 12: 18, 24, 30
+		require.Equal(t, int64(3), res.Tables[0].RowsRead, verify)
+		require.Equal(t, int64(3), pg.count(t, "SELECT count(*) FROM "+verify+".p WHERE id IN (18, 24, 30)"), verify)
+	}
+}
+
+func TestNaming_HostileIdentifiersAreQuoted(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, `CREATE SCHEMA "Src Schema"`, `CREATE TABLE "Src Schema"."we""ird Tab" ("select" int PRIMARY KEY, "Ünïcødé Col" text, "a;b--" text, "MixedCase" int)`,
+		`INSERT INTO "Src Schema"."we""ird Tab" VALUES (1, 'ü', 'x', 7), (2, NULL, NULL, NULL)`)
+	for _, c := range []struct{ naming, table, cols string }{
+		{"preserve", `"we""ird Tab"`, `"Ünïcødé Col", "a;b--", "MixedCase"`},
+		{"snake_case", `we_ird_tab`, `ünïcødé_col, a_b, mixed_case`},
+	} {
+		cfg := mustConfig(t, `{"mode": "full_database", "source_schema": "Src Schema", "write_disposition": "replace", "naming": "`+c.naming+`", "verify": "checksum"}`)
+		_, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, DestinationSchema: "Dest " + c.naming})
+		require.NoError(t, err, c.naming)
+		require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM "Dest `+c.naming+`".`+c.table+` WHERE ("select", `+c.cols+`) = (1, 'ü', 'x', 7)`), c.naming)
+	}
+}
+
+func TestCancellation_LeavesTheDestinationAsItWas(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
+		"INSERT INTO src.big SELECT g, repeat('x', 100) FROM generate_series(1, 200000) g",
+		"CREATE SCHEMA raw", "CREATE TABLE raw.big (id int, pad text, _dnk_loaded_at timestamptz, _dnk_run_id text)",
+		"INSERT INTO raw.big VALUES (-1, 'before', now(), 'old')")
+	// verify=checksum takes the decoding path; the others pass binary COPY data through.
+	for _, mode := range []string{"append", "replace", "merge", "replace\", \"verify\": \"checksum"} {
+		cfg := mustConfig(t, `{"mode": "single_table", "table": "src.big", "primary_key": "id", "write_disposition": "`+mode+`", "batch_size": 1000}`)
+		ctx, cancel := context.WithCancel(context.Background())
+		var once bool
+		_, err := load.Run(ctx, load.Spec{Pipeline: "p", Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg,
+			DestinationSchema: "raw"}, nil, func(p load.Progress) {
+			if p.RowsRead >= 20000 && !once {
+				once = true
+				cancel()
+			}
+		})
+		cancel()
+		require.Error(t, err, mode)
+		require.True(t, errors.Is(err, context.Canceled), "%s: %v", mode, err)
+		require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.big"), mode)
+		// A temporary staging table goes with its session, which the server ends just after.
+		require.Eventually(t, func() bool {
+			return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%'") == 0
+		}, 5*time.Second, 50*time.Millisecond, mode)
+	}
+}
+
+func TestErrors_MissingTableAndBadCursorFailBeforeTouchingTheDestination(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int)")
+	_, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "src.orders"}`)})
+	require.EqualError(t, err, `source table "src.orders" does not exist`)
+	_, err = runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "src.a", "incremental": {"cursor_path": "nope"}}`)})
+	require.ErrorContains(t, err, `config.incremental.cursor_path: column "nope" is not a column of src.a`)
+	require.Equal(t, int64(0), pg.count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = 'raw'"))
+
+	unreachable, err := load.ParseURL("postgres://postgres@127.0.0.1:1/x?sslmode=disable")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = load.Run(ctx, load.Spec{Source: unreachable, Destination: pg.endpoint(t), DestinationSchema: "raw",
+		Config: mustConfig(t, `{}`)}, nil, nil)
+	require.ErrorContains(t, err, "connect to source postgres 127.0.0.1")
+}
+
+func TestContract_FreezeFailsNamingTheColumnAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.c (id int, v text)", "INSERT INTO src.c VALUES (1, 'a')")
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": "freeze"}`)}
+	_, err := runLoad(t, spec)
+	require.ErrorIs(t, err, load.ErrContract)
+	require.ErrorContains(t, err, `table "raw.c" does not exist`)
+
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c"}`)
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	pg.exec(t, "ALTER TABLE src.c ADD COLUMN extra int", "ALTER TABLE src.c ALTER COLUMN v TYPE int USING 0")
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "freeze"}}`)
+	_, err = runLoad(t, spec)
+	require.ErrorContains(t, err, `column "extra" of "raw.c" is not in the destination`)
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "discard_value", "data_type": "freeze"}}`)
+	_, err = runLoad(t, spec)
+	require.ErrorContains(t, err, `column "v" of "raw.c" is text in the destination but integer in the source`)
+	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.c"))
+
+	// evolve (the default) adds the new column.
+	pg.exec(t, "ALTER TABLE src.c DROP COLUMN v")
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c"}`)
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM raw.c"))
+	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'c' AND column_name = 'extra'"))
+
+	// discard_row leaves out the rows that carry a value in a new column, and keeps them.
+	pg.exec(t, "ALTER TABLE src.c ADD COLUMN later text", "INSERT INTO src.c VALUES (2, NULL, 'x'), (3, 5, NULL)")
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "discard_row"}, "verify": "count"}`)
+	spec.RunID = "discard"
+	res, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), res.Tables[0].RowsRead)
+	require.Equal(t, int64(2), res.Tables[0].RowsWritten)
+	require.Equal(t, int64(1), res.Tables[0].RowsRejected)
+	require.Equal(t, int64(0), pg.count(t, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'c' AND column_name = 'later'"))
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_rejected WHERE run_id = 'discard' AND column_name = 'later'
+		AND reason = 'discard_row: column "later": the column is not in the destination' AND "row"->>'id' = '2'`))
+}

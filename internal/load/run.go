@@ -1,0 +1,495 @@
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/datanika/datanika/internal/connectors"
+)
+
+// Endpoint is a source or a destination: a connection type and its config, as stored for a
+// connection, and what the host lends to connectors (the egress Dialer, the file resolver).
+type Endpoint struct {
+	Type   string
+	Config map[string]any
+	Env    connectors.Env
+}
+
+// Spec is one run of one pipeline.
+type Spec struct {
+	// Pipeline names the pipeline; incremental state is kept under it.
+	Pipeline string
+	// RunID tags the rows a run publishes; a retry with the same id never appends twice.
+	// Empty: a random id.
+	RunID             string
+	Source            Endpoint
+	Destination       Endpoint
+	DestinationSchema string
+	Config            Config
+	// FullRefresh reloads every table whole (replacing it) and resets incremental state.
+	FullRefresh bool
+	Logger      *slog.Logger
+}
+
+// StateStore keeps incremental state outside the destination (the platform's database). Put
+// is called only after the destination committed the table's rows.
+type StateStore interface {
+	Get(ctx context.Context, pipeline, table string) (value string, ok bool, err error)
+	Put(ctx context.Context, pipeline, table, value string) error
+}
+
+// Progress is reported after every batch and at the end of each table.
+type Progress struct {
+	Table    string
+	RowsRead int64
+	Done     bool
+}
+
+// Result is what a run did, in the shape of `datanika load --output json`.
+type Result struct {
+	Status     string       `json:"status"`
+	RowsLoaded int64        `json:"rows_loaded"`
+	Seconds    float64      `json:"seconds"`
+	Tables     []TableStats `json:"tables"`
+}
+
+// TableStats are one table's figures.
+type TableStats struct {
+	Name         string  `json:"name"`
+	RowsRead     int64   `json:"rows_read"`
+	RowsWritten  int64   `json:"rows_written"`
+	RowsRejected int64   `json:"rows_rejected"`
+	Bytes        int64   `json:"bytes"`
+	Seconds      float64 `json:"seconds"`
+}
+
+// Run status values.
+const (
+	StatusSuccess = "success"
+	StatusFailed  = "failed"
+)
+
+// batchesInFlight bounds memory: the reader fills one batch while the writer copies another,
+// with one spare, whatever the table's size.
+const batchesInFlight = 3
+
+// Run loads the pipeline's tables from the source into the destination. Each table is
+// published in one destination transaction (with its incremental state when state is nil,
+// which keeps state in the destination's <schema>._dnk_state); a failure or a cancelled ctx
+// leaves the table being loaded as it was. Tables published before a failure stay published.
+func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progress)) (Result, error) {
+	start := time.Now()
+	res := Result{Status: StatusFailed, Tables: []TableStats{}}
+	if spec.Logger == nil {
+		spec.Logger = slog.New(slog.DiscardHandler)
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	if spec.RunID == "" {
+		spec.RunID = newRunID()
+	}
+	cfg := spec.Config
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Naming == "" {
+		cfg.Naming = NamingSnakeCase
+	}
+	if cfg.WriteDisposition == "" {
+		cfg.WriteDisposition = Append
+	}
+	if spec.DestinationSchema == "" {
+		return res, errors.New("the destination schema is required")
+	}
+	src, err := OpenSource(ctx, spec.Source)
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = src.Close() }()
+
+	schema, names := cfg.SourceSchema, cfg.TableNames
+	if cfg.Mode == ModeSingleTable {
+		names = []string{cfg.Table}
+		if s, t, ok := strings.Cut(cfg.Table, "."); ok && spec.Source.Type != "sqlite" {
+			schema, names = s, []string{t}
+		}
+	}
+	tables, err := src.Tables(ctx, schema, names)
+	if err != nil {
+		if errors.Is(err, ErrNoTable) {
+			return res, err
+		}
+		return res, fmt.Errorf("list source tables: %w", err)
+	}
+	if len(tables) == 0 {
+		return res, fmt.Errorf("the source has no tables in schema %q", schema)
+	}
+	plans := make([]*TablePlan, len(tables))
+	for i, t := range tables {
+		if plans[i], err = plan(spec, cfg, t); err != nil {
+			return res, err
+		}
+	}
+
+	dst, err := OpenDestination(ctx, spec.Destination, spec.DestinationSchema)
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = dst.Close() }()
+
+	for _, p := range plans {
+		ts, err := loadTable(ctx, spec, cfg, src, dst, state, p, progress)
+		res.Tables = append(res.Tables, ts)
+		res.RowsLoaded += ts.RowsWritten
+		if err != nil {
+			res.Seconds = time.Since(start).Seconds()
+			return res, err
+		}
+	}
+	res.Status = StatusSuccess
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// plan maps a source table to the destination: names, keys, disposition.
+func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
+	p := &TablePlan{Source: t, Name: destName(cfg.Naming, t.Name), RunID: spec.RunID, Contract: cfg.SchemaContract,
+		Disposition: cfg.WriteDisposition}
+	seen := map[string]string{}
+	for _, c := range t.Columns {
+		n := destName(cfg.Naming, c.Name)
+		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
+			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
+		}
+		if other, dup := seen[n]; dup {
+			return nil, fmt.Errorf("columns %q and %q of %s both become %q in the destination (set config.naming to preserve)",
+				other, c.Name, t.QualifiedName(), n)
+		}
+		seen[n] = c.Name
+		p.Columns = append(p.Columns, n)
+	}
+	mapKeys := func(keys []string, field string) ([]string, error) {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			idx, _ := t.column(k)
+			if idx < 0 {
+				return nil, fmt.Errorf("%s: column %q is not a column of %s", field, k, t.QualifiedName())
+			}
+			out[i] = p.Columns[idx]
+		}
+		return out, nil
+	}
+	var err error
+	if p.PrimaryKey, err = mapKeys(t.PrimaryKey, "primary key"); err != nil {
+		return nil, err
+	}
+	if cfg.WriteDisposition == Merge {
+		keys := cfg.KeysFor(t.Name)
+		if keys == nil && cfg.Mode == ModeFullDatabase {
+			keys = cfg.KeysFor(t.QualifiedName())
+		}
+		if keys == nil {
+			p.Disposition = Append // full_database: tables not in merge_config append
+		} else if p.Keys, err = mapKeys(keys, "config.primary_key"); err != nil {
+			return nil, err
+		}
+		if p.Disposition == Merge && len(p.PrimaryKey) == 0 {
+			p.PrimaryKey = p.Keys
+		}
+	}
+	if cfg.Incremental != nil {
+		if idx, _ := t.column(cfg.Incremental.CursorPath); idx < 0 {
+			return nil, fmt.Errorf("config.incremental.cursor_path: column %q is not a column of %s",
+				cfg.Incremental.CursorPath, t.QualifiedName())
+		}
+	}
+	if spec.FullRefresh {
+		p.Disposition = Replace
+	}
+	return p, nil
+}
+
+func stateKey(t *Table) string { return t.QualifiedName() }
+
+// window works out what to read: filters, and the incremental bound from the state.
+func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state StateStore, p *TablePlan) (Window, *Column, error) {
+	w := Window{Filters: cfg.Filters}
+	inc := cfg.Incremental
+	if inc == nil {
+		return w, nil, nil
+	}
+	_, col := p.Source.column(inc.CursorPath)
+	w.Cursor, w.Desc = col.Name, inc.RowOrder == "desc"
+	if _, err := cursorValue(col.Type.Kind, "0"); err != nil && col.Type.Kind != KindDate &&
+		col.Type.Kind != KindTimestamp && col.Type.Kind != KindTimestampTZ {
+		return w, nil, fmt.Errorf("config.incremental.cursor_path: %w", err)
+	}
+	var stored string
+	var ok bool
+	var err error
+	if !spec.FullRefresh {
+		if state != nil {
+			stored, ok, err = state.Get(ctx, spec.Pipeline, stateKey(p.Source))
+		} else {
+			stored, ok, err = dst.State(ctx, spec.Pipeline, stateKey(p.Source))
+		}
+		if err != nil {
+			return w, nil, fmt.Errorf("read the incremental state of %s: %w", p.Source.QualifiedName(), err)
+		}
+	}
+	switch {
+	case ok:
+		v, err := cursorValue(col.Type.Kind, stored)
+		if err != nil {
+			return w, nil, fmt.Errorf("the stored state of %s: %w", p.Source.QualifiedName(), err)
+		}
+		w.From = v
+		if inc.Lag != "" {
+			l, _ := parseLag(inc.Lag)
+			if w.From, err = applyLag(v, l); err != nil {
+				return w, nil, fmt.Errorf("config.incremental.lag: %w", err)
+			}
+			w.Inclusive = true
+		}
+	case inc.InitialValue != "":
+		v, err := cursorValue(col.Type.Kind, inc.InitialValue)
+		if err != nil {
+			return w, nil, fmt.Errorf("config.incremental.initial_value: %w", err)
+		}
+		w.From, w.Inclusive = v, true
+	}
+	return w, col, nil
+}
+
+// loadTable streams one table into staging and publishes it.
+func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Destination, state StateStore,
+	p *TablePlan, progress func(Progress)) (TableStats, error) {
+	start := time.Now()
+	ts := TableStats{Name: p.Name}
+	log := spec.Logger.With("run_id", spec.RunID, "table", p.Source.QualifiedName())
+	w, cursorCol, err := window(ctx, spec, cfg, dst, state, p)
+	if err != nil {
+		return ts, err
+	}
+	rej := &rejector{mode: cfg.SchemaContract.DataType, table: p.Name}
+	w.reject = rej
+	tl, err := dst.Begin(ctx, p)
+	if err != nil {
+		return ts, err
+	}
+	published := false
+	defer func() {
+		if !published {
+			tl.Abort()
+		}
+	}()
+
+	cursorIdx := -1
+	if cursorCol != nil {
+		cursorIdx, _ = p.Source.column(cursorCol.Name)
+	}
+	var maxCursor any
+	var sum *Checksum
+	if cfg.Verify == VerifyChecksum {
+		sum = &Checksum{}
+	}
+
+	// PostgreSQL to PostgreSQL without checksum: raw binary COPY, no decoding.
+	if ps, ok := src.(*postgresSource); ok && sum == nil {
+		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
+			rows, bytes, err := copyPassthrough(ctx, ps, pl, w, func(n int64) {
+				progress(Progress{Table: p.Name, RowsRead: n})
+			})
+			ts.RowsRead, ts.Bytes = rows, bytes
+			if err != nil {
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				}
+				return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+			}
+			if cursorIdx >= 0 && rows > 0 {
+				if maxCursor, err = ps.max(ctx, p.Source, w, cursorCol.Name); err != nil {
+					return ts, fmt.Errorf("load %s: read the cursor's high-water mark: %w", p.Source.QualifiedName(), err)
+				}
+			}
+			log.Debug("staged", "rows", rows, "seconds", time.Since(start).Seconds())
+			return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, nil, rows, ts, start, &published, progress)
+		}
+	}
+
+	var newColumns []int
+	if d, ok := tl.(interface{ Discarded() []int }); ok && cfg.SchemaContract.Columns == ContractDiscardRow {
+		newColumns = d.Discarded()
+	}
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full := make(chan *Batch, 1)
+	free := make(chan *Batch, batchesInFlight)
+	readDone := make(chan error, 1)
+	allocated := 1
+	go func() {
+		defer close(full)
+		readDone <- src.Read(rctx, p.Source, w, cfg.BatchSize, func(b *Batch) (*Batch, error) {
+			if len(newColumns) > 0 {
+				rej.newColumnRows(b, newColumns)
+			}
+			ts.RowsRead += int64(b.Len())
+			ts.Bytes += b.Bytes
+			if sum != nil {
+				sum.AddBatch(b)
+			}
+			if cursorIdx >= 0 {
+				for i := range b.Len() {
+					if v := b.Row(i)[cursorIdx]; v != nil && (maxCursor == nil || compareValues(v, maxCursor) > 0) {
+						maxCursor = v
+					}
+				}
+			}
+			select {
+			case full <- b:
+			case <-rctx.Done():
+				return nil, rctx.Err()
+			}
+			select {
+			case nb := <-free:
+				nb.Reset()
+				return nb, nil
+			default:
+			}
+			if allocated < batchesInFlight {
+				allocated++
+				return NewBatch(b.Columns, cfg.BatchSize), nil
+			}
+			select {
+			case nb := <-free:
+				nb.Reset()
+				return nb, nil
+			case <-rctx.Done():
+				return nil, rctx.Err()
+			}
+		})
+	}()
+	var current *Batch
+	var rowsSeen int64
+	var readErr error
+	next := func() (*Batch, error) {
+		if current != nil {
+			free <- current
+			current = nil
+		}
+		select {
+		case b, ok := <-full:
+			if !ok {
+				readErr = <-readDone
+				return nil, readErr
+			}
+			current = b
+			rowsSeen += int64(b.Len())
+			progress(Progress{Table: p.Name, RowsRead: rowsSeen})
+			return b, nil
+		case <-rctx.Done():
+			return nil, rctx.Err()
+		}
+	}
+	copied, err := tl.Copy(rctx, next)
+	if err != nil {
+		cancel()
+		for range full { //nolint:revive // drain so the reader can finish
+		}
+		if readErr != nil {
+			err = readErr
+		}
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+	}
+	log.Debug("staged", "rows", copied, "seconds", time.Since(start).Seconds())
+	return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, sum, copied, ts, start, &published, progress)
+}
+
+// publish verifies and publishes a staged table, then saves the state kept outside.
+func publish(ctx context.Context, spec Spec, cfg Config, src Source, state StateStore, p *TablePlan, w Window,
+	tl TableLoad, cursorCol *Column, maxCursor any, sum *Checksum, staged int64, ts TableStats, start time.Time,
+	published *bool, progress func(Progress)) (TableStats, error) {
+	pub := Publication{ExpectRows: -1, ExpectChecksum: sum, Staged: staged}
+	rejectedRows := int64(0)
+	if w.reject != nil {
+		ts.RowsRejected, rejectedRows = w.reject.count()
+		pub.Rejected = w.reject.kept
+		ts.RowsRead += rejectedRows // read, then left out
+	}
+	if cfg.Verify == VerifyCount || cfg.Verify == VerifyChecksum {
+		n, err := src.Count(ctx, p.Source, w)
+		if err != nil {
+			return ts, fmt.Errorf("verify %s: count the source: %w", p.Source.QualifiedName(), err)
+		}
+		pub.ExpectRows = n - rejectedRows // rows the contract left out are accounted for
+	}
+	var newState *StateEntry
+	if maxCursor != nil {
+		newState = &StateEntry{Pipeline: spec.Pipeline, Table: stateKey(p.Source), Value: Canonical(cursorCol.Type.Kind, maxCursor)}
+		if cursorCol.Type.Kind == KindTimestampTZ {
+			newState.Value = maxCursor.(time.Time).UTC().Format(time.RFC3339Nano)
+		}
+	}
+	if state == nil {
+		pub.State = newState
+	}
+	out, err := tl.Publish(ctx, pub)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return ts, fmt.Errorf("publish %s: %w", p.Source.QualifiedName(), err)
+	}
+	*published = true
+	ts.RowsWritten = out.RowsWritten
+	if state != nil && newState != nil && !out.AlreadyPublished {
+		if err := state.Put(ctx, spec.Pipeline, newState.Table, newState.Value); err != nil {
+			return ts, fmt.Errorf("save the incremental state of %s: %w", p.Source.QualifiedName(), err)
+		}
+	}
+	ts.Seconds = time.Since(start).Seconds()
+	progress(Progress{Table: p.Name, RowsRead: ts.RowsRead, Done: true})
+	spec.Logger.Info("table loaded", "run_id", spec.RunID, "table", p.Source.QualifiedName(), "rows_read", ts.RowsRead, "rows_written", ts.RowsWritten, "seconds", ts.Seconds)
+	return ts, nil
+}
+
+// OpenSource opens a source of a supported type.
+func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
+	switch e.Type {
+	case "postgres":
+		return OpenPostgresSource(ctx, e.Config, e.Env)
+	case "mysql":
+		return OpenMySQLSource(ctx, e.Config, e.Env)
+	case "sqlite":
+		return OpenSQLiteSource(ctx, e.Config, e.Env)
+	default:
+		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
+	}
+}
+
+// OpenDestination opens a destination of a supported type, loading into schema.
+func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destination, error) {
+	switch e.Type {
+	case "postgres":
+		return OpenPostgresDestination(ctx, e.Config, e.Env, schema)
+	default:
+		return nil, fmt.Errorf("destination type %q is not supported by the load engine yet", e.Type)
+	}
+}

@@ -1,0 +1,114 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Table is a source table as the engine sees it.
+type Table struct {
+	Schema     string
+	Name       string
+	Columns    []Column
+	PrimaryKey []string
+	// castText marks columns the source reads as text (types without a mapping).
+	castText []bool
+}
+
+// QualifiedName is "schema.table" (or just the table where the source has no schemas).
+func (t *Table) QualifiedName() string {
+	if t.Schema == "" {
+		return t.Name
+	}
+	return t.Schema + "." + t.Name
+}
+
+func (t *Table) column(name string) (int, *Column) {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return i, &t.Columns[i]
+		}
+	}
+	return -1, nil
+}
+
+// Window is the part of a table a run reads: filters and the incremental lower bound, both
+// pushed into the source's SQL as bind parameters.
+type Window struct {
+	Filters []Filter
+	// Cursor is the incremental cursor column, empty when the table is read whole.
+	Cursor string
+	// From is the lower bound, a value of the cursor's kind; nil reads from the start.
+	From any
+	// Inclusive makes the bound >= (a lag window, an initial value) rather than >.
+	Inclusive bool
+	// Desc orders by the cursor descending (row_order desc).
+	Desc bool
+	// reject applies the data_type contract to values that do not convert; nil fails.
+	reject *rejector
+}
+
+// Source reads tables. Implementations stream: memory stays bounded by the batch size.
+type Source interface {
+	// Tables lists the tables of schema (the source's default when empty); names filters them,
+	// and a name that does not exist fails with ErrNoTable.
+	Tables(ctx context.Context, schema string, names []string) ([]*Table, error)
+	// Read streams the window of t to emit in batches of at most batchSize rows. emit takes
+	// the full batch and hands back an empty one to fill next, so a reader and a writer can
+	// work at once on a fixed set of batches.
+	Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error
+	// Count counts the rows of the window, for verify=count.
+	Count(ctx context.Context, t *Table, w Window) (int64, error)
+	Close() error
+}
+
+// Emit takes a full batch and returns an empty one.
+type Emit func(*Batch) (*Batch, error)
+
+// ErrNoTable is the error of a table that the source does not have.
+var ErrNoTable = errors.New("table not found")
+
+// noTableError names the missing table as the user wrote it ("public.orders").
+type noTableError struct{ name string }
+
+func (e *noTableError) Error() string        { return fmt.Sprintf("source table %q does not exist", e.name) }
+func (e *noTableError) Is(target error) bool { return target == ErrNoTable }
+
+func noTable(schema, name string) error {
+	if schema != "" {
+		name = schema + "." + name
+	}
+	return &noTableError{name: name}
+}
+
+// selectTables keeps the tables named in names (all when names is empty), failing on a name
+// that is missing. Names match exactly, then case-insensitively.
+func selectTables(all []*Table, schema string, names []string) ([]*Table, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	out := make([]*Table, 0, len(names))
+	for _, n := range names {
+		var found *Table
+		for _, t := range all {
+			if t.Name == n {
+				found = t
+				break
+			}
+		}
+		if found == nil {
+			for _, t := range all {
+				if equalFold(t.Name, n) {
+					found = t
+					break
+				}
+			}
+		}
+		if found == nil {
+			return nil, noTable(schema, n)
+		}
+		out = append(out, found)
+	}
+	return out, nil
+}

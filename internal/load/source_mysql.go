@@ -1,0 +1,346 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/datanika/datanika/internal/connectors"
+	myconn "github.com/datanika/datanika/internal/connectors/mysql"
+)
+
+// mysqlSource reads a MySQL or MariaDB database over one connection inside a consistent
+// snapshot, streaming rows as the server sends them.
+type mysqlSource struct {
+	db       *sql.DB
+	conn     *sql.Conn
+	database string
+}
+
+// OpenMySQLSource connects with a mysql connection config through env's Dialer.
+func OpenMySQLSource(ctx context.Context, config map[string]any, env connectors.Env) (Source, error) {
+	c, err := myconn.New(config, env)
+	if err != nil {
+		return nil, err
+	}
+	mc := c.DriverConfig()
+	mc.ParseTime = false // values arrive as text and are converted exactly, per kind
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["time_zone"] = "'+00:00'"
+	// A slow destination must not make the server give up on a long result.
+	mc.Params["net_write_timeout"] = "3600"
+	connector, err := driver.NewConnector(mc)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to source mysql %s: %w", mc.Addr, err)
+	}
+	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+		_ = conn.Close()
+		_ = db.Close()
+		return nil, err
+	}
+	return &mysqlSource{db: db, conn: conn, database: mc.DBName}, nil
+}
+
+func (s *mysqlSource) Close() error {
+	_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+	_ = s.conn.Close()
+	return s.db.Close()
+}
+
+func (s *mysqlSource) Tables(ctx context.Context, schema string, names []string) ([]*Table, error) {
+	if schema == "" {
+		schema = s.database
+	}
+	if schema == "" {
+		return nil, fmt.Errorf("the mysql source names no database: set its database or config.source_schema")
+	}
+	jsonCols := s.jsonColumns(ctx, schema)
+	rows, err := s.conn.QueryContext(ctx, `SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.IS_NULLABLE = 'YES',
+  COALESCE(k.ORDINAL_POSITION, 0)
+FROM information_schema.COLUMNS c
+JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
+  AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'
+WHERE c.TABLE_SCHEMA = ?
+ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, schema)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var all []*Table
+	var pks []map[int]string
+	for rows.Next() {
+		var table, col, dataType, colType string
+		var nullable bool
+		var pkPos int
+		if err := rows.Scan(&table, &col, &dataType, &colType, &nullable, &pkPos); err != nil {
+			return nil, err
+		}
+		if len(all) == 0 || all[len(all)-1].Name != table {
+			all = append(all, &Table{Schema: schema, Name: table})
+			pks = append(pks, map[int]string{})
+		}
+		t := all[len(all)-1]
+		t.Columns = append(t.Columns, Column{Name: col, Type: MySQLSourceType(dataType, colType, jsonCols[[2]string{table, col}]), Nullable: nullable})
+		t.castText = append(t.castText, false)
+		if pkPos > 0 {
+			pks[len(pks)-1][pkPos] = col
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, t := range all {
+		for p := 1; p <= len(pks[i]); p++ {
+			t.PrimaryKey = append(t.PrimaryKey, pks[i][p])
+		}
+	}
+	return selectTables(all, schema, names)
+}
+
+// jsonColumns finds MariaDB's JSON columns: LONGTEXT guarded by json_valid(). Servers without
+// the CHECK_CONSTRAINTS view have none to find.
+func (s *mysqlSource) jsonColumns(ctx context.Context, schema string) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	rows, err := s.conn.QueryContext(ctx, `SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = ?`, schema)
+	if err != nil {
+		return out
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var table, clause string
+		if rows.Scan(&table, &clause) == nil && strings.HasPrefix(strings.ToLower(clause), "json_valid(`") {
+			col := strings.TrimSuffix(strings.TrimPrefix(clause[len("json_valid("):], "`"), "`)")
+			out[[2]string{table, strings.ReplaceAll(col, "``", "`")}] = true
+		}
+	}
+	if rows.Err() != nil {
+		return map[[2]string]bool{}
+	}
+	return out
+}
+
+func myIdent(name string) string { return MySQL.Quote(name) }
+
+func (s *mysqlSource) where(t *Table, w Window) (string, []any, error) {
+	var conds []string
+	var args []any
+	for _, f := range w.Filters {
+		_, col := t.column(f.Column)
+		if col == nil {
+			return "", nil, fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
+		}
+		c := myIdent(col.Name)
+		switch f.Op {
+		case "is_null":
+			conds = append(conds, c+" IS NULL")
+		case "not_null":
+			conds = append(conds, c+" IS NOT NULL")
+		case "in", "not_in":
+			list := f.Value.([]any)
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")
+			for _, v := range list {
+				args = append(args, fmt.Sprint(v))
+			}
+			op := " IN "
+			if f.Op == "not_in" {
+				op = " NOT IN "
+			}
+			conds = append(conds, c+op+"("+marks+")")
+		default:
+			conds = append(conds, c+" "+sqlOps[f.Op]+" ?")
+			args = append(args, fmt.Sprint(f.Value))
+		}
+	}
+	if w.Cursor != "" && w.From != nil {
+		_, col := t.column(w.Cursor)
+		op := " > ?"
+		if w.Inclusive {
+			op = " >= ?"
+		}
+		conds = append(conds, myIdent(col.Name)+op)
+		v := cursorParamText(col.Type.Kind, w.From)
+		if tm, ok := w.From.(time.Time); ok && col.Type.Kind == KindTimestampTZ {
+			v = tm.UTC().Format("2006-01-02 15:04:05.999999")
+		}
+		args = append(args, v)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func (s *mysqlSource) Count(ctx context.Context, t *Table, w Window) (int64, error) {
+	where, args, err := s.where(t, w)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+MySQL.Qualified(t.Schema, t.Name)+where, args...).Scan(&n)
+	return n, err
+}
+
+func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error {
+	where, args, err := s.where(t, w)
+	if err != nil {
+		return err
+	}
+	exprs := make([]string, len(t.Columns))
+	bits := make([]bool, len(t.Columns))
+	for i, c := range t.Columns {
+		exprs[i] = myIdent(c.Name)
+		bits[i] = strings.HasPrefix(strings.ToLower(c.Type.Source), "bit")
+	}
+	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + MySQL.Qualified(t.Schema, t.Name) + where
+	if w.Cursor != "" {
+		q += " ORDER BY " + myIdent(w.Cursor)
+		if w.Desc {
+			q += " DESC"
+		}
+	}
+	rows, err := s.conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	raw := make([]sql.RawBytes, len(t.Columns))
+	targets := make([]any, len(raw))
+	for i := range raw {
+		targets[i] = &raw[i]
+	}
+	b := NewBatch(t.Columns, batchSize)
+	for rows.Next() {
+		if err := rows.Scan(targets...); err != nil {
+			return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
+		}
+		row := b.Next()
+		drop := false
+		for i, r := range raw {
+			b.Bytes += int64(len(r))
+			if r == nil {
+				continue
+			}
+			v, err := mysqlValue(t.Columns[i].Type.Kind, r, bits[i])
+			if err != nil {
+				rawRow := make([]any, len(raw))
+				for j, x := range raw {
+					if x != nil {
+						rawRow[j] = string(x)
+					}
+				}
+				d, ferr := w.reject.bad(t.Columns, rawRow, i, err)
+				if ferr != nil {
+					return fmt.Errorf("read %s, column %q: %w", t.QualifiedName(), t.Columns[i].Name, ferr)
+				}
+				drop = drop || d
+				v = nil
+			}
+			row[i] = v
+		}
+		if drop {
+			b.Drop()
+		}
+		if b.Full(batchSize) {
+			if b, err = emit(b); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
+	}
+	if b.Len() > 0 {
+		_, err = emit(b)
+	}
+	return err
+}
+
+// mysqlValue converts one value as the server spells it to its kind's representation.
+func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
+	s := string(r)
+	switch k {
+	case KindInt16, KindInt32, KindInt64:
+		if bit {
+			var n int64
+			for _, c := range r {
+				n = n<<8 | int64(c)
+			}
+			return n, nil
+		}
+		return strconv.ParseInt(s, 10, 64)
+	case KindBool:
+		if bit || (len(r) == 1 && r[0] <= 1) {
+			return len(r) > 0 && r[len(r)-1] != 0, nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n != 0, err
+	case KindDecimal:
+		return ParseNumeric(s)
+	case KindFloat32, KindFloat64:
+		return strconv.ParseFloat(s, 64)
+	case KindBytes:
+		return append([]byte(nil), r...), nil
+	case KindDate:
+		if strings.HasPrefix(s, "0000-00-00") {
+			return nil, nil // MySQL's zero date means "no date"
+		}
+		return time.Parse("2006-01-02", s)
+	case KindTimestamp, KindTimestampTZ:
+		if strings.HasPrefix(s, "0000-00-00") {
+			return nil, nil
+		}
+		return time.Parse("2006-01-02 15:04:05.999999", s)
+	case KindTime:
+		return parseTimeOfDay(s)
+	case KindUUID:
+		u, err := uuid.Parse(s)
+		return [16]byte(u), err
+	default:
+		return s, nil
+	}
+}
+
+// parseTimeOfDay reads "15:04:05[.ffffff]"; MySQL's TIME also holds durations beyond a day or
+// below zero, which a time of day cannot.
+func parseTimeOfDay(s string) (any, error) {
+	hms, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%q is not a time of day", s)
+	}
+	h, err1 := strconv.Atoi(parts[0])
+	m, err2 := strconv.Atoi(parts[1])
+	sec, err3 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || h < 0 || h > 23 || m > 59 || sec > 59 || strings.HasPrefix(s, "-") {
+		return nil, fmt.Errorf("%q is not a time of day between 00:00:00 and 23:59:59", s)
+	}
+	us := int64(0)
+	if frac != "" {
+		frac = (frac + "000000")[:6]
+		f, err := strconv.Atoi(frac)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a time of day", s)
+		}
+		us = int64(f)
+	}
+	return pgtype.Time{Microseconds: ((int64(h)*60+int64(m))*60+int64(sec))*1_000_000 + us, Valid: true}, nil
+}
