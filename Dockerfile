@@ -14,7 +14,7 @@ RUN go mod download
 COPY . .
 COPY --from=web /src/frontend/dist ./frontend/dist
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN CGO_ENABLED=0 go build -trimpath -tags minicore_disabled \
       -ldflags "-s -w -X github.com/datanika/datanika/internal/buildinfo.version=${VERSION}" \
       -o /out/datanika ./cmd/datanika
 

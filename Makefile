@@ -44,7 +44,7 @@ build: frontend/node_modules/.installed ## Build the SPA and the binary (bin/dat
 	$(MAKE) --no-print-directory build/go
 
 build/go: ## Build only the binary, with whatever SPA is in frontend/dist
-	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/datanika ./cmd/datanika
+	go build -trimpath -tags minicore_disabled -ldflags "$(LDFLAGS)" -o bin/datanika ./cmd/datanika
 
 run: build ## Set everything up and run Datanika at http://localhost:8080
 	scripts/run.sh
