@@ -1,0 +1,30 @@
+-- bigquery (transactional: true)
+-- note: Begin through Commit run as ONE script (one query job): BigQuery transactions live within a script.
+-- note: no DDL inside the transaction: dataset, bookkeeping tables, a new target (empty until the first commit) and added columns are created before it; staging is a table that expires after 24 hours, so a crash leaves nothing for long.
+-- note: replace is DELETE + INSERT in the transaction (not CREATE OR REPLACE), so the state commits with the data; a replace that changes a column's type is not expressed here (the table must be recreated first).
+
+-- prepare
+CREATE SCHEMA IF NOT EXISTS `raw_data`;
+CREATE TABLE IF NOT EXISTS `raw_data`.`_dnk_rejected` (run_id STRING NOT NULL, table_name STRING NOT NULL, column_name STRING NOT NULL, reason STRING NOT NULL, `row` JSON NOT NULL, rejected_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS `raw_data`.`Order Lines-ü` (`id` INT64 NOT NULL, `Kéy ключ` STRING NOT NULL, `Where` INT64, `a-b` INT64, `a&b` BIGNUMERIC(38, 10), `a=b` NUMERIC(12, 2), `a'b` FLOAT64, `Zoë naïve` FLOAT64, `flag` BOOL, `by tes` BYTES, `day` DATE, `clock` TIME, `wall` DATETIME, `ts tz` TIMESTAMP, `span` STRING, `doc` JSON, `uid` STRING, `unbounded` BIGNUMERIC, `_dnk_loaded_at` TIMESTAMP NOT NULL, `_dnk_run_id` STRING NOT NULL, PRIMARY KEY (`id`, `Kéy ключ`) NOT ENFORCED);
+CREATE OR REPLACE TABLE `raw_data`.`_dnk_stage_3e7240c70f7f` (`id` INT64, `Kéy ключ` STRING, `Where` INT64, `a-b` INT64, `a&b` BIGNUMERIC(38, 10), `a=b` NUMERIC(12, 2), `a'b` FLOAT64, `Zoë naïve` FLOAT64, `flag` BOOL, `by tes` BYTES, `day` DATE, `clock` TIME, `wall` DATETIME, `ts tz` TIMESTAMP, `span` STRING, `doc` JSON, `uid` STRING, `unbounded` BIGNUMERIC) OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 24 HOUR));
+
+-- stage: bulk load into `raw_data`.`_dnk_stage_3e7240c70f7f` (id, Kéy ключ, Where, a-b, a&b, a=b, a'b, Zoë naïve, flag, by tes, day, clock, wall, ts tz, span, doc, uid, unbounded)
+
+-- begin
+BEGIN TRANSACTION;
+
+-- data
+DELETE FROM `raw_data`.`Order Lines-ü` WHERE TRUE;
+-- args: run_id="run-2026-01-01T00:00:00Z-7"
+INSERT INTO `raw_data`.`Order Lines-ü` (`id`, `Kéy ключ`, `Where`, `a-b`, `a&b`, `a=b`, `a'b`, `Zoë naïve`, `flag`, `by tes`, `day`, `clock`, `wall`, `ts tz`, `span`, `doc`, `uid`, `unbounded`, `_dnk_loaded_at`, `_dnk_run_id`) SELECT `id`, `Kéy ключ`, `Where`, `a-b`, `a&b`, `a=b`, `a'b`, `Zoë naïve`, `flag`, `by tes`, `day`, `clock`, `wall`, `ts tz`, `span`, `doc`, `uid`, `unbounded`, CURRENT_TIMESTAMP(), @run_id FROM `raw_data`.`_dnk_stage_3e7240c70f7f`;
+
+-- rejected: one per rejected row (BigQuery: one for all)
+-- args: run_id="run-2026-01-01T00:00:00Z-7", table_name="Order Lines-ü", rejected=<per row>
+INSERT INTO `raw_data`.`_dnk_rejected` (run_id, table_name, column_name, reason, `row`, rejected_at) SELECT @run_id, @table_name, r.column_name, r.reason, PARSE_JSON(r.row), CURRENT_TIMESTAMP() FROM UNNEST(@rejected) AS r;
+
+-- commit
+COMMIT TRANSACTION;
+
+-- cleanup (on success and on abort)
+DROP TABLE IF EXISTS `raw_data`.`_dnk_stage_3e7240c70f7f`;
