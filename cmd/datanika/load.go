@@ -10,17 +10,20 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/datanika/datanika/internal/load"
 )
 
 const loadUsage = `Usage: datanika load --source URL --destination URL --name NAME [--destination-schema raw]
-       [--config JSON|@file] [--full-refresh] [--output text|json]
+       [--config JSON|@file] [--full-refresh] [--output text|json] [--progress]
 
 URLs: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH.
 --config takes the pipeline config (mode, table, write_disposition, incremental, filters…);
-incremental state is kept in the destination's <schema>._dnk_state.
+incremental state is kept in the destination's <schema>._dnk_state. On a mysql destination the
+schema is a database, created when missing.
+--progress prints "progress <schema.table> <rows read> rows" to stderr as batches are copied.
 `
 
 // cmdLoad extracts tables from a source and loads them into a destination (the load engine,
@@ -29,12 +32,13 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	source := fs.String("source", "", "URL of the source")
-	destination := fs.String("destination", "", "URL of the destination (postgres://…)")
+	destination := fs.String("destination", "", "URL of the destination (postgres://… or mysql://…)")
 	name := fs.String("name", "", "pipeline name; incremental state is kept under it")
 	schema := fs.String("destination-schema", "raw", "schema the tables are loaded into")
 	configArg := fs.String("config", "", "pipeline config as JSON, or @file")
 	fullRefresh := fs.Bool("full-refresh", false, "reload every table whole and reset incremental state")
 	output := fs.String("output", "text", "text or json")
+	showProgress := fs.Bool("progress", false, "print a line to stderr as rows are read: progress <schema.table> <rows> rows")
 	fail := func(code int, format string, a ...any) int {
 		msg := strings.Join(strings.Fields(fmt.Sprintf(format, a...)), " ")
 		fmt.Fprintf(stderr, "datanika load: %s\n", msg)
@@ -83,8 +87,21 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	var progress func(load.Progress)
+	if *showProgress {
+		var mu sync.Mutex
+		progress = func(p load.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			state := "rows"
+			if p.Done {
+				state = "rows, done"
+			}
+			fmt.Fprintf(stderr, "progress %s.%s %d %s\n", *schema, p.Table, p.RowsRead, state)
+		}
+	}
 	res, err := load.Run(ctx, load.Spec{Pipeline: *name, Source: src, Destination: dst, DestinationSchema: *schema,
-		Config: cfg, FullRefresh: *fullRefresh}, nil, nil)
+		Config: cfg, FullRefresh: *fullRefresh}, nil, progress)
 	if *output == "json" {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(stdout, string(b))

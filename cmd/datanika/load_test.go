@@ -99,8 +99,8 @@ func TestLoad_FailuresSayWhatInOneLineAndChangeNothing(t *testing.T) {
 			exitFailure, "connect to source postgres 127.0.0.1"},
 		{"missing sqlite file", []string{"--source", "sqlite:///nonexistent/chinook.sqlite"},
 			exitUsage, `--source: sqlite file "/nonexistent/chinook.sqlite": no such file or directory`},
-		{"mysql destination", []string{"--destination", "mysql://root@127.0.0.1:3306/x"},
-			exitFailure, `destination type "mysql" is not supported by the load engine yet`},
+		{"unreachable mysql destination", []string{"--destination", "mysql://root@127.0.0.1:1/x"},
+			exitFailure, "connect to destination mysql 127.0.0.1:1"},
 		{"missing name", []string{"--name", ""}, exitUsage, "--name is required"},
 	}
 	for _, c := range cases {

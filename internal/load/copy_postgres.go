@@ -18,6 +18,13 @@ import (
 // staging as raw binary COPY data.
 func copyPassthrough(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window,
 	progress func(rows int64)) (rows, bytes int64, err error) {
+	return copyStream(ctx, src, dst, w, dst.copyBinary, progress)
+}
+
+// copyStream is copyPassthrough with the destination's COPY given: into takes the binary COPY
+// data (parallel key ranges each COPY over their own connection, ranges_postgres.go).
+func copyStream(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window,
+	into func(context.Context, io.Reader) (int64, error), progress func(rows int64)) (rows, bytes int64, err error) {
 	t := dst.plan.Source
 	var extra []string // replace's new table fills the two _dnk columns by defaults
 	pr, pw := io.Pipe()
@@ -38,7 +45,7 @@ func copyPassthrough(ctx context.Context, src *postgresSource, dst *pgTableLoad,
 		done <- result{n, err}
 	}()
 	fr := &copyFramer{r: pr, progress: progress}
-	n, err := dst.copyBinary(ctx, fr)
+	n, err := into(ctx, fr)
 	if err != nil {
 		_ = pr.CloseWithError(err)
 	}

@@ -120,9 +120,16 @@ type pgTableLoad struct {
 	keep []bool
 	// addColumns are the columns evolve adds to an existing table.
 	addColumns []int
+	// stageTx, for replace, is the transaction that created the new table and stays open until
+	// Publish commits the swap in it: a crash or a kill during the copy rolls it back, so no
+	// half-built table is left behind. shareStage commits it early for a parallel copy.
+	stageTx pgx.Tx
 }
 
 func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
+	if l, ok, err := d.beginUnsafe(ctx, plan); ok { // crash tests only (unsafe_direct.go)
+		return l, err
+	}
 	l := &pgTableLoad{d: d, plan: plan, keep: make([]bool, len(plan.Columns))}
 	for i := range l.keep {
 		l.keep[i] = true
@@ -151,9 +158,15 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL DEFAULT "+pgLiteral(time.Now().UTC().Format(time.RFC3339Nano)),
 			pgIdent(RunIDColumn)+" text NOT NULL DEFAULT "+pgLiteral(plan.RunID))
 		_, _ = d.conn.Exec(ctx, "DROP TABLE IF EXISTS "+l.stageIdent)
-		if _, err := d.conn.Exec(ctx, "CREATE TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
+		tx, err := d.conn.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, "CREATE TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("create the new table for %q: %w", plan.Name, err)
 		}
+		l.stageTx = tx
 		return l, nil
 	}
 	l.stage = shortName("_dnk_stage_", plan.RunID, plan.Name)
@@ -314,9 +327,27 @@ func (l *pgTableLoad) Discarded() []int {
 // allKept says every source column is written (no discard_value of a new column).
 func (l *pgTableLoad) allKept() bool { return !slices.Contains(l.keep, false) }
 
+// shareStage commits replace's new table so that other connections can COPY into it (a
+// parallel copy). From then on a crash can leave it behind, as a regular table.
+func (l *pgTableLoad) shareStage(ctx context.Context) error {
+	tx := l.stageTx
+	l.stageTx = nil
+	if tx == nil {
+		return nil
+	}
+	return tx.Commit(ctx)
+}
+
 func (l *pgTableLoad) Abort() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if l.stageTx != nil {
+		// The new table was never committed: rolling back removes it (and a lost connection
+		// has rolled it back already).
+		_ = l.stageTx.Rollback(ctx)
+		l.stageTx = nil
+		return
+	}
 	if l.plan.Disposition != Replace {
 		// A temporary table: gone with the session if the session is gone.
 		_, _ = l.d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
@@ -339,15 +370,19 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 	target := d.qualified(plan.Name)
 	var out Published
 	if plan.Disposition == Replace && len(plan.PrimaryKey) > 0 {
-		// Built before the swap and outside its transaction: the index build is the slow part.
+		// Built before the swap locks the old table: the index build is the slow part.
 		if _, err := d.conn.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD CONSTRAINT "+
 			pgIdent(shortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 			return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
 		}
 	}
-	tx, err := d.conn.Begin(ctx)
-	if err != nil {
-		return out, err
+	tx := l.stageTx // replace: the transaction that created the new table publishes it
+	l.stageTx = nil
+	if tx == nil {
+		var err error
+		if tx, err = d.conn.Begin(ctx); err != nil {
+			return out, err
+		}
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {

@@ -35,6 +35,12 @@ type Spec struct {
 	// FullRefresh reloads every table whole (replacing it) and resets incremental state.
 	FullRefresh bool
 	Logger      *slog.Logger
+	// Parallelism is how many connections read a big table with a single integer primary key,
+	// in key ranges (ranges.go): 0 is min(4, GOMAXPROCS), 1 or less than 0 reads serially.
+	Parallelism int
+	// ParallelMinRows is the estimated row count from which a table is read in parallel;
+	// 0 is DefaultParallelMinRows.
+	ParallelMinRows int64
 }
 
 // StateStore keeps incremental state outside the destination (the platform's database). Put
@@ -310,9 +316,10 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	// PostgreSQL to PostgreSQL without checksum: raw binary COPY, no decoding.
 	if ps, ok := src.(*postgresSource); ok && sum == nil {
 		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
-			rows, bytes, err := copyPassthrough(ctx, ps, pl, w, func(n int64) {
+			rows, bytes, staged, err := passthrough(ctx, &spec, ps, pl, w, func(n int64) {
 				progress(Progress{Table: p.Name, RowsRead: n})
 			})
+			tl = staged // parallel ranges may stage elsewhere (ranges_postgres.go)
 			ts.RowsRead, ts.Bytes = rows, bytes
 			if err != nil {
 				if ctx.Err() != nil {
@@ -343,7 +350,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	allocated := 1
 	go func() {
 		defer close(full)
-		readDone <- src.Read(rctx, p.Source, w, cfg.BatchSize, func(b *Batch) (*Batch, error) {
+		readDone <- readTable(rctx, &spec, src, p, w, cfg.BatchSize, func(b *Batch) (*Batch, error) {
 			if len(newColumns) > 0 {
 				rej.newColumnRows(b, newColumns)
 			}
@@ -479,6 +486,8 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 		return OpenMySQLSource(ctx, e.Config, e.Env)
 	case "sqlite":
 		return OpenSQLiteSource(ctx, e.Config, e.Env)
+	case "mssql":
+		return OpenMSSQLSource(ctx, e.Config, e.Env)
 	default:
 		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
 	}
@@ -489,6 +498,8 @@ func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destinatio
 	switch e.Type {
 	case "postgres":
 		return OpenPostgresDestination(ctx, e.Config, e.Env, schema)
+	case "mysql":
+		return OpenMySQLDestination(ctx, e.Config, e.Env, schema)
 	default:
 		return nil, fmt.Errorf("destination type %q is not supported by the load engine yet", e.Type)
 	}

@@ -22,6 +22,8 @@ type mysqlSource struct {
 	db       *sql.DB
 	conn     *sql.Conn
 	database string
+	// newDB opens more connections alike, for parallel key ranges (ranges_mysql.go).
+	newDB func() *sql.DB
 }
 
 // OpenMySQLSource connects with a mysql connection config through env's Dialer.
@@ -54,7 +56,7 @@ func OpenMySQLSource(ctx context.Context, config map[string]any, env connectors.
 		_ = db.Close()
 		return nil, err
 	}
-	return &mysqlSource{db: db, conn: conn, database: mc.DBName}, nil
+	return &mysqlSource{db: db, conn: conn, database: mc.DBName, newDB: func() *sql.DB { return sql.OpenDB(connector) }}, nil
 }
 
 func (s *mysqlSource) Close() error {

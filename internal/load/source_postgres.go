@@ -20,6 +20,8 @@ type postgresSource struct {
 	conn          *pgx.Conn
 	tx            pgx.Tx
 	defaultSchema string
+	// cc opens the readers of parallel key ranges (ranges_postgres.go).
+	cc *pgx.ConnConfig
 }
 
 // OpenPostgresSource connects with a postgres connection config through env's Dialer.
@@ -45,7 +47,7 @@ func OpenPostgresSource(ctx context.Context, config map[string]any, env connecto
 		return nil, err
 	}
 	schema, _ := config["schema"].(string)
-	return &postgresSource{conn: conn, tx: tx, defaultSchema: schema}, nil
+	return &postgresSource{conn: conn, tx: tx, defaultSchema: schema, cc: cc}, nil
 }
 
 func (s *postgresSource) Close() error {

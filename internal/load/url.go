@@ -12,7 +12,8 @@ import (
 )
 
 // ParseURL turns a URL of the command line into an endpoint: postgres://user:pass@host:port/db
-// (?sslmode=…, ?schema=…), mysql://user:pass@host:port/db (?tls=…) or sqlite:///path/to/file.
+// (?sslmode=…, ?schema=…), mysql://user:pass@host:port/db (?tls=…), sqlserver://user:pass@host:port/db
+// (or ?database=db; ?encrypt=…, ?trust_server_certificate=true, ?schema=…) or sqlite:///path/to/file.
 // Errors never repeat the URL, which may hold a password.
 func ParseURL(raw string) (Endpoint, error) {
 	u, err := url.Parse(raw)
@@ -59,6 +60,8 @@ func ParseURL(raw string) (Endpoint, error) {
 			return Endpoint{}, fmt.Errorf("a mysql URL needs a user and a host: mysql://user:pass@host:3306/db")
 		}
 		return Endpoint{Type: "mysql", Config: cfg}, nil
+	case "mssql", "sqlserver":
+		return parseMSSQLURL(u)
 	case "sqlite":
 		path := u.Path
 		if u.Host != "" { // sqlite://relative/path
@@ -74,7 +77,7 @@ func ParseURL(raw string) (Endpoint, error) {
 			Files: func(context.Context, int64) (string, error) { return path, nil },
 		}}, nil
 	default:
-		return Endpoint{}, fmt.Errorf("the URL scheme must be postgres, mysql or sqlite, not %q", u.Scheme)
+		return Endpoint{}, fmt.Errorf("the URL scheme must be postgres, mysql, sqlserver or sqlite, not %q", u.Scheme)
 	}
 }
 

@@ -1,0 +1,630 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/datanika/datanika/internal/connectors"
+	myconn "github.com/datanika/datanika/internal/connectors/mysql"
+)
+
+// mysqlDestination loads into one database of a MySQL or MariaDB server (a MySQL "schema" is
+// a database): bulk load into a staging table, then publish.
+//
+// MySQL commits every DDL statement implicitly, so a publish cannot be one transaction the way
+// PostgreSQL's is. It is ordered so a crash at any point leaves each table old or new:
+//   - append and merge: structure first (the database, an empty target table, added nullable
+//     columns, the _dnk tables — none of it changes a row), then one InnoDB transaction holding
+//     the rows, the rejected rows and the state row;
+//   - replace: the new table is built and verified beside the old one, swapped in by one
+//     RENAME TABLE (atomic, crash-safe DDL), and the state is written after the swap in its own
+//     transaction — a crash between the two leaves the new table with the old state, so the
+//     next run re-reads rows rather than skipping any.
+type mysqlDestination struct {
+	db        *sql.DB
+	conn      *sql.Conn
+	connector sqldriver.Connector
+	schema    string
+	// loadData is true when rows are bulk-loaded with LOAD DATA LOCAL INFILE (the server allows
+	// local_infile), false for multi-row prepared INSERTs.
+	loadData bool
+	// maxPacket is the server's max_allowed_packet, which bounds an INSERT statement.
+	maxPacket int64
+}
+
+// mysqlForceInsert makes new MySQL destinations use INSERT even when LOAD DATA is allowed (for
+// tests and the benchmark of both paths).
+var mysqlForceInsert bool
+
+// mysqlTableOptions gives loaded tables exact, case- and accent-sensitive text.
+const mysqlTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+// OpenMySQLDestination connects with a mysql connection config through env's Dialer and loads
+// into the database named schema (created when missing).
+func OpenMySQLDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (Destination, error) {
+	c, err := myconn.New(config, env)
+	if err != nil {
+		return nil, err
+	}
+	mc := c.DriverConfig()
+	mc.ParseTime = false // values are read back as text, converted exactly per kind
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["time_zone"] = "'+00:00'"
+	// Strict for every table (temporary ones too): a value that does not fit fails instead of
+	// being truncated; backslash escapes stay on, as the literals below assume.
+	mc.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'"
+	connector, err := driver.NewConnector(mc)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to destination mysql %s: %w", mc.Addr, err)
+	}
+	d := &mysqlDestination{db: db, conn: conn, connector: connector, schema: schema}
+	var localInfile int64
+	if err := conn.QueryRowContext(ctx, "SELECT @@local_infile, @@max_allowed_packet").Scan(&localInfile, &d.maxPacket); err != nil {
+		_ = d.Close()
+		return nil, fmt.Errorf("destination mysql %s: %w", mc.Addr, err)
+	}
+	d.loadData = localInfile == 1 && !mysqlForceInsert
+	return d, nil
+}
+
+func (d *mysqlDestination) Close() error {
+	_ = d.conn.Close()
+	return d.db.Close()
+}
+
+func (d *mysqlDestination) qualified(table string) string { return MySQL.Qualified(d.schema, table) }
+
+func (d *mysqlDestination) tableExists(ctx context.Context, table string) (bool, error) {
+	var n int
+	err := d.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+		d.schema, table).Scan(&n)
+	return n > 0, err
+}
+
+func (d *mysqlDestination) State(ctx context.Context, pipeline, table string) (string, bool, error) {
+	exists, err := d.tableExists(ctx, StateTable)
+	if err != nil || !exists {
+		return "", false, err
+	}
+	var v string
+	err = d.conn.QueryRowContext(ctx, "SELECT cursor_value FROM "+d.qualified(StateTable)+" WHERE pipeline = ? AND table_name = ?",
+		pipeline, table).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+func (d *mysqlDestination) existingColumns(ctx context.Context, table string) ([]existingColumn, error) {
+	rows, err := d.conn.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, d.schema, table)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []existingColumn
+	for rows.Next() {
+		var c existingColumn
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+type myTableLoad struct {
+	d    *mysqlDestination
+	plan *TablePlan
+	// stage is a temporary table (append, merge), gone with the session, or the new table
+	// itself (replace), built beside the old one.
+	stage      string
+	stageIdent string
+	exists     bool
+	existing   []existingColumn
+	keep       []bool
+	addColumns []int
+	loadedAt   time.Time
+}
+
+// columnType is the DDL of plan column i: key columns of text or bytes get a bounded type,
+// since MySQL cannot key a longtext.
+func (l *myTableLoad) columnType(i int) string {
+	t := l.plan.Source.Columns[i].Type
+	name := l.plan.Columns[i]
+	if slices.Contains(l.plan.PrimaryKey, name) || slices.Contains(l.plan.Keys, name) {
+		switch t.Kind {
+		case KindText:
+			return "varchar(255)"
+		case KindBytes:
+			return "varbinary(255)"
+		case KindJSON:
+			return "varchar(255)"
+		}
+	}
+	return MySQLColumnType(t)
+}
+
+func (l *myTableLoad) columnDefs(withKeyNull bool) []string {
+	var cols []string
+	for i := range l.plan.Source.Columns {
+		if !l.keep[i] {
+			continue
+		}
+		def := myIdent(l.plan.Columns[i]) + " " + l.columnType(i)
+		if withKeyNull && slices.Contains(l.plan.PrimaryKey, l.plan.Columns[i]) {
+			def += " NOT NULL"
+		}
+		cols = append(cols, def)
+	}
+	return cols
+}
+
+func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
+	l := &myTableLoad{d: d, plan: plan, keep: make([]bool, len(plan.Columns)), loadedAt: time.Now().UTC()}
+	for i := range l.keep {
+		l.keep[i] = true
+	}
+	existing, err := d.existingColumns(ctx, plan.Name)
+	if err != nil {
+		return nil, err
+	}
+	l.exists, l.existing = len(existing) > 0, existing
+	if err := l.checkContract(); err != nil {
+		return nil, err
+	}
+	// Staging lives in the destination database, so it must exist (an empty database is the
+	// only trace a failed first run leaves).
+	if _, err := d.conn.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+myIdent(d.schema)+" CHARACTER SET utf8mb4"); err != nil {
+		return nil, fmt.Errorf("create database %q: %w", d.schema, err)
+	}
+	if plan.Disposition == Replace {
+		l.stage = shortName("_dnk_new_", plan.RunID, plan.Name)
+		l.stageIdent = d.qualified(l.stage)
+		cols := l.columnDefs(true)
+		// Defaults fill the loader's columns during the bulk load; they are dropped when publishing.
+		cols = append(cols, myIdent(LoadedAtColumn)+" datetime(6) NOT NULL DEFAULT "+myLiteral(l.loadedAt.Format("2006-01-02 15:04:05.999999")),
+			myIdent(RunIDColumn)+" varchar(255) NOT NULL DEFAULT "+myLiteral(plan.RunID))
+		if len(plan.PrimaryKey) > 0 {
+			// InnoDB clusters rows by the primary key: adding it later rebuilds the table.
+			cols = append(cols, "PRIMARY KEY ("+myIdentList(plan.PrimaryKey)+")")
+		}
+		_, _ = d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+l.stageIdent)
+		if _, err := d.conn.ExecContext(ctx, "CREATE TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"+mysqlTableOptions); err != nil {
+			return nil, fmt.Errorf("create the new table for %q: %w", plan.Name, err)
+		}
+		return l, nil
+	}
+	l.stage = shortName("_dnk_stage_", plan.RunID, plan.Name)
+	l.stageIdent = d.qualified(l.stage)
+	cols := l.columnDefs(false)
+	if plan.Disposition == Merge {
+		// The load order, so the last row of a key wins.
+		cols = append(cols, myIdent(stageSeqColumn)+" bigint NOT NULL AUTO_INCREMENT PRIMARY KEY")
+	}
+	_, _ = d.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+l.stageIdent)
+	if _, err := d.conn.ExecContext(ctx, "CREATE TEMPORARY TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"+mysqlTableOptions); err != nil {
+		return nil, fmt.Errorf("create staging for %q: %w", plan.Name, err)
+	}
+	return l, nil
+}
+
+// checkContract applies the schema contract to an existing table before anything is copied.
+func (l *myTableLoad) checkContract() error {
+	p := l.plan
+	if !l.exists {
+		if p.Contract.Tables == ContractFreeze {
+			return fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
+				ErrContract, l.d.schema+"."+p.Name)
+		}
+		return nil
+	}
+	if p.Disposition == Replace && p.Contract.Columns == ContractEvolve && p.Contract.DataType == ContractEvolve {
+		return nil // the table is rebuilt in the source's shape
+	}
+	for i, name := range p.Columns {
+		idx := slices.IndexFunc(l.existing, func(c existingColumn) bool { return c.name == name })
+		if idx < 0 {
+			switch p.Contract.Columns {
+			case ContractFreeze:
+				return fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
+					ErrContract, name, l.d.schema+"."+p.Name)
+			case ContractDiscardValue, ContractDiscardRow:
+				l.keep[i] = false
+			default:
+				l.addColumns = append(l.addColumns, i)
+			}
+			continue
+		}
+		want := l.columnType(i)
+		if have := l.existing[idx].typ; !sameMySQLType(have, want) && p.Contract.DataType == ContractFreeze {
+			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
+				ErrContract, name, l.d.schema+"."+p.Name, have, want)
+		}
+	}
+	return nil
+}
+
+var intDisplayWidth = regexp.MustCompile(`^(smallint|int|bigint|mediumint)\(\d+\)`)
+
+// sameMySQLType compares a DDL type with information_schema's COLUMN_TYPE, which MariaDB and
+// MySQL before 8.0.19 spell with a display width, and where MariaDB's JSON is a longtext.
+func sameMySQLType(have, want string) bool {
+	have = intDisplayWidth.ReplaceAllString(strings.ToLower(have), "$1")
+	if have == "longtext" && want == "json" {
+		return true
+	}
+	return have == want
+}
+
+// Discarded lists the source columns left out by the columns contract.
+func (l *myTableLoad) Discarded() []int {
+	var out []int
+	for i, k := range l.keep {
+		if !k {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (l *myTableLoad) copyColumns() []string {
+	var cols []string
+	for i, n := range l.plan.Columns {
+		if l.keep[i] {
+			cols = append(cols, n)
+		}
+	}
+	return cols
+}
+
+func (l *myTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+	var n int64
+	var err error
+	if l.d.loadData {
+		n, err = l.loadDataInfile(ctx, next)
+	} else {
+		n, err = l.insertRows(ctx, next)
+	}
+	if err != nil {
+		return n, fmt.Errorf("copy into %q: %w", l.plan.Name, err)
+	}
+	return n, nil
+}
+
+func (l *myTableLoad) Abort() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	drop := "DROP TABLE IF EXISTS " + l.stageIdent //nolint:gosec // identifiers are quoted by the dialect
+	if l.plan.Disposition != Replace {
+		// A temporary table: gone with the session if the session is gone.
+		_, _ = l.d.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+l.stageIdent)
+		return
+	}
+	if _, err := l.d.conn.ExecContext(ctx, drop); err == nil {
+		return
+	}
+	// A cancelled statement closes the connection; drop the half-built table over a new one.
+	db := sql.OpenDB(l.d.connector)
+	defer func() { _ = db.Close() }()
+	_, _ = db.ExecContext(ctx, drop)
+}
+
+func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, error) {
+	d, plan := l.d, l.plan
+	var out Published
+	staged, err := l.verify(ctx, p)
+	if err != nil {
+		return out, err
+	}
+	// Structure before rows: these statements commit implicitly and change no row.
+	if p.State != nil {
+		if err := d.ensureStateTable(ctx); err != nil {
+			return out, err
+		}
+	}
+	if len(p.Rejected) > 0 {
+		if err := d.ensureRejectedTable(ctx); err != nil {
+			return out, err
+		}
+	}
+	if plan.Disposition == Replace {
+		if err := l.swap(ctx); err != nil {
+			return out, err
+		}
+		out.RowsWritten = staged
+		// After the swap: a crash in between leaves the new rows with the old state, which
+		// re-reads rather than skips.
+		return out, d.inTx(ctx, func(tx *sql.Tx) error { return d.writeExtras(ctx, tx, plan, p) })
+	}
+	if err := l.ensureTarget(ctx); err != nil {
+		return out, err
+	}
+	target := d.qualified(plan.Name)
+	err = d.inTx(ctx, func(tx *sql.Tx) error {
+		var done bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+myIdent(RunIDColumn)+" = ?)",
+			plan.RunID).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			// A retry of a run that already published: its rows are there, once.
+			out.AlreadyPublished = true
+			return nil
+		}
+		cols := myIdentList(l.copyColumns())
+		//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
+		insert := "INSERT INTO " + target + " (" + cols + ", " + myIdent(LoadedAtColumn) + ", " + myIdent(RunIDColumn) + ") "
+		if plan.Disposition == Merge {
+			var on []string
+			for _, k := range plan.Keys {
+				on = append(on, "t."+myIdent(k)+" = s."+myIdent(k))
+			}
+			//nolint:gosec // identifiers are quoted by the dialect
+			if _, err := tx.ExecContext(ctx, "DELETE t FROM "+target+" t JOIN "+l.stageIdent+" s ON "+strings.Join(on, " AND ")); err != nil {
+				return fmt.Errorf("merge into %q: %w", plan.Name, err)
+			}
+			// The temporary table is read once per statement (MySQL cannot reopen it): a window
+			// picks the last row of each key.
+			insert += "SELECT " + cols + ", ?, ? FROM (SELECT " + cols + ", ROW_NUMBER() OVER (PARTITION BY " + myIdentList(plan.Keys) +
+				" ORDER BY " + myIdent(stageSeqColumn) + " DESC) AS _dnk_rn FROM " + l.stageIdent + ") s WHERE _dnk_rn = 1"
+		} else {
+			insert += "SELECT " + cols + ", ?, ? FROM " + l.stageIdent
+		}
+		res, err := tx.ExecContext(ctx, insert, l.loadedAt.Format("2006-01-02 15:04:05.999999"), plan.RunID)
+		if err != nil {
+			return fmt.Errorf("publish %q: %w", plan.Name, err)
+		}
+		if out.RowsWritten, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return d.writeExtras(ctx, tx, plan, p)
+	})
+	return out, err
+}
+
+// swap puts the verified new table in place of the old one with one RENAME TABLE: readers see
+// the old table or the new one, and a crash leaves one or the other.
+func (l *myTableLoad) swap(ctx context.Context) error {
+	d, plan := l.d, l.plan
+	if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+myIdent(LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
+		myIdent(RunIDColumn)+" DROP DEFAULT"); err != nil {
+		return err
+	}
+	exists, err := d.tableExists(ctx, plan.Name)
+	if err != nil {
+		return err
+	}
+	target := d.qualified(plan.Name)
+	if !exists {
+		if _, err := d.conn.ExecContext(ctx, "RENAME TABLE "+l.stageIdent+" TO "+target); err != nil {
+			return fmt.Errorf("swap in %q: %w", plan.Name, err)
+		}
+		return nil
+	}
+	old := d.qualified(shortName("_dnk_old_", plan.RunID, plan.Name))
+	_, _ = d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+old)
+	if _, err := d.conn.ExecContext(ctx, "RENAME TABLE "+target+" TO "+old+", "+l.stageIdent+" TO "+target); err != nil {
+		return fmt.Errorf("swap in %q: %w", plan.Name, err)
+	}
+	if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+old); err != nil {
+		return fmt.Errorf("drop the old %q: %w", plan.Name, err)
+	}
+	return nil
+}
+
+func (d *mysqlDestination) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *TablePlan, p Publication) error {
+	if len(p.Rejected) > 0 {
+		if err := d.writeRejected(ctx, tx, plan, p.Rejected); err != nil {
+			return err
+		}
+	}
+	if p.State != nil {
+		//nolint:gosec // identifiers are quoted by the dialect
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(StateTable)+` (pipeline, table_name, cursor_value, updated_at)
+VALUES (?, ?, ?, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE cursor_value = VALUES(cursor_value), updated_at = VALUES(updated_at)`,
+			p.State.Pipeline, p.State.Table, p.State.Value); err != nil {
+			return fmt.Errorf("write %s: %w", StateTable, err)
+		}
+	}
+	return nil
+}
+
+// verify counts (and, for checksum, hashes) the staged rows against the source's figures.
+func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) {
+	staged := p.Staged
+	if p.ExpectRows < 0 && p.ExpectChecksum == nil {
+		return staged, nil
+	}
+	if err := l.d.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.stageIdent).Scan(&staged); err != nil {
+		return 0, err
+	}
+	if p.ExpectRows >= 0 && staged != p.ExpectRows {
+		return 0, fmt.Errorf("%w: table %q: the source has %d rows in the window, the destination received %d",
+			ErrVerify, l.plan.Name, p.ExpectRows, staged)
+	}
+	if p.ExpectChecksum != nil {
+		var cols []Column
+		var names []string
+		for i, c := range l.plan.Source.Columns {
+			if l.keep[i] {
+				cols = append(cols, c)
+				names = append(names, l.plan.Columns[i])
+			}
+		}
+		got, err := mysqlChecksum(ctx, l.d.conn, "SELECT "+myIdentList(names)+" FROM "+l.stageIdent, cols)
+		if err != nil {
+			return 0, err
+		}
+		if want := *p.ExpectChecksum; got != want {
+			return 0, fmt.Errorf("%w: table %q: checksum of the destination (%d rows, %x) differs from the source's (%d rows, %x)",
+				ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
+		}
+	}
+	return staged, nil
+}
+
+// mysqlChecksum reads a query's rows, as the destination stores the given columns, and
+// digests them like the source's values.
+func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Column) (Checksum, error) {
+	var sum Checksum
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return sum, err
+	}
+	defer func() { _ = rows.Close() }()
+	raw := make([]sql.RawBytes, len(cols))
+	targets := make([]any, len(raw))
+	for i := range raw {
+		targets[i] = &raw[i]
+	}
+	kinds := make([]Kind, len(cols))
+	for i, c := range cols {
+		kinds[i] = c.Type.Kind
+	}
+	row := make([]any, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(targets...); err != nil {
+			return sum, err
+		}
+		for i, r := range raw {
+			row[i] = nil
+			if r == nil {
+				continue
+			}
+			if kinds[i] == KindInterval {
+				row[i], err = parseMySQLInterval(string(r))
+			} else {
+				row[i], err = mysqlValue(kinds[i], r, false)
+			}
+			if err != nil {
+				return sum, fmt.Errorf("read back column %q: %w", cols[i].Name, err)
+			}
+		}
+		sum.Add(kinds, row)
+	}
+	return sum, rows.Err()
+}
+
+// ensureTarget creates the target table (empty), or adds the columns evolve allows. Each is a
+// DDL statement, committed on its own, that changes no row.
+func (l *myTableLoad) ensureTarget(ctx context.Context) error {
+	d, plan := l.d, l.plan
+	target := d.qualified(plan.Name)
+	if !l.exists {
+		cols := l.columnDefs(plan.Disposition == Merge)
+		cols = append(cols, myIdent(LoadedAtColumn)+" datetime(6) NOT NULL", myIdent(RunIDColumn)+" varchar(255) NOT NULL",
+			"KEY "+myIdent("_dnk_run_id_idx")+" ("+myIdent(RunIDColumn)+")")
+		if plan.Disposition == Merge && len(plan.PrimaryKey) > 0 {
+			// Built with the table: MySQL cannot add it inside the publishing transaction.
+			cols = append(cols, "PRIMARY KEY ("+myIdentList(plan.PrimaryKey)+")")
+		}
+		if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+target+" ("+strings.Join(cols, ", ")+")"+mysqlTableOptions); err != nil {
+			return fmt.Errorf("create %q: %w", plan.Name, err)
+		}
+		return nil
+	}
+	for _, i := range l.addColumns {
+		if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+target+" ADD COLUMN "+myIdent(plan.Columns[i])+" "+l.columnType(i)); err != nil {
+			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
+		}
+	}
+	for _, c := range []string{LoadedAtColumn, RunIDColumn} {
+		if !slices.ContainsFunc(l.existing, func(e existingColumn) bool { return e.name == c }) {
+			typ := "varchar(255)"
+			if c == LoadedAtColumn {
+				typ = "datetime(6)"
+			}
+			if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+target+" ADD COLUMN "+myIdent(c)+" "+typ); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *mysqlDestination) ensureStateTable(ctx context.Context) error {
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(StateTable)+` (
+  pipeline varchar(255) NOT NULL, table_name varchar(255) NOT NULL, cursor_value longtext NOT NULL,
+  updated_at datetime(6) NOT NULL, PRIMARY KEY (pipeline, table_name))`+mysqlTableOptions); err != nil {
+		return fmt.Errorf("create %s: %w", StateTable, err)
+	}
+	return nil
+}
+
+func (d *mysqlDestination) ensureRejectedTable(ctx context.Context) error {
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(RejectedTable)+` (
+  run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, column_name varchar(255) NOT NULL, reason longtext NOT NULL,
+  `+"`row`"+` json NOT NULL, rejected_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))`+mysqlTableOptions); err != nil {
+		return fmt.Errorf("create %s: %w", RejectedTable, err)
+	}
+	return nil
+}
+
+// writeRejected keeps the rows the contract discarded, with the reason, for later replay.
+func (d *mysqlDestination) writeRejected(ctx context.Context, tx *sql.Tx, plan *TablePlan, rows []Rejected) error {
+	const perStatement = 500
+	for start := 0; start < len(rows); start += perStatement {
+		chunk := rows[start:min(start+perStatement, len(rows))]
+		args := make([]any, 0, 5*len(chunk))
+		for _, r := range chunk {
+			args = append(args, plan.RunID, plan.Name, r.Column, r.Reason, rowJSON(r.Row))
+		}
+		//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
+		q := "INSERT INTO " + d.qualified(RejectedTable) + " (run_id, table_name, column_name, reason, `row`) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("write %s: %w", RejectedTable, err)
+		}
+	}
+	return nil
+}
+
+func myIdentList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = myIdent(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// myLiteral quotes a string for MySQL with the session's backslash escapes (the destination
+// never sets NO_BACKSLASH_ESCAPES), for the places that take no bind parameters (DEFAULT,
+// LOAD DATA).
+func myLiteral(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\0`, "\n", `\n`, "\r", `\r`, "\x1a", `\Z`)
+	return "'" + r.Replace(s) + "'"
+}
