@@ -17,13 +17,16 @@ import (
 )
 
 const loadUsage = `Usage: datanika load --source URL --destination URL --name NAME [--destination-schema raw]
-       [--config JSON|@file] [--full-refresh] [--output text|json] [--progress]
+       [--config JSON|@file] [--full-refresh] [--output text|json] [--progress] [--parallelism N]
 
-URLs: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH.
+URLs: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH,
+sqlserver://USER[:PASSWORD]@HOST:1433/DB (source only). Destinations: postgres and mysql.
 --config takes the pipeline config (mode, table, write_disposition, incremental, filters…);
 incremental state is kept in the destination's <schema>._dnk_state. On a mysql destination the
 schema is a database, created when missing.
 --progress prints "progress <schema.table> <rows read> rows" to stderr as batches are copied.
+--parallelism N reads big tables with an integer primary key in N key ranges at once (0: automatic,
+1: never).
 `
 
 // cmdLoad extracts tables from a source and loads them into a destination (the load engine,
@@ -39,6 +42,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fullRefresh := fs.Bool("full-refresh", false, "reload every table whole and reset incremental state")
 	output := fs.String("output", "text", "text or json")
 	showProgress := fs.Bool("progress", false, "print a line to stderr as rows are read: progress <schema.table> <rows> rows")
+	parallelism := fs.Int("parallelism", 0, "key ranges read at once for big tables (0: automatic, 1: never)")
 	fail := func(code int, format string, a ...any) int {
 		msg := strings.Join(strings.Fields(fmt.Sprintf(format, a...)), " ")
 		fmt.Fprintf(stderr, "datanika load: %s\n", msg)
@@ -64,6 +68,8 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "--output must be text or json")
 	case strings.TrimSpace(*schema) == "":
 		return fail(exitUsage, "--destination-schema must not be empty")
+	case *parallelism < 0 || *parallelism > 64:
+		return fail(exitUsage, "--parallelism must be between 0 and 64")
 	}
 	raw := []byte(*configArg)
 	if strings.HasPrefix(*configArg, "@") {
@@ -101,7 +107,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	res, err := load.Run(ctx, load.Spec{Pipeline: *name, Source: src, Destination: dst, DestinationSchema: *schema,
-		Config: cfg, FullRefresh: *fullRefresh}, nil, progress)
+		Config: cfg, FullRefresh: *fullRefresh, Parallelism: *parallelism}, nil, progress)
 	if *output == "json" {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(stdout, string(b))

@@ -102,6 +102,7 @@ func TestLoad_FailuresSayWhatInOneLineAndChangeNothing(t *testing.T) {
 		{"unreachable mysql destination", []string{"--destination", "mysql://root@127.0.0.1:1/x"},
 			exitFailure, "connect to destination mysql 127.0.0.1:1"},
 		{"missing name", []string{"--name", ""}, exitUsage, "--name is required"},
+		{"bad parallelism", []string{"--parallelism", "-1"}, exitUsage, "--parallelism must be between 0 and 64"},
 	}
 	for _, c := range cases {
 		args := []string{"load", "--source", u, "--destination", u, "--name", "p"}
