@@ -156,53 +156,15 @@ func (c *Connector) readRows(ctx context.Context, tx *sql.Tx, query string, limi
 	// stops the statement on the server. Cancelling once the cap is reached does the same.
 	qctx, qcancel := context.WithTimeout(ctx, c.statementTimeout)
 	defer qcancel()
-	res, err := readRows(qctx, qcancel, tx, query, limit)
+	res, err := readRows(qctx, tx, query, limit)
 	if err != nil && errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		return connectors.QueryResult{}, fmt.Errorf("statement timeout: cancelled after %s: %w", c.statementTimeout, context.DeadlineExceeded)
 	}
 	return res, err
 }
 
-func readRows(ctx context.Context, cancel context.CancelFunc, tx *sql.Tx, query string, limit int) (connectors.QueryResult, error) {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	defer func() { _ = rows.Close() }()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	res := connectors.QueryResult{Columns: make([]string, len(types)), Rows: [][]any{}}
-	dbTypes := make([]string, len(types))
-	for i, ct := range types {
-		res.Columns[i] = ct.Name()
-		dbTypes[i] = ct.DatabaseTypeName()
-	}
-	vals := make([]any, len(types))
-	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if len(res.Rows) == limit {
-			res.Truncated = true
-			cancel()
-			return res, nil
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return connectors.QueryResult{}, err
-		}
-		row := make([]any, len(vals))
-		for i, v := range vals {
-			row[i] = jsonValue(v, dbTypes[i])
-		}
-		res.Rows = append(res.Rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return connectors.QueryResult{}, err
-	}
-	return res, nil
+func readRows(ctx context.Context, tx *sql.Tx, query string, limit int) (connectors.QueryResult, error) {
+	return connectors.QueryRows(ctx, tx, query, limit, jsonValue)
 }
 
 // jsonValue handles what the driver hands over as bytes: DECIMAL and MONEY as their exact

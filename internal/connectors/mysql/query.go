@@ -61,49 +61,7 @@ func (c *Connector) prepareSession(ctx context.Context, conn *sql.Conn) error {
 }
 
 func readRows(ctx context.Context, tx *sql.Tx, query string, limit int) (connectors.QueryResult, error) {
-	// Cancelling once the cap is reached makes the driver drop the connection instead of
-	// reading every remaining row; the connection is thrown away anyway.
-	qctx, qcancel := context.WithCancel(ctx)
-	defer qcancel()
-	rows, err := tx.QueryContext(qctx, query)
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	defer func() { _ = rows.Close() }()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	res := connectors.QueryResult{Columns: make([]string, len(types)), Rows: [][]any{}}
-	dbTypes := make([]string, len(types))
-	for i, ct := range types {
-		res.Columns[i] = ct.Name()
-		dbTypes[i] = ct.DatabaseTypeName()
-	}
-	vals := make([]any, len(types))
-	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if len(res.Rows) == limit {
-			res.Truncated = true
-			qcancel()
-			return res, nil
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return connectors.QueryResult{}, err
-		}
-		row := make([]any, len(vals))
-		for i, v := range vals {
-			row[i] = jsonValue(v, dbTypes[i])
-		}
-		res.Rows = append(res.Rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return connectors.QueryResult{}, err
-	}
-	return res, nil
+	return connectors.QueryRows(ctx, tx, query, limit, jsonValue)
 }
 
 // The text protocol hands every non-numeric value over as bytes: text and DECIMAL become

@@ -70,47 +70,7 @@ func describeOnly(ctx context.Context, conn *sql.Conn, query string) error {
 }
 
 func readRows(ctx context.Context, conn *sql.Conn, query string, limit int) (connectors.QueryResult, error) {
-	qctx, qcancel := context.WithCancel(ctx)
-	defer qcancel()
-	rows, err := conn.QueryContext(qctx, query)
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	defer func() { _ = rows.Close() }()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return connectors.QueryResult{}, err
-	}
-	res := connectors.QueryResult{Columns: make([]string, len(types)), Rows: [][]any{}}
-	dbTypes := make([]string, len(types))
-	for i, ct := range types {
-		res.Columns[i] = ct.Name()
-		dbTypes[i] = ct.DatabaseTypeName()
-	}
-	vals := make([]any, len(types))
-	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if len(res.Rows) == limit {
-			res.Truncated = true
-			qcancel() // stops the download of further result chunks
-			return res, nil
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return connectors.QueryResult{}, err
-		}
-		row := make([]any, len(vals))
-		for i, v := range vals {
-			row[i] = jsonValue(v, dbTypes[i])
-		}
-		res.Rows = append(res.Rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return connectors.QueryResult{}, err
-	}
-	return res, nil
+	return connectors.QueryRows(ctx, conn, query, limit, jsonValue)
 }
 
 // jsonValue: gosnowflake hands NUMBER with a scale and other exact types over as strings,
