@@ -225,59 +225,22 @@ func msParamType(c *Column) string {
 
 // mssqlWhere builds the WHERE clause of a window, values as @p parameters.
 func mssqlWhere(t *Table, w Window) (string, []any, error) {
-	var conds []string
 	var args []any
-	param := func(c *Column, v string) string {
-		args = append(args, v)
-		return "CAST(@p" + strconv.Itoa(len(args)) + " AS " + msParamType(c) + ")"
-	}
-	for _, f := range w.Filters {
-		_, col := t.column(f.Column)
-		if col == nil {
-			return "", nil, fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
-		}
-		c := msIdent(col.Name)
-		switch col.Type.Source {
-		case "text", "ntext", "xml": // types without comparison operators
-			c = "CAST(" + c + " AS nvarchar(max))"
-		}
-		switch f.Op {
-		case "is_null":
-			conds = append(conds, c+" IS NULL")
-		case "not_null":
-			conds = append(conds, c+" IS NOT NULL")
-		case "in", "not_in":
-			list := f.Value.([]any)
-			ps := make([]string, len(list))
-			for i, v := range list {
-				ps[i] = param(col, fmt.Sprint(v))
+	where, err := windowWhere(t, w, whereSyntax{
+		column: func(c *Column) string {
+			switch c.Type.Source {
+			case "text", "ntext", "xml": // types without comparison operators
+				return "CAST(" + msIdent(c.Name) + " AS nvarchar(max))"
 			}
-			op := " IN ("
-			if f.Op == "not_in" {
-				op = " NOT IN ("
-			}
-			switch {
-			case len(ps) > 0:
-				conds = append(conds, c+op+strings.Join(ps, ", ")+")")
-			case f.Op == "in": // in an empty list: nothing; not in it: everything
-				conds = append(conds, "1 = 0")
-			}
-		default:
-			conds = append(conds, c+" "+sqlOps[f.Op]+" "+param(col, fmt.Sprint(f.Value)))
-		}
-	}
-	if w.Cursor != "" && w.From != nil {
-		_, col := t.column(w.Cursor)
-		op := " > "
-		if w.Inclusive {
-			op = " >= "
-		}
-		conds = append(conds, msIdent(col.Name)+op+param(col, cursorParamText(col.Type.Kind, w.From)))
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+			return msIdent(c.Name)
+		},
+		bind: func(c *Column, v any) string {
+			args = append(args, fmt.Sprint(v))
+			return "CAST(@p" + strconv.Itoa(len(args)) + " AS " + msParamType(c) + ")"
+		},
+		cursorValue: func(c *Column, from any) any { return cursorParamText(c.Type.Kind, from) },
+	})
+	return where, args, err
 }
 
 // mssqlSelect is the SELECT of a window: types without a mapping as text (CLR types through

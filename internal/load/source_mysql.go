@@ -142,52 +142,21 @@ WHERE CONSTRAINT_SCHEMA = ?`, schema)
 func myIdent(name string) string { return MySQL.Quote(name) }
 
 func (s *mysqlSource) where(t *Table, w Window) (string, []any, error) {
-	var conds []string
 	var args []any
-	for _, f := range w.Filters {
-		_, col := t.column(f.Column)
-		if col == nil {
-			return "", nil, fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
-		}
-		c := myIdent(col.Name)
-		switch f.Op {
-		case "is_null":
-			conds = append(conds, c+" IS NULL")
-		case "not_null":
-			conds = append(conds, c+" IS NOT NULL")
-		case "in", "not_in":
-			list := f.Value.([]any)
-			marks := strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")
-			for _, v := range list {
-				args = append(args, fmt.Sprint(v))
+	where, err := windowWhere(t, w, whereSyntax{
+		column: func(c *Column) string { return myIdent(c.Name) },
+		bind: func(_ *Column, v any) string {
+			args = append(args, fmt.Sprint(v))
+			return "?"
+		},
+		cursorValue: func(c *Column, from any) any {
+			if tm, ok := from.(time.Time); ok && c.Type.Kind == KindTimestampTZ {
+				return tm.UTC().Format("2006-01-02 15:04:05.999999")
 			}
-			op := " IN "
-			if f.Op == "not_in" {
-				op = " NOT IN "
-			}
-			conds = append(conds, c+op+"("+marks+")")
-		default:
-			conds = append(conds, c+" "+sqlOps[f.Op]+" ?")
-			args = append(args, fmt.Sprint(f.Value))
-		}
-	}
-	if w.Cursor != "" && w.From != nil {
-		_, col := t.column(w.Cursor)
-		op := " > ?"
-		if w.Inclusive {
-			op = " >= ?"
-		}
-		conds = append(conds, myIdent(col.Name)+op)
-		v := cursorParamText(col.Type.Kind, w.From)
-		if tm, ok := w.From.(time.Time); ok && col.Type.Kind == KindTimestampTZ {
-			v = tm.UTC().Format("2006-01-02 15:04:05.999999")
-		}
-		args = append(args, v)
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+			return cursorParamText(c.Type.Kind, from)
+		},
+	})
+	return where, args, err
 }
 
 func (s *mysqlSource) Count(ctx context.Context, t *Table, w Window) (int64, error) {

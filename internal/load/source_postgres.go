@@ -134,46 +134,23 @@ func (s *postgresSource) where(t *Table, w Window) (string, []any, error) {
 // pgWhere builds the WHERE clause of a window; param places a value (a string or a []string)
 // as a bind parameter or, where the statement takes none (COPY), as a literal.
 func pgWhere(t *Table, w Window, param func(any) string) (string, error) {
-	var conds []string
-	for _, f := range w.Filters {
-		_, col := t.column(f.Column)
-		if col == nil {
-			return "", fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
-		}
-		c := pgIdent(col.Name)
-		cast := "::text::" + col.Type.Source
-		switch f.Op {
-		case "is_null":
-			conds = append(conds, c+" IS NULL")
-		case "not_null":
-			conds = append(conds, c+" IS NOT NULL")
-		case "in", "not_in":
-			list := f.Value.([]any)
-			texts := make([]string, len(list))
-			for i, v := range list {
+	bind := func(c *Column, v any) string { return param(fmt.Sprint(v)) + "::text::" + c.Type.Source }
+	return windowWhere(t, w, whereSyntax{
+		column:      func(c *Column) string { return pgIdent(c.Name) },
+		bind:        bind,
+		cursorValue: func(c *Column, from any) any { return cursorParamText(c.Type.Kind, from) },
+		inList: func(c *Column, column string, values []any, not bool) string {
+			texts := make([]string, len(values))
+			for i, v := range values {
 				texts[i] = fmt.Sprint(v)
 			}
-			expr := c + " = ANY(" + param(texts) + "::text[]::" + col.Type.Source + "[])"
-			if f.Op == "not_in" {
+			expr := column + " = ANY(" + param(texts) + "::text[]::" + c.Type.Source + "[])"
+			if not {
 				expr = "NOT (" + expr + ")"
 			}
-			conds = append(conds, expr)
-		default:
-			conds = append(conds, c+" "+sqlOps[f.Op]+" "+param(fmt.Sprint(f.Value))+cast)
-		}
-	}
-	if w.Cursor != "" && w.From != nil {
-		_, col := t.column(w.Cursor)
-		op := ">"
-		if w.Inclusive {
-			op = ">="
-		}
-		conds = append(conds, pgIdent(col.Name)+" "+op+" "+param(cursorParamText(col.Type.Kind, w.From))+"::text::"+col.Type.Source)
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), nil
+			return expr
+		},
+	})
 }
 
 var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}

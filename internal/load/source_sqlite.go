@@ -116,58 +116,28 @@ func (s *sqliteSource) table(ctx context.Context, name string) (*Table, error) {
 }
 
 func (s *sqliteSource) where(t *Table, w Window) (string, []any, error) {
-	var conds []string
 	var args []any
-	for _, f := range w.Filters {
-		_, col := t.column(f.Column)
-		if col == nil {
-			return "", nil, fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
-		}
-		c := liteIdent(col.Name)
-		switch f.Op {
-		case "is_null":
-			conds = append(conds, c+" IS NULL")
-		case "not_null":
-			conds = append(conds, c+" IS NOT NULL")
-		case "in", "not_in":
-			list := f.Value.([]any)
-			for _, v := range list {
-				args = append(args, liteParam(v))
+	where, err := windowWhere(t, w, whereSyntax{
+		column: func(c *Column) string { return liteIdent(c.Name) },
+		bind: func(_ *Column, v any) string {
+			args = append(args, liteParam(v))
+			return "?"
+		},
+		cursorValue: func(c *Column, from any) any {
+			switch v := from.(type) {
+			case int64, float64:
+				return v
+			case time.Time:
+				if c.Type.Kind == KindDate {
+					return v.Format("2006-01-02")
+				}
+				return v.UTC().Format("2006-01-02 15:04:05.999999")
+			default:
+				return Canonical(c.Type.Kind, v)
 			}
-			op := " IN "
-			if f.Op == "not_in" {
-				op = " NOT IN "
-			}
-			conds = append(conds, c+op+"("+strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")+")")
-		default:
-			conds = append(conds, c+" "+sqlOps[f.Op]+" ?")
-			args = append(args, liteParam(f.Value))
-		}
-	}
-	if w.Cursor != "" && w.From != nil {
-		_, col := t.column(w.Cursor)
-		op := " > ?"
-		if w.Inclusive {
-			op = " >= ?"
-		}
-		conds = append(conds, liteIdent(col.Name)+op)
-		switch v := w.From.(type) {
-		case int64, float64:
-			args = append(args, v)
-		case time.Time:
-			if col.Type.Kind == KindDate {
-				args = append(args, v.Format("2006-01-02"))
-			} else {
-				args = append(args, v.UTC().Format("2006-01-02 15:04:05.999999"))
-			}
-		default:
-			args = append(args, Canonical(col.Type.Kind, v))
-		}
-	}
-	if len(conds) == 0 {
-		return "", nil, nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+		},
+	})
+	return where, args, err
 }
 
 // liteParam passes numbers as numbers, since SQLite compares an integer column's values with
