@@ -46,9 +46,9 @@ func init() {
 }
 
 const (
-	crashInitialRows = 1000   // loaded by a first, clean run: the "before" the kill must keep
-	crashNewRows     = 40_000 // what the killed run is copying
-	crashKillAt      = 10_000 // rows read when the kill is sent: well inside the copy
+	crashInitialRows = 1000    // loaded by a first, clean run: the "before" the kill must keep
+	crashNewRows     = 200_000 // what the killed run is copying: enough that the copy outlasts the test noticing the kill point
+	crashKillAt      = 10_000  // rows read when the kill is sent: well inside the copy
 	crashBatchSize   = 5000
 )
 
