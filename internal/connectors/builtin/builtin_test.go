@@ -9,6 +9,7 @@ import (
 
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/builtin"
+	"github.com/datanika/datanika/internal/load"
 )
 
 func names(types []connectors.Type) []string {
@@ -96,4 +97,9 @@ func TestRegistry_SQLTypesImplementCatalogAndQuery(t *testing.T) {
 			require.Implements(t, (*connectors.Querier)(nil), c, typ.Name)
 		}
 	}
+}
+
+func TestBuiltin_RegistersTheLoadDestinations(t *testing.T) {
+	t.Parallel()
+	require.Subset(t, load.RegisteredDestinations(), []string{"bigquery", "clickhouse", "mssql", "redshift", "snowflake"})
 }

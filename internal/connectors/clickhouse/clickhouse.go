@@ -30,6 +30,7 @@ package clickhouse
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	_ "embed" // the config schema
 	"errors"
 	"fmt"
@@ -251,3 +252,17 @@ func (c *Connector) Test(ctx context.Context) connectors.Result {
 		})
 	})
 }
+
+// OpenDB gives the load engine (internal/load/sqlgen) a database/sql pool of at most one
+// connection with the connector's dialing, TLS and credentials, but none of its read-only
+// settings: a load creates tables and inserts. Its connections close when ctx ends; reads may
+// wait as long as loadReadTimeout, since an INSERT … SELECT of a big table answers at its end.
+func (c *Connector) OpenDB(ctx context.Context) *sql.DB {
+	opts := c.options(c.dialFunc(ctx))
+	opts.ReadTimeout = loadReadTimeout
+	opts.ConnMaxLifetime = 0
+	return ch.OpenDB(opts)
+}
+
+// loadReadTimeout bounds one read of a load's statement.
+const loadReadTimeout = time.Hour

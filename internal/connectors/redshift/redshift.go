@@ -67,6 +67,8 @@ type Config struct {
 	Password string `json:"password"`
 	SSLMode  string `json:"sslmode"`
 	Schema   string `json:"schema"`
+	// S3Staging is where loads write the files of Redshift's COPY (see Staging).
+	S3Staging *S3Staging `json:"s3_staging"`
 }
 
 // Connector talks to one Redshift database. It holds no connection between calls.

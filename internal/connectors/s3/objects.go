@@ -299,3 +299,19 @@ func (c *Connector) contentType() string {
 		return "application/vnd.apache.parquet"
 	}
 }
+
+// Remove deletes the object key, which must be under the prefix. A key that is already gone
+// is not an error (S3 answers the same either way).
+func (c *Connector) Remove(ctx context.Context, key string) error {
+	defer c.transport.CloseIdleConnections()
+	if err := c.inPrefix(key); err != nil {
+		return err
+	}
+	if err := c.client.RemoveObject(ctx, c.cfg.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		return c.describe(err)
+	}
+	return nil
+}
+
+// URL is the s3:// URL of the object key, as Redshift's COPY and manifests name objects.
+func (c *Connector) URL(key string) string { return "s3://" + c.cfg.Bucket + "/" + key }

@@ -126,6 +126,9 @@ func New(config map[string]any, env connectors.Env) (*Connector, error) {
 type session struct {
 	// rowsPerResultSet caps the rows the server returns (0: no cap).
 	rowsPerResultSet int
+	// load is the load engine's session: no statement timeout (COPY and MERGE of a big table
+	// run long; the run's context bounds them).
+	load bool
 }
 
 // driverConfig builds gosnowflake's Config from our fields only: nothing is read from a DSN,
@@ -139,6 +142,9 @@ func (c *Connector) driverConfig(s session) (*sf.Config, error) {
 		"MULTI_STATEMENT_COUNT":        ptr("1"),
 		"QUERY_TAG":                    ptr("datanika"),
 		"TIMEZONE":                     ptr("UTC"),
+	}
+	if s.load {
+		delete(params, "STATEMENT_TIMEOUT_IN_SECONDS")
 	}
 	if s.rowsPerResultSet > 0 {
 		params["ROWS_PER_RESULTSET"] = ptr(strconv.Itoa(s.rowsPerResultSet))
@@ -234,6 +240,18 @@ func (c *Connector) open(ctx context.Context, s session) (*handle, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// OpenLoad logs in for the load engine (internal/load/sqlgen): a pool of at most one
+// connection and that connection, with the connector's transport, credentials and session
+// parameters but no statement timeout. Close the connection, then the pool, to log out.
+// Errors are scrubbed of the config's secrets.
+func (c *Connector) OpenLoad(ctx context.Context) (*sql.DB, *sql.Conn, error) {
+	h, err := c.open(ctx, session{load: true})
+	if err != nil {
+		return nil, nil, connectors.ScrubError(describe(err), c.secrets)
+	}
+	return h.db, h.conn, nil
 }
 
 // close logs out (the driver deletes the session on close) and drops the idle connections.

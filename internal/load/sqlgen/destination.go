@@ -21,8 +21,8 @@ import (
 type BulkFunc func(ctx context.Context, conn *sql.Conn, sc *Script, cols []load.Column, keep []bool, next func() (*load.Batch, error)) (int64, error)
 
 // Destination is a load.Destination over database/sql that runs a Dialect's scripts: SQL
-// Server (bulk copy), Snowflake and ClickHouse (the driver's batched INSERT), one table at a
-// time on one pinned connection. Verify is by count (checksum is not supported yet), and the
+// Server (bulk copy), Snowflake and ClickHouse (the driver's batched INSERT), Redshift (files
+// on S3 and COPY, see S3Staging), one table at a time on one pinned connection. Verify is by count (checksum is not supported yet), and the
 // data_type contract is not compared with the existing columns' types.
 type Destination struct {
 	DB      *sql.DB
@@ -30,36 +30,53 @@ type Destination struct {
 	Schema  string
 	// Bulk fills staging; nil uses RowsBulk (or MSSQLBulk for SQL Server).
 	Bulk BulkFunc
-	// S3 is the bulk source of Redshift plans.
+	// S3 is the bulk source of Redshift plans whose files someone else wrote (tests); Staging,
+	// when set, writes each table's files itself and takes precedence.
 	S3 *S3Source
+	// Staging is Redshift's bulk path: gzip CSV files and a manifest in S3, then COPY.
+	Staging *S3Staging
 	// Rewrite, when set, edits each statement before it runs ("" skips it): for stand-ins.
 	Rewrite func(string) string
 
 	conn *sql.Conn
+	// ready says the session of conn is set up.
+	ready bool
 }
 
 var _ load.Destination = (*Destination)(nil)
 
+// connection returns the pinned connection, connecting (unless an opener already did) and
+// setting the session up the first time.
 func (d *Destination) connection(ctx context.Context) (*sql.Conn, error) {
-	if d.conn != nil {
+	if d.ready {
 		return d.conn, nil
 	}
-	c, err := d.DB.Conn(ctx)
-	if err != nil {
+	if err := d.setUp(ctx); err != nil {
 		return nil, fmt.Errorf("connect to the %s destination: %w", d.Dialect.Name(), err)
 	}
-	d.conn = c
+	return d.conn, nil
+}
+
+func (d *Destination) setUp(ctx context.Context) error {
+	if d.conn == nil {
+		c, err := d.DB.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		d.conn = c
+	}
 	sc, err := d.Dialect.Script(&Plan{Schema: d.Schema, Table: "x", Columns: []Column{{"x", load.Type{}}}, Disposition: load.Append,
 		RunID: "session", S3: &S3Source{Manifest: "s3://x", IAMRole: "x"}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, s := range sc.Session {
 		if err := d.exec(ctx, s); err != nil {
-			return nil, fmt.Errorf("session set-up: %w", err)
+			return fmt.Errorf("session set-up: %w", err)
 		}
 	}
-	return c, nil
+	d.ready = true
+	return nil
 }
 
 // args turns a statement's parameters into the driver's: named for SQL Server.
@@ -169,6 +186,8 @@ type tableLoad struct {
 	plan *Plan
 	keep []bool
 	sc   *Script
+	// files is where Staging writes this table's files (Redshift).
+	files *s3Files
 }
 
 // Begin applies the schema contract against the existing table and runs Prepare.
@@ -183,6 +202,10 @@ func (d *Destination) Begin(ctx context.Context, tp *load.TablePlan) (load.Table
 	l := &tableLoad{d: d, tp: tp, keep: make([]bool, len(tp.Columns))}
 	p := &Plan{Schema: d.Schema, Table: tp.Name, Disposition: tp.Disposition, Keys: tp.Keys, PrimaryKey: tp.PrimaryKey,
 		RunID: tp.RunID, Exists: len(existing) > 0, S3: d.S3}
+	if d.Staging != nil {
+		l.files = d.Staging.files(tp.RunID, d.Schema, tp.Name)
+		p.S3 = l.files.source()
+	}
 	if !p.Exists && tp.Contract.Tables == load.ContractFreeze {
 		return nil, fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
 			load.ErrContract, d.Schema+"."+tp.Name)
@@ -233,6 +256,9 @@ func (l *tableLoad) Discarded() []int {
 
 func (l *tableLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
 	bulk := l.d.Bulk
+	if bulk == nil && l.files != nil {
+		bulk = l.files.bulk(l.d)
+	}
 	if bulk == nil {
 		bulk = RowsBulk
 		if l.d.Dialect.Name() == "mssql" {

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	_ "github.com/ClickHouse/clickhouse-go/v2" // database/sql driver "clickhouse"
@@ -125,4 +127,61 @@ func liveText(dialect, col string) string {
 	default:
 		return "TO_VARCHAR(" + Snowflake.Quote(col) + ")"
 	}
+}
+
+// TestDestinationLive_RedshiftThroughS3 loads into a real cluster through the S3 staging path
+// (files, manifest, COPY, clean-up) when DATANIKA_TEST_REDSHIFT_URL
+// (postgres://user:password@cluster:5439/dev) and the staging bucket are set:
+// DATANIKA_TEST_REDSHIFT_S3_BUCKET, _S3_ACCESS_KEY_ID, _S3_SECRET_ACCESS_KEY, and optionally
+// _S3_PREFIX, _S3_REGION and _IAM_ROLE (without a role COPY uses the keys).
+func TestDestinationLive_RedshiftThroughS3(t *testing.T) {
+	raw := os.Getenv("DATANIKA_TEST_REDSHIFT_URL")
+	env := func(n string) string { return os.Getenv("DATANIKA_TEST_REDSHIFT_" + n) }
+	if raw == "" || env("S3_BUCKET") == "" {
+		t.Skip("live Redshift destination test: set DATANIKA_TEST_REDSHIFT_URL and DATANIKA_TEST_REDSHIFT_S3_BUCKET, _S3_ACCESS_KEY_ID, _S3_SECRET_ACCESS_KEY (optionally _S3_PREFIX, _S3_REGION, _IAM_ROLE)")
+	}
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	pw, _ := u.User.Password()
+	staging := map[string]any{"bucket": env("S3_BUCKET"), "access_key_id": env("S3_ACCESS_KEY_ID"), "secret_access_key": env("S3_SECRET_ACCESS_KEY")}
+	for k, v := range map[string]string{"prefix": env("S3_PREFIX"), "region": env("S3_REGION"), "iam_role": env("IAM_ROLE")} {
+		if v != "" {
+			staging[k] = v
+		}
+	}
+	cfg := map[string]any{"host": u.Hostname(), "database": strings.TrimPrefix(u.Path, "/"), "user": u.User.Username(), "password": pw,
+		"s3_staging": staging}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		require.NoError(t, err)
+		cfg["port"] = n
+	}
+	Register()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	schema := "dnk test " + hex.EncodeToString(b)
+	ctx := context.Background()
+	ld, err := load.OpenDestination(ctx, load.Endpoint{Type: "redshift", Config: cfg}, schema)
+	require.NoError(t, err)
+	d := ld.(*Destination)
+	t.Cleanup(func() {
+		_, _ = d.DB.ExecContext(context.Background(), "DROP SCHEMA IF EXISTS "+Redshift.Quote(schema)+" CASCADE")
+		_ = d.Close()
+	})
+	state := &load.StateEntry{Pipeline: "p", Table: `Order "Lines"`, Value: "v1"}
+	_, err = publishRun(t, d, destPlan(load.Merge, "r1", destColumns, evolve()), load.Publication{ExpectRows: 3, State: state},
+		batchOf(t, destColumns, []any{int64(1), "x,\"y\"\nz", "1"}, []any{int64(1), "x,\"y\"\nz", bigDecimal}, []any{int64(2), "", nil}))
+	require.NoError(t, err)
+	require.Equal(t, int64(2), liveCount(t, d, `Order "Lines"`))
+	var dec string
+	var empty sql.NullString
+	require.NoError(t, d.DB.QueryRowContext(ctx, `SELECT CAST("a""b" AS varchar(60)) FROM `+Redshift.Quote(schema)+`."Order ""Lines""" WHERE "Id" = 1`).Scan(&dec))
+	require.Contains(t, dec, "1234567890123456789012345678.0123456789")
+	require.NoError(t, d.DB.QueryRowContext(ctx, `SELECT "Kéy ключ" FROM `+Redshift.Quote(schema)+`."Order ""Lines""" WHERE "Id" = 2`).Scan(&empty))
+	require.True(t, empty.Valid, "an empty string stays an empty string, not NULL")
+
+	out, err := publishRun(t, d, destPlan(load.Merge, "r1", destColumns, evolve()), load.Publication{ExpectRows: 1, State: state},
+		batchOf(t, destColumns, []any{int64(1), "x", "5"}))
+	require.NoError(t, err)
+	require.True(t, out.AlreadyPublished)
 }
