@@ -17,6 +17,9 @@ type TablePlan struct {
 	// Keys are the destination merge keys; PrimaryKey the source's key, mapped.
 	Keys       []string
 	PrimaryKey []string
+	// KeysUnique says the source's own primary key lies within Keys: no two rows read share a
+	// merge key, so merge need not look for duplicates to resolve.
+	KeysUnique bool
 	RunID      string
 	Contract   SchemaContract
 }
@@ -30,7 +33,8 @@ type Publication struct {
 	ExpectRows int64
 	// ExpectChecksum, when not nil, must equal the checksum of the staged rows.
 	ExpectChecksum *Checksum
-	// Staged is the row count COPY reported, used when nothing is verified.
+	// Staged is the row count the destination server reported for the COPYs into staging;
+	// verify=count compares it with ExpectRows.
 	Staged int64
 	// Rejected are written to <schema>._dnk_rejected in the same transaction.
 	Rejected []Rejected

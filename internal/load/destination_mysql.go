@@ -142,7 +142,12 @@ type myTableLoad struct {
 	existing   []existingColumn
 	keep       []bool
 	addColumns []int
-	loadedAt   time.Time
+	// widen are the existing columns evolve widens for the source's type (before publishing).
+	widen []columnWidening
+	// guards check the values of the columns whose type differs, under data_type
+	// discard_value or discard_row.
+	guards   []valueGuard
+	loadedAt time.Time
 }
 
 // columnType is the DDL of plan column i: key columns of text or bytes get a bounded type,
@@ -255,13 +260,39 @@ func (l *myTableLoad) checkContract() error {
 			continue
 		}
 		want := l.columnType(i)
-		if have := l.existing[idx].typ; !sameMySQLType(have, want) && p.Contract.DataType == ContractFreeze {
+		have := l.existing[idx].typ
+		if sameMySQLType(have, want) {
+			continue
+		}
+		switch p.Contract.DataType {
+		case ContractFreeze:
 			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
 				ErrContract, name, l.d.schema+"."+p.Name, have, want)
+		case ContractDiscardValue, ContractDiscardRow:
+			// Checked value by value as rows stream (the new table of a replace has the
+			// source's types).
+			if g, ok := newValueGuard(mysqlWiden, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
+				l.guards = append(l.guards, g)
+			}
+		case ContractEvolve:
+			if p.Disposition == Replace {
+				continue // the new table is built in the source's types
+			}
+			w := widenMySQL(have, want)
+			switch w.Verdict {
+			case Incompatible:
+				return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
+					ErrContract, name, l.d.schema+"."+p.Name, have, want)
+			case WidenTo:
+				l.widen = append(l.widen, columnWidening{column: name, from: have, to: w.To})
+			}
 		}
 	}
 	return nil
 }
+
+// valueGuards are the columns whose values are checked against the destination's type.
+func (l *myTableLoad) valueGuards() []valueGuard { return l.guards }
 
 var intDisplayWidth = regexp.MustCompile(`^(smallint|int|bigint|mediumint)\(\d+\)`)
 
@@ -539,8 +570,10 @@ func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Col
 	return sum, rows.Err()
 }
 
-// ensureTarget creates the target table (empty), or adds the columns evolve allows. Each is a
-// DDL statement, committed on its own, that changes no row.
+// ensureTarget creates the target table (empty), or widens and adds the columns evolve allows.
+// Each is a DDL statement, committed on its own, that changes no row's values: a widening
+// holds every value as it was (strict mode fails the statement otherwise), so a run failing
+// after it leaves the same rows in a wider column, which the next run finds as it wants.
 func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 	d, plan := l.d, l.plan
 	target := d.qualified(plan.Name)
@@ -557,6 +590,11 @@ func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 		}
 		return nil
 	}
+	for _, w := range l.widen {
+		if err := l.widenColumn(ctx, w); err != nil {
+			return err
+		}
+	}
 	for _, i := range l.addColumns {
 		if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+target+" ADD COLUMN "+myIdent(plan.Columns[i])+" "+l.columnType(i)); err != nil {
 			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
@@ -572,6 +610,25 @@ func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// widenColumn changes an existing column to the wider type. MODIFY COLUMN restates the whole
+// column, so its NOT NULL is carried over.
+func (l *myTableLoad) widenColumn(ctx context.Context, w columnWidening) error {
+	d := l.d
+	var nullable string
+	if err := d.conn.QueryRowContext(ctx, `SELECT IS_NULLABLE FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?`, d.schema, l.plan.Name, w.column).Scan(&nullable); err != nil {
+		return fmt.Errorf("widen column %q of %q: %w", w.column, l.plan.Name, err)
+	}
+	def := myIdent(w.column) + " " + w.to
+	if nullable == "NO" {
+		def += " NOT NULL"
+	}
+	if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+d.qualified(l.plan.Name)+" MODIFY COLUMN "+def); err != nil {
+		return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.column, l.plan.Name, w.from, w.to, err)
 	}
 	return nil
 }

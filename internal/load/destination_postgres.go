@@ -120,6 +120,12 @@ type pgTableLoad struct {
 	keep []bool
 	// addColumns are the columns evolve adds to an existing table.
 	addColumns []int
+	// widen are the existing columns evolve widens for the source's type, in the publishing
+	// transaction (so a failed run leaves them as they were).
+	widen []columnWidening
+	// guards check the values of the columns whose type differs, under data_type
+	// discard_value or discard_row.
+	guards []valueGuard
 	// stageTx, for replace, is the transaction that created the new table and stays open until
 	// Publish commits the swap in it: a crash or a kill during the copy rolls it back, so no
 	// half-built table is left behind. shareStage commits it early for a parallel copy.
@@ -149,10 +155,10 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		}
 	}
 	if plan.Disposition == Replace {
-		if _, err := d.conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
-			return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
+		if err := d.sweepNewTables(ctx); err != nil {
+			return nil, err
 		}
-		l.stage = shortName("_dnk_new_", plan.RunID, plan.Name)
+		l.stage = shortName(newTablePrefix, plan.RunID, plan.Name)
 		l.stageIdent = d.qualified(l.stage)
 		// Defaults fill the loader's columns during COPY; they are dropped when publishing.
 		cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL DEFAULT "+pgLiteral(time.Now().UTC().Format(time.RFC3339Nano)),
@@ -161,6 +167,12 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		tx, err := d.conn.Begin(ctx)
 		if err != nil {
 			return nil, err
+		}
+		// The schema too is created in the transaction the swap commits: a run killed before
+		// publishing leaves no empty schema behind.
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
 		}
 		if _, err := tx.Exec(ctx, "CREATE TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
@@ -210,13 +222,44 @@ func (l *pgTableLoad) checkContract() error {
 			continue
 		}
 		want := PostgresColumnType(p.Source.Columns[i].Type)
-		if have := l.existing[idx].typ; !sameType(have, want) && p.Contract.DataType == ContractFreeze {
+		have := l.existing[idx].typ
+		if sameType(have, want) {
+			continue
+		}
+		switch p.Contract.DataType {
+		case ContractFreeze:
 			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
 				ErrContract, name, l.d.schema+"."+p.Name, have, want)
+		case ContractDiscardValue, ContractDiscardRow:
+			// Checked value by value as rows stream (the new table of a replace has the
+			// source's types).
+			if g, ok := newValueGuard(postgresWiden, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
+				l.guards = append(l.guards, g)
+			}
+		case ContractEvolve:
+			if p.Disposition == Replace {
+				continue // the new table is built in the source's types
+			}
+			w := widenPostgres(have, want)
+			switch w.Verdict {
+			case Incompatible:
+				return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
+					ErrContract, name, l.d.schema+"."+p.Name, have, want)
+			case WidenTo:
+				l.widen = append(l.widen, columnWidening{column: name, from: have, to: w.To})
+			}
 		}
 	}
 	return nil
 }
+
+// columnWidening is an existing column that evolve changes to a wider type.
+type columnWidening struct {
+	column, from, to string
+}
+
+// valueGuards are the columns whose values are checked against the destination's type.
+func (l *pgTableLoad) valueGuards() []valueGuard { return l.guards }
 
 // sameType compares a DDL type with format_type()'s spelling.
 func sameType(have, want string) bool {
@@ -300,12 +343,18 @@ func (l *pgTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (in
 // copyBinary loads binary COPY data whose columns are the kept columns (and, for replace,
 // the two _dnk columns) in order.
 func (l *pgTableLoad) copyBinary(ctx context.Context, r io.Reader) (int64, error) {
+	return l.copyIn(ctx, r, " (FORMAT binary)")
+}
+
+// copyIn runs COPY … FROM STDIN into staging over the load's own connection with the given
+// options (empty: the text format), reading the data from r.
+func (l *pgTableLoad) copyIn(ctx context.Context, r io.Reader, options string) (int64, error) {
 	cols := l.copyColumns()
 	table := pgIdent(l.stage)
 	if l.plan.Disposition == Replace {
 		table = l.stageIdent
 	}
-	tag, err := l.d.conn.PgConn().CopyFrom(ctx, r, "COPY "+table+" ("+identList(cols)+") FROM STDIN (FORMAT binary)")
+	tag, err := l.d.conn.PgConn().CopyFrom(ctx, r, "COPY "+table+" ("+identList(cols)+") FROM STDIN"+options)
 	if err != nil {
 		return 0, fmt.Errorf("copy into %q: %w", l.plan.Name, err)
 	}
@@ -324,16 +373,31 @@ func (l *pgTableLoad) Discarded() []int {
 	return out
 }
 
-// allKept says every source column is written (no discard_value of a new column).
-func (l *pgTableLoad) allKept() bool { return !slices.Contains(l.keep, false) }
+// allKept says every source column is written as read: none left out (discard_value of a new
+// column) and none whose values are checked one by one (valueGuards), so the rows may bypass
+// decoding.
+func (l *pgTableLoad) allKept() bool { return !slices.Contains(l.keep, false) && len(l.guards) == 0 }
 
 // shareStage commits replace's new table so that other connections can COPY into it (a
 // parallel copy). From then on a crash can leave it behind, as a regular table.
+//
+// The session takes an advisory lock on the table first, like the shared staging of append and
+// merge (ranges_postgres.go): it dies with the session, so the next replace into the schema
+// drops a committed new table whose lock is free — a crashed run's.
 func (l *pgTableLoad) shareStage(ctx context.Context) error {
 	tx := l.stageTx
 	l.stageTx = nil
 	if tx == nil {
 		return nil
+	}
+	var locked bool
+	if err := tx.QueryRow(ctx, sharedStageLockSQL, l.stageIdent).Scan(&locked); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if !locked {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return fmt.Errorf("the new table %s is in use by another load of the same run", l.stageIdent)
 	}
 	return tx.Commit(ctx)
 }
@@ -415,34 +479,33 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		if err := l.ensureTarget(ctx, tx); err != nil {
 			return out, err
 		}
-		var done bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+pgIdent(RunIDColumn)+" = $1)",
-			plan.RunID).Scan(&done); err != nil {
-			return out, err
-		}
-		if done {
-			// A retry of a run that already published: its rows are there, once.
-			out.AlreadyPublished = true
-			return out, tx.Commit(ctx)
-		}
-		cols := identList(l.copyColumns())
-		insert := "INSERT INTO " + target + " (" + cols + ", " + pgIdent(LoadedAtColumn) + ", " + pgIdent(RunIDColumn) + ") "
 		if plan.Disposition == Merge {
-			keys := identList(plan.Keys)
-			if _, err := tx.Exec(ctx, "DELETE FROM "+target+" t USING (SELECT DISTINCT "+keys+" FROM "+l.stageIdent+") s WHERE "+
-				keyJoin(plan.Keys, "t", "s")); err != nil {
-				return out, fmt.Errorf("merge into %q: %w", plan.Name, err)
+			// Merging the same staged rows twice gives the same table, so a retry needs no
+			// marker (and none is looked for: the run id is not indexed on every table).
+			n, err := l.merge(ctx, tx, target, staged)
+			if err != nil {
+				return out, err
 			}
-			insert += "SELECT DISTINCT ON (" + keys + ") " + cols + ", now(), $1 FROM " + l.stageIdent +
-				" ORDER BY " + keys + ", " + pgIdent(stageSeqColumn) + " DESC"
+			out.RowsWritten = n
 		} else {
-			insert += "SELECT " + cols + ", now(), $1 FROM " + l.stageIdent
+			var done bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+pgIdent(RunIDColumn)+" = $1)",
+				plan.RunID).Scan(&done); err != nil {
+				return out, err
+			}
+			if done {
+				// A retry of a run that already published: its rows are there, once.
+				out.AlreadyPublished = true
+				return out, tx.Commit(ctx)
+			}
+			cols := identList(l.copyColumns())
+			tag, err := tx.Exec(ctx, "INSERT INTO "+target+" ("+cols+", "+pgIdent(LoadedAtColumn)+", "+pgIdent(RunIDColumn)+
+				") SELECT "+cols+", now(), $1 FROM "+l.stageIdent, plan.RunID)
+			if err != nil {
+				return out, fmt.Errorf("publish %q: %w", plan.Name, err)
+			}
+			out.RowsWritten = tag.RowsAffected()
 		}
-		tag, err := tx.Exec(ctx, insert, plan.RunID)
-		if err != nil {
-			return out, fmt.Errorf("publish %q: %w", plan.Name, err)
-		}
-		out.RowsWritten = tag.RowsAffected()
 		if !l.exists && len(plan.PrimaryKey) > 0 && plan.Disposition == Merge {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 				return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
@@ -472,10 +535,9 @@ func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int
 	if p.ExpectRows < 0 && p.ExpectChecksum == nil {
 		return staged, nil // verify: none
 	}
-	// Counted again rather than trusting COPY's figure: this is the parity check.
-	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+from).Scan(&staged); err != nil {
-		return 0, err
-	}
+	// staged is the row count the destination server reported for the COPYs into staging,
+	// which nothing else writes: counting the table again would scan it for the same number.
+	// checksum reads every staged row below.
 	if p.ExpectRows >= 0 && staged != p.ExpectRows {
 		return 0, fmt.Errorf("%w: table %q: the source has %d rows in the window, the destination received %d",
 			ErrVerify, l.plan.Name, p.ExpectRows, staged)
@@ -524,7 +586,7 @@ func checksumQuery(ctx context.Context, q interface {
 	return sum, rows.Err()
 }
 
-// ensureTarget creates the target table, or adds the columns evolve allows.
+// ensureTarget creates the target table, or widens and adds the columns evolve allows.
 func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 	d, plan := l.d, l.plan
 	target := d.qualified(plan.Name)
@@ -541,6 +603,14 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 			return fmt.Errorf("index %q: %w", plan.Name, err)
 		}
 		return nil
+	}
+	for _, w := range l.widen {
+		// Rewrites the table under an exclusive lock, in the publishing transaction: readers
+		// see the old rows in the old type until the commit, and a failed run keeps both.
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ALTER COLUMN "+pgIdent(w.column)+" TYPE "+w.to+
+			" USING "+pgUsing(w.from, w.to, pgIdent(w.column))); err != nil {
+			return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.column, plan.Name, w.from, w.to, err)
+		}
 	}
 	for _, i := range l.addColumns {
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(plan.Columns[i])+" "+
@@ -593,13 +663,7 @@ func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan
 	return nil
 }
 
-func identList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = pgIdent(n)
-	}
-	return strings.Join(q, ", ")
-}
+func identList(names []string) string { return strings.Join(quoteAll(names), ", ") }
 
 func keyJoin(keys []string, a, b string) string {
 	parts := make([]string, len(keys))

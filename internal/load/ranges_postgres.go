@@ -197,8 +197,24 @@ func (l *pgTableLoad) shareStaging(ctx context.Context) (*sharedStage, error) {
 // sweepSharedStaging drops the unlogged staging tables of the schema that no live session
 // holds: leftovers of crashed runs.
 func (d *postgresDestination) sweepSharedStaging(ctx context.Context) error {
+	return d.sweepLeftovers(ctx, sharedStagePrefix, "u")
+}
+
+// newTablePrefix names replace's new tables. One is only committed (visible to other sessions)
+// by a parallel copy, under its session's advisory lock (shareStage).
+const newTablePrefix = "_dnk_new_"
+
+// sweepNewTables drops the committed new tables of the schema that no live session holds:
+// leftovers of parallel replaces that were killed before publishing.
+func (d *postgresDestination) sweepNewTables(ctx context.Context) error {
+	return d.sweepLeftovers(ctx, newTablePrefix, "p")
+}
+
+// sweepLeftovers drops the tables of the schema named with prefix, of the given persistence
+// (pg_class.relpersistence), whose advisory lock is free.
+func (d *postgresDestination) sweepLeftovers(ctx context.Context, prefix, persistence string) error {
 	rows, err := d.conn.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relpersistence = 'u' AND starts_with(c.relname, $2)`, d.schema, sharedStagePrefix)
+WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relpersistence = $3 AND starts_with(c.relname, $2)`, d.schema, prefix, persistence)
 	if err != nil {
 		return fmt.Errorf("find leftover staging: %w", err)
 	}

@@ -2,7 +2,9 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -92,6 +94,41 @@ func (r *rejector) newColumnRows(b *Batch, discarded []int) {
 				_, _ = r.record(b.Columns, row, c, fmt.Errorf("the column is not in the destination"), ContractDiscardRow)
 				return false
 			}
+		}
+		return true
+	})
+}
+
+// mismatchedValues applies data_type discard_value or discard_row to the values of columns
+// whose destination type differs from the source's (see valueGuard): a value the column would
+// not store exactly is nulled, or its row dropped. A row is recorded once, under its first
+// such column, the others named in the reason.
+func (r *rejector) mismatchedValues(b *Batch, guards []valueGuard) {
+	var bad []int
+	b.Filter(func(row []any) bool {
+		bad = bad[:0]
+		for gi, g := range guards {
+			if v := row[g.col]; v != nil && !g.fits(v) {
+				bad = append(bad, gi)
+			}
+		}
+		if len(bad) == 0 {
+			return true
+		}
+		first := guards[bad[0]]
+		cause := fmt.Sprintf("the value does not fit the destination's %s", first.have)
+		if len(bad) > 1 {
+			var others []string
+			for _, gi := range bad[1:] {
+				others = append(others, fmt.Sprintf("%q", b.Columns[guards[gi].col].Name))
+			}
+			cause += " (nor do those of " + strings.Join(others, ", ") + ")"
+		}
+		if drop, _ := r.record(b.Columns, row, first.col, errors.New(cause), r.mode); drop {
+			return false
+		}
+		for _, gi := range bad {
+			row[guards[gi].col] = nil
 		}
 		return true
 	})

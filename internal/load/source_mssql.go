@@ -400,7 +400,7 @@ func mssqlValue(k Kind, v any) (any, error) {
 		return bad()
 	case KindBytes:
 		if x, ok := v.([]byte); ok {
-			return append([]byte(nil), x...), nil
+			return append(make([]byte, 0, len(x)), x...), nil
 		}
 		return bad()
 	case KindDate:

@@ -34,6 +34,10 @@ func OpenMySQLSource(ctx context.Context, config map[string]any, env connectors.
 	}
 	mc := c.DriverConfig()
 	mc.ParseTime = false // values arrive as text and are converted exactly, per kind
+	// Parameters are escaped into the query by the driver, which then runs it over the text
+	// protocol: no statement to prepare, and the values arrive spelled as text (what both the
+	// decoding path and the COPY text path want).
+	mc.InterpolateParams = true
 	if mc.Params == nil {
 		mc.Params = map[string]string{}
 	}
@@ -169,16 +173,15 @@ func (s *mysqlSource) Count(ctx context.Context, t *Table, w Window) (int64, err
 	return n, err
 }
 
-func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error {
+// selectSQL is the query that reads a window of t, and its bind parameters.
+func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	exprs := make([]string, len(t.Columns))
-	bits := make([]bool, len(t.Columns))
 	for i, c := range t.Columns {
 		exprs[i] = myIdent(c.Name)
-		bits[i] = strings.HasPrefix(strings.ToLower(c.Type.Source), "bit")
 	}
 	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + MySQL.Qualified(t.Schema, t.Name) + where
@@ -187,6 +190,18 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 		if w.Desc {
 			q += " DESC"
 		}
+	}
+	return q, args, nil
+}
+
+func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error {
+	q, args, err := s.selectSQL(t, w)
+	if err != nil {
+		return err
+	}
+	bits := make([]bool, len(t.Columns))
+	for i, c := range t.Columns {
+		bits[i] = strings.HasPrefix(strings.ToLower(c.Type.Source), "bit")
 	}
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -269,7 +284,7 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 	case KindFloat32, KindFloat64:
 		return strconv.ParseFloat(s, 64)
 	case KindBytes:
-		return append([]byte(nil), r...), nil
+		return append(make([]byte, 0, len(r)), r...), nil
 	case KindDate:
 		if strings.HasPrefix(s, "0000-00-00") {
 			return nil, nil // MySQL's zero date means "no date"

@@ -292,7 +292,7 @@ func sqliteValue(t Type, v any) (out any, n int64, err error) {
 	case KindBytes:
 		switch x := v.(type) {
 		case []byte:
-			return append([]byte(nil), x...), n, nil
+			return append(make([]byte, 0, len(x)), x...), n, nil
 		case string:
 			return []byte(x), n, nil
 		}

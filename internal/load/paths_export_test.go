@@ -1,0 +1,8 @@
+package load
+
+// ForcePostgresLegacyMerge makes PostgreSQL merges take the path of servers before 15 (UPDATE
+// then INSERT instead of MERGE). Only for tests that do not run in parallel.
+func ForcePostgresLegacyMerge(on bool) { pgLegacyMerge = on }
+
+// MySQLTextCopies counts the tables copied from MySQL to PostgreSQL as COPY text.
+func MySQLTextCopies() int64 { return mysqlTextCopies.Load() }
