@@ -37,7 +37,7 @@ type Spec struct {
 	FullRefresh bool
 	Logger      *slog.Logger
 	// Parallelism is how many connections read a big table with a single integer primary key,
-	// in key ranges (ranges.go): 0 is min(4, GOMAXPROCS), 1 or less than 0 reads serially.
+	// in key ranges (ranges.go): 0 is min(4, GOMAXPROCS/2), 1 or less than 0 reads serially.
 	Parallelism int
 	// ParallelMinRows is the estimated row count from which a table is read in parallel;
 	// 0 is DefaultParallelMinRows.
