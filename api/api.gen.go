@@ -269,6 +269,30 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for PipelineStatus.
+const (
+	PipelineStatusActive PipelineStatus = "active"
+	PipelineStatusDraft  PipelineStatus = "draft"
+	PipelineStatusError  PipelineStatus = "error"
+	PipelineStatusPaused PipelineStatus = "paused"
+)
+
+// Valid indicates whether the value is a known member of the PipelineStatus enum.
+func (e PipelineStatus) Valid() bool {
+	switch e {
+	case PipelineStatusActive:
+		return true
+	case PipelineStatusDraft:
+		return true
+	case PipelineStatusError:
+		return true
+	case PipelineStatusPaused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReadinessStatus.
 const (
 	ReadinessStatusNotReady ReadinessStatus = "not_ready"
@@ -305,6 +329,108 @@ func (e Role) Valid() bool {
 	case RoleOwner:
 		return true
 	case RoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunLogLineLevel.
+const (
+	RunLogLineLevelDebug RunLogLineLevel = "debug"
+	RunLogLineLevelError RunLogLineLevel = "error"
+	RunLogLineLevelInfo  RunLogLineLevel = "info"
+	RunLogLineLevelWarn  RunLogLineLevel = "warn"
+)
+
+// Valid indicates whether the value is a known member of the RunLogLineLevel enum.
+func (e RunLogLineLevel) Valid() bool {
+	switch e {
+	case RunLogLineLevelDebug:
+		return true
+	case RunLogLineLevelError:
+		return true
+	case RunLogLineLevelInfo:
+		return true
+	case RunLogLineLevelWarn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunStatus.
+const (
+	RunStatusCancelled RunStatus = "cancelled"
+	RunStatusFailed    RunStatus = "failed"
+	RunStatusQueued    RunStatus = "queued"
+	RunStatusRunning   RunStatus = "running"
+	RunStatusSkipped   RunStatus = "skipped"
+	RunStatusSuccess   RunStatus = "success"
+)
+
+// Valid indicates whether the value is a known member of the RunStatus enum.
+func (e RunStatus) Valid() bool {
+	switch e {
+	case RunStatusCancelled:
+		return true
+	case RunStatusFailed:
+		return true
+	case RunStatusQueued:
+		return true
+	case RunStatusRunning:
+		return true
+	case RunStatusSkipped:
+		return true
+	case RunStatusSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunTargetType.
+const (
+	RunTargetTypeJob            RunTargetType = "job"
+	RunTargetTypePipeline       RunTargetType = "pipeline"
+	RunTargetTypeTransformation RunTargetType = "transformation"
+)
+
+// Valid indicates whether the value is a known member of the RunTargetType enum.
+func (e RunTargetType) Valid() bool {
+	switch e {
+	case RunTargetTypeJob:
+		return true
+	case RunTargetTypePipeline:
+		return true
+	case RunTargetTypeTransformation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunTrigger.
+const (
+	RunTriggerApi        RunTrigger = "api"
+	RunTriggerDependency RunTrigger = "dependency"
+	RunTriggerManual     RunTrigger = "manual"
+	RunTriggerRetry      RunTrigger = "retry"
+	RunTriggerSchedule   RunTrigger = "schedule"
+)
+
+// Valid indicates whether the value is a known member of the RunTrigger enum.
+func (e RunTrigger) Valid() bool {
+	switch e {
+	case RunTriggerApi:
+		return true
+	case RunTriggerDependency:
+		return true
+	case RunTriggerManual:
+		return true
+	case RunTriggerRetry:
+		return true
+	case RunTriggerSchedule:
 		return true
 	default:
 		return false
@@ -534,6 +660,54 @@ type CreateConnectionRequest struct {
 	Type   string                 `json:"type"`
 }
 
+// CreatePipelineRequest defines model for CreatePipelineRequest.
+type CreatePipelineRequest struct {
+	Config                  *map[string]interface{} `json:"config,omitempty"`
+	Description             *string                 `json:"description,omitempty"`
+	DestinationConnectionId int64                   `json:"destination_connection_id"`
+
+	// DestinationSchema Default: the snake_case of the name.
+	DestinationSchema  *string         `json:"destination_schema,omitempty"`
+	Name               string          `json:"name"`
+	SourceConnectionId int64           `json:"source_connection_id"`
+	Status             *PipelineStatus `json:"status,omitempty"`
+}
+
+// Dashboard defines model for Dashboard.
+type Dashboard struct {
+	ActiveRuns int64 `json:"active_runs"`
+	Counts     struct {
+		Connections     int64 `json:"connections"`
+		Pipelines       int64 `json:"pipelines"`
+		Transformations int64 `json:"transformations"`
+	} `json:"counts"`
+
+	// Days The last 14 days (UTC), oldest first, with runs by status and rows loaded.
+	Days             []DashboardDay    `json:"days"`
+	FailingPipelines []FailingPipeline `json:"failing_pipelines"`
+	Runs24h          DashboardWindow   `json:"runs_24h"`
+	Runs7d           DashboardWindow   `json:"runs_7d"`
+}
+
+// DashboardDay defines model for DashboardDay.
+type DashboardDay struct {
+	Cancelled  int64              `json:"cancelled"`
+	Day        openapi_types.Date `json:"day"`
+	Failed     int64              `json:"failed"`
+	Other      int64              `json:"other"`
+	RowsLoaded int64              `json:"rows_loaded"`
+	Success    int64              `json:"success"`
+}
+
+// DashboardWindow defines model for DashboardWindow.
+type DashboardWindow struct {
+	ByStatus map[string]int64 `json:"by_status"`
+
+	// SuccessRate success / (success + failed) over ended runs; null without any.
+	SuccessRate *float64 `json:"success_rate"`
+	Total       int64    `json:"total"`
+}
+
 // DetectedColumn defines model for DetectedColumn.
 type DetectedColumn struct {
 	Name string             `json:"name"`
@@ -545,6 +719,13 @@ type DetectedColumnType string
 
 // ErrorCode A stable machine-readable error code.
 type ErrorCode string
+
+// FailingPipeline defines model for FailingPipeline.
+type FailingPipeline struct {
+	Id      int64  `json:"id"`
+	LastRun Run    `json:"last_run"`
+	Name    string `json:"name"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -690,8 +871,36 @@ type PageInfo struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// Pipeline defines model for Pipeline.
+type Pipeline struct {
+	// Config The pipeline config of SPEC §6 (mode, table, write_disposition, incremental, …), with its defaults filled in.
+	Config                  map[string]interface{} `json:"config"`
+	CreatedAt               time.Time              `json:"created_at"`
+	Description             string                 `json:"description"`
+	DestinationConnectionId int64                  `json:"destination_connection_id"`
+	DestinationSchema       string                 `json:"destination_schema"`
+	Id                      int64                  `json:"id"`
+	LastRun                 *Run                   `json:"last_run,omitempty"`
+	Name                    string                 `json:"name"`
+	SourceConnectionId      int64                  `json:"source_connection_id"`
+	Status                  PipelineStatus         `json:"status"`
+	UpdatedAt               time.Time              `json:"updated_at"`
+}
+
+// PipelineList defines model for PipelineList.
+type PipelineList struct {
+	Items      []Pipeline `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+// PipelineStatus defines model for PipelineStatus.
+type PipelineStatus string
+
 // Problem An RFC 9457 problem document. `detail` is meant for people; `code` for programs.
 type Problem struct {
+	// ActiveRunId On a 409 to a run trigger or retry, the run that is still queued or running.
+	ActiveRunId *int64 `json:"active_run_id,omitempty"`
+
 	// Code A stable machine-readable error code.
 	Code *ErrorCode `json:"code,omitempty"`
 
@@ -766,6 +975,82 @@ type RefreshRequest struct {
 // Role defines model for Role.
 type Role string
 
+// Run defines model for Run.
+type Run struct {
+	Attempt    int32     `json:"attempt"`
+	CreatedAt  time.Time `json:"created_at"`
+	DagRunId   *int64    `json:"dag_run_id,omitempty"`
+	DurationMs *int64    `json:"duration_ms,omitempty"`
+
+	// Error A one-line reason when the run failed.
+	Error      *string    `json:"error,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Id         int64      `json:"id"`
+	RetryOf    *int64     `json:"retry_of,omitempty"`
+	RowsLoaded int64      `json:"rows_loaded"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	Stats      RunStats   `json:"stats"`
+	Status     RunStatus  `json:"status"`
+	TargetId   int64      `json:"target_id"`
+
+	// TargetName The target's name when the run was listed.
+	TargetName *string       `json:"target_name,omitempty"`
+	TargetType RunTargetType `json:"target_type"`
+	Trigger    RunTrigger    `json:"trigger"`
+}
+
+// RunList defines model for RunList.
+type RunList struct {
+	Items      []Run   `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// RunLogLine defines model for RunLogLine.
+type RunLogLine struct {
+	At      time.Time              `json:"at"`
+	Fields  map[string]interface{} `json:"fields"`
+	Level   RunLogLineLevel        `json:"level"`
+	Message string                 `json:"message"`
+	Seq     int64                  `json:"seq"`
+}
+
+// RunLogLineLevel defines model for RunLogLine.Level.
+type RunLogLineLevel string
+
+// RunLogList defines model for RunLogList.
+type RunLogList struct {
+	// Done The run has ended and no line follows.
+	Done      bool         `json:"done"`
+	Items     []RunLogLine `json:"items"`
+	NextAfter int64        `json:"next_after"`
+}
+
+// RunStats defines model for RunStats.
+type RunStats struct {
+	// Phase What the run is doing: queued, connecting, loading, publishing, done.
+	Phase  *string          `json:"phase,omitempty"`
+	Tables *[]RunTableStats `json:"tables,omitempty"`
+}
+
+// RunStatus defines model for RunStatus.
+type RunStatus string
+
+// RunTableStats defines model for RunTableStats.
+type RunTableStats struct {
+	Bytes        int64   `json:"bytes"`
+	Name         string  `json:"name"`
+	RowsRead     int64   `json:"rows_read"`
+	RowsRejected int64   `json:"rows_rejected"`
+	RowsWritten  int64   `json:"rows_written"`
+	Seconds      float64 `json:"seconds"`
+}
+
+// RunTargetType defines model for RunTargetType.
+type RunTargetType string
+
+// RunTrigger defines model for RunTrigger.
+type RunTrigger string
+
 // SignupRequest defines model for SignupRequest.
 type SignupRequest struct {
 	Email       string  `json:"email"`
@@ -805,6 +1090,15 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// TriggerRunRequest defines model for TriggerRunRequest.
+type TriggerRunRequest struct {
+	// Downstream Also run the DAG's descendants (once dependencies exist).
+	Downstream *bool `json:"downstream,omitempty"`
+
+	// FullRefresh Reload every table whole and reset incremental state.
+	FullRefresh *bool `json:"full_refresh,omitempty"`
+}
+
 // UpdateConnectionRequest defines model for UpdateConnectionRequest.
 type UpdateConnectionRequest struct {
 	Config *map[string]interface{} `json:"config,omitempty"`
@@ -828,6 +1122,16 @@ type UpdateOrgRequest struct {
 	DefaultSchema *string `json:"default_schema,omitempty"`
 	Name          *string `json:"name,omitempty"`
 	Slug          *string `json:"slug,omitempty"`
+}
+
+// UpdatePipelineRequest defines model for UpdatePipelineRequest.
+type UpdatePipelineRequest struct {
+	Config                  *map[string]interface{} `json:"config,omitempty"`
+	Description             *string                 `json:"description,omitempty"`
+	DestinationConnectionId *int64                  `json:"destination_connection_id,omitempty"`
+	Name                    *string                 `json:"name,omitempty"`
+	SourceConnectionId      *int64                  `json:"source_connection_id,omitempty"`
+	Status                  *PipelineStatus         `json:"status,omitempty"`
 }
 
 // UserSummary defines model for UserSummary.
@@ -945,6 +1249,72 @@ type ListMembersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListPipelinesParams defines parameters for ListPipelines.
+type ListPipelinesParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePipelineParams defines parameters for CreatePipeline.
+type CreatePipelineParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TriggerPipelineRunParams defines parameters for TriggerPipelineRun.
+type TriggerPipelineRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListRunsParams defines parameters for ListRuns.
+type ListRunsParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor     *Cursor        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status     *RunStatus     `form:"status,omitempty" json:"status,omitempty"`
+	TargetType *RunTargetType `form:"target_type,omitempty" json:"target_type,omitempty"`
+	TargetId   *int64         `form:"target_id,omitempty" json:"target_id,omitempty"`
+	Trigger    *RunTrigger    `form:"trigger,omitempty" json:"trigger,omitempty"`
+
+	// Since Runs created at or after this time.
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Runs created before this time.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+}
+
+// CancelRunParams defines parameters for CancelRun.
+type CancelRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetRunLogsParams defines parameters for GetRunLogs.
+type GetRunLogsParams struct {
+	// After Only lines with a larger seq (0: from the start).
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+	Limit *int   `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// StreamRunLogsParams defines parameters for StreamRunLogs.
+type StreamRunLogsParams struct {
+	// After Like Last-Event-ID, for clients that cannot set headers.
+	After       *int64  `form:"after,omitempty" json:"after,omitempty"`
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
+// RetryRunParams defines parameters for RetryRun.
+type RetryRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = CreateApiKeyRequest
 
@@ -992,6 +1362,15 @@ type UpdateMemberJSONRequestBody = UpdateMemberRequest
 
 // UpdateOrgJSONRequestBody defines body for UpdateOrg for application/json ContentType.
 type UpdateOrgJSONRequestBody = UpdateOrgRequest
+
+// CreatePipelineJSONRequestBody defines body for CreatePipeline for application/json ContentType.
+type CreatePipelineJSONRequestBody = CreatePipelineRequest
+
+// UpdatePipelineJSONRequestBody defines body for UpdatePipeline for application/json ContentType.
+type UpdatePipelineJSONRequestBody = UpdatePipelineRequest
+
+// TriggerPipelineRunJSONRequestBody defines body for TriggerPipelineRun for application/json ContentType.
+type TriggerPipelineRunJSONRequestBody = TriggerRunRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1332,6 +1711,11 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
 	TestConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDashboard Counts, run history and failing pipelines of the org
+	//
+	// Corresponds with GET /api/v1/dashboard (the `GetDashboard` operationId).
+	GetDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListFiles Uploaded files
 	//
 	// Corresponds with GET /api/v1/files (the `ListFiles` operationId).
@@ -1462,6 +1846,127 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/org (the `UpdateOrg` operationId).
 	UpdateOrg(ctx context.Context, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPipelines Pipelines
+	//
+	// Corresponds with GET /api/v1/pipelines (the `ListPipelines` operationId).
+	ListPipelines(ctx context.Context, params *ListPipelinesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePipelineWithBody Create a pipeline (editor)
+	//
+	// The config is validated as SPEC §6 says (422 with JSON paths such as
+	// `config.incremental.cursor_path`); the source must be source-capable and the destination
+	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+	// the name and never changes afterwards.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+	CreatePipelineWithBody(ctx context.Context, params *CreatePipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePipeline Create a pipeline (editor)
+	//
+	// The config is validated as SPEC §6 says (422 with JSON paths such as
+	// `config.incremental.cursor_path`); the source must be source-capable and the destination
+	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+	// the name and never changes afterwards.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+	CreatePipeline(ctx context.Context, params *CreatePipelineParams, body CreatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePipeline Delete a pipeline (editor)
+	//
+	// Soft-deletes the pipeline; 409 while it has an active run.
+	//
+	// Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
+	DeletePipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPipeline A pipeline
+	//
+	// Corresponds with GET /api/v1/pipelines/{id} (the `GetPipeline` operationId).
+	GetPipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePipelineWithBody Change a pipeline (editor)
+	//
+	// Renaming never moves data; `destination_schema` cannot be changed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+	UpdatePipelineWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePipeline Change a pipeline (editor)
+	//
+	// Renaming never moves data; `destination_schema` cannot be changed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+	UpdatePipeline(ctx context.Context, id ID, body UpdatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerPipelineRunWithBody Run a pipeline now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+	// running run.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+	TriggerPipelineRunWithBody(ctx context.Context, id ID, params *TriggerPipelineRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerPipelineRun Run a pipeline now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+	// running run.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+	TriggerPipelineRun(ctx context.Context, id ID, params *TriggerPipelineRunParams, body TriggerPipelineRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRuns Runs, newest first
+	//
+	// Corresponds with GET /api/v1/runs (the `ListRuns` operationId).
+	ListRuns(ctx context.Context, params *ListRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRun A run
+	//
+	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
+	GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelRun Cancel a queued or running run (editor)
+	//
+	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
+	// leaves the destination as it was and ends `cancelled`. 409 when the run has already ended.
+	//
+	// Corresponds with POST /api/v1/runs/{id}/cancel (the `CancelRun` operationId).
+	CancelRun(ctx context.Context, id ID, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRunLogs A run's log lines after a sequence number
+	//
+	// Corresponds with GET /api/v1/runs/{id}/logs (the `GetRunLogs` operationId).
+	GetRunLogs(ctx context.Context, id ID, params *GetRunLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamRunLogs A run's log lines, live (Server-Sent Events)
+	//
+	// Every log line is an event `log` with the line as JSON data and its `seq` as the event id;
+	// a reconnect with `Last-Event-ID` resumes after that line. A `status` event carries the run
+	// whenever its status changes; the stream ends with an event `end` once the run has ended and
+	// every line was sent. Comments are sent every 15 s to keep proxies from closing the stream.
+	//
+	// Corresponds with GET /api/v1/runs/{id}/logs/stream (the `StreamRunLogs` operationId).
+	StreamRunLogs(ctx context.Context, id ID, params *StreamRunLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryRun Run an ended run's target again (editor)
+	//
+	// A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
+	//
+	// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
+	RetryRun(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVersion Build version
 	//
@@ -2096,6 +2601,21 @@ func (c *Client) TestConnection(ctx context.Context, id ID, reqEditors ...Reques
 	return c.Client.Do(req)
 }
 
+// GetDashboard Counts, run history and failing pipelines of the org
+//
+// Corresponds with GET /api/v1/dashboard (the `GetDashboard` operationId).
+func (c *Client) GetDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDashboardRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListFiles Uploaded files
 //
 // Corresponds with GET /api/v1/files (the `ListFiles` operationId).
@@ -2407,6 +2927,277 @@ func (c *Client) UpdateOrgWithBody(ctx context.Context, contentType string, body
 // Corresponds with PATCH /api/v1/org (the `UpdateOrg` operationId).
 func (c *Client) UpdateOrg(ctx context.Context, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateOrgRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPipelines Pipelines
+//
+// Corresponds with GET /api/v1/pipelines (the `ListPipelines` operationId).
+func (c *Client) ListPipelines(ctx context.Context, params *ListPipelinesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPipelinesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePipelineWithBody Create a pipeline (editor)
+//
+// The config is validated as SPEC §6 says (422 with JSON paths such as
+// `config.incremental.cursor_path`); the source must be source-capable and the destination
+// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+// the name and never changes afterwards.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+func (c *Client) CreatePipelineWithBody(ctx context.Context, params *CreatePipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePipelineRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePipeline Create a pipeline (editor)
+//
+// The config is validated as SPEC §6 says (422 with JSON paths such as
+// `config.incremental.cursor_path`); the source must be source-capable and the destination
+// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+// the name and never changes afterwards.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+func (c *Client) CreatePipeline(ctx context.Context, params *CreatePipelineParams, body CreatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePipelineRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePipeline Delete a pipeline (editor)
+//
+// Soft-deletes the pipeline; 409 while it has an active run.
+//
+// Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
+func (c *Client) DeletePipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePipelineRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPipeline A pipeline
+//
+// Corresponds with GET /api/v1/pipelines/{id} (the `GetPipeline` operationId).
+func (c *Client) GetPipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPipelineRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePipelineWithBody Change a pipeline (editor)
+//
+// Renaming never moves data; `destination_schema` cannot be changed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+func (c *Client) UpdatePipelineWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePipelineRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePipeline Change a pipeline (editor)
+//
+// Renaming never moves data; `destination_schema` cannot be changed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+func (c *Client) UpdatePipeline(ctx context.Context, id ID, body UpdatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePipelineRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerPipelineRunWithBody Run a pipeline now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+// running run.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+func (c *Client) TriggerPipelineRunWithBody(ctx context.Context, id ID, params *TriggerPipelineRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerPipelineRunRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerPipelineRun Run a pipeline now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+// running run.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+func (c *Client) TriggerPipelineRun(ctx context.Context, id ID, params *TriggerPipelineRunParams, body TriggerPipelineRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerPipelineRunRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRuns Runs, newest first
+//
+// Corresponds with GET /api/v1/runs (the `ListRuns` operationId).
+func (c *Client) ListRuns(ctx context.Context, params *ListRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRunsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRun A run
+//
+// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
+func (c *Client) GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRunRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelRun Cancel a queued or running run (editor)
+//
+// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
+// leaves the destination as it was and ends `cancelled`. 409 when the run has already ended.
+//
+// Corresponds with POST /api/v1/runs/{id}/cancel (the `CancelRun` operationId).
+func (c *Client) CancelRun(ctx context.Context, id ID, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelRunRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRunLogs A run's log lines after a sequence number
+//
+// Corresponds with GET /api/v1/runs/{id}/logs (the `GetRunLogs` operationId).
+func (c *Client) GetRunLogs(ctx context.Context, id ID, params *GetRunLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRunLogsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamRunLogs A run's log lines, live (Server-Sent Events)
+//
+// Every log line is an event `log` with the line as JSON data and its `seq` as the event id;
+// a reconnect with `Last-Event-ID` resumes after that line. A `status` event carries the run
+// whenever its status changes; the stream ends with an event `end` once the run has ended and
+// every line was sent. Comments are sent every 15 s to keep proxies from closing the stream.
+//
+// Corresponds with GET /api/v1/runs/{id}/logs/stream (the `StreamRunLogs` operationId).
+func (c *Client) StreamRunLogs(ctx context.Context, id ID, params *StreamRunLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamRunLogsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryRun Run an ended run's target again (editor)
+//
+// A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
+//
+// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
+func (c *Client) RetryRun(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryRunRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3612,6 +4403,33 @@ func NewTestConnectionRequest(server string, id ID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetDashboardRequest constructs an http.Request for the GetDashboard method
+func NewGetDashboardRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboard")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListFilesRequest constructs an http.Request for the ListFiles method
 func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request, error) {
 	var err error
@@ -4216,6 +5034,723 @@ func NewUpdateOrgRequestWithBody(server string, contentType string, body io.Read
 	return req, nil
 }
 
+// NewListPipelinesRequest constructs an http.Request for the ListPipelines method
+func NewListPipelinesRequest(server string, params *ListPipelinesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePipelineRequest calls the generic CreatePipeline builder with application/json body
+func NewCreatePipelineRequest(server string, params *CreatePipelineParams, body CreatePipelineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePipelineRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePipelineRequestWithBody constructs an http.Request for the CreatePipeline method, with any body, and a specified content type
+func NewCreatePipelineRequestWithBody(server string, params *CreatePipelineParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeletePipelineRequest constructs an http.Request for the DeletePipeline method
+func NewDeletePipelineRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPipelineRequest constructs an http.Request for the GetPipeline method
+func NewGetPipelineRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdatePipelineRequest calls the generic UpdatePipeline builder with application/json body
+func NewUpdatePipelineRequest(server string, id ID, body UpdatePipelineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePipelineRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdatePipelineRequestWithBody constructs an http.Request for the UpdatePipeline method, with any body, and a specified content type
+func NewUpdatePipelineRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTriggerPipelineRunRequest calls the generic TriggerPipelineRun builder with application/json body
+func NewTriggerPipelineRunRequest(server string, id ID, params *TriggerPipelineRunParams, body TriggerPipelineRunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTriggerPipelineRunRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTriggerPipelineRunRequestWithBody constructs an http.Request for the TriggerPipelineRun method, with any body, and a specified content type
+func NewTriggerPipelineRunRequestWithBody(server string, id ID, params *TriggerPipelineRunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pipelines/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRunsRequest constructs an http.Request for the ListRuns method
+func NewListRunsRequest(server string, params *ListRunsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target_type", *params.TargetType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TargetId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target_id", *params.TargetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Trigger != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "trigger", *params.Trigger, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetRunRequest constructs an http.Request for the GetRun method
+func NewGetRunRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelRunRequest constructs an http.Request for the CancelRun method
+func NewCancelRunRequest(server string, id ID, params *CancelRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRunLogsRequest constructs an http.Request for the GetRunLogs method
+func NewGetRunLogsRequest(server string, id ID, params *GetRunLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/logs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStreamRunLogsRequest constructs an http.Request for the StreamRunLogs method
+func NewStreamRunLogsRequest(server string, id ID, params *StreamRunLogsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/logs/stream", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRetryRunRequest constructs an http.Request for the RetryRun method
+func NewRetryRunRequest(server string, id ID, params *RetryRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetVersionRequest constructs an http.Request for the GetVersion method
 func NewGetVersionRequest(server string) (*http.Request, error) {
 	var err error
@@ -4657,6 +6192,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
 	TestConnectionWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*TestConnectionResponse, error)
 
+	// GetDashboardWithResponse Counts, run history and failing pipelines of the org
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboard (the `GetDashboard` operationId).
+	GetDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDashboardResponse, error)
+
 	// ListFilesWithResponse Uploaded files
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4807,6 +6349,145 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/org (the `UpdateOrg` operationId).
 	UpdateOrgWithResponse(ctx context.Context, body UpdateOrgJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrgResponse, error)
+
+	// ListPipelinesWithResponse Pipelines
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/pipelines (the `ListPipelines` operationId).
+	ListPipelinesWithResponse(ctx context.Context, params *ListPipelinesParams, reqEditors ...RequestEditorFn) (*ListPipelinesResponse, error)
+
+	// CreatePipelineWithBodyWithResponse Create a pipeline (editor)
+	//
+	// The config is validated as SPEC §6 says (422 with JSON paths such as
+	// `config.incremental.cursor_path`); the source must be source-capable and the destination
+	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+	// the name and never changes afterwards.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+	CreatePipelineWithBodyWithResponse(ctx context.Context, params *CreatePipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePipelineResponse, error)
+
+	// CreatePipelineWithResponse Create a pipeline (editor)
+	//
+	// The config is validated as SPEC §6 says (422 with JSON paths such as
+	// `config.incremental.cursor_path`); the source must be source-capable and the destination
+	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+	// the name and never changes afterwards.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+	CreatePipelineWithResponse(ctx context.Context, params *CreatePipelineParams, body CreatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePipelineResponse, error)
+
+	// DeletePipelineWithResponse Delete a pipeline (editor)
+	//
+	// Soft-deletes the pipeline; 409 while it has an active run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
+	DeletePipelineWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeletePipelineResponse, error)
+
+	// GetPipelineWithResponse A pipeline
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/pipelines/{id} (the `GetPipeline` operationId).
+	GetPipelineWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetPipelineResponse, error)
+
+	// UpdatePipelineWithBodyWithResponse Change a pipeline (editor)
+	//
+	// Renaming never moves data; `destination_schema` cannot be changed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+	UpdatePipelineWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePipelineResponse, error)
+
+	// UpdatePipelineWithResponse Change a pipeline (editor)
+	//
+	// Renaming never moves data; `destination_schema` cannot be changed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+	UpdatePipelineWithResponse(ctx context.Context, id ID, body UpdatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePipelineResponse, error)
+
+	// TriggerPipelineRunWithBodyWithResponse Run a pipeline now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+	// running run.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+	TriggerPipelineRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerPipelineRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerPipelineRunResponse, error)
+
+	// TriggerPipelineRunWithResponse Run a pipeline now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+	// running run.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+	TriggerPipelineRunWithResponse(ctx context.Context, id ID, params *TriggerPipelineRunParams, body TriggerPipelineRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerPipelineRunResponse, error)
+
+	// ListRunsWithResponse Runs, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs (the `ListRuns` operationId).
+	ListRunsWithResponse(ctx context.Context, params *ListRunsParams, reqEditors ...RequestEditorFn) (*ListRunsResponse, error)
+
+	// GetRunWithResponse A run
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
+	GetRunWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
+
+	// CancelRunWithResponse Cancel a queued or running run (editor)
+	//
+	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
+	// leaves the destination as it was and ends `cancelled`. 409 when the run has already ended.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/runs/{id}/cancel (the `CancelRun` operationId).
+	CancelRunWithResponse(ctx context.Context, id ID, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error)
+
+	// GetRunLogsWithResponse A run's log lines after a sequence number
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs/{id}/logs (the `GetRunLogs` operationId).
+	GetRunLogsWithResponse(ctx context.Context, id ID, params *GetRunLogsParams, reqEditors ...RequestEditorFn) (*GetRunLogsResponse, error)
+
+	// StreamRunLogsWithResponse A run's log lines, live (Server-Sent Events)
+	//
+	// Every log line is an event `log` with the line as JSON data and its `seq` as the event id;
+	// a reconnect with `Last-Event-ID` resumes after that line. A `status` event carries the run
+	// whenever its status changes; the stream ends with an event `end` once the run has ended and
+	// every line was sent. Comments are sent every 15 s to keep proxies from closing the stream.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs/{id}/logs/stream (the `StreamRunLogs` operationId).
+	StreamRunLogsWithResponse(ctx context.Context, id ID, params *StreamRunLogsParams, reqEditors ...RequestEditorFn) (*StreamRunLogsResponse, error)
+
+	// RetryRunWithResponse Run an ended run's target again (editor)
+	//
+	// A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
+	RetryRunWithResponse(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*RetryRunResponse, error)
 
 	// GetVersionWithResponse Build version
 	//
@@ -5955,6 +7636,54 @@ func (r TestConnectionResponse) ContentType() string {
 	return ""
 }
 
+type GetDashboardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dashboard
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDashboardResponse) GetJSON200() *Dashboard {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetDashboardResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDashboardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDashboardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDashboardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDashboardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListFilesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6654,6 +8383,568 @@ func (r UpdateOrgResponse) ContentType() string {
 	return ""
 }
 
+type ListPipelinesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PipelineList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPipelinesResponse) GetJSON200() *PipelineList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListPipelinesResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPipelinesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPipelinesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPipelinesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPipelinesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreatePipelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Pipeline
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePipelineResponse) GetJSON201() *Pipeline {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreatePipelineResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePipelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePipelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePipelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePipelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeletePipelineResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePipelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePipelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePipelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPipelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Pipeline
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPipelineResponse) GetJSON200() *Pipeline {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetPipelineResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPipelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPipelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPipelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdatePipelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Pipeline
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePipelineResponse) GetJSON200() *Pipeline {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdatePipelineResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePipelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePipelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePipelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePipelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TriggerPipelineRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TriggerPipelineRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TriggerPipelineRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TriggerPipelineRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TriggerPipelineRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TriggerPipelineRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TriggerPipelineRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRunsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RunList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRunsResponse) GetJSON200() *RunList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListRunsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRunsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRunsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRunsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRunsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRunResponse) GetJSON200() *Run {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRunLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RunLogList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRunLogsResponse) GetJSON200() *RunLogList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRunLogsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRunLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRunLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRunLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRunLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StreamRunLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamRunLogsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamRunLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamRunLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamRunLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamRunLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RetryRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetVersionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7339,6 +9630,19 @@ func (c *ClientWithResponses) TestConnectionWithResponse(ctx context.Context, id
 	return ParseTestConnectionResponse(rsp)
 }
 
+// GetDashboardWithResponse Counts, run history and failing pipelines of the org
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboard (the `GetDashboard` operationId).
+func (c *ClientWithResponses) GetDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDashboardResponse, error) {
+	rsp, err := c.GetDashboard(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDashboardResponse(rsp)
+}
+
 // ListFilesWithResponse Uploaded files
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7602,6 +9906,235 @@ func (c *ClientWithResponses) UpdateOrgWithResponse(ctx context.Context, body Up
 		return nil, err
 	}
 	return ParseUpdateOrgResponse(rsp)
+}
+
+// ListPipelinesWithResponse Pipelines
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/pipelines (the `ListPipelines` operationId).
+func (c *ClientWithResponses) ListPipelinesWithResponse(ctx context.Context, params *ListPipelinesParams, reqEditors ...RequestEditorFn) (*ListPipelinesResponse, error) {
+	rsp, err := c.ListPipelines(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPipelinesResponse(rsp)
+}
+
+// CreatePipelineWithBodyWithResponse Create a pipeline (editor)
+//
+// The config is validated as SPEC §6 says (422 with JSON paths such as
+// `config.incremental.cursor_path`); the source must be source-capable and the destination
+// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+// the name and never changes afterwards.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+func (c *ClientWithResponses) CreatePipelineWithBodyWithResponse(ctx context.Context, params *CreatePipelineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePipelineResponse, error) {
+	rsp, err := c.CreatePipelineWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePipelineResponse(rsp)
+}
+
+// CreatePipelineWithResponse Create a pipeline (editor)
+//
+// The config is validated as SPEC §6 says (422 with JSON paths such as
+// `config.incremental.cursor_path`); the source must be source-capable and the destination
+// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+// the name and never changes afterwards.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pipelines (the `CreatePipeline` operationId).
+func (c *ClientWithResponses) CreatePipelineWithResponse(ctx context.Context, params *CreatePipelineParams, body CreatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePipelineResponse, error) {
+	rsp, err := c.CreatePipeline(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePipelineResponse(rsp)
+}
+
+// DeletePipelineWithResponse Delete a pipeline (editor)
+//
+// Soft-deletes the pipeline; 409 while it has an active run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
+func (c *ClientWithResponses) DeletePipelineWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeletePipelineResponse, error) {
+	rsp, err := c.DeletePipeline(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePipelineResponse(rsp)
+}
+
+// GetPipelineWithResponse A pipeline
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/pipelines/{id} (the `GetPipeline` operationId).
+func (c *ClientWithResponses) GetPipelineWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetPipelineResponse, error) {
+	rsp, err := c.GetPipeline(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPipelineResponse(rsp)
+}
+
+// UpdatePipelineWithBodyWithResponse Change a pipeline (editor)
+//
+// Renaming never moves data; `destination_schema` cannot be changed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+func (c *ClientWithResponses) UpdatePipelineWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePipelineResponse, error) {
+	rsp, err := c.UpdatePipelineWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePipelineResponse(rsp)
+}
+
+// UpdatePipelineWithResponse Change a pipeline (editor)
+//
+// Renaming never moves data; `destination_schema` cannot be changed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/pipelines/{id} (the `UpdatePipeline` operationId).
+func (c *ClientWithResponses) UpdatePipelineWithResponse(ctx context.Context, id ID, body UpdatePipelineJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePipelineResponse, error) {
+	rsp, err := c.UpdatePipeline(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePipelineResponse(rsp)
+}
+
+// TriggerPipelineRunWithBodyWithResponse Run a pipeline now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+// running run.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+func (c *ClientWithResponses) TriggerPipelineRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerPipelineRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerPipelineRunResponse, error) {
+	rsp, err := c.TriggerPipelineRunWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerPipelineRunResponse(rsp)
+}
+
+// TriggerPipelineRunWithResponse Run a pipeline now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+// running run.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pipelines/{id}/runs (the `TriggerPipelineRun` operationId).
+func (c *ClientWithResponses) TriggerPipelineRunWithResponse(ctx context.Context, id ID, params *TriggerPipelineRunParams, body TriggerPipelineRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerPipelineRunResponse, error) {
+	rsp, err := c.TriggerPipelineRun(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerPipelineRunResponse(rsp)
+}
+
+// ListRunsWithResponse Runs, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs (the `ListRuns` operationId).
+func (c *ClientWithResponses) ListRunsWithResponse(ctx context.Context, params *ListRunsParams, reqEditors ...RequestEditorFn) (*ListRunsResponse, error) {
+	rsp, err := c.ListRuns(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRunsResponse(rsp)
+}
+
+// GetRunWithResponse A run
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
+func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetRunResponse, error) {
+	rsp, err := c.GetRun(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRunResponse(rsp)
+}
+
+// CancelRunWithResponse Cancel a queued or running run (editor)
+//
+// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
+// leaves the destination as it was and ends `cancelled`. 409 when the run has already ended.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/runs/{id}/cancel (the `CancelRun` operationId).
+func (c *ClientWithResponses) CancelRunWithResponse(ctx context.Context, id ID, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error) {
+	rsp, err := c.CancelRun(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelRunResponse(rsp)
+}
+
+// GetRunLogsWithResponse A run's log lines after a sequence number
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs/{id}/logs (the `GetRunLogs` operationId).
+func (c *ClientWithResponses) GetRunLogsWithResponse(ctx context.Context, id ID, params *GetRunLogsParams, reqEditors ...RequestEditorFn) (*GetRunLogsResponse, error) {
+	rsp, err := c.GetRunLogs(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRunLogsResponse(rsp)
+}
+
+// StreamRunLogsWithResponse A run's log lines, live (Server-Sent Events)
+//
+// Every log line is an event `log` with the line as JSON data and its `seq` as the event id;
+// a reconnect with `Last-Event-ID` resumes after that line. A `status` event carries the run
+// whenever its status changes; the stream ends with an event `end` once the run has ended and
+// every line was sent. Comments are sent every 15 s to keep proxies from closing the stream.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs/{id}/logs/stream (the `StreamRunLogs` operationId).
+func (c *ClientWithResponses) StreamRunLogsWithResponse(ctx context.Context, id ID, params *StreamRunLogsParams, reqEditors ...RequestEditorFn) (*StreamRunLogsResponse, error) {
+	rsp, err := c.StreamRunLogs(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamRunLogsResponse(rsp)
+}
+
+// RetryRunWithResponse Run an ended run's target again (editor)
+//
+// A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
+func (c *ClientWithResponses) RetryRunWithResponse(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*RetryRunResponse, error) {
+	rsp, err := c.RetryRun(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryRunResponse(rsp)
 }
 
 // GetVersionWithResponse Build version
@@ -8480,6 +11013,39 @@ func ParseTestConnectionResponse(rsp *http.Response) (*TestConnectionResponse, e
 	return response, nil
 }
 
+// ParseGetDashboardResponse parses an HTTP response from a GetDashboardWithResponse call
+func ParseGetDashboardResponse(rsp *http.Response) (*GetDashboardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDashboardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListFilesResponse parses an HTTP response from a ListFilesWithResponse call
 func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8966,6 +11532,391 @@ func ParseUpdateOrgResponse(rsp *http.Response) (*UpdateOrgResponse, error) {
 	return response, nil
 }
 
+// ParseListPipelinesResponse parses an HTTP response from a ListPipelinesWithResponse call
+func ParseListPipelinesResponse(rsp *http.Response) (*ListPipelinesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPipelinesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PipelineList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePipelineResponse parses an HTTP response from a CreatePipelineWithResponse call
+func ParseCreatePipelineResponse(rsp *http.Response) (*CreatePipelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePipelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Pipeline
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePipelineResponse parses an HTTP response from a DeletePipelineWithResponse call
+func ParseDeletePipelineResponse(rsp *http.Response) (*DeletePipelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePipelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPipelineResponse parses an HTTP response from a GetPipelineWithResponse call
+func ParseGetPipelineResponse(rsp *http.Response) (*GetPipelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPipelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Pipeline
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePipelineResponse parses an HTTP response from a UpdatePipelineWithResponse call
+func ParseUpdatePipelineResponse(rsp *http.Response) (*UpdatePipelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePipelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Pipeline
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTriggerPipelineRunResponse parses an HTTP response from a TriggerPipelineRunWithResponse call
+func ParseTriggerPipelineRunResponse(rsp *http.Response) (*TriggerPipelineRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TriggerPipelineRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRunsResponse parses an HTTP response from a ListRunsWithResponse call
+func ParseListRunsResponse(rsp *http.Response) (*ListRunsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRunsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RunList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRunResponse parses an HTTP response from a GetRunWithResponse call
+func ParseGetRunResponse(rsp *http.Response) (*GetRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelRunResponse parses an HTTP response from a CancelRunWithResponse call
+func ParseCancelRunResponse(rsp *http.Response) (*CancelRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRunLogsResponse parses an HTTP response from a GetRunLogsWithResponse call
+func ParseGetRunLogsResponse(rsp *http.Response) (*GetRunLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRunLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RunLogList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamRunLogsResponse parses an HTTP response from a StreamRunLogsWithResponse call
+func ParseStreamRunLogsResponse(rsp *http.Response) (*StreamRunLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamRunLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryRunResponse parses an HTTP response from a RetryRunWithResponse call
+func ParseRetryRunResponse(rsp *http.Response) (*RetryRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetVersionResponse parses an HTTP response from a GetVersionWithResponse call
 func ParseGetVersionResponse(rsp *http.Response) (*GetVersionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9169,6 +12120,9 @@ type ServerInterface interface {
 	// TestConnection Test a saved connection
 	// (POST /api/v1/connections/{id}/test)
 	TestConnection(ctx echo.Context, id ID) error
+	// GetDashboard Counts, run history and failing pipelines of the org
+	// (GET /api/v1/dashboard)
+	GetDashboard(ctx echo.Context) error
 	// ListFiles Uploaded files
 	// (GET /api/v1/files)
 	ListFiles(ctx echo.Context, params ListFilesParams) error
@@ -9214,6 +12168,42 @@ type ServerInterface interface {
 	// UpdateOrg Change the organization's settings (admin)
 	// (PATCH /api/v1/org)
 	UpdateOrg(ctx echo.Context) error
+	// ListPipelines Pipelines
+	// (GET /api/v1/pipelines)
+	ListPipelines(ctx echo.Context, params ListPipelinesParams) error
+	// CreatePipeline Create a pipeline (editor)
+	// (POST /api/v1/pipelines)
+	CreatePipeline(ctx echo.Context, params CreatePipelineParams) error
+	// DeletePipeline Delete a pipeline (editor)
+	// (DELETE /api/v1/pipelines/{id})
+	DeletePipeline(ctx echo.Context, id ID) error
+	// GetPipeline A pipeline
+	// (GET /api/v1/pipelines/{id})
+	GetPipeline(ctx echo.Context, id ID) error
+	// UpdatePipeline Change a pipeline (editor)
+	// (PATCH /api/v1/pipelines/{id})
+	UpdatePipeline(ctx echo.Context, id ID) error
+	// TriggerPipelineRun Run a pipeline now (editor)
+	// (POST /api/v1/pipelines/{id}/runs)
+	TriggerPipelineRun(ctx echo.Context, id ID, params TriggerPipelineRunParams) error
+	// ListRuns Runs, newest first
+	// (GET /api/v1/runs)
+	ListRuns(ctx echo.Context, params ListRunsParams) error
+	// GetRun A run
+	// (GET /api/v1/runs/{id})
+	GetRun(ctx echo.Context, id ID) error
+	// CancelRun Cancel a queued or running run (editor)
+	// (POST /api/v1/runs/{id}/cancel)
+	CancelRun(ctx echo.Context, id ID, params CancelRunParams) error
+	// GetRunLogs A run's log lines after a sequence number
+	// (GET /api/v1/runs/{id}/logs)
+	GetRunLogs(ctx echo.Context, id ID, params GetRunLogsParams) error
+	// StreamRunLogs A run's log lines, live (Server-Sent Events)
+	// (GET /api/v1/runs/{id}/logs/stream)
+	StreamRunLogs(ctx echo.Context, id ID, params StreamRunLogsParams) error
+	// RetryRun Run an ended run's target again (editor)
+	// (POST /api/v1/runs/{id}/retry)
+	RetryRun(ctx echo.Context, id ID, params RetryRunParams) error
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx echo.Context) error
@@ -9641,6 +12631,15 @@ func (w *ServerInterfaceWrapper) TestConnection(ctx echo.Context) error {
 	return err
 }
 
+// GetDashboard converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDashboard(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDashboard(ctx)
+	return err
+}
+
 // ListFiles converts echo context to params.
 func (w *ServerInterfaceWrapper) ListFiles(ctx echo.Context) error {
 	var err error
@@ -9852,6 +12851,373 @@ func (w *ServerInterfaceWrapper) UpdateOrg(ctx echo.Context) error {
 	return err
 }
 
+// ListPipelines converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPipelines(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPipelinesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPipelines(ctx, params)
+	return err
+}
+
+// CreatePipeline converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePipeline(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePipelineParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePipeline(ctx, params)
+	return err
+}
+
+// DeletePipeline converts echo context to params.
+func (w *ServerInterfaceWrapper) DeletePipeline(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeletePipeline(ctx, id)
+	return err
+}
+
+// GetPipeline converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPipeline(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPipeline(ctx, id)
+	return err
+}
+
+// UpdatePipeline converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePipeline(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePipeline(ctx, id)
+	return err
+}
+
+// TriggerPipelineRun converts echo context to params.
+func (w *ServerInterfaceWrapper) TriggerPipelineRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TriggerPipelineRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TriggerPipelineRun(ctx, id, params)
+	return err
+}
+
+// ListRuns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRuns(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRunsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "target_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "target_type", ctx.QueryParams(), &params.TargetType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter target_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "target_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "target_id", ctx.QueryParams(), &params.TargetId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter target_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "trigger" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "trigger", ctx.QueryParams(), &params.Trigger, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter trigger: %s", err))
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", ctx.QueryParams(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter until: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRuns(ctx, params)
+	return err
+}
+
+// GetRun converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRun(ctx, id)
+	return err
+}
+
+// CancelRun converts echo context to params.
+func (w *ServerInterfaceWrapper) CancelRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CancelRun(ctx, id, params)
+	return err
+}
+
+// GetRunLogs converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRunLogs(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRunLogsParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRunLogs(ctx, id, params)
+	return err
+}
+
+// StreamRunLogs converts echo context to params.
+func (w *ServerInterfaceWrapper) StreamRunLogs(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StreamRunLogsParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Last-Event-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Last-Event-ID")]; found {
+		var LastEventID string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Last-Event-ID, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Last-Event-ID: %s", err))
+		}
+
+		params.LastEventID = &LastEventID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StreamRunLogs(ctx, id, params)
+	return err
+}
+
+// RetryRun converts echo context to params.
+func (w *ServerInterfaceWrapper) RetryRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RetryRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RetryRun(ctx, id, params)
+	return err
+}
+
 // GetVersion converts echo context to params.
 func (w *ServerInterfaceWrapper) GetVersion(ctx echo.Context) error {
 	var err error
@@ -9977,6 +13343,19 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/connections/:id/test", wrapper.TestConnection, options.OperationMiddlewares["testConnection"]...)
 	router.GET(options.BaseURL+"/api/v1/connections/:id/catalog", wrapper.GetConnectionCatalog, options.OperationMiddlewares["getConnectionCatalog"]...)
 	router.POST(options.BaseURL+"/api/v1/connections/:id/query", wrapper.QueryConnection, options.OperationMiddlewares["queryConnection"]...)
+	router.GET(options.BaseURL+"/api/v1/pipelines", wrapper.ListPipelines, options.OperationMiddlewares["listPipelines"]...)
+	router.POST(options.BaseURL+"/api/v1/pipelines", wrapper.CreatePipeline, options.OperationMiddlewares["createPipeline"]...)
+	router.DELETE(options.BaseURL+"/api/v1/pipelines/:id", wrapper.DeletePipeline, options.OperationMiddlewares["deletePipeline"]...)
+	router.GET(options.BaseURL+"/api/v1/pipelines/:id", wrapper.GetPipeline, options.OperationMiddlewares["getPipeline"]...)
+	router.PATCH(options.BaseURL+"/api/v1/pipelines/:id", wrapper.UpdatePipeline, options.OperationMiddlewares["updatePipeline"]...)
+	router.POST(options.BaseURL+"/api/v1/pipelines/:id/runs", wrapper.TriggerPipelineRun, options.OperationMiddlewares["triggerPipelineRun"]...)
+	router.GET(options.BaseURL+"/api/v1/runs", wrapper.ListRuns, options.OperationMiddlewares["listRuns"]...)
+	router.GET(options.BaseURL+"/api/v1/runs/:id", wrapper.GetRun, options.OperationMiddlewares["getRun"]...)
+	router.POST(options.BaseURL+"/api/v1/runs/:id/cancel", wrapper.CancelRun, options.OperationMiddlewares["cancelRun"]...)
+	router.POST(options.BaseURL+"/api/v1/runs/:id/retry", wrapper.RetryRun, options.OperationMiddlewares["retryRun"]...)
+	router.GET(options.BaseURL+"/api/v1/runs/:id/logs", wrapper.GetRunLogs, options.OperationMiddlewares["getRunLogs"]...)
+	router.GET(options.BaseURL+"/api/v1/runs/:id/logs/stream", wrapper.StreamRunLogs, options.OperationMiddlewares["streamRunLogs"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard", wrapper.GetDashboard, options.OperationMiddlewares["getDashboard"]...)
 
 }
 
@@ -10909,6 +14288,44 @@ func (response TestConnectiondefaultApplicationProblemPlusJSONResponse) VisitTes
 	return err
 }
 
+type GetDashboardRequestObject struct {
+}
+
+type GetDashboardResponseObject interface {
+	VisitGetDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetDashboard200JSONResponse Dashboard
+
+func (response GetDashboard200JSONResponse) VisitGetDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDashboarddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetDashboarddefaultApplicationProblemPlusJSONResponse) VisitGetDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFilesRequestObject struct {
 	Params ListFilesParams
 }
@@ -11487,6 +14904,505 @@ func (response UpdateOrgdefaultApplicationProblemPlusJSONResponse) VisitUpdateOr
 	return err
 }
 
+type ListPipelinesRequestObject struct {
+	Params ListPipelinesParams
+}
+
+type ListPipelinesResponseObject interface {
+	VisitListPipelinesResponse(w http.ResponseWriter) error
+}
+
+type ListPipelines200JSONResponse PipelineList
+
+func (response ListPipelines200JSONResponse) VisitListPipelinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPipelinesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListPipelinesdefaultApplicationProblemPlusJSONResponse) VisitListPipelinesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePipelineRequestObject struct {
+	Params CreatePipelineParams
+	Body   *CreatePipelineJSONRequestBody
+}
+
+type CreatePipelineResponseObject interface {
+	VisitCreatePipelineResponse(w http.ResponseWriter) error
+}
+
+type CreatePipeline201JSONResponse Pipeline
+
+func (response CreatePipeline201JSONResponse) VisitCreatePipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePipelinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreatePipelinedefaultApplicationProblemPlusJSONResponse) VisitCreatePipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePipelineRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeletePipelineResponseObject interface {
+	VisitDeletePipelineResponse(w http.ResponseWriter) error
+}
+
+type DeletePipeline204Response struct {
+}
+
+func (response DeletePipeline204Response) VisitDeletePipelineResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeletePipelinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeletePipelinedefaultApplicationProblemPlusJSONResponse) VisitDeletePipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPipelineRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetPipelineResponseObject interface {
+	VisitGetPipelineResponse(w http.ResponseWriter) error
+}
+
+type GetPipeline200JSONResponse Pipeline
+
+func (response GetPipeline200JSONResponse) VisitGetPipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPipelinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPipelinedefaultApplicationProblemPlusJSONResponse) VisitGetPipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePipelineRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdatePipelineJSONRequestBody
+}
+
+type UpdatePipelineResponseObject interface {
+	VisitUpdatePipelineResponse(w http.ResponseWriter) error
+}
+
+type UpdatePipeline200JSONResponse Pipeline
+
+func (response UpdatePipeline200JSONResponse) VisitUpdatePipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePipelinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdatePipelinedefaultApplicationProblemPlusJSONResponse) VisitUpdatePipelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerPipelineRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params TriggerPipelineRunParams
+	Body   *TriggerPipelineRunJSONRequestBody
+}
+
+type TriggerPipelineRunResponseObject interface {
+	VisitTriggerPipelineRunResponse(w http.ResponseWriter) error
+}
+
+type TriggerPipelineRun202JSONResponse Run
+
+func (response TriggerPipelineRun202JSONResponse) VisitTriggerPipelineRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerPipelineRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TriggerPipelineRundefaultApplicationProblemPlusJSONResponse) VisitTriggerPipelineRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRunsRequestObject struct {
+	Params ListRunsParams
+}
+
+type ListRunsResponseObject interface {
+	VisitListRunsResponse(w http.ResponseWriter) error
+}
+
+type ListRuns200JSONResponse RunList
+
+func (response ListRuns200JSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRunsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRunsdefaultApplicationProblemPlusJSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetRunResponseObject interface {
+	VisitGetRunResponse(w http.ResponseWriter) error
+}
+
+type GetRun200JSONResponse Run
+
+func (response GetRun200JSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRundefaultApplicationProblemPlusJSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params CancelRunParams
+}
+
+type CancelRunResponseObject interface {
+	VisitCancelRunResponse(w http.ResponseWriter) error
+}
+
+type CancelRun202JSONResponse Run
+
+func (response CancelRun202JSONResponse) VisitCancelRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CancelRundefaultApplicationProblemPlusJSONResponse) VisitCancelRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunLogsRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetRunLogsParams
+}
+
+type GetRunLogsResponseObject interface {
+	VisitGetRunLogsResponse(w http.ResponseWriter) error
+}
+
+type GetRunLogs200JSONResponse RunLogList
+
+func (response GetRunLogs200JSONResponse) VisitGetRunLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunLogsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRunLogsdefaultApplicationProblemPlusJSONResponse) VisitGetRunLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamRunLogsRequestObject struct {
+	Id     ID `json:"id"`
+	Params StreamRunLogsParams
+}
+
+type StreamRunLogsResponseObject interface {
+	VisitStreamRunLogsResponse(w http.ResponseWriter) error
+}
+
+type StreamRunLogs200TexteventStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response StreamRunLogs200TexteventStreamResponse) VisitStreamRunLogsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type StreamRunLogsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StreamRunLogsdefaultApplicationProblemPlusJSONResponse) VisitStreamRunLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetryRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params RetryRunParams
+}
+
+type RetryRunResponseObject interface {
+	VisitRetryRunResponse(w http.ResponseWriter) error
+}
+
+type RetryRun202JSONResponse Run
+
+func (response RetryRun202JSONResponse) VisitRetryRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetryRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetryRundefaultApplicationProblemPlusJSONResponse) VisitRetryRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetVersionRequestObject struct {
 }
 
@@ -11721,6 +15637,9 @@ type StrictServerInterface interface {
 	// TestConnection Test a saved connection
 	// (POST /api/v1/connections/{id}/test)
 	TestConnection(ctx context.Context, request TestConnectionRequestObject) (TestConnectionResponseObject, error)
+	// GetDashboard Counts, run history and failing pipelines of the org
+	// (GET /api/v1/dashboard)
+	GetDashboard(ctx context.Context, request GetDashboardRequestObject) (GetDashboardResponseObject, error)
 	// ListFiles Uploaded files
 	// (GET /api/v1/files)
 	ListFiles(ctx context.Context, request ListFilesRequestObject) (ListFilesResponseObject, error)
@@ -11766,6 +15685,42 @@ type StrictServerInterface interface {
 	// UpdateOrg Change the organization's settings (admin)
 	// (PATCH /api/v1/org)
 	UpdateOrg(ctx context.Context, request UpdateOrgRequestObject) (UpdateOrgResponseObject, error)
+	// ListPipelines Pipelines
+	// (GET /api/v1/pipelines)
+	ListPipelines(ctx context.Context, request ListPipelinesRequestObject) (ListPipelinesResponseObject, error)
+	// CreatePipeline Create a pipeline (editor)
+	// (POST /api/v1/pipelines)
+	CreatePipeline(ctx context.Context, request CreatePipelineRequestObject) (CreatePipelineResponseObject, error)
+	// DeletePipeline Delete a pipeline (editor)
+	// (DELETE /api/v1/pipelines/{id})
+	DeletePipeline(ctx context.Context, request DeletePipelineRequestObject) (DeletePipelineResponseObject, error)
+	// GetPipeline A pipeline
+	// (GET /api/v1/pipelines/{id})
+	GetPipeline(ctx context.Context, request GetPipelineRequestObject) (GetPipelineResponseObject, error)
+	// UpdatePipeline Change a pipeline (editor)
+	// (PATCH /api/v1/pipelines/{id})
+	UpdatePipeline(ctx context.Context, request UpdatePipelineRequestObject) (UpdatePipelineResponseObject, error)
+	// TriggerPipelineRun Run a pipeline now (editor)
+	// (POST /api/v1/pipelines/{id}/runs)
+	TriggerPipelineRun(ctx context.Context, request TriggerPipelineRunRequestObject) (TriggerPipelineRunResponseObject, error)
+	// ListRuns Runs, newest first
+	// (GET /api/v1/runs)
+	ListRuns(ctx context.Context, request ListRunsRequestObject) (ListRunsResponseObject, error)
+	// GetRun A run
+	// (GET /api/v1/runs/{id})
+	GetRun(ctx context.Context, request GetRunRequestObject) (GetRunResponseObject, error)
+	// CancelRun Cancel a queued or running run (editor)
+	// (POST /api/v1/runs/{id}/cancel)
+	CancelRun(ctx context.Context, request CancelRunRequestObject) (CancelRunResponseObject, error)
+	// GetRunLogs A run's log lines after a sequence number
+	// (GET /api/v1/runs/{id}/logs)
+	GetRunLogs(ctx context.Context, request GetRunLogsRequestObject) (GetRunLogsResponseObject, error)
+	// StreamRunLogs A run's log lines, live (Server-Sent Events)
+	// (GET /api/v1/runs/{id}/logs/stream)
+	StreamRunLogs(ctx context.Context, request StreamRunLogsRequestObject) (StreamRunLogsResponseObject, error)
+	// RetryRun Run an ended run's target again (editor)
+	// (POST /api/v1/runs/{id}/retry)
+	RetryRun(ctx context.Context, request RetryRunRequestObject) (RetryRunResponseObject, error)
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
@@ -12612,6 +16567,29 @@ func (sh *strictHandler) TestConnection(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// GetDashboard operation middleware
+func (sh *strictHandler) GetDashboard(ctx echo.Context) error {
+	var request GetDashboardRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDashboard(ctx.Request().Context(), request.(GetDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDashboard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDashboardResponseObject); ok {
+		return validResponse.VisitGetDashboardResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListFiles operation middleware
 func (sh *strictHandler) ListFiles(ctx echo.Context, params ListFilesParams) error {
 	var request ListFilesRequestObject
@@ -13063,6 +17041,383 @@ func (sh *strictHandler) UpdateOrg(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(UpdateOrgResponseObject); ok {
 		return validResponse.VisitUpdateOrgResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPipelines operation middleware
+func (sh *strictHandler) ListPipelines(ctx echo.Context, params ListPipelinesParams) error {
+	var request ListPipelinesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPipelines(ctx.Request().Context(), request.(ListPipelinesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPipelines")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPipelinesResponseObject); ok {
+		return validResponse.VisitListPipelinesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePipeline operation middleware
+func (sh *strictHandler) CreatePipeline(ctx echo.Context, params CreatePipelineParams) error {
+	var request CreatePipelineRequestObject
+
+	request.Params = params
+
+	var body CreatePipelineJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePipeline(ctx.Request().Context(), request.(CreatePipelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePipeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePipelineResponseObject); ok {
+		return validResponse.VisitCreatePipelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeletePipeline operation middleware
+func (sh *strictHandler) DeletePipeline(ctx echo.Context, id ID) error {
+	var request DeletePipelineRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePipeline(ctx.Request().Context(), request.(DeletePipelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePipeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeletePipelineResponseObject); ok {
+		return validResponse.VisitDeletePipelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPipeline operation middleware
+func (sh *strictHandler) GetPipeline(ctx echo.Context, id ID) error {
+	var request GetPipelineRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPipeline(ctx.Request().Context(), request.(GetPipelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPipeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPipelineResponseObject); ok {
+		return validResponse.VisitGetPipelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePipeline operation middleware
+func (sh *strictHandler) UpdatePipeline(ctx echo.Context, id ID) error {
+	var request UpdatePipelineRequestObject
+
+	request.Id = id
+
+	var body UpdatePipelineJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePipeline(ctx.Request().Context(), request.(UpdatePipelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePipeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePipelineResponseObject); ok {
+		return validResponse.VisitUpdatePipelineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TriggerPipelineRun operation middleware
+func (sh *strictHandler) TriggerPipelineRun(ctx echo.Context, id ID, params TriggerPipelineRunParams) error {
+	var request TriggerPipelineRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body TriggerPipelineRunJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TriggerPipelineRun(ctx.Request().Context(), request.(TriggerPipelineRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TriggerPipelineRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TriggerPipelineRunResponseObject); ok {
+		return validResponse.VisitTriggerPipelineRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRuns operation middleware
+func (sh *strictHandler) ListRuns(ctx echo.Context, params ListRunsParams) error {
+	var request ListRunsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRuns(ctx.Request().Context(), request.(ListRunsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRuns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRunsResponseObject); ok {
+		return validResponse.VisitListRunsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRun operation middleware
+func (sh *strictHandler) GetRun(ctx echo.Context, id ID) error {
+	var request GetRunRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRun(ctx.Request().Context(), request.(GetRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRunResponseObject); ok {
+		return validResponse.VisitGetRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelRun operation middleware
+func (sh *strictHandler) CancelRun(ctx echo.Context, id ID, params CancelRunParams) error {
+	var request CancelRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelRun(ctx.Request().Context(), request.(CancelRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelRunResponseObject); ok {
+		return validResponse.VisitCancelRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRunLogs operation middleware
+func (sh *strictHandler) GetRunLogs(ctx echo.Context, id ID, params GetRunLogsParams) error {
+	var request GetRunLogsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRunLogs(ctx.Request().Context(), request.(GetRunLogsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRunLogs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRunLogsResponseObject); ok {
+		return validResponse.VisitGetRunLogsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StreamRunLogs operation middleware
+func (sh *strictHandler) StreamRunLogs(ctx echo.Context, id ID, params StreamRunLogsParams) error {
+	var request StreamRunLogsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StreamRunLogs(ctx.Request().Context(), request.(StreamRunLogsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StreamRunLogs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StreamRunLogsResponseObject); ok {
+		return validResponse.VisitStreamRunLogsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RetryRun operation middleware
+func (sh *strictHandler) RetryRun(ctx echo.Context, id ID, params RetryRunParams) error {
+	var request RetryRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RetryRun(ctx.Request().Context(), request.(RetryRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetryRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RetryRunResponseObject); ok {
+		return validResponse.VisitRetryRunResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -649,6 +649,223 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pipelines */
+        get: operations["listPipelines"];
+        put?: never;
+        /**
+         * Create a pipeline (editor)
+         * @description The config is validated as SPEC §6 says (422 with JSON paths such as
+         *     `config.incremental.cursor_path`); the source must be source-capable and the destination
+         *     destination-capable, both of this org. `destination_schema` defaults to the snake_case of
+         *     the name and never changes afterwards.
+         */
+        post: operations["createPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pipelines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A pipeline */
+        get: operations["getPipeline"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a pipeline (editor)
+         * @description Soft-deletes the pipeline; 409 while it has an active run.
+         */
+        delete: operations["deletePipeline"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a pipeline (editor)
+         * @description Renaming never moves data; `destination_schema` cannot be changed.
+         */
+        patch: operations["updatePipeline"];
+        trace?: never;
+    };
+    "/api/v1/pipelines/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a pipeline now (editor)
+         * @description Creates the run and enqueues its job in one transaction and answers 202 with the queued
+         *     run. 409 (with the active run's id in `active_run_id`) while the pipeline has a queued or
+         *     running run.
+         */
+        post: operations["triggerPipelineRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, newest first */
+        get: operations["listRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A run */
+        get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running run (editor)
+         * @description A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
+         *     leaves the destination as it was and ends `cancelled`. 409 when the run has already ended.
+         */
+        post: operations["cancelRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run an ended run's target again (editor)
+         * @description A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
+         */
+        post: operations["retryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A run's log lines after a sequence number */
+        get: operations["getRunLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/logs/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A run's log lines, live (Server-Sent Events)
+         * @description Every log line is an event `log` with the line as JSON data and its `seq` as the event id;
+         *     a reconnect with `Last-Event-ID` resumes after that line. A `status` event carries the run
+         *     whenever its status changes; the stream ends with an event `end` once the run has ended and
+         *     every line was sent. Comments are sent every 15 s to keep proxies from closing the stream.
+         */
+        get: operations["streamRunLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts, run history and failing pipelines of the org */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -680,6 +897,11 @@ export interface components {
             request_id?: string;
             /** @description Field-level validation errors. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: int64
+             * @description On a 409 to a run trigger or retry, the run that is still queued or running.
+             */
+            active_run_id?: number;
         };
         FieldError: {
             /** @description A JSON path to the offending field, such as `config.incremental.cursor_path`. */
@@ -810,6 +1032,197 @@ export interface components {
             columns: string[];
             rows: unknown[][];
             truncated: boolean;
+        };
+        /** @enum {string} */
+        PipelineStatus: "draft" | "active" | "paused" | "error";
+        Pipeline: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            description: string;
+            /** Format: int64 */
+            source_connection_id: number;
+            /** Format: int64 */
+            destination_connection_id: number;
+            destination_schema: string;
+            status: components["schemas"]["PipelineStatus"];
+            /** @description The pipeline config of SPEC §6 (mode, table, write_disposition, incremental, …), with its defaults filled in. */
+            config: {
+                [key: string]: unknown;
+            };
+            last_run?: components["schemas"]["Run"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PipelineList: {
+            items: components["schemas"]["Pipeline"][];
+            next_cursor: string | null;
+        };
+        CreatePipelineRequest: {
+            name: string;
+            description?: string;
+            /** Format: int64 */
+            source_connection_id: number;
+            /** Format: int64 */
+            destination_connection_id: number;
+            /** @description Default: the snake_case of the name. */
+            destination_schema?: string;
+            status?: components["schemas"]["PipelineStatus"];
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        UpdatePipelineRequest: {
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            source_connection_id?: number;
+            /** Format: int64 */
+            destination_connection_id?: number;
+            status?: components["schemas"]["PipelineStatus"];
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        TriggerRunRequest: {
+            /**
+             * @description Reload every table whole and reset incremental state.
+             * @default false
+             */
+            full_refresh: boolean;
+            /**
+             * @description Also run the DAG's descendants (once dependencies exist).
+             * @default false
+             */
+            downstream: boolean;
+        };
+        /** @enum {string} */
+        RunStatus: "queued" | "running" | "success" | "failed" | "cancelled" | "skipped";
+        /** @enum {string} */
+        RunTargetType: "pipeline" | "transformation" | "job";
+        /** @enum {string} */
+        RunTrigger: "manual" | "schedule" | "dependency" | "api" | "retry";
+        RunTableStats: {
+            name: string;
+            /** Format: int64 */
+            rows_read: number;
+            /** Format: int64 */
+            rows_written: number;
+            /** Format: int64 */
+            rows_rejected: number;
+            /** Format: int64 */
+            bytes: number;
+            /** Format: double */
+            seconds: number;
+        };
+        RunStats: {
+            /** @description What the run is doing: queued, connecting, loading, publishing, done. */
+            phase?: string;
+            tables?: components["schemas"]["RunTableStats"][];
+        };
+        Run: {
+            /** Format: int64 */
+            id: number;
+            target_type: components["schemas"]["RunTargetType"];
+            /** Format: int64 */
+            target_id: number;
+            /** @description The target's name when the run was listed. */
+            target_name?: string;
+            status: components["schemas"]["RunStatus"];
+            trigger: components["schemas"]["RunTrigger"];
+            /** Format: int32 */
+            attempt: number;
+            /** Format: int64 */
+            retry_of?: number | null;
+            /** Format: int64 */
+            dag_run_id?: number | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            duration_ms?: number | null;
+            /** Format: int64 */
+            rows_loaded: number;
+            /** @description A one-line reason when the run failed. */
+            error?: string | null;
+            stats: components["schemas"]["RunStats"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        RunList: {
+            items: components["schemas"]["Run"][];
+            next_cursor: string | null;
+        };
+        RunLogLine: {
+            /** Format: int64 */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            level: "debug" | "info" | "warn" | "error";
+            message: string;
+            fields: {
+                [key: string]: unknown;
+            };
+        };
+        RunLogList: {
+            items: components["schemas"]["RunLogLine"][];
+            /** Format: int64 */
+            next_after: number;
+            /** @description The run has ended and no line follows. */
+            done: boolean;
+        };
+        DashboardDay: {
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            success: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            other: number;
+            /** Format: int64 */
+            rows_loaded: number;
+        };
+        DashboardWindow: {
+            /** Format: int64 */
+            total: number;
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Format: double
+             * @description success / (success + failed) over ended runs; null without any.
+             */
+            success_rate: number | null;
+        };
+        FailingPipeline: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            last_run: components["schemas"]["Run"];
+        };
+        Dashboard: {
+            counts: {
+                /** Format: int64 */
+                connections: number;
+                /** Format: int64 */
+                pipelines: number;
+                /** Format: int64 */
+                transformations: number;
+            };
+            runs_24h: components["schemas"]["DashboardWindow"];
+            runs_7d: components["schemas"]["DashboardWindow"];
+            /** @description The last 14 days (UTC), oldest first, with runs by status and rows loaded. */
+            days: components["schemas"]["DashboardDay"][];
+            failing_pipelines: components["schemas"]["FailingPipeline"][];
+            /** Format: int64 */
+            active_runs: number;
         };
         File: {
             /** Format: int64 */
@@ -2112,6 +2525,346 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pipelines, each with its last run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createPipeline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePipelineRequest"];
+            };
+        };
+        responses: {
+            /** @description The pipeline. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline, with its last run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deletePipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updatePipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePipelineRequest"];
+            };
+        };
+        responses: {
+            /** @description The pipeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    triggerPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TriggerRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                status?: components["schemas"]["RunStatus"];
+                target_type?: components["schemas"]["RunTargetType"];
+                target_id?: number;
+                trigger?: components["schemas"]["RunTrigger"];
+                /** @description Runs created at or after this time. */
+                since?: string;
+                /** @description Runs created before this time. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run, with its per-table stats. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    cancelRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run, cancelled or being cancelled. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    retryRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getRunLogs: {
+        parameters: {
+            query?: {
+                /** @description Only lines with a larger seq (0: from the start). */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Log lines in order; `next_after` is the seq to ask after next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunLogList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    streamRunLogs: {
+        parameters: {
+            query?: {
+                /** @description Like Last-Event-ID, for clients that cannot set headers. */
+                after?: number;
+            };
+            header?: {
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             default: components["responses"]["Problem"];
