@@ -6,3 +6,9 @@ func ForcePostgresLegacyMerge(on bool) { pgLegacyMerge = on }
 
 // MySQLTextCopies counts the tables copied from MySQL to PostgreSQL as COPY text.
 func MySQLTextCopies() int64 { return mysqlTextCopies.Load() }
+
+// SetTestHooks wraps the source and the destination of the loads that follow (nil: none).
+// Only for tests that do not run in parallel.
+func SetTestHooks(src func(Source) Source, dst func(Destination) Destination) {
+	testHooks.source, testHooks.destination = src, dst
+}

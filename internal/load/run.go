@@ -44,6 +44,13 @@ type Spec struct {
 	ParallelMinRows int64
 }
 
+// testHooks let tests come between the source and the destination — lose a row, change a
+// value — to show that verify catches what it must (verify_test.go). Nil in the program.
+var testHooks struct {
+	source      func(Source) Source
+	destination func(Destination) Destination
+}
+
 // StateStore keeps incremental state outside the destination (the platform's database). Put
 // is called only after the destination committed the table's rows.
 type StateStore interface {
@@ -150,6 +157,12 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 		return res, err
 	}
 	defer func() { _ = dst.Close() }()
+	if testHooks.source != nil {
+		src = testHooks.source(src)
+	}
+	if testHooks.destination != nil {
+		dst = testHooks.destination(dst)
+	}
 
 	for _, p := range plans {
 		ts, err := loadTable(ctx, spec, cfg, src, dst, state, p, progress)
