@@ -19,8 +19,12 @@ import (
 const loadUsage = `Usage: datanika load --source URL --destination URL --name NAME [--destination-schema raw]
        [--config JSON|@file] [--full-refresh] [--output text|json] [--progress] [--parallelism N]
 
-URLs: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH,
-sqlserver://USER[:PASSWORD]@HOST:1433/DB (source only). Destinations: postgres and mysql.
+Sources: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH,
+sqlserver://USER[:PASSWORD]@HOST:1433/DB.
+Destinations: postgres://…, mysql://…, sqlserver://…, clickhouse://USER[:PASSWORD]@HOST:9000/DB,
+snowflake://USER:PASSWORD@ACCOUNT/DB[/SCHEMA]?warehouse=…&role=…,
+redshift://USER:PASSWORD@HOST:5439/DB?s3_bucket=…&s3_prefix=…&iam_role=…&region=… (rows are staged
+in S3; keys from s3_access_key_id/s3_secret_access_key or the AWS_* environment).
 --config takes the pipeline config (mode, table, write_disposition, incremental, filters…);
 incremental state is kept in the destination's <schema>._dnk_state. On a mysql destination the
 schema is a database, created when missing.
@@ -35,7 +39,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	source := fs.String("source", "", "URL of the source")
-	destination := fs.String("destination", "", "URL of the destination (postgres://… or mysql://…)")
+	destination := fs.String("destination", "", "URL of the destination (postgres://, mysql://, sqlserver://, clickhouse://, snowflake:// or redshift://)")
 	name := fs.String("name", "", "pipeline name; incremental state is kept under it")
 	schema := fs.String("destination-schema", "raw", "schema the tables are loaded into")
 	configArg := fs.String("config", "", "pipeline config as JSON, or @file")
