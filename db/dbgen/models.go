@@ -90,6 +90,19 @@ type File struct {
 	DeletedAt       pgtype.Timestamptz `json:"deleted_at"`
 }
 
+type IdempotencyKey struct {
+	OrgID           int64              `json:"org_id"`
+	Key             string             `json:"key"`
+	Method          string             `json:"method"`
+	Path            string             `json:"path"`
+	RequestHash     []byte             `json:"request_hash"`
+	Status          *int32             `json:"status"`
+	ResponseHeaders []byte             `json:"response_headers"`
+	ResponseBody    []byte             `json:"response_body"`
+	CreatedAt       pgtype.Timestamptz `json:"created_at"`
+	CompletedAt     pgtype.Timestamptz `json:"completed_at"`
+}
+
 type Installation struct {
 	Singleton         bool               `json:"singleton"`
 	InstallationID    string             `json:"installation_id"`
@@ -155,6 +168,14 @@ type Pipeline struct {
 	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
 }
 
+type PipelineState struct {
+	PipelineID  int64              `json:"pipeline_id"`
+	TableName   string             `json:"table_name"`
+	OrgID       int64              `json:"org_id"`
+	CursorValue string             `json:"cursor_value"`
+	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+}
+
 type RefreshToken struct {
 	ID        int64              `json:"id"`
 	OrgID     int64              `json:"org_id"`
@@ -165,6 +186,38 @@ type RefreshToken struct {
 	RotatedAt pgtype.Timestamptz `json:"rotated_at"`
 	RevokedAt pgtype.Timestamptz `json:"revoked_at"`
 	CreatedAt pgtype.Timestamptz `json:"created_at"`
+}
+
+type Run struct {
+	ID          int64              `json:"id"`
+	OrgID       int64              `json:"org_id"`
+	TargetType  string             `json:"target_type"`
+	TargetID    int64              `json:"target_id"`
+	Status      string             `json:"status"`
+	Trigger     string             `json:"trigger"`
+	Attempt     int32              `json:"attempt"`
+	RetryOf     *int64             `json:"retry_of"`
+	DagRunID    *int64             `json:"dag_run_id"`
+	FullRefresh bool               `json:"full_refresh"`
+	JobID       *int64             `json:"job_id"`
+	CreatedBy   *int64             `json:"created_by"`
+	StartedAt   pgtype.Timestamptz `json:"started_at"`
+	FinishedAt  pgtype.Timestamptz `json:"finished_at"`
+	RowsLoaded  int64              `json:"rows_loaded"`
+	Error       *string            `json:"error"`
+	Stats       []byte             `json:"stats"`
+	CreatedAt   pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+}
+
+type RunLog struct {
+	RunID   int64              `json:"run_id"`
+	Seq     int64              `json:"seq"`
+	OrgID   int64              `json:"org_id"`
+	At      pgtype.Timestamptz `json:"at"`
+	Level   string             `json:"level"`
+	Message string             `json:"message"`
+	Fields  []byte             `json:"fields"`
 }
 
 type Transformation struct {

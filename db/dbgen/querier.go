@@ -23,6 +23,7 @@ type Querier interface {
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
 	CreateOAuthIdentity(ctx context.Context, arg CreateOAuthIdentityParams) (OauthIdentity, error)
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
+	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
@@ -38,6 +39,7 @@ type Querier interface {
 	GetMembership(ctx context.Context, arg GetMembershipParams) (Membership, error)
 	GetOAuthIdentity(ctx context.Context, arg GetOAuthIdentityParams) (OauthIdentity, error)
 	GetOrganization(ctx context.Context, id int64) (Organization, error)
+	GetPipeline(ctx context.Context, arg GetPipelineParams) (Pipeline, error)
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
 	GetUser(ctx context.Context, id int64) (User, error)
@@ -47,6 +49,8 @@ type Querier interface {
 	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
 	InsertCatalogEntry(ctx context.Context, arg InsertCatalogEntryParams) error
+	// The newest run of each of the given pipelines (those never run have none).
+	LatestRunsOfPipelines(ctx context.Context, arg LatestRunsOfPipelinesParams) ([]Run, error)
 	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
 	// Every connection of every org, for key rotation (run as the owner, outside tenant scope).
 	ListAllSealedConnections(ctx context.Context) ([]ListAllSealedConnectionsRow, error)
@@ -56,12 +60,20 @@ type Querier interface {
 	ListFiles(ctx context.Context, arg ListFilesParams) ([]File, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
+	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
 	// The user's live memberships in live organizations, oldest first (sign-in picks the first).
 	ListUserMemberships(ctx context.Context, userID int64) ([]ListUserMembershipsRow, error)
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
+	// A live connection of the org a pipeline is about to use, locked FOR SHARE until commit so a
+	// concurrent connection delete (which updates the row first, then looks for users) either
+	// waits for this transaction and then sees the pipeline, or has already committed and the
+	// row no longer matches.
+	LockPipelineConnection(ctx context.Context, arg LockPipelineConnectionParams) (LockPipelineConnectionRow, error)
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
+	PipelineActiveRun(ctx context.Context, arg PipelineActiveRunParams) (int64, error)
 	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (ApiKey, error)
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
@@ -78,12 +90,15 @@ type Querier interface {
 	SoftDeleteMembership(ctx context.Context, arg SoftDeleteMembershipParams) error
 	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
 	SoftDeleteOrganization(ctx context.Context, id int64) error
+	SoftDeletePipeline(ctx context.Context, arg SoftDeletePipelineParams) (Pipeline, error)
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	TouchWorkerHeartbeat(ctx context.Context) error
 	UpdateConnection(ctx context.Context, arg UpdateConnectionParams) (Connection, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
+	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
+	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
 	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
 }
