@@ -14,6 +14,9 @@ type Table struct {
 	PrimaryKey []string
 	// castText marks columns the source reads as text (types without a mapping).
 	castText []bool
+	// plainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
+	// materialized views, partitioned and foreign tables need `COPY (SELECT …) TO`.
+	plainRelation bool
 }
 
 // QualifiedName is "schema.table" (or just the table where the source has no schemas).

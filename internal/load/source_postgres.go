@@ -67,7 +67,7 @@ func (s *postgresSource) Tables(ctx context.Context, schema string, names []stri
 	rows, err := s.tx.Query(ctx, `
 SELECT c.relname, a.attname, t.typname, format_type(a.atttypid, a.atttypmod), t.typcategory = 'A',
        NOT a.attnotnull,
-       COALESCE(array_position(pk.conkey, a.attnum), 0)
+       COALESCE(array_position(pk.conkey, a.attnum), 0), c.relkind = 'r'
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -84,13 +84,13 @@ ORDER BY c.relname, a.attnum`, schema)
 	var pkPos [][]int
 	for rows.Next() {
 		var table, col, typname, formatted string
-		var isArray, nullable bool
+		var isArray, nullable, plain bool
 		var pkIndex int
-		if err := rows.Scan(&table, &col, &typname, &formatted, &isArray, &nullable, &pkIndex); err != nil {
+		if err := rows.Scan(&table, &col, &typname, &formatted, &isArray, &nullable, &pkIndex, &plain); err != nil {
 			return nil, err
 		}
 		if len(all) == 0 || all[len(all)-1].Name != table {
-			all = append(all, &Table{Schema: schema, Name: table})
+			all = append(all, &Table{Schema: schema, Name: table, plainRelation: plain})
 			pkPos = append(pkPos, nil)
 		}
 		t := all[len(all)-1]
@@ -399,7 +399,7 @@ func (s *postgresSource) copyOut(ctx context.Context, t *Table, w Window, extra 
 		}
 		exprs = append(exprs, e)
 	}
-	plain := len(extra) == 0 && where == "" && w.Cursor == ""
+	plain := t.plainRelation && len(extra) == 0 && where == "" && w.Cursor == ""
 	for i, c := range t.Columns {
 		plain = plain && exprs[i] == pgIdent(c.Name)
 	}
