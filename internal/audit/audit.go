@@ -45,8 +45,15 @@ func WithRequest(ctx context.Context, r Request) context.Context {
 // secretKeys are never written as values, whatever resource they belong to.
 var secretKeys = []string{"password", "secret", "token", "key", "hash", "credential"}
 
+// notSecret are names that contain one of secretKeys but name no secret: a pipeline's
+// primary_key is a column list, and masking it would hide what a change did.
+var notSecret = map[string]bool{"primary_key": true}
+
 func isSecretKey(k string) bool {
 	k = strings.ToLower(k)
+	if notSecret[k] {
+		return false
+	}
 	for _, s := range secretKeys {
 		if strings.Contains(k, s) {
 			return true
