@@ -898,7 +898,7 @@ type PipelineStatus string
 
 // Problem An RFC 9457 problem document. `detail` is meant for people; `code` for programs.
 type Problem struct {
-	// ActiveRunId On a 409 to a run trigger or retry, the run that is still queued or running.
+	// ActiveRunId On a 409 to a run trigger or retry, or to a pipeline delete, the run that is still queued or running.
 	ActiveRunId *int64 `json:"active_run_id,omitempty"`
 
 	// Code A stable machine-readable error code.
@@ -1857,7 +1857,9 @@ type ClientInterface interface {
 	// The config is validated as SPEC §6 says (422 with JSON paths such as
 	// `config.incremental.cursor_path`); the source must be source-capable and the destination
 	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-	// the name and never changes afterwards.
+	// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+	// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+	// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1869,7 +1871,9 @@ type ClientInterface interface {
 	// The config is validated as SPEC §6 says (422 with JSON paths such as
 	// `config.incremental.cursor_path`); the source must be source-capable and the destination
 	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-	// the name and never changes afterwards.
+	// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+	// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+	// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1878,7 +1882,7 @@ type ClientInterface interface {
 
 	// DeletePipeline Delete a pipeline (editor)
 	//
-	// Soft-deletes the pipeline; 409 while it has an active run.
+	// Soft-deletes the pipeline (its name is free again); 409 (with `active_run_id`) while it has a queued or running run.
 	//
 	// Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
 	DeletePipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1890,7 +1894,9 @@ type ClientInterface interface {
 
 	// UpdatePipelineWithBody Change a pipeline (editor)
 	//
-	// Renaming never moves data; `destination_schema` cannot be changed.
+	// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+	// stored one whole and is validated again; a new source or destination is checked as at
+	// creation.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1899,7 +1905,9 @@ type ClientInterface interface {
 
 	// UpdatePipeline Change a pipeline (editor)
 	//
-	// Renaming never moves data; `destination_schema` cannot be changed.
+	// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+	// stored one whole and is validated again; a new source or destination is checked as at
+	// creation.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2957,7 +2965,9 @@ func (c *Client) ListPipelines(ctx context.Context, params *ListPipelinesParams,
 // The config is validated as SPEC §6 says (422 with JSON paths such as
 // `config.incremental.cursor_path`); the source must be source-capable and the destination
 // destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-// the name and never changes afterwards.
+// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2979,7 +2989,9 @@ func (c *Client) CreatePipelineWithBody(ctx context.Context, params *CreatePipel
 // The config is validated as SPEC §6 says (422 with JSON paths such as
 // `config.incremental.cursor_path`); the source must be source-capable and the destination
 // destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-// the name and never changes afterwards.
+// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2998,7 +3010,7 @@ func (c *Client) CreatePipeline(ctx context.Context, params *CreatePipelineParam
 
 // DeletePipeline Delete a pipeline (editor)
 //
-// Soft-deletes the pipeline; 409 while it has an active run.
+// Soft-deletes the pipeline (its name is free again); 409 (with `active_run_id`) while it has a queued or running run.
 //
 // Corresponds with DELETE /api/v1/pipelines/{id} (the `DeletePipeline` operationId).
 func (c *Client) DeletePipeline(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3030,7 +3042,9 @@ func (c *Client) GetPipeline(ctx context.Context, id ID, reqEditors ...RequestEd
 
 // UpdatePipelineWithBody Change a pipeline (editor)
 //
-// Renaming never moves data; `destination_schema` cannot be changed.
+// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+// stored one whole and is validated again; a new source or destination is checked as at
+// creation.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3049,7 +3063,9 @@ func (c *Client) UpdatePipelineWithBody(ctx context.Context, id ID, contentType 
 
 // UpdatePipeline Change a pipeline (editor)
 //
-// Renaming never moves data; `destination_schema` cannot be changed.
+// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+// stored one whole and is validated again; a new source or destination is checked as at
+// creation.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6362,7 +6378,9 @@ type ClientWithResponsesInterface interface {
 	// The config is validated as SPEC §6 says (422 with JSON paths such as
 	// `config.incremental.cursor_path`); the source must be source-capable and the destination
 	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-	// the name and never changes afterwards.
+	// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+	// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+	// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6374,7 +6392,9 @@ type ClientWithResponsesInterface interface {
 	// The config is validated as SPEC §6 says (422 with JSON paths such as
 	// `config.incremental.cursor_path`); the source must be source-capable and the destination
 	// destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-	// the name and never changes afterwards.
+	// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+	// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+	// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6383,7 +6403,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeletePipelineWithResponse Delete a pipeline (editor)
 	//
-	// Soft-deletes the pipeline; 409 while it has an active run.
+	// Soft-deletes the pipeline (its name is free again); 409 (with `active_run_id`) while it has a queued or running run.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6399,7 +6419,9 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePipelineWithBodyWithResponse Change a pipeline (editor)
 	//
-	// Renaming never moves data; `destination_schema` cannot be changed.
+	// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+	// stored one whole and is validated again; a new source or destination is checked as at
+	// creation.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6408,7 +6430,9 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePipelineWithResponse Change a pipeline (editor)
 	//
-	// Renaming never moves data; `destination_schema` cannot be changed.
+	// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+	// stored one whole and is validated again; a new source or destination is checked as at
+	// creation.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9926,7 +9950,9 @@ func (c *ClientWithResponses) ListPipelinesWithResponse(ctx context.Context, par
 // The config is validated as SPEC §6 says (422 with JSON paths such as
 // `config.incremental.cursor_path`); the source must be source-capable and the destination
 // destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-// the name and never changes afterwards.
+// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9944,7 +9970,9 @@ func (c *ClientWithResponses) CreatePipelineWithBodyWithResponse(ctx context.Con
 // The config is validated as SPEC §6 says (422 with JSON paths such as
 // `config.incremental.cursor_path`); the source must be source-capable and the destination
 // destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-// the name and never changes afterwards.
+// the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+// stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+// `paused` to keep it out of schedules. `error` is set by the platform, never sent.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9959,7 +9987,7 @@ func (c *ClientWithResponses) CreatePipelineWithResponse(ctx context.Context, pa
 
 // DeletePipelineWithResponse Delete a pipeline (editor)
 //
-// Soft-deletes the pipeline; 409 while it has an active run.
+// Soft-deletes the pipeline (its name is free again); 409 (with `active_run_id`) while it has a queued or running run.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9987,7 +10015,9 @@ func (c *ClientWithResponses) GetPipelineWithResponse(ctx context.Context, id ID
 
 // UpdatePipelineWithBodyWithResponse Change a pipeline (editor)
 //
-// Renaming never moves data; `destination_schema` cannot be changed.
+// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+// stored one whole and is validated again; a new source or destination is checked as at
+// creation.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10002,7 +10032,9 @@ func (c *ClientWithResponses) UpdatePipelineWithBodyWithResponse(ctx context.Con
 
 // UpdatePipelineWithResponse Change a pipeline (editor)
 //
-// Renaming never moves data; `destination_schema` cannot be changed.
+// Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+// stored one whole and is validated again; a new source or destination is checked as at
+// creation.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

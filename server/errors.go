@@ -34,6 +34,12 @@ func problemFor(err error) api.Problem {
 			}
 			p.Errors = &fields
 		}
+		// A 409 to a run trigger or retry names the run still active (internal/run).
+		var active interface{ ActiveRunID() int64 }
+		if errors.As(err, &active) {
+			id := active.ActiveRunID()
+			p.ActiveRunId = &id
+		}
 		return p
 	}
 

@@ -27,12 +27,16 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
+	"github.com/datanika/datanika/internal/history"
+	"github.com/datanika/datanika/internal/idempotency"
 	"github.com/datanika/datanika/internal/identity"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
+	"github.com/datanika/datanika/internal/pipeline"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
+	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/warehouse"
 )
@@ -88,6 +92,10 @@ type handlers struct {
 	org         *org.Service
 	files       *files.Service
 	connections *connection.Service
+	history     *history.Service
+	idempotency *idempotency.Store
+	pipelines   *pipeline.Service
+	runs        *run.Service
 	logger      *slog.Logger
 
 	secretKey   []byte
@@ -142,7 +150,8 @@ func New(d Deps) (*echo.Echo, error) {
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
 		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
 		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
-		files: files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
+		files:   files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
+		history: history.New(d.Pool), idempotency: idempotency.New(d.Pool, d.Keyring),
 	}
 	if d.ManagedWarehouse && d.Queue != nil {
 		ident.OnOrgCreated(func(ctx context.Context, tx pgx.Tx, orgID int64) error {
@@ -160,13 +169,24 @@ func New(d Deps) (*echo.Echo, error) {
 			return h.files.Path(ctx, principal(ctx), fileID)
 		},
 	}, d.Logger)
+	h.pipelines = pipeline.New(d.Pool, d.Connectors, d.Logger)
+	runQueue := d.Queue
+	if runQueue == nil {
+		// Runs need a queue to be triggered: without one given, an insert-only client on the pool
+		// (the jobs wait for a worker process).
+		if runQueue, err = queue.New(d.Pool, queue.Options{Logger: d.Logger, Register: run.RegisterKinds}); err != nil {
+			return nil, err
+		}
+	}
+	h.runs = run.NewService(d.Pool, runQueue)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}
-	// Each operation: authenticate and authorize first, then validate the request.
+	// Each operation: authenticate and authorize first, then replay or claim an Idempotency-Key
+	// (POSTs), then validate the request.
 	middlewares := map[string][]echo.MiddlewareFunc{}
 	for op, vs := range validators {
-		middlewares[op] = append([]echo.MiddlewareFunc{h.authorize(op)}, vs...)
+		middlewares[op] = append([]echo.MiddlewareFunc{h.authorize(op), h.idempotent}, vs...)
 	}
 	strict := api.NewStrictHandler(h, nil)
 	var router api.EchoRouter = e

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,10 +35,12 @@ import (
 	"github.com/datanika/datanika/internal/connectors/builtin"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
+	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/mail"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
+	runs "github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/warehouse"
 	"github.com/datanika/datanika/server"
@@ -283,6 +286,39 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		return err
 	}
 
+	var blobs blob.Store
+	if cfg.Blob != nil { // BLOB_URL: uploads in a bucket, local copies in DATA_DIR/cache
+		s3, err := blob.NewS3(*cfg.Blob, filepath.Join(cfg.DataDir, "cache"))
+		if err != nil {
+			return err
+		}
+		if err := s3.Check(ctx); err != nil {
+			return err
+		}
+		blobs = s3
+	} else if blobs, err = blob.NewDir(filepath.Join(cfg.DataDir, "files")); err != nil {
+		return err
+	}
+
+	// Pipeline runs: the worker role works them, the api role only inserts them (River must
+	// know the kinds it inserts).
+	runFiles := files.NewService(pool, blobs, cfg.MaxUploadBytes, logger)
+	runWorker := runs.NewPipelineRunWorker(runs.WorkerConfig{
+		Pool:                pool,
+		Connections:         connection.New(pool, builtin.Registry(), keyring, connectors.Env{}, logger),
+		Env:                 runs.OrgEnv(policy.Dialer(30*time.Second), runFiles.Path),
+		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
+		Timeout:             cfg.RunTimeout,
+		Logger:              logger,
+	})
+	registerWarehouse := register
+	register = func(w *river.Workers) {
+		if registerWarehouse != nil {
+			registerWarehouse(w)
+		}
+		runs.Register(w, runWorker)
+	}
+
 	working := role != roleAPI
 	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency, Register: register})
 	if err != nil {
@@ -298,20 +334,6 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
-	var blobs blob.Store
-	if cfg.Blob != nil { // BLOB_URL: uploads in a bucket, local copies in DATA_DIR/cache
-		s3, err := blob.NewS3(*cfg.Blob, filepath.Join(cfg.DataDir, "cache"))
-		if err != nil {
-			return err
-		}
-		if err := s3.Check(ctx); err != nil {
-			return err
-		}
-		blobs = s3
-	} else if blobs, err = blob.NewDir(filepath.Join(cfg.DataDir, "files")); err != nil {
-		return err
-	}
-
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,

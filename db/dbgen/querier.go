@@ -12,10 +12,15 @@ import (
 
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
+	ActiveRunOf(ctx context.Context, arg ActiveRunOfParams) (int64, error)
+	// Claims a key for a request in progress; no row when the key is already taken.
+	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
+	CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error
 	// The live pipelines and transformations that use a connection, which forbid deleting it.
 	ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error)
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
+	CountRunningRuns(ctx context.Context, orgID int64) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
 	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)
 	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
@@ -25,14 +30,28 @@ type Querier interface {
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
+	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	DashboardCounts(ctx context.Context, orgID int64) (DashboardCountsRow, error)
+	// The last 14 UTC days, oldest first, zero-filled: runs by status and rows loaded, each run
+	// counted on the day it was created.
+	DashboardDays(ctx context.Context, orgID int64) ([]DashboardDaysRow, error)
+	// Live pipelines whose newest ended run failed, with that run, most recent failure first.
+	DashboardFailingPipelines(ctx context.Context, orgID int64) ([]DashboardFailingPipelinesRow, error)
+	// Runs created in the last 7 days by status, with the part created in the last 24 hours.
+	DashboardRunsByStatus(ctx context.Context, orgID int64) ([]DashboardRunsByStatusRow, error)
+	// Answers are kept 24 hours (SPEC §3); older entries of the org are dropped when it sends a new key.
+	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
 	DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStaleCatalogEntriesParams) error
+	FinishRun(ctx context.Context, arg FinishRunParams) (Run, error)
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)
 	// description kept
 	GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error)
 	GetFile(ctx context.Context, arg GetFileParams) (File, error)
+	// The entry of a key, unless it expired (an expired entry is as good as none).
+	GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (IdempotencyKey, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
@@ -40,6 +59,9 @@ type Querier interface {
 	GetOAuthIdentity(ctx context.Context, arg GetOAuthIdentityParams) (OauthIdentity, error)
 	GetOrganization(ctx context.Context, id int64) (Organization, error)
 	GetPipeline(ctx context.Context, arg GetPipelineParams) (Pipeline, error)
+	// The pipeline a PATCH changes, locked so two concurrent changes apply one after the other.
+	GetPipelineForUpdate(ctx context.Context, arg GetPipelineForUpdateParams) (Pipeline, error)
+	GetPipelineState(ctx context.Context, arg GetPipelineStateParams) (string, error)
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
 	GetUser(ctx context.Context, id int64) (User, error)
@@ -49,6 +71,10 @@ type Querier interface {
 	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
 	InsertCatalogEntry(ctx context.Context, arg InsertCatalogEntryParams) error
+	// One statement per batch of lines (COPY is refused on tables with row-level security); the
+	// unnests of the select list advance in lockstep.
+	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
+	LastRunLogSeq(ctx context.Context, arg LastRunLogSeqParams) (int64, error)
 	// The newest run of each of the given pipelines (those never run have none).
 	LatestRunsOfPipelines(ctx context.Context, arg LatestRunsOfPipelinesParams) ([]Run, error)
 	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
@@ -65,16 +91,34 @@ type Querier interface {
 	ListUserMemberships(ctx context.Context, userID int64) ([]ListUserMembershipsRow, error)
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
+	// Serializes the starts of one org's runs (transaction-scoped), so counting the running ones
+	// and starting one cannot interleave between workers.
+	LockOrgRuns(ctx context.Context, orgID int64) error
 	// A live connection of the org a pipeline is about to use, locked FOR SHARE until commit so a
 	// concurrent connection delete (which updates the row first, then looks for users) either
 	// waits for this transaction and then sees the pipeline, or has already committed and the
 	// row no longer matches.
 	LockPipelineConnection(ctx context.Context, arg LockPipelineConnectionParams) (LockPipelineConnectionRow, error)
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
+	LockRun(ctx context.Context, arg LockRunParams) (Run, error)
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
 	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
 	PipelineActiveRun(ctx context.Context, arg PipelineActiveRunParams) (int64, error)
+	// Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
+	// lines; the incremental state of pipelines; the catalog entries of loaded tables. Reads for the
+	// API (list, get, logs) live in runs_read.sql.
+	PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error)
+	PutPipelineState(ctx context.Context, arg PutPipelineStateParams) error
+	ReadRun(ctx context.Context, arg ReadRunParams) (Run, error)
+	ReadRunLogs(ctx context.Context, arg ReadRunLogsParams) ([]RunLog, error)
+	// Newest first, keyset-paged on (created_at, id); every filter is optional. The target's name is
+	// joined for the list (a deleted target keeps showing its name).
+	ReadRuns(ctx context.Context, arg ReadRunsParams) ([]ReadRunsRow, error)
 	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
+	// Forgets a request that did not complete (a server error), so that a retry acts.
+	ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error
+	// A run whose attempt River will retry goes back to queued until the next attempt starts it.
+	RequeueRun(ctx context.Context, arg RequeueRunParams) error
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (ApiKey, error)
 	RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error)
 	RevokeOrgAPIKeys(ctx context.Context, orgID int64) error
@@ -83,7 +127,12 @@ type Querier interface {
 	RevokeRefreshTokenFamily(ctx context.Context, family pgtype.UUID) error
 	RevokeUserOrgRefreshTokens(ctx context.Context, arg RevokeUserOrgRefreshTokensParams) error
 	RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg RevokeUserRefreshTokensExceptFamilyParams) error
+	// The first run of a chain of retries: retries publish under its tag, so an append that the
+	// failed run already published is not appended again.
+	RunChainRoot(ctx context.Context, arg RunChainRootParams) (int64, error)
 	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
+	SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, error)
+	SetRunStats(ctx context.Context, arg SetRunStatsParams) error
 	SlugTaken(ctx context.Context, slug string) (bool, error)
 	SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnectionParams) (Connection, error)
 	SoftDeleteFile(ctx context.Context, arg SoftDeleteFileParams) (File, error)
@@ -91,6 +140,7 @@ type Querier interface {
 	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
 	SoftDeleteOrganization(ctx context.Context, id int64) error
 	SoftDeletePipeline(ctx context.Context, arg SoftDeletePipelineParams) (Pipeline, error)
+	StartRun(ctx context.Context, arg StartRunParams) (Run, error)
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	TouchWorkerHeartbeat(ctx context.Context) error
@@ -101,6 +151,10 @@ type Querier interface {
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
 	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
+	// A table a pipeline loaded enters the destination's catalog as a `source` entry, which
+	// transformations can name with source('<schema>', '<table>'). A later catalog refresh keeps it
+	// while the table exists (its upsert leaves origin alone).
+	UpsertSourceCatalogEntry(ctx context.Context, arg UpsertSourceCatalogEntryParams) error
 }
 
 var _ Querier = (*Queries)(nil)

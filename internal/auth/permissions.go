@@ -52,6 +52,25 @@ var OperationPermissions = map[string]Permission{
 	"getConnectionCatalog":  Read,
 	"queryConnection":       Write,
 
+	// Pipelines.
+	"listPipelines":  Read,
+	"getPipeline":    Read,
+	"createPipeline": Write,
+	"updatePipeline": Write,
+	"deletePipeline": Write,
+
+	// Runs (acting): editors, and API keys with the run scope.
+	"triggerPipelineRun": Run,
+	"cancelRun":          Run,
+	"retryRun":           Run,
+
+	// Runs (reading) and the dashboard: any member.
+	"listRuns":      Read,
+	"getRun":        Read,
+	"getRunLogs":    Read,
+	"streamRunLogs": Read,
+	"getDashboard":  Read,
+
 	// Files.
 	"listFiles":  Read,
 	"uploadFile": Write,

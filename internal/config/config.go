@@ -58,6 +58,10 @@ type Config struct {
 	MaxBodyBytes           int64
 	WorkerConcurrency      int
 	WarehouseAdminURL      string
+	// OrgMaxConcurrentRuns bounds the runs of one org that work at once (SPEC §8); more wait queued.
+	OrgMaxConcurrentRuns int
+	// RunTimeout ends a run that takes longer, as failed.
+	RunTimeout time.Duration
 	// PublicURL is where people open Datanika (links in invitations); empty means derived from
 	// HTTP_ADDR at start (http://localhost:<port>).
 	PublicURL string
@@ -169,6 +173,8 @@ func Load(getenv Getenv) (Config, error) {
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "30s"), "SHUTDOWN_TIMEOUT", fail)
 	c.MaxBodyBytes = int64(positiveInt(get("MAX_BODY_KB", "1024"), "MAX_BODY_KB", fail)) * 1024
 	c.WorkerConcurrency = positiveInt(get("WORKER_CONCURRENCY", "10"), "WORKER_CONCURRENCY", fail)
+	c.OrgMaxConcurrentRuns = positiveInt(get("ORG_MAX_CONCURRENT_RUNS", "4"), "ORG_MAX_CONCURRENT_RUNS", fail)
+	c.RunTimeout = duration(get("RUN_TIMEOUT", "6h"), "RUN_TIMEOUT", fail)
 
 	c.WarehouseAdminURL = get("WAREHOUSE_ADMIN_URL", "")
 	if c.WarehouseAdminURL != "" {

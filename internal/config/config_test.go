@@ -29,6 +29,8 @@ func TestLoad_DefaultsInDevelopment(t *testing.T) {
 	require.Equal(t, "text", c.LogFormat)
 	require.Equal(t, 30*time.Second, c.ShutdownTimeout)
 	require.Equal(t, int64(1024*1024), c.MaxBodyBytes)
+	require.Equal(t, 4, c.OrgMaxConcurrentRuns)
+	require.Equal(t, 6*time.Hour, c.RunTimeout)
 }
 
 func TestLoad_ProductionRefusesMissingOrDefaultSecrets(t *testing.T) {

@@ -23,6 +23,7 @@ func RegisterDestination(typ string, open DestinationOpener) {
 	openersMu.Lock()
 	defer openersMu.Unlock()
 	openers[typ] = open
+	delete(unavailable, typ)
 }
 
 // RegisteredDestinations lists the types registered with RegisterDestination, sorted.

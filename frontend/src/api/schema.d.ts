@@ -664,7 +664,9 @@ export interface paths {
          * @description The config is validated as SPEC §6 says (422 with JSON paths such as
          *     `config.incremental.cursor_path`); the source must be source-capable and the destination
          *     destination-capable, both of this org. `destination_schema` defaults to the snake_case of
-         *     the name and never changes afterwards.
+         *     the name and never changes afterwards. `status` defaults to `active` (a pipeline is only
+         *     stored with a valid config, so it is ready to run and be scheduled); send `draft` or
+         *     `paused` to keep it out of schedules. `error` is set by the platform, never sent.
          */
         post: operations["createPipeline"];
         delete?: never;
@@ -688,14 +690,16 @@ export interface paths {
         post?: never;
         /**
          * Delete a pipeline (editor)
-         * @description Soft-deletes the pipeline; 409 while it has an active run.
+         * @description Soft-deletes the pipeline (its name is free again); 409 (with `active_run_id`) while it has a queued or running run.
          */
         delete: operations["deletePipeline"];
         options?: never;
         head?: never;
         /**
          * Change a pipeline (editor)
-         * @description Renaming never moves data; `destination_schema` cannot be changed.
+         * @description Renaming never moves data; `destination_schema` cannot be changed. A `config` replaces the
+         *     stored one whole and is validated again; a new source or destination is checked as at
+         *     creation.
          */
         patch: operations["updatePipeline"];
         trace?: never;
@@ -899,7 +903,7 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             /**
              * Format: int64
-             * @description On a 409 to a run trigger or retry, the run that is still queued or running.
+             * @description On a 409 to a run trigger or retry, or to a pipeline delete, the run that is still queued or running.
              */
             active_run_id?: number;
         };

@@ -25,16 +25,12 @@ func Register() {
 	load.RegisterDestination("clickhouse", openClickHouse)
 	load.RegisterDestination("snowflake", openSnowflake)
 	load.RegisterDestination("redshift", openRedshift)
-	load.RegisterDestination("bigquery", openBigQuery)
+	load.RegisterUnavailableDestination("bigquery", ErrBigQueryLoad)
 }
 
 // ErrBigQueryLoad is the error of a load into BigQuery.
 var ErrBigQueryLoad = errors.New("loading into BigQuery is not available yet: its scripts need a load job " +
 	"into the staging table and a BigQuery session for the publishing transaction, which the load engine does not drive yet")
-
-func openBigQuery(context.Context, load.Endpoint, string) (load.Destination, error) {
-	return nil, ErrBigQueryLoad
-}
 
 // ready sets up the session on the destination's connection, closing everything on failure;
 // the error names the destination and carries none of the config's secrets.

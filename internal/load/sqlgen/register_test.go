@@ -82,3 +82,15 @@ func TestOpenDestination_RedshiftWithoutStagingNamesTheMissingSetting(t *testing
 	require.ErrorContains(t, err, "s3_staging.access_key_id and s3_staging.secret_access_key")
 	require.False(t, strings.Contains(err.Error(), wiringSecret))
 }
+
+func TestSupportsDestination_SaysWhichTypesCanBeLoadedInto(t *testing.T) {
+	t.Parallel()
+	sqlgen.Register()
+	for _, typ := range []string{"postgres", "mysql", "mssql", "clickhouse", "snowflake", "redshift"} {
+		require.NoError(t, load.SupportsDestination(typ), typ)
+	}
+	require.ErrorIs(t, load.SupportsDestination("bigquery"), sqlgen.ErrBigQueryLoad)
+	require.ErrorIs(t, load.SupportsDestination("oracle"), load.ErrDestinationNotSupported)
+	require.True(t, load.SupportsSource("sqlite"))
+	require.False(t, load.SupportsSource("rest_api"), "the engine reads SQL sources only, so far")
+}

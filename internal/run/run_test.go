@@ -1,0 +1,70 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/load"
+)
+
+func TestLogHandler_FieldsNestByGroupAndSecretsAreScrubbed(t *testing.T) {
+	t.Parallel()
+	sink := &logSink{scrub: newScrubber("pa ss/word")}
+	log := slog.New(&logHandler{sink: sink}).With("run_id", 7).WithGroup("table").With("name", "orders")
+	log.Info("connect to postgres://u:pa ss/word@h/db failed", "rows", 3, "err", errors.New("auth pa%20ss%2Fword"),
+		slog.Group("cfg", "dsn", "x:pa ss/word"))
+
+	require.Len(t, sink.pending, 1)
+	l := sink.pending[0]
+	require.Equal(t, "info", l.level)
+	require.Equal(t, "connect to postgres://u:********@h/db failed", l.message)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(l.fields, &fields))
+	require.Equal(t, map[string]any{
+		"run_id": float64(7),
+		"table": map[string]any{
+			"name": "orders", "rows": float64(3), "err": "auth ********",
+			"cfg": map[string]any{"dsn": "x:********"},
+		},
+	}, fields)
+	require.NotContains(t, string(l.fields), "word")
+}
+
+func TestInfrastructure_OnlyFaultsOfTheNetworkOrServersAreRetried(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		err   error
+		retry bool
+	}{
+		{fmt.Errorf("load orders: %w", load.ErrContract), false},
+		{fmt.Errorf("load orders: %w", load.ErrVerify), false},
+		{fmt.Errorf("list: %w", load.ErrNoTable), false},
+		{&pgconn.PgError{Code: "42601"}, false}, // bad SQL
+		{&pgconn.PgError{Code: "42P01"}, false}, // missing table
+		{errors.New("config.incremental.cursor_path: column \"x\" is not a column"), false},
+		{&pgconn.PgError{Code: "57P01"}, true}, // server shutting down
+		{&pgconn.PgError{Code: "08006"}, true}, // connection failure
+		{fmt.Errorf("read: %w", &net.OpError{Op: "read", Err: errors.New("connection reset")}), true},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), true},
+		{fmt.Errorf("x: %w", errTimedOut), false},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.retry, infrastructure(c.err), "%v", c.err)
+	}
+}
+
+func TestOneLine_JoinsLinesScrubsAndBounds(t *testing.T) {
+	t.Parallel()
+	msg := oneLine(errors.New("first line\n  second\tline with s3cret"), newScrubber("s3cret"))
+	require.Equal(t, "first line second line with ********", msg)
+	long := oneLine(errors.New(string(make([]byte, 5000))), nil)
+	require.LessOrEqual(t, len(long), 1004)
+}

@@ -1,0 +1,261 @@
+// Package run owns runs (SPEC §8), writing side: triggering a pipeline (the run row and its River
+// job in one transaction), the worker that works it (per-org concurrency limit, timeout,
+// cancellation, retries only for infrastructure faults), its structured log lines in run_logs,
+// its incremental state in pipeline_state, its stats, and the catalog entries of the tables it
+// loaded; cancelling and retrying runs. Reading runs for the API lives in server/runs_read.go.
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/apperr"
+	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/database"
+)
+
+// Run statuses.
+const (
+	StatusQueued    = "queued"
+	StatusRunning   = "running"
+	StatusSuccess   = "success"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Triggers.
+const (
+	TriggerManual = "manual"
+	TriggerAPI    = "api"
+	TriggerRetry  = "retry"
+)
+
+// TargetPipeline is the target type of a pipeline's runs.
+const TargetPipeline = "pipeline"
+
+// Service triggers, cancels and retries runs.
+type Service struct {
+	pool  *pgxpool.Pool
+	queue *river.Client[pgx.Tx]
+}
+
+// NewService returns the runs service; queue inserts and cancels the runs' jobs.
+func NewService(pool *pgxpool.Pool, queue *river.Client[pgx.Tx]) *Service {
+	return &Service{pool: pool, queue: queue}
+}
+
+// activeRun is the hidden cause of the 409 of a trigger or retry while a run is active: the
+// HTTP layer puts its id into the problem's active_run_id.
+type activeRun struct{ id int64 }
+
+func (a activeRun) Error() string { return fmt.Sprintf("run %d is active", a.id) }
+
+// ActiveRunID is the id of the run still queued or running.
+func (a activeRun) ActiveRunID() int64 { return a.id }
+
+func errActive(id int64) error {
+	return apperr.Conflictf("The pipeline already has an active run (%d); wait for it or cancel it.", id).WithCause(activeRun{id})
+}
+
+// TriggerOptions are the choices of one trigger.
+type TriggerOptions struct {
+	FullRefresh bool
+	// Downstream would also run the node's descendants. No dependencies exist yet, so a node's
+	// descendants are none and the cascade is the node alone: it is accepted and runs the node.
+	Downstream bool
+}
+
+func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
+	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+		return fn(dbgen.New(tx), tx)
+	})
+}
+
+// TriggerPipeline creates a queued run of the pipeline and enqueues its job in the same
+// transaction. A pipeline with an active run answers a Conflict naming it.
+func (s *Service) TriggerPipeline(ctx context.Context, p auth.Principal, pipelineID int64, opts TriggerOptions) (dbgen.Run, error) {
+	trigger := TriggerManual
+	if p.IsAPIKey() {
+		trigger = TriggerAPI
+	}
+	var out dbgen.Run
+	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+		pl, err := q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: pipelineID})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("No pipeline %d.", pipelineID)
+		}
+		if err != nil {
+			return err
+		}
+		if pl.Status == "paused" {
+			return apperr.Conflictf("Pipeline %q is paused; set it active to run it.", pl.Name)
+		}
+		out, err = s.enqueue(ctx, q, tx, p, dbgen.CreateRunParams{
+			OrgID: p.OrgID, TargetType: TargetPipeline, TargetID: pl.ID, Trigger: trigger, Attempt: 1,
+			FullRefresh: opts.FullRefresh, CreatedBy: userOf(p),
+		})
+		return err
+	})
+	return out, err
+}
+
+func userOf(p auth.Principal) *int64 {
+	if p.UserID == 0 {
+		return nil
+	}
+	return &p.UserID
+}
+
+// enqueue inserts the run and its job. The pre-check gives the common case a clear answer; the
+// unique index runs_one_active settles a race between two triggers.
+func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, params dbgen.CreateRunParams) (dbgen.Run, error) {
+	if id, err := q.ActiveRunOf(ctx, dbgen.ActiveRunOfParams{OrgID: p.OrgID, TargetType: params.TargetType, TargetID: params.TargetID}); err == nil {
+		return dbgen.Run{}, errActive(id)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return dbgen.Run{}, err
+	}
+	if s.queue == nil {
+		return dbgen.Run{}, apperr.New(apperr.Unavailable, "Runs cannot be queued: this server has no job queue.")
+	}
+	params.Stats = statsJSON(Stats{Phase: PhaseQueued})
+	// A savepoint, so that a lost race leaves the transaction usable to look the winner up.
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return dbgen.Run{}, err
+	}
+	r, err := dbgen.New(sp).CreateRun(ctx, params)
+	if isActiveViolation(err) {
+		_ = sp.Rollback(ctx)
+		if id, lerr := q.ActiveRunOf(ctx, dbgen.ActiveRunOfParams{OrgID: p.OrgID, TargetType: params.TargetType, TargetID: params.TargetID}); lerr == nil {
+			return dbgen.Run{}, errActive(id)
+		}
+		return dbgen.Run{}, apperr.Conflictf("The pipeline already has an active run.").WithCause(err)
+	}
+	if err != nil {
+		return dbgen.Run{}, err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return dbgen.Run{}, err
+	}
+	job, err := s.queue.InsertTx(ctx, tx, PipelineRunArgs{OrgID: p.OrgID, RunID: r.ID}, nil)
+	if err != nil {
+		return dbgen.Run{}, fmt.Errorf("enqueue run %d: %w", r.ID, err)
+	}
+	return q.SetRunJob(ctx, dbgen.SetRunJobParams{OrgID: p.OrgID, ID: r.ID, JobID: &job.Job.ID})
+}
+
+func isActiveViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "runs_one_active"
+}
+
+// Cancel cancels a run. A queued run ends cancelled at once (its job cancelled with it); a
+// running one gets River's cancel, which cancels the worker's context wherever it works, and the
+// worker ends the run cancelled with the destination as it was. An ended run is a Conflict.
+func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
+	var out dbgen.Run
+	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+		r, err := q.LockRun(ctx, dbgen.LockRunParams{OrgID: p.OrgID, ID: runID})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("No run %d.", runID)
+		}
+		if err != nil {
+			return err
+		}
+		who := p.Name
+		switch r.Status {
+		case StatusQueued:
+			if r.JobID != nil && s.queue != nil {
+				if _, err := s.queue.JobCancelTx(ctx, tx, *r.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+					return fmt.Errorf("cancel the job of run %d: %w", r.ID, err)
+				}
+			}
+			stats := decodeStats(r.Stats)
+			stats.Phase = PhaseDone
+			out, err = q.FinishRun(ctx, dbgen.FinishRunParams{OrgID: p.OrgID, ID: r.ID, Status: StatusCancelled,
+				RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
+			if err != nil {
+				return err
+			}
+			// No worker holds a queued run, so this line cannot collide with a worker's.
+			return appendLine(ctx, q, r, "info", "run cancelled before it started", map[string]any{"by": who})
+		case StatusRunning:
+			if r.JobID == nil || s.queue == nil {
+				return apperr.New(apperr.Unavailable, "This run cannot be cancelled: this server has no job queue.")
+			}
+			if _, err := s.queue.JobCancelTx(ctx, tx, *r.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+				return fmt.Errorf("cancel the job of run %d: %w", r.ID, err)
+			}
+			out = r
+			return nil
+		default:
+			return apperr.Conflictf("Run %d has already ended (%s).", r.ID, r.Status)
+		}
+	})
+	return out, err
+}
+
+// Retry runs an ended failed or cancelled run's target again: a new run with attempt + 1,
+// trigger retry, retry_of the old run, and the same full_refresh.
+func (s *Service) Retry(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
+	var out dbgen.Run
+	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+		r, err := q.LockRun(ctx, dbgen.LockRunParams{OrgID: p.OrgID, ID: runID})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFoundf("No run %d.", runID)
+		}
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case StatusQueued, StatusRunning:
+			return errActive(r.ID)
+		case StatusFailed, StatusCancelled:
+		default:
+			return apperr.Conflictf("Run %d ended %s; only failed or cancelled runs are retried.", r.ID, r.Status)
+		}
+		if r.TargetType != TargetPipeline {
+			return apperr.Conflictf("Runs of a %s cannot be retried yet.", r.TargetType)
+		}
+		pl, err := q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: r.TargetID})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.Conflictf("The pipeline of run %d was deleted.", r.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if pl.Status == "paused" {
+			return apperr.Conflictf("Pipeline %q is paused; set it active to run it.", pl.Name)
+		}
+		out, err = s.enqueue(ctx, q, tx, p, dbgen.CreateRunParams{
+			OrgID: p.OrgID, TargetType: r.TargetType, TargetID: r.TargetID, Trigger: TriggerRetry,
+			Attempt: r.Attempt + 1, RetryOf: &r.ID, FullRefresh: r.FullRefresh, CreatedBy: userOf(p),
+		})
+		return err
+	})
+	return out, err
+}
+
+// appendLine adds one log line to a run no worker is writing to.
+func appendLine(ctx context.Context, q *dbgen.Queries, r dbgen.Run, level, msg string, fields map[string]any) error {
+	last, err := q.LastRunLogSeq(ctx, dbgen.LastRunLogSeqParams{OrgID: r.OrgID, RunID: r.ID})
+	if err != nil {
+		return err
+	}
+	f, _ := json.Marshal(fields)
+	return q.InsertRunLogs(ctx, dbgen.InsertRunLogsParams{
+		RunID: r.ID, OrgID: r.OrgID, Seqs: []int64{last + 1},
+		Ats:    []pgtype.Timestamptz{{Time: time.Now(), Valid: true}},
+		Levels: []string{level}, Messages: []string{msg}, Fields: [][]byte{f},
+	})
+}

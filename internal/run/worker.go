@@ -1,0 +1,421 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/apperr"
+	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/connection"
+	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/load"
+)
+
+// MaxAttempts bounds River's attempts of one run's job. Only infrastructure faults are retried
+// (infrastructure), so a few attempts ride out a restart of a database without looping.
+const MaxAttempts = 3
+
+// PipelineRunArgs is the job of one pipeline run, inserted with the run's row.
+type PipelineRunArgs struct {
+	OrgID int64 `json:"org_id"`
+	RunID int64 `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PipelineRunArgs) Kind() string { return "pipeline_run" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (PipelineRunArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts}
+}
+
+// WorkerConfig is what the worker needs.
+type WorkerConfig struct {
+	// Pool connects as the app role; every query runs scoped to the run's org.
+	Pool *pgxpool.Pool
+	// Connections opens the run's connections (configs decrypted) through the run's org.
+	Connections *connection.Service
+	// Env is what connectors of the org's run get: the egress Dialer, the org's files.
+	Env func(orgID int64) connectors.Env
+	// MaxConcurrentPerOrg bounds the org's running runs (ORG_MAX_CONCURRENT_RUNS).
+	MaxConcurrentPerOrg int
+	// Timeout ends a run that takes longer as failed (RUN_TIMEOUT).
+	Timeout time.Duration
+	// LimitWait is how long a run waits before trying again when its org is at the limit.
+	LimitWait time.Duration
+	// StatsInterval is how often progress is written to runs.stats.
+	StatsInterval time.Duration
+	Logger        *slog.Logger
+}
+
+// PipelineRunWorker works PipelineRunArgs.
+type PipelineRunWorker struct {
+	river.WorkerDefaults[PipelineRunArgs]
+	cfg WorkerConfig
+}
+
+// NewPipelineRunWorker returns the worker, with defaults filled in.
+func NewPipelineRunWorker(cfg WorkerConfig) *PipelineRunWorker {
+	if cfg.MaxConcurrentPerOrg <= 0 {
+		cfg.MaxConcurrentPerOrg = 4
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 6 * time.Hour
+	}
+	if cfg.LimitWait <= 0 {
+		cfg.LimitWait = 2 * time.Second
+	}
+	if cfg.StatsInterval <= 0 {
+		cfg.StatsInterval = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Env == nil {
+		cfg.Env = func(int64) connectors.Env { return connectors.Env{} }
+	}
+	return &PipelineRunWorker{cfg: cfg}
+}
+
+// Register adds the run job kinds to a River worker registry.
+func Register(workers *river.Workers, w *PipelineRunWorker) { river.AddWorker(workers, w) }
+
+// Timeout is River's limit of the job: a little beyond RUN_TIMEOUT, so the run's own deadline
+// fires first and ends it failed with a clear reason. River's rescuer also waits this long before
+// it considers the job's worker lost, so a long run is never started a second time beside itself.
+func (w *PipelineRunWorker) Timeout(*river.Job[PipelineRunArgs]) time.Duration {
+	return w.cfg.Timeout + time.Minute
+}
+
+// errTimedOut is the cause of a run's context ending at RUN_TIMEOUT.
+var errTimedOut = errors.New("run timed out")
+
+// errWorkerLost is the reason of a run found running when its job starts again: the worker that
+// was running it stopped without ending it (killed, or lost its database connection for good).
+const errWorkerLost = "the worker running it stopped before it finished"
+
+type startOutcome int
+
+const (
+	started startOutcome = iota
+	atLimit
+	ended      // nothing to do: the run ended already (cancelled while queued)
+	workerLost // the run was left running by a dead attempt
+)
+
+// start moves a queued run to running, unless the org is at its limit. The per-org advisory
+// lock makes counting and starting one step across workers, and the run's row lock (with the
+// status check) means no run ever starts twice.
+func (w *PipelineRunWorker) start(ctx context.Context, a PipelineRunArgs) (dbgen.Run, startOutcome, error) {
+	var r dbgen.Run
+	outcome := started
+	err := database.InTx(ctx, w.cfg.Pool, database.Scope{OrgID: a.OrgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		if err := q.LockOrgRuns(ctx, a.OrgID); err != nil {
+			return err
+		}
+		var err error
+		r, err = q.LockRun(ctx, dbgen.LockRunParams{OrgID: a.OrgID, ID: a.RunID})
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case StatusQueued:
+		case StatusRunning:
+			outcome = workerLost
+			stats := decodeStats(r.Stats)
+			stats.Phase = PhaseDone
+			reason := errWorkerLost
+			r, err = q.FinishRun(ctx, dbgen.FinishRunParams{OrgID: a.OrgID, ID: r.ID, Status: StatusFailed, Error: &reason,
+				RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
+			return err
+		default:
+			outcome = ended
+			return nil
+		}
+		running, err := q.CountRunningRuns(ctx, a.OrgID)
+		if err != nil {
+			return err
+		}
+		if running >= int64(w.cfg.MaxConcurrentPerOrg) {
+			outcome = atLimit
+			return nil
+		}
+		r, err = q.StartRun(ctx, dbgen.StartRunParams{OrgID: a.OrgID, ID: r.ID, Stats: statsJSON(Stats{Phase: PhaseConnecting})})
+		return err
+	})
+	return r, outcome, err
+}
+
+// Work runs one pipeline run.
+func (w *PipelineRunWorker) Work(ctx context.Context, job *river.Job[PipelineRunArgs]) error {
+	a := job.Args
+	r, outcome, err := w.start(ctx, a)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return river.JobCancel(fmt.Errorf("run %d of org %d does not exist", a.RunID, a.OrgID))
+	}
+	if err != nil {
+		return fmt.Errorf("start run %d: %w", a.RunID, err)
+	}
+	switch outcome {
+	case atLimit:
+		return river.JobSnooze(w.cfg.LimitWait)
+	case ended:
+		return nil
+	case workerLost:
+		w.cfg.Logger.Warn("run left running by a stopped worker ended failed", "run_id", r.ID, "org_id", r.OrgID, "attempt", job.Attempt)
+		if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
+			slog.New(&logHandler{sink: sink}).Error("run failed: "+errWorkerLost, "job_attempt", job.Attempt)
+			sink.Close()
+		}
+		return river.JobCancel(errors.New(errWorkerLost))
+	}
+	return w.execute(ctx, job, r)
+}
+
+// runEnd is how a run ended.
+type runEnd struct {
+	status string
+	reason string
+	result load.Result
+}
+
+func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run) error {
+	p := auth.Principal{OrgID: r.OrgID}
+	log := w.cfg.Logger.With("run_id", r.ID, "org_id", r.OrgID)
+
+	// What the run needs, read through its org. Nothing here may carry a secret into a line.
+	pl, src, dst, rootID, prepErr := w.prepare(ctx, p, r)
+	var scrub *scrubber
+	if prepErr == nil {
+		reg := w.cfg.Connections.Registry()
+		scrub = newScrubber(append(reg.Secrets(src.Type, src.Config), reg.Secrets(dst.Type, dst.Config)...)...)
+	}
+	sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, scrub, w.cfg.Logger)
+	if err != nil {
+		return w.retryOrFail(ctx, job, r, err, log)
+	}
+	runLog := slog.New(&logHandler{sink: sink})
+	runLog.Info("run started", "run_id", r.ID, "pipeline_id", r.TargetID, "attempt", r.Attempt, "job_attempt", job.Attempt,
+		"trigger", r.Trigger, "full_refresh", r.FullRefresh)
+	if prepErr != nil {
+		return w.finish(ctx, job, r, sink, runLog, runEnd{}, prepErr, scrub, log)
+	}
+	cfg, err := load.ParseConfig(pl.Config)
+	if err != nil {
+		return w.finish(ctx, job, r, sink, runLog, runEnd{}, fmt.Errorf("the pipeline's config is invalid: %w", err), scrub, log)
+	}
+	runLog.Info("connecting", "source_connection_id", src.ID, "source", src.Name, "source_type", src.Type,
+		"destination_connection_id", dst.ID, "destination", dst.Name, "destination_type", dst.Type,
+		"destination_schema", pl.DestinationSchema)
+
+	env := w.cfg.Env(r.OrgID)
+	spec := load.Spec{
+		Pipeline: fmt.Sprintf("pipeline-%d", pl.ID),
+		// Retries publish under the tag of the chain's first run, so a table the failed run
+		// already appended is not appended again.
+		RunID:             fmt.Sprintf("run-%d", rootID),
+		Source:            load.Endpoint{Type: src.Type, Config: src.Config, Env: env},
+		Destination:       load.Endpoint{Type: dst.Type, Config: dst.Config, Env: env},
+		DestinationSchema: pl.DestinationSchema,
+		Config:            cfg,
+		FullRefresh:       r.FullRefresh,
+		Logger:            runLog,
+	}
+	tracker := newProgressTracker(func(pr load.Progress, first bool, seconds float64) {
+		if first {
+			runLog.Info("table started", "table", pr.Table)
+		}
+		if pr.Done {
+			runLog.Info("table verified and published", "table", pr.Table, "rows_read", pr.RowsRead,
+				"verify", string(cfg.Verify), "seconds", seconds)
+		}
+	})
+	statsCtx, stopStats := context.WithCancel(context.WithoutCancel(ctx))
+	statsDone := make(chan struct{})
+	go func() {
+		defer close(statsDone)
+		tracker.flushEvery(statsCtx, w.cfg.StatsInterval, func(s Stats) {
+			wctx, cancel := context.WithTimeout(statsCtx, 10*time.Second)
+			defer cancel()
+			if err := database.InTx(wctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+				return dbgen.New(tx).SetRunStats(wctx, dbgen.SetRunStatsParams{OrgID: r.OrgID, ID: r.ID, Stats: statsJSON(s)})
+			}); err != nil && statsCtx.Err() == nil {
+				log.Debug("run stats not written", "error", err)
+			}
+		})
+	}()
+
+	lctx, cancel := context.WithTimeoutCause(ctx, w.cfg.Timeout, errTimedOut)
+	res, loadErr := load.Run(lctx, spec, &stateStore{pool: w.cfg.Pool, orgID: r.OrgID, pipelineID: pl.ID}, tracker.progress)
+	timedOut := errors.Is(context.Cause(lctx), errTimedOut)
+	cancel()
+	stopStats()
+	<-statsDone
+
+	end := runEnd{result: res}
+	switch {
+	case loadErr == nil:
+		end.status = StatusSuccess
+		w.addToCatalog(ctx, p, dst, pl.DestinationSchema, res.Tables, env, runLog)
+	case timedOut:
+		end.status, end.reason = StatusFailed, fmt.Sprintf("timed out after %s (RUN_TIMEOUT)", w.cfg.Timeout)
+	}
+	return w.finish(ctx, job, r, sink, runLog, end, loadErr, scrub, log)
+}
+
+// prepare reads the pipeline, its connections and the run's chain root.
+func (w *PipelineRunWorker) prepare(ctx context.Context, p auth.Principal, r dbgen.Run) (
+	pl dbgen.Pipeline, src, dst connection.Connection, rootID int64, err error) {
+	err = database.InTx(ctx, w.cfg.Pool, database.Scope{OrgID: p.OrgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		var err error
+		if pl, err = q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: r.TargetID}); errors.Is(err, pgx.ErrNoRows) {
+			return apperr.Newf(apperr.NotFound, "pipeline %d was deleted", r.TargetID)
+		} else if err != nil {
+			return err
+		}
+		rootID, err = q.RunChainRoot(ctx, dbgen.RunChainRootParams{OrgID: p.OrgID, ID: r.ID})
+		return err
+	})
+	if err != nil {
+		return
+	}
+	if src, err = w.cfg.Connections.Get(ctx, p, pl.SourceConnectionID); err != nil {
+		err = fmt.Errorf("source connection %d: %w", pl.SourceConnectionID, err)
+		return
+	}
+	if dst, err = w.cfg.Connections.Get(ctx, p, pl.DestinationConnectionID); err != nil {
+		err = fmt.Errorf("destination connection %d: %w", pl.DestinationConnectionID, err)
+	}
+	return
+}
+
+// finish ends the run (or hands it back to River) and says what River should do with the job.
+// The last line is written before the status changes, so whoever sees the run ended has seen
+// every line of it.
+func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, sink *logSink,
+	runLog *slog.Logger, end runEnd, loadErr error, scrub *scrubber, log *slog.Logger) error {
+	var jobResult error
+	if end.status == "" && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely) {
+		end.status, end.reason = StatusCancelled, "cancelled by a user"
+	}
+	switch {
+	case end.status == StatusSuccess:
+		runLog.Info("run succeeded", "rows_loaded", end.result.RowsLoaded, "tables", len(end.result.Tables), "seconds", end.result.Seconds)
+	case end.status == StatusCancelled:
+		runLog.Warn("run cancelled; the table being loaded was left as it was", "tables_published", published(end.result, true))
+		jobResult = river.JobCancel(errors.New("run cancelled"))
+	case end.status == StatusFailed: // timeout
+		runLog.Error("run failed: "+end.reason, "tables_published", published(end.result, true))
+		jobResult = river.JobCancel(errTimedOut)
+	case ctx.Err() != nil:
+		// The worker is stopping (SIGTERM past SHUTDOWN_TIMEOUT): hand the run back to the queue
+		// to start over on the next worker; the table being loaded was left as it was.
+		runLog.Warn("worker stopping; the run goes back to the queue", "tables_published", published(end.result, true))
+		sink.Close()
+		w.requeue(ctx, r, "the worker stopped; the run was handed back to the queue", log)
+		return river.JobSnooze(0)
+	case infrastructure(loadErr) && job.Attempt < job.MaxAttempts:
+		reason := oneLine(loadErr, scrub)
+		runLog.Warn("attempt failed; the run will be tried again", "error", reason, "job_attempt", job.Attempt, "max_attempts", job.MaxAttempts)
+		sink.Close()
+		w.requeue(ctx, r, reason, log)
+		return errors.New(reason)
+	default:
+		end.status, end.reason = StatusFailed, oneLine(loadErr, scrub)
+		runLog.Error("run failed: "+end.reason, "tables_published", published(end.result, true))
+		if infrastructure(loadErr) {
+			jobResult = errors.New(end.reason) // the last attempt: River discards the job
+		} else {
+			jobResult = river.JobCancel(errors.New(end.reason)) // a user error: never retried
+		}
+	}
+	sink.Close()
+
+	stats := Stats{Phase: PhaseDone, Tables: fromResult(end.result.Tables)}
+	var reason *string
+	if end.reason != "" {
+		reason = &end.reason
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		_, err := dbgen.New(tx).FinishRun(fctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: end.status,
+			Error: reason, RowsLoaded: end.result.RowsLoaded, Stats: statsJSON(stats)})
+		return err
+	})
+	if err != nil {
+		// The run stays running; its job's next attempt finds it so and ends it failed.
+		return fmt.Errorf("end run %d as %s: %w", r.ID, end.status, err)
+	}
+	log.Info("run ended", "status", end.status, "rows_loaded", end.result.RowsLoaded)
+	return jobResult
+}
+
+func (w *PipelineRunWorker) requeue(ctx context.Context, r dbgen.Run, reason string, log *slog.Logger) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := database.InTx(rctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		return dbgen.New(tx).RequeueRun(rctx, dbgen.RequeueRunParams{OrgID: r.OrgID, ID: r.ID, Error: &reason})
+	}); err != nil {
+		log.Warn("run not handed back to the queue", "error", err)
+	}
+}
+
+// published names the tables a run published before it stopped: all but the last one, which
+// was being loaded when it stopped (the engine leaves it as it was).
+func published(res load.Result, stopped bool) []string {
+	tables := res.Tables
+	if stopped && len(tables) > 0 {
+		tables = tables[:len(tables)-1]
+	}
+	out := []string{}
+	for _, t := range tables {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+// retryOrFail handles a failure before the run could log (the metadata database is unwell):
+// River tries again while attempts remain; the last one ends the run failed.
+func (w *PipelineRunWorker) retryOrFail(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, err error, log *slog.Logger) error {
+	reason := oneLine(err, nil)
+	if job.Attempt < job.MaxAttempts {
+		w.requeue(ctx, r, reason, log)
+		return err
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		_, err := dbgen.New(tx).FinishRun(fctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusFailed,
+			Error: &reason, Stats: statsJSON(Stats{Phase: PhaseDone})})
+		return err
+	})
+	return err
+}
+
+// RegisterKinds registers the run job kinds without the means to work them, for insert-only
+// clients (the api role), which River lets insert only the kinds they know.
+func RegisterKinds(workers *river.Workers) {
+	river.AddWorker(workers, NewPipelineRunWorker(WorkerConfig{}))
+}
+
+// OrgEnv is WorkerConfig.Env for the program: connectors dial through the egress policy's
+// dialer and read the uploaded files of the run's org.
+func OrgEnv(dialer connectors.Dialer, files func(ctx context.Context, p auth.Principal, fileID int64) (string, error)) func(int64) connectors.Env {
+	return func(orgID int64) connectors.Env {
+		return connectors.Env{Dialer: dialer, Files: func(ctx context.Context, fileID int64) (string, error) {
+			return files(ctx, auth.Principal{OrgID: orgID}, fileID)
+		}}
+	}
+}

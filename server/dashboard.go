@@ -1,0 +1,39 @@
+package server
+
+import (
+	"context"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/history"
+)
+
+// GetDashboard answers the org's overview.
+func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestObject) (api.GetDashboardResponseObject, error) {
+	d, err := h.history.Dashboard(ctx, principal(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := api.Dashboard{
+		ActiveRuns: d.Counts.ActiveRuns,
+		Runs24h:    windowToAPI(d.Last24h), Runs7d: windowToAPI(d.Last7d),
+		Days:             make([]api.DashboardDay, 0, len(d.Days)),
+		FailingPipelines: make([]api.FailingPipeline, 0, len(d.Failing)),
+	}
+	out.Counts.Connections, out.Counts.Pipelines, out.Counts.Transformations = d.Counts.Connections, d.Counts.Pipelines, d.Counts.Transformations
+	for _, day := range d.Days {
+		out.Days = append(out.Days, api.DashboardDay{
+			Day: openapi_types.Date{Time: day.Day.Time}, Success: day.Success, Failed: day.Failed,
+			Cancelled: day.Cancelled, Other: day.Other, RowsLoaded: day.RowsLoaded,
+		})
+	}
+	for _, f := range d.Failing {
+		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: runToAPI(f.Run)})
+	}
+	return api.GetDashboard200JSONResponse(out), nil
+}
+
+func windowToAPI(w history.Window) api.DashboardWindow {
+	return api.DashboardWindow{ByStatus: w.ByStatus, Total: w.Total, SuccessRate: w.SuccessRate}
+}
