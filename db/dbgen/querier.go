@@ -107,6 +107,7 @@ type Querier interface {
 	// Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
 	// lines; the incremental state of pipelines; the catalog entries of loaded tables. Reads for the
 	// API (list, get, logs) live in runs_read.sql.
+	// FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 	PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error)
 	PutPipelineState(ctx context.Context, arg PutPipelineStateParams) error
 	ReadRun(ctx context.Context, arg ReadRunParams) (Run, error)

@@ -260,6 +260,7 @@ func (q *Queries) LockRun(ctx context.Context, arg LockRunParams) (Run, error) {
 const pipelineForRun = `-- name: PipelineForRun :one
 
 SELECT id, org_id, name, description, source_connection_id, destination_connection_id, destination_schema, status, config, created_by, created_at, updated_at, deleted_at FROM pipelines WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+FOR SHARE
 `
 
 type PipelineForRunParams struct {
@@ -270,6 +271,7 @@ type PipelineForRunParams struct {
 // Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
 // lines; the incremental state of pipelines; the catalog entries of loaded tables. Reads for the
 // API (list, get, logs) live in runs_read.sql.
+// FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 func (q *Queries) PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error) {
 	row := q.db.QueryRow(ctx, pipelineForRun, arg.OrgID, arg.ID)
 	var i Pipeline

@@ -2,8 +2,10 @@
 -- lines; the incremental state of pipelines; the catalog entries of loaded tables. Reads for the
 -- API (list, get, logs) live in runs_read.sql.
 
+-- FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 -- name: PipelineForRun :one
-SELECT * FROM pipelines WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL;
+SELECT * FROM pipelines WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+FOR SHARE;
 
 -- name: ActiveRunOf :one
 SELECT id FROM runs
