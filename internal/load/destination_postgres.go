@@ -170,7 +170,7 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		}
 		// The schema too is created in the transaction the swap commits: a run killed before
 		// publishing leaves no empty schema behind.
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+		if err := createIfMissing(ctx, tx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
 		}
@@ -449,7 +449,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		}
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+	if err := createIfMissing(ctx, tx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
 		return out, fmt.Errorf("create schema %q: %w", d.schema, err)
 	}
 	staged, err := l.verify(ctx, tx, p)
@@ -638,7 +638,7 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 
 func (d *postgresDestination) writeState(ctx context.Context, tx pgx.Tx, s *StateEntry) error {
 	st := d.qualified(StateTable)
-	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+st+` (
+	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+st+` (
   pipeline text NOT NULL, table_name text NOT NULL, cursor_value text NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, table_name))`); err != nil {
 		return fmt.Errorf("create %s: %w", StateTable, err)
@@ -652,7 +652,7 @@ ON CONFLICT (pipeline, table_name) DO UPDATE SET cursor_value = EXCLUDED.cursor_
 // writeRejected keeps the rows the contract discarded, with the reason, for later replay.
 func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan *TablePlan, rows []Rejected) error {
 	rt := d.qualified(RejectedTable)
-	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+rt+` (
+	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+rt+` (
   run_id text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, reason text NOT NULL, "row" jsonb NOT NULL,
   rejected_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("create %s: %w", RejectedTable, err)

@@ -170,7 +170,7 @@ func (l *pgTableLoad) shareStaging(ctx context.Context) (*sharedStage, error) {
 	}
 	name := shortName(sharedStagePrefix, l.plan.RunID, l.plan.Name)
 	ident := d.qualified(name)
-	if _, err := d.conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
+	if err := createIfMissing(ctx, d.conn, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
 		return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
 	}
 	var locked bool
