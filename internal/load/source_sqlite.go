@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,14 @@ func (s *sqliteSource) Tables(ctx context.Context, _ string, names []string) ([]
 			return nil, s.hidePath(err)
 		}
 		all = append(all, t)
+	}
+	// The catalog shows the file as SQLite's one schema, "main", so a table picked there arrives
+	// as "main.<table>"; a table really named so still wins.
+	names = slices.Clone(names)
+	for i, n := range names {
+		if rest, ok := strings.CutPrefix(n, "main."); ok && !slices.Contains(tableNames, n) {
+			names[i] = rest
+		}
 	}
 	return selectTables(all, "", names)
 }

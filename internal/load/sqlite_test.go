@@ -83,3 +83,21 @@ func TestContract_ValueThatDoesNotFitFailsOrIsDiscardedIntoRejected(t *testing.T
 	require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM vals.t WHERE n IS NULL"))
 	require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM vals._dnk_rejected"))
 }
+
+// The catalog shows a SQLite file as schema "main", so the SPA names a picked table
+// "main.<table>": the source takes that name too.
+func TestRun_SQLiteTableNamedWithItsMainSchema(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "s.sqlite")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE TABLE "Album" (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO "Album" VALUES (1, 'a'), (2, 'b')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	pg := newPG(t)
+	src, err := load.ParseURL("sqlite://" + path)
+	require.NoError(t, err)
+	res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "main.Album"}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(2), res.RowsLoaded)
+}
