@@ -29,6 +29,8 @@ server_url=$(echo "$TEST_DATABASE_URL" | sed -E 's#^(postgres(ql)?://[^/?]+).*#\
 db="dnk_e2e_$(date +%s)_$$"
 # A small database for the connections spec to connect to, browse and query.
 source_db="dnk_e2e_source_$(date +%s)_$$"
+# An empty database the pipelines spec loads into.
+dest_db="dnk_e2e_dest_$(date +%s)_$$"
 work=$(mktemp -d)
 log="$work/datanika.log"
 pid=""
@@ -41,6 +43,7 @@ cleanup() {
   if command -v psql >/dev/null; then
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$source_db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$dest_db\" WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -55,7 +58,18 @@ if command -v psql >/dev/null; then
 CREATE TABLE public.customers (id bigint PRIMARY KEY, email text NOT NULL, country text);
 INSERT INTO public.customers VALUES (1, 'ada@example.com', 'GB'), (2, 'grace@example.com', 'US'), (3, 'edsger@example.com', 'NL');
 SQL
+  # A table big enough (3,000,000 rows) that its load is still running when the pipelines spec
+  # cancels it from the run page.
+  psql "$server_url/$source_db?sslmode=disable" -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE public.big_events (id bigint PRIMARY KEY, kind text NOT NULL, payload text NOT NULL, at timestamptz NOT NULL);
+INSERT INTO public.big_events
+SELECT g, 'kind_' || (g % 17), md5(g::text) || md5((g * 7)::text), timestamptz '2024-01-01' + g * interval '1 second'
+FROM generate_series(1, 3000000) AS g;
+ANALYZE public.big_events;
+SQL
+  psql "$server_url/postgres?sslmode=disable" -qc "CREATE DATABASE \"$dest_db\"" >/dev/null
   export E2E_SOURCE_URL="$server_url/$source_db"
+  export E2E_DEST_URL="$server_url/$dest_db"
 else
   echo "e2e: psql is missing: the connections spec will skip its database steps" >&2
 fi

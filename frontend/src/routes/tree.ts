@@ -14,9 +14,9 @@ import { dagRoute } from "./dag";
 import { dashboardAliasRoute, dashboardRoute } from "./dashboard";
 import { filesRoute } from "./files";
 import { jobsRoute } from "./jobs";
-import { pipelinesRoute } from "./pipelines";
+import { editPipelineRoute, newPipelineRoute, pipelineRoute, pipelinesIndexRoute, pipelinesRoute } from "./pipelines";
 import { rootRoute } from "./root";
-import { runsRoute } from "./runs";
+import { runRoute, runsIndexRoute, runsRoute } from "./runs";
 import { schedulesRoute } from "./schedules";
 import {
   apiKeysRoute,
@@ -43,12 +43,12 @@ export const routeTree = rootRoute.addChildren([
         connectionRoute.addChildren([connectionSchemaRoute, connectionQueryRoute]),
       ]),
       filesRoute,
-      pipelinesRoute,
+      pipelinesRoute.addChildren([pipelinesIndexRoute, newPipelineRoute, editPipelineRoute, pipelineRoute]),
       transformationsRoute,
       jobsRoute,
       dagRoute,
       schedulesRoute,
-      runsRoute,
+      runsRoute.addChildren([runsIndexRoute, runRoute]),
       catalogRoute,
       settingsRoute.addChildren([
         settingsIndexRoute,

@@ -34,6 +34,18 @@ export const server = setupServer(
   http.get("/api/v1/connection-types", () => HttpResponse.json<Schemas["ConnectionTypeList"]>({ items: [] })),
   http.get("/api/v1/connections", () => HttpResponse.json<Schemas["ConnectionList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/files", () => HttpResponse.json<Schemas["FileList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/pipelines", () => HttpResponse.json<Schemas["PipelineList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/runs", () => HttpResponse.json<Schemas["RunList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/dashboard", () =>
+    HttpResponse.json<Schemas["Dashboard"]>({
+      counts: { connections: 0, pipelines: 0, transformations: 0 },
+      runs_24h: { total: 0, by_status: {}, success_rate: null },
+      runs_7d: { total: 0, by_status: {}, success_rate: null },
+      days: [],
+      failing_pipelines: [],
+      active_runs: 0,
+    }),
+  ),
   http.get("/api/v1/version", () =>
     HttpResponse.json<Schemas["Version"]>({ version: "0.0.0-test", commit: "test", go_version: "go" }),
   ),

@@ -58,11 +58,11 @@ describe("app shell", () => {
   });
 
   it("renders a deep link directly", async () => {
-    await renderApp("/pipelines");
-    expect(screen.getByRole("heading", { level: 1, name: "Pipelines" })).toBeInTheDocument();
-    expect(within(mainNav()).getByRole("link", { name: "Pipelines" })).toHaveAttribute("aria-current", "page");
+    await renderApp("/transformations");
+    expect(screen.getByRole("heading", { level: 1, name: "Transformations" })).toBeInTheDocument();
+    expect(within(mainNav()).getByRole("link", { name: "Transformations" })).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("heading", { level: 2, name: "Not built yet" })).toBeInTheDocument();
-    expect(document.title).toBe("Pipelines · Datanika");
+    expect(document.title).toBe("Transformations · Datanika");
   });
 
   it.each([
