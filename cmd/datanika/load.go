@@ -22,8 +22,8 @@ const loadUsage = `Usage: datanika load --source URL --destination URL --name NA
 Sources: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH,
 sqlserver://USER[:PASSWORD]@HOST:1433/DB.
 Destinations: postgres://…, mysql://…, sqlserver://…, clickhouse://USER[:PASSWORD]@HOST:9440/DB[?secure=false],
-snowflake://USER:PASSWORD@ACCOUNT/DB[/SCHEMA]?warehouse=…&role=…,
-redshift://USER:PASSWORD@HOST:5439/DB?s3_bucket=…&s3_prefix=…&iam_role=…&region=… (rows are staged
+snowflake://USER[:PASSWORD]@ACCOUNT/DB[/SCHEMA]?warehouse=…&role=…,
+redshift://USER[:PASSWORD]@HOST:5439/DB?s3_bucket=…&s3_prefix=…&iam_role=…&region=… (rows are staged
 in S3; keys from s3_access_key_id/s3_secret_access_key or the AWS_* environment).
 --config takes the pipeline config (mode, table, write_disposition, incremental, filters…);
 incremental state is kept in the destination's <schema>._dnk_state. On a mysql destination the
