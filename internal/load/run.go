@@ -58,7 +58,8 @@ type StateStore interface {
 	Put(ctx context.Context, pipeline, table, value string) error
 }
 
-// Progress is reported after every batch and at the end of each table.
+// Progress is reported when a table starts (RowsRead 0), after every batch and at the end of
+// each table.
 type Progress struct {
 	Table    string
 	RowsRead int64
@@ -301,6 +302,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	start := time.Now()
 	ts := TableStats{Name: p.Name}
 	log := spec.Logger.With("run_id", spec.RunID, "table", p.Source.QualifiedName())
+	progress(Progress{Table: p.Name}) // the table starts: nothing read yet
 	w, cursorCol, err := window(ctx, spec, cfg, dst, state, p)
 	if err != nil {
 		return ts, err

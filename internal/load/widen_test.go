@@ -235,8 +235,8 @@ func TestReplace_SweepsNewTablesLeftByACrash(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = other.Close(ctx) }()
 	var sawLocked []bool
-	_, err = load.Run(ctx, spec, nil, func(load.Progress) {
-		if len(sawLocked) > 0 {
+	_, err = load.Run(ctx, spec, nil, func(pr load.Progress) {
+		if len(sawLocked) > 0 || pr.RowsRead == 0 { // 0: the table starts, before its new table exists
 			return
 		}
 		var name string
