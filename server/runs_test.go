@@ -44,6 +44,7 @@ type runEnvOptions struct {
 	noWorker   bool // an insert-only queue: runs stay queued
 	orgLimit   int
 	runTimeout time.Duration
+	heartbeat  time.Duration
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -65,6 +66,7 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 		Timeout:             o.runTimeout,
 		LimitWait:           200 * time.Millisecond,
 		StatsInterval:       100 * time.Millisecond,
+		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
 	})
 	client, err := queue.New(pool, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 10,

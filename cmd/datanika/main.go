@@ -317,10 +317,12 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			registerWarehouse(w)
 		}
 		runs.Register(w, runWorker)
+		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Logger: logger})
 	}
 
 	working := role != roleAPI
-	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency, Register: register})
+	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency, Register: register,
+		Periodic: runs.PeriodicJobs()})
 	if err != nil {
 		return err
 	}

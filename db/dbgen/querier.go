@@ -115,6 +115,9 @@ type Querier interface {
 	// Newest first, keyset-paged on (created_at, id); every filter is optional. The target's name is
 	// joined for the list (a deleted target keeps showing its name).
 	ReadRuns(ctx context.Context, arg ReadRunsParams) ([]ReadRunsRow, error)
+	// Runs left running by a worker that stopped touching them end failed, in every org (through
+	// the SECURITY DEFINER function of migration 000009).
+	ReapStaleRuns(ctx context.Context, arg ReapStaleRunsParams) ([]Run, error)
 	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
 	// Forgets a request that did not complete (a server error), so that a retry acts.
 	ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error
@@ -144,6 +147,9 @@ type Querier interface {
 	StartRun(ctx context.Context, arg StartRunParams) (Run, error)
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
+	// The worker's heartbeat while a run works: a run nobody touches for long is reaped below. No
+	// row means the run is no longer running (reaped, or ended elsewhere): the worker stops.
+	TouchRun(ctx context.Context, arg TouchRunParams) (int64, error)
 	TouchWorkerHeartbeat(ctx context.Context) error
 	UpdateConnection(ctx context.Context, arg UpdateConnectionParams) (Connection, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)

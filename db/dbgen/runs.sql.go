@@ -316,6 +316,57 @@ func (q *Queries) PutPipelineState(ctx context.Context, arg PutPipelineStatePara
 	return err
 }
 
+const reapStaleRuns = `-- name: ReapStaleRuns :many
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM dnk_reap_stale_runs($1::text, $2::float8)
+`
+
+type ReapStaleRunsParams struct {
+	Reason       string  `json:"reason"`
+	StaleSeconds float64 `json:"stale_seconds"`
+}
+
+// Runs left running by a worker that stopped touching them end failed, in every org (through
+// the SECURITY DEFINER function of migration 000009).
+func (q *Queries) ReapStaleRuns(ctx context.Context, arg ReapStaleRunsParams) ([]Run, error) {
+	rows, err := q.db.Query(ctx, reapStaleRuns, arg.Reason, arg.StaleSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Run{}
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.TargetType,
+			&i.TargetID,
+			&i.Status,
+			&i.Trigger,
+			&i.Attempt,
+			&i.RetryOf,
+			&i.DagRunID,
+			&i.FullRefresh,
+			&i.JobID,
+			&i.CreatedBy,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.RowsLoaded,
+			&i.Error,
+			&i.Stats,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const requeueRun = `-- name: RequeueRun :exec
 UPDATE runs SET status = 'queued', started_at = NULL, error = $3, updated_at = now()
 WHERE org_id = $1 AND id = $2 AND status = 'running'
@@ -445,6 +496,25 @@ func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (Run, error)
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const touchRun = `-- name: TouchRun :execrows
+UPDATE runs SET updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'running'
+`
+
+type TouchRunParams struct {
+	OrgID int64 `json:"org_id"`
+	ID    int64 `json:"id"`
+}
+
+// The worker's heartbeat while a run works: a run nobody touches for long is reaped below. No
+// row means the run is no longer running (reaped, or ended elsewhere): the worker stops.
+func (q *Queries) TouchRun(ctx context.Context, arg TouchRunParams) (int64, error) {
+	result, err := q.db.Exec(ctx, touchRun, arg.OrgID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const upsertSourceCatalogEntry = `-- name: UpsertSourceCatalogEntry :exec

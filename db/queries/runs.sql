@@ -86,3 +86,13 @@ WITH RECURSIVE chain AS (
     SELECT p.id, p.retry_of FROM runs p JOIN chain c ON p.id = c.retry_of WHERE p.org_id = $1
 )
 SELECT chain.id FROM chain WHERE chain.retry_of IS NULL LIMIT 1;
+
+-- name: TouchRun :execrows
+-- The worker's heartbeat while a run works: a run nobody touches for long is reaped below. No
+-- row means the run is no longer running (reaped, or ended elsewhere): the worker stops.
+UPDATE runs SET updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'running';
+
+-- name: ReapStaleRuns :many
+-- Runs left running by a worker that stopped touching them end failed, in every org (through
+-- the SECURITY DEFINER function of migration 000009).
+SELECT * FROM dnk_reap_stale_runs(sqlc.arg(reason)::text, sqlc.arg(stale_seconds)::float8);

@@ -42,6 +42,8 @@ type Options struct {
 	Workers *river.Workers
 	// Register adds job kinds of optional features (the managed warehouse) to NewWorkers'.
 	Register func(*river.Workers)
+	// Periodic are more periodic jobs for a worker (their kinds added by Register).
+	Periodic []*river.PeriodicJob
 	// FetchPollInterval overrides how often an idle worker polls; zero is DefaultFetchPollInterval.
 	FetchPollInterval time.Duration
 }
@@ -62,7 +64,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Client, error) {
 			opts.Register(cfg.Workers)
 		}
 		if opts.Work {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = append(periodicJobs(), opts.Periodic...)
 		}
 	}
 	if opts.Work {

@@ -54,7 +54,9 @@ type WorkerConfig struct {
 	LimitWait time.Duration
 	// StatsInterval is how often progress is written to runs.stats.
 	StatsInterval time.Duration
-	Logger        *slog.Logger
+	// Heartbeat is how often a working run is touched (0: HeartbeatInterval; reaper.go).
+	Heartbeat time.Duration
+	Logger    *slog.Logger
 }
 
 // PipelineRunWorker works PipelineRunArgs.
@@ -76,6 +78,9 @@ func NewPipelineRunWorker(cfg WorkerConfig) *PipelineRunWorker {
 	}
 	if cfg.StatsInterval <= 0 {
 		cfg.StatsInterval = time.Second
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = HeartbeatInterval
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -187,6 +192,40 @@ type runEnd struct {
 	status string
 	reason string
 	result load.Result
+	// reaped: the run was ended failed by the reaper while this worker still worked it.
+	reaped bool
+}
+
+// errRunReaped stops the load of a run that is no longer running.
+var errRunReaped = errors.New("the run was ended while this worker still worked it")
+
+// heartbeat touches the run every Heartbeat until ctx ends; when the run is found no longer
+// running, it stops the load through stop.
+func (w *PipelineRunWorker) heartbeat(ctx context.Context, r dbgen.Run, stop context.CancelCauseFunc, log *slog.Logger) {
+	t := time.NewTicker(w.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var n int64
+		err := database.InTx(ctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+			var err error
+			n, err = dbgen.New(tx).TouchRun(ctx, dbgen.TouchRunParams{OrgID: r.OrgID, ID: r.ID})
+			return err
+		})
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				log.Warn("run heartbeat not written", "error", err)
+			}
+		case n == 0:
+			stop(errRunReaped)
+			return
+		}
+	}
 }
 
 func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run) error {
@@ -256,14 +295,24 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 	}()
 
 	lctx, cancel := context.WithTimeoutCause(ctx, w.cfg.Timeout, errTimedOut)
-	res, loadErr := load.Run(lctx, spec, &stateStore{pool: w.cfg.Pool, orgID: r.OrgID, pipelineID: pl.ID}, tracker.progress)
+	hctx, stop := context.WithCancelCause(lctx)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		w.heartbeat(hctx, r, stop, log)
+	}()
+	res, loadErr := load.Run(hctx, spec, &stateStore{pool: w.cfg.Pool, orgID: r.OrgID, pipelineID: pl.ID}, tracker.progress)
 	timedOut := errors.Is(context.Cause(lctx), errTimedOut)
+	reaped := errors.Is(context.Cause(hctx), errRunReaped)
+	stop(nil)
+	<-beating
 	cancel()
 	stopStats()
 	<-statsDone
 
-	end := runEnd{result: res}
+	end := runEnd{result: res, reaped: reaped}
 	switch {
+	case reaped:
 	case loadErr == nil:
 		end.status = StatusSuccess
 		w.addToCatalog(ctx, p, dst, pl.DestinationSchema, res.Tables, env, runLog)
@@ -306,6 +355,13 @@ func (w *PipelineRunWorker) prepare(ctx context.Context, p auth.Principal, r dbg
 func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, sink *logSink,
 	runLog *slog.Logger, end runEnd, loadErr error, scrub *scrubber, log *slog.Logger) error {
 	var jobResult error
+	if end.reaped {
+		// The reaper ended the run failed (this worker was cut off from the database for too
+		// long); the load was stopped, leaving the table being loaded as it was.
+		runLog.Error("stopped: the run had been ended failed while this worker was cut off", "tables_published", published(end.result, true))
+		sink.Close()
+		return river.JobCancel(errRunReaped)
+	}
 	if end.status == "" && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely) {
 		end.status, end.reason = StatusCancelled, "cancelled by a user"
 	}

@@ -1,0 +1,90 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/database"
+)
+
+// A worker killed mid-run (kill -9, a lost machine) leaves its run `running`, and River gives
+// its job back only once the job's timeout (RUN_TIMEOUT + 1 min, 6 h by default) has passed —
+// it cannot tell a dead worker from a slow one sooner. So a working run is touched every
+// HeartbeatInterval, and a periodic job ends as failed every run untouched for StaleAfter. The
+// worker of a run found no longer running (reaped while it was merely cut off from the
+// database) stops its load, which leaves the destination as it was.
+const (
+	HeartbeatInterval = 10 * time.Second
+	StaleAfter        = 2 * time.Minute
+	ReapInterval      = 30 * time.Second
+)
+
+// errWorkerSilent is the reason of a reaped run.
+const errWorkerSilent = "the worker running it stopped answering (no heartbeat for 2 minutes); it was killed or lost its database"
+
+// ReaperArgs is the periodic job that ends the runs stopped workers left running.
+type ReaperArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ReaperArgs) Kind() string { return "run_reaper" }
+
+// InsertOpts keeps at most one reaper per interval in the queue.
+func (ReaperArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: ReapInterval}}
+}
+
+// ReaperWorker works ReaperArgs on the app role's pool; the reaping itself goes through a
+// SECURITY DEFINER function, which alone crosses orgs.
+type ReaperWorker struct {
+	river.WorkerDefaults[ReaperArgs]
+	Pool   *pgxpool.Pool
+	Stale  time.Duration // 0: StaleAfter
+	Logger *slog.Logger
+}
+
+// Work ends the stale runs, each with a last log line saying why.
+func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error {
+	stale := w.Stale
+	if stale <= 0 {
+		stale = StaleAfter
+	}
+	q := dbgen.New(w.Pool)
+	reaped, err := q.ReapStaleRuns(ctx, dbgen.ReapStaleRunsParams{Reason: errWorkerSilent, StaleSeconds: stale.Seconds()})
+	if err != nil {
+		return fmt.Errorf("reap stale runs: %w", err)
+	}
+	for _, r := range reaped {
+		if w.Logger != nil {
+			w.Logger.Warn("run left running by a silent worker ended failed", "run_id", r.ID, "org_id", r.OrgID)
+		}
+		// The run has ended either way; its last line says why, best effort.
+		_ = database.InTx(ctx, w.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			last, err := q.LastRunLogSeq(ctx, dbgen.LastRunLogSeqParams{OrgID: r.OrgID, RunID: r.ID})
+			if err != nil {
+				return err
+			}
+			return q.InsertRunLogs(ctx, dbgen.InsertRunLogsParams{RunID: r.ID, OrgID: r.OrgID, Seqs: []int64{last + 1},
+				Ats: []pgtype.Timestamptz{{Time: time.Now(), Valid: true}}, Levels: []string{"error"},
+				Messages: []string{"run failed: " + errWorkerSilent}, Fields: [][]byte{[]byte("{}")}})
+		})
+	}
+	return nil
+}
+
+// PeriodicJobs are the run package's periodic jobs, for the worker role's River client.
+func PeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(ReapInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ReaperArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "run_reaper", RunOnStart: true}),
+	}
+}
