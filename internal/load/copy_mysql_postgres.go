@@ -79,7 +79,7 @@ func copyMySQLText(ctx context.Context, src *mysqlSource, dst *pgTableLoad, w Wi
 		}
 		done := make(chan result, 1)
 		go func() {
-			n, err := dst.copyIn(ctx, pr, "")
+			n, err := dst.copyIn(ctx, pr, false)
 			_ = pr.CloseWithError(err) // a failed COPY stops the writer
 			done <- result{n, err}
 		}()

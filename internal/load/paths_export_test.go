@@ -12,3 +12,10 @@ func MySQLTextCopies() int64 { return mysqlTextCopies.Load() }
 func SetTestHooks(src func(Source) Source, dst func(Destination) Destination) {
 	testHooks.source, testHooks.destination = src, dst
 }
+
+// ForceNoDeltaMerge turns delta merges off (merge_delta_postgres.go). Only for tests that do not
+// run in parallel.
+func ForceNoDeltaMerge(on bool) { noDeltaMerge = on }
+
+// DeltaMerges counts the merges staged as deltas.
+func DeltaMerges() int64 { return deltaMerges.Load() }

@@ -333,6 +333,27 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	// PostgreSQL to PostgreSQL without checksum: raw binary COPY, no decoding.
 	if ps, ok := src.(*postgresSource); ok && sum == nil {
 		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
+			// A whole-table merge into a table holding most of it stages only what differs.
+			key, delta, err := deltaMergeKey(ctx, ps, pl, w)
+			if err != nil {
+				return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+			}
+			if delta {
+				rows, bytes, staged, err := copyDelta(ctx, ps, pl, w, key, func(n int64) {
+					progress(Progress{Table: p.Name, RowsRead: n})
+				})
+				ts.RowsRead, ts.Bytes = rows, bytes
+				if err != nil {
+					if ctx.Err() != nil {
+						err = ctx.Err()
+					}
+					return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+				}
+				log.Debug("staged the rows that differ", "rows", rows, "staged", staged, "seconds", time.Since(start).Seconds())
+				// Verify: the staging COPY took every row sent to it, and every source row was
+				// either staged or found byte for byte in the target (copyDelta checks both).
+				return publish(ctx, spec, cfg, src, state, p, w, pl, cursorCol, nil, nil, staged, staged, ts, start, &published, progress)
+			}
 			rows, bytes, staged, err := passthrough(ctx, &spec, ps, pl, w, func(n int64) {
 				progress(Progress{Table: p.Name, RowsRead: n})
 			})
