@@ -274,7 +274,7 @@ func (c *copyRows) next() (bool, error) {
 	if _, err := io.ReadFull(c.r, b[:2]); err != nil {
 		return false, err
 	}
-	n := int16(binary.BigEndian.Uint16(b[:2]))
+	n := int16(binary.BigEndian.Uint16(b[:2])) //nolint:gosec // the wire format is two's complement (-1: the trailer)
 	if n == -1 {
 		return false, nil
 	}
@@ -288,7 +288,7 @@ func (c *copyRows) next() (bool, error) {
 		}
 		c.fields = append(c.fields, len(c.row))
 		c.row = append(c.row, b[:4]...)
-		l := int32(binary.BigEndian.Uint32(b[:4]))
+		l := int32(binary.BigEndian.Uint32(b[:4])) //nolint:gosec // two's complement (-1: NULL)
 		if l > 0 {
 			start := len(c.row)
 			c.row = slices.Grow(c.row, int(l))[:start+int(l)]
@@ -307,15 +307,15 @@ func (c *copyRows) int(i int) (int64, error) {
 		return 0, errCopyData
 	}
 	at := c.fields[i]
-	l := int32(binary.BigEndian.Uint32(c.row[at:]))
+	l := int32(binary.BigEndian.Uint32(c.row[at:])) //nolint:gosec // two's complement (-1: NULL)
 	v := c.row[at+4:]
 	switch l {
 	case 2:
-		return int64(int16(binary.BigEndian.Uint16(v))), nil
+		return int64(int16(binary.BigEndian.Uint16(v))), nil //nolint:gosec // int2, two's complement
 	case 4:
-		return int64(int32(binary.BigEndian.Uint32(v))), nil
+		return int64(int32(binary.BigEndian.Uint32(v))), nil //nolint:gosec // int4, two's complement
 	case 8:
-		return int64(binary.BigEndian.Uint64(v)), nil
+		return int64(binary.BigEndian.Uint64(v)), nil //nolint:gosec // int8, two's complement
 	default:
 		return 0, fmt.Errorf("%w: a key of %d bytes", errCopyData, l)
 	}
