@@ -264,28 +264,8 @@ func (l *myTableLoad) checkContract() error {
 		if sameMySQLType(have, want) {
 			continue
 		}
-		switch p.Contract.DataType {
-		case ContractFreeze:
-			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
-				ErrContract, name, l.d.schema+"."+p.Name, have, want)
-		case ContractDiscardValue, ContractDiscardRow:
-			// Checked value by value as rows stream (the new table of a replace has the
-			// source's types).
-			if g, ok := newValueGuard(mysqlWiden, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
-				l.guards = append(l.guards, g)
-			}
-		case ContractEvolve:
-			if p.Disposition == Replace {
-				continue // the new table is built in the source's types
-			}
-			w := widenMySQL(have, want)
-			switch w.Verdict {
-			case Incompatible:
-				return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
-					ErrContract, name, l.d.schema+"."+p.Name, have, want)
-			case WidenTo:
-				l.widen = append(l.widen, columnWidening{column: name, from: have, to: w.To})
-			}
+		if err := typeChange(p, l.d.schema, mysqlWiden, i, have, want, &l.guards, &l.widen); err != nil {
+			return err
 		}
 	}
 	return nil

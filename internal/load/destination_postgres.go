@@ -231,34 +231,44 @@ func (l *pgTableLoad) checkContract() error {
 		if sameType(have, want) {
 			continue
 		}
-		switch p.Contract.DataType {
-		case ContractFreeze:
-			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
-				ErrContract, name, l.d.schema+"."+p.Name, have, want)
-		case ContractDiscardValue, ContractDiscardRow:
-			// Checked value by value as rows stream (the new table of a replace has the
-			// source's types).
-			if g, ok := newValueGuard(postgresWiden, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
-				l.guards = append(l.guards, g)
-			}
-		case ContractEvolve:
-			if p.Disposition == Replace {
-				continue // the new table is built in the source's types
-			}
-			w := widenPostgres(have, want)
-			switch w.Verdict {
-			case Incompatible:
-				return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
-					ErrContract, name, l.d.schema+"."+p.Name, have, want)
-			case WidenTo:
-				l.widen = append(l.widen, columnWidening{column: name, from: have, to: w.To})
-			}
+		if err := typeChange(p, l.d.schema, postgresWiden, i, have, want, &l.guards, &l.widen); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // columnWidening is an existing column that evolve changes to a wider type.
+// typeChange applies the data_type contract to source column i, whose type want differs from
+// the destination column's have: freeze fails naming both; discard_value/discard_row guard its
+// values one by one as they stream; evolve widens the column to a type that holds both exactly,
+// or fails when there is none. The new table of a replace is built in the source's types.
+func typeChange(p *TablePlan, schema string, d widenDialect, i int, have, want string, guards *[]valueGuard,
+	widens *[]columnWidening) error {
+	name := p.Columns[i]
+	switch p.Contract.DataType {
+	case ContractFreeze:
+		return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
+			ErrContract, name, schema+"."+p.Name, have, want)
+	case ContractDiscardValue, ContractDiscardRow:
+		if g, ok := newValueGuard(d, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
+			*guards = append(*guards, g)
+		}
+	case ContractEvolve:
+		if p.Disposition == Replace {
+			return nil
+		}
+		switch w := widen(d, have, want); w.Verdict {
+		case Incompatible:
+			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
+				ErrContract, name, schema+"."+p.Name, have, want)
+		case WidenTo:
+			*widens = append(*widens, columnWidening{column: name, from: have, to: w.To})
+		}
+	}
+	return nil
+}
+
 type columnWidening struct {
 	column, from, to string
 }

@@ -23,15 +23,8 @@ type Stats struct {
 	Tables []TableStats `json:"tables"`
 }
 
-// TableStats are one table's figures, as the API's RunTableStats.
-type TableStats struct {
-	Name         string  `json:"name"`
-	RowsRead     int64   `json:"rows_read"`
-	RowsWritten  int64   `json:"rows_written"`
-	RowsRejected int64   `json:"rows_rejected"`
-	Bytes        int64   `json:"bytes"`
-	Seconds      float64 `json:"seconds"`
-}
+// TableStats are one table's figures, as the API's RunTableStats: the engine's own.
+type TableStats = load.TableStats
 
 func statsJSON(s Stats) []byte {
 	if s.Tables == nil {
@@ -45,15 +38,6 @@ func decodeStats(raw []byte) Stats {
 	var s Stats
 	_ = json.Unmarshal(raw, &s)
 	return s
-}
-
-func fromResult(tables []load.TableStats) []TableStats {
-	out := make([]TableStats, len(tables))
-	for i, t := range tables {
-		out[i] = TableStats{Name: t.Name, RowsRead: t.RowsRead, RowsWritten: t.RowsWritten,
-			RowsRejected: t.RowsRejected, Bytes: t.Bytes, Seconds: t.Seconds}
-	}
-	return out
 }
 
 // progressTracker turns the engine's progress callbacks (after every batch) into runs.stats,

@@ -398,7 +398,7 @@ func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineR
 	}
 	sink.Close()
 
-	stats := Stats{Phase: PhaseDone, Tables: fromResult(end.result.Tables)}
+	stats := Stats{Phase: PhaseDone, Tables: end.result.Tables}
 	var reason *string
 	if end.reason != "" {
 		reason = &end.reason
