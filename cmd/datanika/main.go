@@ -309,6 +309,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Env:                 runs.OrgEnv(policy.Dialer(30*time.Second), runFiles.Path),
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
+		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
 		Logger:              logger,
 	})
 	registerWarehouse := register
@@ -317,12 +318,12 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			registerWarehouse(w)
 		}
 		runs.Register(w, runWorker)
-		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Logger: logger})
+		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger})
 	}
 
 	working := role != roleAPI
 	client, err := queue.New(pool, queue.Options{Logger: logger, Work: working, MaxWorkers: cfg.WorkerConcurrency, Register: register,
-		Periodic: runs.PeriodicJobs()})
+		Periodic: runs.PeriodicJobs(cfg.RunHeartbeatTimeout)})
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,9 @@ type Config struct {
 	OrgMaxConcurrentRuns int
 	// RunTimeout ends a run that takes longer, as failed.
 	RunTimeout time.Duration
+	// RunHeartbeatTimeout ends as failed a running run whose worker has not touched it for this
+	// long (the worker was killed or cut off); workers touch their runs four times as often.
+	RunHeartbeatTimeout time.Duration
 	// PublicURL is where people open Datanika (links in invitations); empty means derived from
 	// HTTP_ADDR at start (http://localhost:<port>).
 	PublicURL string
@@ -175,6 +178,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.WorkerConcurrency = positiveInt(get("WORKER_CONCURRENCY", "10"), "WORKER_CONCURRENCY", fail)
 	c.OrgMaxConcurrentRuns = positiveInt(get("ORG_MAX_CONCURRENT_RUNS", "4"), "ORG_MAX_CONCURRENT_RUNS", fail)
 	c.RunTimeout = duration(get("RUN_TIMEOUT", "6h"), "RUN_TIMEOUT", fail)
+	c.RunHeartbeatTimeout = duration(get("RUN_HEARTBEAT_TIMEOUT", "2m"), "RUN_HEARTBEAT_TIMEOUT", fail)
 
 	c.WarehouseAdminURL = get("WAREHOUSE_ADMIN_URL", "")
 	if c.WarehouseAdminURL != "" {

@@ -31,6 +31,7 @@ func TestLoad_DefaultsInDevelopment(t *testing.T) {
 	require.Equal(t, int64(1024*1024), c.MaxBodyBytes)
 	require.Equal(t, 4, c.OrgMaxConcurrentRuns)
 	require.Equal(t, 6*time.Hour, c.RunTimeout)
+	require.Equal(t, 2*time.Minute, c.RunHeartbeatTimeout)
 }
 
 func TestLoad_ProductionRefusesMissingOrDefaultSecrets(t *testing.T) {

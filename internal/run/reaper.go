@@ -17,18 +17,27 @@ import (
 
 // A worker killed mid-run (kill -9, a lost machine) leaves its run `running`, and River gives
 // its job back only once the job's timeout (RUN_TIMEOUT + 1 min, 6 h by default) has passed —
-// it cannot tell a dead worker from a slow one sooner. So a working run is touched every
-// HeartbeatInterval, and a periodic job ends as failed every run untouched for StaleAfter. The
-// worker of a run found no longer running (reaped while it was merely cut off from the
-// database) stops its load, which leaves the destination as it was.
+// it cannot tell a dead worker from a slow one sooner. So a working run is touched regularly,
+// and a periodic job ends as failed every run untouched for the heartbeat timeout
+// (RUN_HEARTBEAT_TIMEOUT, StaleAfter by default). The worker of a run found no longer running
+// (reaped while it was merely cut off from the database) stops its load, which leaves the
+// destination as it was.
 const (
-	HeartbeatInterval = 10 * time.Second
-	StaleAfter        = 2 * time.Minute
-	ReapInterval      = 30 * time.Second
+	StaleAfter      = 2 * time.Minute
+	maxHeartbeat    = 10 * time.Second
+	maxReapInterval = 30 * time.Second
 )
 
+// HeartbeatFor is how often a worker touches its run for a heartbeat timeout: four beats fit in
+// it, at most every 10 s.
+func HeartbeatFor(stale time.Duration) time.Duration { return min(maxHeartbeat, stale/4) }
+
+// ReapIntervalFor is how often the reaper looks for a heartbeat timeout: twice in it, at most
+// every 30 s.
+func ReapIntervalFor(stale time.Duration) time.Duration { return min(maxReapInterval, stale/2) }
+
 // errWorkerSilent is the reason of a reaped run.
-const errWorkerSilent = "the worker running it stopped answering (no heartbeat for 2 minutes); it was killed or lost its database"
+const errWorkerSilent = "the worker running it stopped answering (no heartbeat); it was killed or lost its database"
 
 // ReaperArgs is the periodic job that ends the runs stopped workers left running.
 type ReaperArgs struct{}
@@ -36,10 +45,8 @@ type ReaperArgs struct{}
 // Kind implements river.JobArgs.
 func (ReaperArgs) Kind() string { return "run_reaper" }
 
-// InsertOpts keeps at most one reaper per interval in the queue.
-func (ReaperArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: ReapInterval}}
-}
+// InsertOpts makes one attempt: a missed tick is the next tick's work.
+func (ReaperArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
 
 // ReaperWorker works ReaperArgs on the app role's pool; the reaping itself goes through a
 // SECURITY DEFINER function, which alone crosses orgs.
@@ -80,10 +87,14 @@ func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error
 	return nil
 }
 
-// PeriodicJobs are the run package's periodic jobs, for the worker role's River client.
-func PeriodicJobs() []*river.PeriodicJob {
+// PeriodicJobs are the run package's periodic jobs, for the worker role's River client, for a
+// heartbeat timeout of stale (0: StaleAfter).
+func PeriodicJobs(stale time.Duration) []*river.PeriodicJob {
+	if stale <= 0 {
+		stale = StaleAfter
+	}
 	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(ReapInterval),
+		river.NewPeriodicJob(river.PeriodicInterval(ReapIntervalFor(stale)),
 			func() (river.JobArgs, *river.InsertOpts) { return ReaperArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "run_reaper", RunOnStart: true}),
 	}

@@ -54,7 +54,7 @@ type WorkerConfig struct {
 	LimitWait time.Duration
 	// StatsInterval is how often progress is written to runs.stats.
 	StatsInterval time.Duration
-	// Heartbeat is how often a working run is touched (0: HeartbeatInterval; reaper.go).
+	// Heartbeat is how often a working run is touched (0: HeartbeatFor(StaleAfter); reaper.go).
 	Heartbeat time.Duration
 	Logger    *slog.Logger
 }
@@ -80,7 +80,7 @@ func NewPipelineRunWorker(cfg WorkerConfig) *PipelineRunWorker {
 		cfg.StatsInterval = time.Second
 	}
 	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = HeartbeatInterval
+		cfg.Heartbeat = HeartbeatFor(StaleAfter)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
