@@ -111,6 +111,7 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, errors.New("server: Deps.Connectors is required")
 	}
 	e := echo.New()
+	e.JSONSerializer = exactJSON{}
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = ErrorHandler(d.Logger)

@@ -138,7 +138,7 @@ func (s *Service) useConnection(ctx context.Context, q *dbgen.Queries, orgID, id
 func (s *Service) open(row dbgen.Pipeline) (Pipeline, error) {
 	out := Pipeline{Pipeline: row, Config: map[string]any{}}
 	if len(row.Config) > 0 {
-		if err := json.Unmarshal(row.Config, &out.Config); err != nil {
+		if err := decodeExact(row.Config, &out.Config); err != nil {
 			return Pipeline{}, fmt.Errorf("decode pipeline %d config: %w", row.ID, err)
 		}
 	}

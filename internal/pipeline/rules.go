@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,8 +122,16 @@ func Normalize(cfg map[string]any) (map[string]any, []apperr.FieldError) {
 		return nil, []apperr.FieldError{{Field: "config", Message: fmt.Sprintf("cannot be stored: %v", err)}}
 	}
 	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := decodeExact(b, &out); err != nil {
 		return nil, []apperr.FieldError{{Field: "config", Message: fmt.Sprintf("cannot be stored: %v", err)}}
 	}
 	return out, nil
+}
+
+// decodeExact decodes JSON keeping numbers as json.Number: a filter value or initial_value of
+// 9007199254740993 must not become 9007199254740992 on its way to the database and back.
+func decodeExact(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
