@@ -1175,6 +1175,12 @@ type ListApiKeysParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateApiKeyParams defines parameters for CreateApiKey.
+type CreateApiKeyParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListAuditLogsParams defines parameters for ListAuditLogs.
 type ListAuditLogsParams struct {
 	Action       *string    `form:"action,omitempty" json:"action,omitempty"`
@@ -1212,9 +1218,33 @@ type ListConnectionsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateConnectionParams defines parameters for CreateConnection.
+type CreateConnectionParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TestUnsavedConnectionParams defines parameters for TestUnsavedConnection.
+type TestUnsavedConnectionParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // GetConnectionCatalogParams defines parameters for GetConnectionCatalog.
 type GetConnectionCatalogParams struct {
 	Refresh *bool `form:"refresh,omitempty" json:"refresh,omitempty"`
+}
+
+// QueryConnectionParams defines parameters for QueryConnection.
+type QueryConnectionParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TestConnectionParams defines parameters for TestConnection.
+type TestConnectionParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListFilesParams defines parameters for ListFiles.
@@ -1229,6 +1259,12 @@ type ListFilesParams struct {
 // UploadFileMultipartBody defines parameters for UploadFile.
 type UploadFileMultipartBody struct {
 	File openapi_types.File `json:"file"`
+}
+
+// UploadFileParams defines parameters for UploadFile.
+type UploadFileParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListInvitationsParams defines parameters for ListInvitations.
@@ -1247,6 +1283,12 @@ type ListMembersParams struct {
 
 	// Cursor The opaque `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AddMemberParams defines parameters for AddMember.
+type AddMemberParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListPipelinesParams defines parameters for ListPipelines.
@@ -1458,7 +1500,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiKeyWithBody(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApiKey Create an API key (admin)
 	//
@@ -1467,7 +1509,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiKey(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeApiKey Revoke an API key (admin)
 	//
@@ -1628,28 +1670,28 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-	CreateConnectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateConnectionWithBody(ctx context.Context, params *CreateConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateConnection Create a connection (editor)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-	CreateConnection(ctx context.Context, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateConnection(ctx context.Context, params *CreateConnectionParams, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestUnsavedConnectionWithBody Test a config before saving it (editor)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-	TestUnsavedConnectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TestUnsavedConnectionWithBody(ctx context.Context, params *TestUnsavedConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestUnsavedConnection Test a config before saving it (editor)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-	TestUnsavedConnection(ctx context.Context, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TestUnsavedConnection(ctx context.Context, params *TestUnsavedConnectionParams, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteConnection Delete a connection (admin)
 	//
@@ -1695,7 +1737,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-	QueryConnectionWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	QueryConnectionWithBody(ctx context.Context, id ID, params *QueryConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// QueryConnection Run one read-only statement (editor)
 	//
@@ -1704,12 +1746,12 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-	QueryConnection(ctx context.Context, id ID, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	QueryConnection(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestConnection Test a saved connection
 	//
 	// Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
-	TestConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TestConnection(ctx context.Context, id ID, params *TestConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDashboard Counts, run history and failing pipelines of the org
 	//
@@ -1730,7 +1772,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/files (the `UploadFile` operationId).
-	UploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UploadFileWithBody(ctx context.Context, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteFile Delete a file (admin)
 	//
@@ -1784,7 +1826,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/members (the `AddMember` operationId).
-	AddMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddMemberWithBody(ctx context.Context, params *AddMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddMember Add a member or invite one (admin)
 	//
@@ -1795,7 +1837,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/members (the `AddMember` operationId).
-	AddMember(ctx context.Context, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AddMember(ctx context.Context, params *AddMemberParams, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveMember Remove a member (admin)
 	//
@@ -2026,8 +2068,8 @@ func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateApiKeyWithBody(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2045,8 +2087,8 @@ func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequest(c.Server, body)
+func (c *Client) CreateApiKey(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2406,8 +2448,8 @@ func (c *Client) ListConnections(ctx context.Context, params *ListConnectionsPar
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-func (c *Client) CreateConnectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateConnectionRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateConnectionWithBody(ctx context.Context, params *CreateConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConnectionRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2423,8 +2465,8 @@ func (c *Client) CreateConnectionWithBody(ctx context.Context, contentType strin
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-func (c *Client) CreateConnection(ctx context.Context, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateConnectionRequest(c.Server, body)
+func (c *Client) CreateConnection(ctx context.Context, params *CreateConnectionParams, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateConnectionRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2440,8 +2482,8 @@ func (c *Client) CreateConnection(ctx context.Context, body CreateConnectionJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-func (c *Client) TestUnsavedConnectionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTestUnsavedConnectionRequestWithBody(c.Server, contentType, body)
+func (c *Client) TestUnsavedConnectionWithBody(ctx context.Context, params *TestUnsavedConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestUnsavedConnectionRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2457,8 +2499,8 @@ func (c *Client) TestUnsavedConnectionWithBody(ctx context.Context, contentType 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-func (c *Client) TestUnsavedConnection(ctx context.Context, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTestUnsavedConnectionRequest(c.Server, body)
+func (c *Client) TestUnsavedConnection(ctx context.Context, params *TestUnsavedConnectionParams, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestUnsavedConnectionRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2563,8 +2605,8 @@ func (c *Client) GetConnectionCatalog(ctx context.Context, id ID, params *GetCon
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-func (c *Client) QueryConnectionWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewQueryConnectionRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) QueryConnectionWithBody(ctx context.Context, id ID, params *QueryConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryConnectionRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2582,8 +2624,8 @@ func (c *Client) QueryConnectionWithBody(ctx context.Context, id ID, contentType
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-func (c *Client) QueryConnection(ctx context.Context, id ID, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewQueryConnectionRequest(c.Server, id, body)
+func (c *Client) QueryConnection(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryConnectionRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2597,8 +2639,8 @@ func (c *Client) QueryConnection(ctx context.Context, id ID, body QueryConnectio
 // TestConnection Test a saved connection
 //
 // Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
-func (c *Client) TestConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTestConnectionRequest(c.Server, id)
+func (c *Client) TestConnection(ctx context.Context, id ID, params *TestConnectionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestConnectionRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2648,8 +2690,8 @@ func (c *Client) ListFiles(ctx context.Context, params *ListFilesParams, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/files (the `UploadFile` operationId).
-func (c *Client) UploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUploadFileRequestWithBody(c.Server, contentType, body)
+func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadFileRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2782,8 +2824,8 @@ func (c *Client) ListMembers(ctx context.Context, params *ListMembersParams, req
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/members (the `AddMember` operationId).
-func (c *Client) AddMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddMemberRequestWithBody(c.Server, contentType, body)
+func (c *Client) AddMemberWithBody(ctx context.Context, params *AddMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2803,8 +2845,8 @@ func (c *Client) AddMemberWithBody(ctx context.Context, contentType string, body
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/members (the `AddMember` operationId).
-func (c *Client) AddMember(ctx context.Context, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAddMemberRequest(c.Server, body)
+func (c *Client) AddMember(ctx context.Context, params *AddMemberParams, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3358,18 +3400,18 @@ func NewListApiKeysRequest(server string, params *ListApiKeysParams) (*http.Requ
 }
 
 // NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
-func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+func NewCreateApiKeyRequest(server string, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateApiKeyRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
-func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateApiKeyRequestWithBody(server string, params *CreateApiKeyParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3393,6 +3435,21 @@ func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -4083,18 +4140,18 @@ func NewListConnectionsRequest(server string, params *ListConnectionsParams) (*h
 }
 
 // NewCreateConnectionRequest calls the generic CreateConnection builder with application/json body
-func NewCreateConnectionRequest(server string, body CreateConnectionJSONRequestBody) (*http.Request, error) {
+func NewCreateConnectionRequest(server string, params *CreateConnectionParams, body CreateConnectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateConnectionRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateConnectionRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateConnectionRequestWithBody constructs an http.Request for the CreateConnection method, with any body, and a specified content type
-func NewCreateConnectionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateConnectionRequestWithBody(server string, params *CreateConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4119,22 +4176,37 @@ func NewCreateConnectionRequestWithBody(server string, contentType string, body 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewTestUnsavedConnectionRequest calls the generic TestUnsavedConnection builder with application/json body
-func NewTestUnsavedConnectionRequest(server string, body TestUnsavedConnectionJSONRequestBody) (*http.Request, error) {
+func NewTestUnsavedConnectionRequest(server string, params *TestUnsavedConnectionParams, body TestUnsavedConnectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewTestUnsavedConnectionRequestWithBody(server, "application/json", bodyReader)
+	return NewTestUnsavedConnectionRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewTestUnsavedConnectionRequestWithBody constructs an http.Request for the TestUnsavedConnection method, with any body, and a specified content type
-func NewTestUnsavedConnectionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewTestUnsavedConnectionRequestWithBody(server string, params *TestUnsavedConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4158,6 +4230,21 @@ func NewTestUnsavedConnectionRequestWithBody(server string, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -4339,18 +4426,18 @@ func NewGetConnectionCatalogRequest(server string, id ID, params *GetConnectionC
 }
 
 // NewQueryConnectionRequest calls the generic QueryConnection builder with application/json body
-func NewQueryConnectionRequest(server string, id ID, body QueryConnectionJSONRequestBody) (*http.Request, error) {
+func NewQueryConnectionRequest(server string, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewQueryConnectionRequestWithBody(server, id, "application/json", bodyReader)
+	return NewQueryConnectionRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewQueryConnectionRequestWithBody constructs an http.Request for the QueryConnection method, with any body, and a specified content type
-func NewQueryConnectionRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+func NewQueryConnectionRequestWithBody(server string, id ID, params *QueryConnectionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4382,11 +4469,26 @@ func NewQueryConnectionRequestWithBody(server string, id ID, contentType string,
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewTestConnectionRequest constructs an http.Request for the TestConnection method
-func NewTestConnectionRequest(server string, id ID) (*http.Request, error) {
+func NewTestConnectionRequest(server string, id ID, params *TestConnectionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4414,6 +4516,21 @@ func NewTestConnectionRequest(server string, id ID) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4513,7 +4630,7 @@ func NewListFilesRequest(server string, params *ListFilesParams) (*http.Request,
 }
 
 // NewUploadFileRequestWithBody constructs an http.Request for the UploadFile method, with any body, and a specified content type
-func NewUploadFileRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUploadFileRequestWithBody(server string, params *UploadFileParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4537,6 +4654,21 @@ func NewUploadFileRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -4809,18 +4941,18 @@ func NewListMembersRequest(server string, params *ListMembersParams) (*http.Requ
 }
 
 // NewAddMemberRequest calls the generic AddMember builder with application/json body
-func NewAddMemberRequest(server string, body AddMemberJSONRequestBody) (*http.Request, error) {
+func NewAddMemberRequest(server string, params *AddMemberParams, body AddMemberJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAddMemberRequestWithBody(server, "application/json", bodyReader)
+	return NewAddMemberRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewAddMemberRequestWithBody constructs an http.Request for the AddMember method, with any body, and a specified content type
-func NewAddMemberRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewAddMemberRequestWithBody(server string, params *AddMemberParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4844,6 +4976,21 @@ func NewAddMemberRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5933,7 +6080,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	CreateApiKeyWithBodyWithResponse(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
 
 	// CreateApiKeyWithResponse Create an API key (admin)
 	//
@@ -5942,7 +6089,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	CreateApiKeyWithResponse(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
 
 	// RevokeApiKeyWithResponse Revoke an API key (admin)
 	//
@@ -6117,28 +6264,28 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-	CreateConnectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error)
+	CreateConnectionWithBodyWithResponse(ctx context.Context, params *CreateConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error)
 
 	// CreateConnectionWithResponse Create a connection (editor)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-	CreateConnectionWithResponse(ctx context.Context, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error)
+	CreateConnectionWithResponse(ctx context.Context, params *CreateConnectionParams, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error)
 
 	// TestUnsavedConnectionWithBodyWithResponse Test a config before saving it (editor)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-	TestUnsavedConnectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error)
+	TestUnsavedConnectionWithBodyWithResponse(ctx context.Context, params *TestUnsavedConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error)
 
 	// TestUnsavedConnectionWithResponse Test a config before saving it (editor)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-	TestUnsavedConnectionWithResponse(ctx context.Context, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error)
+	TestUnsavedConnectionWithResponse(ctx context.Context, params *TestUnsavedConnectionParams, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error)
 
 	// DeleteConnectionWithResponse Delete a connection (admin)
 	//
@@ -6190,7 +6337,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-	QueryConnectionWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error)
+	QueryConnectionWithBodyWithResponse(ctx context.Context, id ID, params *QueryConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error)
 
 	// QueryConnectionWithResponse Run one read-only statement (editor)
 	//
@@ -6199,14 +6346,14 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-	QueryConnectionWithResponse(ctx context.Context, id ID, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error)
+	QueryConnectionWithResponse(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error)
 
 	// TestConnectionWithResponse Test a saved connection
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
-	TestConnectionWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*TestConnectionResponse, error)
+	TestConnectionWithResponse(ctx context.Context, id ID, params *TestConnectionParams, reqEditors ...RequestEditorFn) (*TestConnectionResponse, error)
 
 	// GetDashboardWithResponse Counts, run history and failing pipelines of the org
 	//
@@ -6231,7 +6378,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/files (the `UploadFile` operationId).
-	UploadFileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
+	UploadFileWithBodyWithResponse(ctx context.Context, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
 	// DeleteFileWithResponse Delete a file (admin)
 	//
@@ -6295,7 +6442,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/members (the `AddMember` operationId).
-	AddMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+	AddMemberWithBodyWithResponse(ctx context.Context, params *AddMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
 
 	// AddMemberWithResponse Add a member or invite one (admin)
 	//
@@ -6306,7 +6453,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/members (the `AddMember` operationId).
-	AddMemberWithResponse(ctx context.Context, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+	AddMemberWithResponse(ctx context.Context, params *AddMemberParams, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
 
 	// RemoveMemberWithResponse Remove a member (admin)
 	//
@@ -9181,8 +9328,8 @@ func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, param
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, params *CreateApiKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKeyWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9196,8 +9343,8 @@ func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, params *CreateApiKeyParams, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9491,8 +9638,8 @@ func (c *ClientWithResponses) ListConnectionsWithResponse(ctx context.Context, p
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-func (c *ClientWithResponses) CreateConnectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error) {
-	rsp, err := c.CreateConnectionWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateConnectionWithBodyWithResponse(ctx context.Context, params *CreateConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error) {
+	rsp, err := c.CreateConnectionWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9504,8 +9651,8 @@ func (c *ClientWithResponses) CreateConnectionWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections (the `CreateConnection` operationId).
-func (c *ClientWithResponses) CreateConnectionWithResponse(ctx context.Context, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error) {
-	rsp, err := c.CreateConnection(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateConnectionWithResponse(ctx context.Context, params *CreateConnectionParams, body CreateConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateConnectionResponse, error) {
+	rsp, err := c.CreateConnection(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9517,8 +9664,8 @@ func (c *ClientWithResponses) CreateConnectionWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-func (c *ClientWithResponses) TestUnsavedConnectionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error) {
-	rsp, err := c.TestUnsavedConnectionWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) TestUnsavedConnectionWithBodyWithResponse(ctx context.Context, params *TestUnsavedConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error) {
+	rsp, err := c.TestUnsavedConnectionWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9530,8 +9677,8 @@ func (c *ClientWithResponses) TestUnsavedConnectionWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections/test (the `TestUnsavedConnection` operationId).
-func (c *ClientWithResponses) TestUnsavedConnectionWithResponse(ctx context.Context, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error) {
-	rsp, err := c.TestUnsavedConnection(ctx, body, reqEditors...)
+func (c *ClientWithResponses) TestUnsavedConnectionWithResponse(ctx context.Context, params *TestUnsavedConnectionParams, body TestUnsavedConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*TestUnsavedConnectionResponse, error) {
+	rsp, err := c.TestUnsavedConnection(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9618,8 +9765,8 @@ func (c *ClientWithResponses) GetConnectionCatalogWithResponse(ctx context.Conte
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-func (c *ClientWithResponses) QueryConnectionWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error) {
-	rsp, err := c.QueryConnectionWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) QueryConnectionWithBodyWithResponse(ctx context.Context, id ID, params *QueryConnectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error) {
+	rsp, err := c.QueryConnectionWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9633,8 +9780,8 @@ func (c *ClientWithResponses) QueryConnectionWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
-func (c *ClientWithResponses) QueryConnectionWithResponse(ctx context.Context, id ID, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error) {
-	rsp, err := c.QueryConnection(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) QueryConnectionWithResponse(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error) {
+	rsp, err := c.QueryConnection(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9646,8 +9793,8 @@ func (c *ClientWithResponses) QueryConnectionWithResponse(ctx context.Context, i
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/connections/{id}/test (the `TestConnection` operationId).
-func (c *ClientWithResponses) TestConnectionWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*TestConnectionResponse, error) {
-	rsp, err := c.TestConnection(ctx, id, reqEditors...)
+func (c *ClientWithResponses) TestConnectionWithResponse(ctx context.Context, id ID, params *TestConnectionParams, reqEditors ...RequestEditorFn) (*TestConnectionResponse, error) {
+	rsp, err := c.TestConnection(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9689,8 +9836,8 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, params 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/files (the `UploadFile` operationId).
-func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
-	rsp, err := c.UploadFileWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
+	rsp, err := c.UploadFileWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9801,8 +9948,8 @@ func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, param
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/members (the `AddMember` operationId).
-func (c *ClientWithResponses) AddMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
-	rsp, err := c.AddMemberWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AddMemberWithBodyWithResponse(ctx context.Context, params *AddMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMemberWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9818,8 +9965,8 @@ func (c *ClientWithResponses) AddMemberWithBodyWithResponse(ctx context.Context,
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/members (the `AddMember` operationId).
-func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
-	rsp, err := c.AddMember(ctx, body, reqEditors...)
+func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, params *AddMemberParams, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMember(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12088,7 +12235,7 @@ type ServerInterface interface {
 	ListApiKeys(ctx echo.Context, params ListApiKeysParams) error
 	// CreateApiKey Create an API key (admin)
 	// (POST /api/v1/api-keys)
-	CreateApiKey(ctx echo.Context) error
+	CreateApiKey(ctx echo.Context, params CreateApiKeyParams) error
 	// RevokeApiKey Revoke an API key (admin)
 	// (DELETE /api/v1/api-keys/{id})
 	RevokeApiKey(ctx echo.Context, id ID) error
@@ -12130,10 +12277,10 @@ type ServerInterface interface {
 	ListConnections(ctx echo.Context, params ListConnectionsParams) error
 	// CreateConnection Create a connection (editor)
 	// (POST /api/v1/connections)
-	CreateConnection(ctx echo.Context) error
+	CreateConnection(ctx echo.Context, params CreateConnectionParams) error
 	// TestUnsavedConnection Test a config before saving it (editor)
 	// (POST /api/v1/connections/test)
-	TestUnsavedConnection(ctx echo.Context) error
+	TestUnsavedConnection(ctx echo.Context, params TestUnsavedConnectionParams) error
 	// DeleteConnection Delete a connection (admin)
 	// (DELETE /api/v1/connections/{id})
 	DeleteConnection(ctx echo.Context, id ID) error
@@ -12148,10 +12295,10 @@ type ServerInterface interface {
 	GetConnectionCatalog(ctx echo.Context, id ID, params GetConnectionCatalogParams) error
 	// QueryConnection Run one read-only statement (editor)
 	// (POST /api/v1/connections/{id}/query)
-	QueryConnection(ctx echo.Context, id ID) error
+	QueryConnection(ctx echo.Context, id ID, params QueryConnectionParams) error
 	// TestConnection Test a saved connection
 	// (POST /api/v1/connections/{id}/test)
-	TestConnection(ctx echo.Context, id ID) error
+	TestConnection(ctx echo.Context, id ID, params TestConnectionParams) error
 	// GetDashboard Counts, run history and failing pipelines of the org
 	// (GET /api/v1/dashboard)
 	GetDashboard(ctx echo.Context) error
@@ -12160,7 +12307,7 @@ type ServerInterface interface {
 	ListFiles(ctx echo.Context, params ListFilesParams) error
 	// UploadFile Upload a file (editor)
 	// (POST /api/v1/files)
-	UploadFile(ctx echo.Context) error
+	UploadFile(ctx echo.Context, params UploadFileParams) error
 	// DeleteFile Delete a file (admin)
 	// (DELETE /api/v1/files/{id})
 	DeleteFile(ctx echo.Context, id ID) error
@@ -12181,7 +12328,7 @@ type ServerInterface interface {
 	ListMembers(ctx echo.Context, params ListMembersParams) error
 	// AddMember Add a member or invite one (admin)
 	// (POST /api/v1/members)
-	AddMember(ctx echo.Context) error
+	AddMember(ctx echo.Context, params AddMemberParams) error
 	// RemoveMember Remove a member (admin)
 	// (DELETE /api/v1/members/{user_id})
 	RemoveMember(ctx echo.Context, userId int64) error
@@ -12284,8 +12431,28 @@ func (w *ServerInterfaceWrapper) ListApiKeys(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateApiKey(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateApiKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateApiKey(ctx)
+	err = w.Handler.CreateApiKey(ctx, params)
 	return err
 }
 
@@ -12544,8 +12711,28 @@ func (w *ServerInterfaceWrapper) ListConnections(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateConnection(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateConnectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateConnection(ctx)
+	err = w.Handler.CreateConnection(ctx, params)
 	return err
 }
 
@@ -12553,8 +12740,28 @@ func (w *ServerInterfaceWrapper) CreateConnection(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) TestUnsavedConnection(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TestUnsavedConnectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.TestUnsavedConnection(ctx)
+	err = w.Handler.TestUnsavedConnection(ctx, params)
 	return err
 }
 
@@ -12642,8 +12849,28 @@ func (w *ServerInterfaceWrapper) QueryConnection(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params QueryConnectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.QueryConnection(ctx, id)
+	err = w.Handler.QueryConnection(ctx, id, params)
 	return err
 }
 
@@ -12658,8 +12885,28 @@ func (w *ServerInterfaceWrapper) TestConnection(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TestConnectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.TestConnection(ctx, id)
+	err = w.Handler.TestConnection(ctx, id, params)
 	return err
 }
 
@@ -12701,8 +12948,28 @@ func (w *ServerInterfaceWrapper) ListFiles(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) UploadFile(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadFileParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UploadFile(ctx)
+	err = w.Handler.UploadFile(ctx, params)
 	return err
 }
 
@@ -12810,8 +13077,28 @@ func (w *ServerInterfaceWrapper) ListMembers(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) AddMember(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddMemberParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AddMember(ctx)
+	err = w.Handler.AddMember(ctx, params)
 	return err
 }
 
@@ -13433,7 +13720,8 @@ func (response ListApiKeysdefaultApplicationProblemPlusJSONResponse) VisitListAp
 }
 
 type CreateApiKeyRequestObject struct {
-	Body *CreateApiKeyJSONRequestBody
+	Params CreateApiKeyParams
+	Body   *CreateApiKeyJSONRequestBody
 }
 
 type CreateApiKeyResponseObject interface {
@@ -14012,7 +14300,8 @@ func (response ListConnectionsdefaultApplicationProblemPlusJSONResponse) VisitLi
 }
 
 type CreateConnectionRequestObject struct {
-	Body *CreateConnectionJSONRequestBody
+	Params CreateConnectionParams
+	Body   *CreateConnectionJSONRequestBody
 }
 
 type CreateConnectionResponseObject interface {
@@ -14051,7 +14340,8 @@ func (response CreateConnectiondefaultApplicationProblemPlusJSONResponse) VisitC
 }
 
 type TestUnsavedConnectionRequestObject struct {
-	Body *TestUnsavedConnectionJSONRequestBody
+	Params TestUnsavedConnectionParams
+	Body   *TestUnsavedConnectionJSONRequestBody
 }
 
 type TestUnsavedConnectionResponseObject interface {
@@ -14242,8 +14532,9 @@ func (response GetConnectionCatalogdefaultApplicationProblemPlusJSONResponse) Vi
 }
 
 type QueryConnectionRequestObject struct {
-	Id   ID `json:"id"`
-	Body *QueryConnectionJSONRequestBody
+	Id     ID `json:"id"`
+	Params QueryConnectionParams
+	Body   *QueryConnectionJSONRequestBody
 }
 
 type QueryConnectionResponseObject interface {
@@ -14282,7 +14573,8 @@ func (response QueryConnectiondefaultApplicationProblemPlusJSONResponse) VisitQu
 }
 
 type TestConnectionRequestObject struct {
-	Id ID `json:"id"`
+	Id     ID `json:"id"`
+	Params TestConnectionParams
 }
 
 type TestConnectionResponseObject interface {
@@ -14398,7 +14690,8 @@ func (response ListFilesdefaultApplicationProblemPlusJSONResponse) VisitListFile
 }
 
 type UploadFileRequestObject struct {
-	Body *multipart.Reader
+	Params UploadFileParams
+	Body   *multipart.Reader
 }
 
 type UploadFileResponseObject interface {
@@ -14658,7 +14951,8 @@ func (response ListMembersdefaultApplicationProblemPlusJSONResponse) VisitListMe
 }
 
 type AddMemberRequestObject struct {
-	Body *AddMemberJSONRequestBody
+	Params AddMemberParams
+	Body   *AddMemberJSONRequestBody
 }
 
 type AddMemberResponseObject interface {
@@ -15805,8 +16099,10 @@ func (sh *strictHandler) ListApiKeys(ctx echo.Context, params ListApiKeysParams)
 }
 
 // CreateApiKey operation middleware
-func (sh *strictHandler) CreateApiKey(ctx echo.Context) error {
+func (sh *strictHandler) CreateApiKey(ctx echo.Context, params CreateApiKeyParams) error {
 	var request CreateApiKeyRequestObject
+
+	request.Params = params
 
 	var body CreateApiKeyJSONRequestBody
 	var err error
@@ -16311,8 +16607,10 @@ func (sh *strictHandler) ListConnections(ctx echo.Context, params ListConnection
 }
 
 // CreateConnection operation middleware
-func (sh *strictHandler) CreateConnection(ctx echo.Context) error {
+func (sh *strictHandler) CreateConnection(ctx echo.Context, params CreateConnectionParams) error {
 	var request CreateConnectionRequestObject
+
+	request.Params = params
 
 	var body CreateConnectionJSONRequestBody
 	var err error
@@ -16357,8 +16655,10 @@ func (sh *strictHandler) CreateConnection(ctx echo.Context) error {
 }
 
 // TestUnsavedConnection operation middleware
-func (sh *strictHandler) TestUnsavedConnection(ctx echo.Context) error {
+func (sh *strictHandler) TestUnsavedConnection(ctx echo.Context, params TestUnsavedConnectionParams) error {
 	var request TestUnsavedConnectionRequestObject
+
+	request.Params = params
 
 	var body TestUnsavedConnectionJSONRequestBody
 	var err error
@@ -16527,10 +16827,11 @@ func (sh *strictHandler) GetConnectionCatalog(ctx echo.Context, id ID, params Ge
 }
 
 // QueryConnection operation middleware
-func (sh *strictHandler) QueryConnection(ctx echo.Context, id ID) error {
+func (sh *strictHandler) QueryConnection(ctx echo.Context, id ID, params QueryConnectionParams) error {
 	var request QueryConnectionRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body QueryConnectionJSONRequestBody
 	var err error
@@ -16575,10 +16876,11 @@ func (sh *strictHandler) QueryConnection(ctx echo.Context, id ID) error {
 }
 
 // TestConnection operation middleware
-func (sh *strictHandler) TestConnection(ctx echo.Context, id ID) error {
+func (sh *strictHandler) TestConnection(ctx echo.Context, id ID, params TestConnectionParams) error {
 	var request TestConnectionRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.TestConnection(ctx.Request().Context(), request.(TestConnectionRequestObject))
@@ -16648,8 +16950,10 @@ func (sh *strictHandler) ListFiles(ctx echo.Context, params ListFilesParams) err
 }
 
 // UploadFile operation middleware
-func (sh *strictHandler) UploadFile(ctx echo.Context) error {
+func (sh *strictHandler) UploadFile(ctx echo.Context, params UploadFileParams) error {
 	var request UploadFileRequestObject
+
+	request.Params = params
 
 	if reader, err := ctx.Request().MultipartReader(); err != nil {
 		return err
@@ -16846,8 +17150,10 @@ func (sh *strictHandler) ListMembers(ctx echo.Context, params ListMembersParams)
 }
 
 // AddMember operation middleware
-func (sh *strictHandler) AddMember(ctx echo.Context) error {
+func (sh *strictHandler) AddMember(ctx echo.Context, params AddMemberParams) error {
 	var request AddMemberRequestObject
+
+	request.Params = params
 
 	var body AddMemberJSONRequestBody
 	var err error
