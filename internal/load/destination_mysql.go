@@ -138,15 +138,8 @@ type myTableLoad struct {
 	// itself (replace), built beside the old one.
 	stage      string
 	stageIdent string
-	exists     bool
-	existing   []existingColumn
-	keep       []bool
-	addColumns []int
-	// widen are the existing columns evolve widens for the source's type (before publishing).
-	widen []columnWidening
-	// guards check the values of the columns whose type differs, under data_type
-	// discard_value or discard_row.
-	guards   []valueGuard
+	// contractCheck: existing columns are widened before publishing.
+	contractCheck
 	loadedAt time.Time
 }
 
@@ -184,16 +177,12 @@ func (l *myTableLoad) columnDefs(withKeyNull bool) []string {
 }
 
 func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
-	l := &myTableLoad{d: d, plan: plan, keep: make([]bool, len(plan.Columns)), loadedAt: time.Now().UTC()}
-	for i := range l.keep {
-		l.keep[i] = true
-	}
+	l := &myTableLoad{d: d, plan: plan, loadedAt: time.Now().UTC()}
 	existing, err := d.existingColumns(ctx, plan.Name)
 	if err != nil {
 		return nil, err
 	}
-	l.exists, l.existing = len(existing) > 0, existing
-	if err := l.checkContract(); err != nil {
+	if l.contractCheck, err = newContractCheck(plan, d.schema, existing, mysqlWiden, l.columnType, sameMySQLType); err != nil {
 		return nil, err
 	}
 	// Staging lives in the destination database, so it must exist (an empty database is the
@@ -231,48 +220,6 @@ func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoa
 	}
 	return l, nil
 }
-
-// checkContract applies the schema contract to an existing table before anything is copied.
-func (l *myTableLoad) checkContract() error {
-	p := l.plan
-	if !l.exists {
-		if p.Contract.Tables == ContractFreeze {
-			return fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
-				ErrContract, l.d.schema+"."+p.Name)
-		}
-		return nil
-	}
-	if p.Disposition == Replace && p.Contract.Columns == ContractEvolve && p.Contract.DataType == ContractEvolve {
-		return nil // the table is rebuilt in the source's shape
-	}
-	for i, name := range p.Columns {
-		idx := slices.IndexFunc(l.existing, func(c existingColumn) bool { return c.name == name })
-		if idx < 0 {
-			switch p.Contract.Columns {
-			case ContractFreeze:
-				return fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
-					ErrContract, name, l.d.schema+"."+p.Name)
-			case ContractDiscardValue, ContractDiscardRow:
-				l.keep[i] = false
-			default:
-				l.addColumns = append(l.addColumns, i)
-			}
-			continue
-		}
-		want := l.columnType(i)
-		have := l.existing[idx].typ
-		if sameMySQLType(have, want) {
-			continue
-		}
-		if err := typeChange(p, l.d.schema, mysqlWiden, i, have, want, &l.guards, &l.widen); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// valueGuards are the columns whose values are checked against the destination's type.
-func (l *myTableLoad) valueGuards() []valueGuard { return l.guards }
 
 var intDisplayWidth = regexp.MustCompile(`^(smallint|int|bigint|mediumint)\(\d+\)`)
 

@@ -114,23 +114,12 @@ type pgTableLoad struct {
 	// (replace), built beside the old one.
 	stage      string
 	stageIdent string
-	exists     bool
-	existing   []existingColumn
-	// keep marks the plan's columns that are written (discard_value drops new ones).
-	keep []bool
+	contractCheck
 	// windowRows, set by a delta merge (merge_delta_postgres.go), is the rows of the window,
 	// of which only those that differ from the target were staged.
 	windowRows int64
 	// deltaTargetRows is the target's estimated rows when the merge is a delta.
 	deltaTargetRows int64
-	// addColumns are the columns evolve adds to an existing table.
-	addColumns []int
-	// widen are the existing columns evolve widens for the source's type, in the publishing
-	// transaction (so a failed run leaves them as they were).
-	widen []columnWidening
-	// guards check the values of the columns whose type differs, under data_type
-	// discard_value or discard_row.
-	guards []valueGuard
 	// stageTx, for replace, is the transaction that created the new table and stays open until
 	// Publish commits the swap in it: a crash or a kill during the copy rolls it back, so no
 	// half-built table is left behind. shareStage commits it early for a parallel copy.
@@ -141,16 +130,14 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 	if l, ok, err := d.beginUnsafe(ctx, plan); ok { // crash tests only (unsafe_direct.go)
 		return l, err
 	}
-	l := &pgTableLoad{d: d, plan: plan, keep: make([]bool, len(plan.Columns))}
-	for i := range l.keep {
-		l.keep[i] = true
-	}
+	l := &pgTableLoad{d: d, plan: plan}
 	existing, err := d.existingColumns(ctx, d.conn, plan.Name)
 	if err != nil {
 		return nil, err
 	}
-	l.exists, l.existing = len(existing) > 0, existing
-	if err := l.checkContract(); err != nil {
+	// Existing columns are widened in the publishing transaction, so a failed run leaves them.
+	if l.contractCheck, err = newContractCheck(plan, d.schema, existing, postgresWiden,
+		func(i int) string { return PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
 		return nil, err
 	}
 	var cols []string
@@ -197,84 +184,6 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 	}
 	return l, nil
 }
-
-// checkContract applies the schema contract to an existing table before anything is copied,
-// so a forbidden change fails the run with the destination untouched.
-func (l *pgTableLoad) checkContract() error {
-	p := l.plan
-	if !l.exists {
-		if p.Contract.Tables == ContractFreeze {
-			return fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
-				ErrContract, l.d.schema+"."+p.Name)
-		}
-		return nil
-	}
-	if p.Disposition == Replace && p.Contract.Columns == ContractEvolve && p.Contract.DataType == ContractEvolve {
-		return nil // the table is rebuilt in the source's shape
-	}
-	for i, name := range p.Columns {
-		idx := slices.IndexFunc(l.existing, func(c existingColumn) bool { return c.name == name })
-		if idx < 0 {
-			switch p.Contract.Columns {
-			case ContractFreeze:
-				return fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
-					ErrContract, name, l.d.schema+"."+p.Name)
-			case ContractDiscardValue, ContractDiscardRow:
-				l.keep[i] = false
-			default:
-				l.addColumns = append(l.addColumns, i)
-			}
-			continue
-		}
-		want := PostgresColumnType(p.Source.Columns[i].Type)
-		have := l.existing[idx].typ
-		if sameType(have, want) {
-			continue
-		}
-		if err := typeChange(p, l.d.schema, postgresWiden, i, have, want, &l.guards, &l.widen); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// columnWidening is an existing column that evolve changes to a wider type.
-// typeChange applies the data_type contract to source column i, whose type want differs from
-// the destination column's have: freeze fails naming both; discard_value/discard_row guard its
-// values one by one as they stream; evolve widens the column to a type that holds both exactly,
-// or fails when there is none. The new table of a replace is built in the source's types.
-func typeChange(p *TablePlan, schema string, d widenDialect, i int, have, want string, guards *[]valueGuard,
-	widens *[]columnWidening) error {
-	name := p.Columns[i]
-	switch p.Contract.DataType {
-	case ContractFreeze:
-		return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source and schema_contract.data_type is freeze",
-			ErrContract, name, schema+"."+p.Name, have, want)
-	case ContractDiscardValue, ContractDiscardRow:
-		if g, ok := newValueGuard(d, i, p.Source.Columns[i].Type.Kind, have, want); ok && p.Disposition != Replace {
-			*guards = append(*guards, g)
-		}
-	case ContractEvolve:
-		if p.Disposition == Replace {
-			return nil
-		}
-		switch w := widen(d, have, want); w.Verdict {
-		case Incompatible:
-			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
-				ErrContract, name, schema+"."+p.Name, have, want)
-		case WidenTo:
-			*widens = append(*widens, columnWidening{column: name, from: have, to: w.To})
-		}
-	}
-	return nil
-}
-
-type columnWidening struct {
-	column, from, to string
-}
-
-// valueGuards are the columns whose values are checked against the destination's type.
-func (l *pgTableLoad) valueGuards() []valueGuard { return l.guards }
 
 // sameType compares a DDL type with format_type()'s spelling.
 func sameType(have, want string) bool {
@@ -401,11 +310,6 @@ func (l *pgTableLoad) Discarded() []int {
 	}
 	return out
 }
-
-// allKept says every source column is written as read: none left out (discard_value of a new
-// column) and none whose values are checked one by one (valueGuards), so the rows may bypass
-// decoding.
-func (l *pgTableLoad) allKept() bool { return !slices.Contains(l.keep, false) && len(l.guards) == 0 }
 
 // shareStage commits replace's new table so that other connections can COPY into it (a
 // parallel copy). From then on a crash can leave it behind, as a regular table.
