@@ -17,7 +17,7 @@ import (
 
 // SPEC §10: a worker killed (SIGKILL) during a run's load leaves the run `running`; after a
 // worker is back, the run ends failed with a clear reason, the destination holds exactly what it
-// held before, and the pipeline runs again. RUN_HEARTBEAT_TIMEOUT is short here (4 s) so the
+// held before, and the pipeline runs again. RUN_HEARTBEAT_TIMEOUT is short here (8 s) so the
 // test does not wait the default 2 minutes.
 func TestServe_ARunWhoseWorkerIsKilledEndsFailedAndTheDestinationIsUnchanged(t *testing.T) {
 	t.Parallel()
@@ -44,7 +44,7 @@ func TestServe_ARunWhoseWorkerIsKilledEndsFailedAndTheDestinationIsUnchanged(t *
 		require.NoError(t, err, s)
 	}
 
-	env := baseEnv("DATABASE_URL="+metaURL, "HTTP_ADDR=127.0.0.1:0", "EGRESS_ALLOW_PRIVATE=true", "RUN_HEARTBEAT_TIMEOUT=4s",
+	env := baseEnv("DATABASE_URL="+metaURL, "HTTP_ADDR=127.0.0.1:0", "EGRESS_ALLOW_PRIVATE=true", "RUN_HEARTBEAT_TIMEOUT=8s",
 		"DATA_DIR="+t.TempDir())
 	first := startServer(t, env)
 	code, tok := first.api(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": "kill@example.com",
