@@ -165,10 +165,7 @@ func isActiveViolation(err error) bool {
 func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
 	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		r, err := q.LockRun(ctx, dbgen.LockRunParams{OrgID: p.OrgID, ID: runID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No run %d.", runID)
-		}
+		r, err := lockRun(ctx, q, p, runID)
 		if err != nil {
 			return err
 		}
@@ -176,8 +173,8 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (db
 		switch r.Status {
 		case StatusQueued:
 			if r.JobID != nil && s.queue != nil {
-				if _, err := s.queue.JobCancelTx(ctx, tx, *r.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
-					return fmt.Errorf("cancel the job of run %d: %w", r.ID, err)
+				if err := s.cancelJob(ctx, tx, r); err != nil {
+					return err
 				}
 			}
 			stats := decodeStats(r.Stats)
@@ -193,8 +190,8 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (db
 			if r.JobID == nil || s.queue == nil {
 				return apperr.New(apperr.Unavailable, "This run cannot be cancelled: this server has no job queue.")
 			}
-			if _, err := s.queue.JobCancelTx(ctx, tx, *r.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
-				return fmt.Errorf("cancel the job of run %d: %w", r.ID, err)
+			if err := s.cancelJob(ctx, tx, r); err != nil {
+				return err
 			}
 			out = r
 			return nil
@@ -205,15 +202,30 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (db
 	return out, err
 }
 
+// lockRun locks the run of the principal's org for the transaction; another org's is Not Found.
+func lockRun(ctx context.Context, q *dbgen.Queries, p auth.Principal, runID int64) (dbgen.Run, error) {
+	r, err := q.LockRun(ctx, dbgen.LockRunParams{OrgID: p.OrgID, ID: runID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, apperr.NotFoundf("No run %d.", runID)
+	}
+	return r, err
+}
+
+// cancelJob cancels the run's River job in tx: a queued job never starts, a running one has
+// its worker's context cancelled. A job River has already cleaned away is no error.
+func (s *Service) cancelJob(ctx context.Context, tx pgx.Tx, r dbgen.Run) error {
+	if _, err := s.queue.JobCancelTx(ctx, tx, *r.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("cancel the job of run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
 // Retry runs an ended failed or cancelled run's target again: a new run with attempt + 1,
 // trigger retry, retry_of the old run, and the same full_refresh.
 func (s *Service) Retry(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
 	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		r, err := q.LockRun(ctx, dbgen.LockRunParams{OrgID: p.OrgID, ID: runID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No run %d.", runID)
-		}
+		r, err := lockRun(ctx, q, p, runID)
 		if err != nil {
 			return err
 		}
