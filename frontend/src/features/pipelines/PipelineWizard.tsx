@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { ArrowLeftIcon, ArrowRightIcon, CheckIcon, PlusIcon, RefreshCwIcon, SaveIcon, Trash2Icon, TriangleAlertIcon } from "lucide-react";
-import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type ComponentProps, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, type Schemas } from "@/api/client";
 import { ErrorAlert, Field } from "@/components/form";
@@ -43,8 +43,6 @@ import {
   steps,
   verifyModes,
   type Config,
-  type ContractMode,
-  type FilterOp,
   type FormState,
   type Step,
 } from "./config";
@@ -853,19 +851,15 @@ function LoadingStep({ form, update, errors, catalog }: StepProps & { catalog: C
                 </Field>
                 <Field label={t("pipelines.wizard.rowOrder")} error={errorAt(errors, "config.incremental.row_order")}>
                   {(props) => (
-                    <NativeSelect
+                    <EnumSelect
                       {...props}
+                      values={rowOrders}
                       value={form.incremental.rowOrder}
-                      onChange={(event) => {
-                        update({ incremental: { ...form.incremental, rowOrder: event.target.value === "desc" ? "desc" : "asc" } });
+                      label={(order) => t(`pipelines.wizard.rowOrders.${order}`)}
+                      onValue={(rowOrder) => {
+                        update({ incremental: { ...form.incremental, rowOrder } });
                       }}
-                    >
-                      {rowOrders.map((order) => (
-                        <option key={order} value={order}>
-                          {t(`pipelines.wizard.rowOrders.${order}`)}
-                        </option>
-                      ))}
-                    </NativeSelect>
+                    />
                   )}
                 </Field>
                 <Field label={t("pipelines.wizard.lag")} hint={t("pipelines.wizard.lagHint")} error={errorAt(errors, "config.incremental.lag")}>
@@ -921,19 +915,15 @@ function LoadingStep({ form, update, errors, catalog }: StepProps & { catalog: C
           {contractKeys.map((key) => (
             <Field key={key} label={t(`pipelines.wizard.contractKeys.${key}`)} error={errorAt(errors, `config.schema_contract.${key}`)}>
               {(props) => (
-                <NativeSelect
+                <EnumSelect
                   {...props}
+                  values={contractModes}
                   value={form.contract[key]}
-                  onChange={(event) => {
-                    update({ contract: { ...form.contract, [key]: event.target.value as ContractMode } });
+                  label={(value) => t(`pipelines.wizard.contractModes.${value}`)}
+                  onValue={(value) => {
+                    update({ contract: { ...form.contract, [key]: value } });
                   }}
-                >
-                  {contractModes.map((value) => (
-                    <option key={value} value={value}>
-                      {t(`pipelines.wizard.contractModes.${value}`)}
-                    </option>
-                  ))}
-                </NativeSelect>
+                />
               )}
             </Field>
           ))}
@@ -968,19 +958,15 @@ function LoadingStep({ form, update, errors, catalog }: StepProps & { catalog: C
               </Field>
               <Field label={t("pipelines.wizard.filterOp")} error={errorAt(errors, `${path}.op`)}>
                 {(props) => (
-                  <NativeSelect
+                  <EnumSelect
                     {...props}
+                    values={filterOps}
                     value={row.op}
-                    onChange={(event) => {
-                      setRow({ op: event.target.value as FilterOp });
+                    label={(op) => t(`pipelines.wizard.ops.${op}`)}
+                    onValue={(op) => {
+                      setRow({ op });
                     }}
-                  >
-                    {filterOps.map((op) => (
-                      <option key={op} value={op}>
-                        {t(`pipelines.wizard.ops.${op}`)}
-                      </option>
-                    ))}
-                  </NativeSelect>
+                  />
                 )}
               </Field>
               <Field
@@ -1046,36 +1032,28 @@ function LoadingStep({ form, update, errors, catalog }: StepProps & { catalog: C
           </Field>
           <Field label={t("pipelines.wizard.verify")} error={errorAt(errors, "config.verify")}>
             {(props) => (
-              <NativeSelect
+              <EnumSelect
                 {...props}
+                values={verifyModes}
                 value={form.verify}
-                onChange={(event) => {
-                  update({ verify: event.target.value as FormState["verify"] });
+                label={(value) => t(`pipelines.wizard.verifyModes.${value}`)}
+                onValue={(verify) => {
+                  update({ verify });
                 }}
-              >
-                {verifyModes.map((value) => (
-                  <option key={value} value={value}>
-                    {t(`pipelines.wizard.verifyModes.${value}`)}
-                  </option>
-                ))}
-              </NativeSelect>
+              />
             )}
           </Field>
           <Field label={t("pipelines.wizard.naming")} error={errorAt(errors, "config.naming")}>
             {(props) => (
-              <NativeSelect
+              <EnumSelect
                 {...props}
+                values={namings}
                 value={form.naming}
-                onChange={(event) => {
-                  update({ naming: event.target.value as FormState["naming"] });
+                label={(value) => t(`pipelines.wizard.namings.${value}`)}
+                onValue={(naming) => {
+                  update({ naming });
                 }}
-              >
-                {namings.map((value) => (
-                  <option key={value} value={value}>
-                    {t(`pipelines.wizard.namings.${value}`)}
-                  </option>
-                ))}
-              </NativeSelect>
+              />
             )}
           </Field>
         </div>
@@ -1166,5 +1144,34 @@ function ReviewStep({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** A select of a fixed set of values, each shown by its label; onValue gets only those values. */
+function EnumSelect<T extends string>({
+  values,
+  value,
+  label,
+  onValue,
+  ...props
+}: { values: readonly T[]; value: T; label: (value: T) => string; onValue: (value: T) => void } & Omit<
+  ComponentProps<typeof NativeSelect>,
+  "value" | "onChange"
+>) {
+  return (
+    <NativeSelect
+      {...props}
+      value={value}
+      onChange={(event) => {
+        const chosen = values.find((v) => v === event.target.value);
+        if (chosen !== undefined) onValue(chosen);
+      }}
+    >
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {label(v)}
+        </option>
+      ))}
+    </NativeSelect>
   );
 }
