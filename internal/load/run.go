@@ -330,13 +330,22 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 		sum = &Checksum{}
 	}
 
+	// failed names the table in a copy's error; a cancelled run says so rather than what the
+	// cancellation broke.
+	failed := func(err error) error {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+	}
+
 	// PostgreSQL to PostgreSQL without checksum: raw binary COPY, no decoding.
 	if ps, ok := src.(*postgresSource); ok && sum == nil {
 		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
 			// A whole-table merge into a table holding most of it stages only what differs.
 			key, delta, err := deltaMergeKey(ctx, ps, pl, w)
 			if err != nil {
-				return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+				return ts, failed(err)
 			}
 			if delta {
 				rows, bytes, staged, err := copyDelta(ctx, ps, pl, w, key, func(n int64) {
@@ -344,10 +353,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 				})
 				ts.RowsRead, ts.Bytes = rows, bytes
 				if err != nil {
-					if ctx.Err() != nil {
-						err = ctx.Err()
-					}
-					return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+					return ts, failed(err)
 				}
 				log.Debug("staged the rows that differ", "rows", rows, "staged", staged, "seconds", time.Since(start).Seconds())
 				// Verify: the staging COPY took every row sent to it, and every source row was
@@ -360,10 +366,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 			tl = staged // parallel ranges may stage elsewhere (ranges_postgres.go)
 			ts.RowsRead, ts.Bytes = rows, bytes
 			if err != nil {
-				if ctx.Err() != nil {
-					err = ctx.Err()
-				}
-				return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+				return ts, failed(err)
 			}
 			if cursorIdx >= 0 && rows > 0 {
 				if maxCursor, err = ps.max(ctx, p.Source, w, cursorCol.Name); err != nil {
@@ -388,10 +391,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 			if !errors.Is(err, errNoTextQuery) {
 				ts.RowsRead, ts.Bytes = rows, bytes
 				if err != nil {
-					if ctx.Err() != nil {
-						err = ctx.Err()
-					}
-					return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+					return ts, failed(err)
 				}
 				log.Debug("staged", "rows", rows, "seconds", time.Since(start).Seconds())
 				return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, nil, rows, -1, ts, start, &published, progress)
@@ -489,10 +489,7 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 		if readErr != nil {
 			err = readErr
 		}
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		return ts, fmt.Errorf("load %s: %w", p.Source.QualifiedName(), err)
+		return ts, failed(err)
 	}
 	log.Debug("staged", "rows", copied, "seconds", time.Since(start).Seconds())
 	return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, sum, copied, -1, ts, start, &published, progress)
