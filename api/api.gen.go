@@ -601,9 +601,12 @@ type Connection struct {
 	Direction ConnectionDirection    `json:"direction"`
 	Id        int64                  `json:"id"`
 	LastTest  *ConnectionTestResult  `json:"last_test,omitempty"`
-	Name      string                 `json:"name"`
-	Type      string                 `json:"type"`
-	UpdatedAt time.Time              `json:"updated_at"`
+
+	// Managed True only for the org's managed-warehouse connection, which the server made. Only it may reach the warehouse's host and port; its settings cannot be changed through the API.
+	Managed   bool      `json:"managed"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ConnectionDirection defines model for Connection.Direction.

@@ -12,7 +12,7 @@ import (
 
 func (h *handlers) connectionResponse(c connection.Connection) api.Connection {
 	out := api.Connection{
-		Id: c.ID, Name: c.Name, Type: c.Type, Direction: api.ConnectionDirection(c.Direction),
+		Id: c.ID, Name: c.Name, Type: c.Type, Direction: api.ConnectionDirection(c.Direction), Managed: c.Managed,
 		Config: h.connections.Masked(c), CreatedAt: c.CreatedAt.Time.UTC(), UpdatedAt: c.UpdatedAt.Time.UTC(),
 	}
 	if c.LastTestAt.Valid {

@@ -61,7 +61,7 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 	w := run.NewPipelineRunWorker(run.WorkerConfig{
 		Pool:                pool,
 		Connections:         connection.New(pool, standard.Registry(), testKeyring(t), connectors.Env{}, testutil.Logger()),
-		Env:                 func(int64) connectors.Env { return connectors.Env{Dialer: policy.Dialer(10 * time.Second)} },
+		Env:                 func(int64, bool) connectors.Env { return connectors.Env{Dialer: policy.Dialer(10 * time.Second)} },
 		MaxConcurrentPerOrg: o.orgLimit,
 		Timeout:             o.runTimeout,
 		LimitWait:           200 * time.Millisecond,

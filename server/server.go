@@ -169,7 +169,7 @@ func New(d Deps) (*echo.Echo, error) {
 		Files: func(ctx context.Context, fileID int64) (string, error) {
 			return h.files.Path(ctx, principal(ctx), fileID)
 		},
-	}, d.Logger)
+	}, d.Logger).WithManagedDialer(d.Egress.ManagedDialer(connectors.TestTimeout))
 	h.pipelines = pipeline.New(d.Pool, d.Connectors, d.Logger)
 	runQueue := d.Queue
 	if runQueue == nil {

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
@@ -263,13 +263,12 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	if err != nil {
 		return err
 	}
-	allowlist := cfg.EgressAllowlist
+	policy, err := egressPolicy(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	var register func(*river.Workers)
 	if cfg.WarehouseAdminURL != "" {
-		// The managed warehouse's host is ours: its connections may always reach it.
-		if u, err := url.Parse(cfg.WarehouseAdminURL); err == nil && u.Hostname() != "" {
-			allowlist = strings.Trim(allowlist+","+u.Hostname(), ",")
-		}
 		inst, err := dbgen.New(pool).GetInstallation(ctx)
 		if err != nil {
 			return fmt.Errorf("read the installation id: %w", err)
@@ -280,10 +279,6 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 		conns := connection.New(pool, builtin.Registry(), keyring, connectors.Env{}, logger)
 		register = func(w *river.Workers) { warehouse.Register(w, prov, conns.UpsertManaged) }
-	}
-	policy, err := egress.New(cfg.EgressAllowPrivate, allowlist)
-	if err != nil {
-		return err
 	}
 
 	var blobs blob.Store
@@ -306,7 +301,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	runWorker := runs.NewPipelineRunWorker(runs.WorkerConfig{
 		Pool:                pool,
 		Connections:         connection.New(pool, builtin.Registry(), keyring, connectors.Env{}, logger),
-		Env:                 runs.OrgEnv(policy.Dialer(30*time.Second), runFiles.Path),
+		Env:                 runs.OrgEnv(policy.Dialer(30*time.Second), policy.ManagedDialer(30*time.Second), runFiles.Path),
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
@@ -403,4 +398,36 @@ func publicURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// egressPolicy is the policy every connection users configure dials through (EGRESS_*): the
+// metadata database's server is closed to all of them, and only the org's managed connection
+// reaches the managed warehouse's host and port (WAREHOUSE_ADMIN_URL), so a managed warehouse
+// opens nothing to tenants.
+func egressPolicy(ctx context.Context, cfg config.Config) (*egress.Policy, error) {
+	policy, err := egress.New(cfg.EgressAllowPrivate, cfg.EgressAllowlist)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := pgconn.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	servers := []*pgconn.FallbackConfig{{Host: meta.Host, Port: meta.Port}}
+	servers = append(servers, meta.Fallbacks...)
+	for _, s := range servers {
+		if err := policy.Protect(ctx, s.Host, s.Port); err != nil {
+			return nil, fmt.Errorf("egress policy: the metadata database's host: %w", err)
+		}
+	}
+	if cfg.WarehouseAdminURL != "" {
+		wh, err := pgconn.ParseConfig(cfg.WarehouseAdminURL)
+		if err != nil {
+			return nil, fmt.Errorf("WAREHOUSE_ADMIN_URL: %w", err)
+		}
+		if err := policy.Manage(ctx, wh.Host, wh.Port); err != nil {
+			return nil, fmt.Errorf("egress policy: the managed warehouse's host: %w", err)
+		}
+	}
+	return policy, nil
 }

@@ -57,7 +57,7 @@ func (q *Queries) ConnectionUsers(ctx context.Context, arg ConnectionUsersParams
 const createConnection = `-- name: CreateConnection :one
 INSERT INTO connections (org_id, name, type, direction, config_sealed, created_by)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at
+RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed
 `
 
 type CreateConnectionParams struct {
@@ -94,6 +94,51 @@ func (q *Queries) CreateConnection(ctx context.Context, arg CreateConnectionPara
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.Managed,
+	)
+	return i, err
+}
+
+const createManagedConnection = `-- name: CreateManagedConnection :one
+INSERT INTO connections (org_id, name, type, direction, config_sealed, managed)
+VALUES ($1, $2, $3, $4, $5, true)
+RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed
+`
+
+type CreateManagedConnectionParams struct {
+	OrgID        int64  `json:"org_id"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+	Direction    string `json:"direction"`
+	ConfigSealed []byte `json:"config_sealed"`
+}
+
+// The org's managed-warehouse connection, made by the server (never through the API).
+func (q *Queries) CreateManagedConnection(ctx context.Context, arg CreateManagedConnectionParams) (Connection, error) {
+	row := q.db.QueryRow(ctx, createManagedConnection,
+		arg.OrgID,
+		arg.Name,
+		arg.Type,
+		arg.Direction,
+		arg.ConfigSealed,
+	)
+	var i Connection
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Type,
+		&i.Direction,
+		&i.ConfigSealed,
+		&i.LastTestOk,
+		&i.LastTestMessage,
+		&i.LastTestLatencyMs,
+		&i.LastTestAt,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.Managed,
 	)
 	return i, err
 }
@@ -114,7 +159,7 @@ func (q *Queries) DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStale
 }
 
 const getConnection = `-- name: GetConnection :one
-SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at FROM connections WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed FROM connections WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
 `
 
 type GetConnectionParams struct {
@@ -140,13 +185,13 @@ func (q *Queries) GetConnection(ctx context.Context, arg GetConnectionParams) (C
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.Managed,
 	)
 	return i, err
 }
 
 const getConnectionByName = `-- name: GetConnectionByName :one
-
-SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at FROM connections WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL
+SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed FROM connections WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL
 `
 
 type GetConnectionByNameParams struct {
@@ -154,7 +199,6 @@ type GetConnectionByNameParams struct {
 	Name  string `json:"name"`
 }
 
-// description kept
 func (q *Queries) GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error) {
 	row := q.db.QueryRow(ctx, getConnectionByName, arg.OrgID, arg.Name)
 	var i Connection
@@ -173,6 +217,36 @@ func (q *Queries) GetConnectionByName(ctx context.Context, arg GetConnectionByNa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.Managed,
+	)
+	return i, err
+}
+
+const getManagedConnection = `-- name: GetManagedConnection :one
+
+SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed FROM connections WHERE org_id = $1 AND managed AND deleted_at IS NULL
+`
+
+// description kept
+func (q *Queries) GetManagedConnection(ctx context.Context, orgID int64) (Connection, error) {
+	row := q.db.QueryRow(ctx, getManagedConnection, orgID)
+	var i Connection
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Type,
+		&i.Direction,
+		&i.ConfigSealed,
+		&i.LastTestOk,
+		&i.LastTestMessage,
+		&i.LastTestLatencyMs,
+		&i.LastTestAt,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.Managed,
 	)
 	return i, err
 }
@@ -279,7 +353,7 @@ func (q *Queries) ListCatalogEntries(ctx context.Context, arg ListCatalogEntries
 }
 
 const listConnections = `-- name: ListConnections :many
-SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at FROM connections
+SELECT id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed FROM connections
 WHERE org_id = $1 AND deleted_at IS NULL AND id > $2
 ORDER BY id
 LIMIT $3
@@ -315,6 +389,7 @@ func (q *Queries) ListConnections(ctx context.Context, arg ListConnectionsParams
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.DeletedAt,
+			&i.Managed,
 		); err != nil {
 			return nil, err
 		}
@@ -368,7 +443,7 @@ func (q *Queries) SetConnectionSealed(ctx context.Context, arg SetConnectionSeal
 const softDeleteConnection = `-- name: SoftDeleteConnection :one
 UPDATE connections SET deleted_at = now(), updated_at = now()
 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
-RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at
+RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed
 `
 
 type SoftDeleteConnectionParams struct {
@@ -394,6 +469,7 @@ func (q *Queries) SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnec
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.Managed,
 	)
 	return i, err
 }
@@ -401,7 +477,7 @@ func (q *Queries) SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnec
 const updateConnection = `-- name: UpdateConnection :one
 UPDATE connections SET name = $3, config_sealed = $4, updated_at = now()
 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
-RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at
+RETURNING id, org_id, name, type, direction, config_sealed, last_test_ok, last_test_message, last_test_latency_ms, last_test_at, created_by, created_at, updated_at, deleted_at, managed
 `
 
 type UpdateConnectionParams struct {
@@ -434,6 +510,7 @@ func (q *Queries) UpdateConnection(ctx context.Context, arg UpdateConnectionPara
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.Managed,
 	)
 	return i, err
 }

@@ -73,6 +73,7 @@ type Connection struct {
 	CreatedAt         pgtype.Timestamptz `json:"created_at"`
 	UpdatedAt         pgtype.Timestamptz `json:"updated_at"`
 	DeletedAt         pgtype.Timestamptz `json:"deleted_at"`
+	Managed           bool               `json:"managed"`
 }
 
 type File struct {

@@ -25,6 +25,8 @@ type Querier interface {
 	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)
 	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
+	// The org's managed-warehouse connection, made by the server (never through the API).
+	CreateManagedConnection(ctx context.Context, arg CreateManagedConnectionParams) (Connection, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
 	CreateOAuthIdentity(ctx context.Context, arg CreateOAuthIdentityParams) (OauthIdentity, error)
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
@@ -47,13 +49,14 @@ type Querier interface {
 	FinishRun(ctx context.Context, arg FinishRunParams) (Run, error)
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)
-	// description kept
 	GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error)
 	GetFile(ctx context.Context, arg GetFileParams) (File, error)
 	// The entry of a key, unless it expired (an expired entry is as good as none).
 	GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (IdempotencyKey, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
+	// description kept
+	GetManagedConnection(ctx context.Context, orgID int64) (Connection, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
 	GetMembership(ctx context.Context, arg GetMembershipParams) (Membership, error)
 	GetOAuthIdentity(ctx context.Context, arg GetOAuthIdentityParams) (OauthIdentity, error)

@@ -47,6 +47,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
 SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now(); -- description kept
 
+-- name: GetManagedConnection :one
+SELECT * FROM connections WHERE org_id = $1 AND managed AND deleted_at IS NULL;
+
+-- name: CreateManagedConnection :one
+-- The org's managed-warehouse connection, made by the server (never through the API).
+INSERT INTO connections (org_id, name, type, direction, config_sealed, managed)
+VALUES ($1, $2, $3, $4, $5, true)
+RETURNING *;
+
 -- name: GetConnectionByName :one
 SELECT * FROM connections WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) AND deleted_at IS NULL;
 

@@ -33,12 +33,31 @@ type Service struct {
 	registry *connectors.Registry
 	keyring  *secrets.Keyring
 	env      connectors.Env
-	logger   *slog.Logger
+	// managedEnv is env with the dialer that may reach the managed warehouse: the org's
+	// managed connection alone uses it (see WithManagedDialer).
+	managedEnv connectors.Env
+	logger     *slog.Logger
 }
 
 // New returns the connections service.
 func New(pool *pgxpool.Pool, registry *connectors.Registry, keyring *secrets.Keyring, env connectors.Env, logger *slog.Logger) *Service {
-	return &Service{pool: pool, registry: registry, keyring: keyring, env: env, logger: logger}
+	return &Service{pool: pool, registry: registry, keyring: keyring, env: env, managedEnv: env, logger: logger}
+}
+
+// WithManagedDialer sets the dialer of the org's managed-warehouse connection (the egress
+// policy's ManagedDialer); without it, that connection dials like any other.
+func (s *Service) WithManagedDialer(d connectors.Dialer) *Service {
+	s.managedEnv.Dialer = d
+	return s
+}
+
+// envFor is the Env a stored connection's connector gets: the managed connection's (marked by
+// the server, never by a config) may reach the warehouse; every other follows the policy.
+func (s *Service) envFor(c Connection) connectors.Env {
+	if c.Managed {
+		return s.managedEnv
+	}
+	return s.env
 }
 
 // Registry is the registry of connection types the service uses.
@@ -245,6 +264,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawNam
 			}
 		}
 		cfg := current.Config
+		if patch != nil && row.Managed {
+			return apperr.Conflictf("The %q connection is the managed warehouse: the server keeps its settings.", row.Name)
+		}
 		if patch != nil {
 			stored := current.Config
 			if targetChanged(stored, patch) {
@@ -338,8 +360,8 @@ func describeUsers(users []dbgen.ConnectionUsersRow) string {
 	return out
 }
 
-func (s *Service) connector(ctx context.Context, typeName string, cfg map[string]any) (connectors.Connector, error) {
-	c, err := s.registry.Open(typeName, cfg, s.env)
+func (s *Service) connector(ctx context.Context, env connectors.Env, typeName string, cfg map[string]any) (connectors.Connector, error) {
+	c, err := s.registry.Open(typeName, cfg, env)
 	var verr *connectors.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -359,7 +381,7 @@ func (s *Service) TestUnsaved(ctx context.Context, typeName string, cfg map[stri
 	if _, err := s.offeredType(typeName); err != nil {
 		return connectors.Result{}, err
 	}
-	c, err := s.connector(ctx, typeName, cfg)
+	c, err := s.connector(ctx, s.env, typeName, cfg)
 	if err != nil {
 		return connectors.Result{}, err
 	}
@@ -372,7 +394,7 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, id int64) (connect
 	if err != nil {
 		return connectors.Result{}, time.Time{}, err
 	}
-	c, err := s.connector(ctx, conn.Type, conn.Config)
+	c, err := s.connector(ctx, s.envFor(conn), conn.Type, conn.Config)
 	if err != nil {
 		return connectors.Result{}, time.Time{}, err
 	}
@@ -395,7 +417,7 @@ func (s *Service) Query(ctx context.Context, p auth.Principal, id int64, sql str
 	if err != nil {
 		return connectors.QueryResult{}, err
 	}
-	c, err := s.connector(ctx, conn.Type, conn.Config)
+	c, err := s.connector(ctx, s.envFor(conn), conn.Type, conn.Config)
 	if err != nil {
 		return connectors.QueryResult{}, err
 	}
@@ -430,7 +452,7 @@ func (s *Service) Catalog(ctx context.Context, p auth.Principal, id int64, refre
 	if len(cached) > 0 && !refresh {
 		return cached, nil
 	}
-	c, err := s.connector(ctx, conn.Type, conn.Config)
+	c, err := s.connector(ctx, s.envFor(conn), conn.Type, conn.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -506,14 +528,20 @@ func (s *Service) UpsertManaged(ctx context.Context, orgID int64, cfg map[string
 	t, _ := s.registry.Lookup("postgres")
 	return database.InTx(ctx, s.pool, database.Scope{OrgID: orgID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
-		existing, err := q.GetConnectionByName(ctx, dbgen.GetConnectionByNameParams{OrgID: orgID, Name: ManagedName})
+		existing, err := q.GetManagedConnection(ctx, orgID)
 		action := "connection.update"
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			existing, err = q.CreateConnection(ctx, dbgen.CreateConnectionParams{
-				OrgID: orgID, Name: ManagedName, Type: "postgres", Direction: direction(t.Capabilities), ConfigSealed: sealed,
-			})
+			// A tenant's own connection may already be called "Warehouse": the managed one
+			// then takes another name rather than the tenant's connection being taken over.
 			action = "connection.create"
+			name := ManagedName
+			if _, taken := q.GetConnectionByName(ctx, dbgen.GetConnectionByNameParams{OrgID: orgID, Name: name}); taken == nil {
+				name = ManagedName + " (managed)"
+			}
+			existing, err = q.CreateManagedConnection(ctx, dbgen.CreateManagedConnectionParams{
+				OrgID: orgID, Name: name, Type: "postgres", Direction: direction(t.Capabilities), ConfigSealed: sealed,
+			})
 		case err == nil:
 			existing, err = q.UpdateConnection(ctx, dbgen.UpdateConnectionParams{OrgID: orgID, ID: existing.ID, Name: existing.Name, ConfigSealed: sealed})
 		}
@@ -521,6 +549,6 @@ func (s *Service) UpsertManaged(ctx context.Context, orgID int64, cfg map[string
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: orgID, Action: action, ResourceType: "connection", ResourceID: strconv.FormatInt(existing.ID, 10),
-			New: map[string]any{"name": ManagedName, "type": "postgres", "managed": true, "config": s.registry.Mask("postgres", cfg)}})
+			New: map[string]any{"name": existing.Name, "type": "postgres", "managed": true, "config": s.registry.Mask("postgres", cfg)}})
 	})
 }

@@ -44,8 +44,9 @@ type WorkerConfig struct {
 	Pool *pgxpool.Pool
 	// Connections opens the run's connections (configs decrypted) through the run's org.
 	Connections *connection.Service
-	// Env is what connectors of the org's run get: the egress Dialer, the org's files.
-	Env func(orgID int64) connectors.Env
+	// Env is what connectors of the org's run get: the egress Dialer (for the org's managed
+	// connection, the one that may reach the managed warehouse), the org's files.
+	Env func(orgID int64, managed bool) connectors.Env
 	// MaxConcurrentPerOrg bounds the org's running runs (ORG_MAX_CONCURRENT_RUNS).
 	MaxConcurrentPerOrg int
 	// Timeout ends a run that takes longer as failed (RUN_TIMEOUT).
@@ -86,7 +87,7 @@ func NewPipelineRunWorker(cfg WorkerConfig) *PipelineRunWorker {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Env == nil {
-		cfg.Env = func(int64) connectors.Env { return connectors.Env{} }
+		cfg.Env = func(int64, bool) connectors.Env { return connectors.Env{} }
 	}
 	return &PipelineRunWorker{cfg: cfg}
 }
@@ -257,14 +258,13 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 		"destination_connection_id", dst.ID, "destination", dst.Name, "destination_type", dst.Type,
 		"destination_schema", pl.DestinationSchema)
 
-	env := w.cfg.Env(r.OrgID)
 	spec := load.Spec{
 		Pipeline: fmt.Sprintf("pipeline-%d", pl.ID),
 		// Retries publish under the tag of the chain's first run, so a table the failed run
 		// already appended is not appended again.
 		RunID:             fmt.Sprintf("run-%d", rootID),
-		Source:            load.Endpoint{Type: src.Type, Config: src.Config, Env: env},
-		Destination:       load.Endpoint{Type: dst.Type, Config: dst.Config, Env: env},
+		Source:            load.Endpoint{Type: src.Type, Config: src.Config, Env: w.cfg.Env(r.OrgID, src.Managed)},
+		Destination:       load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
 		DestinationSchema: pl.DestinationSchema,
 		Config:            cfg,
 		FullRefresh:       r.FullRefresh,
@@ -315,7 +315,7 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 	case reaped:
 	case loadErr == nil:
 		end.status = StatusSuccess
-		w.addToCatalog(ctx, p, dst, pl.DestinationSchema, res.Tables, env, runLog)
+		w.addToCatalog(ctx, p, dst, pl.DestinationSchema, res.Tables, w.cfg.Env(r.OrgID, dst.Managed), runLog)
 	case timedOut:
 		end.status, end.reason = StatusFailed, fmt.Sprintf("timed out after %s (RUN_TIMEOUT)", w.cfg.Timeout)
 	}
@@ -467,10 +467,15 @@ func RegisterKinds(workers *river.Workers) {
 }
 
 // OrgEnv is WorkerConfig.Env for the program: connectors dial through the egress policy's
-// dialer and read the uploaded files of the run's org.
-func OrgEnv(dialer connectors.Dialer, files func(ctx context.Context, p auth.Principal, fileID int64) (string, error)) func(int64) connectors.Env {
-	return func(orgID int64) connectors.Env {
-		return connectors.Env{Dialer: dialer, Files: func(ctx context.Context, fileID int64) (string, error) {
+// dialer (managedDialer for the org's managed connection) and read the uploaded files of the
+// run's org.
+func OrgEnv(dialer, managedDialer connectors.Dialer, files func(ctx context.Context, p auth.Principal, fileID int64) (string, error)) func(int64, bool) connectors.Env {
+	return func(orgID int64, managed bool) connectors.Env {
+		d := dialer
+		if managed {
+			d = managedDialer
+		}
+		return connectors.Env{Dialer: d, Files: func(ctx context.Context, fileID int64) (string, error) {
 			return files(ctx, auth.Principal{OrgID: orgID}, fileID)
 		}}
 	}

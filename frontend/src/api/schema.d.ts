@@ -974,6 +974,8 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
+            /** @description True only for the org's managed-warehouse connection, which the server made. Only it may reach the warehouse's host and port; its settings cannot be changed through the API. */
+            managed: boolean;
             last_test?: components["schemas"]["ConnectionTestResult"] | null;
             /** Format: date-time */
             created_at: string;
