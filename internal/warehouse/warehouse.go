@@ -91,14 +91,38 @@ func (p *Provisioner) Ensure(ctx context.Context, orgID int64) (Credentials, err
 	}
 	// Role options: a plain login, no privileges beyond its own database. Neither CREATE ROLE
 	// nor ALTER ROLE takes parameters, hence the literal (see newPassword).
-	options := " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT 50 PASSWORD '" + password + "'"
+	// Only a superuser may name SUPERUSER or REPLICATION in ALTER ROLE, even to say NO; a role a
+	// non-superuser admin made cannot have them.
+	var super bool
+	if err := conn.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil {
+		return Credentials{}, fmt.Errorf("look up the warehouse admin: %w", err)
+	}
+	options := " LOGIN NOCREATEDB NOCREATEROLE CONNECTION LIMIT 50 PASSWORD '" + password + "'"
 	if roleExists {
+		if super {
+			options = " NOSUPERUSER NOREPLICATION" + options
+		}
 		_, err = conn.Exec(ctx, "ALTER ROLE "+ident+options)
 	} else {
-		_, err = conn.Exec(ctx, "CREATE ROLE "+ident+options)
+		_, err = conn.Exec(ctx, "CREATE ROLE "+ident+" NOSUPERUSER NOREPLICATION"+options)
 	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("create warehouse role %s: %w", name, err)
+	}
+	// An admin that is not a superuser (a role of its own with CREATEDB and CREATEROLE, as it
+	// should be) must be a member of the role to make it a database's owner and to drop that
+	// database later. PostgreSQL 16 gives the creator of a role only ADMIN OPTION on it, which
+	// lets it grant that membership to itself; 15 lets any CREATEROLE role grant it.
+	if !super {
+		var member bool
+		if err := conn.QueryRow(ctx, "SELECT pg_has_role(current_user, $1, 'MEMBER')", name).Scan(&member); err != nil {
+			return Credentials{}, fmt.Errorf("look up warehouse role %s: %w", name, err)
+		}
+		if !member {
+			if _, err := conn.Exec(ctx, "GRANT "+ident+" TO CURRENT_USER"); err != nil {
+				return Credentials{}, fmt.Errorf("take warehouse role %s: %w", name, err)
+			}
+		}
 	}
 	if !dbExists {
 		if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident+" OWNER "+ident); err != nil {

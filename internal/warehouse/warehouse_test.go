@@ -95,3 +95,39 @@ func TestNew_RejectsBadSettings(t *testing.T) {
 	_, err = warehouse.New(testutil.AdminURL(), "Bad-Id")
 	require.Error(t, err)
 }
+
+// The warehouse admin is a role of its own, not a superuser and not the metadata database's
+// owner (docker-compose.yml makes it so): CREATEDB and CREATEROLE are enough to provision and
+// drop an org's warehouse, and it cannot connect to the metadata database. (Before the fix
+// Ensure failed with such a role: "must be member of role dnk_…" when creating the database.)
+func TestWarehouse_AnAdminWithOnlyCreatedbAndCreateroleProvisions(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, testutil.AdminURL())
+	require.NoError(t, err)
+	defer func() { _ = admin.Close(context.Background()) }()
+	role := "dnk_wh_admin_" + installationID()
+	_, err = admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN CREATEDB CREATEROLE PASSWORD 'admin-pass-for-test'")
+	require.NoError(t, err)
+
+	u, err := url.Parse(testutil.AdminURL())
+	require.NoError(t, err)
+	u.User = url.UserPassword(role, "admin-pass-for-test")
+	u.Path = "/postgres"
+	p, err := warehouse.New(u.String(), installationID())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = p.Drop(context.Background(), 7)
+		_, _ = admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+role)
+	})
+
+	c, err := p.Ensure(ctx, 7)
+	require.NoError(t, err)
+	require.NoError(t, connectAs(ctx, c, c.Database))
+	again, err := p.Ensure(ctx, 7)
+	require.NoError(t, err)
+	require.NoError(t, connectAs(ctx, again, again.Database))
+	require.NoError(t, p.Drop(ctx, 7))
+	require.Error(t, connectAs(ctx, again, again.Database))
+}
