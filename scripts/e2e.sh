@@ -74,9 +74,12 @@ else
   echo "e2e: psql is missing: the connections spec will skip its database steps" >&2
 fi
 
-# The connections spec connects to the local PostgreSQL, which the egress policy refuses unless
-# private addresses are allowed; uploads go to the temporary directory.
-EGRESS_ALLOW_PRIVATE=true DATA_DIR="$work/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text bin/datanika serve >"$log" 2>&1 &
+# The connections and pipelines specs connect to databases on the local PostgreSQL: the egress
+# policy refuses private addresses unless allowed, and the metadata database's server (this one)
+# unless EGRESS_ALLOWLIST names it, which only a trial on one's own machine should do. Uploads go
+# to the temporary directory.
+db_host=$(echo "$server_url" | sed -E 's#^postgres(ql)?://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\3#')
+EGRESS_ALLOWLIST="${db_host:-127.0.0.1}" EGRESS_ALLOW_PRIVATE=true DATA_DIR="$work/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text bin/datanika serve >"$log" 2>&1 &
 pid=$!
 
 url=""

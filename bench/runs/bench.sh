@@ -32,7 +32,10 @@ psql "$SERVER/$SRC?sslmode=disable" -qc "create table public.tiny (id int primar
 
 export DATABASE_URL="$SERVER/$META?sslmode=disable"
 "$WORK/datanika" migrate --create-database >/dev/null
-ORG_MAX_CONCURRENT_RUNS=3 EGRESS_ALLOW_PRIVATE=true DATA_DIR="$WORK/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
+# The pipelines read and write databases of the metadata database's server, closed to
+# connections unless EGRESS_ALLOWLIST names it.
+db_host=$(echo "$SERVER" | sed -E 's#^postgres(ql)?://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\3#')
+ORG_MAX_CONCURRENT_RUNS=3 EGRESS_ALLOWLIST="${db_host:-127.0.0.1}" EGRESS_ALLOW_PRIVATE=true DATA_DIR="$WORK/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
   "$WORK/datanika" serve >"$WORK/log" 2>&1 &
 pid=$!
 url=""

@@ -44,7 +44,7 @@ func TestServe_ARunWhoseWorkerIsKilledEndsFailedAndTheDestinationIsUnchanged(t *
 		require.NoError(t, err, s)
 	}
 
-	env := baseEnv("DATABASE_URL="+metaURL, "HTTP_ADDR=127.0.0.1:0", "EGRESS_ALLOW_PRIVATE=true", "RUN_HEARTBEAT_TIMEOUT=8s",
+	env := baseEnv("DATABASE_URL="+metaURL, "HTTP_ADDR=127.0.0.1:0", "EGRESS_ALLOW_PRIVATE=true", "EGRESS_ALLOWLIST=127.0.0.1,localhost", "RUN_HEARTBEAT_TIMEOUT=8s",
 		"DATA_DIR="+t.TempDir())
 	first := startServer(t, env)
 	code, tok := first.api(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": "kill@example.com",

@@ -112,7 +112,7 @@ func New(allowPrivate bool, allowlist string) (*Policy, error) {
 			}
 			p.allowNets = append(p.allowNets, prefix.Masked())
 		default:
-			if addr, err := netip.ParseAddr(entry); err == nil {
+			if addr, err := netip.ParseAddr(strings.Trim(entry, "[]")); err == nil {
 				p.allowNets = append(p.allowNets, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
 			} else {
 				p.allowHosts[normalHost(entry)] = true
