@@ -55,11 +55,11 @@ function ConnectionView({ connection }: { connection: Connection }) {
     <div className="flex flex-col gap-6">
       <PageHeader
         title={connection.name}
-        description={label}
+        description={connection.managed ? `${label} · ${t("connections.managed")}` : label}
         eyebrow={t("nav.connections")}
         actions={
           <>
-            {canEdit ? (
+            {canEdit && !connection.managed ? (
               <Button asChild variant="outline">
                 <Link to="/connections/$connectionId/edit" params={{ connectionId: connection.id }}>
                   <PencilIcon aria-hidden="true" />

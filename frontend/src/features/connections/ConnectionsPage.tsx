@@ -94,7 +94,7 @@ function ConnectionsTable() {
               </TableCell>
               <TableCell>
                 <span className="flex items-center justify-end gap-1">
-                  {canEdit ? (
+                  {canEdit && !connection.managed ? (
                     <Button asChild variant="ghost" size="sm">
                       <Link
                         to="/connections/$connectionId/edit"

@@ -67,6 +67,23 @@ describe("connections list", () => {
     expect(screen.getByRole("link", { name: "New connection" })).toHaveAttribute("href", "/connections/new");
   });
 
+  it("offers no edit of the managed warehouse connection, which the server keeps", async () => {
+    const managed = { ...savedPostgres, managed: true };
+    useConnections([managed, brokenSqlite]);
+    server.use(...signedInAs("admin"));
+    await renderApp("/connections");
+    const rows = await screen.findAllByRole("row");
+    const warehouse = rows.find((row) => row.textContent.includes("Warehouse"));
+    const legacy = rows.find((row) => row.textContent.includes("Legacy"));
+    if (!warehouse || !legacy) throw new Error("rows missing");
+    expect(within(warehouse).queryByRole("link", { name: "Edit Warehouse" })).not.toBeInTheDocument();
+    expect(within(legacy).getByRole("link", { name: "Edit Legacy" })).toBeInTheDocument();
+
+    await renderApp("/connections/11");
+    expect(await screen.findByText(/Managed by Datanika/)).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: /^Edit$/ })).not.toBeInTheDocument();
+  });
+
   it("hides delete from an editor and every change from a viewer", async () => {
     useConnections();
     server.use(...signedInAs("editor"));

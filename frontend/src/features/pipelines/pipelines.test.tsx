@@ -14,6 +14,7 @@ const restSource: Schemas["Connection"] = {
   name: "Shop API",
   type: "rest_api",
   direction: "source",
+  managed: false,
 };
 
 function useApi(pipelines: Schemas["Pipeline"][] = [pipeline()]) {
