@@ -1,6 +1,10 @@
 package auth
 
-import "context"
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
 
 // Principal is who a request acts as, with the role re-read from the membership.
 type Principal struct {
@@ -12,6 +16,8 @@ type Principal struct {
 	Scopes   []Scope
 	// Name identifies the actor in the audit log: the user's email or the key's name.
 	Name string
+	// SessionID is the session (refresh-token family) of a person's access token; zero for a key.
+	SessionID uuid.UUID
 }
 
 // IsAPIKey reports whether the principal is an API key.
