@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -372,4 +374,77 @@ func TestSessions_SignOutReachesOtherProcessesWithinTwoSeconds(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return b.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil).Code == http.StatusUnauthorized
 	}, 2500*time.Millisecond, 50*time.Millisecond, "the other process must refuse the token within 2 s")
+}
+
+// Every way to set a password (sign-up, accepting an invitation, changing it) refuses one of
+// the 10,000 most common passwords and one containing the email's name, naming the field, and
+// changes nothing.
+func TestPasswords_CommonOrContainingTheEmailNameAreRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	refused := []struct {
+		name, localPart, password, message string
+	}{
+		{"a common password", "alice", "1234567890", "common"},
+		{"a common password in other case", "alice", "BasketBall", "common"},
+		{"another common password", "alice", "qwertyuiop", "common"},
+		{"the email's name inside", "marguerite", "i am marguerite!", "email"},
+		{"the email's name in other case", "marguerite", "MARGUERITE-2024", "email"},
+		{"the email itself", "marguerite", "marguerite@example.com", "email"},
+	}
+	type setter func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T))
+	setters := map[string]setter{
+		"sign-up": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": password, "full_name": "Someone"})
+			return rec, func(t *testing.T) {
+				decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": password}), http.StatusUnauthorized)
+			}
+		},
+		"invitation": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": email, "role": "editor"}), http.StatusAccepted)
+			u, err := neturl.Parse(*inv.AcceptUrl)
+			require.NoError(t, err)
+			token := u.Query().Get("token")
+			rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": password, "full_name": "Invitee", "invite_token": token})
+			return rec, func(t *testing.T) {
+				// The invitation is still pending: a good password accepts it.
+				joined := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Invitee", "invite_token": token}), http.StatusCreated)
+				require.Equal(t, f.orgID, joined.Org.Id)
+			}
+		},
+		"password change": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			tok := s.signup(t, email, "Changer")
+			rec := s.call(t, http.MethodPatch, "/api/v1/me", tok.AccessToken, map[string]any{"password": password, "current_password": testPassword})
+			return rec, func(t *testing.T) {
+				decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil), http.StatusOK)
+				decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusOK)
+			}
+		},
+	}
+	for how, set := range setters {
+		for _, c := range refused {
+			t.Run(how+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				email := fmt.Sprintf("%s.%d@example.com", c.localPart, emailSeq.Add(1))
+				password := c.password
+				if c.message == "email" {
+					// The email's name is the whole local part, numbered to be unique.
+					local := email[:strings.Index(email, "@")]
+					password = strings.NewReplacer("marguerite@example.com", email, "marguerite", local, "MARGUERITE", strings.ToUpper(local)).Replace(password)
+				}
+				rec, unchanged := set(t, email, password)
+				p := decodeProblem(t, rec, http.StatusUnprocessableEntity)
+				fields := fieldsOf(p)
+				require.Contains(t, fields, "password", rec.Body.String())
+				require.Contains(t, fields["password"], c.message, rec.Body.String())
+				require.NotContains(t, rec.Body.String(), password)
+				unchanged(t)
+			})
+		}
+	}
+
+	// A local part shorter than 3 characters forbids nothing: "ab@…" may use a password with "ab".
+	decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{
+		"email": "ab@example.com", "password": "a cab absconds", "full_name": "Ab"}), http.StatusCreated)
 }
