@@ -430,7 +430,7 @@ func TestPasswords_CommonOrContainingTheEmailNameAreRefusedEverywhere(t *testing
 				password := c.password
 				if c.message == "email" {
 					// The email's name is the whole local part, numbered to be unique.
-					local := email[:strings.Index(email, "@")]
+					local, _, _ := strings.Cut(email, "@")
 					password = strings.NewReplacer("marguerite@example.com", email, "marguerite", local, "MARGUERITE", strings.ToUpper(local)).Replace(password)
 				}
 				rec, unchanged := set(t, email, password)
