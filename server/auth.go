@@ -126,13 +126,18 @@ func (h *handlers) RefreshTokens(ctx context.Context, req api.RefreshTokensReque
 	return api.RefreshTokens200JSONResponse{Body: tokenResponse(s), Headers: api.RefreshTokens200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
-// Logout revokes the refresh token and clears the cookie.
+// Logout ends the session of the refresh token (body or cookie) and of the bearer access token,
+// if sent, and clears the cookie.
 func (h *handlers) Logout(ctx context.Context, req api.LogoutRequestObject) (api.LogoutResponseObject, error) {
 	raw, err := tokenFromBodyOrCookie(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.identity.Logout(ctx, raw); err != nil {
+	bearer := ""
+	if c := echoContext(ctx); c != nil {
+		bearer = bearerToken(c.Request())
+	}
+	if err := h.identity.Logout(ctx, raw, bearer); err != nil {
 		return nil, err
 	}
 	if c := echoContext(ctx); c != nil {
@@ -148,7 +153,7 @@ func (h *handlers) SwitchOrg(ctx context.Context, req api.SwitchOrgRequestObject
 		return nil, err
 	}
 	if old := cookieToken(ctx); old != "" {
-		_ = h.identity.Logout(ctx, old)
+		_ = h.identity.Logout(ctx, old, "")
 	}
 	return api.SwitchOrg200JSONResponse{Body: tokenResponse(s), Headers: api.SwitchOrg200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
@@ -182,7 +187,7 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
 	me, err := h.identity.UpdateMe(ctx, principal(ctx), identity.UpdateMeInput{
 		FullName: req.Body.FullName, Password: req.Body.Password, CurrentPassword: req.Body.CurrentPassword,
-	}, cookieToken(ctx))
+	})
 	if err != nil {
 		return nil, err
 	}

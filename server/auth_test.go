@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/ratelimit"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 func countRows(t *testing.T, s *testServer, table string) int {
@@ -284,4 +288,163 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// sessionPair is one person signed in twice: two sessions (refresh families) of one user.
+type sessionPair struct {
+	email    string
+	one, two api.TokenResponse
+}
+
+func (s *testServer) twoSessions(t *testing.T) sessionPair {
+	t.Helper()
+	email := uniqueEmail("sessions")
+	one := s.signup(t, email, "Two Sessions")
+	two := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusOK)
+	return sessionPair{email: email, one: one, two: two}
+}
+
+func TestSessions_EndingASessionEndsItsAccessTokensAtOnce(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	cases := []struct {
+		name string
+		// end ends session one (or, for a password change, every session but one) and returns
+		// the access tokens that must now be refused and those that must still work.
+		end func(t *testing.T, p sessionPair) (refused, working []string)
+		// refreshRefused are the refresh tokens that must no longer work afterwards.
+		refreshRefused func(p sessionPair) []string
+	}{
+		{"sign-out with the refresh token", func(t *testing.T, p sessionPair) ([]string, []string) {
+			require.Equal(t, http.StatusNoContent, s.call(t, http.MethodPost, "/api/v1/auth/logout", "", map[string]any{"refresh_token": p.one.RefreshToken}).Code)
+			return []string{p.one.AccessToken}, []string{p.two.AccessToken}
+		}, func(p sessionPair) []string { return []string{p.one.RefreshToken} }},
+		{"sign-out with only the access token", func(t *testing.T, p sessionPair) ([]string, []string) {
+			require.Equal(t, http.StatusNoContent, s.call(t, http.MethodPost, "/api/v1/auth/logout", p.one.AccessToken, nil).Code)
+			return []string{p.one.AccessToken}, []string{p.two.AccessToken}
+		}, func(p sessionPair) []string { return []string{p.one.RefreshToken} }},
+		{"reuse of a rotated refresh token", func(t *testing.T, p sessionPair) ([]string, []string) {
+			next := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": p.one.RefreshToken}), http.StatusOK)
+			decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", next.AccessToken, nil), http.StatusOK)
+			// The old refresh token again: the family is revoked, with every access token of it.
+			decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": p.one.RefreshToken}), http.StatusUnauthorized)
+			return []string{p.one.AccessToken, next.AccessToken}, []string{p.two.AccessToken}
+		}, func(p sessionPair) []string { return []string{p.one.RefreshToken} }},
+		{"password change ends the other sessions, not the one that made it", func(t *testing.T, p sessionPair) ([]string, []string) {
+			decode[api.Me](t, s.call(t, http.MethodPatch, "/api/v1/me", p.one.AccessToken, map[string]any{
+				"password": "a brand new passphrase", "current_password": testPassword}), http.StatusOK)
+			return []string{p.two.AccessToken}, []string{p.one.AccessToken}
+		}, func(p sessionPair) []string { return []string{p.two.RefreshToken} }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := s.twoSessions(t)
+			// Both sessions are in use (so any cache holds them as live).
+			decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", p.one.AccessToken, nil), http.StatusOK)
+			decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", p.two.AccessToken, nil), http.StatusOK)
+			refused, working := c.end(t, p)
+			for _, tok := range refused {
+				pr := decodeProblem(t, s.call(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusUnauthorized)
+				require.Equal(t, api.ErrorCodeUnauthenticated, *pr.Code)
+				decodeProblem(t, s.call(t, http.MethodGet, "/api/v1/org", tok, nil), http.StatusUnauthorized)
+			}
+			for _, tok := range working {
+				decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusOK)
+			}
+			for _, raw := range c.refreshRefused(p) {
+				decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": raw}), http.StatusUnauthorized)
+			}
+		})
+	}
+}
+
+// Another process (a second server on the same database) learns of a sign-out within the
+// role cache's 2 s: it may accept the ended session's token until its cached check expires.
+func TestSessions_SignOutReachesOtherProcessesWithinTwoSeconds(t *testing.T) {
+	t.Parallel()
+	_, url := testutil.NewDatabase(t)
+	pool := testutil.AppPool(t, url)
+	a, b := setupWithPool(t, pool), setupWithPool(t, pool)
+	tok := a.signup(t, uniqueEmail("elsewhere"), "Elsewhere")
+	decode[api.Me](t, b.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil), http.StatusOK)
+
+	require.Equal(t, http.StatusNoContent, a.call(t, http.MethodPost, "/api/v1/auth/logout", "", map[string]any{"refresh_token": tok.RefreshToken}).Code)
+	decodeProblem(t, a.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil), http.StatusUnauthorized)
+	require.Eventually(t, func() bool {
+		return b.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil).Code == http.StatusUnauthorized
+	}, 2500*time.Millisecond, 50*time.Millisecond, "the other process must refuse the token within 2 s")
+}
+
+// Every way to set a password (sign-up, accepting an invitation, changing it) refuses one of
+// the 10,000 most common passwords and one containing the email's name, naming the field, and
+// changes nothing.
+func TestPasswords_CommonOrContainingTheEmailNameAreRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	refused := []struct {
+		name, localPart, password, message string
+	}{
+		{"a common password", "alice", "1234567890", "common"},
+		{"a common password in other case", "alice", "BasketBall", "common"},
+		{"another common password", "alice", "qwertyuiop", "common"},
+		{"the email's name inside", "marguerite", "i am marguerite!", "email"},
+		{"the email's name in other case", "marguerite", "MARGUERITE-2024", "email"},
+		{"the email itself", "marguerite", "marguerite@example.com", "email"},
+	}
+	type setter func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T))
+	setters := map[string]setter{
+		"sign-up": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": password, "full_name": "Someone"})
+			return rec, func(t *testing.T) {
+				decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": password}), http.StatusUnauthorized)
+			}
+		},
+		"invitation": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			inv := decode[api.Invitation](t, s.call(t, http.MethodPost, "/api/v1/members", f.owner.AccessToken, map[string]any{"email": email, "role": "editor"}), http.StatusAccepted)
+			u, err := neturl.Parse(*inv.AcceptUrl)
+			require.NoError(t, err)
+			token := u.Query().Get("token")
+			rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": password, "full_name": "Invitee", "invite_token": token})
+			return rec, func(t *testing.T) {
+				// The invitation is still pending: a good password accepts it.
+				joined := decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": "Invitee", "invite_token": token}), http.StatusCreated)
+				require.Equal(t, f.orgID, joined.Org.Id)
+			}
+		},
+		"password change": func(t *testing.T, email, password string) (*httptest.ResponseRecorder, func(t *testing.T)) {
+			tok := s.signup(t, email, "Changer")
+			rec := s.call(t, http.MethodPatch, "/api/v1/me", tok.AccessToken, map[string]any{"password": password, "current_password": testPassword})
+			return rec, func(t *testing.T) {
+				decode[api.Me](t, s.call(t, http.MethodGet, "/api/v1/me", tok.AccessToken, nil), http.StatusOK)
+				decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": testPassword}), http.StatusOK)
+			}
+		},
+	}
+	for how, set := range setters {
+		for _, c := range refused {
+			t.Run(how+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				email := fmt.Sprintf("%s.%d@example.com", c.localPart, emailSeq.Add(1))
+				password := c.password
+				if c.message == "email" {
+					// The email's name is the whole local part, numbered to be unique.
+					local, _, _ := strings.Cut(email, "@")
+					password = strings.NewReplacer("marguerite@example.com", email, "marguerite", local, "MARGUERITE", strings.ToUpper(local)).Replace(password)
+				}
+				rec, unchanged := set(t, email, password)
+				p := decodeProblem(t, rec, http.StatusUnprocessableEntity)
+				fields := fieldsOf(p)
+				require.Contains(t, fields, "password", rec.Body.String())
+				require.Contains(t, fields["password"], c.message, rec.Body.String())
+				require.NotContains(t, rec.Body.String(), password)
+				unchanged(t)
+			})
+		}
+	}
+
+	// A local part shorter than 3 characters forbids nothing: "ab@…" may use a password with "ab".
+	decode[api.TokenResponse](t, s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{
+		"email": "ab@example.com", "password": "a cab absconds", "full_name": "Ab"}), http.StatusCreated)
 }

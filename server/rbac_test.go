@@ -379,3 +379,106 @@ func TestRBAC_ReadOnlyRoleCannotMutateAndNothingChanges(t *testing.T) {
 		f.viewer.User.Id, f.orgID).Scan(&role))
 	require.Equal(t, "viewer", role)
 }
+
+// ownerOnlyCase is a call of an operation that only a signed-in owner may make whatever the
+// operation's own permission (granting or revoking the owner role). build returns the request
+// and a check that the org is as it was, run after every refusal.
+type ownerOnlyCase struct {
+	name, operationID string
+	build             func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T))
+}
+
+// memberRole reads a member's role in f's org as its owner sees it ("" when not a member).
+func (s *testServer) memberRole(t *testing.T, f orgFixture, userID int64) api.Role {
+	t.Helper()
+	list := decode[api.MemberList](t, s.call(t, http.MethodGet, "/api/v1/members?limit=500", f.owner.AccessToken, nil), http.StatusOK)
+	for _, m := range list.Items {
+		if m.UserId == userID {
+			return m.Role
+		}
+	}
+	return ""
+}
+
+func (s *testServer) requireRole(userID int64, f orgFixture, want api.Role) func(t *testing.T) {
+	return func(t *testing.T) {
+		t.Helper()
+		require.Equal(t, want, s.memberRole(t, f, userID), "member %d", userID)
+	}
+}
+
+// ownerOnlyCases are walked with every role and every API key scope set: only an owner signed
+// in as a person may make them; an API key, even an owner's admin-scoped one, acts as admin.
+var ownerOnlyCases = []ownerOnlyCase{
+	{"add an existing user as owner", "addMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		email := uniqueEmail("future-owner")
+		user := s.signup(t, email, "Future Owner")
+		return request{http.MethodPost, "/api/v1/members", map[string]any{"email": email, "role": "owner"}}, s.requireRole(user.User.Id, f, "")
+	}},
+	{"invite a new address as owner", "addMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		return request{http.MethodPost, "/api/v1/members", map[string]any{"email": uniqueEmail("invited-owner"), "role": "owner"}}, func(t *testing.T) {
+			invs := decode[api.InvitationList](t, s.call(t, http.MethodGet, "/api/v1/invitations?limit=500", f.owner.AccessToken, nil), http.StatusOK)
+			for _, inv := range invs.Items {
+				require.NotEqual(t, api.Role("owner"), inv.Role, "no owner invitation may exist")
+			}
+		}
+	}},
+	{"promote a member to owner", "updateMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		id := s.addMember(t, f, "viewer")
+		return request{http.MethodPatch, fmt.Sprintf("/api/v1/members/%d", id), map[string]any{"role": "owner"}}, s.requireRole(id, f, "viewer")
+	}},
+	{"demote an owner", "updateMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		id := s.addMember(t, f, "owner") // a second owner, so the last-owner rule is not what refuses
+		return request{http.MethodPatch, fmt.Sprintf("/api/v1/members/%d", id), map[string]any{"role": "admin"}}, s.requireRole(id, f, "owner")
+	}},
+	{"demote the first owner", "updateMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		s.addMember(t, f, "owner")
+		return request{http.MethodPatch, fmt.Sprintf("/api/v1/members/%d", f.owner.User.Id), map[string]any{"role": "viewer"}}, s.requireRole(f.owner.User.Id, f, "owner")
+	}},
+	{"remove an owner", "removeMember", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		id := s.addMember(t, f, "owner")
+		return request{http.MethodDelete, fmt.Sprintf("/api/v1/members/%d", id), nil}, s.requireRole(id, f, "owner")
+	}},
+	{"delete the org", "deleteOrg", func(t *testing.T, s *testServer, f orgFixture) (request, func(t *testing.T)) {
+		return request{http.MethodDelete, "/api/v1/org", nil}, func(t *testing.T) {
+			decode[api.Org](t, s.call(t, http.MethodGet, "/api/v1/org", f.owner.AccessToken, nil), http.StatusOK)
+		}
+	}},
+}
+
+func TestRBAC_OwnerOnlyCallsAgainstEveryRoleAndScope(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	ops := map[string]bool{}
+	for _, op := range specOperations(t) {
+		ops[op.id] = true
+	}
+	roles := []auth.Role{auth.RoleViewer, auth.RoleEditor, auth.RoleAdmin, auth.RoleOwner}
+	scopeSets := [][]string{{"read"}, {"write"}, {"run"}, {"admin"}, {"read", "write", "run", "admin"}}
+	for _, c := range ownerOnlyCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			require.True(t, ops[c.operationID], "%s is not an operation of openapi.yaml", c.operationID)
+			f := s.newOrg(t)
+			// Keys of the owner first: the owner's role is the most a key could borrow.
+			for _, scopes := range scopeSets {
+				key := s.createKey(t, f, scopes...)
+				r, unchanged := c.build(t, s, f)
+				p := decodeProblem(t, s.call(t, r.method, r.path, key.Key, r.body), http.StatusForbidden)
+				require.Equal(t, api.ErrorCodeForbidden, *p.Code)
+				unchanged(t)
+			}
+			for _, role := range roles {
+				r, unchanged := c.build(t, s, f)
+				rec := s.call(t, r.method, r.path, f.token(role), r.body)
+				if role == auth.RoleOwner {
+					require.Less(t, rec.Code, 300, "%s as a signed-in owner: %s", c.name, rec.Body.String())
+					continue
+				}
+				p := decodeProblem(t, rec, http.StatusForbidden)
+				require.Equal(t, api.ErrorCodeForbidden, *p.Code)
+				unchanged(t)
+			}
+		})
+	}
+}

@@ -137,6 +137,9 @@ type Querier interface {
 	// The first run of a chain of retries: retries publish under its tag, so an append that the
 	// failed run already published is not appended again.
 	RunChainRoot(ctx context.Context, arg RunChainRootParams) (int64, error)
+	// A session (refresh-token family) is live while one of its tokens is not revoked; revoking
+	// revokes every token of the family, so a signed-out session has none.
+	SessionIsLive(ctx context.Context, arg SessionIsLiveParams) (bool, error)
 	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
 	SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, error)
 	SetRunStats(ctx context.Context, arg SetRunStatsParams) error

@@ -130,3 +130,24 @@ func (q *Queries) RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg R
 	_, err := q.db.Exec(ctx, revokeUserRefreshTokensExceptFamily, arg.UserID, arg.KeepFamily)
 	return err
 }
+
+const sessionIsLive = `-- name: SessionIsLive :one
+SELECT EXISTS (
+    SELECT 1 FROM refresh_tokens
+    WHERE family = $1 AND user_id = $2 AND revoked_at IS NULL
+) AS live
+`
+
+type SessionIsLiveParams struct {
+	Family pgtype.UUID `json:"family"`
+	UserID int64       `json:"user_id"`
+}
+
+// A session (refresh-token family) is live while one of its tokens is not revoked; revoking
+// revokes every token of the family, so a signed-out session has none.
+func (q *Queries) SessionIsLive(ctx context.Context, arg SessionIsLiveParams) (bool, error) {
+	row := q.db.QueryRow(ctx, sessionIsLive, arg.Family, arg.UserID)
+	var live bool
+	err := row.Scan(&live)
+	return live, err
+}

@@ -24,3 +24,11 @@ WHERE user_id = $1 AND revoked_at IS NULL
 -- name: RevokeUserOrgRefreshTokens :exec
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL;
+
+-- A session (refresh-token family) is live while one of its tokens is not revoked; revoking
+-- revokes every token of the family, so a signed-out session has none.
+-- name: SessionIsLive :one
+SELECT EXISTS (
+    SELECT 1 FROM refresh_tokens
+    WHERE family = $1 AND user_id = $2 AND revoked_at IS NULL
+) AS live;

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	_ "embed" // the common-passwords list
 	"errors"
 	"strings"
 	"sync"
@@ -21,8 +22,39 @@ const (
 	MaxPasswordBytes  = 72
 )
 
-// CheckPassword applies the password rules; field names the JSON field in errors.
+// MinEmailNameLength is the shortest email local part that a password may not contain: a
+// shorter one ("a@x.com") would forbid too much ("a" in every password).
+const MinEmailNameLength = 3
+
+// commonPasswordsList is the 10,000 most common passwords, one a line, most common first: the
+// file "10k most common.txt" of the npm package common-password 0.1.2 (by Michał Adamski,
+// ISC licence as its package.json declares), which is Mark Burnett's "10,000 Top Passwords"
+// list. Only CR line ends were removed.
+//
+//go:embed common_passwords.txt
+var commonPasswordsList string
+
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
+	lines := strings.Split(strings.TrimSpace(commonPasswordsList), "\n")
+	set := make(map[string]struct{}, len(lines))
+	for _, l := range lines {
+		set[strings.ToLower(strings.TrimSpace(l))] = struct{}{}
+	}
+	return set
+})
+
+// IsCommonPassword reports whether password, in any case, is one of the 10,000 most common.
+func IsCommonPassword(password string) bool {
+	_, ok := commonPasswords()[strings.ToLower(strings.TrimSpace(password))]
+	return ok
+}
+
+// CheckPassword applies the password rules; field names the JSON field in errors. A password is
+// 10 characters to 72 bytes, not one of the 10,000 most common passwords (in any case), and
+// does not contain the email's local part (in any case) when that is at least 3 characters.
 func CheckPassword(password, email, field string) error {
+	lower := strings.ToLower(password)
+	local, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(email)), "@")
 	switch {
 	case len([]rune(password)) < MinPasswordLength:
 		return apperr.Invalidf([]apperr.FieldError{{Field: field, Message: "must be at least 10 characters"}}, "The password is too short.")
@@ -30,6 +62,12 @@ func CheckPassword(password, email, field string) error {
 		return apperr.Invalidf([]apperr.FieldError{{Field: field, Message: "must be at most 72 bytes"}}, "The password is too long.")
 	case strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
 		return apperr.Invalidf([]apperr.FieldError{{Field: field, Message: "must not be your email address"}}, "The password must not be the email address.")
+	case len([]rune(local)) >= MinEmailNameLength && strings.Contains(lower, local):
+		return apperr.Invalidf([]apperr.FieldError{{Field: field, Message: "must not contain the name of your email address (the part before @)"}},
+			"The password must not contain the email address's name.")
+	case IsCommonPassword(password):
+		return apperr.Invalidf([]apperr.FieldError{{Field: field, Message: "is one of the 10,000 most common passwords: choose a less common one"}},
+			"The password is too common.")
 	}
 	return nil
 }

@@ -32,6 +32,9 @@ const (
 	ScopeAdmin Scope = "admin"
 )
 
+// scopeRole is the most a scope lets a key do, as a role.
+var scopeRole = map[Scope]Role{ScopeRead: RoleViewer, ScopeWrite: RoleEditor, ScopeRun: RoleEditor, ScopeAdmin: RoleAdmin}
+
 // ValidScope reports whether s is a known scope.
 func ValidScope(s Scope) bool {
 	return s == ScopeRead || s == ScopeWrite || s == ScopeRun || s == ScopeAdmin

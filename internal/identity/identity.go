@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,12 +39,30 @@ type Service struct {
 	limiter *ratelimit.Limiter
 	limits  ratelimit.Rules
 	logger  *slog.Logger
-	roles   *roleCache
+	// roles caches memberships' current roles and sessions whether they are live, each for at
+	// most authCacheTTL: a demotion, removal or sign-out reaches every process within it.
+	roles    *ttlCache[membershipKey, cachedRole]
+	sessions *ttlCache[uuid.UUID, cachedSession]
+}
+
+// authCacheTTL is how long a process trusts what it read about a role or a session.
+const authCacheTTL = 2 * time.Second
+
+type membershipKey struct{ userID, orgID int64 }
+
+type cachedRole struct {
+	role  auth.Role
+	email string
+}
+
+type cachedSession struct {
+	userID int64
+	live   bool
 }
 
 // New returns the identity service.
 func New(pool *pgxpool.Pool, tokens *auth.Tokens, logger *slog.Logger) *Service {
-	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), limits: ratelimit.DefaultRules(), logger: logger, roles: newRoleCache(2 * time.Second)}
+	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), limits: ratelimit.DefaultRules(), logger: logger, roles: newTTLCache[membershipKey, cachedRole](authCacheTTL), sessions: newTTLCache[uuid.UUID, cachedSession](authCacheTTL)}
 }
 
 // SetRateLimits replaces the sign-in and sign-up limits.
@@ -281,7 +298,7 @@ func (s *Service) newSession(ctx context.Context, tx pgx.Tx, user dbgen.User, or
 	}); err != nil {
 		return Session{}, fmt.Errorf("store refresh token: %w", err)
 	}
-	access, err := s.tokens.IssueAccess(user.ID, org.ID, role)
+	access, err := s.tokens.IssueAccess(user.ID, org.ID, role, family)
 	if err != nil {
 		return Session{}, fmt.Errorf("sign access token: %w", err)
 	}
@@ -422,35 +439,58 @@ func (s *Service) revokeFamily(ctx context.Context, scope database.Scope, family
 	err := database.InTx(context.WithoutCancel(ctx), s.pool, scope, func(tx pgx.Tx) error {
 		return dbgen.New(tx).RevokeRefreshTokenFamily(ctx, family)
 	})
+	s.sessions.forget(family.Bytes)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "revoke refresh token family", "error", err)
 	}
 }
 
-// Logout revokes a refresh token; an unknown or already revoked one is not an error.
-func (s *Service) Logout(ctx context.Context, raw string) error {
-	if raw == "" {
-		return nil
+// Logout ends a session: the family of the refresh token, and the session of the access token
+// (a person's bearer token, for scripts that hold no refresh token). Its refresh tokens are
+// revoked and its access tokens refused from then on. An unknown, invalid or already ended
+// session is not an error.
+func (s *Service) Logout(ctx context.Context, refresh, access string) error {
+	type session struct {
+		orgID, userID int64
+		family        pgtype.UUID
 	}
-	tok, err := dbgen.New(s.pool).GetRefreshTokenByHash(ctx, auth.HashSecret(raw))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: tok.OrgID, UserID: tok.UserID}, func(tx pgx.Tx) error {
-		q := dbgen.New(tx)
-		if err := q.RevokeRefreshTokenFamily(ctx, tok.Family); err != nil {
+	var ends []session
+	if refresh != "" {
+		tok, err := dbgen.New(s.pool).GetRefreshTokenByHash(ctx, auth.HashSecret(refresh))
+		switch {
+		case err == nil:
+			ends = append(ends, session{tok.OrgID, tok.UserID, tok.Family})
+		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		user, err := q.GetUser(ctx, tok.UserID)
+	}
+	if access != "" && !auth.IsAPIKey(access) {
+		if userID, claims, err := s.tokens.ParseAccess(access); err == nil {
+			sid := pgtype.UUID{Bytes: claims.Session(), Valid: true}
+			if len(ends) == 0 || ends[0].family != sid {
+				ends = append(ends, session{claims.OrgID, userID, sid})
+			}
+		}
+	}
+	for _, e := range ends {
+		err := database.InTx(ctx, s.pool, database.Scope{OrgID: e.orgID, UserID: e.userID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			if err := q.RevokeRefreshTokenFamily(ctx, e.family); err != nil {
+				return err
+			}
+			user, err := q.GetUser(ctx, e.userID)
+			if err != nil {
+				return err
+			}
+			actx := auth.WithPrincipal(ctx, auth.Principal{UserID: user.ID, OrgID: e.orgID, Name: user.Email})
+			return audit.Write(actx, tx, audit.Entry{OrgID: e.orgID, Action: "auth.logout", ResourceType: "user", ResourceID: strconv.FormatInt(user.ID, 10)})
+		})
+		s.sessions.forget(e.family.Bytes)
 		if err != nil {
 			return err
 		}
-		actx := auth.WithPrincipal(ctx, auth.Principal{UserID: user.ID, OrgID: tok.OrgID, Name: user.Email})
-		return audit.Write(actx, tx, audit.Entry{OrgID: tok.OrgID, Action: "auth.logout", ResourceType: "user", ResourceID: strconv.FormatInt(user.ID, 10)})
-	})
+	}
+	return nil
 }
 
 // SwitchOrg issues a session for another org the signed-in user belongs to.
@@ -524,8 +564,10 @@ type UpdateMeInput struct {
 }
 
 // UpdateMe changes the user's name and/or password. A new password needs the current one and
-// signs out every other session of the user (keepFamily names the caller's own, if known).
-func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, in UpdateMeInput, keepRefresh string) (Me, error) {
+// ends every other session of the user, in every org (their refresh tokens and access tokens);
+// the session making the change stays signed in.
+func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, in UpdateMeInput) (Me, error) {
+	passwordChanged := false
 	var me Me
 	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
@@ -566,15 +608,11 @@ func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, in UpdateMeInp
 			if err := q.UpdateUserPassword(ctx, dbgen.UpdateUserPasswordParams{ID: user.ID, PasswordHash: &newHash}); err != nil {
 				return err
 			}
-			keep := pgtype.UUID{}
-			if keepRefresh != "" {
-				if tok, err := q.GetRefreshTokenByHash(ctx, auth.HashSecret(keepRefresh)); err == nil && tok.UserID == user.ID {
-					keep = tok.Family
-				}
-			}
+			keep := pgtype.UUID{Bytes: p.SessionID, Valid: p.SessionID != uuid.Nil}
 			if err := q.RevokeUserRefreshTokensExceptFamily(ctx, dbgen.RevokeUserRefreshTokensExceptFamilyParams{UserID: user.ID, KeepFamily: keep}); err != nil {
 				return err
 			}
+			passwordChanged = true
 			oldValues["password"], newValues["password"] = "changed", "changed"
 		}
 		if len(newValues) > 0 {
@@ -586,71 +624,30 @@ func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, in UpdateMeInp
 		me, err = loadMe(ctx, q, p)
 		return err
 	})
+	if passwordChanged {
+		s.sessions.forgetIf(func(_ uuid.UUID, c cachedSession) bool { return c.userID == p.UserID })
+	}
 	return me, err
-}
-
-// roleCache keeps a membership's role for a short time, so a burst of requests reads it once
-// while a change of role or a removal still takes effect within seconds everywhere (and at once
-// in the process that made it, which calls Forget).
-type roleCache struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[[2]int64]cachedRole
-}
-
-type cachedRole struct {
-	role  auth.Role
-	email string
-	at    time.Time
-}
-
-func newRoleCache(ttl time.Duration) *roleCache {
-	return &roleCache{ttl: ttl, m: map[[2]int64]cachedRole{}}
-}
-
-func (c *roleCache) get(userID, orgID int64) (cachedRole, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.m[[2]int64{userID, orgID}]
-	if !ok || time.Since(r.at) > c.ttl {
-		return cachedRole{}, false
-	}
-	return r, true
-}
-
-func (c *roleCache) put(userID, orgID int64, r cachedRole) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) > 10000 {
-		clear(c.m)
-	}
-	r.at = time.Now()
-	c.m[[2]int64{userID, orgID}] = r
 }
 
 // Forget drops the cached role of a membership (after its role changed or it was removed).
 func (s *Service) Forget(userID, orgID int64) {
-	s.roles.mu.Lock()
-	defer s.roles.mu.Unlock()
-	delete(s.roles.m, [2]int64{userID, orgID})
+	s.roles.forget(membershipKey{userID, orgID})
 }
 
 // ForgetOrg drops every cached role in an org (after the org was deleted).
 func (s *Service) ForgetOrg(orgID int64) {
-	s.roles.mu.Lock()
-	defer s.roles.mu.Unlock()
-	for k := range s.roles.m {
-		if k[1] == orgID {
-			delete(s.roles.m, k)
-		}
-	}
+	s.roles.forgetIf(func(k membershipKey, _ cachedRole) bool { return k.orgID == orgID })
 }
 
 var errNoCredential = apperr.New(apperr.Unauthenticated, "Sign in, or send an API key as a bearer token.")
 var errBadCredential = apperr.New(apperr.Unauthenticated, "The access token or API key is invalid or expired.")
 
+var errSessionEnded = apperr.New(apperr.Unauthenticated, "This session was signed out. Sign in again.")
+
 // Authenticate turns a bearer credential (an access token or an API key) into a principal with
-// the membership's current role.
+// the membership's current role. An access token also needs its session to be live: one that
+// was signed out, revoked for refresh-token reuse or ended by a password change is refused.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Principal, error) {
 	if bearer == "" {
 		return auth.Principal{}, errNoCredential
@@ -662,38 +659,70 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Princip
 	if err != nil {
 		return auth.Principal{}, errBadCredential.WithCause(err)
 	}
-	role, email, err := s.currentRole(ctx, userID, claims.OrgID)
-	if err != nil {
-		return auth.Principal{}, err
+	sid := claims.Session()
+	mk := membershipKey{userID, claims.OrgID}
+	r, roleKnown := s.roles.get(mk)
+	sess, sessionKnown := s.sessions.get(sid)
+	if !roleKnown || !sessionKnown || sess.userID != userID {
+		// One transaction reads whatever the caches lack.
+		err := database.InTx(ctx, s.pool, database.Scope{OrgID: claims.OrgID, UserID: userID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			live, err := q.SessionIsLive(ctx, dbgen.SessionIsLiveParams{Family: pgtype.UUID{Bytes: sid, Valid: true}, UserID: userID})
+			if err != nil {
+				return err
+			}
+			sess = cachedSession{userID: userID, live: live}
+			if !live || roleKnown {
+				return nil
+			}
+			r, err = loadRole(ctx, q, userID, claims.OrgID)
+			return err
+		})
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		s.sessions.put(sid, sess)
+		if sess.live && !roleKnown {
+			s.roles.put(mk, r)
+		}
 	}
-	return auth.Principal{UserID: userID, OrgID: claims.OrgID, Role: role, Name: email}, nil
+	if !sess.live {
+		return auth.Principal{}, errSessionEnded
+	}
+	return auth.Principal{UserID: userID, OrgID: claims.OrgID, Role: r.role, Name: r.email, SessionID: sid}, nil
+}
+
+// loadRole reads a membership's current role (and the user's email for the audit log).
+func loadRole(ctx context.Context, q *dbgen.Queries, userID, orgID int64) (cachedRole, error) {
+	user, err := q.GetUser(ctx, userID)
+	if err != nil || !user.IsActive {
+		return cachedRole{}, errBadCredential
+	}
+	m, err := q.GetMembership(ctx, dbgen.GetMembershipParams{OrgID: orgID, UserID: userID})
+	if err != nil {
+		return cachedRole{}, apperr.New(apperr.Unauthenticated, "You are no longer a member of this organization.")
+	}
+	if _, err := q.GetOrganization(ctx, orgID); err != nil {
+		return cachedRole{}, apperr.New(apperr.Unauthenticated, "This organization no longer exists.")
+	}
+	return cachedRole{role: auth.Role(m.Role), email: user.Email}, nil
 }
 
 func (s *Service) currentRole(ctx context.Context, userID, orgID int64) (auth.Role, string, error) {
-	if r, ok := s.roles.get(userID, orgID); ok {
+	mk := membershipKey{userID, orgID}
+	if r, ok := s.roles.get(mk); ok {
 		return r.role, r.email, nil
 	}
 	var r cachedRole
 	err := database.InTx(ctx, s.pool, database.Scope{OrgID: orgID, UserID: userID}, func(tx pgx.Tx) error {
-		q := dbgen.New(tx)
-		user, err := q.GetUser(ctx, userID)
-		if err != nil || !user.IsActive {
-			return errBadCredential
-		}
-		m, err := q.GetMembership(ctx, dbgen.GetMembershipParams{OrgID: orgID, UserID: userID})
-		if err != nil {
-			return apperr.New(apperr.Unauthenticated, "You are no longer a member of this organization.")
-		}
-		if _, err := q.GetOrganization(ctx, orgID); err != nil {
-			return apperr.New(apperr.Unauthenticated, "This organization no longer exists.")
-		}
-		r = cachedRole{role: auth.Role(m.Role), email: user.Email}
-		return nil
+		var err error
+		r, err = loadRole(ctx, dbgen.New(tx), userID, orgID)
+		return err
 	})
 	if err != nil {
 		return "", "", err
 	}
-	s.roles.put(userID, orgID, r)
+	s.roles.put(mk, r)
 	return r.role, r.email, nil
 }
 

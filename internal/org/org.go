@@ -196,9 +196,13 @@ func parseRole(raw, field string) (auth.Role, error) {
 }
 
 // mayGrant reports whether the principal may give (or take away) role: admins handle roles up
-// to admin, owners also owner.
+// to admin, owners also owner. An API key acts as at most admin (auth.Principal.ActingRole), so
+// only an owner signed in as a person grants or revokes owner.
 func mayGrant(p auth.Principal, role auth.Role) error {
-	if role == auth.RoleOwner && p.Role != auth.RoleOwner {
+	if role == auth.RoleOwner && p.ActingRole() != auth.RoleOwner {
+		if p.IsAPIKey() {
+			return apperr.New(apperr.Forbidden, "An API key acts as at most admin: only an owner, signed in, can grant or revoke the owner role.")
+		}
 		return apperr.New(apperr.Forbidden, "Only an owner can grant or revoke the owner role.")
 	}
 	return nil
