@@ -1544,7 +1544,7 @@ type ClientInterface interface {
 
 	// LogoutWithBody Sign out
 	//
-	// Revokes the refresh token (body or cookie) and clears the cookie.
+	// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1553,7 +1553,7 @@ type ClientInterface interface {
 
 	// Logout Sign out
 	//
-	// Revokes the refresh token (body or cookie) and clears the cookie.
+	// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2172,7 +2172,7 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 
 // LogoutWithBody Sign out
 //
-// Revokes the refresh token (body or cookie) and clears the cookie.
+// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2191,7 +2191,7 @@ func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io
 
 // Logout Sign out
 //
-// Revokes the refresh token (body or cookie) and clears the cookie.
+// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6128,7 +6128,7 @@ type ClientWithResponsesInterface interface {
 
 	// LogoutWithBodyWithResponse Sign out
 	//
-	// Revokes the refresh token (body or cookie) and clears the cookie.
+	// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6137,7 +6137,7 @@ type ClientWithResponsesInterface interface {
 
 	// LogoutWithResponse Sign out
 	//
-	// Revokes the refresh token (body or cookie) and clears the cookie.
+	// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9412,7 +9412,7 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 
 // LogoutWithBodyWithResponse Sign out
 //
-// Revokes the refresh token (body or cookie) and clears the cookie.
+// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9427,7 +9427,7 @@ func (c *ClientWithResponses) LogoutWithBodyWithResponse(ctx context.Context, co
 
 // LogoutWithResponse Sign out
 //
-// Revokes the refresh token (body or cookie) and clears the cookie.
+// Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -176,7 +176,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out
-         * @description Revokes the refresh token (body or cookie) and clears the cookie.
+         * @description Revokes the refresh token (body or cookie) and clears the cookie, and ends the access tokens of that session (or of the bearer access token sent) at once; other server processes refuse them within 2 s.
          */
         post: operations["logout"];
         delete?: never;
