@@ -56,7 +56,7 @@ func TestServe_AHostileTenantReachesNoInternalHost(t *testing.T) {
 
 	s := startServer(t, baseEnv("DATABASE_URL="+dbURL, "HTTP_ADDR=127.0.0.1:0", "WAREHOUSE_ADMIN_URL="+testutil.AdminURL(),
 		"EGRESS_ALLOW_PRIVATE=false", "EGRESS_ALLOWLIST=127.0.0.2/32"))
-	code, tok := s.api(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": "mallory@example.com", "password": "a long passphrase of mallory", "full_name": "Mallory"})
+	code, tok := s.api(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": "mallory@example.com", "password": "a long passphrase of a hostile tenant", "full_name": "Mallory"})
 	require.Equal(t, http.StatusCreated, code, tok)
 	access := tok["access_token"].(string)
 
