@@ -113,6 +113,20 @@ func TestIdempotency_SameKeyForAnotherRequestIsRefused(t *testing.T) {
 	decodeProblem(t, s.idem(t, "/api/v1/connections", f.editor.AccessToken, strings.Repeat("k", 256), connectionBody("Long")), http.StatusUnprocessableEntity)
 }
 
+// A key is printable ASCII (the draft standard's sf-string): a NUL or a byte that is not UTF-8
+// would fail in PostgreSQL, and must answer 422 rather than 500.
+func TestIdempotency_AKeyThatIsNotPrintableASCIIAnswers422(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	for _, key := range []string{"k\xff", "k\x00", "k\x01", "clé"} {
+		p := decodeProblem(t, s.idem(t, "/api/v1/connections", f.editor.AccessToken, key, connectionBody("Odd key")), http.StatusUnprocessableEntity)
+		require.Equal(t, "Idempotency-Key", (*p.Errors)[0].Field, "%q", key)
+	}
+	require.Zero(t, countConnections(t, s, f.viewer.AccessToken))
+	require.Equal(t, http.StatusCreated, s.idem(t, "/api/v1/connections", f.editor.AccessToken, "a Key: 1-2_3/4+5=~!", connectionBody("Plain key")).Code)
+}
+
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)

@@ -17,11 +17,13 @@ import (
 )
 
 // operationValidators validates every request of an operation against openapi.yaml before the
-// handler runs: parameters (types, ranges, enums), and JSON bodies (required fields, types,
-// formats, lengths, unknown fields where a schema forbids them). A body that is not JSON at all
-// answers 400; a well-formed request that breaks the schema answers 422 with one field error per
-// problem, each named by its JSON path ("config.port"). It returns the middleware for each
-// operationId, to be attached to the generated routes, so nothing else goes through it.
+// handler runs: first its text (textCheck: no NUL, invalid UTF-8 or unpaired surrogate in any
+// parameter or body string, no nesting deeper than maxJSONDepth), then its parameters (types,
+// ranges, enums), and JSON bodies (required fields, types, formats, lengths, unknown fields where
+// a schema forbids them). A body that is not JSON at all answers 400; a well-formed request that
+// breaks the schema answers 422 with one field error per problem, each named by its JSON path
+// ("config.port"). It returns the middlewares of each operationId, to be attached to the
+// generated routes, so nothing else goes through them.
 //
 // Authentication is not the validator's job (it has its own middleware), so security
 // requirements are not checked here.
@@ -68,10 +70,11 @@ func operationValidators(spec []byte) (map[string][]echo.MiddlewareFunc, error) 
 			if op.OperationID == "" {
 				continue
 			}
-			if op.RequestBody != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
-				byOperation[op.OperationID] = []echo.MiddlewareFunc{uploads}
-			} else {
-				byOperation[op.OperationID] = []echo.MiddlewareFunc{mw}
+			switch {
+			case op.RequestBody != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil:
+				byOperation[op.OperationID] = []echo.MiddlewareFunc{textCheck(false), uploads}
+			default:
+				byOperation[op.OperationID] = []echo.MiddlewareFunc{textCheck(op.RequestBody != nil), mw}
 			}
 		}
 	}

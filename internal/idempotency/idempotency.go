@@ -73,8 +73,8 @@ const (
 // used it first. It fails with Conflict while that request is still in progress and with
 // Invalid when the key was used for another request.
 func (s *Store) Claim(ctx context.Context, r Request) (Outcome, Response, error) {
-	if r.Key == "" || len(r.Key) > MaxKeyLength {
-		return 0, Response{}, apperr.Invalidf([]apperr.FieldError{{Field: "Idempotency-Key", Message: fmt.Sprintf("must be 1 to %d characters", MaxKeyLength)}}, "The Idempotency-Key header is invalid.")
+	if r.Key == "" || len(r.Key) > MaxKeyLength || !printableASCII(r.Key) {
+		return 0, Response{}, apperr.Invalidf([]apperr.FieldError{{Field: "Idempotency-Key", Message: fmt.Sprintf("must be 1 to %d printable ASCII characters", MaxKeyLength)}}, "The Idempotency-Key header is invalid.")
 	}
 	// An entry can disappear between the failed insert and the read (released after a server
 	// error, or expired): then claim again.
@@ -173,4 +173,16 @@ func (s *Store) Release(ctx context.Context, r Request) error {
 	return database.InTx(ctx, s.pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 		return dbgen.New(tx).ReleaseIdempotencyKey(ctx, dbgen.ReleaseIdempotencyKeyParams{OrgID: r.OrgID, Key: r.Key})
 	})
+}
+
+// printableASCII tells whether s is made of printable ASCII only, as the Idempotency-Key draft
+// standard has it (a structured-field string). HTTP lets other bytes through in header values;
+// a NUL or a byte that is not UTF-8 would fail in the text column.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
