@@ -68,6 +68,9 @@ func problemFor(err error) api.Problem {
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			return problemOf(http.StatusConflict, "A resource with the same unique value already exists.")
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character (a NUL in text)
+			// The edge refuses such text in requests (textCheck); this catches text from elsewhere.
+			return problemOf(http.StatusUnprocessableEntity, "The request holds text the database cannot store (a NUL byte or invalid UTF-8).")
 		case "23503": // foreign_key_violation
 			return problemOf(http.StatusConflict, "The change conflicts with a related resource.")
 		case "40001", "40P01": // serialization_failure, deadlock_detected

@@ -48,6 +48,7 @@ func TestProblemFor_MappingTable(t *testing.T) {
 		{"max bytes inside a 400", echo.NewHTTPError(400, "x").SetInternal(&http.MaxBytesError{Limit: 1}), 413, api.ErrorCodePayloadTooLarge, "The request body is larger than this server accepts."},
 		{"not multipart", fmt.Errorf("bind: %w", http.ErrNotMultipart), 415, api.ErrorCodeUnsupportedMediaType, "Send this as multipart/form-data."},
 		{"no rows", fmt.Errorf("get: %w", pgx.ErrNoRows), 404, api.ErrorCodeNotFound, "The resource does not exist."},
+		{"text the database cannot store", &pgconn.PgError{Code: "22P05", Message: "unsupported Unicode escape sequence"}, 422, api.ErrorCodeValidationFailed, "The request holds text the database cannot store (a NUL byte or invalid UTF-8)."},
 		{"unique violation", &pgconn.PgError{Code: "23505", Message: "duplicate key value violates unique constraint \"x\""}, 409, api.ErrorCodeConflict, "A resource with the same unique value already exists."},
 		{"fk violation", &pgconn.PgError{Code: "23503"}, 409, api.ErrorCodeConflict, "The change conflicts with a related resource."},
 		{"serialization failure", &pgconn.PgError{Code: "40001"}, 503, api.ErrorCodeUnavailable, "The request collided with another one; retry it."},
