@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -390,20 +392,80 @@ func collectSecrets(n *markNode, v any, inSecret bool, out []string) []string {
 	return out
 }
 
-// Scrub replaces every occurrence of the secrets in msg by Masked, also in the URL-escaped
-// forms a driver may print when it echoes a connection string. Longer secrets go first, so a
-// secret containing another is hidden whole.
+// ScrubMinLen is the length (in characters) from which a secret is hidden wherever it occurs
+// in a message, even inside a longer word: a secret that long does not turn up in a message by
+// chance (six characters of even a 16-letter alphabet make one in 16 million windows), so every
+// occurrence is taken for a leak, and masking a coincidence costs only readability. Shorter
+// secrets (a one-character password, "1234") do turn up by chance — in hex addresses, ports,
+// ordinary words — and masking each substring garbled messages ("0x7f000001" became
+// "0********7f…"), while leaving them would show the secret itself.
+const ScrubMinLen = 6
+
+// Withheld replaces a whole message that may show a short secret (see Scrub).
+const Withheld = "the message was withheld because it may contain a secret"
+
+// Scrub hides the secrets of msg, each also in the URL-escaped forms a driver may print when it
+// echoes a connection string:
+//
+//   - a secret of at least ScrubMinLen characters is replaced by Masked wherever it occurs,
+//     inside longer words too (longer secrets first, so one containing another is hidden whole);
+//   - a shorter secret that occurs as a whole token — not preceded or followed by a letter or a
+//     digit — makes Scrub return Withheld instead of the message, since the message would show
+//     it and masking it everywhere would garble the rest. Only letters and digits count as part
+//     of a longer word: punctuation ("u:pw@h", "key=pw&", "_pw.") is a boundary, so the doubt
+//     falls on withholding, never on showing;
+//   - a shorter secret that occurs only inside longer words ("0" in "0x7f000001") leaves the
+//     message as it is: such an occurrence is a coincidence, not the secret.
 func Scrub(msg string, secrets []string) string {
-	var forms []string
+	var long, short []string
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
-		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if utf8.RuneCountInString(f) >= ScrubMinLen {
+				long = append(long, f)
+			} else {
+				short = append(short, f)
+			}
+		}
 	}
-	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	for _, f := range forms {
+	sort.Slice(long, func(i, j int) bool { return len(long[i]) > len(long[j]) })
+	for _, f := range long {
 		msg = strings.ReplaceAll(msg, f, Masked)
 	}
+	// What is left between the masks is checked, so a mask's stars never pass for a token.
+	for _, part := range strings.Split(msg, Masked) {
+		for _, f := range short {
+			if hasToken(part, f) {
+				return Withheld
+			}
+		}
+	}
 	return msg
+}
+
+// hasToken reports whether tok occurs in s with no letter or digit right before or after it.
+func hasToken(s, tok string) bool {
+	for from := 0; from <= len(s)-len(tok); {
+		i := strings.Index(s[from:], tok)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(tok)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !wordRune(before) && !wordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[start:])
+		from = start + size
+	}
+	return false
+}
+
+// wordRune reports whether r would continue a word; utf8.RuneError (no rune: the start or the
+// end of the text) does not.
+func wordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
