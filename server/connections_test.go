@@ -3,11 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -132,12 +135,83 @@ func TestConnections_PatchKeepsMaskedSecretsButNotForANewHost(t *testing.T) {
 	require.Equal(t, "********", updated.Config["password"])
 	require.Contains(t, openConfig(t, s, c.Id, f.orgID), "original-secret")
 
-	// Pointing it elsewhere with the mask does not carry the password over.
+	// Pointing it elsewhere with the mask is refused, naming the secret to type again.
+	before := openConfig(t, s, c.Id, f.orgID)
 	moved := localPostgres("********")
 	moved["host"] = "db.example.com"
+	p := decodeProblem(t, s.call(t, http.MethodPatch, path, f.editor.AccessToken, map[string]any{"name": "pg3", "config": moved}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(p), "config.password")
+	require.Equal(t, before, openConfig(t, s, c.Id, f.orgID), "nothing is stored")
+
+	// Typed again, the new host is accepted.
+	moved["password"] = "new-secret"
 	updated = decode[api.Connection](t, s.call(t, http.MethodPatch, path, f.editor.AccessToken, map[string]any{"config": moved}), http.StatusOK)
-	require.NotContains(t, updated.Config, "password")
-	require.NotContains(t, openConfig(t, s, c.Id, f.orgID), "original-secret")
+	require.Equal(t, "db.example.com", updated.Config["host"])
+	require.Contains(t, openConfig(t, s, c.Id, f.orgID), "new-secret")
+}
+
+// The attack of issue #14: an editor who sees only ******** points a REST connection's base
+// URL (or token URL) at a host of their own and presses Test. The PATCH is refused with the
+// nested secrets named, the connection keeps its old target, and Test never reaches the
+// editor's host.
+func TestConnections_NestedSecretsDoNotFollowANewBaseURL(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	var hits atomic.Int64
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(attacker.Close)
+
+	// The SPA learns the targets from the type's schema, served as it is.
+	types := decode[api.ConnectionTypeList](t, s.call(t, http.MethodGet, "/api/v1/connection-types", f.viewer.AccessToken, nil), http.StatusOK)
+	var marked bool
+	for _, ty := range types.Items {
+		if ty.Name == "rest_api" {
+			baseURL := ty.ConfigSchema["properties"].(map[string]any)["base_url"].(map[string]any)
+			marked = baseURL["x-target"] == true
+		}
+	}
+	require.True(t, marked, "rest_api's base_url is marked x-target")
+
+	cfg := map[string]any{
+		"base_url":  "https://api.example.com/v1",
+		"headers":   map[string]any{"X-Api-Key": "header-secret-value"},
+		"auth":      map[string]any{"type": "bearer", "token": "bearer-secret-value"},
+		"resources": []any{map[string]any{"name": "orders", "path": "/orders"}},
+	}
+	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.editor.AccessToken,
+		map[string]any{"name": "api", "type": "rest_api", "config": cfg}), http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/connections/%d", c.Id)
+	before := openConfig(t, s, c.Id, f.orgID)
+
+	cases := []struct {
+		name  string
+		patch func(m map[string]any)
+	}{
+		{"base_url", func(m map[string]any) { m["base_url"] = attacker.URL }},
+		{"auth.token_url", func(m map[string]any) {
+			m["auth"].(map[string]any)["token_url"] = attacker.URL + "/token"
+		}},
+	}
+	for _, tc := range cases {
+		patch := c.Config // as the API showed it: secrets masked
+		raw, err := json.Marshal(patch)
+		require.NoError(t, err)
+		var edited map[string]any
+		require.NoError(t, json.Unmarshal(raw, &edited))
+		tc.patch(edited)
+		p := decodeProblem(t, s.call(t, http.MethodPatch, path, f.editor.AccessToken, map[string]any{"config": edited}), http.StatusUnprocessableEntity)
+		fields := fieldsOf(p)
+		require.Contains(t, fields, "config.auth.token", tc.name)
+		require.Contains(t, fields, "config.headers.X-Api-Key", tc.name)
+		require.Equal(t, before, openConfig(t, s, c.Id, f.orgID), "%s: nothing is stored", tc.name)
+		require.NotContains(t, fmt.Sprint(p), "secret-value")
+	}
+	_ = s.call(t, http.MethodPost, path+"/test", f.editor.AccessToken, nil)
+	require.Zero(t, hits.Load(), "the editor's host never heard from us")
 }
 
 func TestConnections_TestQueryAndCatalogAgainstARealDatabase(t *testing.T) {

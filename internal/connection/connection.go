@@ -236,13 +236,10 @@ func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, lim
 	return out, err
 }
 
-// targetFields name where a connection's credentials are sent. When one of them changes, a
-// masked secret is not carried over: the new destination must be given its secret explicitly,
-// or the stored password would be sent to a host the editor chose.
-var targetFields = []string{"host", "port", "url", "base_url", "endpoint", "account", "server", "project_id"}
-
 // Update renames a connection and/or changes its config; a secret sent as "********" or left out
-// keeps its stored value (unless the target changed, see targetFields).
+// keeps its stored value. When the patch changes where the connection points (a field its type's
+// schema marks x-target: host, port, URL, bucket…) no stored secret is kept: the update is refused
+// with a 422 naming each secret to enter again, and nothing is stored (see connectors.Merge).
 func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawName *string, patch map[string]any) (Connection, error) {
 	var out Connection
 	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
@@ -268,11 +265,14 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawNam
 			return apperr.Conflictf("The %q connection is the managed warehouse: the server keeps its settings.", row.Name)
 		}
 		if patch != nil {
-			stored := current.Config
-			if targetChanged(stored, patch) {
-				stored = withoutSecrets(s.registry, row.Type, stored)
+			var verr *connectors.ValidationError
+			cfg, err = s.registry.Merge(row.Type, current.Config, patch)
+			if errors.As(err, &verr) {
+				return apperr.Invalidf(verr.Fields, "The connection now points elsewhere: enter its secrets again, a stored secret is never sent to a new destination.")
 			}
-			cfg = s.registry.Merge(row.Type, stored, patch)
+			if err != nil {
+				return err
+			}
 			if err := s.validate(row.Type, cfg); err != nil {
 				return err
 			}
@@ -294,27 +294,6 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawNam
 			New: map[string]any{"name": name, "config": s.registry.Mask(row.Type, cfg)}})
 	})
 	return out, err
-}
-
-func targetChanged(stored, patch map[string]any) bool {
-	for _, f := range targetFields {
-		if v, ok := patch[f]; ok && fmt.Sprint(v) != fmt.Sprint(stored[f]) {
-			return true
-		}
-	}
-	return false
-}
-
-// withoutSecrets drops the top-level secret fields of a config.
-func withoutSecrets(r *connectors.Registry, typeName string, cfg map[string]any) map[string]any {
-	masked := r.Mask(typeName, cfg)
-	out := make(map[string]any, len(cfg))
-	for k, v := range cfg {
-		if masked[k] != connectors.Masked || v == connectors.Masked {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // Delete soft-deletes a connection. It refuses with a conflict while live pipelines or

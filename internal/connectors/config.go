@@ -185,7 +185,7 @@ func isIndex(tok string) bool {
 }
 
 // compileSchema compiles a type's config schema. It returns the decoded document too, which
-// secretTree walks.
+// markTree walks.
 func compileSchema(name string, raw json.RawMessage) (*jsonschema.Schema, any, error) {
 	if len(raw) == 0 {
 		return nil, nil, errors.New("config schema is required")

@@ -1,8 +1,10 @@
 // Package connectors owns the registry of connection types: what each type is called, what it
-// can do, the JSON Schema of its configuration (secret fields marked "x-secret": true), and how
-// to open it. It also owns the small interfaces every connector implements (test, catalog,
-// read-only query), config validation, secret masking and merging, and the Dialer through which
-// every connector reaches the network. Each system lives in its own sub-package and registers
+// can do, the JSON Schema of its configuration (secret fields marked "x-secret": true, fields
+// that decide where the connector connects marked "x-target": true), and how to open it. It
+// also owns the small interfaces every connector implements (test, catalog, read-only query),
+// config validation, secret masking and merging (a stored secret never follows a connection to
+// a new target), scrubbing secrets from messages, and the Dialer through which every connector
+// reaches the network. Each system lives in its own sub-package and registers
 // its Type here, so a program links only the connectors it registers.
 package connectors
 
@@ -38,7 +40,9 @@ type Type struct {
 	Label        string       `json:"label"`
 	Capabilities Capabilities `json:"capabilities"`
 	// ConfigSchema is a JSON Schema (draft 2020-12) of the config object; fields holding
-	// secrets carry "x-secret": true.
+	// secrets carry "x-secret": true, and fields that decide where the connector sends its
+	// bytes (host, port, URL, bucket, region, account…) carry "x-target": true, so a stored
+	// secret is never sent to a new destination (see Registry.Merge).
 	ConfigSchema json.RawMessage `json:"config_schema"`
 	// Open is nil for a type that is described but not implemented yet; such a type is not
 	// Available and must not be offered to users.
@@ -71,9 +75,9 @@ type Registry struct {
 }
 
 type entry struct {
-	typ     Type
-	schema  *jsonschema.Schema
-	secrets *secretNode
+	typ    Type
+	schema *jsonschema.Schema
+	marks  *markNode
 }
 
 // NewRegistry returns an empty registry.
@@ -84,7 +88,7 @@ func NewRegistry() *Registry {
 var typeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 // Register adds a type. It fails for a bad or duplicate name, a missing label, or a config
-// schema that does not compile or that masking could not follow (see secretTree).
+// schema that does not compile or that masking could not follow (see markTree).
 func (r *Registry) Register(t Type) error {
 	if !typeName.MatchString(t.Name) {
 		return fmt.Errorf("register connection type %q: name must match %s", t.Name, typeName)
@@ -96,7 +100,7 @@ func (r *Registry) Register(t Type) error {
 	if err != nil {
 		return fmt.Errorf("register connection type %q: %w", t.Name, err)
 	}
-	secrets, err := secretTree(doc)
+	marks, err := markTree(doc)
 	if err != nil {
 		return fmt.Errorf("register connection type %q: %w", t.Name, err)
 	}
@@ -105,7 +109,7 @@ func (r *Registry) Register(t Type) error {
 	if _, dup := r.types[t.Name]; dup {
 		return fmt.Errorf("register connection type %q: already registered", t.Name)
 	}
-	r.types[t.Name] = &entry{typ: t, schema: schema, secrets: secrets}
+	r.types[t.Name] = &entry{typ: t, schema: schema, marks: marks}
 	return nil
 }
 

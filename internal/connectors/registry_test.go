@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,26 +12,26 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 )
 
-// fakeSchema has secrets at the top, inside a variant of a nested object, in a map of any
-// keys and inside array elements — every place masking must find.
+// fakeSchema has secrets and targets at the top, inside a variant of a nested object, in a map
+// of any keys (secrets) and inside array elements — every place masking and merging must find.
 const fakeSchema = `{
   "type": "object",
   "additionalProperties": false,
   "required": ["host", "port"],
   "properties": {
-    "host": {"type": "string", "minLength": 1},
-    "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+    "host": {"type": "string", "minLength": 1, "x-target": true},
+    "port": {"type": "integer", "minimum": 1, "maximum": 65535, "x-target": true},
     "password": {"type": "string", "x-secret": true},
     "mode": {"type": "string", "enum": ["a", "b"]},
     "auth": {
       "type": "object",
       "oneOf": [
-        {"properties": {"type": {"const": "bearer"}, "token": {"type": "string", "x-secret": true}}, "required": ["type", "token"]},
+        {"properties": {"type": {"const": "bearer"}, "token": {"type": "string", "x-secret": true}, "token_url": {"type": "string", "x-target": true}}, "required": ["type", "token"]},
         {"properties": {"type": {"const": "basic"}, "username": {"type": "string"}, "password": {"type": "string", "x-secret": true}}, "required": ["type", "username"]}
       ]
     },
     "headers": {"type": "object", "additionalProperties": {"type": "string", "x-secret": true}},
-    "resources": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "key": {"type": "string", "x-secret": true}}}}
+    "resources": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "url": {"type": "string", "x-target": true}, "key": {"type": "string", "x-secret": true}}}}
   }
 }`
 
@@ -206,10 +207,11 @@ func TestMerge_MaskedOrAbsentSecretKeepsStoredValue(t *testing.T) {
 	r := setup(t)
 	stored := secretConfig()
 	patch := r.Mask("fake", stored)
-	patch["host"] = "db2"
+	patch["mode"] = "b"
 	delete(patch, "password") // absent
-	merged := r.Merge("fake", stored, patch)
-	require.Equal(t, "db2", merged["host"])
+	merged, err := r.Merge("fake", stored, patch)
+	require.NoError(t, err)
+	require.Equal(t, "b", merged["mode"])
 	require.Equal(t, "pw-top", merged["password"])
 	require.Equal(t, "pw-nested", merged["auth"].(map[string]any)["password"])
 	require.Equal(t, "Bearer tok-header", merged["headers"].(map[string]any)["Authorization"])
@@ -220,8 +222,9 @@ func TestMerge_NewSecretReplacesAndEmptyClears(t *testing.T) {
 	t.Parallel()
 	r := setup(t)
 	stored := secretConfig()
-	merged := r.Merge("fake", stored, map[string]any{"host": "db", "port": 1, "password": "new",
+	merged, err := r.Merge("fake", stored, map[string]any{"host": "db", "port": 5432, "password": "new",
 		"auth": map[string]any{"type": "basic", "username": "u", "password": ""}})
+	require.NoError(t, err)
 	require.Equal(t, "new", merged["password"])
 	require.Equal(t, "", merged["auth"].(map[string]any)["password"])
 	require.NotContains(t, merged, "headers", "non-secret fields come from the patch only")
@@ -230,7 +233,8 @@ func TestMerge_NewSecretReplacesAndEmptyClears(t *testing.T) {
 func TestMerge_MaskWithNothingStoredIsDropped(t *testing.T) {
 	t.Parallel()
 	r := setup(t)
-	merged := r.Merge("fake", map[string]any{"host": "db"}, map[string]any{"host": "db", "port": 1, "password": connectors.Masked})
+	merged, err := r.Merge("fake", map[string]any{"host": "db"}, map[string]any{"host": "db", "password": connectors.Masked})
+	require.NoError(t, err)
 	require.NotContains(t, merged, "password", "the mask must never be stored as a password")
 }
 
@@ -258,7 +262,69 @@ func TestMerge_MapKeyLeftOutIsDeleted(t *testing.T) {
 	stored := secretConfig()
 	patch := r.Mask("fake", stored)
 	patch["headers"] = map[string]any{"X-New": "v"}
-	merged := r.Merge("fake", stored, patch)
+	merged, err := r.Merge("fake", stored, patch)
+	require.NoError(t, err)
 	require.Equal(t, map[string]any{"X-New": "v"}, merged["headers"], "a removed header stays removed")
 	require.Equal(t, "pw-top", merged["password"])
+}
+
+func TestMerge_ANewTargetKeepsNoStoredSecret(t *testing.T) {
+	t.Parallel()
+	r := setup(t)
+	all := []string{"config.auth.password", "config.headers.Authorization", "config.password", "config.resources[0].key"}
+	cases := []struct {
+		name  string
+		edit  func(patch map[string]any)
+		moved []string // the targets named in the message
+		kept  []string // the secrets to enter again; nil: the merge is fine
+	}{
+		{"nothing moved", func(map[string]any) {}, nil, nil},
+		{"port equal as JSON", func(p map[string]any) { p["port"] = 5432.0 }, nil, nil},
+		{"host changed", func(p map[string]any) { p["host"] = "attacker.example.com" }, []string{"config.host"}, all},
+		{"port changed", func(p map[string]any) { p["port"] = 5433 }, []string{"config.port"}, all},
+		{"port removed", func(p map[string]any) { delete(p, "port") }, []string{"config.port"}, all},
+		{"nested target added", func(p map[string]any) {
+			p["auth"] = map[string]any{"type": "basic", "username": "u", "password": connectors.Masked, "token_url": "https://attacker.example.com"}
+		}, []string{"config.auth.token_url"}, all},
+		{"target inside an array element", func(p map[string]any) {
+			p["resources"].([]any)[0].(map[string]any)["url"] = "https://attacker.example.com"
+		}, []string{"config.resources[0].url"}, all},
+		{"omitted named secrets are not kept either", func(p map[string]any) {
+			p["host"] = "attacker.example.com"
+			delete(p, "password")
+			delete(p, "headers") // a map key left out is deleted, not kept
+		}, []string{"config.host"}, []string{"config.auth.password", "config.password", "config.resources[0].key"}},
+		{"secrets typed again are the editor's own", func(p map[string]any) {
+			p["host"] = "attacker.example.com"
+			p["password"] = "typed-again"
+			p["auth"].(map[string]any)["password"] = ""
+			p["headers"] = map[string]any{"Authorization": "Bearer typed-again"}
+			p["resources"].([]any)[0].(map[string]any)["key"] = "typed-again"
+		}, []string{"config.host"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stored := secretConfig()
+			stored["resources"].([]any)[0].(map[string]any)["url"] = "https://api.example.com"
+			patch := r.Mask("fake", stored)
+			tc.edit(patch)
+			merged, err := r.Merge("fake", stored, patch)
+			if tc.kept == nil {
+				require.NoError(t, err)
+				require.NotContains(t, fmt.Sprint(merged), connectors.Masked)
+				return
+			}
+			require.Nil(t, merged, "a refused merge returns no config")
+			var verr *connectors.ValidationError
+			require.ErrorAs(t, err, &verr)
+			require.Equal(t, tc.kept, fields(verr.Fields))
+			for _, f := range verr.Fields {
+				for _, m := range tc.moved {
+					require.Contains(t, f.Message, m)
+				}
+				require.NotContains(t, f.Message, "pw-")
+			}
+		})
+	}
 }

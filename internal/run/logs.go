@@ -262,7 +262,8 @@ func levelName(l slog.Level) string {
 }
 
 // scrubber removes known secret values (the secrets of the run's connections, also in their
-// URL-escaped forms) from text before it is stored.
+// URL-escaped forms) from text before it is stored; text that shows a secret too short to mask
+// safely is withheld whole (see connectors.Scrub).
 type scrubber struct{ secrets []string }
 
 func newScrubber(secrets ...string) *scrubber { return &scrubber{secrets: secrets} }

@@ -38,6 +38,37 @@ func TestLogHandler_FieldsNestByGroupAndSecretsAreScrubbed(t *testing.T) {
 	require.NotContains(t, string(l.fields), "word")
 }
 
+// A short password (below connectors.ScrubMinLen) neither garbles run logs nor shows in them:
+// a line or field that shows it as a token is withheld, one that only holds its characters
+// inside longer words is kept.
+func TestLogHandler_ShortSecretsAreWithheldNotGarbled(t *testing.T) {
+	t.Parallel()
+	const withheld = "the message was withheld because it may contain a secret"
+	cases := []struct {
+		name, msg, err string
+		wantMsg        string
+		wantErr        string
+	}{
+		{"hex and ports are left alone", "copied 0x7f000001 at :5432", "lsn 16B30748",
+			"copied 0x7f000001 at :5432", "lsn 16B30748"},
+		{"a line showing the password is withheld", "connect to postgres://u:0@h/db failed", "password 0 rejected",
+			withheld, withheld},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sink := &logSink{scrub: newScrubber("0")}
+			slog.New(&logHandler{sink: sink}).Info(tc.msg, "err", errors.New(tc.err))
+			require.Len(t, sink.pending, 1)
+			require.Equal(t, tc.wantMsg, sink.pending[0].message)
+			var fields map[string]any
+			require.NoError(t, json.Unmarshal(sink.pending[0].fields, &fields))
+			require.Equal(t, tc.wantErr, fields["err"])
+			require.Equal(t, tc.wantErr, oneLine(errors.New(tc.err), newScrubber("0")))
+		})
+	}
+}
+
 func TestInfrastructure_OnlyFaultsOfTheNetworkOrServersAreRetried(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

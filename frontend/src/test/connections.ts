@@ -12,8 +12,8 @@ export const postgresType: Schemas["ConnectionType"] = {
     additionalProperties: false,
     required: ["host", "database", "user"],
     properties: {
-      host: { type: "string", title: "Host", minLength: 1, maxLength: 253 },
-      port: { type: "integer", title: "Port", minimum: 1, maximum: 65535, default: 5432 },
+      host: { "x-target": true, type: "string", title: "Host", minLength: 1, maxLength: 253 },
+      port: { "x-target": true, type: "integer", title: "Port", minimum: 1, maximum: 65535, default: 5432 },
       database: { type: "string", title: "Database", minLength: 1 },
       user: { type: "string", title: "User", minLength: 1 },
       password: { type: "string", title: "Password", maxLength: 1024, "x-secret": true, writeOnly: true },
@@ -42,7 +42,7 @@ export const restApiType: Schemas["ConnectionType"] = {
     type: "object",
     required: ["base_url", "resources"],
     properties: {
-      base_url: { type: "string", title: "Base URL" },
+      base_url: { "x-target": true, type: "string", title: "Base URL" },
       headers: { type: "object", title: "Headers", additionalProperties: { type: "string", "x-secret": true } },
       auth: {
         type: "object",
@@ -51,6 +51,7 @@ export const restApiType: Schemas["ConnectionType"] = {
         properties: {
           type: { type: "string", enum: ["none", "bearer", "basic"] },
           token: { type: "string", title: "Bearer token", "x-secret": true },
+          token_url: { "x-target": true, type: "string", title: "Token URL" },
           scopes: { type: "array", items: { type: "string" } },
         },
       },

@@ -57,8 +57,9 @@ func TestRegistry_TypesEncodeAsTheAPIShowsThem(t *testing.T) {
 		if typ["name"] == "postgres" {
 			require.Equal(t, true, typ["available"])
 			require.Equal(t, map[string]any{"source": true, "destination": true, "sql": true, "transform_target": true}, typ["capabilities"])
-			pw := typ["config_schema"].(map[string]any)["properties"].(map[string]any)["password"].(map[string]any)
-			require.Equal(t, true, pw["x-secret"])
+			props := typ["config_schema"].(map[string]any)["properties"].(map[string]any)
+			require.Equal(t, true, props["password"].(map[string]any)["x-secret"])
+			require.Equal(t, true, props["host"].(map[string]any)["x-target"])
 		}
 		require.Equal(t, true, typ["available"], "every shipped type works: %v", typ["name"])
 	}
@@ -102,4 +103,64 @@ func TestRegistry_SQLTypesImplementCatalogAndQuery(t *testing.T) {
 func TestBuiltin_RegistersTheLoadDestinations(t *testing.T) {
 	t.Parallel()
 	require.Subset(t, load.RegisteredDestinations(), []string{"bigquery", "clickhouse", "mssql", "redshift", "snowflake"})
+}
+
+// markedPaths lists the dotted paths of a schema's properties carrying marker, nested objects,
+// maps ("*") and array items ("[]") included.
+func markedPaths(schema map[string]any, marker, prefix string) []string {
+	var out []string
+	if schema[marker] == true {
+		out = append(out, prefix)
+	}
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	if props, ok := schema["properties"].(map[string]any); ok {
+		for k, sub := range props {
+			out = append(out, markedPaths(sub.(map[string]any), marker, join(k))...)
+		}
+	}
+	if ap, ok := schema["additionalProperties"].(map[string]any); ok {
+		out = append(out, markedPaths(ap, marker, join("*"))...)
+	}
+	if it, ok := schema["items"].(map[string]any); ok {
+		out = append(out, markedPaths(it, marker, join("[]"))...)
+	}
+	return out
+}
+
+// Every field that decides where a connector sends its bytes carries "x-target": true, so a
+// stored secret never follows a connection to a new destination (connectors.Registry.Merge).
+// Not targets: database/schema/warehouse names (the same server gets the same credentials),
+// TLS settings (how, not where; see README), and file_id (an upload of the org, no network).
+// BigQuery's token_uri lives inside the secret credentials_json: a new one comes only with a
+// new key.
+func TestRegistry_EveryTypeMarksWhereItConnects(t *testing.T) {
+	t.Parallel()
+	want := map[string][]string{
+		"bigquery":   {"project_id"},
+		"clickhouse": {"host", "port", "protocol", "secure"},
+		"file":       nil,
+		"mssql":      {"host", "port"},
+		"mysql":      {"host", "port"},
+		"postgres":   {"host", "port"},
+		"redshift":   {"host", "port", "s3_staging.bucket", "s3_staging.endpoint", "s3_staging.region"},
+		"rest_api":   {"auth.token_url", "base_url"},
+		"s3":         {"bucket", "endpoint", "region"},
+		"snowflake":  {"account"},
+		"sqlite":     nil,
+	}
+	for _, typ := range builtin.Registry().Types() {
+		var schema map[string]any
+		require.NoError(t, json.Unmarshal(typ.ConfigSchema, &schema), typ.Name)
+		w, ok := want[typ.Name]
+		require.True(t, ok, "%s: say which of its fields are targets", typ.Name)
+		require.ElementsMatch(t, w, markedPaths(schema, "x-target", ""), typ.Name)
+		if len(markedPaths(schema, "x-secret", "")) > 0 {
+			require.NotEmpty(t, w, "%s holds secrets, so it must say where they go", typ.Name)
+		}
+	}
 }

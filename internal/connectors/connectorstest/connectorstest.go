@@ -96,7 +96,9 @@ func RequireMasked(t testing.TB, typ connectors.Type, config map[string]any, sec
 	for _, path := range secrets {
 		require.Equal(t, connectors.Masked, lookup(masked, path), "%v must be masked", path)
 	}
-	require.Equal(t, config, r.Merge(typ.Name, config, masked), "merging the masked config back restores every secret")
+	merged, err := r.Merge(typ.Name, config, masked)
+	require.NoError(t, err)
+	require.Equal(t, config, merged, "merging the masked config back restores every secret")
 	require.Len(t, r.Secrets(typ.Name, config), len(secrets))
 }
 

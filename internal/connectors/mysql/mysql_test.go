@@ -53,7 +53,9 @@ func TestMySQLConfig_MasksThePassword(t *testing.T) {
 	r := connectorstest.Registry(t, Type())
 	masked := r.Mask("mysql", validConfig())
 	require.Equal(t, connectors.Masked, masked["password"])
-	require.Equal(t, "pw", r.Merge("mysql", validConfig(), masked)["password"])
+	merged, err := r.Merge("mysql", validConfig(), masked)
+	require.NoError(t, err)
+	require.Equal(t, "pw", merged["password"])
 }
 
 // live is a database of the local MariaDB made for one test, a user with a password who owns

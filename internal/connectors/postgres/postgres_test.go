@@ -57,7 +57,8 @@ func TestPostgresConfig_MasksThePassword(t *testing.T) {
 	masked := r.Mask("postgres", validConfig())
 	require.Equal(t, connectors.Masked, masked["password"])
 	require.Equal(t, "reader", masked["user"])
-	merged := r.Merge("postgres", validConfig(), masked)
+	merged, err := r.Merge("postgres", validConfig(), masked)
+	require.NoError(t, err)
 	require.Equal(t, "pw", merged["password"])
 }
 

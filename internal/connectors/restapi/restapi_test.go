@@ -149,20 +149,27 @@ func TestRESTAPIConfig_MaskedConfigStillOpensAfterMerge(t *testing.T) {
 	stored := valid()
 	masked := r.Mask("rest_api", stored)
 	require.Equal(t, connectors.Masked, masked["auth"].(map[string]any)["token"])
-	// The user edits the base URL and sends the rest back masked.
-	masked["base_url"] = "https://api2.example.com/v1"
-	merged := r.Merge("rest_api", stored, masked)
+	// The user edits the page cap and sends the rest back masked.
+	masked["max_pages"] = 7
+	merged, err := r.Merge("rest_api", stored, masked)
+	require.NoError(t, err)
 	c, err := r.Open("rest_api", merged, connectors.Env{})
 	require.NoError(t, err)
 	rc := c.(*Connector)
 	require.Equal(t, "tok", rc.cfg.Auth.Token)
 	require.Equal(t, "acme", rc.cfg.Headers["X-Tenant"])
-	require.Equal(t, "https://api2.example.com/v1", rc.cfg.BaseURL)
+
+	// A new base URL takes none of them: each must be typed again.
+	masked["base_url"] = "https://api2.example.com/v1"
+	_, err = r.Merge("rest_api", stored, masked)
+	var verr *connectors.ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.Equal(t, []string{"config.auth.token", "config.headers.X-Tenant"}, []string{verr.Fields[0].Field, verr.Fields[1].Field})
 
 	// A masked secret with nothing stored behind it is dropped, and validation says so.
-	fresh := r.Merge("rest_api", nil, masked)
+	fresh, err := r.Merge("rest_api", nil, masked)
+	require.NoError(t, err)
 	_, err = r.Open("rest_api", fresh, connectors.Env{})
-	var verr *connectors.ValidationError
 	require.ErrorAs(t, err, &verr)
 	require.Equal(t, "config.auth.token", verr.Fields[0].Field)
 }

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { connectionsQuery, directionOf, type Config, type Connection, type ConnectionType } from "./api";
 import { DirectionBadge, TestButton, TypeIcon } from "./common";
-import { asSchema, hasMaskedSecret, initialValue, prune, validate } from "./schema";
+import { asSchema, changedTargets, hasMaskedSecret, initialValue, maskedSecretPaths, prune, validate } from "./schema";
 import { SchemaForm, type FieldErrors } from "./SchemaForm";
 
 /** Picks the type of a new connection among the types this server offers. */
@@ -95,11 +95,17 @@ export function ConnectionForm({
     },
   });
 
+  // Pointed elsewhere, a saved connection keeps none of its secrets: the server refuses masked ones.
+  const movedTargets = connection ? changedTargets(schema, connection.config, config) : [];
+
   function clientErrors(withName: boolean): FieldErrors {
     const out: FieldErrors = {};
     if (withName && name.trim() === "") out.name = t("connections.form.required");
     for (const [path, problem] of Object.entries(validate(schema, config))) {
       out[path] = problem === "json" ? t("connections.form.invalidJson") : t("connections.form.required");
+    }
+    if (movedTargets.length > 0) {
+      for (const path of maskedSecretPaths(config)) out[path] = t("connections.form.reenter");
     }
     return out;
   }
@@ -153,6 +159,11 @@ export function ConnectionForm({
           setDirty(true);
         }}
       />
+      {movedTargets.length > 0 && hasMaskedSecret(config) ? (
+        <p role="status" className="rounded-md border border-warning/50 bg-warning/10 p-3 text-sm">
+          {t("connections.form.retargeted", { fields: movedTargets.map((path) => path.replace(/^config\./, "")).join(", ") })}
+        </p>
+      ) : null}
       {errors.config ? (
         <p role="alert" className="text-sm text-destructive">
           {errors.config}

@@ -83,8 +83,9 @@ function PropertyField(props: PropertyProps) {
   const { t } = useTranslation();
   const { name, schema, required, value, path, onChange, errors, editing, disabled } = props;
   const label = schema.title ?? humanize(name);
-  const error = errors[path];
   const kind = kindOf(name, schema);
+  // JSON text holds the parts the form does not model: errors on their fields show here.
+  const error = errors[path] ?? (kind === "json" ? descendantError(errors, path) : undefined);
 
   switch (kind) {
     case "object": {
@@ -521,4 +522,9 @@ function ObjectList(props: PropertyProps & { label: string }) {
 
 function isObject(value: unknown): value is Config {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof InvalidJson);
+}
+
+function descendantError(errors: FieldErrors, path: string): string | undefined {
+  const found = Object.entries(errors).find(([key]) => key.startsWith(`${path}.`) || key.startsWith(`${path}[`));
+  return found ? `${found[0].slice(path.length).replace(/^\./, "")}: ${found[1]}` : undefined;
 }

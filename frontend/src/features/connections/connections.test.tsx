@@ -238,15 +238,15 @@ describe("connection form", () => {
     expect(screen.getByLabelText("Host")).toHaveValue("db.internal");
     expect(screen.getByLabelText("SSL mode")).toHaveDisplayValue("require");
 
-    await user.clear(screen.getByLabelText("Host"));
-    await user.type(screen.getByLabelText("Host"), "db2.internal");
+    await user.clear(screen.getByLabelText("Database"));
+    await user.type(screen.getByLabelText("Database"), "dw2");
     await user.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => {
       expect(router.state.location.pathname).toBe("/connections/11");
     });
     expect(bodies[0]).toEqual({
       name: "Warehouse",
-      config: { host: "db2.internal", port: 5432, database: "dw", user: "loader", password: "********", sslmode: "require" },
+      config: { host: "db.internal", port: 5432, database: "dw2", user: "loader", password: "********", sslmode: "require" },
     });
 
     await router.navigate({ to: "/connections/$connectionId/edit", params: { connectionId: 11 } });
@@ -256,6 +256,40 @@ describe("connection form", () => {
       expect(bodies).toHaveLength(2);
     });
     expect((bodies[1] as { config: { password: string } }).config.password).toBe("n3w");
+  });
+
+  it("asks for the secrets again when the connection is pointed elsewhere", async () => {
+    useConnections();
+    const bodies: unknown[] = [];
+    server.use(
+      http.patch("/api/v1/connections/:id", async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(savedPostgres);
+      }),
+    );
+    const { user, router } = await renderApp("/connections/11/edit");
+    const host = await screen.findByLabelText("Host");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+    await user.clear(host);
+    await user.type(host, "db2.internal");
+    expect(screen.getByRole("status")).toHaveTextContent("You changed where this connection points (host)");
+
+    await user.click(screen.getByRole("button", { name: "Save changes" }));
+    const password = screen.getByLabelText("Password");
+    expect(describedBy(password)).toContain("Enter it again");
+    expect(password).toHaveAttribute("aria-invalid", "true");
+    expect(bodies).toHaveLength(0);
+
+    await user.type(password, "n3w-secret");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => {
+      expect(router.state.location.pathname).toBe("/connections/11");
+    });
+    expect(bodies[0]).toEqual({
+      name: "Warehouse",
+      config: { host: "db2.internal", port: 5432, database: "dw", user: "loader", password: "n3w-secret", sslmode: "require" },
+    });
   });
 
   it("offers uploaded files instead of a number for a file id", async () => {

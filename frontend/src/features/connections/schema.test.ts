@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { postgresType, restApiType } from "@/test/connections";
-import { asSchema, hasMaskedSecret, initialValue, InvalidJson, kindOf, prune, secretMask, validate } from "./schema";
+import {
+  asSchema,
+  changedTargets,
+  hasMaskedSecret,
+  initialValue,
+  InvalidJson,
+  kindOf,
+  maskedSecretPaths,
+  prune,
+  secretMask,
+  validate,
+} from "./schema";
 
 const postgres = asSchema(postgresType.config_schema);
 const restApi = asSchema(restApiType.config_schema);
@@ -63,5 +74,23 @@ describe("config schema", () => {
   it("finds masked secrets anywhere", () => {
     expect(hasMaskedSecret({ a: { b: [secretMask] } })).toBe(true);
     expect(hasMaskedSecret({ a: "x" })).toBe(false);
+  });
+
+  it("tells which target fields an edit changed, nested, set or cleared", () => {
+    const saved = { host: "db", port: 5432, database: "dw", password: secretMask };
+    expect(changedTargets(postgres, saved, { ...saved, database: "other" })).toEqual([]);
+    expect(changedTargets(postgres, saved, { ...saved, host: "attacker" })).toEqual(["config.host"]);
+    expect(changedTargets(postgres, saved, { ...saved, port: undefined })).toEqual(["config.port"]);
+    expect(changedTargets(postgres, { host: "db" }, { host: "db", port: 5432 })).toEqual(["config.port"]);
+    const api = { base_url: "https://a", auth: { type: "bearer", token: secretMask } };
+    expect(changedTargets(restApi, api, { ...api, auth: { ...api.auth, token_url: "https://evil/token" } })).toEqual([
+      "config.auth.token_url",
+    ]);
+  });
+
+  it("lists the paths of masked secrets", () => {
+    expect(
+      maskedSecretPaths({ password: secretMask, headers: { "X-Api-Key": secretMask }, auth: { token: "typed" }, list: [secretMask] }),
+    ).toEqual(["config.password", "config.headers.X-Api-Key", "config.list[0]"]);
   });
 });

@@ -19,6 +19,8 @@ export type JsonSchema = {
   minItems?: number;
   maxLength?: number;
   "x-secret"?: boolean;
+  /** The value decides where the connection sends its bytes (host, port, URL, bucket…). */
+  "x-target"?: boolean;
 };
 
 export type Config = Record<string, unknown>;
@@ -160,4 +162,45 @@ export function hasMaskedSecret(value: unknown): boolean {
 export function humanize(name: string): string {
   const words = name.replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The values of the `x-target` fields of a config by path, as JSON text, nested objects and lists included. */
+function targetValues(schema: JsonSchema, value: unknown, path: string, out: Map<string, string>): Map<string, string> {
+  if (schema["x-target"]) {
+    if (value !== undefined) out.set(path, JSON.stringify(value));
+    return out;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => targetValues(schema.items ?? {}, item, `${path}[${String(index)}]`, out));
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const property =
+        schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      if (property) targetValues(property, item, `${path}.${key}`, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * The target fields (`x-target`) whose value differs between the saved config and the edited one,
+ * set or cleared included. The server then keeps no stored secret: each must be typed again.
+ */
+export function changedTargets(schema: JsonSchema, saved: unknown, edited: unknown): string[] {
+  const before = targetValues(schema, prune(saved), "config", new Map());
+  const after = targetValues(schema, prune(edited), "config", new Map());
+  const out = new Set<string>();
+  for (const [path, text] of before) if (after.get(path) !== text) out.add(path);
+  for (const path of after.keys()) if (!before.has(path)) out.add(path);
+  return [...out].sort();
+}
+
+/** The paths of the secrets still masked in `value` ("config.auth.token"). */
+export function maskedSecretPaths(value: unknown, path = "config"): string[] {
+  if (value === secretMask) return [path];
+  if (Array.isArray(value)) return value.flatMap((item, index) => maskedSecretPaths(item, `${path}[${String(index)}]`));
+  if (typeof value === "object" && value !== null && !(value instanceof InvalidJson)) {
+    return Object.entries(value).flatMap(([key, item]) => maskedSecretPaths(item, `${path}.${key}`));
+  }
+  return [];
 }
