@@ -51,8 +51,11 @@ var testHooks struct {
 	destination func(Destination) Destination
 }
 
-// StateStore keeps incremental state outside the destination (the platform's database). Put
-// is called only after the destination committed the table's rows.
+// StateStore keeps a copy of the incremental state outside the destination (the platform's
+// database), for display. The destination's <schema>._dnk_state, written in the transaction
+// that publishes a table, is what runs read; Get is asked only when the destination holds no
+// state for a table (cursors saved before destinations kept them). Put is called only after
+// the destination committed the table's rows, and its failure does not fail the run.
 type StateStore interface {
 	Get(ctx context.Context, pipeline, table string) (value string, ok bool, err error)
 	Put(ctx context.Context, pipeline, table, value string) error
@@ -95,8 +98,8 @@ const (
 const batchesInFlight = 3
 
 // Run loads the pipeline's tables from the source into the destination. Each table is
-// published in one destination transaction (with its incremental state when state is nil,
-// which keeps state in the destination's <schema>._dnk_state); a failure or a cancelled ctx
+// published in one destination transaction with its incremental state (the destination's
+// <schema>._dnk_state; state, when not nil, gets a copy afterwards); a failure or a cancelled ctx
 // leaves the table being loaded as it was. Tables published before a failure stay published.
 func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progress)) (Result, error) {
 	start := time.Now()
@@ -263,10 +266,13 @@ func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state S
 	var ok bool
 	var err error
 	if !spec.FullRefresh {
-		if state != nil {
+		// The destination is the source of truth: its state was written in the transaction
+		// that published the rows, so no outage between that commit and any other write can
+		// make a run read committed rows again. The StateStore is a copy for display, read
+		// only for cursors saved before destinations kept them.
+		stored, ok, err = dst.State(ctx, spec.Pipeline, stateKey(p.Source))
+		if err == nil && !ok && state != nil {
 			stored, ok, err = state.Get(ctx, spec.Pipeline, stateKey(p.Source))
-		} else {
-			stored, ok, err = dst.State(ctx, spec.Pipeline, stateKey(p.Source))
 		}
 		if err != nil {
 			return w, nil, fmt.Errorf("read the incremental state of %s: %w", p.Source.QualifiedName(), err)
@@ -526,9 +532,7 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 			newState.Value = maxCursor.(time.Time).UTC().Format(time.RFC3339Nano)
 		}
 	}
-	if state == nil {
-		pub.State = newState
-	}
+	pub.State = newState
 	out, err := tl.Publish(ctx, pub)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -539,8 +543,11 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 	*published = true
 	ts.RowsWritten = out.RowsWritten
 	if state != nil && newState != nil && !out.AlreadyPublished {
+		// Only a copy: the destination already holds the state, so a failure here (the
+		// metadata database unreachable) must not fail a run whose rows are published.
 		if err := state.Put(ctx, spec.Pipeline, newState.Table, newState.Value); err != nil {
-			return ts, fmt.Errorf("save the incremental state of %s: %w", p.Source.QualifiedName(), err)
+			spec.Logger.Warn("the incremental state is saved in the destination; its copy in the metadata database could not be updated",
+				"table", p.Source.QualifiedName(), "error", err)
 		}
 	}
 	ts.Seconds = time.Since(start).Seconds()
