@@ -1658,7 +1658,7 @@ type ClientInterface interface {
 
 	// ListConnectionTypes The connection types this installation offers
 	//
-	// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+	// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`, fields that decide where bytes go `x-target true`.
 	//
 	// Corresponds with GET /api/v1/connection-types (the `ListConnectionTypes` operationId).
 	ListConnectionTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1710,8 +1710,11 @@ type ClientInterface interface {
 
 	// UpdateConnectionWithBody Change a connection (editor)
 	//
-	// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-	// target (host, port, url…) changes: then secrets must be sent again.
+	// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+	// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+	// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+	// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+	// managed warehouse connection's config cannot be changed (409).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1720,8 +1723,11 @@ type ClientInterface interface {
 
 	// UpdateConnection Change a connection (editor)
 	//
-	// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-	// target (host, port, url…) changes: then secrets must be sent again.
+	// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+	// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+	// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+	// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+	// managed warehouse connection's config cannot be changed (409).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2416,7 +2422,7 @@ func (c *Client) SwitchOrg(ctx context.Context, body SwitchOrgJSONRequestBody, r
 
 // ListConnectionTypes The connection types this installation offers
 //
-// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`, fields that decide where bytes go `x-target true`.
 //
 // Corresponds with GET /api/v1/connection-types (the `ListConnectionTypes` operationId).
 func (c *Client) ListConnectionTypes(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2548,8 +2554,11 @@ func (c *Client) GetConnection(ctx context.Context, id ID, reqEditors ...Request
 
 // UpdateConnectionWithBody Change a connection (editor)
 //
-// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-// target (host, port, url…) changes: then secrets must be sent again.
+// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+// managed warehouse connection's config cannot be changed (409).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2568,8 +2577,11 @@ func (c *Client) UpdateConnectionWithBody(ctx context.Context, id ID, contentTyp
 
 // UpdateConnection Change a connection (editor)
 //
-// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-// target (host, port, url…) changes: then secrets must be sent again.
+// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+// managed warehouse connection's config cannot be changed (409).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6248,7 +6260,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListConnectionTypesWithResponse The connection types this installation offers
 	//
-	// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+	// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`, fields that decide where bytes go `x-target true`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6308,8 +6320,11 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateConnectionWithBodyWithResponse Change a connection (editor)
 	//
-	// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-	// target (host, port, url…) changes: then secrets must be sent again.
+	// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+	// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+	// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+	// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+	// managed warehouse connection's config cannot be changed (409).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6318,8 +6333,11 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateConnectionWithResponse Change a connection (editor)
 	//
-	// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-	// target (host, port, url…) changes: then secrets must be sent again.
+	// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+	// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+	// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+	// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+	// managed warehouse connection's config cannot be changed (409).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9610,7 +9628,7 @@ func (c *ClientWithResponses) SwitchOrgWithResponse(ctx context.Context, body Sw
 
 // ListConnectionTypesWithResponse The connection types this installation offers
 //
-// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+// Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`, fields that decide where bytes go `x-target true`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9718,8 +9736,11 @@ func (c *ClientWithResponses) GetConnectionWithResponse(ctx context.Context, id 
 
 // UpdateConnectionWithBodyWithResponse Change a connection (editor)
 //
-// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-// target (host, port, url…) changes: then secrets must be sent again.
+// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+// managed warehouse connection's config cannot be changed (409).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9734,8 +9755,11 @@ func (c *ClientWithResponses) UpdateConnectionWithBodyWithResponse(ctx context.C
 
 // UpdateConnectionWithResponse Change a connection (editor)
 //
-// A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-// target (host, port, url…) changes: then secrets must be sent again.
+// A secret sent as `********`, or left out, keeps its stored value, unless a field that
+// decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+// port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+// be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+// managed warehouse connection's config cannot be changed (409).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

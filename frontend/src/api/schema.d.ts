@@ -515,7 +515,7 @@ export interface paths {
         };
         /**
          * The connection types this installation offers
-         * @description Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`.
+         * @description Each type with its capabilities and the JSON Schema of its config; secret fields carry `x-secret true`, fields that decide where bytes go `x-target true`.
          */
         get: operations["listConnectionTypes"];
         put?: never;
@@ -583,8 +583,11 @@ export interface paths {
         head?: never;
         /**
          * Change a connection (editor)
-         * @description A secret sent as `********`, or left out, keeps its stored value, unless the connection's
-         *     target (host, port, url…) changes: then secrets must be sent again.
+         * @description A secret sent as `********`, or left out, keeps its stored value, unless a field that
+         *     decides where the connection sends bytes (marked `x-target` in its type's schema: host,
+         *     port, base_url, auth.token_url, endpoint, bucket…) changes: then every stored secret must
+         *     be sent again, and a 422 names each one (`config.auth.token`…) with nothing stored. The
+         *     managed warehouse connection's config cannot be changed (409).
          */
         patch: operations["updateConnection"];
         trace?: never;
