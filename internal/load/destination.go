@@ -38,6 +38,26 @@ type Publication struct {
 	Staged int64
 	// Rejected are written to <schema>._dnk_rejected in the same transaction.
 	Rejected []Rejected
+	// Ledger, when not nil, records the publication in <schema>._dnk_loads in the same
+	// transaction, so whoever finds a run without an ending can ask the destination what it
+	// published (see PublishedTables).
+	Ledger *LedgerEntry
+}
+
+// LedgerTable records, per run and table, what a destination published.
+const LedgerTable = "_dnk_loads"
+
+// LedgerEntry is one table's publication by one run (the run id and table come from the plan).
+type LedgerEntry struct {
+	Pipeline string
+	// Cursor is the incremental state published with the rows ("" without one).
+	Cursor string
+}
+
+// ledgerReader is implemented by destinations that keep the ledger.
+type ledgerReader interface {
+	// Published returns the rows each table published under runID, from the ledger.
+	Published(ctx context.Context, runID string) (map[string]int64, error)
 }
 
 // StateEntry is the incremental state of one table of one pipeline.

@@ -304,14 +304,20 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 			return out, err
 		}
 	}
+	if p.Ledger != nil {
+		if err := d.ensureLedgerTable(ctx); err != nil {
+			return out, err
+		}
+	}
 	if plan.Disposition == Replace {
 		if err := l.swap(ctx); err != nil {
 			return out, err
 		}
 		out.RowsWritten = staged
 		// After the swap: a crash in between leaves the new rows with the old state, which
-		// re-reads rather than skips.
-		return out, d.inTx(ctx, func(tx *sql.Tx) error { return d.writeExtras(ctx, tx, plan, p) })
+		// re-reads rather than skips, and no ledger entry (every row of the new table carries
+		// the run's id, which PublishedTables also looks at).
+		return out, d.inTx(ctx, func(tx *sql.Tx) error { return d.writeExtras(ctx, tx, plan, p, out.RowsWritten) })
 	}
 	if err := l.ensureTarget(ctx); err != nil {
 		return out, err
@@ -354,7 +360,7 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		if out.RowsWritten, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		return d.writeExtras(ctx, tx, plan, p)
+		return d.writeExtras(ctx, tx, plan, p, out.RowsWritten)
 	})
 	return out, err
 }
@@ -404,7 +410,15 @@ func (d *mysqlDestination) inTx(ctx context.Context, fn func(*sql.Tx) error) err
 	return nil
 }
 
-func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *TablePlan, p Publication) error {
+func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *TablePlan, p Publication, rows int64) error {
+	if p.Ledger != nil {
+		//nolint:gosec // identifiers are quoted by the dialect
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(LedgerTable)+` (run_id, table_name, pipeline, rows_written, cursor_value, published_at)
+VALUES (?, ?, ?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE rows_written = VALUES(rows_written), cursor_value = VALUES(cursor_value), published_at = VALUES(published_at)`,
+			plan.RunID, plan.Name, p.Ledger.Pipeline, rows, p.Ledger.Cursor); err != nil {
+			return fmt.Errorf("write %s: %w", LedgerTable, err)
+		}
+	}
 	if len(p.Rejected) > 0 {
 		if err := d.writeRejected(ctx, tx, plan, p.Rejected); err != nil {
 			return err
@@ -567,6 +581,39 @@ func (d *mysqlDestination) ensureStateTable(ctx context.Context) error {
 		return fmt.Errorf("create %s: %w", StateTable, err)
 	}
 	return nil
+}
+
+func (d *mysqlDestination) ensureLedgerTable(ctx context.Context) error {
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(LedgerTable)+` (
+  run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, pipeline varchar(255) NOT NULL, rows_written bigint NOT NULL,
+  cursor_value longtext NULL, published_at datetime(6) NOT NULL, PRIMARY KEY (run_id, table_name))`+mysqlTableOptions); err != nil {
+		return fmt.Errorf("create %s: %w", LedgerTable, err)
+	}
+	return nil
+}
+
+// Published reads the ledger: what each table published under runID.
+func (d *mysqlDestination) Published(ctx context.Context, runID string) (map[string]int64, error) {
+	out := map[string]int64{}
+	exists, err := d.tableExists(ctx, LedgerTable)
+	if err != nil || !exists {
+		return out, err
+	}
+	//nolint:gosec // identifiers are quoted by the dialect
+	rows, err := d.conn.QueryContext(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE run_id = ?", runID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
 }
 
 func (d *mysqlDestination) ensureRejectedTable(ctx context.Context) error {

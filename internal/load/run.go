@@ -533,6 +533,10 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 		}
 	}
 	pub.State = newState
+	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline}
+	if newState != nil {
+		pub.Ledger.Cursor = newState.Value
+	}
 	out, err := tl.Publish(ctx, pub)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -582,4 +586,25 @@ func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destinatio
 	default:
 		return openRegistered(ctx, e, schema)
 	}
+}
+
+// ErrNoLedger is returned by PublishedTables for destinations that keep no ledger.
+var ErrNoLedger = errors.New("this destination keeps no record of what runs published")
+
+// PublishedTables asks a destination what the run runID published into schema, table by table
+// (rows written), from the ledger each publishing transaction writes (<schema>._dnk_loads). It
+// is how a run found without an ending is settled: a table is in the answer exactly when its
+// publication committed. PostgreSQL and MySQL/MariaDB destinations keep the ledger; others
+// answer ErrNoLedger.
+func PublishedTables(ctx context.Context, e Endpoint, schema, runID string) (map[string]int64, error) {
+	dst, err := OpenDestination(ctx, e, schema)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = dst.Close() }()
+	l, ok := dst.(ledgerReader)
+	if !ok {
+		return nil, ErrNoLedger
+	}
+	return l.Published(ctx, runID)
 }

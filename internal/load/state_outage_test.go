@@ -91,3 +91,44 @@ type downAfterGet struct{ *metadataState }
 func (d *downAfterGet) Put(context.Context, string, string, string) error {
 	return errors.New("metadata database unreachable")
 }
+
+// The ledger: each publishing transaction records the run, the table and its rows in the
+// destination, so a run found without an ending can be settled by asking the destination
+// (issue #15, item 2). A table is in the answer exactly when its publication committed.
+func TestPublishedTables_AnswersWhatARunCommitted(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int PRIMARY KEY)", "CREATE TABLE src.b (id int PRIMARY KEY)",
+		"INSERT INTO src.a SELECT generate_series(1, 5)", "INSERT INTO src.b SELECT generate_series(1, 3)")
+	my := newMyDest(t)
+	for _, disposition := range []string{"append", "replace", "merge"} {
+		extra := ""
+		if disposition == "merge" {
+			extra = `, "merge_config": {"a": {"primary_key": "id"}, "b": {"primary_key": "id"}}`
+		}
+		cfg := mustConfig(t, `{"mode": "full_database", "source_schema": "src", "table_names": ["a", "b"], "write_disposition": "`+disposition+`"`+extra+`}`)
+		for _, dest := range []struct {
+			name   string
+			ep     load.Endpoint
+			schema string
+		}{{"postgres", pg.endpoint(t), "led_" + disposition}, {"mariadb", my.ep, my.name}} {
+			ctx := context.Background()
+			spec := load.Spec{Pipeline: "p", RunID: "run-" + disposition, Source: pg.endpoint(t), Destination: dest.ep, DestinationSchema: dest.schema, Config: cfg}
+			res, err := load.Run(ctx, spec, nil, nil)
+			require.NoError(t, err, dest.name)
+			got, err := load.PublishedTables(ctx, dest.ep, dest.schema, "run-"+disposition)
+			require.NoError(t, err, dest.name)
+			require.Equal(t, map[string]int64{"a": res.Tables[0].RowsWritten, "b": res.Tables[1].RowsWritten}, got, "%s %s", dest.name, disposition)
+			require.Equal(t, int64(5), got["a"], "%s %s", dest.name, disposition)
+
+			// A run that published nothing has no entry.
+			none, err := load.PublishedTables(ctx, dest.ep, dest.schema, "run-never")
+			require.NoError(t, err)
+			require.Empty(t, none)
+		}
+	}
+	// A schema that never saw a load answers empty, not an error.
+	none, err := load.PublishedTables(context.Background(), pg.endpoint(t), "nothing_here", "run-x")
+	require.NoError(t, err)
+	require.Empty(t, none)
+}
