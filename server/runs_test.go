@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ type runEnv struct {
 	src, dst *pgxpool.Pool
 	srcConn  api.Connection
 	dstConn  api.Connection
+	proxy    *testutil.FaultProxy
 }
 
 type runEnvOptions struct {
@@ -45,6 +47,9 @@ type runEnvOptions struct {
 	orgLimit   int
 	runTimeout time.Duration
 	heartbeat  time.Duration
+	// metadataFaults puts the worker's connections to the metadata database behind a proxy
+	// the test can break (runEnv.proxy); the API's stay direct.
+	metadataFaults bool
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -86,7 +91,17 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 	_, dbURL := testutil.NewDatabase(t)
 	pool := testutil.AppPool(t, dbURL)
 	var client *queue.Client
-	if o.noWorker {
+	var proxy *testutil.FaultProxy
+	if o.metadataFaults {
+		u, err := url.Parse(dbURL)
+		require.NoError(t, err)
+		proxy = testutil.NewFaultProxy(t, u.Host)
+		startRunWorker(t, testutil.AppPool(t, proxy.URL(t, dbURL)), o)
+		// The API inserts the jobs; the worker behind the proxy works them.
+		var err2 error
+		client, err2 = queue.New(pool, queue.Options{Logger: testutil.Logger(), Register: run.RegisterKinds})
+		require.NoError(t, err2)
+	} else if o.noWorker {
 		var err error
 		client, err = queue.New(pool, queue.Options{Logger: testutil.Logger(), Register: run.RegisterKinds})
 		require.NoError(t, err)
@@ -94,7 +109,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 		client = startRunWorker(t, pool, o)
 	}
 	s := setupWithPool(t, pool, func(d *Deps) { d.Queue = client; d.MaxBodyBytes = 1 << 20 })
-	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t)}
+	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
 	env.src, err = pgxpool.New(context.Background(), srcURL)
@@ -480,10 +495,15 @@ func TestRuns_OrgLimitKeepsTheSecondRunQueuedUntilTheFirstEnds(t *testing.T) {
 	}
 }
 
-func TestRuns_ARunLeftRunningByADeadWorkerEndsFailed(t *testing.T) {
+// A run found running when its job comes back (its worker was killed, or its attempt could not
+// record anything while the metadata database was away) is settled from its destination:
+// nothing published, it is worked again (issue #15 item 3; it used to end failed, "the worker
+// running it stopped before it finished", naming a lost worker that may never have been lost).
+func TestRuns_ARunLeftRunningThatPublishedNothingIsWorkedAgain(t *testing.T) {
 	t.Parallel()
 	e := setupRuns(t, runEnvOptions{noWorker: true})
 	e.exec(t, e.src, "CREATE TABLE t (id int)")
+	e.exec(t, e.src, "INSERT INTO t SELECT generate_series(1, 7)")
 	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
 	queued := e.trigger(t, id, nil)
 	// What a killed worker leaves: the run running, its job available again (River's rescuer).
@@ -492,12 +512,42 @@ func TestRuns_ARunLeftRunningByADeadWorkerEndsFailed(t *testing.T) {
 
 	startRunWorker(t, e.pool, runEnvOptions{})
 	r := e.waitFor(t, queued.Id, 30*time.Second, "success", "failed", "cancelled")
-	require.Equal(t, "failed", r.status)
-	require.Equal(t, "the worker running it stopped before it finished", *r.errMsg)
-	e.waitJob(t, *r.jobID, "cancelled")
-	require.Equal(t, int64(0), e.count(t, e.dst, "SELECT count(*) FROM pg_tables WHERE schemaname = 'raw'"), "not started again")
+	require.Equal(t, "success", r.status, "error: %v", r.errMsg)
+	require.Equal(t, int64(7), r.rowsLoaded)
+	require.Equal(t, int64(7), e.count(t, e.dst, "SELECT count(*) FROM raw.t"))
 	lines, _ := e.logMessages(t, queued.Id)
-	require.True(t, hasPrefixIn(lines, "error run failed: the worker running it stopped"), "%v", lines)
+	require.True(t, hasPrefixIn(lines, "info run succeeded"), "%v", lines)
+}
+
+// Tables the interrupted attempt published are not loaded again: the run ends success with the
+// rows its destination's ledger records.
+func TestRuns_ARunLeftRunningThatPublishedIsSettledFromItsDestination(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{noWorker: true})
+	e.exec(t, e.src, "CREATE TABLE t (id int)")
+	e.exec(t, e.src, "INSERT INTO t SELECT generate_series(1, 7)")
+	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
+	queued := e.trigger(t, id, nil)
+	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() WHERE id = $1", queued.Id)
+	e.exec(t, e.owner, "UPDATE river_job SET attempt = 1, attempted_at = now() - interval '1 hour' WHERE id = (SELECT job_id FROM runs WHERE id = $1)", queued.Id)
+	// What the attempt committed in the destination before it was cut off.
+	tag := fmt.Sprintf("run-%d", queued.Id)
+	e.exec(t, e.dst, "CREATE SCHEMA raw")
+	e.exec(t, e.dst, "CREATE TABLE raw.t (id int, _dnk_loaded_at timestamptz, _dnk_run_id text)")
+	e.exec(t, e.dst, "INSERT INTO raw.t SELECT g, now(), $1 FROM generate_series(1, 7) g", tag)
+	e.exec(t, e.dst, `CREATE TABLE raw._dnk_loads (run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL,
+		rows_written bigint NOT NULL, cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`)
+	e.exec(t, e.dst, "INSERT INTO raw._dnk_loads (run_id, table_name, pipeline, attempt, rows_written) VALUES ($1, 't', $2, $1, 7)",
+		tag, fmt.Sprintf("pipeline-%d", id))
+
+	startRunWorker(t, e.pool, runEnvOptions{})
+	r := e.waitFor(t, queued.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r.status, "error: %v", r.errMsg)
+	require.Equal(t, int64(7), r.rowsLoaded)
+	require.Len(t, r.stats.Tables, 1)
+	require.Equal(t, int64(7), e.count(t, e.dst, "SELECT count(*) FROM raw.t"), "not loaded again")
+	lines, _ := e.logMessages(t, queued.Id)
+	require.True(t, hasPrefixIn(lines, "warn run succeeded: its tables were published"), "%v", lines)
 }
 
 func TestRuns_TimeoutFailsTheRunAndLeavesNoTable(t *testing.T) {

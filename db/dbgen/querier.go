@@ -143,6 +143,10 @@ type Querier interface {
 	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
 	SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, error)
 	SetRunStats(ctx context.Context, arg SetRunStatsParams) error
+	// A run whose end was not recorded (left running when the metadata database went away) or was
+	// recorded by the reaper while its worker was only cut off (failed with reaped_reason) is
+	// settled from what its destination committed.
+	SettleRun(ctx context.Context, arg SettleRunParams) (Run, error)
 	SlugTaken(ctx context.Context, slug string) (bool, error)
 	SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnectionParams) (Connection, error)
 	SoftDeleteFile(ctx context.Context, arg SoftDeleteFileParams) (File, error)

@@ -459,6 +459,60 @@ func (q *Queries) SetRunStats(ctx context.Context, arg SetRunStatsParams) error 
 	return err
 }
 
+const settleRun = `-- name: SettleRun :one
+UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_at = now(), updated_at = now()
+WHERE org_id = $1 AND id = $2 AND (status IN ('queued', 'running') OR (status = 'failed' AND error = $7::text))
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+`
+
+type SettleRunParams struct {
+	OrgID        int64   `json:"org_id"`
+	ID           int64   `json:"id"`
+	Status       string  `json:"status"`
+	Error        *string `json:"error"`
+	RowsLoaded   int64   `json:"rows_loaded"`
+	Stats        []byte  `json:"stats"`
+	ReapedReason string  `json:"reaped_reason"`
+}
+
+// A run whose end was not recorded (left running when the metadata database went away) or was
+// recorded by the reaper while its worker was only cut off (failed with reaped_reason) is
+// settled from what its destination committed.
+func (q *Queries) SettleRun(ctx context.Context, arg SettleRunParams) (Run, error) {
+	row := q.db.QueryRow(ctx, settleRun,
+		arg.OrgID,
+		arg.ID,
+		arg.Status,
+		arg.Error,
+		arg.RowsLoaded,
+		arg.Stats,
+		arg.ReapedReason,
+	)
+	var i Run
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.TargetType,
+		&i.TargetID,
+		&i.Status,
+		&i.Trigger,
+		&i.Attempt,
+		&i.RetryOf,
+		&i.DagRunID,
+		&i.FullRefresh,
+		&i.JobID,
+		&i.CreatedBy,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.RowsLoaded,
+		&i.Error,
+		&i.Stats,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const startRun = `-- name: StartRun :one
 UPDATE runs SET status = 'running', started_at = now(), finished_at = NULL, error = NULL, stats = $3, updated_at = now()
 WHERE org_id = $1 AND id = $2 AND status = 'queued'

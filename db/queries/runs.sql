@@ -46,6 +46,14 @@ UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_
 WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')
 RETURNING *;
 
+-- name: SettleRun :one
+-- A run whose end was not recorded (left running when the metadata database went away) or was
+-- recorded by the reaper while its worker was only cut off (failed with reaped_reason) is
+-- settled from what its destination committed.
+UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_at = now(), updated_at = now()
+WHERE org_id = $1 AND id = $2 AND (status IN ('queued', 'running') OR (status = 'failed' AND error = sqlc.arg(reaped_reason)::text))
+RETURNING *;
+
 -- name: SetRunStats :exec
 UPDATE runs SET stats = $3, updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'running';
 

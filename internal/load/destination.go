@@ -50,14 +50,17 @@ const LedgerTable = "_dnk_loads"
 // LedgerEntry is one table's publication by one run (the run id and table come from the plan).
 type LedgerEntry struct {
 	Pipeline string
+	// Attempt names the run that published (Spec.Attempt): retries publish under the run id
+	// of their chain's first run, so the run id alone cannot tell which of them it was.
+	Attempt string
 	// Cursor is the incremental state published with the rows ("" without one).
 	Cursor string
 }
 
 // ledgerReader is implemented by destinations that keep the ledger.
 type ledgerReader interface {
-	// Published returns the rows each table published under runID, from the ledger.
-	Published(ctx context.Context, runID string) (map[string]int64, error)
+	// Published returns the rows each table published by attempt, from the ledger.
+	Published(ctx context.Context, attempt string) (map[string]int64, error)
 }
 
 // StateEntry is the incremental state of one table of one pipeline.

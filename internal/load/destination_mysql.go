@@ -413,9 +413,10 @@ func (d *mysqlDestination) inTx(ctx context.Context, fn func(*sql.Tx) error) err
 func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *TablePlan, p Publication, rows int64) error {
 	if p.Ledger != nil {
 		//nolint:gosec // identifiers are quoted by the dialect
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(LedgerTable)+` (run_id, table_name, pipeline, rows_written, cursor_value, published_at)
-VALUES (?, ?, ?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE rows_written = VALUES(rows_written), cursor_value = VALUES(cursor_value), published_at = VALUES(published_at)`,
-			plan.RunID, plan.Name, p.Ledger.Pipeline, rows, p.Ledger.Cursor); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(LedgerTable)+` (run_id, table_name, pipeline, attempt, rows_written, cursor_value, published_at)
+VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE attempt = VALUES(attempt), rows_written = VALUES(rows_written),
+  cursor_value = VALUES(cursor_value), published_at = VALUES(published_at)`,
+			plan.RunID, plan.Name, p.Ledger.Pipeline, p.Ledger.Attempt, rows, p.Ledger.Cursor); err != nil {
 			return fmt.Errorf("write %s: %w", LedgerTable, err)
 		}
 	}
@@ -585,22 +586,23 @@ func (d *mysqlDestination) ensureStateTable(ctx context.Context) error {
 
 func (d *mysqlDestination) ensureLedgerTable(ctx context.Context) error {
 	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(LedgerTable)+` (
-  run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, pipeline varchar(255) NOT NULL, rows_written bigint NOT NULL,
+  run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, pipeline varchar(255) NOT NULL, attempt varchar(255) NOT NULL,
+  rows_written bigint NOT NULL,
   cursor_value longtext NULL, published_at datetime(6) NOT NULL, PRIMARY KEY (run_id, table_name))`+mysqlTableOptions); err != nil {
 		return fmt.Errorf("create %s: %w", LedgerTable, err)
 	}
 	return nil
 }
 
-// Published reads the ledger: what each table published under runID.
-func (d *mysqlDestination) Published(ctx context.Context, runID string) (map[string]int64, error) {
+// Published reads the ledger: what each table published by attempt.
+func (d *mysqlDestination) Published(ctx context.Context, attempt string) (map[string]int64, error) {
 	out := map[string]int64{}
 	exists, err := d.tableExists(ctx, LedgerTable)
 	if err != nil || !exists {
 		return out, err
 	}
 	//nolint:gosec // identifiers are quoted by the dialect
-	rows, err := d.conn.QueryContext(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE run_id = ?", runID)
+	rows, err := d.conn.QueryContext(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE attempt = ?", attempt)
 	if err != nil {
 		return nil, err
 	}

@@ -473,27 +473,28 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 func (d *postgresDestination) writeLedger(ctx context.Context, tx pgx.Tx, plan *TablePlan, e *LedgerEntry, rows int64) error {
 	lt := d.qualified(LedgerTable)
 	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+lt+` (
-  run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, rows_written bigint NOT NULL,
+  run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL, rows_written bigint NOT NULL,
   cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`); err != nil {
 		return fmt.Errorf("create %s: %w", LedgerTable, err)
 	}
-	_, err := tx.Exec(ctx, "INSERT INTO "+lt+` (run_id, table_name, pipeline, rows_written, cursor_value) VALUES ($1, $2, $3, $4, NULLIF($5, ''))
-ON CONFLICT (run_id, table_name) DO UPDATE SET rows_written = EXCLUDED.rows_written, cursor_value = EXCLUDED.cursor_value, published_at = now()`,
-		plan.RunID, plan.Name, e.Pipeline, rows, e.Cursor)
+	_, err := tx.Exec(ctx, "INSERT INTO "+lt+` (run_id, table_name, pipeline, attempt, rows_written, cursor_value) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''))
+ON CONFLICT (run_id, table_name) DO UPDATE SET attempt = EXCLUDED.attempt, rows_written = EXCLUDED.rows_written,
+  cursor_value = EXCLUDED.cursor_value, published_at = now()`,
+		plan.RunID, plan.Name, e.Pipeline, e.Attempt, rows, e.Cursor)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", LedgerTable, err)
 	}
 	return nil
 }
 
-// Published reads the ledger: what each table published under runID.
-func (d *postgresDestination) Published(ctx context.Context, runID string) (map[string]int64, error) {
+// Published reads the ledger: what each table published by attempt.
+func (d *postgresDestination) Published(ctx context.Context, attempt string) (map[string]int64, error) {
 	out := map[string]int64{}
 	var exists bool
 	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(LedgerTable)).Scan(&exists); err != nil || !exists {
 		return out, err
 	}
-	rows, err := d.conn.Query(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE run_id = $1", runID)
+	rows, err := d.conn.Query(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE attempt = $1", attempt)
 	if err != nil {
 		return nil, err
 	}

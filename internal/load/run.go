@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -28,7 +29,9 @@ type Spec struct {
 	Pipeline string
 	// RunID tags the rows a run publishes; a retry with the same id never appends twice.
 	// Empty: a random id.
-	RunID             string
+	RunID string
+	// Attempt names this run in the destination's ledger (see PublishedTables); empty: RunID.
+	Attempt           string
 	Source            Endpoint
 	Destination       Endpoint
 	DestinationSchema string
@@ -533,7 +536,7 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 		}
 	}
 	pub.State = newState
-	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline}
+	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline, Attempt: cmp.Or(spec.Attempt, spec.RunID)}
 	if newState != nil {
 		pub.Ledger.Cursor = newState.Value
 	}
@@ -591,12 +594,13 @@ func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destinatio
 // ErrNoLedger is returned by PublishedTables for destinations that keep no ledger.
 var ErrNoLedger = errors.New("this destination keeps no record of what runs published")
 
-// PublishedTables asks a destination what the run runID published into schema, table by table
-// (rows written), from the ledger each publishing transaction writes (<schema>._dnk_loads). It
+// PublishedTables asks a destination what the run attempt (Spec.Attempt, or its RunID)
+// published into schema, table by table (rows written), from the ledger each publishing
+// transaction writes (<schema>._dnk_loads). It
 // is how a run found without an ending is settled: a table is in the answer exactly when its
 // publication committed. PostgreSQL and MySQL/MariaDB destinations keep the ledger; others
 // answer ErrNoLedger.
-func PublishedTables(ctx context.Context, e Endpoint, schema, runID string) (map[string]int64, error) {
+func PublishedTables(ctx context.Context, e Endpoint, schema, attempt string) (map[string]int64, error) {
 	dst, err := OpenDestination(ctx, e, schema)
 	if err != nil {
 		return nil, err
@@ -606,5 +610,5 @@ func PublishedTables(ctx context.Context, e Endpoint, schema, runID string) (map
 	if !ok {
 		return nil, ErrNoLedger
 	}
-	return l.Published(ctx, runID)
+	return l.Published(ctx, attempt)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,6 +117,7 @@ const (
 	atLimit
 	ended      // nothing to do: the run ended already (cancelled while queued)
 	workerLost // the run was left running by a dead attempt
+	reaped     // the reaper ended the run failed; its destination may say otherwise
 )
 
 // start moves a queued run to running, unless the org is at its limit. The per-org advisory
@@ -137,13 +139,15 @@ func (w *PipelineRunWorker) start(ctx context.Context, a PipelineRunArgs) (dbgen
 		switch r.Status {
 		case StatusQueued:
 		case StatusRunning:
-			outcome = workerLost
-			stats := decodeStats(r.Stats)
-			stats.Phase = PhaseDone
-			reason := errWorkerLost
-			r, err = q.FinishRun(ctx, dbgen.FinishRunParams{OrgID: a.OrgID, ID: r.ID, Status: StatusFailed, Error: &reason,
-				RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
-			return err
+			outcome = workerLost // settled from its destination, or failed, by the caller
+			return nil
+		case StatusFailed:
+			if r.Error != nil && *r.Error == errWorkerSilent {
+				outcome = reaped // the reaper ended it while its worker was cut off: settle it
+				return nil
+			}
+			outcome = ended
+			return nil
 		default:
 			outcome = ended
 			return nil
@@ -177,7 +181,18 @@ func (w *PipelineRunWorker) Work(ctx context.Context, job *river.Job[PipelineRun
 		return river.JobSnooze(w.cfg.LimitWait)
 	case ended:
 		return nil
+	case reaped:
+		if settled, err := w.settle(ctx, job, r, false); settled {
+			return err
+		}
+		return nil
 	case workerLost:
+		if settled, err := w.settle(ctx, job, r, true); settled {
+			return err
+		}
+		if err := w.failLost(ctx, r); err != nil {
+			return fmt.Errorf("end run %d: %w", r.ID, err)
+		}
 		w.cfg.Logger.Warn("run left running by a stopped worker ended failed", "run_id", r.ID, "org_id", r.OrgID, "attempt", job.Attempt)
 		if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
 			slog.New(&logHandler{sink: sink}).Error("run failed: "+errWorkerLost, "job_attempt", job.Attempt)
@@ -263,6 +278,7 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 		// Retries publish under the tag of the chain's first run, so a table the failed run
 		// already appended is not appended again.
 		RunID:             fmt.Sprintf("run-%d", rootID),
+		Attempt:           attemptTag(r.ID),
 		Source:            load.Endpoint{Type: src.Type, Config: src.Config, Env: w.cfg.Env(r.OrgID, src.Managed)},
 		Destination:       load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
 		DestinationSchema: pl.DestinationSchema,
@@ -403,15 +419,9 @@ func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineR
 	if end.reason != "" {
 		reason = &end.reason
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	err := database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
-		_, err := dbgen.New(tx).FinishRun(fctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: end.status,
-			Error: reason, RowsLoaded: end.result.RowsLoaded, Stats: statsJSON(stats)})
-		return err
-	})
-	if err != nil {
-		// The run stays running; its job's next attempt finds it so and ends it failed.
+	if err := w.recordEnd(ctx, r, end.status, reason, end.result.RowsLoaded, stats, log); err != nil {
+		// The run stays running; its job's next attempt finds it so and settles it from what
+		// the destination committed (settle).
 		return fmt.Errorf("end run %d as %s: %w", r.ID, end.status, err)
 	}
 	log.Info("run ended", "status", end.status, "rows_loaded", end.result.RowsLoaded)
@@ -479,4 +489,104 @@ func OrgEnv(dialer, managedDialer connectors.Dialer, files func(ctx context.Cont
 			return files(ctx, auth.Principal{OrgID: orgID}, fileID)
 		}}
 	}
+}
+
+// attemptTag names a run in its destination's ledger (load.Spec.Attempt).
+func attemptTag(runID int64) string { return fmt.Sprintf("run-%d", runID) }
+
+// recordEnd writes a run's ending, retrying across an outage of the metadata database for up
+// to the heartbeat timeout (the destination has already committed what the ending describes).
+// A success also settles a run the reaper ended failed while this worker was cut off.
+func (w *PipelineRunWorker) recordEnd(ctx context.Context, r dbgen.Run, status string, reason *string, rows int64, stats Stats, log *slog.Logger) error {
+	budget := max(4*w.cfg.Heartbeat, 10*time.Second)
+	deadline := time.Now().Add(budget)
+	pause := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			if status == StatusSuccess {
+				_, err := q.SettleRun(fctx, dbgen.SettleRunParams{OrgID: r.OrgID, ID: r.ID, Status: status, Error: reason,
+					RowsLoaded: rows, Stats: statsJSON(stats), ReapedReason: errWorkerSilent})
+				return err
+			}
+			_, err := q.FinishRun(fctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: status,
+				Error: reason, RowsLoaded: rows, Stats: statsJSON(stats)})
+			return err
+		})
+		cancel()
+		if err == nil || errors.Is(err, pgx.ErrNoRows) || time.Now().Add(pause).After(deadline) {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // ended meanwhile (cancelled, reaped): that ending stands
+			}
+			return err
+		}
+		if attempt == 1 {
+			log.Warn("the run's end could not be recorded; retrying while the metadata database is unreachable", "error", err)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 2*time.Second)
+	}
+}
+
+// settle ends a run found running when its job starts again: the previous attempt was cut off
+// from the metadata database (or its worker died) after or before publishing. The destination's
+// ledger says which: tables published by that run make it a success with their true row counts;
+// nothing published, and the run is worked again (loads are idempotent by the destination's
+// state and run tags). settled false: the destination could not be asked; the caller fails it.
+func (w *PipelineRunWorker) settle(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, rework bool) (bool, error) {
+	if w.cfg.Connections == nil {
+		return false, nil
+	}
+	p := auth.Principal{OrgID: r.OrgID}
+	pl, _, dst, _, err := w.prepare(ctx, p, r)
+	if err != nil {
+		return false, nil
+	}
+	tables, err := load.PublishedTables(ctx, load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
+		pl.DestinationSchema, attemptTag(r.ID))
+	if err != nil {
+		return false, nil
+	}
+	log := w.cfg.Logger.With("run_id", r.ID, "org_id", r.OrgID)
+	if len(tables) == 0 {
+		if !rework {
+			return true, nil // reaped, and rightly: nothing was published
+		}
+		log.Warn("run left running by an interrupted attempt published nothing; working it again", "job_attempt", job.Attempt)
+		return true, w.execute(ctx, job, r)
+	}
+	names := make([]string, 0, len(tables))
+	for n := range tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	stats := Stats{Phase: PhaseDone}
+	var rows int64
+	for _, n := range names {
+		stats.Tables = append(stats.Tables, load.TableStats{Name: n, RowsWritten: tables[n]})
+		rows += tables[n]
+	}
+	if err := w.recordEnd(ctx, r, StatusSuccess, nil, rows, stats, log); err != nil {
+		return true, fmt.Errorf("settle run %d: %w", r.ID, err)
+	}
+	if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
+		slog.New(&logHandler{sink: sink}).Warn("run succeeded: its tables were published before the metadata database became unreachable; settled from the destination's record",
+			"tables", names, "rows_loaded", rows)
+		sink.Close()
+	}
+	log.Info("run settled from its destination", "status", StatusSuccess, "rows_loaded", rows)
+	return true, nil
+}
+
+// failLost ends a run left running whose destination could not be asked what it published.
+func (w *PipelineRunWorker) failLost(ctx context.Context, r dbgen.Run) error {
+	return database.InTx(ctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		stats := decodeStats(r.Stats)
+		stats.Phase = PhaseDone
+		reason := errWorkerLost
+		_, err := dbgen.New(tx).FinishRun(ctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusFailed, Error: &reason,
+			RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
+		return err
+	})
 }
