@@ -75,3 +75,32 @@ func TestRuns_AWorkerWhoseRunWasReapedStopsAndLeavesTheDestinationAsItWas(t *tes
 	require.Equal(t, int64(1), e.count(t, e.dst, "SELECT count(*) FROM raw.slow"), "the destination is as it was")
 	require.Equal(t, int64(0), e.count(t, e.dst, "SELECT count(*) FROM pg_tables WHERE schemaname = 'raw' AND tablename LIKE '_dnk_%'"))
 }
+
+// A run reaped while its worker was only cut off from the metadata database, after its
+// destination committed, is settled a success from the destination's ledger (issue #15 item 2):
+// the reaper asks before it leaves the run failed.
+func TestRuns_TheReaperSettlesARunWhoseDestinationCommitted(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{noWorker: true})
+	e.exec(t, e.src, "CREATE TABLE t (id int)")
+	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
+	committed := e.trigger(t, id, nil)
+	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() - interval '10 minutes', updated_at = now() - interval '3 minutes' WHERE id = $1", committed.Id)
+	tag := fmt.Sprintf("run-%d", committed.Id)
+	e.exec(t, e.dst, "CREATE SCHEMA raw")
+	e.exec(t, e.dst, `CREATE TABLE raw._dnk_loads (run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL,
+		rows_written bigint NOT NULL, cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`)
+	e.exec(t, e.dst, "INSERT INTO raw._dnk_loads (run_id, table_name, pipeline, attempt, rows_written) VALUES ($1, 't', 'p', $1, 42)", tag)
+	other := e.trigger(t, e.pipeline(t, "other", map[string]any{"mode": "single_table", "table": "public.t"}), nil)
+	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() - interval '10 minutes', updated_at = now() - interval '3 minutes' WHERE id = $1", other.Id)
+
+	w := &run.ReaperWorker{Pool: e.pool, Logger: testutil.Logger(), Settle: newRunWorker(t, e.pool, runEnvOptions{}).SettleReaped}
+	require.NoError(t, w.Work(context.Background(), &river.Job[run.ReaperArgs]{}))
+
+	r := e.run(t, committed.Id)
+	require.Equal(t, "success", r.status, "error: %v", r.errMsg)
+	require.Equal(t, int64(42), r.rowsLoaded)
+	lines, _ := e.logMessages(t, committed.Id)
+	require.True(t, hasPrefixIn(lines, "warn run succeeded: its tables were published"), "%v", lines)
+	require.Equal(t, "failed", e.run(t, other.Id).status, "nothing published: the reaper's failure stands")
+}

@@ -58,12 +58,12 @@ func testKeyring(t *testing.T) *secrets.Keyring {
 	return kr
 }
 
-// startRunWorker starts a River client on pool that works runs, stopped when the test ends.
-func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Client {
+// newRunWorker is the pipeline-run worker of these tests, on pool.
+func newRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *run.PipelineRunWorker {
 	t.Helper()
 	policy, err := egress.New(true, "")
 	require.NoError(t, err)
-	w := run.NewPipelineRunWorker(run.WorkerConfig{
+	return run.NewPipelineRunWorker(run.WorkerConfig{
 		Pool:                pool,
 		Connections:         connection.New(pool, standard.Registry(), testKeyring(t), connectors.Env{}, testutil.Logger()),
 		Env:                 func(int64, bool) connectors.Env { return connectors.Env{Dialer: policy.Dialer(10 * time.Second)} },
@@ -74,6 +74,12 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
 	})
+}
+
+// startRunWorker starts a River client on pool that works runs, stopped when the test ends.
+func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Client {
+	t.Helper()
+	w := newRunWorker(t, pool, o)
 	client, err := queue.New(pool, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 10,
 		FetchPollInterval: 50 * time.Millisecond, Register: func(ws *river.Workers) { run.Register(ws, w) }})
 	require.NoError(t, err)

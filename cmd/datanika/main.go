@@ -313,7 +313,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			registerWarehouse(w)
 		}
 		runs.Register(w, runWorker)
-		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger})
+		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger, Settle: runWorker.SettleReaped})
 	}
 
 	working := role != roleAPI

@@ -55,6 +55,10 @@ type ReaperWorker struct {
 	Pool   *pgxpool.Pool
 	Stale  time.Duration // 0: StaleAfter
 	Logger *slog.Logger
+	// Settle, when set, asks a reaped run's destination what it published and records the run
+	// a success when it did (PipelineRunWorker.SettleReaped): a worker cut off from the
+	// metadata database after its destination committed was not dead.
+	Settle func(ctx context.Context, orgID, runID int64) error
 }
 
 // Work ends the stale runs, each with a last log line saying why.
@@ -83,6 +87,14 @@ func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error
 				Ats: []pgtype.Timestamptz{{Time: time.Now(), Valid: true}}, Levels: []string{"error"},
 				Messages: []string{"run failed: " + errWorkerSilent}, Fields: [][]byte{[]byte("{}")}})
 		})
+	}
+	for _, r := range reaped {
+		if w.Settle == nil {
+			break
+		}
+		if err := w.Settle(ctx, r.OrgID, r.ID); err != nil && w.Logger != nil {
+			w.Logger.Warn("reaped run not settled from its destination", "run_id", r.ID, "org_id", r.OrgID, "error", err)
+		}
 	}
 	return nil
 }

@@ -532,30 +532,75 @@ func (w *PipelineRunWorker) recordEnd(ctx context.Context, r dbgen.Run, status s
 // settle ends a run found running when its job starts again: the previous attempt was cut off
 // from the metadata database (or its worker died) after or before publishing. The destination's
 // ledger says which: tables published by that run make it a success with their true row counts;
-// nothing published, and the run is worked again (loads are idempotent by the destination's
-// state and run tags). settled false: the destination could not be asked; the caller fails it.
+// nothing published, and (rework) the run is worked again (loads are idempotent by the
+// destination's state and run tags). settled false: the destination could not be asked; the
+// caller fails it.
 func (w *PipelineRunWorker) settle(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, rework bool) (bool, error) {
-	if w.cfg.Connections == nil {
+	tables, ok := w.publishedBy(ctx, r)
+	if !ok {
 		return false, nil
 	}
-	p := auth.Principal{OrgID: r.OrgID}
-	pl, _, dst, _, err := w.prepare(ctx, p, r)
-	if err != nil {
-		return false, nil
-	}
-	tables, err := load.PublishedTables(ctx, load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
-		pl.DestinationSchema, attemptTag(r.ID))
-	if err != nil {
-		return false, nil
-	}
-	log := w.cfg.Logger.With("run_id", r.ID, "org_id", r.OrgID)
 	if len(tables) == 0 {
 		if !rework {
 			return true, nil // reaped, and rightly: nothing was published
 		}
-		log.Warn("run left running by an interrupted attempt published nothing; working it again", "job_attempt", job.Attempt)
+		w.cfg.Logger.Warn("run left running by an interrupted attempt published nothing; working it again",
+			"run_id", r.ID, "org_id", r.OrgID, "job_attempt", job.Attempt)
 		return true, w.execute(ctx, job, r)
 	}
+	if err := w.recordSettled(ctx, r, tables); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// SettleReaped looks again at a run the reaper ended failed: when its destination's ledger
+// shows tables it published (its worker was cut off from the metadata database, not dead), the
+// run is recorded a success with their row counts. It is the reaper's Settle.
+func (w *PipelineRunWorker) SettleReaped(ctx context.Context, orgID, runID int64) error {
+	var r dbgen.Run
+	err := database.InTx(ctx, w.cfg.Pool, database.Scope{OrgID: orgID}, func(tx pgx.Tx) error {
+		var err error
+		r, err = dbgen.New(tx).LockRun(ctx, dbgen.LockRunParams{OrgID: orgID, ID: runID})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if r.Status != StatusFailed || r.Error == nil || *r.Error != errWorkerSilent {
+		return nil
+	}
+	tables, ok := w.publishedBy(ctx, r)
+	if !ok || len(tables) == 0 {
+		return nil
+	}
+	return w.recordSettled(ctx, r, tables)
+}
+
+// publishedBy asks the run's destination what the run published (its ledger); ok false when it
+// cannot be asked.
+func (w *PipelineRunWorker) publishedBy(ctx context.Context, r dbgen.Run) (map[string]int64, bool) {
+	if w.cfg.Connections == nil {
+		return nil, false
+	}
+	pl, _, dst, _, err := w.prepare(ctx, auth.Principal{OrgID: r.OrgID}, r)
+	if err != nil {
+		return nil, false
+	}
+	actx, cancel := context.WithTimeout(ctx, connectors.TestTimeout)
+	defer cancel()
+	tables, err := load.PublishedTables(actx, load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
+		pl.DestinationSchema, attemptTag(r.ID))
+	if err != nil {
+		w.cfg.Logger.Warn("the run's destination could not be asked what it published", "run_id", r.ID, "org_id", r.OrgID, "error", oneLine(err, nil))
+		return nil, false
+	}
+	return tables, true
+}
+
+// recordSettled records a run a success with what its destination's ledger says it published.
+func (w *PipelineRunWorker) recordSettled(ctx context.Context, r dbgen.Run, tables map[string]int64) error {
+	log := w.cfg.Logger.With("run_id", r.ID, "org_id", r.OrgID)
 	names := make([]string, 0, len(tables))
 	for n := range tables {
 		names = append(names, n)
@@ -568,7 +613,7 @@ func (w *PipelineRunWorker) settle(ctx context.Context, job *river.Job[PipelineR
 		rows += tables[n]
 	}
 	if err := w.recordEnd(ctx, r, StatusSuccess, nil, rows, stats, log); err != nil {
-		return true, fmt.Errorf("settle run %d: %w", r.ID, err)
+		return fmt.Errorf("settle run %d: %w", r.ID, err)
 	}
 	if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
 		slog.New(&logHandler{sink: sink}).Warn("run succeeded: its tables were published before the metadata database became unreachable; settled from the destination's record",
@@ -576,7 +621,7 @@ func (w *PipelineRunWorker) settle(ctx context.Context, job *river.Job[PipelineR
 		sink.Close()
 	}
 	log.Info("run settled from its destination", "status", StatusSuccess, "rows_loaded", rows)
-	return true, nil
+	return nil
 }
 
 // failLost ends a run left running whose destination could not be asked what it published.
