@@ -45,6 +45,7 @@ type runEnvOptions struct {
 	orgLimit   int
 	runTimeout time.Duration
 	heartbeat  time.Duration
+	pause      func(ctx context.Context, runID int64, point string) // run.WorkerConfig.Pause
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -68,6 +69,7 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 		StatsInterval:       100 * time.Millisecond,
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
+		Pause:               o.pause,
 	})
 	client, err := queue.New(pool, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 10,
 		FetchPollInterval: 50 * time.Millisecond, Register: func(ws *river.Workers) { run.Register(ws, w) }})
@@ -167,7 +169,11 @@ func (e *runEnv) waitFor(t *testing.T, id int64, timeout time.Duration, want ...
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run %d is %s after %s, want %v (error %v)", id, r.status, timeout, want, r.errMsg)
+			reason := "none"
+			if r.errMsg != nil {
+				reason = *r.errMsg
+			}
+			t.Fatalf("run %d is %s after %s, want %v (error: %s)", id, r.status, timeout, want, reason)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
