@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -140,4 +142,29 @@ func TestFiles_UploadToS3BlobStorage(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/files/%d", got.Id), f.admin.AccessToken, nil).Code)
 	require.Empty(t, bucket.Keys(t), "the bytes go with the file")
 	require.Zero(t, blobCount(t, cache))
+}
+
+// A multipart body cut off before its closing boundary (a client or proxy that gave up) answers
+// 400 problem+json and keeps nothing: no file row, no blob.
+func TestFiles_TruncatedUploadAnswers400AndKeepsNothing(t *testing.T) {
+	t.Parallel()
+	s, dir := setupFiles(t)
+	f := s.newOrg(t)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile("file", "orders.csv")
+	require.NoError(t, err)
+	_, _ = fw.Write([]byte("id,amount\n1,10.50\n2,3\n"))
+	// No mw.Close(): the closing boundary never comes.
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/files", bytes.NewReader(buf.Bytes()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+f.editor.AccessToken)
+	rec := httptest.NewRecorder()
+	s.e.ServeHTTP(rec, req)
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"), rec.Body.String())
+	p := decodeProblem(t, rec, http.StatusBadRequest)
+	require.Contains(t, *p.Detail, "ended before the file was complete")
+	require.Zero(t, blobCount(t, dir))
+	list := decode[api.FileList](t, s.call(t, http.MethodGet, "/api/v1/files", f.owner.AccessToken, nil), http.StatusOK)
+	require.Empty(t, list.Items)
 }

@@ -104,3 +104,51 @@ func TestRuns_TheReaperSettlesARunWhoseDestinationCommitted(t *testing.T) {
 	require.True(t, hasPrefixIn(lines, "warn run succeeded: its tables were published"), "%v", lines)
 	require.Equal(t, "failed", e.run(t, other.Id).status, "nothing published: the reaper's failure stands")
 }
+
+// A run handed back to the queue whose job River then ended (a user's cancel reached River
+// first, the job was discarded, or River's cleaner removed it) would wait queued for ever: the
+// reaper ends it — cancelled for a cancelled job, failed otherwise — with a last line saying
+// why. A run whose job is waiting (available, snoozed at the org's limit, retryable) or
+// running stays queued.
+func TestRuns_TheReaperEndsRunsLeftQueuedWithoutALiveJob(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{noWorker: true})
+	e.exec(t, e.src, "CREATE TABLE t (id int)")
+	runs := map[string]int64{}
+	for _, name := range []string{"cancelled", "discarded", "gone", "available", "scheduled", "retryable", "running"} {
+		runs[name] = e.trigger(t, e.pipeline(t, name, map[string]any{"mode": "single_table", "table": "public.t"}), nil).Id
+	}
+	job := func(name, set string) {
+		e.exec(t, e.owner, "UPDATE river_job SET "+set+" WHERE id = (SELECT job_id FROM runs WHERE id = $1)", runs[name])
+	}
+	job("cancelled", "state = 'cancelled', finalized_at = now()")
+	job("discarded", "state = 'discarded', finalized_at = now()")
+	e.exec(t, e.owner, "DELETE FROM river_job WHERE id = (SELECT job_id FROM runs WHERE id = $1)", runs["gone"])
+	job("scheduled", "state = 'scheduled', scheduled_at = now() + interval '1 hour'")
+	job("retryable", "state = 'retryable', attempt = 1, attempted_at = now(), scheduled_at = now() + interval '1 hour'")
+	job("running", "state = 'running', attempt = 1, attempted_at = now()")
+
+	w := &run.ReaperWorker{Pool: e.pool, Logger: testutil.Logger()}
+	require.NoError(t, w.Work(context.Background(), &river.Job[run.ReaperArgs]{}))
+
+	r := e.run(t, runs["cancelled"])
+	require.Equal(t, "cancelled", r.status)
+	require.Contains(t, *r.errMsg, "its job was cancelled")
+	require.NotNil(t, r.finished)
+	require.Equal(t, run.PhaseDone, r.stats.Phase)
+	lines, _ := e.logMessages(t, runs["cancelled"])
+	require.True(t, hasPrefixIn(lines, "warn run cancelled: its job was cancelled"), "%v", lines)
+	for _, name := range []string{"discarded", "gone"} {
+		r := e.run(t, runs[name])
+		require.Equal(t, "failed", r.status, name)
+		require.Equal(t, "its job left the queue without running it", *r.errMsg, name)
+		lines, _ := e.logMessages(t, runs[name])
+		require.True(t, hasPrefixIn(lines, "error run failed: its job left the queue"), "%s: %v", name, lines)
+	}
+	for _, name := range []string{"available", "scheduled", "retryable", "running"} {
+		require.Equal(t, "queued", e.run(t, runs[name]).status, name)
+	}
+	// A run ended so may be retried.
+	got := e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/runs/%d/retry", runs["cancelled"]), e.f.editor.AccessToken, nil)
+	require.Equal(t, http.StatusAccepted, got.Code, got.Body.String())
+}

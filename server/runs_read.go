@@ -123,7 +123,8 @@ const (
 )
 
 // StreamRunLogs streams a run's log lines and status changes as Server-Sent Events until the run
-// has ended and every line was sent (then an `end` event), or the client goes away.
+// has ended and every line was sent (then an `end` event), the client goes away, or the server
+// begins to shut down (Deps.Stopping).
 //
 // The generated strict response copies the body to the client and flushes after every read, so
 // the events are written into a pipe by a goroutine and each reaches the client at once.
@@ -200,6 +201,8 @@ func (s *runStream) run(ctx context.Context, pg history.LogPage) {
 		if len(pg.Lines) < streamBatch {
 			select {
 			case <-ctx.Done():
+				return
+			case <-s.h.stopping: // the server shuts down: the client reconnects elsewhere
 				return
 			case <-ticker.C:
 			}

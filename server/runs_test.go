@@ -50,6 +50,7 @@ type runEnvOptions struct {
 	// metadataFaults puts the worker's connections to the metadata database behind a proxy
 	// the test can break (runEnv.proxy); the API's stay direct.
 	metadataFaults bool
+	pause          func(ctx context.Context, runID int64, point string) // run.WorkerConfig.Pause
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -73,6 +74,7 @@ func newRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *run.Pipeli
 		StatsInterval:       100 * time.Millisecond,
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
+		Pause:               o.pause,
 	})
 }
 
@@ -188,7 +190,11 @@ func (e *runEnv) waitFor(t *testing.T, id int64, timeout time.Duration, want ...
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run %d is %s after %s, want %v (error %v)", id, r.status, timeout, want, r.errMsg)
+			reason := "none"
+			if r.errMsg != nil {
+				reason = *r.errMsg
+			}
+			t.Fatalf("run %d is %s after %s, want %v (error: %s)", id, r.status, timeout, want, reason)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -80,6 +80,11 @@ type Deps struct {
 	ManagedWarehouse bool
 	// RateLimits of sign-in and sign-up; nil means ratelimit.DefaultRules().
 	RateLimits *ratelimit.Rules
+	// Stopping is closed when the process begins to shut down: open live-log streams end at
+	// once rather than hold the HTTP drain (and with it the workers' time to finish their jobs)
+	// for the whole SHUTDOWN_TIMEOUT; their clients reconnect elsewhere with Last-Event-ID. Nil:
+	// streams end only with their run or their client.
+	Stopping <-chan struct{}
 }
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
@@ -97,6 +102,7 @@ type handlers struct {
 	pipelines   *pipeline.Service
 	runs        *run.Service
 	logger      *slog.Logger
+	stopping    <-chan struct{} // Deps.Stopping
 
 	secretKey   []byte
 	oauth       map[string]*oauth.Provider
@@ -150,7 +156,7 @@ func New(d Deps) (*echo.Echo, error) {
 	h := &handlers{
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
 		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
-		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient,
+		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient, stopping: d.Stopping,
 		files:   files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
 		history: history.New(d.Pool), idempotency: idempotency.New(d.Pool, d.Keyring),
 	}

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -332,6 +333,9 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
+	stopping := make(chan struct{})
+	endStreams := sync.OnceFunc(func() { close(stopping) })
+	defer endStreams()
 	e, err := server.New(server.Deps{
 		Pool:           pool,
 		Logger:         logger,
@@ -357,6 +361,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Queue:            client,
 		ManagedWarehouse: cfg.WarehouseAdminURL != "",
 		RateLimits:       &limits,
+		Stopping:         stopping,
 	})
 	if err != nil {
 		return err
@@ -376,6 +381,9 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	// Live-log streams end first: srv.Shutdown waits for every open response, and a stream
+	// would otherwise hold the drain — and the workers' time to finish — for SHUTDOWN_TIMEOUT.
+	endStreams()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("HTTP connections did not drain in time", "error", err)
 	}

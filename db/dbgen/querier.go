@@ -46,6 +46,9 @@ type Querier interface {
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
 	DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStaleCatalogEntriesParams) error
+	// Runs left queued without a live River job end cancelled (their job was cancelled) or failed,
+	// in every org (through the SECURITY DEFINER function of migration 000012).
+	EndOrphanedRuns(ctx context.Context, arg EndOrphanedRunsParams) ([]Run, error)
 	FinishRun(ctx context.Context, arg FinishRunParams) (Run, error)
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)

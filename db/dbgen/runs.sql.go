@@ -96,6 +96,57 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 	return i, err
 }
 
+const endOrphanedRuns = `-- name: EndOrphanedRuns :many
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM dnk_end_orphaned_runs($1::text, $2::text)
+`
+
+type EndOrphanedRunsParams struct {
+	CancelledReason string `json:"cancelled_reason"`
+	FailedReason    string `json:"failed_reason"`
+}
+
+// Runs left queued without a live River job end cancelled (their job was cancelled) or failed,
+// in every org (through the SECURITY DEFINER function of migration 000012).
+func (q *Queries) EndOrphanedRuns(ctx context.Context, arg EndOrphanedRunsParams) ([]Run, error) {
+	rows, err := q.db.Query(ctx, endOrphanedRuns, arg.CancelledReason, arg.FailedReason)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Run{}
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.TargetType,
+			&i.TargetID,
+			&i.Status,
+			&i.Trigger,
+			&i.Attempt,
+			&i.RetryOf,
+			&i.DagRunID,
+			&i.FullRefresh,
+			&i.JobID,
+			&i.CreatedBy,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.RowsLoaded,
+			&i.Error,
+			&i.Stats,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const finishRun = `-- name: FinishRun :one
 UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_at = now(), updated_at = now()
 WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')

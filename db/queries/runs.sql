@@ -104,3 +104,8 @@ UPDATE runs SET updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'r
 -- Runs left running by a worker that stopped touching them end failed, in every org (through
 -- the SECURITY DEFINER function of migration 000009).
 SELECT * FROM dnk_reap_stale_runs(sqlc.arg(reason)::text, sqlc.arg(stale_seconds)::float8);
+
+-- name: EndOrphanedRuns :many
+-- Runs left queued without a live River job end cancelled (their job was cancelled) or failed,
+-- in every org (through the SECURITY DEFINER function of migration 000012).
+SELECT * FROM dnk_end_orphaned_runs(sqlc.arg(cancelled_reason)::text, sqlc.arg(failed_reason)::text);

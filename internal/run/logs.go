@@ -136,6 +136,7 @@ func (s *logSink) Close() {
 // attributes as fields (groups nested), secrets scrubbed from message and values.
 type logHandler struct {
 	sink   *logSink
+	pause  func(message string) // WorkerConfig.Pause, for tests
 	attrs  []groupedAttr
 	groups []string
 }
@@ -182,6 +183,9 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 		when = time.Now()
 	}
 	h.sink.add(logLine{at: when, level: levelName(r.Level), message: h.sink.scrub.String(r.Message), fields: raw})
+	if h.pause != nil {
+		h.pause(r.Message)
+	}
 	return nil
 }
 

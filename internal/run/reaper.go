@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
@@ -39,6 +38,13 @@ func ReapIntervalFor(stale time.Duration) time.Duration { return min(maxReapInte
 // errWorkerSilent is the reason of a reaped run.
 const errWorkerSilent = "the worker running it stopped answering (no heartbeat); it was killed or lost its database"
 
+// Reasons of a run found queued without a live job (handed back to the queue, then its job was
+// cancelled or discarded, or River's cleaner removed it): nothing would ever start it.
+const (
+	errJobCancelled = "cancelled: its job was cancelled while the run waited in the queue"
+	errJobGone      = "its job left the queue without running it"
+)
+
 // ReaperArgs is the periodic job that ends the runs stopped workers left running.
 type ReaperArgs struct{}
 
@@ -61,7 +67,8 @@ type ReaperWorker struct {
 	Settle func(ctx context.Context, orgID, runID int64) error
 }
 
-// Work ends the stale runs, each with a last log line saying why.
+// Work ends the stale runs, and the runs left queued without a live job (see
+// dnk_end_orphaned_runs, migration 000012), each with a last log line saying why.
 func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error {
 	stale := w.Stale
 	if stale <= 0 {
@@ -76,17 +83,21 @@ func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error
 		if w.Logger != nil {
 			w.Logger.Warn("run left running by a silent worker ended failed", "run_id", r.ID, "org_id", r.OrgID)
 		}
-		// The run has ended either way; its last line says why, best effort.
-		_ = database.InTx(ctx, w.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
-			q := dbgen.New(tx)
-			last, err := q.LastRunLogSeq(ctx, dbgen.LastRunLogSeqParams{OrgID: r.OrgID, RunID: r.ID})
-			if err != nil {
-				return err
-			}
-			return q.InsertRunLogs(ctx, dbgen.InsertRunLogsParams{RunID: r.ID, OrgID: r.OrgID, Seqs: []int64{last + 1},
-				Ats: []pgtype.Timestamptz{{Time: time.Now(), Valid: true}}, Levels: []string{"error"},
-				Messages: []string{"run failed: " + errWorkerSilent}, Fields: [][]byte{[]byte("{}")}})
-		})
+		w.lastLine(ctx, r, "error", "run failed: "+errWorkerSilent)
+	}
+	orphans, err := q.EndOrphanedRuns(ctx, dbgen.EndOrphanedRunsParams{CancelledReason: errJobCancelled, FailedReason: errJobGone})
+	if err != nil {
+		return fmt.Errorf("end runs queued without a job: %w", err)
+	}
+	for _, r := range orphans {
+		if w.Logger != nil {
+			w.Logger.Warn("run left queued without a job ended", "run_id", r.ID, "org_id", r.OrgID, "status", r.Status)
+		}
+		if r.Status == StatusCancelled {
+			w.lastLine(ctx, r, "warn", "run "+errJobCancelled)
+		} else {
+			w.lastLine(ctx, r, "error", "run failed: "+errJobGone)
+		}
 	}
 	for _, r := range reaped {
 		if w.Settle == nil {
@@ -97,6 +108,14 @@ func (w *ReaperWorker) Work(ctx context.Context, _ *river.Job[ReaperArgs]) error
 		}
 	}
 	return nil
+}
+
+// lastLine adds the line that says why the reaper ended a run, best effort: the run has ended
+// either way.
+func (w *ReaperWorker) lastLine(ctx context.Context, r dbgen.Run, level, msg string) {
+	_ = database.InTx(ctx, w.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		return appendLine(ctx, dbgen.New(tx), r, level, msg, map[string]any{})
+	})
 }
 
 // PeriodicJobs are the run package's periodic jobs, for the worker role's River client, for a

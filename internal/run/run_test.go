@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
@@ -98,4 +99,22 @@ func TestOneLine_JoinsLinesScrubsAndBounds(t *testing.T) {
 	require.Equal(t, "first line second line with ********", msg)
 	long := oneLine(errors.New(string(make([]byte, 5000))), nil)
 	require.LessOrEqual(t, len(long), 1004)
+}
+
+func TestJobCancelAsked_ACancelRecordedOnARunningJobOrACancelledJobCounts(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		state    rivertype.JobState
+		metadata string
+		asked    bool
+	}{
+		{rivertype.JobStateRunning, `{}`, false},
+		{rivertype.JobStateRunning, `{"cancel_attempted_at": "2026-01-02T03:04:05Z"}`, true},
+		{rivertype.JobStateRetryable, `{"cancel_attempted_at": "2026-01-02T03:04:05Z"}`, true},
+		{rivertype.JobStateCancelled, `{}`, true},
+		{rivertype.JobStateAvailable, ``, false},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.asked, jobCancelAsked(&rivertype.JobRow{State: c.state, Metadata: []byte(c.metadata)}), "%s %s", c.state, c.metadata)
+	}
 }

@@ -162,6 +162,25 @@ func isActiveViolation(err error) bool {
 // Cancel cancels a run. A queued run ends cancelled at once (its job cancelled with it); a
 // running one gets River's cancel, which cancels the worker's context wherever it works, and the
 // worker ends the run cancelled with the destination as it was. An ended run is a Conflict.
+//
+// The commits of a cancel, in order, and what a crash between them leaves:
+//  1. This transaction (the run's row lock held): a queued run and its job end cancelled together;
+//     for a running run River's JobCancelTx records cancel_attempted_at in the job's metadata and
+//     notifies the worker on commit. Nothing is half done if it does not commit.
+//  2. The worker's context is cancelled; the load rolls back what it had not published. Its
+//     ending work runs on a fresh bounded context (worker.go cleanupContext).
+//  3. The worker commits the run's ending in the runs table: cancelled (or success when its last
+//     publish won the race) — or, had it been handing the run back to the queue, it reads the job
+//     under the run's lock (handBack) and ends the run cancelled instead, since River ends a job
+//     with cancel_attempted_at cancelled rather than try it again.
+//  4. River's completer commits the job's state (cancelled; completed after a success).
+//
+// A crash between 1 and 3 leaves the run running and its job running with cancel_attempted_at:
+// the run goes untouched and the reaper ends it failed after RUN_HEARTBEAT_TIMEOUT; River's
+// rescuer later finds the job stuck and cancels it. A crash between 3 and 4 leaves an ended run
+// and a running job: should River work the job again, it finds the run ended and does nothing.
+// A run left queued with no live job (a hand-back whose job River then cancelled or discarded)
+// is ended by the reaper (reaper.go).
 func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
 	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {

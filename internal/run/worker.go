@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -59,6 +61,11 @@ type WorkerConfig struct {
 	// Heartbeat is how often a working run is touched (0: HeartbeatFor(StaleAfter); reaper.go).
 	Heartbeat time.Duration
 	Logger    *slog.Logger
+	// Pause, when set, is called with the job's context at named points of a run's work:
+	// "started" (the run is running, nothing read yet), "prepared" (its pipeline and connections
+	// read, before its log opens) and "log: <message>" as each of its lines is logged. Tests
+	// place a cancellation exactly there; nil in the program.
+	Pause func(ctx context.Context, runID int64, point string)
 }
 
 // PipelineRunWorker works PipelineRunArgs.
@@ -194,7 +201,7 @@ func (w *PipelineRunWorker) Work(ctx context.Context, job *river.Job[PipelineRun
 			return fmt.Errorf("end run %d: %w", r.ID, err)
 		}
 		w.cfg.Logger.Warn("run left running by a stopped worker ended failed", "run_id", r.ID, "org_id", r.OrgID, "attempt", job.Attempt)
-		if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
+		if sink, err := w.openLog(ctx, r, nil); err == nil {
 			slog.New(&logHandler{sink: sink}).Error("run failed: "+errWorkerLost, "job_attempt", job.Attempt)
 			sink.Close()
 		}
@@ -247,19 +254,21 @@ func (w *PipelineRunWorker) heartbeat(ctx context.Context, r dbgen.Run, stop con
 func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run) error {
 	p := auth.Principal{OrgID: r.OrgID}
 	log := w.cfg.Logger.With("run_id", r.ID, "org_id", r.OrgID)
+	w.pause(ctx, r.ID, "started")
 
 	// What the run needs, read through its org. Nothing here may carry a secret into a line.
 	pl, src, dst, rootID, prepErr := w.prepare(ctx, p, r)
+	w.pause(ctx, r.ID, "prepared")
 	var scrub *scrubber
 	if prepErr == nil {
 		reg := w.cfg.Connections.Registry()
 		scrub = newScrubber(append(reg.Secrets(src.Type, src.Config), reg.Secrets(dst.Type, dst.Config)...)...)
 	}
-	sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, scrub, w.cfg.Logger)
+	sink, err := w.openLog(ctx, r, scrub)
 	if err != nil {
 		return w.retryOrFail(ctx, job, r, err, log)
 	}
-	runLog := slog.New(&logHandler{sink: sink})
+	runLog := slog.New(&logHandler{sink: sink, pause: func(msg string) { w.pause(ctx, r.ID, "log: "+msg) }})
 	runLog.Info("run started", "run_id", r.ID, "pipeline_id", r.TargetID, "attempt", r.Attempt, "job_attempt", job.Attempt,
 		"trigger", r.Trigger, "full_refresh", r.FullRefresh)
 	if prepErr != nil {
@@ -338,6 +347,30 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 	return w.finish(ctx, job, r, sink, runLog, end, loadErr, scrub, log)
 }
 
+// cleanupTimeout bounds the work done after a run stopped (its last lines, its ending, its
+// hand-back), which runs on a context of its own: the job's may have been cancelled.
+const cleanupTimeout = 30 * time.Second
+
+// cleanupContext is a fresh bounded context for the work after a run stopped: it keeps ctx's
+// values but not its cancellation (a user's cancel, SHUTDOWN_TIMEOUT).
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+}
+
+// openLog opens the run's log sink. It reads only where the run's lines stand, on a context of
+// its own: a run cancelled before its log opened must still log why it ended.
+func (w *PipelineRunWorker) openLog(ctx context.Context, r dbgen.Run, scrub *scrubber) (*logSink, error) {
+	lctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	return newLogSink(lctx, w.cfg.Pool, r.OrgID, r.ID, scrub, w.cfg.Logger)
+}
+
+func (w *PipelineRunWorker) pause(ctx context.Context, runID int64, point string) {
+	if w.cfg.Pause != nil {
+		w.cfg.Pause(ctx, runID, point)
+	}
+}
+
 // prepare reads the pipeline, its connections and the run's chain root.
 func (w *PipelineRunWorker) prepare(ctx context.Context, p auth.Principal, r dbgen.Run) (
 	pl dbgen.Pipeline, src, dst connection.Connection, rootID int64, err error) {
@@ -395,13 +428,17 @@ func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineR
 		// to start over on the next worker; the table being loaded was left as it was.
 		runLog.Warn("worker stopping; the run goes back to the queue", "tables_published", published(end.result, true))
 		sink.Close()
-		w.requeue(ctx, r, "the worker stopped; the run was handed back to the queue", log)
+		if w.handBack(ctx, job, r, end.result, "the worker stopped; the run was handed back to the queue", log) {
+			return river.JobCancel(errors.New("run cancelled"))
+		}
 		return river.JobSnooze(0)
 	case infrastructure(loadErr) && job.Attempt < job.MaxAttempts:
 		reason := oneLine(loadErr, scrub)
 		runLog.Warn("attempt failed; the run will be tried again", "error", reason, "job_attempt", job.Attempt, "max_attempts", job.MaxAttempts)
 		sink.Close()
-		w.requeue(ctx, r, reason, log)
+		if w.handBack(ctx, job, r, end.result, reason, log) {
+			return river.JobCancel(errors.New("run cancelled"))
+		}
 		return errors.New(reason)
 	default:
 		end.status, end.reason = StatusFailed, oneLine(loadErr, scrub)
@@ -428,14 +465,66 @@ func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineR
 	return jobResult
 }
 
-func (w *PipelineRunWorker) requeue(ctx context.Context, r dbgen.Run, reason string, log *slog.Logger) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+// handBack gives the run back to the queue for River's next attempt of its job — unless the job
+// was cancelled (a user's cancel reached River before this hand-back): River would then end the
+// job cancelled rather than try it again, and a queued run without a job would wait for ever, so
+// the run ends cancelled instead, with a last line saying so. It reports whether it did that.
+//
+// The job's state is read under the run's row lock, which Service.Cancel takes too, in the
+// transaction that cancels the job: either the cancel committed first and is seen here, or it
+// waits for this hand-back, finds the run queued and ends it and its job together.
+func (w *PipelineRunWorker) handBack(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, res load.Result,
+	reason string, log *slog.Logger) (cancelled bool) {
+	rctx, cancel := cleanupContext(ctx)
 	defer cancel()
-	if err := database.InTx(rctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
-		return dbgen.New(tx).RequeueRun(rctx, dbgen.RequeueRunParams{OrgID: r.OrgID, ID: r.ID, Error: &reason})
-	}); err != nil {
+	client, cerr := river.ClientFromContextSafely[pgx.Tx](ctx)
+	err := database.InTx(rctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		cur, err := q.LockRun(rctx, dbgen.LockRunParams{OrgID: r.OrgID, ID: r.ID})
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusRunning {
+			return nil // ended by someone else (the reaper); nothing to hand back
+		}
+		cancelled = errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely)
+		if !cancelled && cerr == nil {
+			row, err := client.JobGetTx(rctx, tx, job.ID)
+			if err != nil && !errors.Is(err, river.ErrNotFound) {
+				return fmt.Errorf("read the job of run %d: %w", r.ID, err)
+			}
+			cancelled = row == nil || jobCancelAsked(row)
+		}
+		if !cancelled {
+			return q.RequeueRun(rctx, dbgen.RequeueRunParams{OrgID: r.OrgID, ID: r.ID, Error: &reason})
+		}
+		msg := "cancelled by a user"
+		if _, err := q.FinishRun(rctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusCancelled, Error: &msg,
+			RowsLoaded: res.RowsLoaded, Stats: statsJSON(Stats{Phase: PhaseDone, Tables: res.Tables})}); err != nil {
+			return err
+		}
+		return appendLine(rctx, q, r, "warn", "run cancelled; the table being loaded was left as it was",
+			map[string]any{"tables_published": published(res, true)})
+	})
+	if err != nil {
 		log.Warn("run not handed back to the queue", "error", err)
 	}
+	return cancelled
+}
+
+// jobCancelAsked reports whether River was asked to cancel the job (JobCancel records
+// cancel_attempted_at in a running job's metadata; River then ends the job cancelled whatever
+// its worker returns, except success) or has cancelled it already.
+func jobCancelAsked(job *rivertype.JobRow) bool {
+	if job.State == rivertype.JobStateCancelled {
+		return true
+	}
+	var md map[string]json.RawMessage
+	if err := json.Unmarshal(job.Metadata, &md); err != nil {
+		return false
+	}
+	_, ok := md["cancel_attempted_at"]
+	return ok
 }
 
 // published names the tables a run published before it stopped: all but the last one, which
@@ -457,10 +546,12 @@ func published(res load.Result, stopped bool) []string {
 func (w *PipelineRunWorker) retryOrFail(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, err error, log *slog.Logger) error {
 	reason := oneLine(err, nil)
 	if job.Attempt < job.MaxAttempts {
-		w.requeue(ctx, r, reason, log)
+		if w.handBack(ctx, job, r, load.Result{}, reason, log) {
+			return river.JobCancel(errors.New("run cancelled"))
+		}
 		return err
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	fctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	_ = database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 		_, err := dbgen.New(tx).FinishRun(fctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusFailed,
