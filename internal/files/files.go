@@ -75,9 +75,15 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, filename string,
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	key := strconv.FormatInt(p.OrgID, 10) + "/" + hex.EncodeToString(b)
-	size, sum, err := s.store.Put(ctx, key, r, s.maxBytes)
+	body := &bodyReader{r: r}
+	size, sum, err := s.store.Put(ctx, key, body, s.maxBytes)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return dbgen.File{}, apperr.Newf(apperr.TooLarge, "The file is larger than the %d MB this server accepts.", s.maxBytes>>20)
+	}
+	if err != nil && body.err != nil {
+		// The upload itself broke off (a truncated multipart body, a client gone): the client's
+		// fault, and Put kept nothing of it.
+		return dbgen.File{}, apperr.New(apperr.BadRequest, "The upload ended before the file was complete; send it again.").WithCause(err)
 	}
 	if err != nil {
 		return dbgen.File{}, fmt.Errorf("store upload: %w", err)
@@ -116,6 +122,21 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, filename string,
 	}
 	keep = true
 	return row, nil
+}
+
+// bodyReader remembers the error of reading the upload, so that a broken upload is told apart
+// from a failing store.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		b.err = err
+	}
+	return n, err
 }
 
 // List pages the org's files.
