@@ -190,6 +190,11 @@ func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoa
 	if _, err := d.conn.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+myIdent(d.schema)+" CHARACTER SET utf8mb4"); err != nil {
 		return nil, fmt.Errorf("create database %q: %w", d.schema, err)
 	}
+	// Every name here is qualified, but MySQL resolves the alias of a multi-table DELETE (merge)
+	// in the default database, which a connection configured without one lacks.
+	if _, err := d.conn.ExecContext(ctx, "USE "+myIdent(d.schema)); err != nil {
+		return nil, fmt.Errorf("use database %q: %w", d.schema, err)
+	}
 	if plan.Disposition == Replace {
 		l.stage = shortName("_dnk_new_", plan.RunID, plan.Name)
 		l.stageIdent = d.qualified(l.stage)

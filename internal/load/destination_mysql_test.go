@@ -508,3 +508,31 @@ func TestChinook_MariaDBToMariaDBArrivesWhole(t *testing.T) {
 		require.Equal(t, want, got, table)
 	}
 }
+
+// A MySQL connection without a default database (the platform's connections usually have
+// none: the destination schema names it) merges too. Before: "merge into \"t\": Error 1046
+// (3D000): No database selected" (a multi-table DELETE resolves its alias in the default
+// database). Found by the fault-injection suite of issue #15.
+func TestMySQLDestination_MergeWithoutADefaultDatabase(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id int PRIMARY KEY, v text)", "INSERT INTO src.t SELECT g, 'a' FROM generate_series(1, 20) g")
+	my := newMyDest(t)
+	ep := my.ep
+	cfg := map[string]any{}
+	for k, v := range ep.Config {
+		if k != "database" {
+			cfg[k] = v
+		}
+	}
+	ep.Config = cfg
+	spec := load.Spec{Source: pg.endpoint(t), Destination: ep, DestinationSchema: my.name, Pipeline: "p",
+		Config: mustConfig(t, `{"mode": "single_table", "table": "src.t", "write_disposition": "merge", "primary_key": "id"}`)}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	pg.exec(t, "UPDATE src.t SET v = 'b' WHERE id <= 5")
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(20), my.count(t, "SELECT count(*) FROM t"))
+	require.Equal(t, int64(5), my.count(t, "SELECT count(*) FROM t WHERE v = 'b'"))
+}

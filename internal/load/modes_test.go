@@ -30,7 +30,7 @@ func TestAppend_RetriedRunNeverAppendsTwice(t *testing.T) {
 	require.Equal(t, int64(200), pg.count(t, "SELECT count(*) FROM raw.orders"))
 	require.Equal(t, int64(2), pg.count(t, "SELECT count(DISTINCT _dnk_run_id) FROM raw.orders"))
 	require.Eventually(t, func() bool { // temporary staging goes with its session
-		return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%'") == 0
+		return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%' AND tablename NOT IN ('_dnk_loads', '_dnk_state', '_dnk_rejected')") == 0
 	}, 5*time.Second, 50*time.Millisecond)
 }
 
@@ -190,7 +190,7 @@ func TestCancellation_LeavesTheDestinationAsItWas(t *testing.T) {
 		require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.big"), mode)
 		// A temporary staging table goes with its session, which the server ends just after.
 		require.Eventually(t, func() bool {
-			return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%'") == 0
+			return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%' AND tablename NOT IN ('_dnk_loads', '_dnk_state', '_dnk_rejected')") == 0
 		}, 5*time.Second, 50*time.Millisecond, mode)
 	}
 }

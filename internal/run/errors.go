@@ -20,6 +20,9 @@ import (
 // error (bad config, frozen contract, verify mismatch, bad SQL, a missing table or column) fails
 // the run at once, since trying again would fail the same way.
 func infrastructure(err error) bool {
+	if errors.Is(err, errMetadata) {
+		return true
+	}
 	if err == nil || errors.Is(err, load.ErrContract) || errors.Is(err, load.ErrVerify) || errors.Is(err, load.ErrNoTable) {
 		return false
 	}

@@ -87,6 +87,8 @@ func TestInfrastructure_OnlyFaultsOfTheNetworkOrServersAreRetried(t *testing.T) 
 		{fmt.Errorf("read: %w", &net.OpError{Op: "read", Err: errors.New("connection reset")}), true},
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), true},
 		{fmt.Errorf("x: %w", errTimedOut), false},
+		// The metadata database's copy of a cursor could not be read (pgx says "conn closed").
+		{fmt.Errorf("read the incremental state of t: %w: %w", errMetadata, errors.New("conn closed")), true},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.retry, infrastructure(c.err), "%v", c.err)

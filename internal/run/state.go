@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,9 +13,14 @@ import (
 	"github.com/datanika/datanika/internal/database"
 )
 
-// stateStore keeps a pipeline's incremental state in pipeline_state, one row per table. The
-// engine calls Put only after the destination committed the table's rows, so a crash between
-// the two re-reads rows rather than skipping them.
+// errMetadata marks a failure to reach the metadata database: a fault of the infrastructure,
+// which River retries.
+var errMetadata = errors.New("the metadata database is unreachable")
+
+// stateStore keeps a copy of a pipeline's incremental state in pipeline_state, one row per
+// table, for display; the destination's own state is what runs read (load.StateStore). Get is
+// asked only for tables whose destination holds no state yet (cursors saved before destinations
+// kept them).
 type stateStore struct {
 	pool       *pgxpool.Pool
 	orgID      int64
@@ -33,7 +39,10 @@ func (s *stateStore) Get(ctx context.Context, _, table string) (string, bool, er
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}
-	return v, err == nil, err
+	if err != nil {
+		return "", false, fmt.Errorf("%w: %w", errMetadata, err)
+	}
+	return v, true, nil
 }
 
 // Put saves a table's mark. The destination has committed by now: a cancellation arriving
