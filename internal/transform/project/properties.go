@@ -155,52 +155,51 @@ var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
 // addGenericTest turns one entry of a tests: list into a test node named as dbt names it.
 func (l *loader) addGenericTest(file string, def any, attached string, on *Node, column string) error {
-	var testName string
+	var testName, customName string
 	kwargs := map[string]any{}
 	cfg := Config{"severity": "error"}
+	var args map[string]any
 	switch d := def.(type) {
 	case string:
 		testName = d
 	case map[string]any:
+		if n, ok := d["test_name"].(string); ok {
+			// The alternative format: test_name: is the test, the other keys are as below.
+			testName, args = n, d
+			break
+		}
 		if len(d) != 1 {
-			if n, ok := d["test_name"].(string); ok {
-				testName = n
-				if args, ok := d["arguments"].(map[string]any); ok {
-					for k, v := range args {
-						kwargs[k] = v
-					}
-				}
-				if c, ok := d["config"].(map[string]any); ok {
-					cfg = cfg.Merge(c)
-				}
-				break
-			}
 			return fmt.Errorf("a test on %s must be a name or a one-key map, not %v", on.Name, d)
 		}
 		for k, v := range d {
 			testName = k
-			args, _ := v.(map[string]any)
-			for ak, av := range args {
-				switch ak {
-				case "config":
-					if c, ok := av.(map[string]any); ok {
-						cfg = cfg.Merge(c)
-					}
-				case "arguments":
-					if c, ok := av.(map[string]any); ok {
-						for k2, v2 := range c {
-							kwargs[k2] = v2
-						}
-					}
-				case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
-					cfg = cfg.Merge(map[string]any{ak: av})
-				default:
-					kwargs[ak] = av
-				}
-			}
+			args, _ = v.(map[string]any)
 		}
 	default:
 		return fmt.Errorf("a test on %s must be a name or a map, not %T", on.Name, def)
+	}
+	for ak, av := range args {
+		switch ak {
+		case "test_name", "description":
+		case "name":
+			// dbt ≥ 1.5: the test's own name, never an argument of its macro.
+			customName = fmt.Sprint(av)
+		case "config":
+			if c, ok := av.(map[string]any); ok {
+				cfg = cfg.Merge(c)
+			}
+		case "arguments":
+			// dbt 1.10: the macro's arguments under arguments:.
+			if c, ok := av.(map[string]any); ok {
+				for k2, v2 := range c {
+					kwargs[k2] = v2
+				}
+			}
+		case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
+			cfg = cfg.Merge(map[string]any{ak: av})
+		default:
+			kwargs[ak] = av
+		}
 	}
 	short := testName
 	if i := strings.LastIndex(short, "."); i >= 0 {
@@ -221,21 +220,23 @@ func (l *loader) addGenericTest(file string, def any, attached string, on *Node,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var args []string
+	var argParts []string
 	for _, k := range keys {
 		if list, ok := kwargs[k].([]any); ok {
 			for _, e := range list {
-				args = append(args, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
+				argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
 			}
 			continue
 		}
-		args = append(args, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
+		argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
 	}
 	name := nonWord.ReplaceAllString(base, "_")
-	if len(args) > 0 {
-		name += "__" + strings.Join(args, "__")
+	if len(argParts) > 0 {
+		name += "__" + strings.Join(argParts, "__")
 	}
-	if len(name) > 64 {
+	if customName != "" {
+		name = nonWord.ReplaceAllString(customName, "_")
+	} else if len(name) > 64 {
 		sum := md5.Sum([]byte(name)) //nolint:gosec // naming only
 		name = name[:50] + "_" + hex.EncodeToString(sum[:])[:10]
 	}

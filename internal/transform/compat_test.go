@@ -1,0 +1,88 @@
+package transform
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
+)
+
+// The compatibility suite: small dbt projects under testdata/compat, one per feature that real
+// projects use, each run as its users run it (seed, then build) on the local PostgreSQL.
+
+// compatStep is one command and what it must give: each named node's status, rows and
+// failing rows, and the run's overall status.
+type compatStep struct {
+	command, sel, exclude string
+	status                string
+	want                  map[string]compatWant
+}
+
+type compatWant struct {
+	status   string
+	rows     int64
+	failures int64
+	// message is a substring of the node's message, when set.
+	message string
+}
+
+type compatCase struct {
+	dir   string
+	vars  map[string]any
+	steps []compatStep
+}
+
+func runCompat(t *testing.T, c compatCase) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "compat", c.dir))))
+	db := postgresTarget(t)
+	p := loadDir(t, dir)
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "compat", Threads: 4, Vars: c.vars})
+	require.NoError(t, err)
+	for _, st := range c.steps {
+		s, err := e.Run(context.Background(), db, st.command, st.sel, st.exclude)
+		require.NoError(t, err)
+		got := byID(s)
+		for id, w := range st.want {
+			r, ok := got[id]
+			require.Truef(t, ok, "%s %s: no result for %s; got %v", c.dir, st.command, id, statuses(s))
+			require.Equalf(t, w.status, r.Status, "%s %s: %s: %s", c.dir, st.command, id, r.Message)
+			require.Equalf(t, w.rows, r.RowsAffected, "%s %s: %s rows", c.dir, st.command, id)
+			require.Equalf(t, w.failures, r.Failures, "%s %s: %s failures", c.dir, st.command, id)
+			require.Containsf(t, r.Message, w.message, "%s %s: %s message", c.dir, st.command, id)
+		}
+		require.Lenf(t, s.Nodes, len(st.want), "%s %s: every node of the run is expected: %v", c.dir, st.command, statuses(s))
+		require.Equalf(t, st.status, s.Status, "%s %s", c.dir, st.command)
+	}
+}
+
+func statuses(s *Summary) map[string]string {
+	out := map[string]string{}
+	for _, r := range s.Nodes {
+		out[r.UniqueID] = r.Status + ": " + r.Message
+	}
+	return out
+}
+
+func TestCompat_TestNameKeyNamesTheTestAndIsNoArgument(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "test_name_key", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_test_name.orders": {status: StatusSuccess, rows: 4},
+		}},
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_test_name.orders":                      {status: StatusSuccess, rows: 4},
+			"model.compat_test_name.stg_orders":                 {status: StatusSuccess},
+			"test.compat_test_name.status_is_known":             {status: StatusPass},
+			"test.compat_test_name.status_is_placed":            {status: StatusWarn, failures: 2},
+			"test.compat_test_name.status_is_shipped_from_id_2": {status: StatusPass},
+			"test.compat_test_name.id_is_small":                 {status: StatusWarn, failures: 1},
+			"test.compat_test_name.id_is_unique":                {status: StatusPass},
+		}},
+	}})
+}
