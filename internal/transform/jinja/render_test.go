@@ -177,3 +177,11 @@ func TestRender_DbtIdioms(t *testing.T) {
 		require.Equal(t, want, mustRender(t, nil, src, nil), src)
 	}
 }
+
+func TestRender_TrailingCommaInCallsListsAndDicts(t *testing.T) {
+	t.Parallel()
+	macros := []File{{Path: "macros/pick.sql", Text: "{% macro pick(values, n=1,) %}{{ values[n] }}{% endmacro %}"}}
+	src := "{{ pick(['a', 'b', 'c',], 2,) }} {{ pick(\n  values=['x', 'y'],\n) }} {{ {'k': 'v',}['k'] }} {{ ',)' }}{# a, ) #}{% raw %}{{ f(a,) }}{% endraw %}"
+	out := mustRender(t, macros, src, nil)
+	require.Equal(t, "c y v ,){{ f(a,) }}", out)
+}
