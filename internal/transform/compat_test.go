@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,8 @@ type compatCase struct {
 	dir   string
 	vars  map[string]any
 	steps []compatStep
+	// check looks at the warehouse after the steps.
+	check func(t *testing.T, db *sql.DB)
 }
 
 func runCompat(t *testing.T, c compatCase) {
@@ -58,6 +61,9 @@ func runCompat(t *testing.T, c compatCase) {
 		}
 		require.Lenf(t, s.Nodes, len(st.want), "%s %s: every node of the run is expected: %v", c.dir, st.command, statuses(s))
 		require.Equalf(t, st.status, s.Status, "%s %s", c.dir, st.command)
+	}
+	if c.check != nil {
+		c.check(t, db)
 	}
 }
 
@@ -84,5 +90,28 @@ func TestCompat_TestNameKeyNamesTheTestAndIsNoArgument(t *testing.T) {
 			"test.compat_test_name.id_is_small":                 {status: StatusWarn, failures: 1},
 			"test.compat_test_name.id_is_unique":                {status: StatusPass},
 		}},
+	}})
+}
+
+func TestCompat_JinjaInTestArgumentsProjectConfigsAndTrailingCommas(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "jinja_in_config", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_jinja_in_config.orders": {status: StatusSuccess, rows: 3},
+		}},
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_jinja_in_config.orders":                     {status: StatusSuccess, rows: 3},
+			"model.compat_jinja_in_config.stg_orders":                {status: StatusSuccess},
+			"model.compat_jinja_in_config.order_counts":              {status: StatusSuccess},
+			"model.compat_jinja_in_config.picked":                    {status: StatusSuccess},
+			"test.compat_jinja_in_config.status_is_known":            {status: StatusPass},
+			"test.compat_jinja_in_config.only_shipped_when_filtered": {status: StatusPass},
+			"test.compat_jinja_in_config.picked_is_c":                {status: StatusPass},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, 3, scalar[int](t, db, `select sum(n) from compat_marts.order_counts`))
+		require.Equal(t, "BASE TABLE", scalar[string](t, db,
+			`select table_type from information_schema.tables where table_schema = 'compat_marts' and table_name = 'order_counts'`))
+		require.Equal(t, "c", scalar[string](t, db, `select picked from compat.picked`))
 	}})
 }

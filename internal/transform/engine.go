@@ -118,6 +118,9 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 		return nil, err
 	}
 	e.env = env
+	if err := e.renderConfigs(ctx); err != nil {
+		return nil, err
+	}
 	ids := make([]string, 0, len(proj.Nodes))
 	for id := range proj.Nodes {
 		ids = append(ids, id)
@@ -172,6 +175,34 @@ var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 
 var refCall = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
 
+var exprTag = regexp.MustCompile(`(?s)\{\{-?(.*?)-?\}\}`)
+
+// jinjaString writes a YAML string as a Jinja expression. dbt renders the Jinja in test
+// arguments ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own
+// value (a list stays a list, as dbt's native rendering does), a mixed one concatenates.
+func jinjaString(s string) string {
+	locs := exprTag.FindAllStringSubmatchIndex(s, -1)
+	if len(locs) == 0 {
+		return "'" + literalEscaper.Replace(s) + "'"
+	}
+	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(s) {
+		return "(" + s[locs[0][2]:locs[0][3]] + ")"
+	}
+	var parts []string
+	last := 0
+	for _, l := range locs {
+		if l[0] > last {
+			parts = append(parts, "'"+literalEscaper.Replace(s[last:l[0]])+"'")
+		}
+		parts = append(parts, "("+s[l[2]:l[3]]+")")
+		last = l[1]
+	}
+	if last < len(s) {
+		parts = append(parts, "'"+literalEscaper.Replace(s[last:])+"'")
+	}
+	return "(" + strings.Join(parts, " ~ ") + ")"
+}
+
 // jinjaLiteral writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as
 // dbt evaluates them in test arguments.
 func jinjaLiteral(v any) string {
@@ -182,7 +213,7 @@ func jinjaLiteral(v any) string {
 		if refCall.MatchString(x) {
 			return x
 		}
-		return "'" + literalEscaper.Replace(x) + "'"
+		return jinjaString(x)
 	case bool:
 		if x {
 			return "true"

@@ -279,13 +279,31 @@ func Load(fsys fs.FS) (*Project, error) {
 			return nil, &LoadError{Path: name, Err: err}
 		}
 	}
+	p.PruneDisabled()
+	return p, nil
+}
+
+// PruneDisabled drops the nodes whose config says enabled: false, and the tests on them, as
+// dbt does. An enabled: that still holds Jinja ("{{ var('x', true) }}") is left for the
+// engine, which renders it and calls PruneDisabled again.
+func (p *Project) PruneDisabled() {
 	for id, n := range p.Nodes {
+		if s, ok := n.Config["enabled"].(string); ok && HasJinja(s) {
+			continue
+		}
 		if !n.Config.Enabled() {
 			delete(p.Nodes, id)
 		}
 	}
-	return p, nil
+	for id, n := range p.Nodes {
+		if n.Test != nil && n.Test.AttachedID != "" && p.Nodes[n.Test.AttachedID] == nil {
+			delete(p.Nodes, id)
+		}
+	}
 }
+
+// HasJinja reports whether a value of YAML holds a Jinja expression or statement.
+func HasJinja(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
 
 var genericTestBlock = regexp.MustCompile(`\{%-?\s*test\s+[A-Za-z_]`)
 
