@@ -118,6 +118,9 @@ func printSummary(w io.Writer, command string, s *transform.Summary) {
 			fmt.Fprintf(w, "        %s\n", strings.ReplaceAll(r.Message, "\n", "\n        "))
 		}
 	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "WARNING %s\n", warning)
+	}
 	var parts []string
 	for _, st := range []string{transform.StatusSuccess, transform.StatusPass, transform.StatusWarn, transform.StatusFail, transform.StatusError, transform.StatusSkipped} {
 		if counts[st] > 0 {

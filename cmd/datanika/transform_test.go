@@ -138,3 +138,38 @@ func TestTransform_BuildsOnMariaDBFromAMySQLURL(t *testing.T) {
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out))
 	require.Equal(t, "success", out.Status)
 }
+
+// compatTarget is a postgres:// URL of an empty database of its own, with search_path set.
+func compatTarget(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(testutil.EmptyDatabase(t))
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", "compat")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestTransform_OneBrokenModelFailsAloneAndTheSummaryNamesFileAndLine(t *testing.T) {
+	t.Parallel()
+	dir := "../../internal/transform/testdata/compat/error_isolation"
+	target := compatTarget(t)
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"transform", "seed", "--project", dir, "--target", target}, os.Getenv, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stderr.String()+stdout.String())
+	require.Contains(t, stdout.String(), `WARNING models/schema.yml: model "ghost" is described but there is no such model`)
+
+	stdout.Reset()
+	code = run(context.Background(), []string{"transform", "build", "--project", dir, "--target", target}, os.Getenv, &stdout, &stderr)
+	require.Equal(t, exitFailure, code, "a node errored: "+stderr.String()+stdout.String())
+	text := stdout.String()
+	require.Regexp(t, `(?m)^SUCCESS model\.compat_error_isolation\.good\b`, text)
+	require.Regexp(t, `(?m)^ERROR\s+model\.compat_error_isolation\.bad_macro\b`, text)
+	require.Contains(t, text, "models/bad_macro.sql:2:")
+	require.Contains(t, text, "no_such_macro")
+	require.Contains(t, text, "models/bad_syntax.sql:2:")
+	require.Regexp(t, `(?m)^SKIPPED model\.compat_error_isolation\.child_of_bad\b`, text)
+	require.Contains(t, text, "build: error")
+	require.Contains(t, text, "(3 success, 1 pass, 2 error, 2 skipped)")
+}

@@ -21,6 +21,8 @@ type compatStep struct {
 	command, sel, exclude string
 	status                string
 	want                  map[string]compatWant
+	// warnings are substrings of the summary's warnings, one per warning.
+	warnings []string
 }
 
 type compatWant struct {
@@ -61,6 +63,10 @@ func runCompat(t *testing.T, c compatCase) {
 		}
 		require.Lenf(t, s.Nodes, len(st.want), "%s %s: every node of the run is expected: %v", c.dir, st.command, statuses(s))
 		require.Equalf(t, st.status, s.Status, "%s %s", c.dir, st.command)
+		require.Lenf(t, s.Warnings, len(st.warnings), "%s %s: warnings %v", c.dir, st.command, s.Warnings)
+		for i, w := range st.warnings {
+			require.Contains(t, s.Warnings[i], w)
+		}
 	}
 	if c.check != nil {
 		c.check(t, db)
@@ -113,5 +119,31 @@ func TestCompat_JinjaInTestArgumentsProjectConfigsAndTrailingCommas(t *testing.T
 		require.Equal(t, "BASE TABLE", scalar[string](t, db,
 			`select table_type from information_schema.tables where table_schema = 'compat_marts' and table_name = 'order_counts'`))
 		require.Equal(t, "c", scalar[string](t, db, `select picked from compat.picked`))
+	}})
+}
+
+func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
+	t.Parallel()
+	ghost := `models/schema.yml: model "ghost" is described but there is no such model`
+	runCompat(t, compatCase{dir: "error_isolation", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, warnings: []string{ghost}, want: map[string]compatWant{
+			"seed.compat_error_isolation.customers": {status: StatusSuccess, rows: 2},
+		}},
+		{command: CmdBuild, status: StatusError, warnings: []string{ghost}, want: map[string]compatWant{
+			"seed.compat_error_isolation.customers":           {status: StatusSuccess, rows: 2},
+			"model.compat_error_isolation.good":               {status: StatusSuccess},
+			"model.compat_error_isolation.grandchild_of_good": {status: StatusSuccess},
+			"test.compat_error_isolation.not_null_good_id":    {status: StatusPass},
+			"model.compat_error_isolation.bad_macro": {status: StatusError,
+				message: "models/bad_macro.sql:2:"},
+			"model.compat_error_isolation.bad_syntax": {status: StatusError,
+				message: "models/bad_syntax.sql:2:"},
+			"model.compat_error_isolation.child_of_bad": {status: StatusSkipped,
+				message: "skipped because model.compat_error_isolation.bad_macro did not succeed"},
+			"test.compat_error_isolation.not_null_bad_macro_id": {status: StatusSkipped},
+		}},
+		{command: CmdRun, sel: "good", status: StatusSuccess, warnings: []string{ghost}, want: map[string]compatWant{
+			"model.compat_error_isolation.good": {status: StatusSuccess},
+		}},
 	}})
 }

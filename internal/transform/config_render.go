@@ -15,8 +15,10 @@ var lateRenderedConfigs = map[string]bool{"pre-hook": true, "post-hook": true, "
 
 // renderConfigs renders the Jinja in the nodes' configs from dbt_project.yml and properties
 // files (+enabled: "{{ var('x', true) }}", +schema: "{{ target.name }}"), with var(),
-// env_var() and target as dbt does, then drops the nodes that turn out disabled.
-func (e *Engine) renderConfigs(ctx context.Context) error {
+// env_var() and target as dbt does, then drops the nodes that turn out disabled. It returns
+// the nodes whose config could not be rendered, by unique id, with why.
+func (e *Engine) renderConfigs(ctx context.Context) map[string]error {
+	broken := map[string]error{}
 	ids := make([]string, 0, len(e.proj.Nodes))
 	for id := range e.proj.Nodes {
 		ids = append(ids, id)
@@ -30,13 +32,14 @@ func (e *Engine) renderConfigs(ctx context.Context) error {
 			}
 			out, err := e.renderConfigValue(ctx, n, v)
 			if err != nil {
-				return fmt.Errorf("%s: config %s of %s: %w", n.Path, k, n.Name, err)
+				broken[id] = fmt.Errorf("%s: config %s of %s: %w", n.Path, k, n.Name, err)
+				continue
 			}
 			n.Config[k] = out
 		}
 	}
 	e.proj.PruneDisabled()
-	return nil
+	return broken
 }
 
 func (e *Engine) renderConfigValue(ctx context.Context, n *project.Node, v any) (any, error) {

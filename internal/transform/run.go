@@ -71,6 +71,8 @@ type Summary struct {
 	Status  string   `json:"status"`
 	Seconds float64  `json:"seconds"`
 	Nodes   []Result `json:"nodes"`
+	// Warnings are the project's problems that stopped nothing, each naming its file.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Run runs a command over the selected nodes against db, in DAG order, up to Threads at a
@@ -101,7 +103,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	deps := e.schedule(ids, command == CmdBuild)
 	start := time.Now()
 	results := e.execute(ctx, db, command, ids, deps)
-	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results}
+	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.proj.Warnings}
 	for _, r := range results {
 		if !r.ok() {
 			s.Status = StatusError
@@ -248,6 +250,10 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 		res.Status = StatusError
 		res.Message = err.Error()
 		return res
+	}
+	if n.err != nil {
+		// It could not be parsed: it fails alone, and its children are skipped.
+		return fail(n.err)
 	}
 	if command == CmdCompile {
 		// Compiling only reads the catalog (is_incremental, star); any pooled connection will do.

@@ -35,6 +35,9 @@ type Project struct {
 	Settings map[string]any
 	// Files holds every file of the project by path, so export is a lossless round trip.
 	Files map[string][]byte
+	// Warnings are problems dbt warns about and goes on: a properties entry for a model
+	// that does not exist. Each names its file.
+	Warnings []string
 }
 
 // File is one source file of the project.

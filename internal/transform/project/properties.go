@@ -65,7 +65,9 @@ func (l *loader) addProperties(name string, raw []byte) error {
 		for _, rp := range group.props {
 			n := l.p.Nodes[group.rt+"."+l.p.Name+"."+rp.Name]
 			if n == nil {
-				return fmt.Errorf("%s %q is described but there is no such %s", group.rt, rp.Name, group.rt)
+				// dbt warns and goes on: a stale entry must not stop the project.
+				l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: %s %q is described but there is no such %s", name, group.rt, rp.Name, group.rt))
+				continue
 			}
 			n.Description = rp.Description
 			// Properties sit between the folder config and config() in the file: the engine
