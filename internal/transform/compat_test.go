@@ -147,3 +147,16 @@ func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 		}},
 	}})
 }
+
+func TestCompat_UnknownMacroInsideIfFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "unknown_macro_in_if", steps: []compatStep{
+		{command: CmdBuild, status: StatusError, want: map[string]compatWant{
+			"model.compat_unknown_macro_in_if.flagged":       {status: StatusSuccess},
+			"model.compat_unknown_macro_in_if.typo_sameas":   {status: StatusError, message: "feature_enabld"},
+			"model.compat_unknown_macro_in_if.typo_not_none": {status: StatusError, message: "legacy_mode"},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "beta", scalar[string](t, db, `select flag from compat.flagged`))
+	}})
+}

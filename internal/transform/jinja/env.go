@@ -148,7 +148,7 @@ func sharedEnvironment() *exec.Environment {
 		globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
 		globals.Set("range", boundedRange)
 		baseEnv = &exec.Environment{
-			Context: globals, Filters: filters, Tests: builtins.Tests,
+			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: builtins.Methods,
 		}
 	})

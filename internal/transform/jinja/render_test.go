@@ -185,3 +185,25 @@ func TestRender_TrailingCommaInCallsListsAndDicts(t *testing.T) {
 	out := mustRender(t, macros, src, nil)
 	require.Equal(t, "c y v ,){{ f(a,) }}", out)
 }
+
+func TestRender_UnknownMacroInsideATestFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"{% if nope() is none %}a{% endif %}",
+		"{% if nope() is not none %}a{% endif %}",
+		"{% if nope() is sameas true %}a{% endif %}",
+		"{% if nope() is defined %}a{% endif %}",
+	} {
+		_, err := render(t, nil, src, nil)
+		require.ErrorContains(t, err, "nope is not callable", src)
+	}
+	out := mustRender(t, nil, "{% if x is defined %}a{% else %}b{% endif %}{% if x is undefined %}c{% endif %}{% if y is none %}d{% endif %}", map[string]any{"y": nil})
+	require.Equal(t, "bcd", out)
+	env, err := NewEnv(Options{Strict: true}, nil)
+	require.NoError(t, err)
+	tpl, err := env.Parse("models/m.sql", "{% if x is defined %}a{% else %}b{% endif %}")
+	require.NoError(t, err)
+	out, err = env.Render(context.Background(), tpl, nil)
+	require.NoError(t, err)
+	require.Equal(t, "b", out)
+}
