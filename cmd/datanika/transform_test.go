@@ -173,3 +173,37 @@ func TestTransform_OneBrokenModelFailsAloneAndTheSummaryNamesFileAndLine(t *test
 	require.Contains(t, text, "build: error")
 	require.Contains(t, text, "(3 success, 1 pass, 2 error, 2 skipped)")
 }
+
+func TestTransform_SeveralSelectorArgumentsAreAUnionAsInDbt(t *testing.T) {
+	t.Parallel()
+	dir := "../../internal/transform/testdata/compat/select_many"
+	target := compatTarget(t)
+	ran := func(args ...string) []string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"transform", "run", "--project", dir, "--target", target}, args...), os.Getenv, &stdout, &stderr)
+		require.Equal(t, exitOK, code, stderr.String()+stdout.String())
+		var out transformOutput
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+		var ids []string
+		for _, n := range out.Nodes {
+			require.Equal(t, "success", n.Status, n.Message)
+			ids = append(ids, n.UniqueID)
+		}
+		return ids
+	}
+	require.ElementsMatch(t, []string{"model.compat_select_many.alpha", "model.compat_select_many.beta"},
+		ran("--select", "alpha", "beta", "--output", "json"))
+	require.ElementsMatch(t, []string{"model.compat_select_many.gamma"},
+		ran("--exclude", "alpha", "beta", "--threads", "2", "--output", "json"))
+	require.ElementsMatch(t, []string{"model.compat_select_many.alpha", "model.compat_select_many.gamma"},
+		ran("--output", "json", "--select=alpha", "gamma"))
+
+	// An argument that belongs to no flag is bad usage, not silently dropped.
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitUsage, run(context.Background(), []string{"transform", "run", "--project", dir, "--target", target,
+		"--threads", "2", "alpha"}, os.Getenv, &stdout, &stderr))
+	require.Contains(t, stderr.String(), `unexpected argument "alpha"`)
+	require.Equal(t, exitUsage, run(context.Background(), []string{"transform", "run", "--project", dir, "--target", target,
+		"--select"}, os.Getenv, &stdout, &stderr))
+}
