@@ -160,3 +160,31 @@ func TestCompat_UnknownMacroInsideIfFailsNamingIt(t *testing.T) {
 		require.Equal(t, "beta", scalar[string](t, db, `select flag from compat.flagged`))
 	}})
 }
+
+func TestCompat_DbtUtilsUnionRelationsStarAndPivotBehaveAsTheRealOnes(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "dbt_utils_builtins", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_dbt_utils.shop_a":        {status: StatusSuccess, rows: 2},
+			"seed.compat_dbt_utils.shop_b":        {status: StatusSuccess, rows: 1},
+			"seed.compat_dbt_utils.shop_c":        {status: StatusSuccess, rows: 1},
+			"model.compat_dbt_utils.all_shops":    {status: StatusSuccess},
+			"model.compat_dbt_utils.nothing_left": {status: StatusSuccess},
+			"model.compat_dbt_utils.pivoted":      {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		// Columns line up by name whatever their order in each relation; one missing is a null of
+		// the column's type, even when the first two relations both lack it.
+		require.Equal(t, `"shop_a":1:10:o'pen,"shop_a":2:20:closed,"shop_b":3:-:closed,"shop_c":4:-:open`, scalar[string](t, db,
+			`select string_agg(concat_ws(':', split_part(_dbt_source_relation, '.', 2), id, coalesce(amount::text, '-'), status), ',' order by id) from compat.all_shops`))
+		require.Equal(t, "_dbt_source_relation,status,id,amount", scalar[string](t, db,
+			`select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_schema = 'compat' and table_name = 'all_shops'`))
+		require.Equal(t, "integer", scalar[string](t, db,
+			`select data_type from information_schema.columns where table_schema = 'compat' and table_name = 'all_shops' and column_name = 'amount'`))
+		// Every column excluded leaves none, as dbt_utils does, rather than all of them.
+		require.Equal(t, 0, scalar[int](t, db,
+			`select count(*) from information_schema.columns where table_schema = 'compat' and table_name = 'nothing_left'`))
+		require.Equal(t, "1 1 1 1", scalar[string](t, db,
+			`select concat_ws(' ', "o'pen", closed, n_open, n_closed) from compat.pivoted`))
+	}})
+}
