@@ -167,11 +167,13 @@ func TestTransform_OneBrokenModelFailsAloneAndTheSummaryNamesFileAndLine(t *test
 	require.Regexp(t, `(?m)^SUCCESS model\.compat_error_isolation\.good\b`, text)
 	require.Regexp(t, `(?m)^ERROR\s+model\.compat_error_isolation\.bad_macro\b`, text)
 	require.Contains(t, text, "models/bad_macro.sql:2:")
-	require.Contains(t, text, "no_such_macro")
+	require.Contains(t, text, "'no_such_macro' is undefined or not a macro")
 	require.Contains(t, text, "models/bad_syntax.sql:2:")
 	require.Regexp(t, `(?m)^SKIPPED model\.compat_error_isolation\.child_of_bad\b`, text)
 	require.Contains(t, text, "build: error")
-	require.Contains(t, text, "(3 success, 1 pass, 2 error, 2 skipped)")
+	require.Contains(t, text, "models/schema.yml:11: ")
+	require.Contains(t, text, "required var 'no_such_var' not found")
+	require.Contains(t, text, "(3 success, 1 pass, 3 error, 2 skipped)")
 }
 
 func TestTransform_SeveralSelectorArgumentsAreAUnionAsInDbt(t *testing.T) {

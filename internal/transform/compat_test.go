@@ -134,6 +134,8 @@ func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 			"model.compat_error_isolation.good":               {status: StatusSuccess},
 			"model.compat_error_isolation.grandchild_of_good": {status: StatusSuccess},
 			"test.compat_error_isolation.not_null_good_id":    {status: StatusPass},
+			"test.compat_error_isolation.n_in_missing_var": {status: StatusError,
+				message: "models/schema.yml:11: "},
 			"model.compat_error_isolation.bad_macro": {status: StatusError,
 				message: "models/bad_macro.sql:2:"},
 			"model.compat_error_isolation.bad_syntax": {status: StatusError,
@@ -153,8 +155,8 @@ func TestCompat_UnknownMacroInsideIfFailsNamingIt(t *testing.T) {
 	runCompat(t, compatCase{dir: "unknown_macro_in_if", steps: []compatStep{
 		{command: CmdBuild, status: StatusError, want: map[string]compatWant{
 			"model.compat_unknown_macro_in_if.flagged":       {status: StatusSuccess},
-			"model.compat_unknown_macro_in_if.typo_sameas":   {status: StatusError, message: "feature_enabld"},
-			"model.compat_unknown_macro_in_if.typo_not_none": {status: StatusError, message: "legacy_mode"},
+			"model.compat_unknown_macro_in_if.typo_sameas":   {status: StatusError, message: "'feature_enabld' is undefined or not a macro"},
+			"model.compat_unknown_macro_in_if.typo_not_none": {status: StatusError, message: "'legacy_mode' is undefined or not a macro"},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		require.Equal(t, "beta", scalar[string](t, db, `select flag from compat.flagged`))

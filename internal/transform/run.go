@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/datanika/datanika/internal/transform/jinja"
 	"github.com/datanika/datanika/internal/transform/project"
 )
 
@@ -248,7 +249,7 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 	defer func() { res.Seconds = time.Since(start).Seconds() }()
 	fail := func(err error) Result {
 		res.Status = StatusError
-		res.Message = err.Error()
+		res.Message = placed(n, err).Error()
 		return res
 	}
 	if n.err != nil {
@@ -325,6 +326,16 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 	}
 	res.Status, res.RowsAffected, res.Message = StatusSuccess, rows, msg
 	return res
+}
+
+// placed points a template error of a node defined inside a file (a generic test in
+// schema.yml, whose Jinja we generate) at the node's line in that file.
+func placed(n *node, err error) error {
+	var te *jinja.Error
+	if n.Line == 0 || !errors.As(err, &te) || te.Path != n.Path {
+		return err
+	}
+	return &jinja.Error{Path: te.Path, Line: n.Line, Msg: te.Msg}
 }
 
 // ensureSchema creates a schema once per run; the lock keeps concurrent nodes from racing on

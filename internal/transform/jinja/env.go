@@ -302,8 +302,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
+	if e.Line > 0 && e.Col > 0 {
 		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 	}
 	return e.Path + ": " + e.Msg
 }
@@ -312,7 +315,16 @@ var (
 	posLineCol = regexp.MustCompile(`[Ll]ine[ =:]*(\d+)[ ,]*[Cc]ol(?:umn)?[ =:]*(\d+)`)
 	posLine    = regexp.MustCompile(`[Ll]ine[ =:]*(\d+)`)
 	noise      = regexp.MustCompile(`failed to parse template '(?s:.*?)': `)
+	// gonja's words for a call of something undefined; the namespace's whole content is noise.
+	notCallable   = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*) is not callable`)
+	unknownMethod = regexp.MustCompile(`(?s)invalid call to method '([A-Za-z0-9_]+)' of .*: unknown method '[A-Za-z0-9_]+' for '.*'`)
 )
+
+// plainer names the macro a template calls but nobody defines.
+func plainer(msg string) string {
+	msg = unknownMethod.ReplaceAllString(msg, "'$1' is not a macro or method of that namespace")
+	return notCallable.ReplaceAllString(msg, "'$1' is undefined or not a macro")
+}
 
 func newError(path string, err error) *Error {
 	var te *Error
@@ -321,7 +333,7 @@ func newError(path string, err error) *Error {
 	}
 	msg := noise.ReplaceAllString(err.Error(), "")
 	msg = strings.ReplaceAll(msg, "unable to execute template: ", "")
-	out := &Error{Path: path, Msg: msg}
+	out := &Error{Path: path, Msg: plainer(msg)}
 	var se *parser.SyntaxError
 	if errors.As(err, &se) && se.Line > 0 {
 		out.Line, out.Col = se.Line, se.Column

@@ -195,8 +195,11 @@ func TestRender_UnknownMacroInsideATestFailsNamingIt(t *testing.T) {
 		"{% if nope() is defined %}a{% endif %}",
 	} {
 		_, err := render(t, nil, src, nil)
-		require.ErrorContains(t, err, "nope is not callable", src)
+		require.ErrorContains(t, err, "'nope' is undefined or not a macro", src)
 	}
+	_, err := render(t, nil, "{% if dbt_utils.nope() %}a{% endif %}", map[string]any{"dbt_utils": Namespace{"star": "x"}})
+	require.ErrorContains(t, err, "'nope' is not a macro or method of that namespace")
+	require.NotContains(t, err.Error(), "star")
 	out := mustRender(t, nil, "{% if x is defined %}a{% else %}b{% endif %}{% if x is undefined %}c{% endif %}{% if y is none %}d{% endif %}", map[string]any{"y": nil})
 	require.Equal(t, "bcd", out)
 	env, err := NewEnv(Options{Strict: true}, nil)

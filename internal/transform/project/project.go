@@ -53,6 +53,9 @@ type Node struct {
 	Name         string
 	// Path is the file the node comes from, relative to the project root.
 	Path string
+	// Line is where in Path a node defined inside a file begins (a generic test in a
+	// properties file); 0 when the node is the whole file.
+	Line int
 	// FQN is dbt's fully qualified name: project, folders, name.
 	FQN         []string
 	Raw         string

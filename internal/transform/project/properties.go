@@ -23,15 +23,15 @@ type resourceProps struct {
 	Description string         `yaml:"description"`
 	Config      map[string]any `yaml:"config"`
 	Columns     []columnProps  `yaml:"columns"`
-	Tests       []any          `yaml:"tests"`
-	DataTests   []any          `yaml:"data_tests"`
+	Tests       []yaml.Node    `yaml:"tests"`
+	DataTests   []yaml.Node    `yaml:"data_tests"`
 }
 
 type columnProps struct {
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	Tests       []any  `yaml:"tests"`
-	DataTests   []any  `yaml:"data_tests"`
+	Name        string      `yaml:"name"`
+	Description string      `yaml:"description"`
+	Tests       []yaml.Node `yaml:"tests"`
+	DataTests   []yaml.Node `yaml:"data_tests"`
 }
 
 type sourceProps struct {
@@ -48,8 +48,8 @@ type sourceProps struct {
 		LoadedAtField string         `yaml:"loaded_at_field"`
 		Freshness     map[string]any `yaml:"freshness"`
 		Columns       []columnProps  `yaml:"columns"`
-		Tests         []any          `yaml:"tests"`
-		DataTests     []any          `yaml:"data_tests"`
+		Tests         []yaml.Node    `yaml:"tests"`
+		DataTests     []yaml.Node    `yaml:"data_tests"`
 	} `yaml:"tables"`
 }
 
@@ -155,8 +155,13 @@ func parseFreshness(m map[string]any) *Freshness {
 
 var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
-// addGenericTest turns one entry of a tests: list into a test node named as dbt names it.
-func (l *loader) addGenericTest(file string, def any, attached string, on *Node, column string) error {
+// addGenericTest turns one entry of a tests: list into a test node named as dbt names it; the
+// node keeps the entry's line, so its errors point at it.
+func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, on *Node, column string) error {
+	var def any
+	if err := entry.Decode(&def); err != nil {
+		return fmt.Errorf("line %d: %w", entry.Line, err)
+	}
 	var testName, customName string
 	kwargs := map[string]any{}
 	cfg := Config{"severity": "error"}
@@ -248,7 +253,7 @@ func (l *loader) addGenericTest(file string, def any, attached string, on *Node,
 	}
 	n := &Node{
 		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.p.Name+"."),
-		Path: file, FQN: []string{l.p.Name, name},
+		Path: file, Line: entry.Line, FQN: []string{l.p.Name, name},
 		Config: folderConfig(firstMap(l.pf.DataTests, l.pf.Tests), []string{l.p.Name}).Merge(cfg),
 		Test:   &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column, Kwargs: kwargs},
 	}
