@@ -10,8 +10,9 @@ import (
 	"github.com/datanika/datanika/internal/transform/project"
 )
 
-// lateRenderedConfigs are rendered when they run, with the node's context, not at parse.
-var lateRenderedConfigs = map[string]bool{"pre-hook": true, "post-hook": true, "pre_hook": true, "post_hook": true}
+// lateRenderedConfigs are rendered when they run, with the node's context, not at parse: hooks,
+// and a test's where, which becomes part of the test's own template (so ref() works in it).
+var lateRenderedConfigs = map[string]bool{"pre-hook": true, "post-hook": true, "pre_hook": true, "post_hook": true, "where": true}
 
 // renderConfigs renders the Jinja in the nodes' configs from dbt_project.yml and properties
 // files (+enabled: "{{ var('x', true) }}", +schema: "{{ target.name }}"), with var(),
