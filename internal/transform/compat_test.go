@@ -125,11 +125,12 @@ func TestCompat_JinjaInTestArgumentsProjectConfigsAndTrailingCommas(t *testing.T
 func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 	t.Parallel()
 	ghost := `models/schema.yml: model "ghost" is described but there is no such model`
+	broken := "macros/shout.sql:4:"
 	runCompat(t, compatCase{dir: "error_isolation", steps: []compatStep{
-		{command: CmdSeed, status: StatusSuccess, warnings: []string{ghost}, want: map[string]compatWant{
+		{command: CmdSeed, status: StatusSuccess, warnings: []string{broken, ghost}, want: map[string]compatWant{
 			"seed.compat_error_isolation.customers": {status: StatusSuccess, rows: 2},
 		}},
-		{command: CmdBuild, status: StatusError, warnings: []string{ghost}, want: map[string]compatWant{
+		{command: CmdBuild, status: StatusError, warnings: []string{broken, ghost}, want: map[string]compatWant{
 			"seed.compat_error_isolation.customers":           {status: StatusSuccess, rows: 2},
 			"model.compat_error_isolation.good":               {status: StatusSuccess},
 			"model.compat_error_isolation.grandchild_of_good": {status: StatusSuccess},
@@ -140,11 +141,13 @@ func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 				message: "models/bad_macro.sql:2:"},
 			"model.compat_error_isolation.bad_syntax": {status: StatusError,
 				message: "models/bad_syntax.sql:2:"},
+			"model.compat_error_isolation.uses_broken_macro": {status: StatusError,
+				message: "macro shout cannot be used: macros/shout.sql:4:"},
 			"model.compat_error_isolation.child_of_bad": {status: StatusSkipped,
 				message: "skipped because model.compat_error_isolation.bad_macro did not succeed"},
 			"test.compat_error_isolation.not_null_bad_macro_id": {status: StatusSkipped},
 		}},
-		{command: CmdRun, sel: "good", status: StatusSuccess, warnings: []string{ghost}, want: map[string]compatWant{
+		{command: CmdRun, sel: "good", status: StatusSuccess, warnings: []string{broken, ghost}, want: map[string]compatWant{
 			"model.compat_error_isolation.good": {status: StatusSuccess},
 		}},
 	}})

@@ -104,7 +104,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	deps := e.schedule(ids, command == CmdBuild)
 	start := time.Now()
 	results := e.execute(ctx, db, command, ids, deps)
-	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.proj.Warnings}
+	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.warnings()}
 	for _, r := range results {
 		if !r.ok() {
 			s.Status = StatusError
@@ -326,6 +326,16 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 	}
 	res.Status, res.RowsAffected, res.Message = StatusSuccess, rows, msg
 	return res
+}
+
+// warnings are the project's problems that stopped no node by themselves: macro files that
+// could not be parsed, then properties entries for missing nodes.
+func (e *Engine) warnings() []string {
+	var out []string
+	for _, err := range e.env.Problems() {
+		out = append(out, err.Error())
+	}
+	return append(out, e.proj.Warnings...)
 }
 
 // placed points a template error of a node defined inside a file (a generic test in

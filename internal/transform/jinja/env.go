@@ -58,6 +58,11 @@ type Env struct {
 	// uses lists, per macro index, the macros its text may call; a render binds only the
 	// closure of what its template mentions, which keeps a render cheap in large projects.
 	uses [][]int
+	// broken maps the macros of files that could not be parsed to why; calling one fails
+	// the render that calls it, and nothing else.
+	broken map[string]error
+	// problems are the parse errors of those files, one per file.
+	problems []error
 }
 
 var word = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
@@ -171,12 +176,20 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	}
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
-	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{}, byNamespace: map[string][]int{}}
+	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},
+		byNamespace: map[string][]int{}, broken: map[string]error{}}
 	var bodies []string
 	for _, f := range files {
 		t, err := e.parse(f.Path, f.Text)
 		if err != nil {
-			return nil, err
+			// One file gonja cannot parse must not stop the project: its macros fail
+			// where they are called, and the run warns about the file.
+			e.problems = append(e.problems, err)
+			for _, m := range macroStart.FindAllStringSubmatch(rewrite(f.Text), -1) {
+				e.broken[m[1]] = err
+				delete(e.byName, m[1])
+			}
+			continue
 		}
 		idx := len(e.files)
 		e.files = append(e.files, t)
@@ -198,6 +211,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 			body[text[m[2]:m[3]]] = text[m[1]:end]
 		}
 		for _, name := range names {
+			delete(e.broken, name)
 			e.byName[name] = len(e.macros)
 			if ns != "" {
 				e.namespaces[ns] = append(e.namespaces[ns], name)
@@ -223,6 +237,9 @@ func namespaceOf(path string) string {
 	}
 	return ""
 }
+
+// Problems are the macro files that could not be parsed, each error naming its file and line.
+func (e *Env) Problems() []error { return e.problems }
 
 // HasMacro reports whether a macro of that name exists.
 func (e *Env) HasMacro(name string) bool { _, ok := e.byName[name]; return ok }

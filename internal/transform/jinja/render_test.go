@@ -210,3 +210,23 @@ func TestRender_UnknownMacroInsideATestFailsNamingIt(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "b", out)
 }
+
+func TestNewEnv_AMacroFileThatCannotBeParsedFailsOnlyItsCallers(t *testing.T) {
+	t.Parallel()
+	env, err := NewEnv(Options{Dialect: "postgres"}, []File{
+		{Path: "macros/ok.sql", Text: "{% macro fine() %}fine{% endmacro %}"},
+		{Path: "macros/bad.sql", Text: "{% macro shout(x) %}upper({{ x }}){% endmacro %}\n{% macro half() %}{% if %}{% endmacro %}"},
+	})
+	require.NoError(t, err)
+	require.Len(t, env.Problems(), 1)
+	require.ErrorContains(t, env.Problems()[0], "macros/bad.sql:2:")
+	tpl, err := env.Parse("models/a.sql", "{{ fine() }}")
+	require.NoError(t, err)
+	out, err := env.Render(context.Background(), tpl, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fine", out)
+	tpl, err = env.Parse("models/b.sql", "{{ shout('a') }}")
+	require.NoError(t, err)
+	_, err = env.Render(context.Background(), tpl, nil)
+	require.ErrorContains(t, err, "macro shout cannot be used: macros/bad.sql:2:")
+}
