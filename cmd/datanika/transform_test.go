@@ -173,7 +173,7 @@ func TestTransform_OneBrokenModelFailsAloneAndTheSummaryNamesFileAndLine(t *test
 	require.Contains(t, text, "build: error")
 	require.Contains(t, text, "models/schema.yml:11: ")
 	require.Contains(t, text, "required var 'no_such_var' not found")
-	require.Contains(t, text, "(3 success, 1 pass, 3 error, 2 skipped)")
+	require.Contains(t, text, "(3 success, 1 pass, 4 error, 2 skipped)")
 }
 
 func TestTransform_SeveralSelectorArgumentsAreAUnionAsInDbt(t *testing.T) {
