@@ -40,7 +40,11 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	threads := fs.Int("threads", 4, "models built at once")
 	varsJSON := fs.String("vars", "", `JSON object of vars, e.g. {"start":"2020-01-01"}`)
 	output := fs.String("output", "text", "text or json")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(joinSelectorArgs(args[1:])); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "datanika transform: unexpected argument %q (quote a selector of several terms, or put them after --select)\n\n%s", fs.Arg(0), transformUsage)
 		return exitUsage
 	}
 	if *dir == "" || *target == "" || (*output != "text" && *output != "json") || *threads < 1 {
@@ -98,6 +102,36 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return exitOK
 }
 
+// joinSelectorArgs accepts several selector arguments after --select or --exclude, as dbt
+// does (--select a b): the words up to the next flag join into one space-separated selector,
+// which is a union.
+func joinSelectorArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "select" && name != "exclude") {
+			out = append(out, a)
+			continue
+		}
+		var words []string
+		if hasValue {
+			words = append(words, value)
+		}
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++
+			words = append(words, args[i])
+		}
+		if len(words) == 0 {
+			// Let the flag package say the value is missing.
+			out = append(out, a)
+			continue
+		}
+		out = append(out, "--"+name+"="+strings.Join(words, " "))
+	}
+	return out
+}
+
 func printSummary(w io.Writer, command string, s *transform.Summary) {
 	counts := map[string]int{}
 	for _, r := range s.Nodes {
@@ -117,6 +151,9 @@ func printSummary(w io.Writer, command string, s *transform.Summary) {
 		if r.Status == transform.StatusError || r.Status == transform.StatusFail || r.Status == transform.StatusWarn || r.Status == transform.StatusSkipped {
 			fmt.Fprintf(w, "        %s\n", strings.ReplaceAll(r.Message, "\n", "\n        "))
 		}
+	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "WARNING %s\n", warning)
 	}
 	var parts []string
 	for _, st := range []string{transform.StatusSuccess, transform.StatusPass, transform.StatusWarn, transform.StatusFail, transform.StatusError, transform.StatusSkipped} {

@@ -138,3 +138,74 @@ func TestTransform_BuildsOnMariaDBFromAMySQLURL(t *testing.T) {
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out))
 	require.Equal(t, "success", out.Status)
 }
+
+// compatTarget is a postgres:// URL of an empty database of its own, with search_path set.
+func compatTarget(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(testutil.EmptyDatabase(t))
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", "compat")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestTransform_OneBrokenModelFailsAloneAndTheSummaryNamesFileAndLine(t *testing.T) {
+	t.Parallel()
+	dir := "../../internal/transform/testdata/compat/error_isolation"
+	target := compatTarget(t)
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"transform", "seed", "--project", dir, "--target", target}, os.Getenv, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stderr.String()+stdout.String())
+	require.Contains(t, stdout.String(), `WARNING models/schema.yml: model "ghost" is described but there is no such model`)
+
+	stdout.Reset()
+	code = run(context.Background(), []string{"transform", "build", "--project", dir, "--target", target}, os.Getenv, &stdout, &stderr)
+	require.Equal(t, exitFailure, code, "a node errored: "+stderr.String()+stdout.String())
+	text := stdout.String()
+	require.Regexp(t, `(?m)^SUCCESS model\.compat_error_isolation\.good\b`, text)
+	require.Regexp(t, `(?m)^ERROR\s+model\.compat_error_isolation\.bad_macro\b`, text)
+	require.Contains(t, text, "models/bad_macro.sql:2:")
+	require.Contains(t, text, "'no_such_macro' is undefined or not a macro")
+	require.Contains(t, text, "models/bad_syntax.sql:2:")
+	require.Regexp(t, `(?m)^SKIPPED model\.compat_error_isolation\.child_of_bad\b`, text)
+	require.Contains(t, text, "build: error")
+	require.Contains(t, text, "models/schema.yml:11: ")
+	require.Contains(t, text, "required var 'no_such_var' not found")
+	require.Contains(t, text, "(3 success, 1 pass, 4 error, 2 skipped)")
+}
+
+func TestTransform_SeveralSelectorArgumentsAreAUnionAsInDbt(t *testing.T) {
+	t.Parallel()
+	dir := "../../internal/transform/testdata/compat/select_many"
+	target := compatTarget(t)
+	ran := func(args ...string) []string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"transform", "run", "--project", dir, "--target", target}, args...), os.Getenv, &stdout, &stderr)
+		require.Equal(t, exitOK, code, stderr.String()+stdout.String())
+		var out transformOutput
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+		var ids []string
+		for _, n := range out.Nodes {
+			require.Equal(t, "success", n.Status, n.Message)
+			ids = append(ids, n.UniqueID)
+		}
+		return ids
+	}
+	require.ElementsMatch(t, []string{"model.compat_select_many.alpha", "model.compat_select_many.beta"},
+		ran("--select", "alpha", "beta", "--output", "json"))
+	require.ElementsMatch(t, []string{"model.compat_select_many.gamma"},
+		ran("--exclude", "alpha", "beta", "--threads", "2", "--output", "json"))
+	require.ElementsMatch(t, []string{"model.compat_select_many.alpha", "model.compat_select_many.gamma"},
+		ran("--output", "json", "--select=alpha", "gamma"))
+
+	// An argument that belongs to no flag is bad usage, not silently dropped.
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitUsage, run(context.Background(), []string{"transform", "run", "--project", dir, "--target", target,
+		"--threads", "2", "alpha"}, os.Getenv, &stdout, &stderr))
+	require.Contains(t, stderr.String(), `unexpected argument "alpha"`)
+	require.Equal(t, exitUsage, run(context.Background(), []string{"transform", "run", "--project", dir, "--target", target,
+		"--select"}, os.Getenv, &stdout, &stderr))
+}

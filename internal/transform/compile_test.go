@@ -70,9 +70,14 @@ func TestCompile_UnknownRefNamesTheFileAndTheRef(t *testing.T) {
 	p, err := project.Load(fstest.MapFS{
 		"dbt_project.yml": {Data: []byte("name: p\n")},
 		"models/a.sql":    {Data: []byte("select * from {{ ref('nope') }}")},
+		"models/b.sql":    {Data: []byte("select 1")},
 	})
 	require.NoError(t, err)
-	_, err = New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s"})
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s"})
+	require.NoError(t, err, "one broken model fails alone, when it runs")
+	_, err = e.CompileNode(context.Background(), "model.p.b", nil)
+	require.NoError(t, err)
+	_, err = e.CompileNode(context.Background(), "model.p.a", nil)
 	require.ErrorContains(t, err, "models/a.sql")
 	require.ErrorContains(t, err, "ref('nope')")
 }
@@ -97,7 +102,9 @@ func TestCompile_TemplateErrorPointsAtFileLineColumn(t *testing.T) {
 		"models/sub/bad.sql": {Data: []byte("select 1\n-- fine\nfrom x {% if %}\n")},
 	})
 	require.NoError(t, err)
-	_, err = New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s"})
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s"})
+	require.NoError(t, err, "one broken model fails alone, when it runs")
+	_, err = e.CompileNode(context.Background(), "model.p.bad", nil)
 	require.ErrorContains(t, err, "models/sub/bad.sql:3:8")
 }
 

@@ -275,6 +275,9 @@ func (e *Engine) CompileNode(ctx context.Context, id string, cat Catalog) (strin
 	if !ok {
 		return "", fmt.Errorf("no node %s", id)
 	}
+	if n.err != nil {
+		return "", n.err
+	}
 	return e.compile(ctx, n, cat)
 }
 

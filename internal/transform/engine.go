@@ -62,6 +62,8 @@ type node struct {
 	schema       string
 	refs         []string // unique ids of parents
 	sources      []string
+	// err is why the node could not be parsed; running it fails with it, alone.
+	err error
 }
 
 func (n *node) relation(d *dialect.Dialect) Relation {
@@ -118,6 +120,7 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 		return nil, err
 	}
 	e.env = env
+	broken := e.renderConfigs(ctx)
 	ids := make([]string, 0, len(proj.Nodes))
 	for id := range proj.Nodes {
 		ids = append(ids, id)
@@ -125,14 +128,12 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 	sort.Strings(ids)
 	for _, id := range ids {
 		pn := proj.Nodes[id]
-		e.nodes[id] = &node{Node: pn, config: pn.Config}
+		e.nodes[id] = &node{Node: pn, config: pn.Config, err: broken[id]}
 	}
 	if err := e.renderSourceLocations(ctx); err != nil {
 		return nil, err
 	}
-	if err := e.parsePass(ctx, ids); err != nil {
-		return nil, err
-	}
+	e.parsePass(ctx, ids)
 	if err := e.buildGraph(); err != nil {
 		return nil, err
 	}
@@ -172,6 +173,34 @@ var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
 
 var refCall = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
 
+var exprTag = regexp.MustCompile(`(?s)\{\{-?(.*?)-?\}\}`)
+
+// jinjaString writes a YAML string as a Jinja expression. dbt renders the Jinja in test
+// arguments ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own
+// value (a list stays a list, as dbt's native rendering does), a mixed one concatenates.
+func jinjaString(s string) string {
+	locs := exprTag.FindAllStringSubmatchIndex(s, -1)
+	if len(locs) == 0 {
+		return "'" + literalEscaper.Replace(s) + "'"
+	}
+	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(s) {
+		return "(" + s[locs[0][2]:locs[0][3]] + ")"
+	}
+	var parts []string
+	last := 0
+	for _, l := range locs {
+		if l[0] > last {
+			parts = append(parts, "'"+literalEscaper.Replace(s[last:l[0]])+"'")
+		}
+		parts = append(parts, "("+s[l[2]:l[3]]+")")
+		last = l[1]
+	}
+	if last < len(s) {
+		parts = append(parts, "'"+literalEscaper.Replace(s[last:])+"'")
+	}
+	return "(" + strings.Join(parts, " ~ ") + ")"
+}
+
 // jinjaLiteral writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as
 // dbt evaluates them in test arguments.
 func jinjaLiteral(v any) string {
@@ -182,7 +211,7 @@ func jinjaLiteral(v any) string {
 		if refCall.MatchString(x) {
 			return x
 		}
-		return "'" + literalEscaper.Replace(x) + "'"
+		return jinjaString(x)
 	case bool:
 		if x {
 			return "true"
@@ -210,14 +239,10 @@ func jinjaLiteral(v any) string {
 }
 
 // parsePass renders every template once, as dbt parses, to record ref(), source() and
-// config() calls; concurrency keeps a 1,000-model project fast.
-func (e *Engine) parsePass(ctx context.Context, ids []string) error {
-	type result struct {
-		id  string
-		err error
-	}
+// config() calls; concurrency keeps a 1,000-model project fast. A node that cannot be parsed
+// keeps its error and fails alone when it runs; the rest of the project goes on.
+func (e *Engine) parsePass(ctx context.Context, ids []string) {
 	work := make(chan string)
-	results := make(chan result)
 	var wg sync.WaitGroup
 	for range max(2, e.opts.Threads) {
 		wg.Add(1)
@@ -225,6 +250,9 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) error {
 			defer wg.Done()
 			for id := range work {
 				n := e.nodes[id]
+				if n.err != nil {
+					continue
+				}
 				var err error
 				if src := templateSource(n.Node); src != "" {
 					n.templateText = src
@@ -233,40 +261,27 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) error {
 				if err == nil {
 					err = e.parseNode(ctx, n)
 				}
-				results <- result{id, err}
+				n.err = err
 			}
 		}()
 	}
-	go func() {
-		for _, id := range ids {
-			work <- id
-		}
-		close(work)
-		wg.Wait()
-		close(results)
-	}()
-	var errs []error
-	for r := range results {
-		if r.err != nil {
-			errs = append(errs, r.err)
-		}
+	for _, id := range ids {
+		work <- id
 	}
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
+	close(work)
+	wg.Wait()
 	for _, id := range ids {
 		n := e.nodes[id]
-		if n.ResourceType == project.Source {
+		if n.ResourceType == project.Source || n.err != nil {
 			continue
 		}
 		schema, err := e.schemaFor(ctx, n)
 		if err != nil {
-			return fmt.Errorf("%s: %w", n.Path, err)
+			n.err = fmt.Errorf("%s: %w", n.Path, err)
+			continue
 		}
 		n.schema = schema
 	}
-	return nil
 }
 
 func (e *Engine) parseNode(ctx context.Context, n *node) error {
@@ -305,6 +320,9 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 	}
 	globals["execute"] = false
 	if _, err := e.env.Render(ctx, n.tpl, globals); err != nil {
+		// What it referred to before the error still makes its edges, so selectors and
+		// skipping see where it sits.
+		_ = e.resolve(n, rec)
 		return err
 	}
 	return e.resolve(n, rec)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/datanika/datanika/internal/transform/jinja"
 	"github.com/datanika/datanika/internal/transform/project"
 )
 
@@ -71,6 +72,8 @@ type Summary struct {
 	Status  string   `json:"status"`
 	Seconds float64  `json:"seconds"`
 	Nodes   []Result `json:"nodes"`
+	// Warnings are the project's problems that stopped nothing, each naming its file.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Run runs a command over the selected nodes against db, in DAG order, up to Threads at a
@@ -101,7 +104,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	deps := e.schedule(ids, command == CmdBuild)
 	start := time.Now()
 	results := e.execute(ctx, db, command, ids, deps)
-	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results}
+	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.warnings()}
 	for _, r := range results {
 		if !r.ok() {
 			s.Status = StatusError
@@ -246,8 +249,12 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 	defer func() { res.Seconds = time.Since(start).Seconds() }()
 	fail := func(err error) Result {
 		res.Status = StatusError
-		res.Message = err.Error()
+		res.Message = placed(n, err).Error()
 		return res
+	}
+	if n.err != nil {
+		// It could not be parsed: it fails alone, and its children are skipped.
+		return fail(n.err)
 	}
 	if command == CmdCompile {
 		// Compiling only reads the catalog (is_incremental, star); any pooled connection will do.
@@ -319,6 +326,26 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 	}
 	res.Status, res.RowsAffected, res.Message = StatusSuccess, rows, msg
 	return res
+}
+
+// warnings are the project's problems that stopped no node by themselves: macro files that
+// could not be parsed, then properties entries for missing nodes.
+func (e *Engine) warnings() []string {
+	var out []string
+	for _, err := range e.env.Problems() {
+		out = append(out, err.Error())
+	}
+	return append(out, e.proj.Warnings...)
+}
+
+// placed points a template error of a node defined inside a file (a generic test in
+// schema.yml, whose Jinja we generate) at the node's line in that file.
+func placed(n *node, err error) error {
+	var te *jinja.Error
+	if n.Line == 0 || !errors.As(err, &te) || te.Path != n.Path {
+		return err
+	}
+	return &jinja.Error{Path: te.Path, Line: n.Line, Msg: te.Msg}
 }
 
 // ensureSchema creates a schema once per run; the lock keeps concurrent nodes from racing on

@@ -58,6 +58,11 @@ type Env struct {
 	// uses lists, per macro index, the macros its text may call; a render binds only the
 	// closure of what its template mentions, which keeps a render cheap in large projects.
 	uses [][]int
+	// broken maps the macros of files that could not be parsed to why; calling one fails
+	// the render that calls it, and nothing else.
+	broken map[string]error
+	// problems are the parse errors of those files, one per file.
+	problems []error
 }
 
 var word = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
@@ -119,6 +124,7 @@ var (
 
 // rewrite turns dbt-only block tags into what gonja understands, keeping line numbers.
 func rewrite(src string) string {
+	src = dropTrailingCommas(src)
 	src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
 	src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
 	// Custom materializations are not supported; blank them out, keeping their lines.
@@ -147,7 +153,7 @@ func sharedEnvironment() *exec.Environment {
 		globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
 		globals.Set("range", boundedRange)
 		baseEnv = &exec.Environment{
-			Context: globals, Filters: filters, Tests: builtins.Tests,
+			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: builtins.Methods,
 		}
 	})
@@ -170,12 +176,20 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	}
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
-	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{}, byNamespace: map[string][]int{}}
+	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},
+		byNamespace: map[string][]int{}, broken: map[string]error{}}
 	var bodies []string
 	for _, f := range files {
 		t, err := e.parse(f.Path, f.Text)
 		if err != nil {
-			return nil, err
+			// One file gonja cannot parse must not stop the project: its macros fail
+			// where they are called, and the run warns about the file.
+			e.problems = append(e.problems, err)
+			for _, m := range macroStart.FindAllStringSubmatch(rewrite(f.Text), -1) {
+				e.broken[m[1]] = err
+				delete(e.byName, m[1])
+			}
+			continue
 		}
 		idx := len(e.files)
 		e.files = append(e.files, t)
@@ -197,6 +211,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 			body[text[m[2]:m[3]]] = text[m[1]:end]
 		}
 		for _, name := range names {
+			delete(e.broken, name)
 			e.byName[name] = len(e.macros)
 			if ns != "" {
 				e.namespaces[ns] = append(e.namespaces[ns], name)
@@ -222,6 +237,9 @@ func namespaceOf(path string) string {
 	}
 	return ""
 }
+
+// Problems are the macro files that could not be parsed, each error naming its file and line.
+func (e *Env) Problems() []error { return e.problems }
 
 // HasMacro reports whether a macro of that name exists.
 func (e *Env) HasMacro(name string) bool { _, ok := e.byName[name]; return ok }
@@ -301,8 +319,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
+	if e.Line > 0 && e.Col > 0 {
 		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 	}
 	return e.Path + ": " + e.Msg
 }
@@ -311,7 +332,16 @@ var (
 	posLineCol = regexp.MustCompile(`[Ll]ine[ =:]*(\d+)[ ,]*[Cc]ol(?:umn)?[ =:]*(\d+)`)
 	posLine    = regexp.MustCompile(`[Ll]ine[ =:]*(\d+)`)
 	noise      = regexp.MustCompile(`failed to parse template '(?s:.*?)': `)
+	// gonja's words for a call of something undefined; the namespace's whole content is noise.
+	notCallable   = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*) is not callable`)
+	unknownMethod = regexp.MustCompile(`(?s)invalid call to method '([A-Za-z0-9_]+)' of .*: unknown method '[A-Za-z0-9_]+' for '.*'`)
 )
+
+// plainer names the macro a template calls but nobody defines.
+func plainer(msg string) string {
+	msg = unknownMethod.ReplaceAllString(msg, "'$1' is not a macro or method of that namespace")
+	return notCallable.ReplaceAllString(msg, "'$1' is undefined or not a macro")
+}
 
 func newError(path string, err error) *Error {
 	var te *Error
@@ -320,7 +350,7 @@ func newError(path string, err error) *Error {
 	}
 	msg := noise.ReplaceAllString(err.Error(), "")
 	msg = strings.ReplaceAll(msg, "unable to execute template: ", "")
-	out := &Error{Path: path, Msg: msg}
+	out := &Error{Path: path, Msg: plainer(msg)}
 	var se *parser.SyntaxError
 	if errors.As(err, &se) && se.Line > 0 {
 		out.Line, out.Col = se.Line, se.Column

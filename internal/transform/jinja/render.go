@@ -156,6 +156,11 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 		}
 		gctx.Set(ns, members)
 	}
+	for name, err := range e.broken {
+		gctx.Set(name, func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
+			return exec.AsValue(fmt.Errorf("macro %s cannot be used: %w", name, err))
+		})
+	}
 	adapter, _ := globals["adapter"].(Namespace)
 	merged := Namespace{}
 	for k, v := range adapter {

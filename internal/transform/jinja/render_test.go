@@ -177,3 +177,56 @@ func TestRender_DbtIdioms(t *testing.T) {
 		require.Equal(t, want, mustRender(t, nil, src, nil), src)
 	}
 }
+
+func TestRender_TrailingCommaInCallsListsAndDicts(t *testing.T) {
+	t.Parallel()
+	macros := []File{{Path: "macros/pick.sql", Text: "{% macro pick(values, n=1,) %}{{ values[n] }}{% endmacro %}"}}
+	src := "{{ pick(['a', 'b', 'c',], 2,) }} {{ pick(\n  values=['x', 'y'],\n) }} {{ {'k': 'v',}['k'] }} {{ ',)' }}{# a, ) #}{% raw %}{{ f(a,) }}{% endraw %}"
+	out := mustRender(t, macros, src, nil)
+	require.Equal(t, "c y v ,){{ f(a,) }}", out)
+}
+
+func TestRender_UnknownMacroInsideATestFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"{% if nope() is none %}a{% endif %}",
+		"{% if nope() is not none %}a{% endif %}",
+		"{% if nope() is sameas true %}a{% endif %}",
+		"{% if nope() is defined %}a{% endif %}",
+	} {
+		_, err := render(t, nil, src, nil)
+		require.ErrorContains(t, err, "'nope' is undefined or not a macro", src)
+	}
+	_, err := render(t, nil, "{% if dbt_utils.nope() %}a{% endif %}", map[string]any{"dbt_utils": Namespace{"star": "x"}})
+	require.ErrorContains(t, err, "'nope' is not a macro or method of that namespace")
+	require.NotContains(t, err.Error(), "star")
+	out := mustRender(t, nil, "{% if x is defined %}a{% else %}b{% endif %}{% if x is undefined %}c{% endif %}{% if y is none %}d{% endif %}", map[string]any{"y": nil})
+	require.Equal(t, "bcd", out)
+	env, err := NewEnv(Options{Strict: true}, nil)
+	require.NoError(t, err)
+	tpl, err := env.Parse("models/m.sql", "{% if x is defined %}a{% else %}b{% endif %}")
+	require.NoError(t, err)
+	out, err = env.Render(context.Background(), tpl, nil)
+	require.NoError(t, err)
+	require.Equal(t, "b", out)
+}
+
+func TestNewEnv_AMacroFileThatCannotBeParsedFailsOnlyItsCallers(t *testing.T) {
+	t.Parallel()
+	env, err := NewEnv(Options{Dialect: "postgres"}, []File{
+		{Path: "macros/ok.sql", Text: "{% macro fine() %}fine{% endmacro %}"},
+		{Path: "macros/bad.sql", Text: "{% macro shout(x) %}upper({{ x }}){% endmacro %}\n{% macro half() %}{% if %}{% endmacro %}"},
+	})
+	require.NoError(t, err)
+	require.Len(t, env.Problems(), 1)
+	require.ErrorContains(t, env.Problems()[0], "macros/bad.sql:2:")
+	tpl, err := env.Parse("models/a.sql", "{{ fine() }}")
+	require.NoError(t, err)
+	out, err := env.Render(context.Background(), tpl, nil)
+	require.NoError(t, err)
+	require.Equal(t, "fine", out)
+	tpl, err = env.Parse("models/b.sql", "{{ shout('a') }}")
+	require.NoError(t, err)
+	_, err = env.Render(context.Background(), tpl, nil)
+	require.ErrorContains(t, err, "macro shout cannot be used: macros/bad.sql:2:")
+}

@@ -35,6 +35,9 @@ type Project struct {
 	Settings map[string]any
 	// Files holds every file of the project by path, so export is a lossless round trip.
 	Files map[string][]byte
+	// Warnings are problems dbt warns about and goes on: a properties entry for a model
+	// that does not exist. Each names its file.
+	Warnings []string
 }
 
 // File is one source file of the project.
@@ -50,6 +53,9 @@ type Node struct {
 	Name         string
 	// Path is the file the node comes from, relative to the project root.
 	Path string
+	// Line is where in Path a node defined inside a file begins (a generic test in a
+	// properties file); 0 when the node is the whole file.
+	Line int
 	// FQN is dbt's fully qualified name: project, folders, name.
 	FQN         []string
 	Raw         string
@@ -279,13 +285,31 @@ func Load(fsys fs.FS) (*Project, error) {
 			return nil, &LoadError{Path: name, Err: err}
 		}
 	}
+	p.PruneDisabled()
+	return p, nil
+}
+
+// PruneDisabled drops the nodes whose config says enabled: false, and the tests on them, as
+// dbt does. An enabled: that still holds Jinja ("{{ var('x', true) }}") is left for the
+// engine, which renders it and calls PruneDisabled again.
+func (p *Project) PruneDisabled() {
 	for id, n := range p.Nodes {
+		if s, ok := n.Config["enabled"].(string); ok && HasJinja(s) {
+			continue
+		}
 		if !n.Config.Enabled() {
 			delete(p.Nodes, id)
 		}
 	}
-	return p, nil
+	for id, n := range p.Nodes {
+		if n.Test != nil && n.Test.AttachedID != "" && p.Nodes[n.Test.AttachedID] == nil {
+			delete(p.Nodes, id)
+		}
+	}
 }
+
+// HasJinja reports whether a value of YAML holds a Jinja expression or statement.
+func HasJinja(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "{%") }
 
 var genericTestBlock = regexp.MustCompile(`\{%-?\s*test\s+[A-Za-z_]`)
 

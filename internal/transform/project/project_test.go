@@ -47,14 +47,17 @@ func TestLoad_NodesSourcesSnapshotsAndTests(t *testing.T) {
 	require.Len(t, p.Macros, 2, "generic test files are macros, not singular tests")
 }
 
-func TestLoad_DescribingAMissingModelIsAnError(t *testing.T) {
+func TestLoad_DescribingAMissingModelIsAWarning(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{
 		"dbt_project.yml":   {Data: []byte("name: p\n")},
-		"models/schema.yml": {Data: []byte("version: 2\nmodels:\n  - name: ghost\n")},
+		"models/a.sql":      {Data: []byte("select 1")},
+		"models/schema.yml": {Data: []byte("version: 2\nmodels:\n  - name: ghost\n  - name: a\n    description: kept\n")},
 	}
-	_, err := Load(fsys)
-	require.ErrorContains(t, err, `models/schema.yml: model "ghost" is described but there is no such model`)
+	p, err := Load(fsys)
+	require.NoError(t, err)
+	require.Equal(t, []string{`models/schema.yml: model "ghost" is described but there is no such model`}, p.Warnings)
+	require.Equal(t, "kept", p.Nodes["model.p.a"].Description)
 }
 
 func TestLoad_DuplicateModelNamesAreAnError(t *testing.T) {

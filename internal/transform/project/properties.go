@@ -23,15 +23,15 @@ type resourceProps struct {
 	Description string         `yaml:"description"`
 	Config      map[string]any `yaml:"config"`
 	Columns     []columnProps  `yaml:"columns"`
-	Tests       []any          `yaml:"tests"`
-	DataTests   []any          `yaml:"data_tests"`
+	Tests       []yaml.Node    `yaml:"tests"`
+	DataTests   []yaml.Node    `yaml:"data_tests"`
 }
 
 type columnProps struct {
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	Tests       []any  `yaml:"tests"`
-	DataTests   []any  `yaml:"data_tests"`
+	Name        string      `yaml:"name"`
+	Description string      `yaml:"description"`
+	Tests       []yaml.Node `yaml:"tests"`
+	DataTests   []yaml.Node `yaml:"data_tests"`
 }
 
 type sourceProps struct {
@@ -48,8 +48,8 @@ type sourceProps struct {
 		LoadedAtField string         `yaml:"loaded_at_field"`
 		Freshness     map[string]any `yaml:"freshness"`
 		Columns       []columnProps  `yaml:"columns"`
-		Tests         []any          `yaml:"tests"`
-		DataTests     []any          `yaml:"data_tests"`
+		Tests         []yaml.Node    `yaml:"tests"`
+		DataTests     []yaml.Node    `yaml:"data_tests"`
 	} `yaml:"tables"`
 }
 
@@ -65,7 +65,9 @@ func (l *loader) addProperties(name string, raw []byte) error {
 		for _, rp := range group.props {
 			n := l.p.Nodes[group.rt+"."+l.p.Name+"."+rp.Name]
 			if n == nil {
-				return fmt.Errorf("%s %q is described but there is no such %s", group.rt, rp.Name, group.rt)
+				// dbt warns and goes on: a stale entry must not stop the project.
+				l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: %s %q is described but there is no such %s", name, group.rt, rp.Name, group.rt))
+				continue
 			}
 			n.Description = rp.Description
 			// Properties sit between the folder config and config() in the file: the engine
@@ -153,54 +155,58 @@ func parseFreshness(m map[string]any) *Freshness {
 
 var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
-// addGenericTest turns one entry of a tests: list into a test node named as dbt names it.
-func (l *loader) addGenericTest(file string, def any, attached string, on *Node, column string) error {
-	var testName string
+// addGenericTest turns one entry of a tests: list into a test node named as dbt names it; the
+// node keeps the entry's line, so its errors point at it.
+func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, on *Node, column string) error {
+	var def any
+	if err := entry.Decode(&def); err != nil {
+		return fmt.Errorf("line %d: %w", entry.Line, err)
+	}
+	var testName, customName string
 	kwargs := map[string]any{}
 	cfg := Config{"severity": "error"}
+	var args map[string]any
 	switch d := def.(type) {
 	case string:
 		testName = d
 	case map[string]any:
+		if n, ok := d["test_name"].(string); ok {
+			// The alternative format: test_name: is the test, the other keys are as below.
+			testName, args = n, d
+			break
+		}
 		if len(d) != 1 {
-			if n, ok := d["test_name"].(string); ok {
-				testName = n
-				if args, ok := d["arguments"].(map[string]any); ok {
-					for k, v := range args {
-						kwargs[k] = v
-					}
-				}
-				if c, ok := d["config"].(map[string]any); ok {
-					cfg = cfg.Merge(c)
-				}
-				break
-			}
 			return fmt.Errorf("a test on %s must be a name or a one-key map, not %v", on.Name, d)
 		}
 		for k, v := range d {
 			testName = k
-			args, _ := v.(map[string]any)
-			for ak, av := range args {
-				switch ak {
-				case "config":
-					if c, ok := av.(map[string]any); ok {
-						cfg = cfg.Merge(c)
-					}
-				case "arguments":
-					if c, ok := av.(map[string]any); ok {
-						for k2, v2 := range c {
-							kwargs[k2] = v2
-						}
-					}
-				case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
-					cfg = cfg.Merge(map[string]any{ak: av})
-				default:
-					kwargs[ak] = av
-				}
-			}
+			args, _ = v.(map[string]any)
 		}
 	default:
 		return fmt.Errorf("a test on %s must be a name or a map, not %T", on.Name, def)
+	}
+	for ak, av := range args {
+		switch ak {
+		case "test_name", "description":
+		case "name":
+			// dbt ≥ 1.5: the test's own name, never an argument of its macro.
+			customName = fmt.Sprint(av)
+		case "config":
+			if c, ok := av.(map[string]any); ok {
+				cfg = cfg.Merge(c)
+			}
+		case "arguments":
+			// dbt 1.10: the macro's arguments under arguments:.
+			if c, ok := av.(map[string]any); ok {
+				for k2, v2 := range c {
+					kwargs[k2] = v2
+				}
+			}
+		case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
+			cfg = cfg.Merge(map[string]any{ak: av})
+		default:
+			kwargs[ak] = av
+		}
 	}
 	short := testName
 	if i := strings.LastIndex(short, "."); i >= 0 {
@@ -221,21 +227,23 @@ func (l *loader) addGenericTest(file string, def any, attached string, on *Node,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var args []string
+	var argParts []string
 	for _, k := range keys {
 		if list, ok := kwargs[k].([]any); ok {
 			for _, e := range list {
-				args = append(args, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
+				argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
 			}
 			continue
 		}
-		args = append(args, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
+		argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
 	}
 	name := nonWord.ReplaceAllString(base, "_")
-	if len(args) > 0 {
-		name += "__" + strings.Join(args, "__")
+	if len(argParts) > 0 {
+		name += "__" + strings.Join(argParts, "__")
 	}
-	if len(name) > 64 {
+	if customName != "" {
+		name = nonWord.ReplaceAllString(customName, "_")
+	} else if len(name) > 64 {
 		sum := md5.Sum([]byte(name)) //nolint:gosec // naming only
 		name = name[:50] + "_" + hex.EncodeToString(sum[:])[:10]
 	}
@@ -245,7 +253,7 @@ func (l *loader) addGenericTest(file string, def any, attached string, on *Node,
 	}
 	n := &Node{
 		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.p.Name+"."),
-		Path: file, FQN: []string{l.p.Name, name},
+		Path: file, Line: entry.Line, FQN: []string{l.p.Name, name},
 		Config: folderConfig(firstMap(l.pf.DataTests, l.pf.Tests), []string{l.p.Name}).Merge(cfg),
 		Test:   &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column, Kwargs: kwargs},
 	}

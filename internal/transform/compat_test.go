@@ -1,0 +1,195 @@
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
+)
+
+// The compatibility suite: small dbt projects under testdata/compat, one per feature that real
+// projects use, each run as its users run it (seed, then build) on the local PostgreSQL.
+
+// compatStep is one command and what it must give: each named node's status, rows and
+// failing rows, and the run's overall status.
+type compatStep struct {
+	command, sel, exclude string
+	status                string
+	want                  map[string]compatWant
+	// warnings are substrings of the summary's warnings, one per warning.
+	warnings []string
+}
+
+type compatWant struct {
+	status   string
+	rows     int64
+	failures int64
+	// message is a substring of the node's message, when set.
+	message string
+}
+
+type compatCase struct {
+	dir   string
+	vars  map[string]any
+	steps []compatStep
+	// check looks at the warehouse after the steps.
+	check func(t *testing.T, db *sql.DB)
+}
+
+func runCompat(t *testing.T, c compatCase) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "compat", c.dir))))
+	db := postgresTarget(t)
+	p := loadDir(t, dir)
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "compat", Threads: 4, Vars: c.vars})
+	require.NoError(t, err)
+	for _, st := range c.steps {
+		s, err := e.Run(context.Background(), db, st.command, st.sel, st.exclude)
+		require.NoError(t, err)
+		got := byID(s)
+		for id, w := range st.want {
+			r, ok := got[id]
+			require.Truef(t, ok, "%s %s: no result for %s; got %v", c.dir, st.command, id, statuses(s))
+			require.Equalf(t, w.status, r.Status, "%s %s: %s: %s", c.dir, st.command, id, r.Message)
+			require.Equalf(t, w.rows, r.RowsAffected, "%s %s: %s rows", c.dir, st.command, id)
+			require.Equalf(t, w.failures, r.Failures, "%s %s: %s failures", c.dir, st.command, id)
+			require.Containsf(t, r.Message, w.message, "%s %s: %s message", c.dir, st.command, id)
+		}
+		require.Lenf(t, s.Nodes, len(st.want), "%s %s: every node of the run is expected: %v", c.dir, st.command, statuses(s))
+		require.Equalf(t, st.status, s.Status, "%s %s", c.dir, st.command)
+		require.Lenf(t, s.Warnings, len(st.warnings), "%s %s: warnings %v", c.dir, st.command, s.Warnings)
+		for i, w := range st.warnings {
+			require.Contains(t, s.Warnings[i], w)
+		}
+	}
+	if c.check != nil {
+		c.check(t, db)
+	}
+}
+
+func statuses(s *Summary) map[string]string {
+	out := map[string]string{}
+	for _, r := range s.Nodes {
+		out[r.UniqueID] = r.Status + ": " + r.Message
+	}
+	return out
+}
+
+func TestCompat_TestNameKeyNamesTheTestAndIsNoArgument(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "test_name_key", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_test_name.orders": {status: StatusSuccess, rows: 4},
+		}},
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_test_name.orders":                      {status: StatusSuccess, rows: 4},
+			"model.compat_test_name.stg_orders":                 {status: StatusSuccess},
+			"test.compat_test_name.status_is_known":             {status: StatusPass},
+			"test.compat_test_name.status_is_placed":            {status: StatusWarn, failures: 2},
+			"test.compat_test_name.status_is_shipped_from_id_2": {status: StatusPass},
+			"test.compat_test_name.id_is_small":                 {status: StatusWarn, failures: 1},
+			"test.compat_test_name.id_is_unique":                {status: StatusPass},
+		}},
+	}})
+}
+
+func TestCompat_JinjaInTestArgumentsProjectConfigsAndTrailingCommas(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "jinja_in_config", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_jinja_in_config.orders": {status: StatusSuccess, rows: 3},
+		}},
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_jinja_in_config.orders":                     {status: StatusSuccess, rows: 3},
+			"model.compat_jinja_in_config.stg_orders":                {status: StatusSuccess},
+			"model.compat_jinja_in_config.order_counts":              {status: StatusSuccess},
+			"model.compat_jinja_in_config.picked":                    {status: StatusSuccess},
+			"test.compat_jinja_in_config.status_is_known":            {status: StatusPass},
+			"test.compat_jinja_in_config.only_shipped_when_filtered": {status: StatusPass},
+			"test.compat_jinja_in_config.picked_is_c":                {status: StatusPass},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, 3, scalar[int](t, db, `select sum(n) from compat_marts.order_counts`))
+		require.Equal(t, "BASE TABLE", scalar[string](t, db,
+			`select table_type from information_schema.tables where table_schema = 'compat_marts' and table_name = 'order_counts'`))
+		require.Equal(t, "c", scalar[string](t, db, `select picked from compat.picked`))
+	}})
+}
+
+func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
+	t.Parallel()
+	ghost := `models/schema.yml: model "ghost" is described but there is no such model`
+	broken := "macros/shout.sql:4:"
+	runCompat(t, compatCase{dir: "error_isolation", steps: []compatStep{
+		{command: CmdSeed, status: StatusSuccess, warnings: []string{broken, ghost}, want: map[string]compatWant{
+			"seed.compat_error_isolation.customers": {status: StatusSuccess, rows: 2},
+		}},
+		{command: CmdBuild, status: StatusError, warnings: []string{broken, ghost}, want: map[string]compatWant{
+			"seed.compat_error_isolation.customers":           {status: StatusSuccess, rows: 2},
+			"model.compat_error_isolation.good":               {status: StatusSuccess},
+			"model.compat_error_isolation.grandchild_of_good": {status: StatusSuccess},
+			"test.compat_error_isolation.not_null_good_id":    {status: StatusPass},
+			"test.compat_error_isolation.n_in_missing_var": {status: StatusError,
+				message: "models/schema.yml:11: "},
+			"model.compat_error_isolation.bad_macro": {status: StatusError,
+				message: "models/bad_macro.sql:2:"},
+			"model.compat_error_isolation.bad_syntax": {status: StatusError,
+				message: "models/bad_syntax.sql:2:"},
+			"model.compat_error_isolation.uses_broken_macro": {status: StatusError,
+				message: "macro shout cannot be used: macros/shout.sql:4:"},
+			"model.compat_error_isolation.child_of_bad": {status: StatusSkipped,
+				message: "skipped because model.compat_error_isolation.bad_macro did not succeed"},
+			"test.compat_error_isolation.not_null_bad_macro_id": {status: StatusSkipped},
+		}},
+		{command: CmdRun, sel: "good", status: StatusSuccess, warnings: []string{broken, ghost}, want: map[string]compatWant{
+			"model.compat_error_isolation.good": {status: StatusSuccess},
+		}},
+	}})
+}
+
+func TestCompat_UnknownMacroInsideIfFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "unknown_macro_in_if", steps: []compatStep{
+		{command: CmdBuild, status: StatusError, want: map[string]compatWant{
+			"model.compat_unknown_macro_in_if.flagged":       {status: StatusSuccess},
+			"model.compat_unknown_macro_in_if.typo_sameas":   {status: StatusError, message: "'feature_enabld' is undefined or not a macro"},
+			"model.compat_unknown_macro_in_if.typo_not_none": {status: StatusError, message: "'legacy_mode' is undefined or not a macro"},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "beta", scalar[string](t, db, `select flag from compat.flagged`))
+	}})
+}
+
+func TestCompat_DbtUtilsUnionRelationsStarAndPivotBehaveAsTheRealOnes(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "dbt_utils_builtins", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_dbt_utils.shop_a":        {status: StatusSuccess, rows: 2},
+			"seed.compat_dbt_utils.shop_b":        {status: StatusSuccess, rows: 1},
+			"seed.compat_dbt_utils.shop_c":        {status: StatusSuccess, rows: 1},
+			"model.compat_dbt_utils.all_shops":    {status: StatusSuccess},
+			"model.compat_dbt_utils.nothing_left": {status: StatusSuccess},
+			"model.compat_dbt_utils.pivoted":      {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		// Columns line up by name whatever their order in each relation; one missing is a null of
+		// the column's type, even when the first two relations both lack it.
+		require.Equal(t, `"shop_a":1:10:o'pen,"shop_a":2:20:closed,"shop_b":3:-:closed,"shop_c":4:-:open`, scalar[string](t, db,
+			`select string_agg(concat_ws(':', split_part(_dbt_source_relation, '.', 2), id, coalesce(amount::text, '-'), status), ',' order by id) from compat.all_shops`))
+		require.Equal(t, "_dbt_source_relation,status,id,amount", scalar[string](t, db,
+			`select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_schema = 'compat' and table_name = 'all_shops'`))
+		require.Equal(t, "integer", scalar[string](t, db,
+			`select data_type from information_schema.columns where table_schema = 'compat' and table_name = 'all_shops' and column_name = 'amount'`))
+		// Every column excluded leaves none, as dbt_utils does, rather than all of them.
+		require.Equal(t, 0, scalar[int](t, db,
+			`select count(*) from information_schema.columns where table_schema = 'compat' and table_name = 'nothing_left'`))
+		require.Equal(t, "1 1 1 1", scalar[string](t, db,
+			`select concat_ws(' ', "o'pen", closed, n_open, n_closed) from compat.pivoted`))
+	}})
+}

@@ -1,0 +1,2 @@
+select {{ dbt_utils.star(from=ref('shop_b'), except=['status', 'id', 'note']) }}
+from {{ ref('shop_b') }}

@@ -1,0 +1,5 @@
+{% macro shout(x) %}upper({{ x }}){% endmacro %}
+
+{% macro half_written() %}
+  {% if %}
+{% endmacro %}

@@ -1,0 +1,3 @@
+select id,
+  {{ no_such_macro('name') }} as shouted
+from {{ ref('customers') }}

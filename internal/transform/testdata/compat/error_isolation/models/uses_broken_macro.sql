@@ -1,0 +1,1 @@
+select {{ shout("name") }} as loud from {{ ref('customers') }}

@@ -1,0 +1,3 @@
+{% macro pick(values, n=1,) %}
+{{- values[n] -}}
+{% endmacro %}

@@ -1,0 +1,1 @@
+select '{{ pick(['a', 'b', 'c'], 2,) }}' as picked

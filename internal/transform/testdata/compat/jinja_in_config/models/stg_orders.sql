@@ -1,0 +1,2 @@
+{{ config(materialized='view',) }}
+select id, status from {{ ref('orders',) }}

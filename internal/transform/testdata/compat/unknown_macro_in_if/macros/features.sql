@@ -1,0 +1,3 @@
+{% macro feature_enabled(name) %}
+  {{ return(name in var('features', ['beta'])) }}
+{% endmacro %}

@@ -1,0 +1,2 @@
+select 1 as id
+{%- if feature_enabld('beta') is sameas true %}, 'beta' as flag{% endif %}
