@@ -104,12 +104,10 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 		u, err := url.Parse(dbURL)
 		require.NoError(t, err)
 		proxy = testutil.NewFaultProxy(t, u.Host)
+		// The worker, behind the proxy, works the jobs the API (connected directly) inserts.
 		startRunWorker(t, testutil.AppPool(t, proxy.URL(t, dbURL)), o)
-		// The API inserts the jobs; the worker behind the proxy works them.
-		var err2 error
-		client, err2 = queue.New(pool, queue.Options{Logger: testutil.Logger(), Register: run.RegisterKinds})
-		require.NoError(t, err2)
-	} else if o.noWorker {
+	}
+	if o.metadataFaults || o.noWorker {
 		var err error
 		client, err = queue.New(pool, queue.Options{Logger: testutil.Logger(), Register: run.RegisterKinds})
 		require.NoError(t, err)
@@ -507,6 +505,14 @@ func TestRuns_OrgLimitKeepsTheSecondRunQueuedUntilTheFirstEnds(t *testing.T) {
 	}
 }
 
+// leaveRunning makes a run look like what an interrupted attempt leaves: the run running, its
+// job available again (River's rescuer, or its retry).
+func (e *runEnv) leaveRunning(t *testing.T, runID int64) {
+	t.Helper()
+	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() WHERE id = $1", runID)
+	e.exec(t, e.owner, "UPDATE river_job SET attempt = 1, attempted_at = now() - interval '1 hour' WHERE id = (SELECT job_id FROM runs WHERE id = $1)", runID)
+}
+
 // A run found running when its job comes back (its worker was killed, or its attempt could not
 // record anything while the metadata database was away) is settled from its destination:
 // nothing published, it is worked again (issue #15 item 3; it used to end failed, "the worker
@@ -518,9 +524,7 @@ func TestRuns_ARunLeftRunningThatPublishedNothingIsWorkedAgain(t *testing.T) {
 	e.exec(t, e.src, "INSERT INTO t SELECT generate_series(1, 7)")
 	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
 	queued := e.trigger(t, id, nil)
-	// What a killed worker leaves: the run running, its job available again (River's rescuer).
-	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() WHERE id = $1", queued.Id)
-	e.exec(t, e.owner, "UPDATE river_job SET attempt = 1, attempted_at = now() - interval '1 hour' WHERE id = (SELECT job_id FROM runs WHERE id = $1)", queued.Id)
+	e.leaveRunning(t, queued.Id)
 
 	startRunWorker(t, e.pool, runEnvOptions{})
 	r := e.waitFor(t, queued.Id, 30*time.Second, "success", "failed", "cancelled")
@@ -540,8 +544,7 @@ func TestRuns_ARunLeftRunningThatPublishedIsSettledFromItsDestination(t *testing
 	e.exec(t, e.src, "INSERT INTO t SELECT generate_series(1, 7)")
 	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
 	queued := e.trigger(t, id, nil)
-	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() WHERE id = $1", queued.Id)
-	e.exec(t, e.owner, "UPDATE river_job SET attempt = 1, attempted_at = now() - interval '1 hour' WHERE id = (SELECT job_id FROM runs WHERE id = $1)", queued.Id)
+	e.leaveRunning(t, queued.Id)
 	// What the attempt committed in the destination before it was cut off.
 	tag := fmt.Sprintf("run-%d", queued.Id)
 	e.exec(t, e.dst, "CREATE SCHEMA raw")
