@@ -13,9 +13,11 @@ import (
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -212,4 +214,57 @@ func TestRunsFault_Suite(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A 30 s outage right after the destination committed outlasts the worker's retries of the run's
+// ending (the heartbeat timeout). The run is then left running, and the reaper's next tick —
+// which asks the destination what the run published — settles it: status and counts match the
+// destination, and the next trigger loads only new rows.
+func TestRunsFault_AThirtySecondOutageIsSettledByTheReaper(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("a 30 s outage")
+	}
+	const rows = 100000
+	e := setupRuns(t, runEnvOptions{metadataFaults: true, heartbeat: 500 * time.Millisecond})
+	e.exec(t, e.src, "CREATE TABLE events (id bigint PRIMARY KEY, payload text)")
+	e.exec(t, e.src, fmt.Sprintf("INSERT INTO events SELECT g, repeat('x', 100) FROM generate_series(1, %d) g", rows))
+	id := e.pipeline(t, "events", map[string]any{"mode": "single_table", "table": "public.events", "write_disposition": "append",
+		"incremental": map[string]any{"cursor_path": "id"}})
+	queued := e.trigger(t, id, map[string]any{})
+	// The outage begins the moment the destination has committed, before the end is recorded.
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int64
+		if err := e.dst.QueryRow(context.Background(), "SELECT count(*) FROM raw._dnk_loads WHERE attempt = $1", fmt.Sprintf("run-%d", queued.Id)).Scan(&n); err == nil && n > 0 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	e.proxy.Down()
+	time.Sleep(30 * time.Second)
+	e.proxy.Up()
+
+	reaper := &run.ReaperWorker{Pool: e.pool, Stale: 2 * time.Second, Logger: testutil.Logger(), Settle: newRunWorker(t, e.pool, runEnvOptions{}).SettleReaped}
+	deadline = time.Now().Add(60 * time.Second)
+	var r storedRun
+	for {
+		r = e.run(t, queued.Id)
+		if r.status == "success" || time.Now().After(deadline) {
+			break
+		}
+		require.NoError(t, reaper.Work(context.Background(), &river.Job[run.ReaperArgs]{}))
+		time.Sleep(500 * time.Millisecond)
+	}
+	require.Equal(t, "success", r.status, "error: %s", errText(r.errMsg))
+	require.Equal(t, int64(rows), r.rowsLoaded)
+	require.Equal(t, int64(rows), e.count(t, e.dst, "SELECT count(DISTINCT id) FROM raw.events"))
+	require.Equal(t, int64(rows), e.count(t, e.dst, "SELECT count(*) FROM raw.events"))
+
+	e.exec(t, e.src, fmt.Sprintf("INSERT INTO events VALUES (%d, 'new')", rows+1))
+	next := e.trigger(t, id, map[string]any{})
+	r = e.waitFor(t, next.Id, 60*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r.status, "error: %s", errText(r.errMsg))
+	require.Equal(t, int64(1), r.rowsLoaded)
+	require.Equal(t, int64(rows+1), e.count(t, e.dst, "SELECT count(*) FROM raw.events"))
 }
