@@ -77,22 +77,9 @@ func (e *Engine) staticGlobals() map[string]any {
 			"warn": func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
 		},
 		"is_incremental": func(*exec.VarArgs) *exec.Value { return exec.AsValue(false) },
+		// The dbt namespace's cross-database macros are builtin/dbt/*.sql; cast_string is ours.
 		"dbt": jinja.Namespace{
-			"hash": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.Hash(argString(va))) },
-			"concat": func(va *exec.VarArgs) *exec.Value {
-				var parts []string
-				if len(va.Args) > 0 {
-					va.Args[0].Iterate(func(_, _ int, k, _ *exec.Value) bool { parts = append(parts, k.String()); return true }, func() {})
-				}
-				return exec.AsValue(d.Concat(parts...))
-			},
-			"cast_string":       func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
-			"type_string":       func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.StringType()) },
-			"type_timestamp":    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("timestamp")) },
-			"type_int":          func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("integer")) },
-			"type_numeric":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("number")) },
-			"type_boolean":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("boolean")) },
-			"current_timestamp": func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.CurrentTimestamp()) },
+			"cast_string": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
 		},
 	}
 	return g
