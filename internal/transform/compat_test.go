@@ -1,8 +1,10 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,6 +41,8 @@ type compatCase struct {
 	steps []compatStep
 	// check looks at the warehouse after the steps.
 	check func(t *testing.T, db *sql.DB)
+	// logs, when set, receives the run's log.
+	logs *bytes.Buffer
 	// checkIn looks at it too, given the target schema (MariaDB's is a database of its own).
 	checkIn func(t *testing.T, db *sql.DB, schema string)
 }
@@ -61,7 +65,11 @@ func runCompatOn(t *testing.T, c compatCase, d *dialect.Dialect) {
 		db = postgresTarget(t)
 	}
 	p := loadDir(t, dir)
-	e, err := New(context.Background(), p, Options{Dialect: d, TargetSchema: schema, Threads: 4, Vars: c.vars})
+	opts := Options{Dialect: d, TargetSchema: schema, Threads: 4, Vars: c.vars}
+	if c.logs != nil {
+		opts.Logger = slog.New(slog.NewTextHandler(c.logs, nil))
+	}
+	e, err := New(context.Background(), p, opts)
 	require.NoError(t, err)
 	for _, st := range c.steps {
 		s, err := e.Run(context.Background(), db, st.command, st.sel, st.exclude)
@@ -295,4 +303,28 @@ func TestCompat_DbtCrossDatabaseNamespaceWithAndWithoutPrefix(t *testing.T) {
 			})
 		}}, dialect.MySQL)
 	})
+}
+
+func TestCompat_DbtContextConfigExceptionsLogModulesAndRelations(t *testing.T) {
+	t.Parallel()
+	logs := &bytes.Buffer{}
+	runCompat(t, compatCase{dir: "dbt_context", logs: logs, steps: []compatStep{
+		{command: CmdRun, status: StatusError, want: map[string]compatWant{
+			"model.compat_dbt_context.context_values": {status: StatusSuccess},
+			"model.compat_dbt_context.view_by_mistake": {status: StatusError,
+				message: "model view_by_mistake must be a table, not view"},
+			"model.compat_dbt_context.needs_owner": {status: StatusError,
+				message: "required config key 'owner' not found"},
+		}},
+	}, checkIn: func(t *testing.T, db *sql.DB, _ string) {
+		got := rowText(t, db, `select * from compat.context_values`)
+		require.Equal(t, map[string]string{
+			"materialized": "table", "owner": "data-team", "missing": "fallback", "missing_kw": "kw_fallback",
+			"required": "data-team", "logged": "", "executing": "True", "full_refresh": "False",
+			"has_invocation_id": "true", "quoted": `"Mixed"`, "incorporated": "renamed", "same_schema": "True",
+			"created": "some_schema.some_table", "re_group": "34", "re_sub": "d_t_n_k_", "re_findall": "1,2",
+			"has_now": "true",
+		}, got)
+		require.Contains(t, logs.String(), "rendering context_values")
+	}})
 }

@@ -64,7 +64,9 @@ func (e *Engine) staticGlobals() map[string]any {
 		"invocation_id":  fmt.Sprintf("%x", e.opts.RunStartedAt.UnixNano()),
 		"project_name":   e.proj.Name,
 		"flags":          jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": "run"},
-		"log":            func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		"log":            e.logFunc(),
+		"modules":        e.modulesNamespace(),
+		"api":            e.apiNamespace(),
 		"print":          func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
 		"exceptions": jinja.Namespace{
 			"raise_compiler_error": func(va *exec.VarArgs) *exec.Value {
@@ -165,7 +167,8 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		}
 		return exec.AsValue(e.nodes[target.UniqueID].relation(e.d))
 	}
-	globals["config"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue("") }
+	globals["config"] = configObject(func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		func() map[string]any { return n.config }, true)
 	incremental := false
 	if cat != nil && n.config.Materialized() == "incremental" && !e.fullRefresh(n) {
 		kind, err := cat.Kind(ctx, n.schema, n.alias())

@@ -36,6 +36,8 @@ func (r Relation) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(false), true
 	case "render":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.String()) }), true
+	case "incorporate":
+		return exec.AsValue(r.incorporate), true
 	case "include":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
 	}
