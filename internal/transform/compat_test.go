@@ -328,3 +328,18 @@ func TestCompat_DbtContextConfigExceptionsLogModulesAndRelations(t *testing.T) {
 		require.Contains(t, logs.String(), "rendering context_values")
 	}})
 }
+
+func TestCompat_IntrospectionGetRelationColumnsAndRunQuery(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "dbt_introspection", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_dbt_introspection.statuses": {status: StatusSuccess, rows: 3},
+			"model.compat_dbt_introspection.probe":   {status: StatusSuccess},
+		}},
+	}, checkIn: func(t *testing.T, db *sql.DB, _ string) {
+		require.Equal(t, map[string]string{
+			"found_table": "True", "missing_is_none": "True", "cols": "id,status", "statuses": "closed,open",
+			"n": "3", "n_closed": "1", "n_open": "2",
+		}, rowText(t, db, `select * from compat.probe`))
+	}})
+}

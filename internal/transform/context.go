@@ -178,6 +178,7 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		incremental = kind == dialect.Table
 	}
 	globals["is_incremental"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue(incremental) }
+	e.introspection(ctx, globals, cat, true)
 	if cat != nil {
 		adapter := globals["adapter"].(jinja.Namespace)
 		adapter["get_columns_in_relation"] = func(va *exec.VarArgs) *exec.Value {

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -244,3 +245,97 @@ func (m reMatch) GetAttribute(name string) (*exec.Value, bool) {
 }
 
 func (m reMatch) String() string { return m[0] }
+
+// queryRunner is a Catalog that can also run a template's queries (run_query).
+type queryRunner interface {
+	Query(ctx context.Context, query string) ([]string, [][]any, error)
+}
+
+// introspection adds what asks the target: adapter.get_relation and run_query. Without a
+// catalog, get_relation answers none, and run_query answers none while parsing (as in dbt,
+// where execute is false then) and fails when compiling without a database.
+func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat Catalog, executing bool) {
+	adapter := globals["adapter"].(jinja.Namespace)
+	adapter["get_relation"] = func(va *exec.VarArgs) *exec.Value {
+		var schema, name string
+		for i, key := range []string{"database", "schema", "identifier"} {
+			v, ok := va.KwArgs[key]
+			if !ok && i < len(va.Args) {
+				v, ok = va.Args[i], true
+			}
+			if ok && !v.IsNil() {
+				switch key {
+				case "schema":
+					schema = v.String()
+				case "identifier":
+					name = v.String()
+				}
+			}
+		}
+		if cat == nil {
+			return exec.AsValue(nil)
+		}
+		kind, err := cat.Kind(ctx, schema, name)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		if kind == "" {
+			return exec.AsValue(nil)
+		}
+		return exec.AsValue(Relation{Schema: schema, Identifier: name, kind: kind, d: e.d})
+	}
+	globals["run_query"] = func(va *exec.VarArgs) *exec.Value {
+		qr, ok := cat.(queryRunner)
+		if !ok && !executing {
+			return exec.AsValue(nil)
+		}
+		if !ok {
+			return exec.AsValue(errors.New("run_query needs a database (it is not available when compiling offline)"))
+		}
+		cols, rows, err := qr.Query(ctx, argString(va))
+		if err != nil {
+			return exec.AsValue(fmt.Errorf("run_query: %w", err))
+		}
+		return exec.AsValue(newQueryTable(cols, rows))
+	}
+}
+
+// queryTable is run_query's answer, shaped like the agate table dbt returns: rows (each a
+// list), columns (each with name and values()), column_names.
+type queryTable struct {
+	names []string
+	rows  [][]any
+}
+
+func newQueryTable(names []string, rows [][]any) queryTable {
+	return queryTable{names: names, rows: rows}
+}
+
+func (t queryTable) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "rows":
+		out := make([]any, len(t.rows))
+		for i, r := range t.rows {
+			out[i] = r
+		}
+		return exec.AsValue(out), true
+	case "column_names":
+		out := make([]any, len(t.names))
+		for i, n := range t.names {
+			out[i] = n
+		}
+		return exec.AsValue(out), true
+	case "columns":
+		out := make([]any, len(t.names))
+		for i, n := range t.names {
+			values := make([]any, len(t.rows))
+			for j, r := range t.rows {
+				values[j] = r[i]
+			}
+			out[i] = jinja.Namespace{"name": n,
+				"values": func(*exec.VarArgs) *exec.Value { return exec.AsValue(values) }}
+		}
+		return exec.AsValue(out), true
+	}
+	return exec.AsValue(nil), false
+}

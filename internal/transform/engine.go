@@ -325,6 +325,7 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 		return known
 	}, false)
 	globals["execute"] = false
+	e.introspection(ctx, globals, nil, false)
 	if _, err := e.env.Render(ctx, n.tpl, globals); err != nil {
 		// What it referred to before the error still makes its edges, so selectors and
 		// skipping see where it sits.
