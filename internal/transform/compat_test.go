@@ -333,13 +333,16 @@ func TestCompat_IntrospectionGetRelationColumnsAndRunQuery(t *testing.T) {
 	t.Parallel()
 	runCompat(t, compatCase{dir: "dbt_introspection", steps: []compatStep{
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
-			"seed.compat_dbt_introspection.statuses": {status: StatusSuccess, rows: 3},
-			"model.compat_dbt_introspection.probe":   {status: StatusSuccess},
+			"seed.compat_dbt_introspection.statuses":    {status: StatusSuccess, rows: 3},
+			"model.compat_dbt_introspection.probe":      {status: StatusSuccess},
+			"model.compat_dbt_introspection.statements": {status: StatusSuccess},
 		}},
 	}, checkIn: func(t *testing.T, db *sql.DB, _ string) {
 		require.Equal(t, map[string]string{
 			"found_table": "True", "missing_is_none": "True", "cols": "id,status", "statuses": "closed,open",
 			"n": "3", "n_closed": "1", "n_open": "2",
 		}, rowText(t, db, `select * from compat.probe`))
+		require.Equal(t, map[string]string{"open_ids": "1,3", "open_ids_again": "1,3", "unknown_is_none": "True"},
+			rowText(t, db, `select * from compat.statements`))
 	}})
 }

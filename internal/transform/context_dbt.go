@@ -298,6 +298,63 @@ func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat 
 		}
 		return exec.AsValue(newQueryTable(cols, rows))
 	}
+	// {% call statement(name, fetch_result=True) %}sql{% endcall %} runs its body on the
+	// target when executing; load_result(name) gives what it fetched.
+	results := map[string]jinja.Namespace{}
+	globals["statement"] = func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+		name := "statement"
+		if v, ok := va.KwArgs["name"]; ok {
+			name = v.String()
+		} else if len(va.Args) > 0 {
+			name = va.Args[0].String()
+		}
+		fetch := false
+		if v, ok := va.KwArgs["fetch_result"]; ok {
+			fetch = v.IsTrue()
+		} else if len(va.Args) > 1 {
+			fetch = va.Args[1].IsTrue()
+		}
+		var body string
+		if ev != nil {
+			if c, ok := ev.Environment.Context.Get("__gonja_caller__"); ok {
+				if call, ok := c.(func(*exec.VarArgs) *exec.Value); ok {
+					v := call(exec.NewVarArgs())
+					if v.IsError() {
+						return v
+					}
+					body = v.String()
+				}
+			}
+		}
+		if !executing {
+			return exec.AsValue("")
+		}
+		qr, ok := cat.(queryRunner)
+		if !ok {
+			return exec.AsValue(errors.New("statement blocks need a database (they are not available when compiling offline)"))
+		}
+		cols, rows, err := qr.Query(ctx, body)
+		if err != nil {
+			return exec.AsValue(fmt.Errorf("statement %s: %w", name, err))
+		}
+		res := jinja.Namespace{"response": jinja.Namespace{"rows_affected": len(rows)}}
+		if fetch {
+			t := newQueryTable(cols, rows)
+			data := make([]any, len(rows))
+			for i, r := range rows {
+				data[i] = r
+			}
+			res["table"], res["data"] = t, data
+		}
+		results[name] = res
+		return exec.AsValue("")
+	}
+	globals["load_result"] = func(va *exec.VarArgs) *exec.Value {
+		if r, ok := results[argString(va)]; ok {
+			return exec.AsValue(r)
+		}
+		return exec.AsValue(nil)
+	}
 }
 
 // queryTable is run_query's answer, shaped like the agate table dbt returns: rows (each a
