@@ -54,3 +54,34 @@ func (c dbCatalog) Columns(ctx context.Context, schema, name string) ([]dialect.
 	}
 	return out, rows.Err()
 }
+
+// Query runs a query of a template (run_query) and returns its columns and rows.
+func (c dbCatalog) Query(ctx context.Context, query string) ([]string, [][]any, error) {
+	rows, err := c.q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		out = append(out, vals)
+	}
+	return cols, out, rows.Err()
+}

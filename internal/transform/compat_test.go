@@ -1,8 +1,10 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,15 +41,35 @@ type compatCase struct {
 	steps []compatStep
 	// check looks at the warehouse after the steps.
 	check func(t *testing.T, db *sql.DB)
+	// logs, when set, receives the run's log.
+	logs *bytes.Buffer
+	// checkIn looks at it too, given the target schema (MariaDB's is a database of its own).
+	checkIn func(t *testing.T, db *sql.DB, schema string)
 }
 
 func runCompat(t *testing.T, c compatCase) {
 	t.Helper()
+	runCompatOn(t, c, dialect.Postgres)
+}
+
+// runCompatOn runs a case on the local PostgreSQL or, for dialect.MySQL, the local MariaDB.
+func runCompatOn(t *testing.T, c compatCase, d *dialect.Dialect) {
+	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "compat", c.dir))))
-	db := postgresTarget(t)
+	var db *sql.DB
+	schema := "compat"
+	if d == dialect.MySQL {
+		db, schema = mysqlTarget(t)
+	} else {
+		db = postgresTarget(t)
+	}
 	p := loadDir(t, dir)
-	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "compat", Threads: 4, Vars: c.vars})
+	opts := Options{Dialect: d, TargetSchema: schema, Threads: 4, Vars: c.vars}
+	if c.logs != nil {
+		opts.Logger = slog.New(slog.NewTextHandler(c.logs, nil))
+	}
+	e, err := New(context.Background(), p, opts)
 	require.NoError(t, err)
 	for _, st := range c.steps {
 		s, err := e.Run(context.Background(), db, st.command, st.sel, st.exclude)
@@ -71,6 +93,35 @@ func runCompat(t *testing.T, c compatCase) {
 	if c.check != nil {
 		c.check(t, db)
 	}
+	if c.checkIn != nil {
+		c.checkIn(t, db, schema)
+	}
+}
+
+// rowText is the first row of a query, every column as text (NULL as "<null>").
+func rowText(t *testing.T, db *sql.DB, query string) map[string]string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query)
+	require.NoError(t, err)
+	defer func() { _ = rows.Close() }()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	require.True(t, rows.Next(), "no row from %s", query)
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	require.NoError(t, rows.Scan(ptrs...))
+	out := map[string]string{}
+	for i, c := range cols {
+		out[c] = "<null>"
+		if vals[i].Valid {
+			out[c] = vals[i].String
+		}
+	}
+	require.NoError(t, rows.Err())
+	return out
 }
 
 func statuses(s *Summary) map[string]string {
@@ -191,5 +242,107 @@ func TestCompat_DbtUtilsUnionRelationsStarAndPivotBehaveAsTheRealOnes(t *testing
 			`select count(*) from information_schema.columns where table_schema = 'compat' and table_name = 'nothing_left'`))
 		require.Equal(t, "1 1 1 1", scalar[string](t, db,
 			`select concat_ws(' ', "o'pen", closed, n_open, n_closed) from compat.pivoted`))
+	}})
+}
+
+func TestCompat_DbtCrossDatabaseNamespaceWithAndWithoutPrefix(t *testing.T) {
+	t.Parallel()
+	steps := []compatStep{{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+		"seed.compat_dbt_namespace.events":      {status: StatusSuccess, rows: 3},
+		"model.compat_dbt_namespace.scalars":    {status: StatusSuccess},
+		"model.compat_dbt_namespace.aggregates": {status: StatusSuccess},
+	}}}
+	// What both databases answer alike.
+	same := map[string]string{
+		"t_int": "42", "t_bigint": "14", "t_string": "x", "bool_text": "true", "bool_text_not": "false",
+		"diff_days": "30", "diff_months": "2", "diff_hours": "22",
+		"hashed": "900150983cd24fb0d6963f7d28e17f72", "hashed_name": "0cc175b9c0f1b6a831c399e269772661",
+		"concatenated": "aba", "concatenated_bare": "xy", "part_2": "b", "part_last": "c",
+		"pos": "3", "pos_none": "0",
+		"len": "4", "len_name": "1", "replaced": "axc", "replaced_bare": "A", "right_2": "ef", "right_3": "def",
+		"esc_quote": "it's", "esc_quote_bare": "o'k", "literal": "l'it", "literal_bare": "lit",
+		"now_is_recent": "yes", "now_is_recent_bare": "yes",
+	}
+	check := func(t *testing.T, got map[string]string, want map[string]string) {
+		t.Helper()
+		for k, v := range want {
+			require.Containsf(t, got, k, "column %s", k)
+			require.Equalf(t, v, got[k], "column %s", k)
+		}
+	}
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		runCompatOn(t, compatCase{dir: "dbt_namespace", steps: steps, checkIn: func(t *testing.T, db *sql.DB, schema string) {
+			check(t, rowText(t, db, `select * from compat.scalars`), same)
+			check(t, rowText(t, db, `select * from compat.scalars`), map[string]string{
+				"end_of_month": "2024-02-29T00:00:00Z", "end_of_quarter": "2024-03-31T00:00:00Z",
+				"t_numeric": "2.500000", "t_float": "2", "t_timestamp": "2024-01-31T10:20:30Z", "t_boolean": "true",
+				"plus_3_days": "2024-02-03T10:20:30Z", "plus_1_month": "2024-02-29T00:00:00Z",
+				"month_start": "2024-01-01T00:00:00Z", "day_start": "2024-01-31T00:00:00Z",
+			})
+			check(t, rowText(t, db, `select * from compat.aggregates`), map[string]string{
+				"names": "a,b,c", "last_two": "c|b", "has_names": "true", "any_id": "true", "any_same": "same",
+				"some_flag": "true", "some_big": "false",
+			})
+		}}, dialect.Postgres)
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		t.Parallel()
+		runCompatOn(t, compatCase{dir: "dbt_namespace", steps: steps, checkIn: func(t *testing.T, db *sql.DB, schema string) {
+			q := dialect.MySQL.Quote(schema)
+			check(t, rowText(t, db, `select * from `+q+`.scalars`), same)
+			check(t, rowText(t, db, `select * from `+q+`.scalars`), map[string]string{
+				"end_of_month": "2024-02-29T00:00:00Z", "end_of_quarter": "2024-03-31T00:00:00Z",
+				"t_numeric": "2.500000", "t_float": "2", "t_timestamp": "2024-01-31T10:20:30Z", "t_boolean": "1",
+				"plus_3_days": "2024-02-03T10:20:30Z", "plus_1_month": "2024-02-29T00:00:00Z",
+				"month_start": "2024-01-01T00:00:00Z", "day_start": "2024-01-31T00:00:00Z",
+			})
+			check(t, rowText(t, db, `select * from `+q+`.aggregates`), map[string]string{
+				"names": "a,b,c", "last_two": "c|b", "has_names": "1", "any_id": "1", "any_same": "same",
+				"some_flag": "1", "some_big": "0",
+			})
+		}}, dialect.MySQL)
+	})
+}
+
+func TestCompat_DbtContextConfigExceptionsLogModulesAndRelations(t *testing.T) {
+	t.Parallel()
+	logs := &bytes.Buffer{}
+	runCompat(t, compatCase{dir: "dbt_context", logs: logs, steps: []compatStep{
+		{command: CmdRun, status: StatusError, want: map[string]compatWant{
+			"model.compat_dbt_context.context_values": {status: StatusSuccess},
+			"model.compat_dbt_context.view_by_mistake": {status: StatusError,
+				message: "model view_by_mistake must be a table, not view"},
+			"model.compat_dbt_context.needs_owner": {status: StatusError,
+				message: "required config key 'owner' not found"},
+		}},
+	}, checkIn: func(t *testing.T, db *sql.DB, _ string) {
+		got := rowText(t, db, `select * from compat.context_values`)
+		require.Equal(t, map[string]string{
+			"materialized": "table", "owner": "data-team", "missing": "fallback", "missing_kw": "kw_fallback",
+			"required": "data-team", "logged": "", "executing": "True", "full_refresh": "False",
+			"has_invocation_id": "true", "quoted": `"Mixed"`, "incorporated": "renamed", "same_schema": "True",
+			"created": "some_schema.some_table", "re_group": "34", "re_sub": "d_t_n_k_", "re_findall": "1,2",
+			"has_now": "true",
+		}, got)
+		require.Contains(t, logs.String(), "rendering context_values")
+	}})
+}
+
+func TestCompat_IntrospectionGetRelationColumnsAndRunQuery(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "dbt_introspection", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_dbt_introspection.statuses":    {status: StatusSuccess, rows: 3},
+			"model.compat_dbt_introspection.probe":      {status: StatusSuccess},
+			"model.compat_dbt_introspection.statements": {status: StatusSuccess},
+		}},
+	}, checkIn: func(t *testing.T, db *sql.DB, _ string) {
+		require.Equal(t, map[string]string{
+			"found_table": "True", "missing_is_none": "True", "cols": "id,status", "statuses": "closed,open",
+			"n": "3", "n_closed": "1", "n_open": "2",
+		}, rowText(t, db, `select * from compat.probe`))
+		require.Equal(t, map[string]string{"open_ids": "1,3", "open_ids_again": "1,3", "unknown_is_none": "True"},
+			rowText(t, db, `select * from compat.statements`))
 	}})
 }

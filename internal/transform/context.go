@@ -64,7 +64,9 @@ func (e *Engine) staticGlobals() map[string]any {
 		"invocation_id":  fmt.Sprintf("%x", e.opts.RunStartedAt.UnixNano()),
 		"project_name":   e.proj.Name,
 		"flags":          jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": "run"},
-		"log":            func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		"log":            e.logFunc(),
+		"modules":        e.modulesNamespace(),
+		"api":            e.apiNamespace(),
 		"print":          func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
 		"exceptions": jinja.Namespace{
 			"raise_compiler_error": func(va *exec.VarArgs) *exec.Value {
@@ -77,22 +79,9 @@ func (e *Engine) staticGlobals() map[string]any {
 			"warn": func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
 		},
 		"is_incremental": func(*exec.VarArgs) *exec.Value { return exec.AsValue(false) },
+		// The dbt namespace's cross-database macros are builtin/dbt/*.sql; cast_string is ours.
 		"dbt": jinja.Namespace{
-			"hash": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.Hash(argString(va))) },
-			"concat": func(va *exec.VarArgs) *exec.Value {
-				var parts []string
-				if len(va.Args) > 0 {
-					va.Args[0].Iterate(func(_, _ int, k, _ *exec.Value) bool { parts = append(parts, k.String()); return true }, func() {})
-				}
-				return exec.AsValue(d.Concat(parts...))
-			},
-			"cast_string":       func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
-			"type_string":       func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.StringType()) },
-			"type_timestamp":    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("timestamp")) },
-			"type_int":          func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("integer")) },
-			"type_numeric":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("number")) },
-			"type_boolean":      func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.SeedType("boolean")) },
-			"current_timestamp": func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.CurrentTimestamp()) },
+			"cast_string": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
 		},
 	}
 	return g
@@ -178,7 +167,8 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		}
 		return exec.AsValue(e.nodes[target.UniqueID].relation(e.d))
 	}
-	globals["config"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue("") }
+	globals["config"] = configObject(func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+		func() map[string]any { return n.config }, true)
 	incremental := false
 	if cat != nil && n.config.Materialized() == "incremental" && !e.fullRefresh(n) {
 		kind, err := cat.Kind(ctx, n.schema, n.alias())
@@ -188,6 +178,7 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		incremental = kind == dialect.Table
 	}
 	globals["is_incremental"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue(incremental) }
+	e.introspection(ctx, globals, cat, true)
 	if cat != nil {
 		adapter := globals["adapter"].(jinja.Namespace)
 		adapter["get_columns_in_relation"] = func(va *exec.VarArgs) *exec.Value {

@@ -310,15 +310,22 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 		rec.sources = append(rec.sources, [2]string{va.Args[0].String(), va.Args[1].String()})
 		return exec.AsValue(Relation{Schema: va.Args[0].String(), Identifier: va.Args[1].String(), d: e.d})
 	}
-	globals["config"] = func(va *exec.VarArgs) *exec.Value {
+	globals["config"] = configObject(func(va *exec.VarArgs) *exec.Value {
 		m := map[string]any{}
 		for k, v := range va.KwArgs {
 			m[k] = goValue(v)
 		}
 		rec.config = append(rec.config, m)
 		return exec.AsValue("")
-	}
+	}, func() map[string]any {
+		known := n.config
+		for _, c := range rec.config {
+			known = known.Merge(c)
+		}
+		return known
+	}, false)
 	globals["execute"] = false
+	e.introspection(ctx, globals, nil, false)
 	if _, err := e.env.Render(ctx, n.tpl, globals); err != nil {
 		// What it referred to before the error still makes its edges, so selectors and
 		// skipping see where it sits.

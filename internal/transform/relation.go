@@ -13,7 +13,9 @@ type Relation struct {
 	Identifier string
 	// cte is set for ephemeral models: the relation is the CTE's name.
 	cte string
-	d   *dialect.Dialect
+	// kind is "view" or "table" when known (adapter.get_relation).
+	kind string
+	d    *dialect.Dialect
 }
 
 func (r Relation) String() string {
@@ -32,10 +34,16 @@ func (r Relation) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(r.Identifier), true
 	case "database":
 		return exec.AsValue(""), true
-	case "is_view", "is_table":
-		return exec.AsValue(false), true
+	case "is_view":
+		return exec.AsValue(r.kind == dialect.View), true
+	case "is_table":
+		return exec.AsValue(r.kind == dialect.Table), true
+	case "type":
+		return exec.AsValue(r.kind), true
 	case "render":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.String()) }), true
+	case "incorporate":
+		return exec.AsValue(r.incorporate), true
 	case "include":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
 	}

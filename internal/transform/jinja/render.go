@@ -280,3 +280,35 @@ func lookupNamespace(ctx *exec.Context, name string) (Namespace, bool) {
 	ns, ok := v.(Namespace)
 	return ns, ok
 }
+
+// Callable is a function that also has attributes, as dbt's config is: config(...) and
+// config.get(...). Build one with WithAttrs.
+type Callable func(*exec.VarArgs) *exec.Value
+
+// attrKey is the keyword a Callable's attribute lookup passes; no template can spell it.
+const attrKey = "\x00attr"
+
+// WithAttrs makes call a Callable whose attributes are attrs.
+func WithAttrs(call Func, attrs map[string]any) Callable {
+	return func(va *exec.VarArgs) *exec.Value {
+		if a, ok := va.KwArgs[attrKey]; ok {
+			v, ok := attrs[a.String()]
+			if !ok {
+				return exec.AsValue(nil)
+			}
+			return exec.AsValue(v)
+		}
+		return call(va)
+	}
+}
+
+// GetAttribute gives templates c.name.
+func (c Callable) GetAttribute(name string) (*exec.Value, bool) {
+	va := exec.NewVarArgs()
+	va.KwArgs[attrKey] = exec.AsValue(name)
+	v := c(va)
+	if v.IsNil() {
+		return v, false
+	}
+	return v, true
+}

@@ -1,0 +1,398 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/datanika/datanika/internal/transform/jinja"
+)
+
+// This file holds the parts of dbt's context that packages call beyond ref/source/var:
+// config.get/require, modules, api.Relation and log. None reaches the file system or the
+// process environment.
+
+// configObject is config: calling it records or ignores configs (call), and config.get /
+// config.require read the node's config. At parse time (strict false) they see what is known
+// so far and require never fails, as in dbt, since configs are still being collected.
+func configObject(call jinja.Func, config func() map[string]any, strict bool) jinja.Callable {
+	get := func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) == 0 {
+			return exec.AsValue(errors.New("config.get needs a key"))
+		}
+		if v, ok := config()[va.Args[0].String()]; ok && v != nil {
+			return exec.AsValue(v)
+		}
+		if len(va.Args) > 1 {
+			return va.Args[1]
+		}
+		if d, ok := va.KwArgs["default"]; ok {
+			return d
+		}
+		return exec.AsValue(nil)
+	}
+	require := func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) == 0 {
+			return exec.AsValue(errors.New("config.require needs a key"))
+		}
+		key := va.Args[0].String()
+		if v, ok := config()[key]; ok && v != nil {
+			return exec.AsValue(v)
+		}
+		if !strict {
+			return exec.AsValue("")
+		}
+		return exec.AsValue(fmt.Errorf("required config key '%s' not found", key))
+	}
+	return jinja.WithAttrs(call, map[string]any{"get": get, "require": require})
+}
+
+// apiNamespace is api: api.Relation.create builds a relation of the target.
+func (e *Engine) apiNamespace() jinja.Namespace {
+	return jinja.Namespace{"Relation": jinja.Namespace{
+		"create": func(va *exec.VarArgs) *exec.Value {
+			r := Relation{d: e.d}
+			// database, schema, identifier, positionally or by keyword.
+			for i, key := range []string{"database", "schema", "identifier"} {
+				v, ok := va.KwArgs[key]
+				if !ok && i < len(va.Args) {
+					v, ok = va.Args[i], true
+				}
+				if !ok || v.IsNil() {
+					continue
+				}
+				switch key {
+				case "schema":
+					r.Schema = v.String()
+				case "identifier":
+					r.Identifier = v.String()
+				}
+			}
+			return exec.AsValue(r)
+		},
+	}}
+}
+
+// incorporate is this.incorporate(path={...}): a copy with the given parts replaced.
+func (r Relation) incorporate(va *exec.VarArgs) *exec.Value {
+	out := r
+	if p, ok := va.KwArgs["path"]; ok && p.IsDict() {
+		p.Iterate(func(_, _ int, k, v *exec.Value) bool {
+			switch k.String() {
+			case "schema":
+				out.Schema = v.String()
+			case "identifier":
+				out.Identifier = v.String()
+				out.cte = ""
+			}
+			return true
+		}, func() {})
+	}
+	return exec.AsValue(out)
+}
+
+// logFunc is log(msg, info=False): the message goes to the run's logger (at info level
+// when info is true, debug otherwise) and the call renders as nothing.
+func (e *Engine) logFunc() jinja.Func {
+	return func(va *exec.VarArgs) *exec.Value {
+		if e.opts.Logger != nil && len(va.Args) > 0 {
+			info := false
+			if v, ok := va.KwArgs["info"]; ok {
+				info = v.IsTrue()
+			} else if len(va.Args) > 1 {
+				info = va.Args[1].IsTrue()
+			}
+			if info {
+				e.opts.Logger.Info(va.Args[0].String(), "source", "dbt log")
+			} else {
+				e.opts.Logger.Debug(va.Args[0].String(), "source", "dbt log")
+			}
+		}
+		return exec.AsValue("")
+	}
+}
+
+// modulesNamespace is modules: the parts of datetime and re that are pure computation.
+func (e *Engine) modulesNamespace() jinja.Namespace {
+	now := func(*exec.VarArgs) *exec.Value { return exec.AsValue(startedAt(time.Now().UTC())) }
+	return jinja.Namespace{
+		"datetime": jinja.Namespace{
+			"datetime": jinja.Namespace{"now": now, "utcnow": now},
+			"date": jinja.Namespace{"today": func(*exec.VarArgs) *exec.Value {
+				return exec.AsValue(time.Now().UTC().Format("2006-01-02"))
+			}},
+		},
+		"re": reNamespace(),
+	}
+}
+
+// reNamespace is modules.re on Go's regexp (RE2: Python's syntax without backreferences
+// and lookaround). Flags are not supported.
+func reNamespace() jinja.Namespace {
+	compile := func(va *exec.VarArgs, n int) (*regexp.Regexp, []string, error) {
+		if len(va.Args) < n {
+			return nil, nil, fmt.Errorf("modules.re needs %d arguments", n)
+		}
+		re, err := regexp.Compile(va.Args[0].String())
+		if err != nil {
+			return nil, nil, fmt.Errorf("modules.re: %w", err)
+		}
+		rest := make([]string, 0, n-1)
+		for _, a := range va.Args[1:n] {
+			rest = append(rest, a.String())
+		}
+		return re, rest, nil
+	}
+	matcher := func(pre, post string) jinja.Func {
+		return func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) > 0 {
+				va.Args[0] = exec.AsValue(pre + "(?:" + va.Args[0].String() + ")" + post)
+			}
+			re, rest, err := compile(va, 2)
+			if err != nil {
+				return exec.AsValue(err)
+			}
+			m := re.FindStringSubmatch(rest[0])
+			if m == nil {
+				return exec.AsValue(nil)
+			}
+			return exec.AsValue(reMatch(m))
+		}
+	}
+	return jinja.Namespace{
+		"search":    matcher("", ""),
+		"match":     matcher("^", ""),
+		"fullmatch": matcher("^", "$"),
+		"findall": func(va *exec.VarArgs) *exec.Value {
+			re, rest, err := compile(va, 2)
+			if err != nil {
+				return exec.AsValue(err)
+			}
+			out := []any{}
+			for _, m := range re.FindAllStringSubmatch(rest[0], -1) {
+				switch len(m) {
+				case 1:
+					out = append(out, m[0])
+				case 2:
+					out = append(out, m[1])
+				default:
+					g := make([]any, len(m)-1)
+					for i, s := range m[1:] {
+						g[i] = s
+					}
+					out = append(out, g)
+				}
+			}
+			return exec.AsValue(out)
+		},
+		"sub": func(va *exec.VarArgs) *exec.Value {
+			re, rest, err := compile(va, 3)
+			if err != nil {
+				return exec.AsValue(err)
+			}
+			// Python's \1 is Go's ${1}.
+			repl := pyGroupRef.ReplaceAllString(rest[0], "$${$1}")
+			return exec.AsValue(re.ReplaceAllString(rest[1], repl))
+		},
+		"split": func(va *exec.VarArgs) *exec.Value {
+			re, rest, err := compile(va, 2)
+			if err != nil {
+				return exec.AsValue(err)
+			}
+			parts := re.Split(rest[0], -1)
+			out := make([]any, len(parts))
+			for i, p := range parts {
+				out[i] = p
+			}
+			return exec.AsValue(out)
+		},
+		"escape": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(regexp.QuoteMeta(argString(va))) },
+	}
+}
+
+var pyGroupRef = regexp.MustCompile(`\\(\d+)`)
+
+// reMatch is a match object: group(n), groups().
+type reMatch []string
+
+func (m reMatch) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "group":
+		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
+			i := 0
+			if len(va.Args) > 0 {
+				i = va.Args[0].Integer()
+			}
+			if i < 0 || i >= len(m) {
+				return exec.AsValue(fmt.Errorf("no such group %d", i))
+			}
+			return exec.AsValue(m[i])
+		}), true
+	case "groups":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
+			out := make([]any, len(m)-1)
+			for i, s := range m[1:] {
+				out[i] = s
+			}
+			return exec.AsValue(out)
+		}), true
+	}
+	return exec.AsValue(nil), false
+}
+
+func (m reMatch) String() string { return m[0] }
+
+// queryRunner is a Catalog that can also run a template's queries (run_query).
+type queryRunner interface {
+	Query(ctx context.Context, query string) ([]string, [][]any, error)
+}
+
+// introspection adds what asks the target: adapter.get_relation and run_query. Without a
+// catalog, get_relation answers none, and run_query answers none while parsing (as in dbt,
+// where execute is false then) and fails when compiling without a database.
+func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat Catalog, executing bool) {
+	adapter := globals["adapter"].(jinja.Namespace)
+	adapter["get_relation"] = func(va *exec.VarArgs) *exec.Value {
+		var schema, name string
+		for i, key := range []string{"database", "schema", "identifier"} {
+			v, ok := va.KwArgs[key]
+			if !ok && i < len(va.Args) {
+				v, ok = va.Args[i], true
+			}
+			if ok && !v.IsNil() {
+				switch key {
+				case "schema":
+					schema = v.String()
+				case "identifier":
+					name = v.String()
+				}
+			}
+		}
+		if cat == nil {
+			return exec.AsValue(nil)
+		}
+		kind, err := cat.Kind(ctx, schema, name)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		if kind == "" {
+			return exec.AsValue(nil)
+		}
+		return exec.AsValue(Relation{Schema: schema, Identifier: name, kind: kind, d: e.d})
+	}
+	globals["run_query"] = func(va *exec.VarArgs) *exec.Value {
+		qr, ok := cat.(queryRunner)
+		if !ok && !executing {
+			return exec.AsValue(nil)
+		}
+		if !ok {
+			return exec.AsValue(errors.New("run_query needs a database (it is not available when compiling offline)"))
+		}
+		cols, rows, err := qr.Query(ctx, argString(va))
+		if err != nil {
+			return exec.AsValue(fmt.Errorf("run_query: %w", err))
+		}
+		return exec.AsValue(newQueryTable(cols, rows))
+	}
+	// {% call statement(name, fetch_result=True) %}sql{% endcall %} runs its body on the
+	// target when executing; load_result(name) gives what it fetched.
+	results := map[string]jinja.Namespace{}
+	globals["statement"] = func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+		name := "statement"
+		if v, ok := va.KwArgs["name"]; ok {
+			name = v.String()
+		} else if len(va.Args) > 0 {
+			name = va.Args[0].String()
+		}
+		fetch := false
+		if v, ok := va.KwArgs["fetch_result"]; ok {
+			fetch = v.IsTrue()
+		} else if len(va.Args) > 1 {
+			fetch = va.Args[1].IsTrue()
+		}
+		var body string
+		if ev != nil {
+			if c, ok := ev.Environment.Context.Get("__gonja_caller__"); ok {
+				if call, ok := c.(func(*exec.VarArgs) *exec.Value); ok {
+					v := call(exec.NewVarArgs())
+					if v.IsError() {
+						return v
+					}
+					body = v.String()
+				}
+			}
+		}
+		if !executing {
+			return exec.AsValue("")
+		}
+		qr, ok := cat.(queryRunner)
+		if !ok {
+			return exec.AsValue(errors.New("statement blocks need a database (they are not available when compiling offline)"))
+		}
+		cols, rows, err := qr.Query(ctx, body)
+		if err != nil {
+			return exec.AsValue(fmt.Errorf("statement %s: %w", name, err))
+		}
+		res := jinja.Namespace{"response": jinja.Namespace{"rows_affected": len(rows)}}
+		if fetch {
+			t := newQueryTable(cols, rows)
+			data := make([]any, len(rows))
+			for i, r := range rows {
+				data[i] = r
+			}
+			res["table"], res["data"] = t, data
+		}
+		results[name] = res
+		return exec.AsValue("")
+	}
+	globals["load_result"] = func(va *exec.VarArgs) *exec.Value {
+		if r, ok := results[argString(va)]; ok {
+			return exec.AsValue(r)
+		}
+		return exec.AsValue(nil)
+	}
+}
+
+// queryTable is run_query's answer, shaped like the agate table dbt returns: rows (each a
+// list), columns (each with name and values()), column_names.
+type queryTable struct {
+	names []string
+	rows  [][]any
+}
+
+func newQueryTable(names []string, rows [][]any) queryTable {
+	return queryTable{names: names, rows: rows}
+}
+
+func (t queryTable) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "rows":
+		out := make([]any, len(t.rows))
+		for i, r := range t.rows {
+			out[i] = r
+		}
+		return exec.AsValue(out), true
+	case "column_names":
+		out := make([]any, len(t.names))
+		for i, n := range t.names {
+			out[i] = n
+		}
+		return exec.AsValue(out), true
+	case "columns":
+		out := make([]any, len(t.names))
+		for i, n := range t.names {
+			values := make([]any, len(t.rows))
+			for j, r := range t.rows {
+				values[j] = r[i]
+			}
+			out[i] = jinja.Namespace{"name": n,
+				"values": func(*exec.VarArgs) *exec.Value { return exec.AsValue(values) }}
+		}
+		return exec.AsValue(out), true
+	}
+	return exec.AsValue(nil), false
+}

@@ -1,0 +1,1 @@
+select '{{ config.require('owner') }}' as owner
