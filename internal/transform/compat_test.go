@@ -346,3 +346,22 @@ func TestCompat_IntrospectionGetRelationColumnsAndRunQuery(t *testing.T) {
 			rowText(t, db, `select * from compat.statements`))
 	}})
 }
+
+func TestCompat_ModelAndSeedHooksRunAroundTheirNode(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "hooks", steps: []compatStep{
+		{command: CmdBuild, status: StatusError, want: map[string]compatWant{
+			"seed.compat_hooks.letters":  {status: StatusSuccess, rows: 2},
+			"model.compat_hooks.counted": {status: StatusSuccess},
+			"model.compat_hooks.session": {status: StatusSuccess},
+			"model.compat_hooks.bad_hook": {status: StatusError,
+				message: `post-hook: ERROR: relation "no_such_table" does not exist`},
+			"model.compat_hooks.child_of_bad_hook": {status: StatusSkipped,
+				message: "skipped because model.compat_hooks.bad_hook did not succeed"},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "config pre session|counted post 2|pre bad_hook|pre counted|pre session|seed post letters 2",
+			scalar[string](t, db, `select string_agg(what, '|' order by what) from compat.audit`))
+		require.Equal(t, "from pre-hook", scalar[string](t, db, `select marker from compat.session`))
+	}})
+}

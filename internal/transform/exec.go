@@ -297,9 +297,8 @@ func periodSeconds(p *project.Period) float64 {
 // runHooks renders and runs a node's pre-hook or post-hook statements (a string or a list),
 // with the same context as the node, so {{ this }} is the node's relation.
 func (e *Engine) runHooks(ctx context.Context, conn *sql.Conn, n *node, key string) error {
-	// config() spells them pre_hook/post_hook (a keyword cannot hold a dash); YAML uses the dash.
-	hooks := append(n.config.Strings(key), n.config.Strings(strings.ReplaceAll(key, "-", "_"))...)
-	for i, hook := range hooks {
+	// Config.Merge keeps every level's hooks, however spelled, under the dashed key, in order.
+	for i, hook := range n.config.Strings(key) {
 		if strings.TrimSpace(hook) == "" {
 			continue
 		}

@@ -12,7 +12,8 @@ import (
 type Config map[string]any
 
 // Merge applies over on top of c, as dbt does when a more specific level sets a key: the later
-// value wins, except tags, which accumulate.
+// value wins, except tags and hooks, which accumulate. Hooks are kept under pre-hook and
+// post-hook however they were spelled (config() and properties files say pre_hook).
 func (c Config) Merge(over map[string]any) Config {
 	out := maps.Clone(c)
 	if out == nil {
@@ -20,6 +21,14 @@ func (c Config) Merge(over map[string]any) Config {
 	}
 	for k, v := range over {
 		k = strings.TrimPrefix(k, "+")
+		switch k {
+		case "pre_hook", "post_hook":
+			k = strings.ReplaceAll(k, "_", "-")
+		}
+		if k == "pre-hook" || k == "post-hook" {
+			out[k] = append(out.Strings(k), toStrings(v)...)
+			continue
+		}
 		if k == "tags" {
 			tags := out.Strings("tags")
 			for _, t := range toStrings(v) {
