@@ -365,3 +365,38 @@ func TestCompat_ModelAndSeedHooksRunAroundTheirNode(t *testing.T) {
 		require.Equal(t, "from pre-hook", scalar[string](t, db, `select marker from compat.session`))
 	}})
 }
+
+func TestCompat_OnRunStartAndEndRunAroundTheCommand(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "on_run", steps: []compatStep{
+		{command: CmdRun, status: StatusSuccess, want: map[string]compatWant{
+			"operation.compat_on_run.compat_on_run-on-run-start-0": {status: StatusSuccess},
+			"operation.compat_on_run.compat_on_run-on-run-start-1": {status: StatusSuccess},
+			"operation.compat_on_run.compat_on_run-on-run-start-2": {status: StatusSuccess},
+			"model.compat_on_run.reads_log":                        {status: StatusSuccess},
+			"operation.compat_on_run.compat_on_run-on-run-end-0":   {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "end 1|start", scalar[string](t, db, `select string_agg(what, '|' order by what) from compat.run_log`))
+		require.Equal(t, "start", scalar[string](t, db, `select what from compat.reads_log`))
+	}})
+}
+
+func TestCompat_AFailingOnRunStartSkipsEveryNode(t *testing.T) {
+	t.Parallel()
+	op := "operation.compat_on_run_start_fails.compat_on_run_start_fails-"
+	runCompat(t, compatCase{dir: "on_run_start_fails", steps: []compatStep{
+		{command: CmdRun, status: StatusError, want: map[string]compatWant{
+			op + "on-run-start-0": {status: StatusSuccess},
+			op + "on-run-start-1": {status: StatusError,
+				message: `dbt_project.yml: on-run-start hook 2 failed: ERROR: relation "no_such_preflight_table" does not exist`},
+			op + "on-run-start-2": {status: StatusSkipped, message: "skipped because " + op + "on-run-start-1 did not succeed"},
+			"model.compat_on_run_start_fails.never_built": {status: StatusSkipped,
+				message: "skipped because " + op + "on-run-start-1 (on-run-start) did not succeed"},
+			op + "on-run-end-0": {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, 0, scalar[int](t, db, `select count(*) from information_schema.tables where table_name = 'never_built'`))
+		require.Equal(t, 1, scalar[int](t, db, `select x from public.ended`))
+	}})
+}

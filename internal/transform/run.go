@@ -103,7 +103,25 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	}
 	deps := e.schedule(ids, command == CmdBuild)
 	start := time.Now()
-	results := e.execute(ctx, db, command, ids, deps)
+	// on-run-start and on-run-end run around every command that touches the warehouse, as
+	// dbt's do; compile and freshness run none.
+	projectHooks := command != CmdCompile && command != CmdFreshness
+	var results []Result
+	if projectHooks {
+		results = e.runProjectHooks(ctx, db, "on-run-start")
+	}
+	if blocker := firstFailed(results); blocker != "" {
+		// A failing on-run-start stops the command: nothing it set up can be trusted.
+		for _, id := range ids {
+			results = append(results, Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+				Message: "skipped because " + blocker + " (on-run-start) did not succeed"})
+		}
+	} else {
+		results = append(results, e.execute(ctx, db, command, ids, deps)...)
+	}
+	if projectHooks {
+		results = append(results, e.runProjectHooks(ctx, db, "on-run-end")...)
+	}
 	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.warnings()}
 	for _, r := range results {
 		if !r.ok() {
@@ -111,6 +129,80 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 		}
 	}
 	return s, nil
+}
+
+// ResourceOperation is the resource type of an on-run-start or on-run-end hook's result.
+const ResourceOperation = "operation"
+
+// runProjectHooks runs dbt_project.yml's on-run-start or on-run-end (key) statements, a string
+// or a list, in order on one connection, each rendered when it runs; one result each, named as
+// dbt names them (operation.<project>.<project>-on-run-start-0); after one fails, the rest are
+// skipped.
+func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []Result {
+	hooks := project.Config(e.proj.Settings).Strings(key)
+	if len(hooks) == 0 {
+		return nil
+	}
+	var out []Result
+	var failed string
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		defer func() { _ = conn.Close() }()
+	}
+	for i, hook := range hooks {
+		start := time.Now()
+		res := Result{UniqueID: fmt.Sprintf("operation.%s.%s-%s-%d", e.proj.Name, e.proj.Name, key, i), ResourceType: ResourceOperation}
+		switch {
+		case failed != "":
+			res.Status, res.Message = StatusSkipped, "skipped because "+failed+" did not succeed"
+		case err != nil:
+			res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d: connect: %v", key, i+1, err)
+		default:
+			if herr := e.runProjectHook(ctx, conn, key, i, hook); herr != nil {
+				res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d failed: %v", key, i+1, herr)
+			} else {
+				res.Status, res.Message = StatusSuccess, key
+			}
+		}
+		res.Seconds = time.Since(start).Seconds()
+		if res.Status == StatusError && failed == "" {
+			failed = res.UniqueID
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string) error {
+	if strings.TrimSpace(hook) == "" {
+		return nil
+	}
+	tpl, err := e.env.Parse(fmt.Sprintf("dbt_project.yml (%s %d)", key, i+1), hook)
+	if err != nil {
+		return err
+	}
+	g := e.baseGlobals(nil, true)
+	e.introspection(ctx, g, dbCatalog{q: conn, d: e.d}, true)
+	stmt, err := e.env.Render(ctx, tpl, g)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(stmt) == "" {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		return &SQLError{Err: err, SQL: stmt}
+	}
+	return nil
+}
+
+func firstFailed(results []Result) string {
+	for _, r := range results {
+		if !r.ok() {
+			return r.UniqueID
+		}
+	}
+	return ""
 }
 
 // schedule gives each node the selected nodes it must wait for: its selected ancestors
