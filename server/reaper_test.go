@@ -86,11 +86,7 @@ func TestRuns_TheReaperSettlesARunWhoseDestinationCommitted(t *testing.T) {
 	id := e.pipeline(t, "t", map[string]any{"mode": "single_table", "table": "public.t"})
 	committed := e.trigger(t, id, nil)
 	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() - interval '10 minutes', updated_at = now() - interval '3 minutes' WHERE id = $1", committed.Id)
-	tag := fmt.Sprintf("run-%d", committed.Id)
-	e.exec(t, e.dst, "CREATE SCHEMA raw")
-	e.exec(t, e.dst, `CREATE TABLE raw._dnk_loads (run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL,
-		rows_written bigint NOT NULL, cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`)
-	e.exec(t, e.dst, "INSERT INTO raw._dnk_loads (run_id, table_name, pipeline, attempt, rows_written) VALUES ($1, 't', 'p', $1, 42)", tag)
+	e.recordPublished(t, committed.Id, "t", 42)
 	other := e.trigger(t, e.pipeline(t, "other", map[string]any{"mode": "single_table", "table": "public.t"}), nil)
 	e.exec(t, e.owner, "UPDATE runs SET status = 'running', started_at = now() - interval '10 minutes', updated_at = now() - interval '3 minutes' WHERE id = $1", other.Id)
 

@@ -513,6 +513,18 @@ func (e *runEnv) leaveRunning(t *testing.T, runID int64) {
 	e.exec(t, e.owner, "UPDATE river_job SET attempt = 1, attempted_at = now() - interval '1 hour' WHERE id = (SELECT job_id FROM runs WHERE id = $1)", runID)
 }
 
+// recordPublished writes what the destination's ledger (raw._dnk_loads) holds once a run's
+// table was published, as the load engine writes it.
+func (e *runEnv) recordPublished(t *testing.T, runID int64, table string, rows int64) {
+	t.Helper()
+	tag := fmt.Sprintf("run-%d", runID)
+	e.exec(t, e.dst, "CREATE SCHEMA IF NOT EXISTS raw")
+	e.exec(t, e.dst, `CREATE TABLE IF NOT EXISTS raw._dnk_loads (run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL,
+		attempt text NOT NULL, rows_written bigint NOT NULL, cursor_value text, published_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (run_id, table_name))`)
+	e.exec(t, e.dst, "INSERT INTO raw._dnk_loads (run_id, table_name, pipeline, attempt, rows_written) VALUES ($1, $2, 'p', $1, $3)", tag, table, rows)
+}
+
 // A run found running when its job comes back (its worker was killed, or its attempt could not
 // record anything while the metadata database was away) is settled from its destination:
 // nothing published, it is worked again (issue #15 item 3; it used to end failed, "the worker
@@ -550,10 +562,7 @@ func TestRuns_ARunLeftRunningThatPublishedIsSettledFromItsDestination(t *testing
 	e.exec(t, e.dst, "CREATE SCHEMA raw")
 	e.exec(t, e.dst, "CREATE TABLE raw.t (id int, _dnk_loaded_at timestamptz, _dnk_run_id text)")
 	e.exec(t, e.dst, "INSERT INTO raw.t SELECT g, now(), $1 FROM generate_series(1, 7) g", tag)
-	e.exec(t, e.dst, `CREATE TABLE raw._dnk_loads (run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL,
-		rows_written bigint NOT NULL, cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`)
-	e.exec(t, e.dst, "INSERT INTO raw._dnk_loads (run_id, table_name, pipeline, attempt, rows_written) VALUES ($1, 't', $2, $1, 7)",
-		tag, fmt.Sprintf("pipeline-%d", id))
+	e.recordPublished(t, queued.Id, "t", 7)
 
 	startRunWorker(t, e.pool, runEnvOptions{})
 	r := e.waitFor(t, queued.Id, 30*time.Second, "success", "failed", "cancelled")

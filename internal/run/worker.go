@@ -683,7 +683,9 @@ func (w *PipelineRunWorker) publishedBy(ctx context.Context, r dbgen.Run) (map[s
 	tables, err := load.PublishedTables(actx, load.Endpoint{Type: dst.Type, Config: dst.Config, Env: w.cfg.Env(r.OrgID, dst.Managed)},
 		pl.DestinationSchema, attemptTag(r.ID))
 	if err != nil {
-		w.cfg.Logger.Warn("the run's destination could not be asked what it published", "run_id", r.ID, "org_id", r.OrgID, "error", oneLine(err, nil))
+		// The driver's message may echo the connection's settings: scrubbed like the run's own.
+		scrub := newScrubber(w.cfg.Connections.Registry().Secrets(dst.Type, dst.Config)...)
+		w.cfg.Logger.Warn("the run's destination could not be asked what it published", "run_id", r.ID, "org_id", r.OrgID, "error", oneLine(err, scrub))
 		return nil, false
 	}
 	return tables, true
