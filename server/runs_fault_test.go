@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,8 +74,6 @@ type faultDest struct {
 	connID int64
 	schema string
 	count  func(t *testing.T, q string) int64
-	// ledger says whether the destination's ledger holds a publication by the attempt.
-	ledger func(attempt string) bool
 }
 
 func mariaDest(t *testing.T, e *runEnv, schema string) faultDest {
@@ -104,115 +103,224 @@ func mariaDest(t *testing.T, e *runEnv, schema string) faultDest {
 		var n int64
 		require.NoError(t, db.QueryRowContext(context.Background(), strings.ReplaceAll(q, "{t}", "`"+schema+"`.events")).Scan(&n))
 		return n
-	}, ledger: func(attempt string) bool {
-		var n int64
-		err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM `"+schema+"`._dnk_loads WHERE attempt = ?", attempt).Scan(&n)
-		return err == nil && n > 0
 	}}
 }
 
-func (e *runEnv) faultPipeline(t *testing.T, d faultDest, cfg map[string]any) int64 {
+func (e *runEnv) faultPipeline(t *testing.T, d faultDest, srcConnID int64, cfg map[string]any) int64 {
 	t.Helper()
 	raw, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	var id int64
 	require.NoError(t, e.owner.QueryRow(context.Background(), `INSERT INTO pipelines
 		(org_id, name, source_connection_id, destination_connection_id, destination_schema, status, config)
-		VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id`, e.f.orgID, "events "+d.schema, e.srcConn.Id, d.connID, d.schema, raw).Scan(&id))
+		VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id`, e.f.orgID, "events "+d.schema, srcConnID, d.connID, d.schema, raw).Scan(&id))
 	return id
 }
 
+// faultScenario is one fault of the suite. setup, when set, prepares the env's worker (its
+// Pause hook) before the env exists and returns what places the fault there; fault, when set,
+// places it from the test while the run works. source: the run reads through the fault proxy
+// too, so the fault interrupts its copy (a source on the metadata database's server).
+type faultScenario struct {
+	name string
+	// cursorOnly: the fault is at the incremental state's write, which only runs with a cursor do.
+	cursorOnly bool
+	source     bool
+	// pauseAt is the worker's Pause point at which an outage of outageFor starts, for a run
+	// with a cursor or without one.
+	pauseAt   func(cursor bool) string
+	outageFor time.Duration
+	fault     func(t *testing.T, e *runEnv, runID int64)
+	// recordMatters: without the destination's record this scenario damages a run with a cursor.
+	recordMatters bool
+	// handedBack: the fault interrupts the copy, so the run's job must have a second attempt.
+	handedBack bool
+}
+
+// outage takes the metadata database away for d, then brings it back, without waiting.
+func outage(e *runEnv, d time.Duration) {
+	e.proxy.Down()
+	time.AfterFunc(d, e.proxy.Up)
+}
+
+var faultScenarios = []faultScenario{
+	{name: "outage during the copy", fault: func(t *testing.T, e *runEnv, runID int64) {
+		e.waitFor(t, runID, 30*time.Second, "running", "success")
+		outage(e, 3*time.Second)
+	}},
+	{name: "fast restart during the copy", fault: func(t *testing.T, e *runEnv, runID int64) {
+		e.waitFor(t, runID, 30*time.Second, "running", "success")
+		time.Sleep(100 * time.Millisecond)
+		e.proxy.Cut()
+	}},
+	// The destination has committed the table (rows, state, ledger); the worker has not yet
+	// written the cursor's copy nor the run's ending, and the outage outlasts its retries of the
+	// ending: the job's next attempt finds the run without one and settles it.
+	{name: "outage after the destination committed", recordMatters: true, outageFor: 13 * time.Second, pauseAt: func(cursor bool) string {
+		if cursor {
+			return "cursor write"
+		}
+		return "log: table verified and published"
+	}},
+	{name: "outage during the cursor write", cursorOnly: true, recordMatters: true, outageFor: 3 * time.Second,
+		pauseAt: func(bool) string { return "cursor write" }},
+	// The source shares the metadata database's server: the outage, starting as the table's
+	// copy starts, interrupts it, and the run's hand-back to the queue meets the outage too.
+	// River must try the job again (a second attempt), and the retry loads each row once.
+	{name: "outage during the hand-back", source: true, handedBack: true, outageFor: 8 * time.Second,
+		pauseAt: func(bool) string { return "log: table started" }},
+}
+
+var faultDispositions = []struct {
+	name string
+	cfg  map[string]any
+}{
+	{"append", map[string]any{"write_disposition": "append"}},
+	{"incremental append", map[string]any{"write_disposition": "append", "incremental": map[string]any{"cursor_path": "id"}}},
+	{"replace", map[string]any{"write_disposition": "replace"}},
+	{"merge", map[string]any{"write_disposition": "merge", "primary_key": "id", "incremental": map[string]any{"cursor_path": "id"}}},
+}
+
+const faultRows = 100000
+
+// runFaultCase runs one scenario for one disposition into the PostgreSQL destination and, when
+// maria, into a MariaDB one too, and returns what its checks found wrong: the destination holds
+// each source row exactly once, the run says success with its true row count, and (but for
+// plain append, which appends by design) the next trigger loads only what is new.
+func runFaultCase(t *testing.T, sc faultScenario, dispName string, dispCfg map[string]any, maria, withoutRecord bool) []string {
+	t.Helper()
+	var env *runEnv
+	var faultOnce sync.Once
+	opts := runEnvOptions{metadataFaults: true, heartbeat: 500 * time.Millisecond, withoutRecord: withoutRecord}
+	if sc.pauseAt != nil {
+		at := sc.pauseAt(dispCfg["incremental"] != nil)
+		opts.pause = func(_ context.Context, _ int64, point string) {
+			if point == at {
+				faultOnce.Do(func() { outage(env, sc.outageFor) })
+			}
+		}
+	}
+	e := setupRuns(t, opts)
+	env = e
+	e.exec(t, e.src, "CREATE TABLE events (id bigint PRIMARY KEY, payload text)")
+	e.exec(t, e.src, fmt.Sprintf("INSERT INTO events SELECT g, repeat('x', 100) FROM generate_series(1, %d) g", faultRows))
+	pgDest := faultDest{name: "postgres", connID: e.dstConn.Id, schema: "raw", count: func(t *testing.T, q string) int64 {
+		return e.count(t, e.dst, strings.ReplaceAll(q, "{t}", "raw.events"))
+	}}
+	dests := []faultDest{pgDest}
+	if maria {
+		dests = append(dests, mariaDest(t, e, fmt.Sprintf("dnk_fault_%d", time.Now().UnixNano()%1e12)))
+	}
+	srcConnID := e.srcConn.Id
+	if sc.source {
+		srcConnID = decode[api.Connection](t, e.call(t, http.MethodPost, "/api/v1/connections", e.f.owner.AccessToken,
+			map[string]any{"name": "source via the metadata server", "type": "postgres",
+				"config": pgConfigFor(e.proxy.URL(t, e.srcURL), runPassword)}), http.StatusCreated).Id
+	}
+	var problems []string
+	for _, d := range dests {
+		bad := func(format string, args ...any) {
+			problems = append(problems, fmt.Sprintf("%s %s into %s: ", sc.name, dispName, d.name)+fmt.Sprintf(format, args...))
+		}
+		cfg := map[string]any{"mode": "single_table", "table": "public.events"}
+		for k, v := range dispCfg {
+			cfg[k] = v
+		}
+		id := e.faultPipeline(t, d, srcConnID, cfg)
+		faultOnce = sync.Once{}
+		queued := e.trigger(t, id, map[string]any{})
+		if sc.fault != nil {
+			sc.fault(t, e, queued.Id)
+		}
+		r, ended := e.waitForEnd(t, queued.Id, 90*time.Second)
+		e.proxy.Up()
+		if !ended {
+			bad("the run is still %s after 90 s", r.status)
+			continue
+		}
+		if r.status != "success" {
+			bad("the run ended %s (%s), but the destination holds %d rows", r.status, errText(r.errMsg), d.count(t, "SELECT count(*) FROM {t}"))
+		} else if r.rowsLoaded != faultRows {
+			bad("the run says %d rows loaded, want %d", r.rowsLoaded, faultRows)
+		}
+		if sc.handedBack {
+			var attempt int
+			require.NoError(t, e.owner.QueryRow(context.Background(), "SELECT attempt FROM river_job WHERE id = $1", r.jobID).Scan(&attempt))
+			if attempt < 2 {
+				bad("the run's job was worked %d time(s): the fault did not interrupt it, or River did not try it again", attempt)
+			}
+		}
+		if n, distinct := d.count(t, "SELECT count(*) FROM {t}"), d.count(t, "SELECT count(DISTINCT id) FROM {t}"); n != faultRows || distinct != faultRows {
+			bad("the destination holds %d rows (%d distinct), want %d once each", n, distinct, faultRows)
+		}
+		if dispName == "append" {
+			continue
+		}
+		e.exec(t, e.src, fmt.Sprintf("INSERT INTO events VALUES (%d, 'new')", faultRows+1))
+		next := e.trigger(t, id, map[string]any{})
+		r, ended = e.waitForEnd(t, next.Id, 60*time.Second)
+		switch {
+		case !ended:
+			bad("the next run is still %s after 60 s", r.status)
+		case r.status != "success":
+			bad("the next run ended %s (%s)", r.status, errText(r.errMsg))
+		case dispCfg["incremental"] != nil && r.rowsLoaded != 1:
+			bad("the next run loaded %d rows, want only the new one", r.rowsLoaded)
+		}
+		if n, distinct := d.count(t, "SELECT count(*) FROM {t}"), d.count(t, "SELECT count(DISTINCT id) FROM {t}"); n != faultRows+1 || distinct != faultRows+1 {
+			bad("after the next run the destination holds %d rows (%d distinct), want %d once each", n, distinct, faultRows+1)
+		}
+		e.exec(t, e.src, fmt.Sprintf("DELETE FROM events WHERE id = %d", faultRows+1))
+	}
+	return problems
+}
+
 // TestRunsFault_Suite is issue #15's fault-injection suite: for append, incremental append,
-// replace and merge into PostgreSQL and MariaDB, the worker's metadata connections fail while
-// a run copies (an outage of a few seconds; a fast restart that drops every connection) or
-// right after the destination committed. Each case asserts the destination holds each source
-// row exactly once, the run says success with its true row count, and (but for plain append,
-// which appends by design) the next trigger loads only what is new.
+// replace and merge into PostgreSQL and MariaDB, the worker's metadata connections fail while a
+// run copies (an outage of a few seconds; a fast restart that drops every connection), right
+// after the destination committed, while the cursor's copy is written, and while an interrupted
+// run is handed back to the queue. Every check must hold.
 func TestRunsFault_Suite(t *testing.T) {
 	t.Parallel()
-	const rows = 100000
-	type scenario struct {
-		name  string
-		fault func(t *testing.T, e *runEnv, d faultDest, runID int64)
-	}
-	scenarios := []scenario{
-		{"outage during the copy", func(t *testing.T, e *runEnv, _ faultDest, runID int64) {
-			e.waitFor(t, runID, 30*time.Second, "running", "success")
-			e.proxy.Down()
-			time.Sleep(3 * time.Second)
-			e.proxy.Up()
-		}},
-		{"fast restart during the copy", func(t *testing.T, e *runEnv, _ faultDest, runID int64) {
-			e.waitFor(t, runID, 30*time.Second, "running", "success")
-			time.Sleep(100 * time.Millisecond)
-			e.proxy.Cut()
-		}},
-		{"outage after the destination committed", func(t *testing.T, e *runEnv, d faultDest, runID int64) {
-			// The moment the ledger shows the run's table, before the worker records the end.
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
-				if d.ledger(fmt.Sprintf("run-%d", runID)) {
-					break
-				}
-				time.Sleep(2 * time.Millisecond)
+	for _, sc := range faultScenarios {
+		for _, disp := range faultDispositions {
+			if sc.cursorOnly && disp.cfg["incremental"] == nil {
+				continue // no cursor, no cursor write
 			}
-			e.proxy.Down()
-			time.Sleep(3 * time.Second)
-			e.proxy.Up()
-		}},
-	}
-	dispositions := []struct {
-		name string
-		cfg  map[string]any
-	}{
-		{"append", map[string]any{"write_disposition": "append"}},
-		{"incremental append", map[string]any{"write_disposition": "append", "incremental": map[string]any{"cursor_path": "id"}}},
-		{"replace", map[string]any{"write_disposition": "replace"}},
-		{"merge", map[string]any{"write_disposition": "merge", "primary_key": "id"}},
-	}
-	for si, sc := range scenarios {
-		for di, disp := range dispositions {
 			t.Run(sc.name+"/"+disp.name, func(t *testing.T) {
 				t.Parallel()
-				e := setupRuns(t, runEnvOptions{metadataFaults: true, heartbeat: 500 * time.Millisecond})
-				e.exec(t, e.src, "CREATE TABLE events (id bigint PRIMARY KEY, payload text)")
-				e.exec(t, e.src, fmt.Sprintf("INSERT INTO events SELECT g, repeat('x', 100) FROM generate_series(1, %d) g", rows))
-				pgDest := faultDest{name: "postgres", connID: e.dstConn.Id, schema: "raw", count: func(t *testing.T, q string) int64 {
-					return e.count(t, e.dst, strings.ReplaceAll(q, "{t}", "raw.events"))
-				}, ledger: func(attempt string) bool {
-					var n int64
-					err := e.dst.QueryRow(context.Background(), "SELECT count(*) FROM raw._dnk_loads WHERE attempt = $1", attempt).Scan(&n)
-					return err == nil && n > 0
-				}}
-				for _, d := range []faultDest{pgDest, mariaDest(t, e, fmt.Sprintf("dnk_fault_%d_%d_%d", si, di, time.Now().UnixNano()%1e9))} {
-					cfg := map[string]any{"mode": "single_table", "table": "public.events"}
-					for k, v := range disp.cfg {
-						cfg[k] = v
-					}
-					id := e.faultPipeline(t, d, cfg)
-					queued := e.trigger(t, id, map[string]any{})
-					sc.fault(t, e, d, queued.Id)
-					r := e.waitFor(t, queued.Id, 90*time.Second, "success", "failed", "cancelled")
-					require.Equal(t, "success", r.status, "%s: error: %s", d.name, errText(r.errMsg))
-					require.Equal(t, int64(rows), r.rowsLoaded, d.name)
-					require.Equal(t, int64(rows), d.count(t, "SELECT count(*) FROM {t}"), d.name)
-					require.Equal(t, int64(rows), d.count(t, "SELECT count(DISTINCT id) FROM {t}"), d.name)
-					if disp.name == "append" {
-						continue
-					}
-					e.exec(t, e.src, fmt.Sprintf("INSERT INTO events VALUES (%d, 'new')", rows+1))
-					next := e.trigger(t, id, map[string]any{})
-					r = e.waitFor(t, next.Id, 60*time.Second, "success", "failed", "cancelled")
-					require.Equal(t, "success", r.status, "%s: error: %s", d.name, errText(r.errMsg))
-					require.Equal(t, int64(rows+1), d.count(t, "SELECT count(*) FROM {t}"), d.name)
-					require.Equal(t, int64(rows+1), d.count(t, "SELECT count(DISTINCT id) FROM {t}"), d.name)
-					if disp.name == "incremental append" {
-						require.Equal(t, int64(1), r.rowsLoaded, "%s: only the new row", d.name)
-					}
-					e.exec(t, e.src, fmt.Sprintf("DELETE FROM events WHERE id = %d", rows+1))
+				for _, p := range runFaultCase(t, sc, disp.name, disp.cfg, true, false) {
+					t.Error(p)
 				}
 			})
 		}
+	}
+}
+
+// TestRunsFault_SuiteFailsWithoutTheDestinationRecord runs the suite's scenarios where the
+// destination's record matters again with the record switched off (incremental state only in
+// the metadata database, no ledger to settle a run from), for incremental append into
+// PostgreSQL: the checks must find the damage — rows twice, a run that says it loaded nothing
+// or failed after its rows were published — which shows the suite can fail.
+func TestRunsFault_SuiteFailsWithoutTheDestinationRecord(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("the suite's scenarios again, with the record off")
+	}
+	for _, sc := range faultScenarios {
+		if !sc.recordMatters {
+			continue
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			var found []string
+			disp := faultDispositions[1] // incremental append
+			found = append(found, runFaultCase(t, sc, disp.name, disp.cfg, false, true)...)
+			require.NotEmpty(t, found, "without the destination's record the checks must find damage")
+			for _, p := range found {
+				t.Logf("found, as expected without the record: %s", p)
+			}
+		})
 	}
 }
 

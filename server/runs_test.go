@@ -37,6 +37,7 @@ type runEnv struct {
 	owner    *pgxpool.Pool // the metadata database, outside row-level security
 	f        orgFixture
 	src, dst *pgxpool.Pool
+	srcURL   string // the source database, as the env's connection reaches it
 	srcConn  api.Connection
 	dstConn  api.Connection
 	proxy    *testutil.FaultProxy
@@ -51,6 +52,8 @@ type runEnvOptions struct {
 	// the test can break (runEnv.proxy); the API's stay direct.
 	metadataFaults bool
 	pause          func(ctx context.Context, runID int64, point string) // run.WorkerConfig.Pause
+	// withoutRecord switches the destination's record off (run.WorkerConfig's field).
+	withoutRecord bool
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -75,6 +78,8 @@ func newRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *run.Pipeli
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
 		Pause:               o.pause,
+
+		WithoutDestinationRecord: o.withoutRecord,
 	})
 }
 
@@ -118,6 +123,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
+	env.srcURL = srcURL
 	env.src, err = pgxpool.New(context.Background(), srcURL)
 	require.NoError(t, err)
 	t.Cleanup(env.src.Close)
@@ -174,6 +180,24 @@ func (e *runEnv) run(t *testing.T, id int64) storedRun {
 		&r.rowsLoaded, &r.errMsg, &stats, &r.started, &r.finished, &r.jobID))
 	require.NoError(t, json.Unmarshal(stats, &r.stats))
 	return r
+}
+
+// waitForEnd polls the run until it ended (success, failed, cancelled); ended false when the
+// timeout came first.
+func (e *runEnv) waitForEnd(t *testing.T, id int64, timeout time.Duration) (storedRun, bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		r := e.run(t, id)
+		switch r.status {
+		case "success", "failed", "cancelled":
+			return r, true
+		}
+		if time.Now().After(deadline) {
+			return r, false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // waitFor polls the run until its status is one of want.

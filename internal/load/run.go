@@ -45,6 +45,12 @@ type Spec struct {
 	// ParallelMinRows is the estimated row count from which a table is read in parallel;
 	// 0 is DefaultParallelMinRows.
 	ParallelMinRows int64
+	// WithoutDestinationRecord switches the destination's record off — its <schema>._dnk_state
+	// and <schema>._dnk_loads — so that incremental state lives only in the StateStore, whose
+	// failure fails the run, as before the record existed. Only the fault-injection suite sets
+	// it, to show that its checks find the duplicates and false failures the record prevents;
+	// the program never does.
+	WithoutDestinationRecord bool
 }
 
 // testHooks let tests come between the source and the destination — lose a row, change a
@@ -273,7 +279,9 @@ func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state S
 		// that published the rows, so no outage between that commit and any other write can
 		// make a run read committed rows again. The StateStore is a copy for display, read
 		// only for cursors saved before destinations kept them.
-		stored, ok, err = dst.State(ctx, spec.Pipeline, stateKey(p.Source))
+		if !spec.WithoutDestinationRecord {
+			stored, ok, err = dst.State(ctx, spec.Pipeline, stateKey(p.Source))
+		}
 		if err == nil && !ok && state != nil {
 			stored, ok, err = state.Get(ctx, spec.Pipeline, stateKey(p.Source))
 		}
@@ -540,6 +548,9 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 	if newState != nil {
 		pub.Ledger.Cursor = newState.Value
 	}
+	if spec.WithoutDestinationRecord {
+		pub.State, pub.Ledger = nil, nil
+	}
 	out, err := tl.Publish(ctx, pub)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -553,6 +564,9 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 		// Only a copy: the destination already holds the state, so a failure here (the
 		// metadata database unreachable) must not fail a run whose rows are published.
 		if err := state.Put(ctx, spec.Pipeline, newState.Table, newState.Value); err != nil {
+			if spec.WithoutDestinationRecord {
+				return ts, fmt.Errorf("save the incremental state of %s: %w", p.Source.QualifiedName(), err)
+			}
 			spec.Logger.Warn("the incremental state is saved in the destination; its copy in the metadata database could not be updated",
 				"table", p.Source.QualifiedName(), "error", err)
 		}

@@ -25,6 +25,8 @@ type stateStore struct {
 	pool       *pgxpool.Pool
 	orgID      int64
 	pipelineID int64
+	// pause is WorkerConfig.Pause at "cursor write"; nil: none.
+	pause func()
 }
 
 // Get reads the high-water mark of a table. The pipeline name the engine passes is the one this
@@ -48,6 +50,9 @@ func (s *stateStore) Get(ctx context.Context, _, table string) (string, bool, er
 // Put saves a table's mark. The destination has committed by now: a cancellation arriving
 // this instant must not lose the mark, so the write does not inherit ctx's cancellation.
 func (s *stateStore) Put(ctx context.Context, _, table, value string) error {
+	if s.pause != nil {
+		s.pause()
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	return database.InTx(ctx, s.pool, database.Scope{OrgID: s.orgID}, func(tx pgx.Tx) error {

@@ -63,9 +63,14 @@ type WorkerConfig struct {
 	Logger    *slog.Logger
 	// Pause, when set, is called with the job's context at named points of a run's work:
 	// "started" (the run is running, nothing read yet), "prepared" (its pipeline and connections
-	// read, before its log opens) and "log: <message>" as each of its lines is logged. Tests
+	// read, before its log opens), "cursor write" (a table published, before the copy of its
+	// incremental state is written to the metadata database) and "log: <message>" as each of
+	// its lines is logged. Tests
 	// place a cancellation exactly there; nil in the program.
 	Pause func(ctx context.Context, runID int64, point string)
+	// WithoutDestinationRecord switches the destination's record off (load.Spec's field of the
+	// name): only the fault-injection suite sets it, to show what its checks find without it.
+	WithoutDestinationRecord bool
 }
 
 // PipelineRunWorker works PipelineRunArgs.
@@ -294,6 +299,8 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 		Config:            cfg,
 		FullRefresh:       r.FullRefresh,
 		Logger:            runLog,
+
+		WithoutDestinationRecord: w.cfg.WithoutDestinationRecord,
 	}
 	tracker := newProgressTracker(func(pr load.Progress, first bool, seconds float64) {
 		if first {
@@ -326,7 +333,8 @@ func (w *PipelineRunWorker) execute(ctx context.Context, job *river.Job[Pipeline
 		defer close(beating)
 		w.heartbeat(hctx, r, stop, log)
 	}()
-	res, loadErr := load.Run(hctx, spec, &stateStore{pool: w.cfg.Pool, orgID: r.OrgID, pipelineID: pl.ID}, tracker.progress)
+	state := &stateStore{pool: w.cfg.Pool, orgID: r.OrgID, pipelineID: pl.ID, pause: func() { w.pause(ctx, r.ID, "cursor write") }}
+	res, loadErr := load.Run(hctx, spec, state, tracker.progress)
 	timedOut := errors.Is(context.Cause(lctx), errTimedOut)
 	reaped := errors.Is(context.Cause(hctx), errRunReaped)
 	stop(nil)
@@ -475,38 +483,42 @@ func (w *PipelineRunWorker) finish(ctx context.Context, job *river.Job[PipelineR
 // waits for this hand-back, finds the run queued and ends it and its job together.
 func (w *PipelineRunWorker) handBack(ctx context.Context, job *river.Job[PipelineRunArgs], r dbgen.Run, res load.Result,
 	reason string, log *slog.Logger) (cancelled bool) {
-	rctx, cancel := cleanupContext(ctx)
-	defer cancel()
 	client, cerr := river.ClientFromContextSafely[pgx.Tx](ctx)
-	err := database.InTx(rctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
-		q := dbgen.New(tx)
-		cur, err := q.LockRun(rctx, dbgen.LockRunParams{OrgID: r.OrgID, ID: r.ID})
-		if err != nil {
-			return err
-		}
-		if cur.Status != StatusRunning {
-			return nil // ended by someone else (the reaper); nothing to hand back
-		}
-		cancelled = errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely)
-		if !cancelled && cerr == nil {
-			row, err := client.JobGetTx(rctx, tx, job.ID)
-			if err != nil && !errors.Is(err, river.ErrNotFound) {
-				return fmt.Errorf("read the job of run %d: %w", r.ID, err)
+	// A run interrupted by a metadata outage is handed back when the database answers again
+	// (within the outage budget), so that River, whose completer needs the database too, records
+	// the job's error and tries it again rather than giving up on it.
+	err := w.acrossOutage(ctx, "the run could not be handed back to the queue", log, func(rctx context.Context) error {
+		cancelled = false
+		return database.InTx(rctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			cur, err := q.LockRun(rctx, dbgen.LockRunParams{OrgID: r.OrgID, ID: r.ID})
+			if err != nil {
+				return err
 			}
-			cancelled = row == nil || jobCancelAsked(row)
-		}
-		if !cancelled {
-			return q.RequeueRun(rctx, dbgen.RequeueRunParams{OrgID: r.OrgID, ID: r.ID, Error: &reason})
-		}
-		msg := "cancelled by a user"
-		if _, err := q.FinishRun(rctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusCancelled, Error: &msg,
-			RowsLoaded: res.RowsLoaded, Stats: statsJSON(Stats{Phase: PhaseDone, Tables: res.Tables})}); err != nil {
-			return err
-		}
-		return appendLine(rctx, q, r, "warn", "run cancelled; the table being loaded was left as it was",
-			map[string]any{"tables_published": published(res, true)})
+			if cur.Status != StatusRunning {
+				return nil // ended by someone else (the reaper); nothing to hand back
+			}
+			cancelled = errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely)
+			if !cancelled && cerr == nil {
+				row, err := client.JobGetTx(rctx, tx, job.ID)
+				if err != nil && !errors.Is(err, river.ErrNotFound) {
+					return fmt.Errorf("read the job of run %d: %w", r.ID, err)
+				}
+				cancelled = row == nil || jobCancelAsked(row)
+			}
+			if !cancelled {
+				return q.RequeueRun(rctx, dbgen.RequeueRunParams{OrgID: r.OrgID, ID: r.ID, Error: &reason})
+			}
+			msg := "cancelled by a user"
+			if _, err := q.FinishRun(rctx, dbgen.FinishRunParams{OrgID: r.OrgID, ID: r.ID, Status: StatusCancelled, Error: &msg,
+				RowsLoaded: res.RowsLoaded, Stats: statsJSON(Stats{Phase: PhaseDone, Tables: res.Tables})}); err != nil {
+				return err
+			}
+			return appendLine(rctx, q, r, "warn", "run cancelled; the table being loaded was left as it was",
+				map[string]any{"tables_published": published(res, true)})
+		})
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		log.Warn("run not handed back to the queue", "error", err)
 	}
 	return cancelled
@@ -589,12 +601,8 @@ func attemptTag(runID int64) string { return fmt.Sprintf("run-%d", runID) }
 // to the heartbeat timeout (the destination has already committed what the ending describes).
 // A success also settles a run the reaper ended failed while this worker was cut off.
 func (w *PipelineRunWorker) recordEnd(ctx context.Context, r dbgen.Run, status string, reason *string, rows int64, stats Stats, log *slog.Logger) error {
-	budget := max(4*w.cfg.Heartbeat, 10*time.Second)
-	deadline := time.Now().Add(budget)
-	pause := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err := database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+	err := w.acrossOutage(ctx, "the run's end could not be recorded", log, func(fctx context.Context) error {
+		return database.InTx(fctx, w.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 			q := dbgen.New(tx)
 			if status == StatusSuccess {
 				_, err := q.SettleRun(fctx, dbgen.SettleRunParams{OrgID: r.OrgID, ID: r.ID, Status: status, Error: reason,
@@ -605,15 +613,35 @@ func (w *PipelineRunWorker) recordEnd(ctx context.Context, r dbgen.Run, status s
 				Error: reason, RowsLoaded: rows, Stats: statsJSON(stats)})
 			return err
 		})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // ended meanwhile (cancelled, reaped): that ending stands
+	}
+	return err
+}
+
+// outageBudget is how long a write that must reach the metadata database (a run's ending, its
+// hand-back) keeps trying across an outage: the heartbeat timeout, after which the reaper
+// settles the run instead.
+func (w *PipelineRunWorker) outageBudget() time.Duration {
+	return max(4*w.cfg.Heartbeat, 10*time.Second)
+}
+
+// acrossOutage runs write, in a transaction of its own each time, until it succeeds, answers
+// pgx.ErrNoRows (the row it changes is no longer as expected: not a fault), or the outage
+// budget is spent, backing off from 100 ms to 2 s. The first failure is logged as what.
+func (w *PipelineRunWorker) acrossOutage(ctx context.Context, what string, log *slog.Logger, write func(context.Context) error) error {
+	deadline := time.Now().Add(w.outageBudget())
+	pause := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := write(fctx)
 		cancel()
 		if err == nil || errors.Is(err, pgx.ErrNoRows) || time.Now().Add(pause).After(deadline) {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil // ended meanwhile (cancelled, reaped): that ending stands
-			}
 			return err
 		}
 		if attempt == 1 {
-			log.Warn("the run's end could not be recorded; retrying while the metadata database is unreachable", "error", err)
+			log.Warn(what+"; retrying while the metadata database is unreachable", "error", err)
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 2*time.Second)
