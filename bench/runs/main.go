@@ -3,22 +3,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/datanika/datanika/bench/internal/benchapi"
 )
 
 func main() {
@@ -35,120 +31,21 @@ func main() {
 	}
 }
 
-type client struct {
-	base, token string
-}
-
-func (c *client) do(method, path string, body, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, c.base+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		return resp.StatusCode, json.Unmarshal(b, out)
-	}
-	return resp.StatusCode, nil
-}
-
 // org signs up a user with an org and creates the two connections.
-func org(base string, i int, source, destination string) (*client, int64, int64, error) {
-	c := &client{base: base}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	email := fmt.Sprintf("bench-%d-%d@example.com", time.Now().UnixNano(), i)
-	if _, err := c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": "bench-password-123",
-		"full_name": "Bench " + strconv.Itoa(i), "org_name": "Bench org " + strconv.Itoa(i)}, &tok); err != nil {
+func org(base string, i int, source, destination string) (*benchapi.Client, int64, int64, error) {
+	c, err := benchapi.SignUp(base, i)
+	if err != nil {
 		return nil, 0, 0, err
 	}
-	c.token = tok.AccessToken
-	var ids [2]int64
-	for k, raw := range []string{source, destination} {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		port, _ := strconv.Atoi(u.Port())
-		if port == 0 {
-			port = 5432
-		}
-		cfg := map[string]any{"host": u.Hostname(), "port": port, "database": u.Path[1:], "user": u.User.Username(), "sslmode": "disable"}
-		if p, ok := u.User.Password(); ok {
-			cfg["password"] = p
-		}
-		var conn struct {
-			ID int64 `json:"id"`
-		}
-		if _, err := c.do("POST", "/api/v1/connections", map[string]any{"name": []string{"source", "destination"}[k], "type": "postgres", "config": cfg}, &conn); err != nil {
-			return nil, 0, 0, err
-		}
-		ids[k] = conn.ID
+	src, err := c.PostgresConnection("source", source)
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	return c, ids[0], ids[1], nil
+	dst, err := c.PostgresConnection("destination", destination)
+	return c, src, dst, err
 }
 
-func (c *client) pipeline(name string, src, dst int64) (int64, error) {
-	var p struct {
-		ID int64 `json:"id"`
-	}
-	_, err := c.do("POST", "/api/v1/pipelines", map[string]any{"name": name, "source_connection_id": src, "destination_connection_id": dst,
-		"status": "active", "config": map[string]any{"mode": "single_table", "table": "public.tiny", "write_disposition": "replace"}}, &p)
-	return p.ID, err
-}
-
-type runView struct {
-	ID     int64  `json:"id"`
-	Status string `json:"status"`
-	Error  string `json:"error"`
-}
-
-func (c *client) trigger(pipeline int64) (runView, time.Time, error) {
-	var r runView
-	_, err := c.do("POST", fmt.Sprintf("/api/v1/pipelines/%d/runs", pipeline), map[string]any{}, &r)
-	return r, time.Now(), err
-}
-
-func (c *client) wait(id int64, limit time.Duration) (runView, error) {
-	deadline := time.Now().Add(limit)
-	for {
-		var r runView
-		if _, err := c.do("GET", fmt.Sprintf("/api/v1/runs/%d", id), nil, &r); err != nil {
-			return r, err
-		}
-		switch r.Status {
-		case "success", "failed", "cancelled", "skipped":
-			return r, nil
-		}
-		if time.Now().After(deadline) {
-			return r, fmt.Errorf("run %d still %s after %s", id, r.Status, limit)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+var tiny = map[string]any{"mode": "single_table", "table": "public.tiny", "write_disposition": "replace"}
 
 func run(base, meta, source, destination string, runs, limit int) error {
 	ctx := context.Background()
@@ -163,17 +60,17 @@ func run(base, meta, source, destination string, runs, limit int) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.pipeline("latency", src, dst)
+	p, err := c.Pipeline("latency", src, dst, "", tiny)
 	if err != nil {
 		return err
 	}
 	var lat []time.Duration
 	for range runs {
-		r, answered, err := c.trigger(p)
+		r, answered, err := c.Trigger(p)
 		if err != nil {
 			return err
 		}
-		done, err := c.wait(r.ID, time.Minute)
+		done, err := c.Wait(r.ID, time.Minute)
 		if err != nil {
 			return err
 		}
@@ -194,7 +91,7 @@ func run(base, meta, source, destination string, runs, limit int) error {
 
 	// 2. 20 pipelines across 4 orgs at once.
 	type target struct {
-		c        *client
+		c        *benchapi.Client
 		org      int
 		pipeline int64
 	}
@@ -205,7 +102,7 @@ func run(base, meta, source, destination string, runs, limit int) error {
 			return err
 		}
 		for k := range 5 {
-			p, err := c.pipeline(fmt.Sprintf("concurrent %d", k), src, dst)
+			p, err := c.Pipeline(fmt.Sprintf("concurrent %d", k), src, dst, "", tiny)
 			if err != nil {
 				return err
 			}
@@ -218,13 +115,13 @@ func run(base, meta, source, destination string, runs, limit int) error {
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
-			r, _, err := t.c.trigger(t.pipeline)
+			r, _, err := t.c.Trigger(t.pipeline)
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			ids[i] = r.ID
-			done, err := t.c.wait(r.ID, 2*time.Minute)
+			done, err := t.c.Wait(r.ID, 2*time.Minute)
 			if err == nil && done.Status != "success" {
 				err = fmt.Errorf("run %d ended %s: %s", r.ID, done.Status, done.Error)
 			}
