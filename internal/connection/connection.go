@@ -29,7 +29,7 @@ import (
 
 // Service implements connections.
 type Service struct {
-	pool     *pgxpool.Pool
+	db       database.DB
 	registry *connectors.Registry
 	keyring  *secrets.Keyring
 	env      connectors.Env
@@ -40,8 +40,8 @@ type Service struct {
 }
 
 // New returns the connections service.
-func New(pool *pgxpool.Pool, registry *connectors.Registry, keyring *secrets.Keyring, env connectors.Env, logger *slog.Logger) *Service {
-	return &Service{pool: pool, registry: registry, keyring: keyring, env: env, managedEnv: env, logger: logger}
+func New(db database.DB, registry *connectors.Registry, keyring *secrets.Keyring, env connectors.Env, logger *slog.Logger) *Service {
+	return &Service{db: db, registry: registry, keyring: keyring, env: env, managedEnv: env, logger: logger}
 }
 
 // WithManagedDialer sets the dialer of the org's managed-warehouse connection (the egress
@@ -158,12 +158,6 @@ func duplicateName(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "connections_name_live"
 }
 
-func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
-		return fn(dbgen.New(tx), tx)
-	})
-}
-
 // Create stores a new connection.
 func (s *Service) Create(ctx context.Context, p auth.Principal, rawName, typeName string, cfg map[string]any) (Connection, error) {
 	name, err := checkName(rawName)
@@ -182,7 +176,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, rawName, typeNam
 		return Connection{}, err
 	}
 	var out Connection
-	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.CreateConnection(ctx, dbgen.CreateConnectionParams{
 			OrgID: p.OrgID, Name: name, Type: t.Name, Direction: direction(t.Capabilities), ConfigSealed: sealed, CreatedBy: &p.UserID,
 		})
@@ -202,7 +196,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, rawName, typeNam
 // Get returns a connection of the principal's org.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Connection, error) {
 	var out Connection
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		row, err := q.GetConnection(ctx, dbgen.GetConnectionParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No connection %d.", id)
@@ -219,7 +213,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Connecti
 // List pages the org's connections.
 func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, limit int32) ([]Connection, error) {
 	var out []Connection
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		rows, err := q.ListConnections(ctx, dbgen.ListConnectionsParams{OrgID: p.OrgID, AfterID: afterID, Lim: limit})
 		if err != nil {
 			return err
@@ -242,7 +236,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, lim
 // with a 422 naming each secret to enter again, and nothing is stored (see connectors.Merge).
 func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawName *string, patch map[string]any) (Connection, error) {
 	var out Connection
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.GetConnection(ctx, dbgen.GetConnectionParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No connection %d.", id)
@@ -301,7 +295,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, rawNam
 // connection row stays locked until commit: a pipeline created concurrently (which locks the
 // row FOR SHARE) either waits and then sees it gone, or is seen here.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error {
-	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	return database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.SoftDeleteConnection(ctx, dbgen.SoftDeleteConnectionParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No connection %d.", id)
@@ -379,7 +373,7 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, id int64) (connect
 	}
 	res := c.Test(ctx)
 	at := time.Now()
-	err = s.inTx(context.WithoutCancel(ctx), p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err = database.InOrg(context.WithoutCancel(ctx), s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		return q.RecordConnectionTest(ctx, dbgen.RecordConnectionTestParams{
 			OrgID: p.OrgID, ID: id, LastTestOk: &res.OK, LastTestMessage: &res.Message, LastTestLatencyMs: &res.LatencyMS,
 		})
@@ -422,7 +416,7 @@ func (s *Service) Catalog(ctx context.Context, p auth.Principal, id int64, refre
 		return nil, err
 	}
 	var cached []CatalogEntry
-	if err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	if err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		cached, err = q.ListCatalogEntries(ctx, dbgen.ListCatalogEntriesParams{OrgID: p.OrgID, ConnectionID: id})
 		return err
 	}); err != nil {
@@ -443,7 +437,7 @@ func (s *Service) Catalog(ctx context.Context, p auth.Principal, id int64, refre
 	if err != nil {
 		return nil, apperr.New(apperr.Conflict, "The catalog could not be read: "+err.Error()).WithCause(err)
 	}
-	err = s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		for _, sc := range schemas {
 			for _, t := range sc.Tables {
 				cols, _ := json.Marshal(t.Columns)
@@ -505,7 +499,7 @@ func (s *Service) UpsertManaged(ctx context.Context, orgID int64, cfg map[string
 		return err
 	}
 	t, _ := s.registry.Lookup("postgres")
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: orgID}, func(tx pgx.Tx) error {
+	return database.InTx(ctx, s.db, database.Scope{OrgID: orgID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		existing, err := q.GetManagedConnection(ctx, orgID)
 		action := "connection.update"

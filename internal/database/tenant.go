@@ -6,6 +6,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/auth"
 )
 
 // AppRole is the non-owner role the server's queries run as, so row-level security applies to
@@ -27,9 +30,23 @@ type Scope struct {
 	UserID int64
 }
 
+// Beginner opens a transaction: a *pgxpool.Pool in the program; a pgx.Tx in the fast test tier,
+// where Begin opens a savepoint (the scope set by SetScope stays local to the outer
+// transaction, and every call sets it afresh).
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// DB is what the services run on: transactions (Begin) and the few lookups made outside one
+// (dbgen.DBTX). *pgxpool.Pool and pgx.Tx both satisfy it.
+type DB interface {
+	Beginner
+	dbgen.DBTX
+}
+
 // InTx runs fn in a transaction scoped for row-level security, committing when fn returns nil.
-func InTx(ctx context.Context, pool *pgxpool.Pool, scope Scope, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+func InTx(ctx context.Context, db Beginner, scope Scope, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		if err := SetScope(ctx, tx, scope); err != nil {
 			return err
 		}
@@ -48,4 +65,12 @@ func SetScope(ctx context.Context, tx pgx.Tx, scope Scope) error {
 	_, err := tx.Exec(ctx, "SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)",
 		str(scope.OrgID), str(scope.UserID))
 	return err
+}
+
+// InOrg runs fn in a transaction scoped to the principal's org and user, with the queries on
+// it: the one way services read and write org-scoped rows.
+func InOrg(ctx context.Context, db Beginner, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
+	return InTx(ctx, db, Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+		return fn(dbgen.New(tx), tx)
+	})
 }

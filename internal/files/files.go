@@ -15,7 +15,6 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -27,15 +26,15 @@ import (
 
 // Service stores and lists an org's files.
 type Service struct {
-	pool     *pgxpool.Pool
+	db       database.DB
 	store    blob.Store
 	maxBytes int64
 	logger   *slog.Logger
 }
 
 // NewService returns the files service; uploads over maxBytes are refused.
-func NewService(pool *pgxpool.Pool, store blob.Store, maxBytes int64, logger *slog.Logger) *Service {
-	return &Service{pool: pool, store: store, maxBytes: maxBytes, logger: logger}
+func NewService(db database.DB, store blob.Store, maxBytes int64, logger *slog.Logger) *Service {
+	return &Service{db: db, store: store, maxBytes: maxBytes, logger: logger}
 }
 
 // MaxBytes is the upload limit.
@@ -105,7 +104,7 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, filename string,
 	}
 	cols, _ := json.Marshal(det.Columns)
 	var row dbgen.File
-	err = database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err = database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		var err error
 		row, err = dbgen.New(tx).CreateFile(ctx, dbgen.CreateFileParams{
 			OrgID: p.OrgID, Name: cleanName(filename), Size: size, Sha256: hex.EncodeToString(sum), Format: det.Format,
@@ -142,7 +141,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // List pages the org's files.
 func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, limit int32) ([]dbgen.File, error) {
 	var out []dbgen.File
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		var err error
 		out, err = dbgen.New(tx).ListFiles(ctx, dbgen.ListFilesParams{OrgID: p.OrgID, AfterID: afterID, Lim: limit})
 		return err
@@ -153,7 +152,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, lim
 // Delete removes a file; its bytes go once the row is gone.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error {
 	var row dbgen.File
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		var err error
 		row, err = dbgen.New(tx).SoftDeleteFile(ctx, dbgen.SoftDeleteFileParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -179,7 +178,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 // local copy. The id comes from a connection's config; the path never comes from a user.
 func (s *Service) Path(ctx context.Context, p auth.Principal, id int64) (string, error) {
 	var row dbgen.File
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		var err error
 		row, err = dbgen.New(tx).GetFile(ctx, dbgen.GetFileParams{OrgID: p.OrgID, ID: id})
 		return err

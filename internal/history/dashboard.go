@@ -3,8 +3,11 @@ package history
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/database"
 )
 
 // Window counts the runs created in a recent period.
@@ -51,7 +54,7 @@ type Dashboard struct {
 // Dashboard reads the org's overview in one transaction (four queries).
 func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (Dashboard, error) {
 	out := Dashboard{Last24h: newWindow(), Last7d: newWindow()}
-	err := s.inTx(ctx, p, func(q *dbgen.Queries) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		if out.Counts, err = q.DashboardCounts(ctx, p.OrgID); err != nil {
 			return err

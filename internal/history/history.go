@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -20,17 +19,11 @@ import (
 
 // Service reads runs through the principal's org (row-level security and an explicit org_id).
 type Service struct {
-	pool *pgxpool.Pool
+	db database.DB
 }
 
 // New returns the history service.
-func New(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
-
-func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries) error) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
-		return fn(dbgen.New(tx))
-	})
-}
+func New(db database.DB) *Service { return &Service{db: db} }
 
 // Ended reports whether a run status is final: nothing about the run changes afterwards.
 func Ended(status string) bool {
@@ -79,7 +72,7 @@ func (s *Service) ListRuns(ctx context.Context, p auth.Principal, f Filter) ([]L
 		args.BeforeID = f.After.ID
 	}
 	var out []Listed
-	err := s.inTx(ctx, p, func(q *dbgen.Queries) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		out, err = q.ReadRuns(ctx, args)
 		return err
@@ -97,7 +90,7 @@ func timestamptz(t *time.Time) pgtype.Timestamptz {
 // GetRun returns a run of the principal's org; another org's run is not found, like a missing one.
 func (s *Service) GetRun(ctx context.Context, p auth.Principal, id int64) (dbgen.Run, error) {
 	var out dbgen.Run
-	err := s.inTx(ctx, p, func(q *dbgen.Queries) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		out, err = getRun(ctx, q, p.OrgID, id)
 		return err
@@ -129,7 +122,7 @@ type LogPage struct {
 // is visible to the second, so Done never hides a line.
 func (s *Service) Logs(ctx context.Context, p auth.Principal, runID, after int64, limit int32) (LogPage, error) {
 	var out LogPage
-	err := s.inTx(ctx, p, func(q *dbgen.Queries) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		r, err := getRun(ctx, q, p.OrgID, runID)
 		if err != nil {
 			return err

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -31,14 +30,14 @@ const MaxKeyLength = 255
 
 // Store keeps the entries in idempotency_keys.
 type Store struct {
-	pool    *pgxpool.Pool
+	db      database.DB
 	keyring *secrets.Keyring
 }
 
 // New returns a store; keyring seals the stored bodies (nil stores them as they are, for tests
 // of other packages only).
-func New(pool *pgxpool.Pool, keyring *secrets.Keyring) *Store {
-	return &Store{pool: pool, keyring: keyring}
+func New(db database.DB, keyring *secrets.Keyring) *Store {
+	return &Store{db: db, keyring: keyring}
 }
 
 // Request identifies one use of a key: the same key with another method, path or body is
@@ -83,7 +82,7 @@ func (s *Store) Claim(ctx context.Context, r Request) (Outcome, Response, error)
 			claimed bool
 			entry   dbgen.IdempotencyKey
 		)
-		err := database.InTx(ctx, s.pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+		err := database.InTx(ctx, s.db, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 			q := dbgen.New(tx)
 			if err := q.DeleteExpiredIdempotencyKeys(ctx, r.OrgID); err != nil {
 				return err
@@ -161,7 +160,7 @@ func (s *Store) Complete(ctx context.Context, r Request, resp Response) error {
 		return fmt.Errorf("store an answer of status %d", resp.Status)
 	}
 	status := int32(resp.Status) //nolint:gosec // bounded just above
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+	return database.InTx(ctx, s.db, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 		return dbgen.New(tx).CompleteIdempotencyKey(ctx, dbgen.CompleteIdempotencyKeyParams{
 			OrgID: r.OrgID, Key: r.Key, Status: &status, ResponseHeaders: headers, ResponseBody: body,
 		})
@@ -170,7 +169,7 @@ func (s *Store) Complete(ctx context.Context, r Request, resp Response) error {
 
 // Release forgets a claimed request that did not complete, so that a retry acts.
 func (s *Store) Release(ctx context.Context, r Request) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
+	return database.InTx(ctx, s.db, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
 		return dbgen.New(tx).ReleaseIdempotencyKey(ctx, dbgen.ReleaseIdempotencyKeyParams{OrgID: r.OrgID, Key: r.Key})
 	})
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -34,7 +33,7 @@ type Service struct {
 	// orgCreated runs in the transaction that creates an org (to enqueue its warehouse).
 	orgCreated func(ctx context.Context, tx pgx.Tx, orgID int64) error
 
-	pool    *pgxpool.Pool
+	db      database.DB
 	tokens  *auth.Tokens
 	limiter *ratelimit.Limiter
 	limits  ratelimit.Rules
@@ -61,8 +60,8 @@ type cachedSession struct {
 }
 
 // New returns the identity service.
-func New(pool *pgxpool.Pool, tokens *auth.Tokens, logger *slog.Logger) *Service {
-	return &Service{pool: pool, tokens: tokens, limiter: ratelimit.New(pool), limits: ratelimit.DefaultRules(), logger: logger, roles: newTTLCache[membershipKey, cachedRole](authCacheTTL), sessions: newTTLCache[uuid.UUID, cachedSession](authCacheTTL)}
+func New(db database.DB, tokens *auth.Tokens, logger *slog.Logger) *Service {
+	return &Service{db: db, tokens: tokens, limiter: ratelimit.New(db), limits: ratelimit.DefaultRules(), logger: logger, roles: newTTLCache[membershipKey, cachedRole](authCacheTTL), sessions: newTTLCache[uuid.UUID, cachedSession](authCacheTTL)}
 }
 
 // SetRateLimits replaces the sign-in and sign-up limits.
@@ -151,7 +150,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, clientIP string) (
 
 	var invitation *dbgen.Invitation
 	if in.InviteToken != "" {
-		inv, err := dbgen.New(s.pool).GetInvitationByHash(ctx, auth.HashSecret(in.InviteToken))
+		inv, err := dbgen.New(s.db).GetInvitationByHash(ctx, auth.HashSecret(in.InviteToken))
 		if err != nil || inv.AcceptedAt.Valid || inv.RevokedAt.Valid || inv.ExpiresAt.Time.Before(time.Now()) {
 			return Session{}, apperr.Invalidf([]apperr.FieldError{{Field: "invite_token", Message: "is invalid, expired or already used"}}, "The invitation is no longer valid.")
 		}
@@ -188,7 +187,7 @@ func (s *Service) createAccount(ctx context.Context, email string, hash *string,
 func (s *Service) signupTx(ctx context.Context, email string, hash *string, fullName, orgName string, invitation *dbgen.Invitation, attempt int,
 	onUser func(q *dbgen.Queries, user dbgen.User) error) (Session, error) {
 	var sess Session
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		user, err := q.CreateUser(ctx, dbgen.CreateUserParams{Email: email, PasswordHash: hash, FullName: fullName})
 		if err != nil {
@@ -322,7 +321,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string
 	if err := s.limiter.Check(ctx, s.limits.LoginFailsEmail, email); err != nil {
 		return Session{}, err
 	}
-	user, err := dbgen.New(s.pool).GetUserByEmail(ctx, email)
+	user, err := dbgen.New(s.db).GetUserByEmail(ctx, email)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		auth.VerifyPassword("", password)
@@ -345,7 +344,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, password, clientIP string
 // signIn opens a session in the user's first org and records the sign-in.
 func (s *Service) signIn(ctx context.Context, user dbgen.User, method string) (Session, error) {
 	var sess Session
-	err := database.InTx(ctx, s.pool, database.Scope{UserID: user.ID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{UserID: user.ID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		memberships, err := q.ListUserMemberships(ctx, user.ID)
 		if err != nil {
@@ -384,7 +383,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 	if raw == "" {
 		return Session{}, errBadRefresh
 	}
-	tok, err := dbgen.New(s.pool).GetRefreshTokenByHash(ctx, auth.HashSecret(raw))
+	tok, err := dbgen.New(s.db).GetRefreshTokenByHash(ctx, auth.HashSecret(raw))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, errBadRefresh
 	}
@@ -404,7 +403,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 	}
 
 	var sess Session
-	err = database.InTx(ctx, s.pool, scope, func(tx pgx.Tx) error {
+	err = database.InTx(ctx, s.db, scope, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		user, err := q.GetUser(ctx, tok.UserID)
 		if err != nil || !user.IsActive {
@@ -436,7 +435,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Session, error) {
 var errRefreshRace = errors.New("refresh token rotated concurrently")
 
 func (s *Service) revokeFamily(ctx context.Context, scope database.Scope, family pgtype.UUID) {
-	err := database.InTx(context.WithoutCancel(ctx), s.pool, scope, func(tx pgx.Tx) error {
+	err := database.InTx(context.WithoutCancel(ctx), s.db, scope, func(tx pgx.Tx) error {
 		return dbgen.New(tx).RevokeRefreshTokenFamily(ctx, family)
 	})
 	s.sessions.forget(family.Bytes)
@@ -456,7 +455,7 @@ func (s *Service) Logout(ctx context.Context, refresh, access string) error {
 	}
 	var ends []session
 	if refresh != "" {
-		tok, err := dbgen.New(s.pool).GetRefreshTokenByHash(ctx, auth.HashSecret(refresh))
+		tok, err := dbgen.New(s.db).GetRefreshTokenByHash(ctx, auth.HashSecret(refresh))
 		switch {
 		case err == nil:
 			ends = append(ends, session{tok.OrgID, tok.UserID, tok.Family})
@@ -473,7 +472,7 @@ func (s *Service) Logout(ctx context.Context, refresh, access string) error {
 		}
 	}
 	for _, e := range ends {
-		err := database.InTx(ctx, s.pool, database.Scope{OrgID: e.orgID, UserID: e.userID}, func(tx pgx.Tx) error {
+		err := database.InTx(ctx, s.db, database.Scope{OrgID: e.orgID, UserID: e.userID}, func(tx pgx.Tx) error {
 			q := dbgen.New(tx)
 			if err := q.RevokeRefreshTokenFamily(ctx, e.family); err != nil {
 				return err
@@ -496,7 +495,7 @@ func (s *Service) Logout(ctx context.Context, refresh, access string) error {
 // SwitchOrg issues a session for another org the signed-in user belongs to.
 func (s *Service) SwitchOrg(ctx context.Context, p auth.Principal, orgID int64) (Session, error) {
 	var sess Session
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: orgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: orgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		m, err := q.GetMembership(ctx, dbgen.GetMembershipParams{OrgID: orgID, UserID: p.UserID})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -530,7 +529,7 @@ type Me struct {
 // GetMe returns the principal's user and memberships.
 func (s *Service) GetMe(ctx context.Context, p auth.Principal) (Me, error) {
 	var me Me
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		var err error
 		me, err = loadMe(ctx, dbgen.New(tx), p)
 		return err
@@ -569,7 +568,7 @@ type UpdateMeInput struct {
 func (s *Service) UpdateMe(ctx context.Context, p auth.Principal, in UpdateMeInput) (Me, error) {
 	passwordChanged := false
 	var me Me
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
 		q := dbgen.New(tx)
 		user, err := q.GetUser(ctx, p.UserID)
 		if err != nil {
@@ -665,7 +664,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (auth.Princip
 	sess, sessionKnown := s.sessions.get(sid)
 	if !roleKnown || !sessionKnown || sess.userID != userID {
 		// One transaction reads whatever the caches lack.
-		err := database.InTx(ctx, s.pool, database.Scope{OrgID: claims.OrgID, UserID: userID}, func(tx pgx.Tx) error {
+		err := database.InTx(ctx, s.db, database.Scope{OrgID: claims.OrgID, UserID: userID}, func(tx pgx.Tx) error {
 			q := dbgen.New(tx)
 			live, err := q.SessionIsLive(ctx, dbgen.SessionIsLiveParams{Family: pgtype.UUID{Bytes: sid, Valid: true}, UserID: userID})
 			if err != nil {
@@ -714,7 +713,7 @@ func (s *Service) currentRole(ctx context.Context, userID, orgID int64) (auth.Ro
 		return r.role, r.email, nil
 	}
 	var r cachedRole
-	err := database.InTx(ctx, s.pool, database.Scope{OrgID: orgID, UserID: userID}, func(tx pgx.Tx) error {
+	err := database.InTx(ctx, s.db, database.Scope{OrgID: orgID, UserID: userID}, func(tx pgx.Tx) error {
 		var err error
 		r, err = loadRole(ctx, dbgen.New(tx), userID, orgID)
 		return err
@@ -727,7 +726,7 @@ func (s *Service) currentRole(ctx context.Context, userID, orgID int64) (auth.Ro
 }
 
 func (s *Service) authenticateKey(ctx context.Context, raw string) (auth.Principal, error) {
-	key, err := dbgen.New(s.pool).GetAPIKeyByHash(ctx, auth.HashSecret(raw))
+	key, err := dbgen.New(s.db).GetAPIKeyByHash(ctx, auth.HashSecret(raw))
 	if errors.Is(err, pgx.ErrNoRows) || err == nil && (key.RevokedAt.Valid || key.ExpiresAt.Valid && key.ExpiresAt.Time.Before(time.Now())) {
 		return auth.Principal{}, errBadCredential
 	}
@@ -744,7 +743,7 @@ func (s *Service) authenticateKey(ctx context.Context, raw string) (auth.Princip
 		scopes = append(scopes, auth.Scope(sc))
 	}
 	if !key.LastUsedAt.Valid || time.Since(key.LastUsedAt.Time) > time.Minute {
-		err := database.InTx(ctx, s.pool, database.Scope{OrgID: key.OrgID}, func(tx pgx.Tx) error {
+		err := database.InTx(ctx, s.db, database.Scope{OrgID: key.OrgID}, func(tx pgx.Tx) error {
 			return dbgen.New(tx).TouchAPIKey(ctx, dbgen.TouchAPIKeyParams{OrgID: key.OrgID, ID: key.ID})
 		})
 		if err != nil {

@@ -27,7 +27,7 @@ func (s *Service) OAuthSignIn(ctx context.Context, provider string, id oauth.Ide
 	if id.Email == "" || !id.EmailVerified || id.Subject == "" {
 		return Session{}, ErrEmailUnverified
 	}
-	q := dbgen.New(s.pool)
+	q := dbgen.New(s.db)
 	existing, err := q.GetOAuthIdentity(ctx, dbgen.GetOAuthIdentityParams{Provider: provider, Subject: id.Subject})
 	switch {
 	case err == nil:
@@ -56,7 +56,7 @@ func (s *Service) OAuthSignIn(ctx context.Context, provider string, id oauth.Ide
 		if err != nil || !user.IsActive {
 			return Session{}, errBadCredentials
 		}
-		if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return link(dbgen.New(tx), user) }); err != nil {
+		if err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return link(dbgen.New(tx), user) }); err != nil {
 			return Session{}, err
 		}
 		return s.signIn(ctx, user, provider)

@@ -18,7 +18,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -37,7 +36,7 @@ type Service struct {
 	// orgDeleted runs in the transaction that deletes an org (to drop its warehouse).
 	orgDeleted func(ctx context.Context, tx pgx.Tx, orgID int64) error
 
-	pool      *pgxpool.Pool
+	db        database.DB
 	identity  *identity.Service
 	publicURL string
 	mailer    *mail.Sender
@@ -46,14 +45,8 @@ type Service struct {
 
 // New returns the org service. publicURL is where people open the app (accept links); mailer
 // sends invitations (nil: the link is returned to the admin instead).
-func New(pool *pgxpool.Pool, ident *identity.Service, publicURL string, mailer *mail.Sender, logger *slog.Logger) *Service {
-	return &Service{pool: pool, identity: ident, publicURL: strings.TrimRight(publicURL, "/"), mailer: mailer, logger: logger}
-}
-
-func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
-		return fn(dbgen.New(tx), tx)
-	})
+func New(db database.DB, ident *identity.Service, publicURL string, mailer *mail.Sender, logger *slog.Logger) *Service {
+	return &Service{db: db, identity: ident, publicURL: strings.TrimRight(publicURL, "/"), mailer: mailer, logger: logger}
 }
 
 // OnOrgDeleted sets a hook run in the transaction that deletes an org.
@@ -64,7 +57,7 @@ func (s *Service) OnOrgDeleted(fn func(ctx context.Context, tx pgx.Tx, orgID int
 // Get returns the principal's org.
 func (s *Service) Get(ctx context.Context, p auth.Principal) (dbgen.Organization, error) {
 	var org dbgen.Organization
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		org, err = q.GetOrganization(ctx, p.OrgID)
 		return err
@@ -87,7 +80,7 @@ var (
 // Update changes the org's name, slug or default schema.
 func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) (dbgen.Organization, error) {
 	var org dbgen.Organization
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		old, err := q.GetOrganization(ctx, p.OrgID)
 		if err != nil {
 			return err
@@ -140,7 +133,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 // Delete soft-deletes the org: its memberships end, its keys and sessions die.
 func (s *Service) Delete(ctx context.Context, p auth.Principal) error {
 	defer s.identity.ForgetOrg(p.OrgID)
-	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	return database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		org, err := q.GetOrganization(ctx, p.OrgID)
 		if err != nil {
 			return err
@@ -170,7 +163,7 @@ type Member = dbgen.GetMemberRow
 // ListMembers pages members by user id.
 func (s *Service) ListMembers(ctx context.Context, p auth.Principal, afterUserID int64, limit int32) ([]Member, error) {
 	var out []Member
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		rows, err := q.ListMembers(ctx, dbgen.ListMembersParams{OrgID: p.OrgID, AfterUserID: afterUserID, Lim: limit})
 		for _, r := range rows {
 			out = append(out, Member(r))
@@ -224,7 +217,7 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, rawEmail, raw
 	var member *Member
 	var inv *Invitation
 	var orgName string
-	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		user, err := q.GetUserByEmail(ctx, email)
 		switch {
 		case err == nil:
@@ -288,7 +281,7 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, userID int
 		return Member{}, err
 	}
 	var out Member
-	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		current, err := lockedMember(ctx, q, p.OrgID, userID)
 		if err != nil {
 			return err
@@ -345,7 +338,7 @@ func (s *Service) keepAnOwner(ctx context.Context, q *dbgen.Queries, orgID int64
 
 // RemoveMember ends a membership (their sessions in this org and their API keys die with it).
 func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, userID int64) error {
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		current, err := lockedMember(ctx, q, p.OrgID, userID)
 		if err != nil {
 			return err
@@ -376,7 +369,7 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, userID int
 // ListInvitations pages pending invitations.
 func (s *Service) ListInvitations(ctx context.Context, p auth.Principal, afterID int64, limit int32) ([]Invitation, error) {
 	var out []Invitation
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		rows, err := q.ListPendingInvitations(ctx, dbgen.ListPendingInvitationsParams{OrgID: p.OrgID, AfterID: afterID, Lim: limit})
 		for _, r := range rows {
 			out = append(out, Invitation{Invitation: r})
@@ -388,7 +381,7 @@ func (s *Service) ListInvitations(ctx context.Context, p auth.Principal, afterID
 
 // RevokeInvitation cancels a pending invitation.
 func (s *Service) RevokeInvitation(ctx context.Context, p auth.Principal, id int64) error {
-	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	return database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		n, err := q.RevokeInvitation(ctx, dbgen.RevokeInvitationParams{OrgID: p.OrgID, ID: id})
 		if err != nil {
 			return err
@@ -406,7 +399,7 @@ type APIKey = dbgen.ListAPIKeysRow
 // ListAPIKeys pages live keys.
 func (s *Service) ListAPIKeys(ctx context.Context, p auth.Principal, afterID int64, limit int32) ([]APIKey, error) {
 	var out []APIKey
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		out, err = q.ListAPIKeys(ctx, dbgen.ListAPIKeysParams{OrgID: p.OrgID, AfterID: afterID, Lim: limit})
 		return err
@@ -447,7 +440,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p auth.Principal, in CreateA
 	}
 	raw := auth.NewAPIKey()
 	var out APIKey
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		params := dbgen.CreateAPIKeyParams{OrgID: p.OrgID, CreatedBy: p.UserID, Name: name, Prefix: auth.VisiblePrefix(raw), KeyHash: auth.HashSecret(raw), Scopes: scopes}
 		if in.ExpiresAt != nil {
 			params.ExpiresAt = pgtype.Timestamptz{Time: *in.ExpiresAt, Valid: true}
@@ -470,7 +463,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p auth.Principal, in CreateA
 
 // RevokeAPIKey revokes a key of the org.
 func (s *Service) RevokeAPIKey(ctx context.Context, p auth.Principal, id int64) error {
-	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	return database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		key, err := q.RevokeAPIKey(ctx, dbgen.RevokeAPIKeyParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No API key %d.", id)
@@ -501,7 +494,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p auth.Principal, f AuditFi
 		}
 		return pgtype.Timestamptz{Time: *t, Valid: true}
 	}
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		out, err = q.ListAuditLogs(ctx, dbgen.ListAuditLogsParams{
 			OrgID: p.OrgID, Action: f.Action, ResourceType: f.ResourceType, ResourceID: f.ResourceID, ActorID: f.ActorID,

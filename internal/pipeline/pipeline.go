@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -27,14 +26,14 @@ import (
 
 // Service implements pipelines.
 type Service struct {
-	pool     *pgxpool.Pool
+	db       database.DB
 	registry *connectors.Registry
 	logger   *slog.Logger
 }
 
 // New returns the pipelines service; registry says what each connection type can be.
-func New(pool *pgxpool.Pool, registry *connectors.Registry, logger *slog.Logger) *Service {
-	return &Service{pool: pool, registry: registry, logger: logger}
+func New(db database.DB, registry *connectors.Registry, logger *slog.Logger) *Service {
+	return &Service{db: db, registry: registry, logger: logger}
 }
 
 // Pipeline is a stored pipeline with its normalised config and its newest run, if any.
@@ -66,12 +65,6 @@ type UpdateInput struct {
 	DestinationConnectionID *int64
 	Status                  *string
 	Config                  *map[string]any
-}
-
-func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
-		return fn(dbgen.New(tx), tx)
-	})
 }
 
 func duplicateName(err error) bool {
@@ -195,7 +188,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	}
 
 	var out Pipeline
-	err = s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		for _, c := range []struct {
 			id   int64
 			role endpointRole
@@ -239,7 +232,7 @@ func userID(p auth.Principal) *int64 {
 // Get returns a pipeline of the principal's org with its newest run.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Pipeline, error) {
 	var out Pipeline
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		row, err := q.GetPipeline(ctx, dbgen.GetPipelineParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No pipeline %d.", id)
@@ -263,7 +256,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Pipeline
 // List pages the org's pipelines (by id), each with its newest run.
 func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, limit int32) ([]Pipeline, error) {
 	var out []Pipeline
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		rows, err := q.ListPipelines(ctx, dbgen.ListPipelinesParams{OrgID: p.OrgID, AfterID: afterID, Lim: limit})
 		if err != nil {
 			return err
@@ -310,7 +303,7 @@ func withLastRuns(ctx context.Context, q *dbgen.Queries, orgID int64, list []Pip
 // rename never moves data.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in UpdateInput) (Pipeline, error) {
 	var out Pipeline
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.GetPipelineForUpdate(ctx, dbgen.GetPipelineForUpdateParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No pipeline %d.", id)
@@ -403,7 +396,7 @@ func (a activeRun) ActiveRunID() int64 { return int64(a) }
 // until commit, so a trigger that locks the pipeline row (FOR SHARE) either waits and then sees
 // it gone, or committed its run first and is seen here.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error {
-	return s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	return database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		row, err := q.SoftDeletePipeline(ctx, dbgen.SoftDeletePipelineParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No pipeline %d.", id)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -53,11 +52,11 @@ func NewRules(loginsPerMinute, signupsPerHour int32) Rules {
 
 // Limiter counts attempts.
 type Limiter struct {
-	pool *pgxpool.Pool
+	db dbgen.DBTX
 }
 
-// New returns a limiter on pool.
-func New(pool *pgxpool.Pool) *Limiter { return &Limiter{pool: pool} }
+// New returns a limiter on db (a pool; a transaction in tests).
+func New(db dbgen.DBTX) *Limiter { return &Limiter{db: db} }
 
 func bucket(r Rule, key string) string { return r.Name + ":" + key }
 
@@ -69,7 +68,7 @@ func limited(until time.Time) error {
 
 // Check answers RateLimited while the bucket is locked, without counting an attempt.
 func (l *Limiter) Check(ctx context.Context, r Rule, key string) error {
-	row, err := dbgen.New(l.pool).GetRateLimit(ctx, bucket(r, key))
+	row, err := dbgen.New(l.db).GetRateLimit(ctx, bucket(r, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
@@ -87,7 +86,7 @@ func (l *Limiter) Hit(ctx context.Context, r Rule, key string) error {
 	if err := l.Check(ctx, r, key); err != nil {
 		return err
 	}
-	q := dbgen.New(l.pool)
+	q := dbgen.New(l.db)
 	row, err := q.HitRateLimit(ctx, dbgen.HitRateLimitParams{Bucket: bucket(r, key), WindowSeconds: r.Window.Seconds()})
 	if err != nil {
 		return fmt.Errorf("count attempt: %w", err)
@@ -103,5 +102,5 @@ func (l *Limiter) Hit(ctx context.Context, r Rule, key string) error {
 
 // Clear forgets a bucket (a successful sign-in clears its email's failures).
 func (l *Limiter) Clear(ctx context.Context, r Rule, key string) error {
-	return dbgen.New(l.pool).ClearRateLimit(ctx, bucket(r, key))
+	return dbgen.New(l.db).ClearRateLimit(ctx, bucket(r, key))
 }

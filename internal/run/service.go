@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/datanika/datanika/db/dbgen"
@@ -45,13 +44,13 @@ const TargetPipeline = "pipeline"
 
 // Service triggers, cancels and retries runs.
 type Service struct {
-	pool  *pgxpool.Pool
+	db    database.DB
 	queue *river.Client[pgx.Tx]
 }
 
 // NewService returns the runs service; queue inserts and cancels the runs' jobs.
-func NewService(pool *pgxpool.Pool, queue *river.Client[pgx.Tx]) *Service {
-	return &Service{pool: pool, queue: queue}
+func NewService(db database.DB, queue *river.Client[pgx.Tx]) *Service {
+	return &Service{db: db, queue: queue}
 }
 
 // activeRun is the hidden cause of the 409 of a trigger or retry while a run is active: the
@@ -75,12 +74,6 @@ type TriggerOptions struct {
 	Downstream bool
 }
 
-func (s *Service) inTx(ctx context.Context, p auth.Principal, fn func(q *dbgen.Queries, tx pgx.Tx) error) error {
-	return database.InTx(ctx, s.pool, database.Scope{OrgID: p.OrgID, UserID: p.UserID}, func(tx pgx.Tx) error {
-		return fn(dbgen.New(tx), tx)
-	})
-}
-
 // TriggerPipeline creates a queued run of the pipeline and enqueues its job in the same
 // transaction. A pipeline with an active run answers a Conflict naming it.
 func (s *Service) TriggerPipeline(ctx context.Context, p auth.Principal, pipelineID int64, opts TriggerOptions) (dbgen.Run, error) {
@@ -89,7 +82,7 @@ func (s *Service) TriggerPipeline(ctx context.Context, p auth.Principal, pipelin
 		trigger = TriggerAPI
 	}
 	var out dbgen.Run
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		pl, err := q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: pipelineID})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFoundf("No pipeline %d.", pipelineID)
@@ -183,7 +176,7 @@ func isActiveViolation(err error) bool {
 // is ended by the reaper (reaper.go).
 func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		r, err := lockRun(ctx, q, p, runID)
 		if err != nil {
 			return err
@@ -243,7 +236,7 @@ func (s *Service) cancelJob(ctx context.Context, tx pgx.Tx, r dbgen.Run) error {
 // trigger retry, retry_of the old run, and the same full_refresh.
 func (s *Service) Retry(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
-	err := s.inTx(ctx, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		r, err := lockRun(ctx, q, p, runID)
 		if err != nil {
 			return err
