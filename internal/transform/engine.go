@@ -134,6 +134,7 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 		return nil, err
 	}
 	e.parsePass(ctx, ids)
+	e.resolveUnitTests()
 	if err := e.buildGraph(); err != nil {
 		return nil, err
 	}
@@ -449,6 +450,10 @@ func (e *Engine) buildGraph() error {
 			Tags: n.config.Strings("tags"), Config: n.config}
 		if n.Test != nil {
 			gn.TestOf = append(append([]string{}, n.refs...), n.sources...)
+		}
+		if mn := e.unitModel(n); mn != nil {
+			// Selecting a model selects its unit tests, as it does its data tests.
+			gn.TestOf = []string{mn.UniqueID}
 		}
 		gnodes = append(gnodes, gn)
 		parents[id] = append(append([]string{}, n.refs...), n.sources...)

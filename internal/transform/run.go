@@ -30,9 +30,9 @@ const (
 var Commands = []string{CmdBuild, CmdRun, CmdTest, CmdSeed, CmdSnapshot, CmdCompile, CmdFreshness}
 
 var commandTypes = map[string][]string{
-	CmdBuild:     {project.Model, project.Seed, project.Snapshot, project.Test},
+	CmdBuild:     {project.Model, project.Seed, project.Snapshot, project.Test, project.UnitTest},
 	CmdRun:       {project.Model},
-	CmdTest:      {project.Test},
+	CmdTest:      {project.Test, project.UnitTest},
 	CmdSeed:      {project.Seed},
 	CmdSnapshot:  {project.Snapshot},
 	CmdCompile:   {project.Model, project.Snapshot, project.Test},
@@ -255,13 +255,19 @@ func (e *Engine) schedule(ids []string, build bool) map[string][]string {
 		return a
 	}
 	for _, t := range ids {
+		if mn := e.unitModel(e.nodes[t]); mn != nil && selected[mn.UniqueID] {
+			// A model is built only once its unit tests pass, as in dbt.
+			deps[mn.UniqueID] = append(deps[mn.UniqueID], t)
+		}
+	}
+	for _, t := range ids {
 		if e.nodes[t].ResourceType != project.Test {
 			continue
 		}
 		testAnc := anc(t)
 		for _, p := range e.graph.Parents(t) {
 			for _, c := range e.graph.Children(p) {
-				if !selected[c] || e.nodes[c].ResourceType == project.Test || testAnc[c] {
+				if !selected[c] || e.nodes[c].ResourceType == project.Test || e.nodes[c].ResourceType == project.UnitTest || testAnc[c] {
 					continue
 				}
 				deps[c] = append(deps[c], t)
@@ -369,6 +375,18 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 			return fail(err)
 		}
 		res.Status, res.Message = status, msg
+		return res
+	}
+	if n.ResourceType == project.UnitTest {
+		out, err := e.runUnitTest(ctx, conn, n)
+		if err != nil {
+			return fail(fmt.Errorf("%s:%d: unit test %s: %w", n.Path, n.Line, n.Name, err))
+		}
+		res.Failures, res.Sample = out.differing, out.sample
+		res.Status, res.Message = StatusPass, "pass"
+		if out.differing > 0 {
+			res.Status, res.Message = StatusFail, out.diff
+		}
 		return res
 	}
 	var compiled string
