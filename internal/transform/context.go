@@ -298,5 +298,6 @@ func (s startedAt) GetAttribute(name string) (*exec.Value, bool) {
 	case "day":
 		return exec.AsValue(t.Day()), true
 	}
-	return exec.AsValue(nil), false
+	// astimezone, hour, timestamp… as any aware datetime.
+	return datetimeAttribute(pyDatetime{t: t, aware: true}, name)
 }

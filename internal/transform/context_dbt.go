@@ -116,12 +116,15 @@ func (e *Engine) logFunc() jinja.Func {
 	}
 }
 
-// modulesNamespace is modules: the parts of datetime and re that are pure computation.
+// modulesNamespace is modules: the parts of datetime, re, itertools and pytz that are pure
+// computation.
 func (e *Engine) modulesNamespace() jinja.Namespace {
-	now := func(*exec.VarArgs) *exec.Value { return exec.AsValue(startedAt(time.Now().UTC())) }
+	utcnow := func(*exec.VarArgs) *exec.Value { return exec.AsValue(pyDatetime{t: time.Now().UTC()}) }
 	return jinja.Namespace{
+		"itertools": itertoolsNamespace(),
+		"pytz":      pytzNamespace(),
 		"datetime": jinja.Namespace{
-			"datetime": jinja.Namespace{"now": now, "utcnow": now},
+			"datetime": jinja.WithAttrs(datetimeNew, map[string]any{"now": datetimeNow, "utcnow": utcnow}),
 			"date": jinja.Namespace{"today": func(*exec.VarArgs) *exec.Value {
 				return exec.AsValue(time.Now().UTC().Format("2006-01-02"))
 			}},
