@@ -92,6 +92,7 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 	d := e.d
 	g := map[string]any{
 		"execute": executing,
+		"graph":   parseGraph,
 		"adapter": jinja.Namespace{
 			"quote": func(va *exec.VarArgs) *exec.Value {
 				if len(va.Args) == 0 {
@@ -101,6 +102,9 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 			},
 			"get_columns_in_relation": func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any{}) },
 		},
+	}
+	if executing {
+		g["graph"] = e.graphContext()
 	}
 	if n != nil {
 		g["this"] = n.relation(d)

@@ -51,6 +51,9 @@ type Engine struct {
 	customSchemaMacro bool
 	schemaMu          sync.Mutex
 	schemas           map[string]bool
+	// graphCtx is the graph context variable, built once (context_graph.go).
+	graphOnce sync.Once
+	graphCtx  map[string]any
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.
