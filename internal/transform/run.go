@@ -108,7 +108,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	projectHooks := command != CmdCompile && command != CmdFreshness
 	var results []Result
 	if projectHooks {
-		results = e.runProjectHooks(ctx, db, "on-run-start")
+		results = e.runProjectHooks(ctx, db, "on-run-start", nil)
 	}
 	if blocker := firstFailed(results); blocker != "" {
 		// A failing on-run-start stops the command: nothing it set up can be trusted.
@@ -120,7 +120,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 		results = append(results, e.execute(ctx, db, command, ids, deps)...)
 	}
 	if projectHooks {
-		results = append(results, e.runProjectHooks(ctx, db, "on-run-end")...)
+		results = append(results, e.runProjectHooks(ctx, db, "on-run-end", e.onRunEndContext(ids, results))...)
 	}
 	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.warnings()}
 	for _, r := range results {
@@ -138,7 +138,9 @@ const ResourceOperation = "operation"
 // or a list, in order on one connection, each rendered when it runs; one result each, named as
 // dbt names them (operation.<project>.<project>-on-run-start-0); after one fails, the rest are
 // skipped.
-func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []Result {
+//
+// extra adds to their context: on-run-end's results, schemas and database_schemas.
+func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string, extra map[string]any) []Result {
 	hooks := project.Config(e.proj.Settings).Strings(key)
 	if len(hooks) == 0 {
 		return nil
@@ -158,7 +160,7 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []
 		case err != nil:
 			res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d: connect: %v", key, i+1, err)
 		default:
-			if herr := e.runProjectHook(ctx, conn, key, i, hook); herr != nil {
+			if herr := e.runProjectHook(ctx, conn, key, i, hook, extra); herr != nil {
 				res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d failed: %v", key, i+1, herr)
 			} else {
 				res.Status, res.Message = StatusSuccess, key
@@ -173,7 +175,7 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []
 	return out
 }
 
-func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string) error {
+func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string, extra map[string]any) error {
 	if strings.TrimSpace(hook) == "" {
 		return nil
 	}
@@ -182,6 +184,9 @@ func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string,
 		return err
 	}
 	g := e.baseGlobals(nil, true)
+	for k, v := range extra {
+		g[k] = v
+	}
 	e.introspection(ctx, g, dbCatalog{q: conn, d: e.d}, true)
 	stmt, err := e.env.Render(ctx, tpl, g)
 	if err != nil {
