@@ -254,11 +254,15 @@ type queryRunner interface {
 	Query(ctx context.Context, query string) ([]string, [][]any, error)
 }
 
-// introspection adds what asks the target: adapter.get_relation and run_query. Without a
+// introspection adds what asks the target: adapter.get_relation, get_columns_in_relation and
+// run_query. Without a
 // catalog, get_relation answers none, and run_query answers none while parsing (as in dbt,
 // where execute is false then) and fails when compiling without a database.
 func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat Catalog, executing bool) {
 	adapter := globals["adapter"].(jinja.Namespace)
+	if cat != nil {
+		adapter["get_columns_in_relation"] = e.columnsIn(ctx, cat)
+	}
 	adapter["get_relation"] = func(va *exec.VarArgs) *exec.Value {
 		var schema, name string
 		for i, key := range []string{"database", "schema", "identifier"} {

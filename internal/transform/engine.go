@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -54,6 +55,8 @@ type Engine struct {
 	// graphCtx is the graph context variable, built once (context_graph.go).
 	graphOnce sync.Once
 	graphCtx  map[string]any
+	// which is the command being run, flags.WHICH.
+	which atomic.Pointer[string]
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.

@@ -87,6 +87,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	if err != nil {
 		return nil, err
 	}
+	e.which.Store(&command)
 	var ids []string
 	for _, id := range e.graph.Order() {
 		n := e.nodes[id]

@@ -439,14 +439,6 @@ func (e *Engine) renderUnit(ctx context.Context, n, mn *node, cat dbCatalog, rep
 		globals[jinja.OverridesGlobal] = spec.Macros
 	}
 	e.introspection(ctx, globals, cat, true)
-	adapter := globals["adapter"].(jinja.Namespace)
-	adapter["get_columns_in_relation"] = func(va *exec.VarArgs) *exec.Value {
-		rel, ok := firstRelation(va)
-		if !ok {
-			return exec.AsValue([]any{})
-		}
-		return columnsValue(ctx, cat, rel)
-	}
 	out, err := e.env.Render(ctx, mn.tpl, globals)
 	if err != nil {
 		return "", err
@@ -460,19 +452,6 @@ func firstRelation(va *exec.VarArgs) (Relation, bool) {
 	}
 	rel, ok := va.Args[0].Interface().(Relation)
 	return rel, ok
-}
-
-// columnsValue is adapter.get_columns_in_relation's answer: name, column, data_type, dtype.
-func columnsValue(ctx context.Context, cat Catalog, rel Relation) *exec.Value {
-	cols, err := cat.Columns(ctx, rel.Schema, rel.Identifier)
-	if err != nil {
-		return exec.AsValue(err)
-	}
-	out := make([]any, len(cols))
-	for i, c := range cols {
-		out[i] = jinja.Namespace{"name": c.Name, "column": c.Name, "data_type": c.Type, "dtype": c.Type}
-	}
-	return exec.AsValue(out)
 }
 
 const nullText = "\x00null"
