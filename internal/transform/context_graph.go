@@ -86,7 +86,8 @@ func (e *Engine) graphNode(n *node) map[string]any {
 			out["sources"] = append(out["sources"].([]any), []any{s.SourceName, e.nodes[id].Name})
 		}
 	}
-	if n.ResourceType != project.Test && !(n.ResourceType == project.Model && n.config.Materialized() == "ephemeral") {
+	ephemeral := n.ResourceType == project.Model && n.config.Materialized() == "ephemeral"
+	if n.ResourceType != project.Test && !ephemeral {
 		out["relation_name"] = n.relation(e.d).String()
 	}
 	if t := n.Test; t != nil {

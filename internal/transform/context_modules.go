@@ -118,12 +118,11 @@ func itertoolsNamespace() jinja.Namespace {
 				return exec.AsValue(errors.New("modules.itertools.islice takes an iterable and stop, or start, stop[, step]"))
 			}
 			items := seq(va.Args[0])
-			start, stop, step := 0, len(items), 1
+			var start, stop, step int
 			var ok1, ok2, ok3 bool
 			if len(va.Args) == 2 {
-				start, ok1 = 0, true
+				start, step, ok1, ok3 = 0, 1, true, true
 				stop, ok2 = intArg(va, 1, "", len(items))
-				ok3 = true
 			} else {
 				start, ok1 = intArg(va, 1, "", 0)
 				stop, ok2 = intArg(va, 2, "", len(items))

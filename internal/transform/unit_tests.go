@@ -550,10 +550,10 @@ func compareRows(cols []string, actual, expected [][]string) *unitOutcome {
 	var b strings.Builder
 	b.WriteString("actual differs from expected (--- expected, missing from the actual; +++ in the actual, not expected):\n")
 	for _, l := range lines {
-		b.WriteString(fmt.Sprintf("%-3s", l.mark))
+		fmt.Fprintf(&b, "%-3s", l.mark)
 		for i, c := range l.cells {
 			b.WriteString(" | ")
-			b.WriteString(fmt.Sprintf("%-*s", widths[i], shown(c)))
+			fmt.Fprintf(&b, "%-*s", widths[i], shown(c))
 		}
 		b.WriteString("\n")
 		if l.mark == "@@" {
