@@ -109,7 +109,7 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 		"flags": e.flags(),
 	}
 	if executing {
-		g["graph"] = e.graphContext()
+		g["graph"] = lazyGraph{e: e}
 	}
 	if n != nil {
 		g["this"] = n.relation(d)

@@ -3,6 +3,8 @@ package transform
 import (
 	"strings"
 
+	"github.com/nikolalohinski/gonja/v2/exec"
+
 	"github.com/datanika/datanika/internal/transform/project"
 )
 
@@ -10,6 +12,20 @@ import (
 // dicts, so packages can loop over them ({% for n in graph.nodes.values() | selectattr(
 // 'resource_type', 'equalto', 'model') %}). As in dbt, it is filled only when executing;
 // while parsing (execute is false) its dicts are empty.
+
+// lazyGraph is graph when executing: the dicts are built on the first template that reads
+// them, so a project that never does (most) pays nothing.
+type lazyGraph struct{ e *Engine }
+
+func (g lazyGraph) GetAttribute(name string) (*exec.Value, bool) {
+	v, ok := g.e.graphContext()[name]
+	return exec.AsValue(v), ok
+}
+
+func (g lazyGraph) GetItem(key any) (*exec.Value, bool) {
+	name, _ := key.(string)
+	return g.GetAttribute(name)
+}
 
 // parseGraph is the graph while parsing: empty, shared by every render.
 var parseGraph = emptyGraph()

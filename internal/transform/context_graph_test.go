@@ -1,10 +1,15 @@
 package transform
 
 import (
+	"context"
 	"database/sql"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/transform/dialect"
 )
 
 func TestCompat_GraphContextListsNodesSourcesAndMacros(t *testing.T) {
@@ -31,4 +36,24 @@ func TestCompat_GraphContextListsNodesSourcesAndMacros(t *testing.T) {
 			"count_owner": "ops", "seed_type": "seed", "has_macro": "True", "macro_file": "macros/listing.sql",
 		}, rowText(t, db, `select * from compat.graph_report`))
 	}})
+}
+
+func TestGraph_IsBuiltOnlyWhenATemplateReadsIt(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, os.DirFS(jaffleDir(t, false)), dialect.Postgres)
+	for _, id := range e.Graph().Order() {
+		if strings.HasPrefix(id, "model.") {
+			_, err := e.CompileNode(context.Background(), id, nil)
+			require.NoError(t, err)
+		}
+	}
+	require.Nil(t, e.graphCtx, "no jaffle_shop template reads graph")
+	require.Len(t, lazyGraph{e: e}.mustNodes(t), len(e.nodes)-len(e.proj.NodesOf("source")))
+}
+
+func (g lazyGraph) mustNodes(t *testing.T) map[string]any {
+	t.Helper()
+	v, ok := g.GetAttribute("nodes")
+	require.True(t, ok)
+	return v.Interface().(map[string]any)
 }
