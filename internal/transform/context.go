@@ -76,7 +76,11 @@ func (e *Engine) staticGlobals() map[string]any {
 				}
 				return exec.AsValue(errors.New(msg))
 			},
-			"warn": func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+			"warn": func(va *exec.VarArgs) *exec.Value {
+				// dbt prints the warning and goes on; so does the run's log.
+				e.opts.Logger.Warn(argString(va), "source", "dbt exceptions.warn")
+				return exec.AsValue("")
+			},
 		},
 		"is_incremental": func(*exec.VarArgs) *exec.Value { return exec.AsValue(false) },
 		// The dbt namespace's cross-database macros are builtin/dbt/*.sql; cast_string is ours.

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"database/sql"
 	"testing"
 
@@ -11,7 +12,8 @@ func TestCompat_FlagsInvocationIDContextFunctionsAndIntrospectionInHooks(t *test
 	t.Parallel()
 	const p = "compat_more"
 	op := "operation." + p + "." + p + "-"
-	runCompat(t, compatCase{dir: "dbt_context_more", steps: []compatStep{
+	logs := &bytes.Buffer{}
+	runCompat(t, compatCase{dir: "dbt_context_more", logs: logs, steps: []compatStep{
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
 			op + "on-run-start-0":          {status: StatusSuccess},
 			op + "on-run-start-1":          {status: StatusSuccess},
@@ -31,5 +33,6 @@ func TestCompat_FlagsInvocationIDContextFunctionsAndIntrospectionInHooks(t *test
 		// A model's post-hook and on-run-end ask the database, as dbt's do.
 		require.Equal(t, "end build:3|id,label:2",
 			scalar[string](t, db, `select string_agg(what || ':' || n, '|' order by what) from compat.hook_cols`))
+		require.Contains(t, logs.String(), `level=WARN msg="only a warning"`)
 	}})
 }
