@@ -47,6 +47,10 @@ func (e *Engine) resolveUnitTests() {
 		if n.Unit == nil || n.err != nil {
 			continue
 		}
+		if n.Unit.Problem != nil {
+			n.err = n.Unit.Problem
+			continue
+		}
 		where := fmt.Sprintf("%s:%d: unit test %s", n.Path, n.Line, n.Name)
 		mn := e.unitModel(n)
 		if mn == nil {

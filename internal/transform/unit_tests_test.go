@@ -80,10 +80,12 @@ func TestCompat_UnitTestMistakesFailTheUnitTestNamingTheProblem(t *testing.T) {
 	t.Parallel()
 	const ut = "unit_test.compat_unit_errors."
 	runCompat(t, compatCase{dir: "unit_tests_errors", steps: []compatStep{
-		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
+		{command: CmdSeed, status: StatusSuccess, warnings: []string{"unit test ignored"}, want: map[string]compatWant{
 			"seed.compat_unit_errors.things": {status: StatusSuccess, rows: 1},
 		}},
-		{command: CmdTest, status: StatusError, want: map[string]compatWant{
+		{command: CmdTest, status: StatusError, warnings: []string{
+			"models/schema.yml:46: unit test ignored: it needs a name and a model",
+		}, want: map[string]compatWant{
 			ut + "ghost.for_a_ghost": {status: StatusError,
 				message: `models/schema.yml:3: unit test for_a_ghost is for model "ghost", which is not a model of the project`},
 			ut + "base.not_an_input": {status: StatusError,
@@ -96,6 +98,10 @@ func TestCompat_UnitTestMistakesFailTheUnitTestNamingTheProblem(t *testing.T) {
 				message: `expect: column "colour" is not in the model's output (its columns: id, kind)`},
 			ut + "joined.seed_used_as_it_is":                  {status: StatusPass},
 			ut + "stamped.overrides_macros_vars_and_env_vars": {status: StatusPass},
+			ut + "base.bad_format": {status: StatusError,
+				message: `models/schema.yml:38: unit test bad_format: input ref('things'): format "xml" is not dict, csv or sql`},
+			ut + "base.rows_not_a_list": {status: StatusError,
+				message: `models/schema.yml:42: unit test rows_not_a_list: input ref('things'): rows: of format dict must be a list of maps, not map[string]interface {}`},
 		}},
 	}})
 }

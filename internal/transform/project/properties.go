@@ -59,9 +59,7 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 	if err := yaml.Unmarshal(raw, &pf); err != nil {
 		return err
 	}
-	if err := l.addUnitTests(name, pf.UnitTests, testPaths); err != nil {
-		return err
-	}
+	l.addUnitTests(name, pf.UnitTests, testPaths)
 	for _, group := range []struct {
 		rt    string
 		props []resourceProps

@@ -26,6 +26,9 @@ type UnitTestSpec struct {
 	Macros  map[string]any
 	Vars    map[string]any
 	EnvVars map[string]string
+	// Problem is why the entry cannot run (a bad input, rows of the wrong shape): the unit test
+	// fails with it, alone, and the rest of the project runs.
+	Problem error
 }
 
 // UnitInput is one given: input.
@@ -73,45 +76,56 @@ type unitTestProps struct {
 var inputCall = regexp.MustCompile(`^\s*(this|(ref|source)\s*\(.*\))\s*$`)
 
 // addUnitTests reads the unit_tests: entries of a properties file; each becomes a node named
-// unit_test.<project>.<model>.<name>, as in dbt.
-func (l *loader) addUnitTests(file string, entries []yaml.Node, testPaths []string) error {
+// unit_test.<project>.<model>.<name>, as in dbt. An entry that cannot run still becomes its
+// node, failing with the reason; one without a name or model is a warning.
+func (l *loader) addUnitTests(file string, entries []yaml.Node, testPaths []string) {
 	for _, entry := range entries {
 		var up unitTestProps
 		if err := entry.Decode(&up); err != nil {
-			return fmt.Errorf("line %d: unit test: %w", entry.Line, err)
+			l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s:%d: unit test ignored: %v", file, entry.Line, err))
+			continue
 		}
-		where := fmt.Sprintf("line %d: unit test %q", entry.Line, up.Name)
 		if up.Name == "" || up.Model == "" {
-			return fmt.Errorf("%s: a unit test needs a name and a model", where)
+			l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s:%d: unit test ignored: it needs a name and a model", file, entry.Line))
+			continue
 		}
-		if len(up.Given) == 0 {
-			return fmt.Errorf("%s: given: is required (a list of inputs with their rows)", where)
-		}
-		spec := &UnitTestSpec{Model: up.Model, Macros: up.Overrides.Macros, Vars: up.Overrides.Vars, EnvVars: up.Overrides.EnvVars}
-		for _, g := range up.Given {
-			if !inputCall.MatchString(g.Input) {
-				return fmt.Errorf("%s: input %q must be ref('…'), source('…', '…') or this", where, g.Input)
-			}
-			rows, err := l.unitRows(g.Format, g.Rows, g.Fixture, testPaths)
-			if err != nil {
-				return fmt.Errorf("%s: input %s: %w", where, g.Input, err)
-			}
-			spec.Given = append(spec.Given, UnitInput{Input: strings.TrimSpace(g.Input), UnitRows: rows})
-		}
-		expect, err := l.unitRows(up.Expect.Format, up.Expect.Rows, up.Expect.Fixture, testPaths)
+		spec, err := l.unitSpec(up, testPaths)
 		if err != nil {
-			return fmt.Errorf("%s: expect: %w", where, err)
+			spec.Problem = fmt.Errorf("%s:%d: unit test %s: %w", file, entry.Line, up.Name, err)
 		}
-		spec.Expect = expect
 		id := UnitTest + "." + l.p.Name + "." + up.Model + "." + up.Name
 		if prev, ok := l.p.Nodes[id]; ok {
-			return fmt.Errorf("%s: model %s already has a unit test named so (%s)", where, up.Model, prev.Path)
+			l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s:%d: unit test %s ignored: model %s already has a unit test so named (%s:%d)",
+				file, entry.Line, up.Name, up.Model, prev.Path, prev.Line))
+			continue
 		}
 		l.p.Nodes[id] = &Node{UniqueID: id, ResourceType: UnitTest, Name: up.Name, Path: file, Line: entry.Line,
 			FQN: []string{l.p.Name, up.Model, up.Name}, Description: up.Description,
 			Config: Config{}.Merge(up.Config), Unit: spec}
 	}
-	return nil
+}
+
+func (l *loader) unitSpec(up unitTestProps, testPaths []string) (*UnitTestSpec, error) {
+	spec := &UnitTestSpec{Model: up.Model, Macros: up.Overrides.Macros, Vars: up.Overrides.Vars, EnvVars: up.Overrides.EnvVars}
+	if len(up.Given) == 0 {
+		return spec, fmt.Errorf("given: is required (a list of inputs with their rows)")
+	}
+	for _, g := range up.Given {
+		if !inputCall.MatchString(g.Input) {
+			return spec, fmt.Errorf("input %q must be ref('…'), source('…', '…') or this", g.Input)
+		}
+		rows, err := l.unitRows(g.Format, g.Rows, g.Fixture, testPaths)
+		if err != nil {
+			return spec, fmt.Errorf("input %s: %w", g.Input, err)
+		}
+		spec.Given = append(spec.Given, UnitInput{Input: strings.TrimSpace(g.Input), UnitRows: rows})
+	}
+	expect, err := l.unitRows(up.Expect.Format, up.Expect.Rows, up.Expect.Fixture, testPaths)
+	if err != nil {
+		return spec, fmt.Errorf("expect: %w", err)
+	}
+	spec.Expect = expect
+	return spec, nil
 }
 
 // unitRows reads fixture rows in one of dbt's three formats, inline or from a fixture file.
