@@ -263,6 +263,7 @@ func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat 
 	if cat != nil {
 		adapter["get_columns_in_relation"] = e.columnsIn(ctx, cat)
 	}
+	e.adapterMethods(ctx, globals, cat, executing)
 	adapter["get_relation"] = func(va *exec.VarArgs) *exec.Value {
 		var schema, name string
 		for i, key := range []string{"database", "schema", "identifier"} {
