@@ -21,10 +21,13 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 		ut + "customer_totals.totals_per_customer":         {status: StatusPass},
 		ut + "customer_totals.totals_wrong_on_purpose":     wrong,
 		ut + "new_orders.only_new_orders_when_incremental": {status: StatusPass},
+		ut + "gifts.keeps_gifts_only":                      {status: StatusPass},
 	}
 	build := map[string]compatWant{
 		"seed." + p + ".raw_orders":             {status: StatusSuccess, rows: 3},
 		"seed." + p + ".raw_customers":          {status: StatusSuccess, rows: 2},
+		"seed." + p + ".raw_gifts":              {status: StatusSuccess, rows: 2},
+		"model." + p + ".gifts":                 {status: StatusSuccess},
 		"model." + p + ".stg_orders":            {status: StatusSuccess},
 		"model." + p + ".new_orders":            {status: StatusSuccess},
 		"test." + p + ".not_null_stg_orders_id": {status: StatusPass},
@@ -38,6 +41,7 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 		{command: CmdSeed, status: StatusSuccess, want: map[string]compatWant{
 			"seed." + p + ".raw_orders":    {status: StatusSuccess, rows: 3},
 			"seed." + p + ".raw_customers": {status: StatusSuccess, rows: 2},
+			"seed." + p + ".raw_gifts":     {status: StatusSuccess, rows: 2},
 		}},
 		// Before any model is built: the inputs' types are inferred from the given rows.
 		{command: CmdTest, sel: "test_type:unit", status: StatusError, want: units},
@@ -54,6 +58,7 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 			"model." + p + ".stg_orders":      {status: StatusSuccess},
 			"model." + p + ".new_orders":      {status: StatusSuccess},
 			"model." + p + ".customer_totals": {status: StatusSuccess},
+			"model." + p + ".gifts":           {status: StatusSuccess},
 		}},
 	}, checkIn: func(t *testing.T, db *sql.DB, schema string) {
 		require.Zero(t, leftovers(t, db, schema), "every unit test's schema is dropped")
