@@ -61,7 +61,7 @@ func (e *Engine) staticGlobals() map[string]any {
 		"target": jinja.Namespace{"name": e.opts.TargetName, "schema": e.opts.TargetSchema, "type": d.Name,
 			"database": "", "threads": e.opts.Threads, "profile_name": e.proj.Profile},
 		"run_started_at": startedAt(e.opts.RunStartedAt),
-		"invocation_id":  fmt.Sprintf("%x", e.opts.RunStartedAt.UnixNano()),
+		"invocation_id":  newInvocationID(),
 		"project_name":   e.proj.Name,
 		"flags":          jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": "run"},
 		"log":            e.logFunc(),
@@ -76,13 +76,20 @@ func (e *Engine) staticGlobals() map[string]any {
 				}
 				return exec.AsValue(errors.New(msg))
 			},
-			"warn": func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
+			"warn": func(va *exec.VarArgs) *exec.Value {
+				// dbt prints the warning and goes on; so does the run's log.
+				e.opts.Logger.Warn(argString(va), "source", "dbt exceptions.warn")
+				return exec.AsValue("")
+			},
 		},
 		"is_incremental": func(*exec.VarArgs) *exec.Value { return exec.AsValue(false) },
 		// The dbt namespace's cross-database macros are builtin/dbt/*.sql; cast_string is ours.
 		"dbt": jinja.Namespace{
 			"cast_string": func(va *exec.VarArgs) *exec.Value { return exec.AsValue(d.CastString(argString(va))) },
 		},
+	}
+	for k, v := range contextFunctions() {
+		g[k] = v
 	}
 	return g
 }
@@ -92,6 +99,7 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 	d := e.d
 	g := map[string]any{
 		"execute": executing,
+		"graph":   parseGraph,
 		"adapter": jinja.Namespace{
 			"quote": func(va *exec.VarArgs) *exec.Value {
 				if len(va.Args) == 0 {
@@ -100,7 +108,12 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 				return exec.AsValue(d.Quote(va.Args[0].String()))
 			},
 			"get_columns_in_relation": func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any{}) },
+			"type":                    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.Name) },
 		},
+		"flags": e.flags(),
+	}
+	if executing {
+		g["graph"] = lazyGraph{e: e}
 	}
 	if n != nil {
 		g["this"] = n.relation(d)
@@ -179,27 +192,6 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 	}
 	globals["is_incremental"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue(incremental) }
 	e.introspection(ctx, globals, cat, true)
-	if cat != nil {
-		adapter := globals["adapter"].(jinja.Namespace)
-		adapter["get_columns_in_relation"] = func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return exec.AsValue(errors.New("get_columns_in_relation needs a relation"))
-			}
-			rel, ok := va.Args[0].Interface().(Relation)
-			if !ok {
-				return exec.AsValue([]any{})
-			}
-			cols, err := cat.Columns(ctx, rel.Schema, rel.Identifier)
-			if err != nil {
-				return exec.AsValue(err)
-			}
-			out := make([]any, len(cols))
-			for i, c := range cols {
-				out[i] = jinja.Namespace{"name": c.Name, "column": c.Name, "data_type": c.Type, "dtype": c.Type}
-			}
-			return exec.AsValue(out)
-		}
-	}
 	out, err := e.env.Render(ctx, n.tpl, globals)
 	return out, ephemerals, err
 }
@@ -298,5 +290,6 @@ func (s startedAt) GetAttribute(name string) (*exec.Value, bool) {
 	case "day":
 		return exec.AsValue(t.Day()), true
 	}
-	return exec.AsValue(nil), false
+	// astimezone, hour, timestamp… as any aware datetime.
+	return datetimeAttribute(pyDatetime{t: t, aware: true}, name)
 }

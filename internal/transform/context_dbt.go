@@ -116,12 +116,15 @@ func (e *Engine) logFunc() jinja.Func {
 	}
 }
 
-// modulesNamespace is modules: the parts of datetime and re that are pure computation.
+// modulesNamespace is modules: the parts of datetime, re, itertools and pytz that are pure
+// computation.
 func (e *Engine) modulesNamespace() jinja.Namespace {
-	now := func(*exec.VarArgs) *exec.Value { return exec.AsValue(startedAt(time.Now().UTC())) }
+	utcnow := func(*exec.VarArgs) *exec.Value { return exec.AsValue(pyDatetime{t: time.Now().UTC()}) }
 	return jinja.Namespace{
+		"itertools": itertoolsNamespace(),
+		"pytz":      pytzNamespace(),
 		"datetime": jinja.Namespace{
-			"datetime": jinja.Namespace{"now": now, "utcnow": now},
+			"datetime": jinja.WithAttrs(datetimeNew, map[string]any{"now": datetimeNow, "utcnow": utcnow}),
 			"date": jinja.Namespace{"today": func(*exec.VarArgs) *exec.Value {
 				return exec.AsValue(time.Now().UTC().Format("2006-01-02"))
 			}},
@@ -251,11 +254,16 @@ type queryRunner interface {
 	Query(ctx context.Context, query string) ([]string, [][]any, error)
 }
 
-// introspection adds what asks the target: adapter.get_relation and run_query. Without a
+// introspection adds what asks the target: adapter.get_relation, get_columns_in_relation and
+// run_query. Without a
 // catalog, get_relation answers none, and run_query answers none while parsing (as in dbt,
 // where execute is false then) and fails when compiling without a database.
 func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat Catalog, executing bool) {
 	adapter := globals["adapter"].(jinja.Namespace)
+	if cat != nil {
+		adapter["get_columns_in_relation"] = e.columnsIn(ctx, cat)
+	}
+	e.adapterMethods(ctx, globals, cat, executing)
 	adapter["get_relation"] = func(va *exec.VarArgs) *exec.Value {
 		var schema, name string
 		for i, key := range []string{"database", "schema", "identifier"} {

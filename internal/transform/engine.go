@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -51,6 +52,11 @@ type Engine struct {
 	customSchemaMacro bool
 	schemaMu          sync.Mutex
 	schemas           map[string]bool
+	// graphCtx is the graph context variable, built once (context_graph.go).
+	graphOnce sync.Once
+	graphCtx  map[string]any
+	// which is the command being run, flags.WHICH.
+	which atomic.Pointer[string]
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.
@@ -134,6 +140,7 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 		return nil, err
 	}
 	e.parsePass(ctx, ids)
+	e.resolveUnitTests()
 	if err := e.buildGraph(); err != nil {
 		return nil, err
 	}
@@ -449,6 +456,10 @@ func (e *Engine) buildGraph() error {
 			Tags: n.config.Strings("tags"), Config: n.config}
 		if n.Test != nil {
 			gn.TestOf = append(append([]string{}, n.refs...), n.sources...)
+		}
+		if mn := e.unitModel(n); mn != nil {
+			// Selecting a model selects its unit tests, as it does its data tests.
+			gn.TestOf = []string{mn.UniqueID}
 		}
 		gnodes = append(gnodes, gn)
 		parents[id] = append(append([]string{}, n.refs...), n.sources...)

@@ -306,7 +306,9 @@ func (e *Engine) runHooks(ctx context.Context, conn *sql.Conn, n *node, key stri
 		if err != nil {
 			return err
 		}
-		stmt, err := e.env.Render(ctx, tpl, e.baseGlobals(n, true))
+		g := e.baseGlobals(n, true)
+		e.introspection(ctx, g, dbCatalog{q: conn, d: e.d}, true)
+		stmt, err := e.env.Render(ctx, tpl, g)
 		if err != nil {
 			return err
 		}

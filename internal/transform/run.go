@@ -30,9 +30,9 @@ const (
 var Commands = []string{CmdBuild, CmdRun, CmdTest, CmdSeed, CmdSnapshot, CmdCompile, CmdFreshness}
 
 var commandTypes = map[string][]string{
-	CmdBuild:     {project.Model, project.Seed, project.Snapshot, project.Test},
+	CmdBuild:     {project.Model, project.Seed, project.Snapshot, project.Test, project.UnitTest},
 	CmdRun:       {project.Model},
-	CmdTest:      {project.Test},
+	CmdTest:      {project.Test, project.UnitTest},
 	CmdSeed:      {project.Seed},
 	CmdSnapshot:  {project.Snapshot},
 	CmdCompile:   {project.Model, project.Snapshot, project.Test},
@@ -87,6 +87,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	if err != nil {
 		return nil, err
 	}
+	e.which.Store(&command)
 	var ids []string
 	for _, id := range e.graph.Order() {
 		n := e.nodes[id]
@@ -108,7 +109,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	projectHooks := command != CmdCompile && command != CmdFreshness
 	var results []Result
 	if projectHooks {
-		results = e.runProjectHooks(ctx, db, "on-run-start")
+		results = e.runProjectHooks(ctx, db, "on-run-start", nil)
 	}
 	if blocker := firstFailed(results); blocker != "" {
 		// A failing on-run-start stops the command: nothing it set up can be trusted.
@@ -120,7 +121,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 		results = append(results, e.execute(ctx, db, command, ids, deps)...)
 	}
 	if projectHooks {
-		results = append(results, e.runProjectHooks(ctx, db, "on-run-end")...)
+		results = append(results, e.runProjectHooks(ctx, db, "on-run-end", e.onRunEndContext(ids, results))...)
 	}
 	s := &Summary{Status: StatusSuccess, Seconds: time.Since(start).Seconds(), Nodes: results, Warnings: e.warnings()}
 	for _, r := range results {
@@ -138,7 +139,9 @@ const ResourceOperation = "operation"
 // or a list, in order on one connection, each rendered when it runs; one result each, named as
 // dbt names them (operation.<project>.<project>-on-run-start-0); after one fails, the rest are
 // skipped.
-func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []Result {
+//
+// extra adds to their context: on-run-end's results, schemas and database_schemas.
+func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string, extra map[string]any) []Result {
 	hooks := project.Config(e.proj.Settings).Strings(key)
 	if len(hooks) == 0 {
 		return nil
@@ -158,7 +161,7 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []
 		case err != nil:
 			res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d: connect: %v", key, i+1, err)
 		default:
-			if herr := e.runProjectHook(ctx, conn, key, i, hook); herr != nil {
+			if herr := e.runProjectHook(ctx, conn, key, i, hook, extra); herr != nil {
 				res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d failed: %v", key, i+1, herr)
 			} else {
 				res.Status, res.Message = StatusSuccess, key
@@ -173,7 +176,7 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string) []
 	return out
 }
 
-func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string) error {
+func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string, extra map[string]any) error {
 	if strings.TrimSpace(hook) == "" {
 		return nil
 	}
@@ -182,6 +185,9 @@ func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string,
 		return err
 	}
 	g := e.baseGlobals(nil, true)
+	for k, v := range extra {
+		g[k] = v
+	}
 	e.introspection(ctx, g, dbCatalog{q: conn, d: e.d}, true)
 	stmt, err := e.env.Render(ctx, tpl, g)
 	if err != nil {
@@ -255,13 +261,19 @@ func (e *Engine) schedule(ids []string, build bool) map[string][]string {
 		return a
 	}
 	for _, t := range ids {
+		if mn := e.unitModel(e.nodes[t]); mn != nil && selected[mn.UniqueID] {
+			// A model is built only once its unit tests pass, as in dbt.
+			deps[mn.UniqueID] = append(deps[mn.UniqueID], t)
+		}
+	}
+	for _, t := range ids {
 		if e.nodes[t].ResourceType != project.Test {
 			continue
 		}
 		testAnc := anc(t)
 		for _, p := range e.graph.Parents(t) {
 			for _, c := range e.graph.Children(p) {
-				if !selected[c] || e.nodes[c].ResourceType == project.Test || testAnc[c] {
+				if !selected[c] || e.nodes[c].ResourceType == project.Test || e.nodes[c].ResourceType == project.UnitTest || testAnc[c] {
 					continue
 				}
 				deps[c] = append(deps[c], t)
@@ -369,6 +381,18 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 			return fail(err)
 		}
 		res.Status, res.Message = status, msg
+		return res
+	}
+	if n.ResourceType == project.UnitTest {
+		out, err := e.runUnitTest(ctx, conn, n)
+		if err != nil {
+			return fail(fmt.Errorf("%s:%d: unit test %s: %w", n.Path, n.Line, n.Name, err))
+		}
+		res.Failures, res.Sample = out.differing, out.sample
+		res.Status, res.Message = StatusPass, "pass"
+		if out.differing > 0 {
+			res.Status, res.Message = StatusFail, out.diff
+		}
 		return res
 	}
 	var compiled string

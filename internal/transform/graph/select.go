@@ -167,7 +167,21 @@ func matches(n *Node, method, value string) (bool, error) {
 		}
 		src := n.FQN[len(n.FQN)-2]
 		return value == src || value == src+"."+n.Name || value == "*", nil
-	case method == "test_name" || method == "test_type":
+	case method == "test_type":
+		// unit (dbt 1.8's unit tests), data (every data test), generic (defined in a properties
+		// file) or singular (a SQL file of its own).
+		switch value {
+		case "unit":
+			return n.ResourceType == "unit_test", nil
+		case "data":
+			return n.ResourceType == "test", nil
+		case "generic":
+			return n.ResourceType == "test" && !strings.HasSuffix(n.Path, ".sql"), nil
+		case "singular":
+			return n.ResourceType == "test" && strings.HasSuffix(n.Path, ".sql"), nil
+		}
+		return false, fmt.Errorf("test_type:%s is not unit, data, generic or singular", value)
+	case method == "test_name":
 		return n.ResourceType == "test" && strings.Contains(n.Name, value), nil
 	case strings.HasPrefix(method, "config."):
 		key := strings.TrimPrefix(method, "config.")
@@ -202,7 +216,7 @@ func matches(n *Node, method, value string) (bool, error) {
 // matchFQN matches a name, a glob on the name, or a dotted prefix of the fully qualified name
 // (staging selects every node under models/staging).
 func matchFQN(n *Node, value string) bool {
-	if n.ResourceType == "test" && value != n.Name {
+	if (n.ResourceType == "test" || n.ResourceType == "unit_test") && value != n.Name {
 		return false
 	}
 	if ok, _ := path.Match(value, n.Name); ok {

@@ -87,17 +87,25 @@ func mutate(r *exec.Renderer, name, method string, argNodes []nodes.Expression) 
 			return false, nil
 		}
 	case map[string]any:
-		if method != "update" || len(args) != 1 {
-			return false, nil
-		}
+		// A Go map may be shared with other renders (a var, the graph): it is copied, changed
+		// and bound again, never changed in place. A dict written in the template ({}) is the
+		// render's own and its methods change it in place (dict_methods.go).
 		out := map[string]any{}
 		for k, v := range list {
 			out[k] = v
 		}
-		if m, ok := args[0].(map[string]any); ok {
-			for k, v := range m {
-				out[k] = v
-			}
+		switch {
+		case method == "update" && len(args) == 1:
+			exec.AsValue(args[0]).Iterate(func(_, _ int, k, v *exec.Value) bool {
+				out[k.String()] = v.Interface()
+				return true
+			}, func() {})
+		case method == "pop" && len(args) >= 1:
+			delete(out, exec.AsValue(args[0]).String())
+		case method == "clear" && len(args) == 0:
+			out = map[string]any{}
+		default:
+			return false, nil
 		}
 		next = out
 	default:

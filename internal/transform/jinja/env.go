@@ -154,7 +154,7 @@ func sharedEnvironment() *exec.Environment {
 		globals.Set("range", boundedRange)
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
-			ControlStructures: ctl, Methods: builtins.Methods,
+			ControlStructures: ctl, Methods: methods(),
 		}
 	})
 	return baseEnv

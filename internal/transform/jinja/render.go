@@ -161,6 +161,7 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 			return exec.AsValue(fmt.Errorf("macro %s cannot be used: %w", name, err))
 		})
 	}
+	applyOverrides(gctx, globals)
 	adapter, _ := globals["adapter"].(Namespace)
 	merged := Namespace{}
 	for k, v := range adapter {

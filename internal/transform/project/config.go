@@ -95,9 +95,15 @@ func toStrings(v any) []string {
 	case []any:
 		out := make([]string, 0, len(x))
 		for _, e := range x {
-			out = append(out, fmt.Sprint(e))
+			out = append(out, toStrings(e)...)
 		}
 		return out
+	case map[string]any:
+		// A hook in map form: {sql: "…", transaction: false}. Hooks here run on the node's
+		// connection outside any transaction, so transaction: changes nothing.
+		if sql, ok := x["sql"]; ok {
+			return toStrings(sql)
+		}
 	}
 	return []string{fmt.Sprint(v)}
 }

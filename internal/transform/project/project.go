@@ -66,6 +66,8 @@ type Node struct {
 	Test *TestSpec
 	// Source is set for source tables.
 	Source *SourceSpec
+	// Unit is set for unit tests.
+	Unit *UnitTestSpec
 	// SeedCSV is the raw content of a seed's file.
 	SeedCSV []byte
 }
@@ -281,7 +283,7 @@ func Load(fsys fs.FS) (*Project, error) {
 		return nil, l.dupErr
 	}
 	for _, name := range ymls {
-		if err := l.addProperties(name, p.Files[name]); err != nil {
+		if err := l.addProperties(name, p.Files[name], testPaths); err != nil {
 			return nil, &LoadError{Path: name, Err: err}
 		}
 	}

@@ -16,6 +16,7 @@ type propertiesFile struct {
 	Seeds     []resourceProps `yaml:"seeds"`
 	Snapshots []resourceProps `yaml:"snapshots"`
 	Sources   []sourceProps   `yaml:"sources"`
+	UnitTests []yaml.Node     `yaml:"unit_tests"`
 }
 
 type resourceProps struct {
@@ -53,11 +54,12 @@ type sourceProps struct {
 	} `yaml:"tables"`
 }
 
-func (l *loader) addProperties(name string, raw []byte) error {
+func (l *loader) addProperties(name string, raw []byte, testPaths []string) error {
 	var pf propertiesFile
 	if err := yaml.Unmarshal(raw, &pf); err != nil {
 		return err
 	}
+	l.addUnitTests(name, pf.UnitTests, testPaths)
 	for _, group := range []struct {
 		rt    string
 		props []resourceProps

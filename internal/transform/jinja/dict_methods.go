@@ -1,0 +1,134 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	"github.com/nikolalohinski/gonja/v2/exec"
+)
+
+// gonja runs a dict's methods on a copy of it, so {% do d.update({...}) %}, d.setdefault,
+// d.pop and d.clear changed nothing — and dbt packages build their results that way. These
+// methods change a dict the template wrote ({}) itself.
+
+func methods() exec.Methods {
+	m := builtins.Methods
+	names := []string{"keys", "values", "items", "get", "copy"}
+	set := map[string]exec.Method[map[string]any]{}
+	for _, name := range names {
+		if f, ok := builtins.Methods.Dict.Get(name); ok {
+			set[name] = f
+		}
+	}
+	set["update"] = dictUpdate
+	set["setdefault"] = dictSetdefault
+	set["pop"] = dictPop
+	set["clear"] = dictClear
+	m.Dict = exec.NewMethodSet(set)
+	return m
+}
+
+// target is the dict a method was called on: a dict the template wrote. A dict the engine
+// gave (a var, the graph) may be shared by concurrent renders and is never changed in place;
+// {% do name.update(…) %} rebinds a changed copy of it instead (do.go).
+func target(v *exec.Value) (*exec.Dict, error) {
+	if d, ok := v.Interface().(*exec.Dict); ok {
+		return d, nil
+	}
+	return nil, fmt.Errorf("this dict cannot be changed in place; copy it first ({%% set d = dict(x) %%}) or use {%% do name.update(…) %%}: %s", v.String())
+}
+
+func dictSet(d *exec.Dict, key string, val any) {
+	for _, p := range d.Pairs {
+		if p.Key.String() == key {
+			p.Value = exec.AsValue(val)
+			return
+		}
+	}
+	d.Pairs = append(d.Pairs, &exec.Pair{Key: exec.AsValue(key), Value: exec.AsValue(val)})
+}
+
+func dictUpdate(self map[string]any, v *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) > 1 {
+		return nil, exec.ErrInvalidCall(errors.New("update() takes at most 1 positional argument"))
+	}
+	d, err := target(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(args.Args) == 1 && !args.Args[0].IsNil() {
+		if !args.Args[0].IsDict() {
+			return nil, exec.ErrInvalidCall(fmt.Errorf("update() needs a dict, not %s", args.Args[0].String()))
+		}
+		var pairs [][2]any
+		args.Args[0].Iterate(func(_, _ int, k, val *exec.Value) bool {
+			pairs = append(pairs, [2]any{k.String(), val.Interface()})
+			return true
+		}, func() {})
+		for _, p := range pairs {
+			dictSet(d, p[0].(string), p[1])
+		}
+	}
+	for k, val := range args.KwArgs {
+		dictSet(d, k, val.Interface())
+	}
+	return nil, nil
+}
+
+func dictSetdefault(self map[string]any, v *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) < 1 || len(args.Args) > 2 {
+		return nil, exec.ErrInvalidCall(errors.New("setdefault() takes 1 or 2 positional arguments"))
+	}
+	key := args.Args[0].String()
+	if val, ok := self[key]; ok {
+		return val, nil
+	}
+	var def any
+	if len(args.Args) == 2 {
+		def = args.Args[1].Interface()
+	}
+	d, err := target(v)
+	if err != nil {
+		return nil, err
+	}
+	dictSet(d, key, def)
+	return def, nil
+}
+
+func dictPop(self map[string]any, v *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) < 1 || len(args.Args) > 2 {
+		return nil, exec.ErrInvalidCall(errors.New("pop() takes 1 or 2 positional arguments"))
+	}
+	key := args.Args[0].String()
+	val, ok := self[key]
+	if !ok {
+		if len(args.Args) == 2 {
+			return args.Args[1].Interface(), nil
+		}
+		return nil, fmt.Errorf("pop(): no key '%s'", key)
+	}
+	d, err := target(v)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range d.Pairs {
+		if p.Key.String() == key {
+			d.Pairs = append(d.Pairs[:i], d.Pairs[i+1:]...)
+			break
+		}
+	}
+	return val, nil
+}
+
+func dictClear(_ map[string]any, v *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) > 0 {
+		return nil, exec.ErrInvalidCall(errors.New("clear() takes no arguments"))
+	}
+	d, err := target(v)
+	if err != nil {
+		return nil, err
+	}
+	d.Pairs = nil
+	return nil, nil
+}

@@ -1,0 +1,24 @@
+package jinja
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDictMethods_ChangeTheDictItself(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		"{% set v = {} %}{% do v.update({'a': 1}) %}{% do v.update(b=2) %}{{ v.a }}{{ v['b'] }}|{{ v | length }}":       "12|2",
+		"{% set v = {'a': 1} %}{% do v.update({'a': 3}) %}{{ v.a }}|{{ v | length }}":                                   "3|1",
+		"{% set v = {} %}{% set x = v.setdefault('k', []) %}{% do v.k.append(1) %}{{ v.k }}|{{ v.setdefault('k', 9) }}": "[1]|[1]",
+		"{% set v = {'a': 1, 'b': 2} %}{{ v.pop('a') }}{{ v.pop('zz', 'd') }}|{{ v.keys() | list }}":                    "1d|['b']",
+		"{% set v = {'a': 1} %}{% do v.clear() %}{{ v | length }}":                                                      "0",
+		"{% do g.update({'x': 'y'}) %}{{ g.x }}{% do g.pop('x') %}{{ g.get('x', '-') }}":                                "y-",
+		"{% set v = {} %}{% for i in [1, 2] %}{% do v.update({i|string: i * 2}) %}{% endfor %}{{ v['2'] }}":             "4",
+	} {
+		require.Equal(t, want, mustRender(t, nil, src, map[string]any{"g": map[string]any{}}), src)
+	}
+	_, err := render(t, nil, "{% set v = {} %}{{ v.pop('missing') }}", nil)
+	require.ErrorContains(t, err, "pop(): no key 'missing'")
+}

@@ -1,0 +1,1 @@
+select '{{ modules.pytz.timezone("Mars/Olympus_Mons") }}' as zone

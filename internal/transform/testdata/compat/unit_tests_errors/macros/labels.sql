@@ -1,0 +1,1 @@
+{% macro today_label() %}{{ return('real ' ~ run_started_at.strftime('%Y')) }}{% endmacro %}
