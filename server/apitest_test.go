@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -91,7 +92,14 @@ func decode[T any](t testing.TB, rec *httptest.ResponseRecorder, status int) T {
 // signup creates an account and its org, returning the tokens.
 func (s *testServer) signup(t testing.TB, email, name string) api.TokenResponse {
 	t.Helper()
-	rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": email, "password": testPassword, "full_name": name})
+	body := map[string]any{"email": email, "password": testPassword, "full_name": name}
+	if s.pool == nil {
+		// The fast tier: parallel tests' uncommitted orgs are invisible to each other, so two
+		// orgs named alike would both take the same slug and the second insert would wait for
+		// the first test to end. The email's unique local part keeps every slug apart.
+		body["org_name"] = name + " " + strings.SplitN(email, "@", 2)[0]
+	}
+	rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", body)
 	return decode[api.TokenResponse](t, rec, http.StatusCreated)
 }
 

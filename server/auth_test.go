@@ -58,7 +58,7 @@ func TestSignup_CreatesUserOrgAndOwnerMembershipWithCookie(t *testing.T) {
 
 func TestSignup_TwoPeopleWithTheSameNameGetUniqueSlugs(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	a := s.signup(t, uniqueEmail("same"), "Grace Hopper")
 	b := s.signup(t, uniqueEmail("same"), "Grace Hopper")
 	require.Equal(t, "grace-hopper", a.Org.Slug)
@@ -68,7 +68,7 @@ func TestSignup_TwoPeopleWithTheSameNameGetUniqueSlugs(t *testing.T) {
 
 func TestSignup_BadInputAnswers4xxNamingTheFieldAndCreatesNothing(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	long := strings.Repeat("é", 40) // 40 characters, 80 bytes: over bcrypt's 72
 	cases := []struct {
 		name   string
@@ -103,7 +103,7 @@ func TestSignup_BadInputAnswers4xxNamingTheFieldAndCreatesNothing(t *testing.T) 
 
 func TestSignup_DuplicateEmailConflicts(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	email := uniqueEmail("dup")
 	s.signup(t, email, "First")
 	rec := s.call(t, http.MethodPost, "/api/v1/auth/signup", "", map[string]any{"email": strings.ToUpper(email), "password": testPassword, "full_name": "Second"})
@@ -113,7 +113,7 @@ func TestSignup_DuplicateEmailConflicts(t *testing.T) {
 
 func TestLogin_OneGenericErrorForEveryFailure(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	email := uniqueEmail("login")
 	s.signup(t, email, "Login User")
 
@@ -135,7 +135,7 @@ func TestLogin_OneGenericErrorForEveryFailure(t *testing.T) {
 
 func TestLogin_InactiveUserGetsTheGenericError(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	email := uniqueEmail("inactive")
 	s.signup(t, email, "Inactive")
 	_, err := s.pool.Exec(context.Background(), "UPDATE users SET is_active = false WHERE email = $1", email)
@@ -244,7 +244,7 @@ func TestAuth_MissingOrBadCredentialAnswers401(t *testing.T) {
 func TestSignup_IsRateLimitedPerClientIP(t *testing.T) {
 	t.Parallel()
 	limits := ratelimit.NewRules(60, 10)
-	s := setup(t, func(d *Deps) { d.RateLimits = &limits })
+	s := setupDB(t, func(d *Deps) { d.RateLimits = &limits })
 	var last *http.Response
 	for i := range 11 {
 		req := httptestRequest(http.MethodPost, "/api/v1/auth/signup",
@@ -306,7 +306,7 @@ func (s *testServer) twoSessions(t *testing.T) sessionPair {
 
 func TestSessions_EndingASessionEndsItsAccessTokensAtOnce(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	cases := []struct {
 		name string
 		// end ends session one (or, for a password change, every session but one) and returns
@@ -381,7 +381,7 @@ func TestSessions_SignOutReachesOtherProcessesWithinTwoSeconds(t *testing.T) {
 // changes nothing.
 func TestPasswords_CommonOrContainingTheEmailNameAreRefusedEverywhere(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	refused := []struct {
 		name, localPart, password, message string

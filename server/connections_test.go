@@ -50,7 +50,7 @@ func openConfig(t *testing.T, s *testServer, id, orgID int64) string {
 
 func TestConnections_CreateMasksSecretsAndSealsTheConfig(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	types := decode[api.ConnectionTypeList](t, s.call(t, http.MethodGet, "/api/v1/connection-types", f.viewer.AccessToken, nil), http.StatusOK)
 	var names []string
@@ -122,7 +122,7 @@ func TestConnections_BadInputAnswers422Or409AndStoresNothing(t *testing.T) {
 
 func TestConnections_PatchKeepsMaskedSecretsButNotForANewHost(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	c := decode[api.Connection](t, s.call(t, http.MethodPost, "/api/v1/connections", f.owner.AccessToken,
 		map[string]any{"name": "pg", "type": "postgres", "config": localPostgres("original-secret")}), http.StatusCreated)
@@ -156,7 +156,7 @@ func TestConnections_PatchKeepsMaskedSecretsButNotForANewHost(t *testing.T) {
 // editor's host.
 func TestConnections_NestedSecretsDoNotFollowANewBaseURL(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	var hits atomic.Int64
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -216,7 +216,7 @@ func TestConnections_NestedSecretsDoNotFollowANewBaseURL(t *testing.T) {
 
 func TestConnections_TestQueryAndCatalogAgainstARealDatabase(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	owner, dbURL := testutil.NewDatabase(t)
 	_, err := owner.Exec(context.Background(), `CREATE TABLE public."Order Lines" (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, note text);
@@ -300,7 +300,7 @@ func TestConnections_AnUploadedFileBecomesAConnectionWithACatalog(t *testing.T) 
 
 func TestConnections_DeleteIsRefusedWhilePipelinesOrTransformationsUseIt(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	ctx := context.Background()
 	create := func(name string) api.Connection {

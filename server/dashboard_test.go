@@ -13,7 +13,7 @@ import (
 
 func TestDashboard_CountsHistoryAndFailingPipelines(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	other := s.newOrg(t)
 	db := database0(t, s)

@@ -75,7 +75,7 @@ func TestIdempotency_ReplayAnswersTheFirstResponseWithoutActingTwice(t *testing.
 
 func TestIdempotency_ApiKeyReplayIsSealedAtRest(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	body := map[string]any{"name": "ci", "scopes": []string{"run"}}
 	first := decode[api.ApiKeyCreated](t, s.idem(t, "/api/v1/api-keys", f.admin.AccessToken, "ci-key", body), http.StatusCreated)
@@ -136,7 +136,7 @@ func mustJSON(t *testing.T, v any) string {
 
 func TestIdempotency_ARetryWhileTheFirstIsInProgressAnswers409(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	db := database0(t, s)
 	ctx := context.Background()
@@ -171,7 +171,7 @@ func TestIdempotency_ARetryWhileTheFirstIsInProgressAnswers409(t *testing.T) {
 
 func TestIdempotency_ConcurrentRetriesActOnce(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	var wg sync.WaitGroup
 	codes := make([]int, 8)
@@ -192,7 +192,7 @@ func TestIdempotency_ConcurrentRetriesActOnce(t *testing.T) {
 
 func TestIdempotency_KeysExpireAfter24Hours(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	body := map[string]any{"name": "nightly", "scopes": []string{"run"}}
 	first := decode[api.ApiKeyCreated](t, s.idem(t, "/api/v1/api-keys", f.admin.AccessToken, "nightly", body), http.StatusCreated)
@@ -226,7 +226,7 @@ func TestIdempotency_KeysArePerOrg(t *testing.T) {
 
 func TestIdempotency_ServerErrorsAndUnauthenticatedPostsAreNotStored(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	h := &handlers{idempotency: idempotency.New(s.pool, nil), logger: testutil.Logger()}
 	e := echo.New()

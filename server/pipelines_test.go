@@ -331,7 +331,7 @@ func TestPipelines_PatchRevalidatesTheConfigAndTheConnections(t *testing.T) {
 
 func TestPipelines_DeleteIsRefusedWhileARunIsActive(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	pl := s.createPipeline(t, f)
 	db := database0(t, s)
@@ -410,7 +410,7 @@ func TestPipelines_ListPagesWithACursor(t *testing.T) {
 
 func TestPipelines_CreateWaitsForAConcurrentConnectionDelete(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	src, dst := s.createConnection(t, f), s.createConnection(t, f)
 	ctx := context.Background()

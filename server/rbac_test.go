@@ -319,7 +319,7 @@ var crossTenantTargets = map[string]func(t *testing.T, s *testServer, other orgF
 
 func TestCrossTenant_AnotherOrgsIDsAnswer404AndChangeNothing(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f, g := s.newOrg(t), s.newOrg(t)
 	rolesOf := func() map[int64]api.Role {
 		list := decode[api.MemberList](t, s.call(t, http.MethodGet, "/api/v1/members", g.owner.AccessToken, nil), http.StatusOK)
@@ -367,7 +367,7 @@ func TestCrossTenant_AnotherOrgsIDsAnswer404AndChangeNothing(t *testing.T) {
 
 func TestRBAC_ReadOnlyRoleCannotMutateAndNothingChanges(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	decodeProblem(t, s.call(t, http.MethodPatch, "/api/v1/org", f.viewer.AccessToken, map[string]any{"name": "Hijacked"}), http.StatusForbidden)
 	decodeProblem(t, s.call(t, http.MethodPatch, fmt.Sprintf("/api/v1/members/%d", f.viewer.User.Id), f.viewer.AccessToken, map[string]any{"role": "owner"}), http.StatusForbidden)
@@ -448,7 +448,7 @@ var ownerOnlyCases = []ownerOnlyCase{
 
 func TestRBAC_OwnerOnlyCallsAgainstEveryRoleAndScope(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	ops := map[string]bool{}
 	for _, op := range specOperations(t) {
 		ops[op.id] = true

@@ -93,7 +93,7 @@ func insertLogs(t *testing.T, db *pgxpool.Pool, orgID, runID int64, from, to int
 
 func TestRuns_ListFiltersAndPagesNewestFirst(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	other := s.newOrg(t)
 	db := database0(t, s)
@@ -197,7 +197,7 @@ func TestRuns_ListFiltersAndPagesNewestFirst(t *testing.T) {
 
 func TestRuns_GetIsScopedToTheOrg(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	other := s.newOrg(t)
 	db := database0(t, s)
@@ -226,7 +226,7 @@ func TestRuns_GetIsScopedToTheOrg(t *testing.T) {
 
 func TestRunLogs_PagesInOrderAndSaysWhenDone(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	db := database0(t, s)
 	id := insertRun(t, db, f.orgID, runRow{targetID: insertPipeline(t, db, f.orgID, "Orders"), status: "running"})
@@ -325,7 +325,7 @@ func openStream(t *testing.T, ctx context.Context, srv *httptest.Server, runID i
 
 func TestRunLogs_StreamSendsLinesLiveResumesAndEnds(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	db := database0(t, s)
 	id := insertRun(t, db, f.orgID, runRow{targetID: insertPipeline(t, db, f.orgID, "Orders"), status: "running"})
@@ -404,7 +404,7 @@ func TestRunLogs_StreamSendsLinesLiveResumesAndEnds(t *testing.T) {
 
 func TestRunLogs_StreamStopsWhenTheClientGoesAway(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	db := database0(t, s)
 	id := insertRun(t, db, f.orgID, runRow{targetID: insertPipeline(t, db, f.orgID, "Orders"), status: "running"})
@@ -456,7 +456,7 @@ func init() {
 
 func TestRunLogs_StreamOutlivesTheServerTimeouts(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	f := s.newOrg(t)
 	db := database0(t, s)
 	id := insertRun(t, db, f.orgID, runRow{targetID: insertPipeline(t, db, f.orgID, "Orders"), status: "running"})

@@ -25,6 +25,7 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/history"
@@ -43,7 +44,10 @@ import (
 
 // Deps is what the HTTP layer needs from the process.
 type Deps struct {
-	Pool   *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// DB is what the services run on; nil: Pool. The fast test tier gives a transaction, rolled
+	// back when the test ends (each service call a savepoint in it).
+	DB     database.DB
 	Logger *slog.Logger
 	// Spec is openapi.yaml as served at /api/v1/openapi.yaml.
 	Spec []byte
@@ -149,16 +153,20 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	ident := identity.New(d.Pool, auth.NewTokens(d.SecretKey, nil), d.Logger)
+	var db database.DB = d.Pool
+	if d.DB != nil {
+		db = d.DB
+	}
+	ident := identity.New(db, auth.NewTokens(d.SecretKey, nil), d.Logger)
 	if d.RateLimits != nil {
 		ident.SetRateLimits(*d.RateLimits)
 	}
 	h := &handlers{
 		pool: d.Pool, spec: d.Spec, gatherer: d.Registry, production: d.Production,
-		identity: ident, org: org.New(d.Pool, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
+		identity: ident, org: org.New(db, ident, d.PublicURL, d.Mailer, d.Logger), logger: d.Logger,
 		secretKey: []byte(d.SecretKey), oauth: d.OAuth, oauthClient: d.OAuthClient, stopping: d.Stopping,
-		files:   files.NewService(d.Pool, d.Blobs, d.MaxUploadBytes, d.Logger),
-		history: history.New(d.Pool), idempotency: idempotency.New(d.Pool, d.Keyring),
+		files:   files.NewService(db, d.Blobs, d.MaxUploadBytes, d.Logger),
+		history: history.New(db), idempotency: idempotency.New(db, d.Keyring),
 	}
 	if d.ManagedWarehouse && d.Queue != nil {
 		ident.OnOrgCreated(func(ctx context.Context, tx pgx.Tx, orgID int64) error {
@@ -170,13 +178,13 @@ func New(d Deps) (*echo.Echo, error) {
 			return err
 		})
 	}
-	h.connections = connection.New(d.Pool, d.Connectors, d.Keyring, connectors.Env{
+	h.connections = connection.New(db, d.Connectors, d.Keyring, connectors.Env{
 		Dialer: d.Egress.Dialer(connectors.TestTimeout),
 		Files: func(ctx context.Context, fileID int64) (string, error) {
 			return h.files.Path(ctx, principal(ctx), fileID)
 		},
 	}, d.Logger).WithManagedDialer(d.Egress.ManagedDialer(connectors.TestTimeout))
-	h.pipelines = pipeline.New(d.Pool, d.Connectors, d.Logger)
+	h.pipelines = pipeline.New(db, d.Connectors, d.Logger)
 	runQueue := d.Queue
 	if runQueue == nil {
 		// Runs need a queue to be triggered: without one given, an insert-only client on the pool
@@ -185,7 +193,7 @@ func New(d Deps) (*echo.Echo, error) {
 			return nil, err
 		}
 	}
-	h.runs = run.NewService(d.Pool, runQueue)
+	h.runs = run.NewService(db, runQueue)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}

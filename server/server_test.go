@@ -43,7 +43,22 @@ type testServer struct {
 type option func(*Deps)
 
 // setup serves a fresh migrated database through the app role, as `datanika serve` does.
+// setup is the fast tier: the server's services run on one transaction, rolled back when the
+// test ends (testutil.Tx), so a test costs a BEGIN, not a database. Use it for every test that
+// talks to the server only through HTTP; testServer.pool is nil here (nothing may be committed
+// to the shared database). A test that reads or writes the database directly, observes a
+// commit (two connections), or needs River working jobs uses setupDB.
 func setup(t testing.TB, opts ...option) *testServer {
+	t.Helper()
+	tx := testutil.Tx(t)
+	s := setupWithPool(t, testutil.SharedPool(t), append([]option{func(d *Deps) { d.DB = tx }}, opts...)...)
+	s.pool = nil
+	return s
+}
+
+// setupDB is the database tier: a database of the test's own, cloned from the migrated
+// template, on the app role's pool (testServer.pool).
+func setupDB(t testing.TB, opts ...option) *testServer {
 	t.Helper()
 	_, url := testutil.NewDatabase(t)
 	return setupWithPool(t, testutil.AppPool(t, url), opts...)
@@ -114,7 +129,7 @@ func TestHealthz_AnswersOK(t *testing.T) {
 
 func TestReadyz_MigratedDatabaseIsReadyWithVersion(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setupDB(t)
 	rec := s.do(t, http.MethodGet, "/readyz", nil)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var r api.Readiness

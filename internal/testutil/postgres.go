@@ -91,9 +91,28 @@ var shared struct {
 	err  error
 }
 
-// Tx returns a transaction on a shared migrated database, rolled back when the test ends, so
-// tests see a clean schema and leave nothing behind. Use savepoints (tx.Begin) for sub-steps.
+// Tx returns a transaction on a shared migrated database, as the server's app role (row-level
+// security applies), rolled back when the test ends: the fast tier. Services given it open a
+// savepoint per call (database.DB). Tests see a clean schema, leave nothing behind, and cost a
+// BEGIN instead of a database cloned from the template; a test that must observe a commit, or
+// needs River working jobs, uses NewDatabase instead. Rows of other tests are invisible (they
+// never commit); a unique value two parallel tests both insert makes the second wait for the
+// first to end, so fixtures use unique names (uniqueEmail…).
 func Tx(t testing.TB) pgx.Tx {
+	t.Helper()
+	pool := SharedPool(t)
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	_, err = tx.Exec(ctx, "SET LOCAL ROLE "+database.AppRole)
+	require.NoError(t, err)
+	return tx
+}
+
+// SharedPool is the pool of the fast tier's shared database (see Tx). Nothing may be committed
+// to it: it is for what a Tx test needs beside its transaction (an insert-only River client).
+func SharedPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	shared.once.Do(func() {
 		// The shared database is named after the schema hash and never dropped: nothing is ever
@@ -111,14 +130,15 @@ func Tx(t testing.TB) pgx.Tx {
 				pgx.Identifier{name}.Sanitize(), pgx.Identifier{tmpl}.Sanitize()))
 		})
 		if shared.err == nil {
-			shared.pool, shared.err = pgxpool.New(ctx, URLFor(t, name))
+			var cfg *pgxpool.Config
+			if cfg, shared.err = pgxpool.ParseConfig(URLFor(t, name)); shared.err == nil {
+				cfg.MaxConns = 24 // one per parallel test holding its transaction
+				shared.pool, shared.err = pgxpool.NewWithConfig(ctx, cfg)
+			}
 		}
 	})
 	require.NoError(t, shared.err, "shared test database")
-	tx, err := shared.pool.Begin(context.Background())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
-	return tx
+	return shared.pool
 }
 
 var template struct {
