@@ -91,12 +91,12 @@ func ids(rows []Listed) []int64 {
 
 func ptr[T any](v T) *T { return &v }
 
-func requireKind(t *testing.T, err error, kind apperr.Kind) *apperr.Error {
+func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
 	t.Helper()
 	var ae *apperr.Error
 	require.True(t, errors.As(err, &ae), "an apperr.Error, got %v", err)
 	require.Equal(t, kind, ae.Kind, "%v", err)
-	return ae
+	return *ae
 }
 
 func TestListRuns_FiltersByStatusTargetTriggerAndTime(t *testing.T) {

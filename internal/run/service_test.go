@@ -104,12 +104,12 @@ func (e *svcEnv) job(t *testing.T, r dbgen.Run) (state, kind string, args Pipeli
 	return state, kind, args, metadata
 }
 
-func requireKind(t *testing.T, err error, kind apperr.Kind) *apperr.Error {
+func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
 	t.Helper()
 	var ae *apperr.Error
 	require.True(t, errors.As(err, &ae), "an apperr.Error, got %v", err)
 	require.Equal(t, kind, ae.Kind, "%v", err)
-	return ae
+	return *ae
 }
 
 // requireActive asserts err is the Conflict of an active run, naming it.
