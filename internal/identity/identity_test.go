@@ -3,7 +3,9 @@ package identity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -576,4 +578,56 @@ func TestNormalizeEmail(t *testing.T) {
 		ae := requireKind(t, err, apperr.Invalid)
 		require.Equal(t, "invitee", ae.Fields[0].Field, raw)
 	}
+}
+
+// Sign-ups racing for one slug all succeed, each org with a slug of its own (the loser of a race
+// for a slug tries again); racing for one email, one wins and the others are told it is taken.
+func TestSignup_ConcurrentSignupsGetDistinctSlugsAndOneAccountPerEmail(t *testing.T) {
+	t.Parallel()
+	e, ctx := newEnv(t), context.Background()
+	const n = 6
+	slugs := make([]string, n)
+	errs := make([]error, n)
+	race := func(in func(i int) SignupInput) {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				var sess Session
+				sess, errs[i] = e.s.Signup(ctx, in(i), "192.0.2.1")
+				slugs[i] = sess.Org.Slug
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+
+	race(func(i int) SignupInput {
+		return SignupInput{Email: fmt.Sprintf("user%d@example.com", i), Password: testPassword, FullName: "Same Name"}
+	})
+	seen := map[string]bool{}
+	for i, err := range errs {
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(slugs[i], "same-name"), slugs[i])
+		require.False(t, seen[slugs[i]], "slug %s given twice", slugs[i])
+		seen[slugs[i]] = true
+	}
+
+	race(func(int) SignupInput {
+		return SignupInput{Email: "twin@example.com", Password: testPassword, FullName: "Twin"}
+	})
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else {
+			requireKind(t, err, apperr.Conflict)
+		}
+	}
+	require.Equal(t, 1, ok)
+	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM users WHERE email = 'twin@example.com'`))
+	require.Equal(t, n+1, e.count(t, `SELECT count(*) FROM organizations`), "the losers left no org behind")
 }

@@ -562,3 +562,24 @@ func TestAddMember_ConcurrentAddsOfOneEmailAreNoInternalError(t *testing.T) {
 	}
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM invitations WHERE email = 'unknown@example.com' AND revoked_at IS NULL`))
 }
+
+// A role change or removal made by this process reaches the member's next request at once,
+// although authentication caches roles for a moment.
+func TestMembers_ARoleChangeTakesEffectAtOnce(t *testing.T) {
+	t.Parallel()
+	e, ctx := newEnv(t), context.Background()
+	owner := e.ownerP(t)
+	member := e.member(t, "member@example.com", auth.RoleViewer)
+	require.Equal(t, auth.RoleViewer, e.principal(t, member).Role) // now cached
+
+	_, err := e.s.UpdateMember(ctx, owner, member.User.ID, "admin")
+	require.NoError(t, err)
+	require.Equal(t, auth.RoleAdmin, e.principal(t, member).Role)
+	_, err = e.s.UpdateMember(ctx, owner, member.User.ID, "editor")
+	require.NoError(t, err)
+	require.Equal(t, auth.RoleEditor, e.principal(t, member).Role)
+
+	require.NoError(t, e.s.RemoveMember(ctx, owner, member.User.ID))
+	_, err = e.id.Authenticate(ctx, member.AccessToken)
+	requireKind(t, err, apperr.Unauthenticated)
+}
