@@ -261,7 +261,9 @@ func (st *state) dispatch(gctx *exec.Context, va *exec.VarArgs) *exec.Value {
 			tried = append(tried, "'"+pkg+"."+candidate+"'")
 		}
 	}
-	return exec.AsValue(fmt.Errorf("in dispatch: no macro named '%s' found within namespace '%s'; searched for %s", name, ns, strings.Join(tried, ", ")))
+	err := fmt.Errorf("in dispatch: no macro named '%s' found within namespace '%s'; searched for %s", name, ns, strings.Join(tried, ", "))
+	// dispatch(...) is called at once: fail there, with the reason.
+	return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(err) })
 }
 
 // Namespace is a group of callables reached with a dot: dbt_utils.star, adapter.quote.

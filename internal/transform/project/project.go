@@ -202,28 +202,28 @@ func (e *LoadError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
 type projectFile struct {
-	Name          string         `yaml:"name"`
-	Version       any            `yaml:"version"`
-	Profile       string         `yaml:"profile"`
-	ModelPaths    []string       `yaml:"model-paths"`
-	SourcePaths   []string       `yaml:"source-paths"`
-	SeedPaths     []string       `yaml:"seed-paths"`
-	DataPaths     []string       `yaml:"data-paths"`
-	SnapshotPaths []string       `yaml:"snapshot-paths"`
-	MacroPaths    []string       `yaml:"macro-paths"`
-	TestPaths     []string       `yaml:"test-paths"`
-	InstallPath   string         `yaml:"packages-install-path"`
-	ModulesPath   string         `yaml:"modules-path"`
+	Name          string   `yaml:"name"`
+	Version       any      `yaml:"version"`
+	Profile       string   `yaml:"profile"`
+	ModelPaths    []string `yaml:"model-paths"`
+	SourcePaths   []string `yaml:"source-paths"`
+	SeedPaths     []string `yaml:"seed-paths"`
+	DataPaths     []string `yaml:"data-paths"`
+	SnapshotPaths []string `yaml:"snapshot-paths"`
+	MacroPaths    []string `yaml:"macro-paths"`
+	TestPaths     []string `yaml:"test-paths"`
+	InstallPath   string   `yaml:"packages-install-path"`
+	ModulesPath   string   `yaml:"modules-path"`
 	Dispatch      []struct {
 		MacroNamespace string   `yaml:"macro_namespace"`
 		SearchOrder    []string `yaml:"search_order"`
 	} `yaml:"dispatch"`
-	Vars          map[string]any `yaml:"vars"`
-	Models        map[string]any `yaml:"models"`
-	Seeds         map[string]any `yaml:"seeds"`
-	Snapshots     map[string]any `yaml:"snapshots"`
-	Tests         map[string]any `yaml:"tests"`
-	DataTests     map[string]any `yaml:"data_tests"`
+	Vars      map[string]any `yaml:"vars"`
+	Models    map[string]any `yaml:"models"`
+	Seeds     map[string]any `yaml:"seeds"`
+	Snapshots map[string]any `yaml:"snapshots"`
+	Tests     map[string]any `yaml:"tests"`
+	DataTests map[string]any `yaml:"data_tests"`
 }
 
 func orDefault(paths []string, def ...string) []string {

@@ -1,0 +1,50 @@
+package jinja
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func packageEnv(t *testing.T, dispatch map[string][]string) *Env {
+	t.Helper()
+	files := []File{
+		{Path: "dbt_packages/pk/macros/a.sql", Namespace: "pk", Text: "{% macro go() %}{{ return(adapter.dispatch('go', 'pk')()) }}{% endmacro %}" +
+			"{% macro default__go() %}pk{% endmacro %}{% macro helper() %}pk-helper{% endmacro %}{% macro calls_helper() %}{{ helper() }}{% endmacro %}" +
+			"{% macro missing() %}{{ return(adapter.dispatch('nowhere', 'pk')()) }}{% endmacro %}"},
+		{Path: "dbt_packages/other/macros/a.sql", Namespace: "other", Text: "{% macro postgres__go() %}other{% endmacro %}"},
+		{Path: "macros/root.sql", Namespace: "root", Text: "{% macro helper() %}root-helper{% endmacro %}"},
+	}
+	env, err := NewEnv(Options{Dialect: "postgres", Root: "root", Packages: []string{"pk", "other"}, Dispatch: dispatch}, files)
+	require.NoError(t, err)
+	return env
+}
+
+func renderIn(t *testing.T, env *Env, pkg, src string) (string, error) {
+	t.Helper()
+	tpl, err := env.ParseIn(pkg, "models/m.sql", src)
+	require.NoError(t, err)
+	return env.Render(context.Background(), tpl, nil)
+}
+
+func TestPackages_NamespacesLocalLookupAndDispatchSearchOrder(t *testing.T) {
+	t.Parallel()
+	env := packageEnv(t, nil)
+	out, err := renderIn(t, env, "", "{{ pk.go() }} {{ helper() }} {{ pk.calls_helper() }} {{ root.helper() }}")
+	require.NoError(t, err)
+	// Without dispatch config the root project then pk are searched; a package macro calls its
+	// own helper, the root project's template the root's.
+	require.Equal(t, "pk root-helper pk-helper root-helper", out)
+
+	out, err = renderIn(t, env, "pk", "{{ helper() }}")
+	require.NoError(t, err)
+	require.Equal(t, "pk-helper", out, "a package's node sees its package's macros first")
+
+	out, err = renderIn(t, packageEnv(t, map[string][]string{"pk": {"other", "pk"}}), "", "{{ pk.go() }}")
+	require.NoError(t, err)
+	require.Equal(t, "other", out, "dispatch: search_order puts other's postgres__go first")
+
+	_, err = renderIn(t, env, "", "{{ pk.missing() }}")
+	require.ErrorContains(t, err, "in dispatch: no macro named 'nowhere' found within namespace 'pk'; searched for 'root.postgres__nowhere', 'root.default__nowhere', 'pk.postgres__nowhere', 'pk.default__nowhere'")
+}

@@ -1,0 +1,7 @@
+select
+  {{ fake_utils.wrap("'a'") }} as wrapped,
+  {{ fake_utils.cast_text('1 + 1') }} as casted,
+  {{ fake_utils.double(21) }} as doubled,
+  {{ fake_utils.label("'x'") }} as labelled,
+  code
+from {{ ref('fake_utils', 'fake_codes') }}
