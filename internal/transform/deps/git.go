@@ -223,7 +223,8 @@ func (g *gitRunner) run(ctx context.Context, dir string, args ...string) (string
 // startProxy serves an HTTP proxy on loopback for git: every connection it opens for git —
 // CONNECT tunnels for https, requests for http — is dialed with dial, the egress policy's.
 func startProxy(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (string, *http.Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}

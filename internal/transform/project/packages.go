@@ -135,7 +135,7 @@ func ReadDependencies(fsys fs.FS) ([]Dependency, string, error) {
 			}
 		}
 		if kinds != 1 {
-			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("packages entry %d must have exactly one of package:, git:, local: or tarball:", i+1)}
+			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("packages entry %d must have exactly one of the keys package, git, local or tarball", i+1)}
 		}
 		if d.Package != "" && len(d.Version) == 0 {
 			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("package %s needs a version: (a version or a range)", d.Package)}
@@ -144,7 +144,7 @@ func ReadDependencies(fsys fs.FS) ([]Dependency, string, error) {
 			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("package %q must be written org/name, as on hub.getdbt.com", d.Package)}
 		}
 		if d.Tarball != "" && d.Name == "" {
-			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("tarball %s needs a name:", d.Tarball)}
+			return nil, file, &LoadError{Path: file, Err: fmt.Errorf("tarball %s needs a name", d.Tarball)}
 		}
 		out = append(out, d)
 	}

@@ -42,7 +42,7 @@ func TestReadDependencies_BadEntriesAreClearErrors(t *testing.T) {
 	for text, want := range map[string]string{
 		"packages:\n  - package: dbt-labs/dbt_utils\n":            "needs a version",
 		"packages:\n  - package: dbt_utils\n    version: 1.0.0\n": "must be written org/name",
-		"packages:\n  - git: x\n    local: y\n":                   "exactly one of",
+		"packages:\n  - git: x\n    local: y\n":                   "exactly one of the keys",
 		"packages:\n  - tarball: https://x/y.tgz\n":               "needs a name",
 		"packages: {a: 1}\n":                                      "packages.yml",
 	} {
