@@ -24,6 +24,8 @@ func TestCompat_PackagesRunTheirOwnMacrosModelsVarsAndTests(t *testing.T) {
 			"test.compat_packages.is_positive_uses_pkg_code":    {status: StatusWarn, failures: 1},
 			"test.fake_utils.not_null_fake_calendar_days":       {status: StatusPass},
 			"test.fake_utils.is_positive_fake_calendar_days":    {status: StatusPass},
+			// The package's test counts its failures with its own config(fail_calc=…).
+			"test.compat_packages.same_count_uses_pkg__ref_fake_utils_fake_codes_": {status: StatusPass},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		// dispatch: the search order's shim_pkg wins wrap, the root project's override wins
@@ -66,4 +68,19 @@ func TestCompat_AnInstalledDbtUtilsRunsInsteadOfTheBuiltIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, StatusSuccess, s.Status, statuses(s))
 	require.Equal(t, "1 a", scalar[string](t, db, `select concat_ws(' ', id, name) from compat.starred`))
+}
+
+func TestCompat_AFailingTestHoldsBackOnlyTheChildrenOfItsOwnModel(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "test_attached_node", steps: []compatStep{
+		{command: CmdBuild, status: StatusError, want: map[string]compatWant{
+			"seed.compat_attached.customers":       {status: StatusSuccess, rows: 2},
+			"model.compat_attached.orders":         {status: StatusSuccess},
+			"model.compat_attached.customer_names": {status: StatusSuccess},
+			"test.compat_attached.relationships_orders_customer_id__id__ref_customers_": {status: StatusFail, failures: 1,
+				message: "got 1 result"},
+			"model.compat_attached.order_totals": {status: StatusSkipped,
+				message: "skipped because test.compat_attached.relationships_orders_customer_id__id__ref_customers_ did not succeed"},
+		}},
+	}})
 }

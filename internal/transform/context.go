@@ -175,8 +175,13 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		}
 		return exec.AsValue(e.nodes[target.UniqueID].relation(e.d))
 	}
-	globals["config"] = configObject(func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
-		func() map[string]any { return n.config }, true)
+	globals["config"] = configObject(func(va *exec.VarArgs) *exec.Value {
+		if n.Test != nil {
+			// A generic test's macro configures its own node: fail_calc, severity…
+			e.recordTestConfig(n.UniqueID, va)
+		}
+		return exec.AsValue("")
+	}, func() map[string]any { return n.config }, true)
 	incremental := false
 	if cat != nil && n.config.Materialized() == "incremental" && !e.fullRefresh(n) {
 		kind, err := cat.Kind(ctx, n.schema, n.alias())

@@ -50,6 +50,9 @@ type Engine struct {
 	customSchemaMacro bool
 	schemaMu          sync.Mutex
 	schemas           map[string]bool
+	// testConfigs are the config() calls generic tests' macros made when they ran.
+	testConfigMu sync.Mutex
+	testConfigs  map[string]map[string]any
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.

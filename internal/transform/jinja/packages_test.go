@@ -48,3 +48,10 @@ func TestPackages_NamespacesLocalLookupAndDispatchSearchOrder(t *testing.T) {
 	_, err = renderIn(t, env, "", "{{ pk.missing() }}")
 	require.ErrorContains(t, err, "in dispatch: no macro named 'nowhere' found within namespace 'pk'; searched for 'root.postgres__nowhere', 'root.default__nowhere', 'pk.postgres__nowhere', 'pk.default__nowhere'")
 }
+
+func TestRender_TheFirstReturnInALoopWins(t *testing.T) {
+	t.Parallel()
+	// dbt_utils.get_powers_of_two returns from inside a for loop.
+	macros := []File{{Path: "macros/p.sql", Text: "{% macro first_power(n) %}{% for _ in range(1, 100) %}{% if n <= 2 ** loop.index %}{{ return(loop.index) }}{% endif %}{% endfor %}{% endmacro %}"}}
+	require.Equal(t, "2", mustRender(t, macros, "{{ first_power(4) }}", nil))
+}

@@ -123,6 +123,10 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 			return exec.AsValue(errors.New("return() outside a macro"))
 		}
 		top := st.frames[len(st.frames)-1]
+		if top.returned {
+			// Jinja's return() ends the macro; the rest of a loop it sits in is ignored.
+			return exec.AsValue("")
+		}
 		top.returned = true
 		if len(va.Args) > 0 {
 			top.value = va.Args[0].Interface()
