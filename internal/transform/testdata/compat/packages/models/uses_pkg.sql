@@ -3,5 +3,6 @@ select
   {{ fake_utils.cast_text('1 + 1') }} as casted,
   {{ fake_utils.double(21) }} as doubled,
   {{ fake_utils.label("'x'") }} as labelled,
+  '{{ fake_utils.is_relation(ref('fake_utils', 'fake_codes')) }}' as is_relation,
   code
 from {{ ref('fake_utils', 'fake_codes') }}

@@ -11,3 +11,6 @@
 {# double calls its own package's helper by its bare name. #}
 {% macro double(x) %}{{ _times(x, 2) }}{% endmacro %}
 {% macro _times(x, n) %}({{ x }} * {{ n }}){% endmacro %}
+
+{# As dbt_utils._is_relation checks its argument. #}
+{% macro is_relation(obj) %}{{ return(obj is mapping and obj.get('metadata', {}).get('type', '').endswith('Relation')) }}{% endmacro %}

@@ -1,4 +1,6 @@
 {% test is_positive(model, column_name) %}
+{#- dbt's own helper, which packages' tests call. -#}
+{%- set store_failures = should_store_failures() -%}
 select * from {{ model }} where {{ column_name }} <= 0
 {% endtest %}
 
