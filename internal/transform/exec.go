@@ -308,7 +308,7 @@ func (e *Engine) runHooks(ctx context.Context, conn *sql.Conn, n *node, key stri
 		if strings.TrimSpace(hook) == "" {
 			continue
 		}
-		tpl, err := e.env.Parse(fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), hook)
+		tpl, err := e.env.ParseIn(n.Package, fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), hook)
 		if err != nil {
 			return err
 		}
