@@ -30,7 +30,7 @@ func TestCompat_PackagesRunTheirOwnMacrosModelsVarsAndTests(t *testing.T) {
 	}, check: func(t *testing.T, db *sql.DB) {
 		// dispatch: the search order's shim_pkg wins wrap, the root project's override wins
 		// label, postgres__ comes before default__; a package macro calls its sibling by name.
-		require.Equal(t, map[string]string{"wrapped": "shim:a", "casted": "2 (postgres)", "doubled": "42", "labelled": "root:x", "is_relation": "True", "code": "-2"},
+		require.Equal(t, map[string]string{"wrapped": "shim:a", "casted": "2 (postgres)", "doubled": "42", "labelled": "root:x", "is_relation": "True", "loaded": "True", "maybe": "nothing", "code": "-2"},
 			rowText(t, db, `select * from compat.uses_pkg order by code limit 1`))
 		// The package's model: its vars under the root's scoped ones, its config (table) under
 		// the root's (+schema: pkg).

@@ -137,6 +137,7 @@ var (
 // rewrite turns dbt-only block tags into what gonja understands, keeping line numbers.
 func rewrite(src string) string {
 	src = dropTrailingCommas(src)
+	src = completeInlineIfs(src)
 	src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
 	src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
 	// Custom materializations are not supported; blank them out, keeping their lines.

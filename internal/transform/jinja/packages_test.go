@@ -55,3 +55,10 @@ func TestRender_TheFirstReturnInALoopWins(t *testing.T) {
 	macros := []File{{Path: "macros/p.sql", Text: "{% macro first_power(n) %}{% for _ in range(1, 100) %}{% if n <= 2 ** loop.index %}{{ return(loop.index) }}{% endif %}{% endfor %}{% endmacro %}"}}
 	require.Equal(t, "2", mustRender(t, macros, "{{ first_power(4) }}", nil))
 }
+
+func TestRender_AnInlineIfWithoutElseIsNone(t *testing.T) {
+	t.Parallel()
+	src := "{% set a = [1] if not given %}{% set b = 'x if y' if given %}{%- set c = 'k' if given else 'j' -%}{{ a }} {{ b is none }} {{ b }} {{ c }}"
+	require.Equal(t, "[1] True  j", mustRender(t, nil, src, map[string]any{"given": false}))
+	require.Equal(t, " False x if y k", mustRender(t, nil, src, map[string]any{"given": true}))
+}

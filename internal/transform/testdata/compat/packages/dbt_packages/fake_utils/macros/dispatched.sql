@@ -14,3 +14,6 @@
 
 {# As dbt_utils._is_relation checks its argument. #}
 {% macro is_relation(obj) %}{{ return(obj is mapping and obj.get('metadata', {}).get('type', '').endswith('Relation')) }}{% endmacro %}
+
+{# An inline if without else, as dbt_utils.get_column_values writes one. #}
+{% macro maybe(x) %}{% set y = 'given' if x %}{{ return(y or 'nothing') }}{% endmacro %}
