@@ -59,7 +59,7 @@ const usage = `Usage: datanika <command> [flags]
 Commands:
   serve [--role all|api|worker]   run the API, the web app and the workers (default role: all)
   migrate [--create-database]     apply the database schema and exit
-  transform <command> [flags]     run a dbt-compatible project (build|run|test|seed|snapshot|compile|freshness)
+  transform <command> [flags]     run a dbt-compatible project (build|run|test|seed|snapshot|compile|freshness|deps)
   load --source URL --destination URL --name NAME   extract tables and load them (see datanika load --help)
   rotate-keys                     re-seal every stored credential under the first ENCRYPTION_KEYS key
   version                         print the version
@@ -84,6 +84,9 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	case "rotate-keys":
 		return cmdRotateKeys(ctx, getenv, stdout, stderr)
 	case "transform":
+		if len(args) > 1 && args[1] == "deps" {
+			return cmdTransformDeps(ctx, args[2:], getenv, stdout, stderr)
+		}
 		return cmdTransform(ctx, args[1:], stdout, stderr)
 	case "load":
 		return cmdLoad(ctx, args[1:], stdout, stderr)

@@ -20,6 +20,7 @@ import (
 
 const transformUsage = `Usage: datanika transform <build|run|test|seed|snapshot|compile|freshness> --project DIR --target URL
        [--schema NAME] [--select SEL] [--exclude SEL] [--full-refresh] [--threads N] [--vars JSON] [--output text|json]
+       datanika transform deps --project DIR [--cache-dir DIR] [--output text|json]
 `
 
 // cmdTransform runs a dbt-compatible project against a PostgreSQL or MySQL/MariaDB target.
@@ -167,7 +168,7 @@ func printSummary(w io.Writer, command string, s *transform.Summary) {
 // loadProject reads a project directory or a zipped one.
 func loadProject(path string) (*project.Project, error) {
 	if !strings.HasSuffix(strings.ToLower(path), ".zip") {
-		return project.Load(os.DirFS(path))
+		return project.LoadDir(path)
 	}
 	data, err := os.ReadFile(path) //nolint:gosec // the operator names the file to read
 	if err != nil {

@@ -53,7 +53,11 @@ func (e *Engine) renderConfigValue(ctx context.Context, n *project.Node, v any) 
 		if err != nil {
 			return nil, err
 		}
-		out, err := e.env.Render(ctx, tpl, e.baseGlobals(nil, false))
+		globals := e.baseGlobals(nil, false)
+		if n.Package != "" && n.Package != e.proj.Name {
+			globals["var"] = e.varFunc(e.proj.VarsFor(n.Package))
+		}
+		out, err := e.env.Render(ctx, tpl, globals)
 		if err != nil {
 			return nil, err
 		}

@@ -26,25 +26,9 @@ type Catalog interface {
 // env_var, target, run_started_at, the dbt namespace and harmless no-ops. The jinja Env holds
 // it once, so a render only sets what differs.
 func (e *Engine) staticGlobals() map[string]any {
-	vars := e.proj.Vars
 	d := e.d
 	g := map[string]any{
-		"var": func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return exec.AsValue(errors.New("var() needs a name"))
-			}
-			name := va.Args[0].String()
-			if v, ok := e.opts.Vars[name]; ok {
-				return exec.AsValue(v)
-			}
-			if v, ok := vars[name]; ok {
-				return exec.AsValue(v)
-			}
-			if len(va.Args) > 1 {
-				return va.Args[1]
-			}
-			return exec.AsValue(fmt.Errorf("required var '%s' not found (pass it with --vars or set it in dbt_project.yml)", name))
-		},
+		"var": e.varFunc(e.proj.Vars),
 		"env_var": func(va *exec.VarArgs) *exec.Value {
 			if len(va.Args) == 0 {
 				return exec.AsValue(errors.New("env_var() needs a name"))
@@ -94,6 +78,26 @@ func (e *Engine) staticGlobals() map[string]any {
 	return g
 }
 
+// varFunc is var() over a project's or package's vars; --vars win over them.
+func (e *Engine) varFunc(vars map[string]any) jinja.Func {
+	return func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) == 0 {
+			return exec.AsValue(errors.New("var() needs a name"))
+		}
+		name := va.Args[0].String()
+		if v, ok := e.opts.Vars[name]; ok {
+			return exec.AsValue(v)
+		}
+		if v, ok := vars[name]; ok {
+			return exec.AsValue(v)
+		}
+		if len(va.Args) > 1 {
+			return va.Args[1]
+		}
+		return exec.AsValue(fmt.Errorf("required var '%s' not found (pass it with --vars or set it in dbt_project.yml)", name))
+	}
+}
+
 // baseGlobals is the per-node part of the dbt context: this, model, execute and adapter.
 func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 	d := e.d
@@ -115,9 +119,13 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 	if executing {
 		g["graph"] = lazyGraph{e: e}
 	}
+	if n != nil && n.Package != "" && n.Package != e.proj.Name {
+		// A package's node sees its package's vars, under the root project's.
+		g["var"] = e.varFunc(e.proj.VarsFor(n.Package))
+	}
 	if n != nil {
 		g["this"] = n.relation(d)
-		g["model"] = jinja.Namespace{"name": n.Name, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
+		g["model"] = jinja.Namespace{"name": n.Name, "package_name": n.Package, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
 			"config": map[string]any(n.config), "path": n.Path}
 	}
 	return g
@@ -155,13 +163,13 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 	var ephemerals []string
 	globals := e.baseGlobals(n, true)
 	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
-		name, err := refName(va)
+		pkg, name, err := refName(va)
 		if err != nil {
 			return exec.AsValue(err)
 		}
-		target := e.proj.ByName(name)
+		target := e.proj.Ref(n.Package, pkg, name)
 		if target == nil {
-			return exec.AsValue(fmt.Errorf("ref('%s') is not a model, seed or snapshot of the project", name))
+			return exec.AsValue(fmt.Errorf("%s is not a model, seed or snapshot of the project", refText([2]string{pkg, name})))
 		}
 		tn := e.nodes[target.UniqueID]
 		rel := tn.relation(e.d)
@@ -174,14 +182,19 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 		if len(va.Args) != 2 {
 			return exec.AsValue(errors.New("source() takes a source name and a table name"))
 		}
-		target := e.proj.SourceTable(va.Args[0].String(), va.Args[1].String())
+		target := e.proj.Source(n.Package, va.Args[0].String(), va.Args[1].String())
 		if target == nil {
 			return exec.AsValue(fmt.Errorf("source('%s', '%s') is not declared", va.Args[0].String(), va.Args[1].String()))
 		}
 		return exec.AsValue(e.nodes[target.UniqueID].relation(e.d))
 	}
-	globals["config"] = configObject(func(*exec.VarArgs) *exec.Value { return exec.AsValue("") },
-		func() map[string]any { return n.config }, true)
+	globals["config"] = configObject(func(va *exec.VarArgs) *exec.Value {
+		if n.Test != nil {
+			// A generic test's macro configures its own node: fail_calc, severity…
+			e.recordTestConfig(n.UniqueID, va)
+		}
+		return exec.AsValue("")
+	}, func() map[string]any { return n.config }, true)
 	incremental := false
 	if cat != nil && n.config.Materialized() == "incremental" && !e.fullRefresh(n) {
 		kind, err := cat.Kind(ctx, n.schema, n.alias())

@@ -14,7 +14,6 @@ import (
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 
-	"github.com/datanika/datanika/internal/transform/builtin"
 	"github.com/datanika/datanika/internal/transform/dialect"
 	"github.com/datanika/datanika/internal/transform/graph"
 	"github.com/datanika/datanika/internal/transform/jinja"
@@ -57,6 +56,9 @@ type Engine struct {
 	graphCtx  map[string]any
 	// which is the command being run, flags.WHICH.
 	which atomic.Pointer[string]
+	// testConfigs are the config() calls generic tests' macros made when they ran.
+	testConfigMu sync.Mutex
+	testConfigs  map[string]map[string]any
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.
@@ -112,16 +114,11 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	var files []jinja.File
-	for _, f := range builtin.Files() {
-		files = append(files, jinja.File{Path: f.Path, Text: f.Text})
-	}
-	for _, f := range proj.Macros {
-		files = append(files, jinja.File{Path: f.Path, Text: f.Text})
-	}
 	e := &Engine{proj: proj, opts: opts, d: opts.Dialect, nodes: map[string]*node{},
 		customSchemaMacro: definesMacro(proj, "generate_schema_name")}
-	env, err := jinja.NewEnv(jinja.Options{Dialect: opts.Dialect.Name, Strict: opts.StrictUndefined, Globals: e.staticGlobals()}, files)
+	files, packages := macroFiles(proj)
+	env, err := jinja.NewEnv(jinja.Options{Dialect: opts.Dialect.Name, Strict: opts.StrictUndefined, Globals: e.staticGlobals(),
+		Root: proj.Name, Packages: packages, Dispatch: proj.Dispatch}, files)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +260,7 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) {
 				var err error
 				if src := templateSource(n.Node); src != "" {
 					n.templateText = src
-					n.tpl, err = e.env.Parse(n.Path, src)
+					n.tpl, err = e.env.ParseIn(n.Package, n.Path, src)
 				}
 				if err == nil {
 					err = e.parseNode(ctx, n)
@@ -303,11 +300,11 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 	}
 	globals := e.baseGlobals(n, false)
 	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
-		name, err := refName(va)
+		pkg, name, err := refName(va)
 		if err != nil {
 			return exec.AsValue(err)
 		}
-		rec.refs = append(rec.refs, name)
+		rec.refs = append(rec.refs, [2]string{pkg, name})
 		return exec.AsValue(Relation{Schema: e.opts.TargetSchema, Identifier: name, d: e.d})
 	}
 	globals["source"] = func(va *exec.VarArgs) *exec.Value {
@@ -350,11 +347,11 @@ var (
 // staticRefs reads ref() and source() calls from a template we generated ourselves.
 func staticRefs(text string, rec *recorder) {
 	for _, m := range staticRef.FindAllStringSubmatch(text, -1) {
-		name := m[1]
+		ref := [2]string{"", m[1]}
 		if m[2] != "" {
-			name = m[2]
+			ref = [2]string{m[1], m[2]}
 		}
-		rec.refs = append(rec.refs, name)
+		rec.refs = append(rec.refs, ref)
 	}
 	for _, m := range staticSource.FindAllStringSubmatch(text, -1) {
 		rec.sources = append(rec.sources, [2]string{m[1], m[2]})
@@ -369,15 +366,15 @@ func (e *Engine) resolve(n *node, rec *recorder) error {
 		cfg = cfg.Merge(c)
 	}
 	n.config = cfg
-	for _, name := range rec.refs {
-		target := e.proj.ByName(name)
+	for _, ref := range rec.refs {
+		target := e.proj.Ref(n.Package, ref[0], ref[1])
 		if target == nil {
-			return fmt.Errorf("%s: %s refers to ref('%s'), which is not a model, seed or snapshot of the project", n.Path, n.Name, name)
+			return fmt.Errorf("%s: %s refers to %s, which is not a model, seed or snapshot of the project", n.Path, n.Name, refText(ref))
 		}
 		n.refs = append(n.refs, target.UniqueID)
 	}
 	for _, s := range rec.sources {
-		target := e.proj.SourceTable(s[0], s[1])
+		target := e.proj.Source(n.Package, s[0], s[1])
 		if target == nil {
 			return fmt.Errorf("%s: %s refers to source('%s', '%s'), which no sources: block declares", n.Path, n.Name, s[0], s[1])
 		}
@@ -387,20 +384,29 @@ func (e *Engine) resolve(n *node, rec *recorder) error {
 }
 
 type recorder struct {
-	refs    []string
+	// refs are ref() calls: package ("" when not given) and name.
+	refs    [][2]string
 	sources [][2]string
 	config  []map[string]any
 }
 
 // refName reads ref('name') or ref('package', 'name').
-func refName(va *exec.VarArgs) (string, error) {
+func refName(va *exec.VarArgs) (pkg, name string, err error) {
 	switch len(va.Args) {
 	case 1:
-		return va.Args[0].String(), nil
+		return "", va.Args[0].String(), nil
 	case 2:
-		return va.Args[1].String(), nil
+		return va.Args[0].String(), va.Args[1].String(), nil
 	}
-	return "", errors.New("ref() takes a model name")
+	return "", "", errors.New("ref() takes a model name")
+}
+
+// refText writes a ref as the template did.
+func refText(ref [2]string) string {
+	if ref[0] != "" {
+		return fmt.Sprintf("ref('%s', '%s')", ref[0], ref[1])
+	}
+	return fmt.Sprintf("ref('%s')", ref[1])
 }
 
 func goValue(v *exec.Value) any {
@@ -438,9 +444,14 @@ func (e *Engine) schemaFor(ctx context.Context, n *node) (string, error) {
 	return e.opts.TargetSchema + "_" + strings.TrimSpace(custom), nil
 }
 
+// definesMacro reports whether the root project defines a macro; a package's override of
+// dbt's own macros does not count, as in dbt.
 func definesMacro(proj *project.Project, macro string) bool {
 	re := regexp.MustCompile(`\{%-?\s*macro\s+` + regexp.QuoteMeta(macro) + `\s*\(`)
 	for _, f := range proj.Macros {
+		if f.Package != "" && f.Package != proj.Name {
+			continue
+		}
 		if re.MatchString(f.Text) {
 			return true
 		}

@@ -219,12 +219,18 @@ func (e *Engine) runSnapshot(ctx context.Context, cat dbCatalog, tx txRunner, n 
 }
 
 // runTest runs a test's query: the failing row count and a few sample rows.
-func (e *Engine) runTest(ctx context.Context, conn *sql.Conn, compiled string) (int64, []map[string]any, error) {
+func (e *Engine) runTest(ctx context.Context, conn *sql.Conn, compiled, failCalc string) (int64, []map[string]any, error) {
 	var failures int64
 	countSQL := e.d.TestCount(compiled)
-	if err := conn.QueryRowContext(ctx, countSQL).Scan(&failures); err != nil {
+	if failCalc != "" && !strings.EqualFold(strings.ReplaceAll(failCalc, " ", ""), "count(*)") {
+		// The test says how to count its failures (dbt_utils.equal_rowcount sums a diff).
+		countSQL = "select " + failCalc + " from (\n" + compiled + "\n) dbt_internal_test"
+	}
+	var counted sql.NullFloat64
+	if err := conn.QueryRowContext(ctx, countSQL).Scan(&counted); err != nil {
 		return 0, nil, &SQLError{Err: err, SQL: countSQL}
 	}
+	failures = int64(counted.Float64)
 	if failures == 0 {
 		return 0, nil, nil
 	}
@@ -302,7 +308,7 @@ func (e *Engine) runHooks(ctx context.Context, conn *sql.Conn, n *node, key stri
 		if strings.TrimSpace(hook) == "" {
 			continue
 		}
-		tpl, err := e.env.Parse(fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), hook)
+		tpl, err := e.env.ParseIn(n.Package, fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), hook)
 		if err != nil {
 			return err
 		}

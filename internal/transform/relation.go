@@ -18,6 +18,14 @@ type Relation struct {
 	d    *dialect.Dialect
 }
 
+// relationTypes are the class names of dbt adapters' relations, which packages check.
+var relationTypes = map[string]string{"postgres": "PostgresRelation", "mysql": "MySQLRelation",
+	"redshift": "RedshiftRelation", "snowflake": "SnowflakeRelation", "bigquery": "BigQueryRelation",
+	"clickhouse": "ClickHouseRelation", "mssql": "SQLServerRelation"}
+
+// IsMapping makes `relation is mapping` true, as for dbt's relations.
+func (r Relation) IsMapping() bool { return true }
+
 func (r Relation) String() string {
 	if r.cte != "" {
 		return r.cte
@@ -46,6 +54,25 @@ func (r Relation) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(r.incorporate), true
 	case "include":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
+	case "get":
+		// A relation is a mapping in dbt: packages read relation.get('metadata').type.
+		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 {
+				return exec.AsValue(nil)
+			}
+			key := va.Args[0].String()
+			switch key {
+			case "metadata":
+				return exec.AsValue(map[string]any{"type": relationTypes[r.d.Name]})
+			case "schema", "identifier", "database", "type":
+				v, _ := r.GetAttribute(key)
+				return v
+			}
+			if len(va.Args) > 1 {
+				return va.Args[1]
+			}
+			return exec.AsValue(nil)
+		}), true
 	}
 	return exec.AsValue(nil), false
 }

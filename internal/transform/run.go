@@ -271,7 +271,13 @@ func (e *Engine) schedule(ids []string, build bool) map[string][]string {
 			continue
 		}
 		testAnc := anc(t)
-		for _, p := range e.graph.Parents(t) {
+		// A test holds back the children of the node it is attached to, as in dbt: a failing
+		// relationships or equal_rowcount test does not stop what its other model feeds.
+		gates := e.graph.Parents(t)
+		if tn := e.nodes[t]; tn.Test != nil && tn.Test.AttachedID != "" {
+			gates = []string{tn.Test.AttachedID}
+		}
+		for _, p := range gates {
 			for _, c := range e.graph.Children(p) {
 				if !selected[c] || e.nodes[c].ResourceType == project.Test || e.nodes[c].ResourceType == project.UnitTest || testAnc[c] {
 					continue
@@ -402,7 +408,8 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 		}
 	}
 	if n.ResourceType == project.Test {
-		failures, sample, err := e.runTest(ctx, conn, compiled)
+		cfg := e.testConfig(n)
+		failures, sample, err := e.runTest(ctx, conn, compiled, cfg.String("fail_calc"))
 		if err != nil {
 			return fail(err)
 		}
@@ -410,7 +417,7 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 		switch {
 		case failures == 0:
 			res.Status, res.Message = StatusPass, "pass"
-		case strings.EqualFold(n.config.String("severity"), "warn"):
+		case strings.EqualFold(cfg.String("severity"), "warn"):
 			res.Status, res.Message = StatusWarn, fmt.Sprintf("got %d results, configured to warn", failures)
 		default:
 			res.Status, res.Message = StatusFail, fmt.Sprintf("got %d results, configured to fail", failures)

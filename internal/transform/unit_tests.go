@@ -382,13 +382,13 @@ func (e *Engine) renderUnit(ctx context.Context, n, mn *node, cat dbCatalog, rep
 		return tn.relation(e.d), nil
 	}
 	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
-		name, err := refName(va)
+		pkg, name, err := refName(va)
 		if err != nil {
 			return exec.AsValue(err)
 		}
-		target := e.proj.ByName(name)
+		target := e.proj.Ref(mn.Package, pkg, name)
 		if target == nil {
-			return exec.AsValue(fmt.Errorf("ref('%s') is not a model, seed or snapshot of the project", name))
+			return exec.AsValue(fmt.Errorf("%s is not a model, seed or snapshot of the project", refText([2]string{pkg, name})))
 		}
 		r, err := relation(target.UniqueID)
 		if err != nil {

@@ -108,3 +108,16 @@ func TestSelect_UnknownMethodIsAnError(t *testing.T) {
 	_, err := fixture(t).Select("colour:red", "")
 	require.ErrorContains(t, err, `unknown selector method "colour"`)
 }
+
+func TestSelect_PackageMethod(t *testing.T) {
+	t.Parallel()
+	nodes := []*Node{
+		{ID: "model.root.a", Name: "a", ResourceType: "model", FQN: []string{"root", "a"}},
+		{ID: "model.pkg.b", Name: "b", ResourceType: "model", FQN: []string{"pkg", "b"}},
+		{ID: "seed.pkg.c", Name: "c", ResourceType: "seed", FQN: []string{"pkg", "c"}},
+	}
+	g, err := New(nodes, map[string][]string{"model.root.a": {"model.pkg.b"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"model.pkg.b", "seed.pkg.c"}, sel(t, g, "package:pkg", ""))
+	require.Equal(t, []string{"model.root.a"}, sel(t, g, "", "package:pkg"))
+}

@@ -159,6 +159,15 @@ func matches(n *Node, method, value string) (bool, error) {
 		return false, nil
 	case method == "path" || method == "file":
 		return matchPath(n, value), nil
+	case method == "package":
+		// The project or installed package a node belongs to: package:dbt_utils.
+		pkg := ""
+		if len(n.FQN) > 0 {
+			pkg = n.FQN[0]
+		} else if parts := strings.SplitN(n.ID, ".", 3); len(parts) == 3 {
+			pkg = parts[1]
+		}
+		return pkg == value, nil
 	case method == "resource_type":
 		return n.ResourceType == value, nil
 	case method == "source":

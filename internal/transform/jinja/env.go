@@ -28,6 +28,9 @@ const (
 type File struct {
 	Path string
 	Text string
+	// Namespace is the package its macros belong to (pkg.macro); "" derives it from a
+	// built-in path (builtin/<namespace>/…).
+	Namespace string
 }
 
 // Options shape an Env.
@@ -40,6 +43,14 @@ type Options struct {
 	Timeout time.Duration
 	// Globals are names every render sees (var, target, dbt…), set once rather than per render.
 	Globals map[string]any
+	// Root is the root project's name: adapter.dispatch searches it before a package.
+	Root string
+	// Packages are the installed packages' namespaces: their macros see their own package's
+	// macros first, and so do the templates parsed for them (ParseIn), as dbt's local
+	// namespace does.
+	Packages []string
+	// Dispatch is dbt_project.yml's dispatch config: macro namespace → search order.
+	Dispatch map[string][]string
 }
 
 // Env holds parsed macros, built once per project and shared by concurrent renders.
@@ -55,6 +66,9 @@ type Env struct {
 	// namespaces lists macro names per package namespace (dbt_utils, dbt) for pkg.name calls.
 	namespaces  map[string][]string
 	byNamespace map[string][]int
+	// allByName lists every macro of a name, whatever its namespace, for dispatch.
+	allByName map[string][]int
+	isPackage map[string]bool
 	// uses lists, per macro index, the macros its text may call; a render binds only the
 	// closure of what its template mentions, which keeps a render cheap in large projects.
 	uses [][]int
@@ -80,9 +94,7 @@ func (e *Env) mentioned(text string) []int {
 		}
 		seen[w] = true
 		for _, name := range []string{w, "default__" + w, e.opts.Dialect + "__" + w} {
-			if i, ok := e.byName[name]; ok {
-				out = append(out, i)
-			}
+			out = append(out, e.allByName[name]...)
 			if idxs, ok := e.byNamespace[name]; ok && name == w {
 				out = append(out, idxs...)
 			}
@@ -125,6 +137,7 @@ var (
 // rewrite turns dbt-only block tags into what gonja understands, keeping line numbers.
 func rewrite(src string) string {
 	src = dropTrailingCommas(src)
+	src = completeInlineIfs(src)
 	src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
 	src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
 	// Custom materializations are not supported; blank them out, keeping their lines.
@@ -177,7 +190,10 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
 	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},
-		byNamespace: map[string][]int{}, broken: map[string]error{}}
+		byNamespace: map[string][]int{}, broken: map[string]error{}, allByName: map[string][]int{}, isPackage: map[string]bool{}}
+	for _, p := range opts.Packages {
+		e.isPackage[p] = true
+	}
 	var bodies []string
 	for _, f := range files {
 		t, err := e.parse(f.Path, f.Text)
@@ -194,7 +210,10 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 		idx := len(e.files)
 		e.files = append(e.files, t)
 		e.paths = append(e.paths, f.Path)
-		ns := namespaceOf(f.Path)
+		ns := f.Namespace
+		if ns == "" {
+			ns = namespaceOf(f.Path)
+		}
 		names := make([]string, 0, len(t.Macros()))
 		for name := range t.Macros() {
 			names = append(names, name)
@@ -213,6 +232,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 		for _, name := range names {
 			delete(e.broken, name)
 			e.byName[name] = len(e.macros)
+			e.allByName[name] = append(e.allByName[name], len(e.macros))
 			if ns != "" {
 				e.namespaces[ns] = append(e.namespaces[ns], name)
 				e.byNamespace[ns] = append(e.byNamespace[ns], len(e.macros))
@@ -250,6 +270,21 @@ type Template struct {
 	t    *exec.Template
 	// macros are the indexes of the macros the template can reach.
 	macros []int
+	// pkg is the package the template belongs to, when not the root project.
+	pkg string
+}
+
+// ParseIn parses a template of a package's node: its package's macros come before the root
+// project's when it calls one by its bare name.
+func (e *Env) ParseIn(pkg, path, src string) (*Template, error) {
+	t, err := e.Parse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	if e.isPackage[pkg] {
+		t.pkg = pkg
+	}
+	return t, nil
 }
 
 // Parse parses a template; errors name the file, line and column.

@@ -18,7 +18,7 @@ type Func = func(*exec.VarArgs) *exec.Value
 // Render renders t with globals (ref, source, config, this, target… as the engine provides
 // them) and every macro of the Env, returning the text.
 func (e *Env) Render(ctx context.Context, t *Template, globals map[string]any) (out string, err error) {
-	st := &state{env: e, ctx: ctx, deadline: time.Now().Add(e.opts.Timeout)}
+	st := &state{env: e, ctx: ctx, deadline: time.Now().Add(e.opts.Timeout), pkg: t.pkg}
 	defer func() {
 		if r := recover(); r != nil {
 			// gonja panics on a few inputs (Python % formatting among them); that is a
@@ -77,6 +77,8 @@ type state struct {
 	frames     []*frame
 	fatal      error
 	rangeItems int
+	// pkg is the package of the template rendered, "" for the root project.
+	pkg string
 }
 
 func (st *state) check() error {
@@ -121,6 +123,10 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 			return exec.AsValue(errors.New("return() outside a macro"))
 		}
 		top := st.frames[len(st.frames)-1]
+		if top.returned {
+			// Jinja's return() ends the macro; the rest of a loop it sits in is ignored.
+			return exec.AsValue("")
+		}
 		top.returned = true
 		if len(va.Args) > 0 {
 			top.value = va.Args[0].Interface()
@@ -130,10 +136,20 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	e := st.env
 	renderers := make([]*exec.Renderer, len(e.files))
 	namespaces := map[string]Namespace{}
+	// A package's macros run in a context where its own macros come first (they call each
+	// other by bare name), over everything else.
+	local := map[string]*exec.Context{}
 	for _, i := range macros {
 		m := &e.macros[i]
 		if renderers[m.file] == nil {
-			env := &exec.Environment{Context: gctx, Filters: e.env.Filters, Tests: e.env.Tests,
+			mctx := gctx
+			if e.isPackage[m.namespace] {
+				if local[m.namespace] == nil {
+					local[m.namespace] = gctx.Inherit()
+				}
+				mctx = local[m.namespace]
+			}
+			env := &exec.Environment{Context: mctx, Filters: e.env.Filters, Tests: e.env.Tests,
 				ControlStructures: e.env.ControlStructures, Methods: e.env.Methods}
 			renderers[m.file] = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
 		}
@@ -146,6 +162,17 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 				namespaces[m.namespace] = Namespace{}
 			}
 			namespaces[m.namespace][m.name] = fn
+		}
+	}
+	for ns, lctx := range local {
+		for name, fn := range namespaces[ns] {
+			lctx.Set(name, fn)
+		}
+	}
+	if st.pkg != "" {
+		// dbt's local namespace: a package's node sees its package's macros first.
+		for name, fn := range namespaces[st.pkg] {
+			gctx.Set(name, fn)
 		}
 	}
 	for ns, members := range namespaces {
@@ -200,19 +227,48 @@ func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*e
 	}
 }
 
-// dispatch implements adapter.dispatch(name, macro_namespace): the dialect's
-// <dialect>__name, else default__name, project macros first.
+// dispatch implements adapter.dispatch(name, macro_namespace) as dbt does: for each package of
+// the search order (dbt_project.yml's dispatch: for that namespace; else the root project then
+// the namespace's package when it is one; else the macros in scope), <dialect>__name, then
+// default__name.
 func (st *state) dispatch(gctx *exec.Context, va *exec.VarArgs) *exec.Value {
 	if len(va.Args) == 0 {
 		return exec.AsValue(errors.New("adapter.dispatch needs a macro name"))
 	}
 	name := va.Args[0].String()
-	for _, candidate := range []string{st.env.opts.Dialect + "__" + name, "default__" + name} {
-		if fn, ok := gctx.Get(candidate); ok {
-			return exec.AsValue(fn)
+	ns := ""
+	if len(va.Args) > 1 && !va.Args[1].IsNil() {
+		ns = va.Args[1].String()
+	} else if v, ok := va.KwArgs["macro_namespace"]; ok && !v.IsNil() {
+		ns = v.String()
+	}
+	e := st.env
+	search := []string{""}
+	if order := e.opts.Dispatch[ns]; ns != "" && len(order) > 0 {
+		search = order
+	} else if _, known := e.namespaces[ns]; known && ns != "dbt" && ns != e.opts.Root {
+		search = []string{e.opts.Root, ns}
+	}
+	var tried []string
+	for _, pkg := range search {
+		for _, prefix := range []string{e.opts.Dialect, "default"} {
+			candidate := prefix + "__" + name
+			if pkg == "" {
+				if fn, ok := gctx.Get(candidate); ok && fn != nil {
+					return exec.AsValue(fn)
+				}
+				tried = append(tried, "'"+candidate+"'")
+				continue
+			}
+			if members, ok := lookupNamespace(gctx, pkg); ok && members[candidate] != nil {
+				return exec.AsValue(members[candidate])
+			}
+			tried = append(tried, "'"+pkg+"."+candidate+"'")
 		}
 	}
-	return exec.AsValue(fmt.Errorf("adapter.dispatch found neither %s__%s nor default__%s", st.env.opts.Dialect, name, name))
+	err := fmt.Errorf("in dispatch: no macro named '%s' found within namespace '%s'; searched for %s", name, ns, strings.Join(tried, ", "))
+	// dispatch(...) is called at once: fail there, with the reason.
+	return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(err) })
 }
 
 // Namespace is a group of callables reached with a dot: dbt_utils.star, adapter.quote.

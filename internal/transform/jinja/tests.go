@@ -36,6 +36,17 @@ func strictTests() *exec.TestSet {
 			return call(e, in, params)
 		})
 	}
+	// dbt's relations are mappings (dbt_utils checks `obj is mapping` before using one); a
+	// Go value says it is one with IsMapping.
+	_ = set.Replace("mapping", func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) (bool, error) {
+		if in.IsError() {
+			return false, in
+		}
+		if m, ok := in.Interface().(interface{ IsMapping() bool }); ok {
+			return m.IsMapping(), nil
+		}
+		return in.IsDict(), nil
+	})
 	return set
 }
 

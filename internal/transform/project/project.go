@@ -3,7 +3,9 @@ package project
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -38,12 +40,21 @@ type Project struct {
 	// Warnings are problems dbt warns about and goes on: a properties entry for a model
 	// that does not exist. Each names its file.
 	Warnings []string
+	// Packages are the packages the project depends on that are installed (dbt_packages/)
+	// or declared local:, loaded with their macros and nodes; sorted by name.
+	Packages []*Package
+	// Dependencies are the packages packages.yml or dependencies.yml declares.
+	Dependencies []Dependency
+	// Dispatch is dbt_project.yml's dispatch: the search order of each macro namespace.
+	Dispatch map[string][]string
 }
 
 // File is one source file of the project.
 type File struct {
 	Path string
 	Text string
+	// Package is the project or package the file belongs to: its macros' namespace.
+	Package string
 }
 
 // Node is one model, seed, snapshot, test or source table.
@@ -51,6 +62,8 @@ type Node struct {
 	UniqueID     string
 	ResourceType string
 	Name         string
+	// Package is the project or installed package the node belongs to (dbt's package_name).
+	Package string
 	// Path is the file the node comes from, relative to the project root.
 	Path string
 	// Line is where in Path a node defined inside a file begins (a generic test in a
@@ -134,19 +147,51 @@ func (p *Project) NodesOf(resourceType string) []*Node {
 	return out
 }
 
-// ByName finds a model, seed or snapshot by name, as ref() does.
-func (p *Project) ByName(name string) *Node {
-	for _, rt := range []string{Model, Seed, Snapshot} {
-		if n, ok := p.Nodes[rt+"."+p.Name+"."+name]; ok {
+// ByName finds a model, seed or snapshot by name, as ref() does in the root project.
+func (p *Project) ByName(name string) *Node { return p.Ref(p.Name, "", name) }
+
+// Ref finds what ref() names from a node of package from: ref('pkg', 'name') looks in that
+// package only; ref('name') looks in from's own package, then the root project, then the
+// other packages, as dbt does.
+func (p *Project) Ref(from, pkg, name string) *Node {
+	for _, candidate := range p.searchOrder(from, pkg) {
+		for _, rt := range []string{Model, Seed, Snapshot} {
+			if n, ok := p.Nodes[rt+"."+candidate+"."+name]; ok {
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+// SourceTable finds a source table as the root project sees it.
+func (p *Project) SourceTable(source, table string) *Node { return p.Source(p.Name, source, table) }
+
+// Source finds a source table from a node of package from: its own package's sources first,
+// then the root project's, then the other packages'.
+func (p *Project) Source(from, source, table string) *Node {
+	for _, candidate := range p.searchOrder(from, "") {
+		if n, ok := p.Nodes["source."+candidate+"."+source+"."+table]; ok {
 			return n
 		}
 	}
 	return nil
 }
 
-// SourceTable finds a source table.
-func (p *Project) SourceTable(source, table string) *Node {
-	return p.Nodes["source."+p.Name+"."+source+"."+table]
+func (p *Project) searchOrder(from, pkg string) []string {
+	if pkg != "" {
+		return []string{pkg}
+	}
+	order := []string{from}
+	if from != p.Name {
+		order = append(order, p.Name)
+	}
+	for _, pk := range p.Packages {
+		if pk.Name != from {
+			order = append(order, pk.Name)
+		}
+	}
+	return order
 }
 
 // LoadError points at the file a problem comes from.
@@ -159,22 +204,28 @@ func (e *LoadError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *LoadError) Unwrap() error { return e.Err }
 
 type projectFile struct {
-	Name          string         `yaml:"name"`
-	Version       any            `yaml:"version"`
-	Profile       string         `yaml:"profile"`
-	ModelPaths    []string       `yaml:"model-paths"`
-	SourcePaths   []string       `yaml:"source-paths"`
-	SeedPaths     []string       `yaml:"seed-paths"`
-	DataPaths     []string       `yaml:"data-paths"`
-	SnapshotPaths []string       `yaml:"snapshot-paths"`
-	MacroPaths    []string       `yaml:"macro-paths"`
-	TestPaths     []string       `yaml:"test-paths"`
-	Vars          map[string]any `yaml:"vars"`
-	Models        map[string]any `yaml:"models"`
-	Seeds         map[string]any `yaml:"seeds"`
-	Snapshots     map[string]any `yaml:"snapshots"`
-	Tests         map[string]any `yaml:"tests"`
-	DataTests     map[string]any `yaml:"data_tests"`
+	Name          string   `yaml:"name"`
+	Version       any      `yaml:"version"`
+	Profile       string   `yaml:"profile"`
+	ModelPaths    []string `yaml:"model-paths"`
+	SourcePaths   []string `yaml:"source-paths"`
+	SeedPaths     []string `yaml:"seed-paths"`
+	DataPaths     []string `yaml:"data-paths"`
+	SnapshotPaths []string `yaml:"snapshot-paths"`
+	MacroPaths    []string `yaml:"macro-paths"`
+	TestPaths     []string `yaml:"test-paths"`
+	InstallPath   string   `yaml:"packages-install-path"`
+	ModulesPath   string   `yaml:"modules-path"`
+	Dispatch      []struct {
+		MacroNamespace string   `yaml:"macro_namespace"`
+		SearchOrder    []string `yaml:"search_order"`
+	} `yaml:"dispatch"`
+	Vars      map[string]any `yaml:"vars"`
+	Models    map[string]any `yaml:"models"`
+	Seeds     map[string]any `yaml:"seeds"`
+	Snapshots map[string]any `yaml:"snapshots"`
+	Tests     map[string]any `yaml:"tests"`
+	DataTests map[string]any `yaml:"data_tests"`
 }
 
 func orDefault(paths []string, def ...string) []string {
@@ -188,8 +239,24 @@ func orDefault(paths []string, def ...string) []string {
 	return out
 }
 
-// Load reads a dbt project from the root of fsys.
-func Load(fsys fs.FS) (*Project, error) {
+// Load reads a dbt project from the root of fsys, with the packages installed in its
+// dbt_packages/ directory and the local: packages inside it.
+func Load(fsys fs.FS) (*Project, error) { return LoadWith(fsys, nil) }
+
+// LoadDir reads the project in dir; local: packages may also lie outside it (../shared).
+func LoadDir(dir string) (*Project, error) {
+	return LoadWith(os.DirFS(dir), func(rel string) (fs.FS, error) {
+		full := rel
+		if !filepath.IsAbs(rel) {
+			full = filepath.Join(dir, filepath.FromSlash(rel))
+		}
+		return os.DirFS(full), nil
+	})
+}
+
+// LoadWith is Load; outside, when not nil, opens the local: packages whose path leaves the
+// project (an absolute path or one starting with ..).
+func LoadWith(fsys fs.FS, outside func(path string) (fs.FS, error)) (*Project, error) {
 	raw, err := fs.ReadFile(fsys, "dbt_project.yml")
 	if err != nil {
 		return nil, fmt.Errorf("a dbt project needs dbt_project.yml at its root: %w", err)
@@ -206,6 +273,7 @@ func Load(fsys fs.FS) (*Project, error) {
 	p := &Project{
 		Name: pf.Name, Version: versionString(pf.Version), Profile: pf.Profile, Vars: pf.Vars,
 		Nodes: map[string]*Node{}, Settings: settings, Files: map[string][]byte{},
+		Dispatch: map[string][]string{},
 	}
 	if p.Vars == nil {
 		p.Vars = map[string]any{}
@@ -217,61 +285,95 @@ func Load(fsys fs.FS) (*Project, error) {
 			p.Vars[k] = v
 		}
 	}
-	err = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+	for _, d := range pf.Dispatch {
+		if d.MacroNamespace != "" {
+			p.Dispatch[d.MacroNamespace] = d.SearchOrder
+		}
+	}
+	installPath := pf.installPath()
+	files, err := readTree(fsys, installPath)
+	if err != nil {
+		return nil, fmt.Errorf("read the project: %w", err)
+	}
+	for name, b := range files {
+		p.Files[name] = b
+	}
+	l := loader{p: p, pf: pf, root: pf, pkg: p.Name}
+	if err := l.loadTree(files); err != nil {
+		return nil, err
+	}
+	if err := p.loadPackages(fsys, pf, installPath, outside); err != nil {
+		return nil, err
+	}
+	p.PruneDisabled()
+	return p, nil
+}
+
+// readTree reads every file of a project tree but its build output, hidden folders and
+// installed packages.
+func readTree(fsys fs.FS, installPath string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
 			base := d.Name()
-			if name != "." && (strings.HasPrefix(base, ".") || base == "target" || base == "dbt_packages" || base == "logs") {
+			if name != "." && (strings.HasPrefix(base, ".") || base == "target" || base == "dbt_packages" || base == "logs" || name == installPath) {
 				return fs.SkipDir
 			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
 			return nil
 		}
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}
-		p.Files[name] = b
+		files[name] = b
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read the project: %w", err)
-	}
+	return files, err
+}
 
-	l := loader{p: p, pf: pf}
+// loadTree classifies the files of the root project or of one package (names relative to its
+// own root) into macros, nodes and properties, as its dbt_project.yml lays them out.
+func (l *loader) loadTree(files map[string][]byte) error {
+	p, pf := l.p, l.pf
 	modelPaths := orDefault(append(pf.ModelPaths, pf.SourcePaths...), "models")
 	seedPaths := orDefault(append(pf.SeedPaths, pf.DataPaths...), "seeds")
 	snapshotPaths := orDefault(pf.SnapshotPaths, "snapshots")
 	macroPaths := orDefault(pf.MacroPaths, "macros")
 	testPaths := orDefault(pf.TestPaths, "tests")
 
-	names := make([]string, 0, len(p.Files))
-	for n := range p.Files {
+	names := make([]string, 0, len(files))
+	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var ymls []string
 	for _, name := range names {
-		text := string(p.Files[name])
+		text := string(files[name])
+		full := l.prefix + name
 		switch {
 		case under(name, macroPaths) && strings.HasSuffix(name, ".sql"):
-			p.Macros = append(p.Macros, File{Path: name, Text: text})
+			p.Macros = append(p.Macros, File{Path: full, Text: text, Package: l.pkg})
 		case under(name, snapshotPaths) && strings.HasSuffix(name, ".sql"):
 			if err := l.addSnapshots(name, text, snapshotPaths); err != nil {
-				return nil, err
+				return err
 			}
 		case under(name, modelPaths) && strings.HasSuffix(name, ".sql"):
-			l.addNode(Model, name, text, modelPaths, pf.Models)
+			l.addNode(Model, name, text, modelPaths)
 		case under(name, seedPaths) && strings.HasSuffix(name, ".csv"):
-			n := l.addNode(Seed, name, "", seedPaths, pf.Seeds)
+			n := l.addNode(Seed, name, "", seedPaths)
 			n.Config = Config{"materialized": "seed"}.Merge(n.Config)
-			n.SeedCSV = p.Files[name]
+			n.SeedCSV = files[name]
 		case under(name, testPaths) && strings.HasSuffix(name, ".sql") && genericTestBlock.MatchString(text):
 			// tests/generic/*.sql define generic tests ({% test %} blocks): macros, not nodes.
-			p.Macros = append(p.Macros, File{Path: name, Text: text})
+			p.Macros = append(p.Macros, File{Path: full, Text: text, Package: l.pkg})
 		case under(name, testPaths) && strings.HasSuffix(name, ".sql"):
-			n := l.addNode(Test, name, text, testPaths, firstMap(pf.DataTests, pf.Tests))
+			n := l.addNode(Test, name, text, testPaths)
 			n.Config = Config{"severity": "error"}.Merge(n.Config)
 		case strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml"):
 			if name != "dbt_project.yml" && (under(name, modelPaths) || under(name, seedPaths) || under(name, snapshotPaths) || under(name, macroPaths) || under(name, testPaths)) {
@@ -280,15 +382,14 @@ func Load(fsys fs.FS) (*Project, error) {
 		}
 	}
 	if l.dupErr != nil {
-		return nil, l.dupErr
+		return l.dupErr
 	}
 	for _, name := range ymls {
-		if err := l.addProperties(name, p.Files[name], testPaths); err != nil {
-			return nil, &LoadError{Path: name, Err: err}
+		if err := l.addProperties(l.prefix+name, files[name], testPaths); err != nil {
+			return &LoadError{Path: l.prefix + name, Err: err}
 		}
 	}
-	p.PruneDisabled()
-	return p, nil
+	return nil
 }
 
 // PruneDisabled drops the nodes whose config says enabled: false, and the tests on them, as
@@ -334,13 +435,42 @@ func under(name string, dirs []string) bool {
 }
 
 type loader struct {
-	p      *Project
-	pf     projectFile
-	dupErr error
+	p *Project
+	// pf is the dbt_project.yml of the tree being loaded, root the root project's (whose
+	// configs of a package's nodes override the package's own).
+	pf, root projectFile
+	// pkg is the name of the project or package being loaded; prefix is where its files
+	// are, relative to the root project ("" or "dbt_packages/<dir>/").
+	pkg, prefix string
+	dupErr      error
+}
+
+// treeConfig is a node's configuration from dbt_project.yml: its own project's, then, for a
+// package's node, the root project's, which wins.
+func (l *loader) treeConfig(resourceType string, fqn []string) Config {
+	cfg := folderConfig(l.pf.tree(resourceType), fqn)
+	if l.pkg != l.p.Name {
+		cfg = cfg.Merge(folderConfig(l.root.tree(resourceType), fqn))
+	}
+	return cfg
+}
+
+func (pf projectFile) tree(resourceType string) map[string]any {
+	switch resourceType {
+	case Model:
+		return pf.Models
+	case Seed:
+		return pf.Seeds
+	case Snapshot:
+		return pf.Snapshots
+	case Test:
+		return firstMap(pf.DataTests, pf.Tests)
+	}
+	return nil
 }
 
 // addNode adds a file-based node with the folder configuration of dbt_project.yml.
-func (l *loader) addNode(resourceType, name, text string, roots []string, tree map[string]any) *Node {
+func (l *loader) addNode(resourceType, name, text string, roots []string) *Node {
 	rel := name
 	for _, r := range roots {
 		if strings.HasPrefix(name, r+"/") {
@@ -353,14 +483,14 @@ func (l *loader) addNode(resourceType, name, text string, roots []string, tree m
 	if dirs[0] == "." {
 		dirs = nil
 	}
-	fqn := append(append([]string{l.p.Name}, dirs...), base)
+	fqn := append(append([]string{l.pkg}, dirs...), base)
 	n := &Node{
-		UniqueID: resourceType + "." + l.p.Name + "." + base, ResourceType: resourceType,
-		Name: base, Path: name, FQN: fqn, Raw: text,
-		Config: folderConfig(tree, fqn),
+		UniqueID: resourceType + "." + l.pkg + "." + base, ResourceType: resourceType,
+		Name: base, Package: l.pkg, Path: l.prefix + name, FQN: fqn, Raw: text,
+		Config: l.treeConfig(resourceType, fqn),
 	}
 	if prev, ok := l.p.Nodes[n.UniqueID]; ok && l.dupErr == nil {
-		l.dupErr = fmt.Errorf("two %ss are named %s: %s and %s; names must be unique, as in dbt", resourceType, base, prev.Path, name)
+		l.dupErr = fmt.Errorf("two %ss are named %s: %s and %s; names must be unique, as in dbt", resourceType, base, prev.Path, n.Path)
 	}
 	l.p.Nodes[n.UniqueID] = n
 	return n

@@ -65,7 +65,7 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 		props []resourceProps
 	}{{Model, pf.Models}, {Seed, pf.Seeds}, {Snapshot, pf.Snapshots}} {
 		for _, rp := range group.props {
-			n := l.p.Nodes[group.rt+"."+l.p.Name+"."+rp.Name]
+			n := l.p.Nodes[group.rt+"."+l.pkg+"."+rp.Name]
 			if n == nil {
 				// dbt warns and goes on: a stale entry must not stop the project.
 				l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: %s %q is described but there is no such %s", name, group.rt, rp.Name, group.rt))
@@ -75,7 +75,7 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 			// Properties sit between the folder config and config() in the file: the engine
 			// applies config() after this, so a file's own call still wins.
 			n.Config = n.Config.Merge(rp.Config)
-			ref := fmt.Sprintf("ref('%s')", rp.Name)
+			ref := l.refCall(rp.Name)
 			for _, c := range rp.Columns {
 				n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
 				for _, t := range append(c.Tests, c.DataTests...) {
@@ -110,8 +110,8 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 				fresh = parseFreshness(tp.Freshness)
 			}
 			n := &Node{
-				UniqueID: "source." + l.p.Name + "." + sp.Name + "." + tp.Name, ResourceType: Source,
-				Name: tp.Name, Path: name, FQN: []string{l.p.Name, sp.Name, tp.Name},
+				UniqueID: "source." + l.pkg + "." + sp.Name + "." + tp.Name, ResourceType: Source,
+				Name: tp.Name, Package: l.pkg, Path: name, FQN: []string{l.pkg, sp.Name, tp.Name},
 				Description: tp.Description, Config: Config{},
 				Source: &SourceSpec{SourceName: sp.Name, Schema: schema, Database: sp.Database,
 					Identifier: ident, LoadedAtField: loadedAt, Freshness: fresh},
@@ -134,6 +134,15 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 		}
 	}
 	return nil
+}
+
+// refCall is how a test of this tree names the model it tests: ref('x') in the root project,
+// ref('pkg', 'x') in a package, so it finds the package's own model.
+func (l *loader) refCall(name string) string {
+	if l.pkg == l.p.Name {
+		return fmt.Sprintf("ref('%s')", name)
+	}
+	return fmt.Sprintf("ref('%s', '%s')", l.pkg, name)
 }
 
 func parseFreshness(m map[string]any) *Freshness {
@@ -249,14 +258,14 @@ func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, o
 		sum := md5.Sum([]byte(name)) //nolint:gosec // naming only
 		name = name[:50] + "_" + hex.EncodeToString(sum[:])[:10]
 	}
-	id := "test." + l.p.Name + "." + name
+	id := "test." + l.pkg + "." + name
 	for i := 2; l.p.Nodes[id] != nil; i++ {
-		id = fmt.Sprintf("test.%s.%s_%d", l.p.Name, name, i)
+		id = fmt.Sprintf("test.%s.%s_%d", l.pkg, name, i)
 	}
 	n := &Node{
-		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.p.Name+"."),
-		Path: file, Line: entry.Line, FQN: []string{l.p.Name, name},
-		Config: folderConfig(firstMap(l.pf.DataTests, l.pf.Tests), []string{l.p.Name}).Merge(cfg),
+		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.pkg+"."),
+		Package: l.pkg, Path: file, Line: entry.Line, FQN: []string{l.pkg, name},
+		Config: l.treeConfig(Test, []string{l.pkg}).Merge(cfg),
 		Test:   &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column, Kwargs: kwargs},
 	}
 	// A test inherits its model's tags, so tag: selectors pick a model's tests too.
@@ -271,19 +280,19 @@ var snapshotBlock = regexp.MustCompile(`(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z
 func (l *loader) addSnapshots(name, text string, roots []string) error {
 	blocks := snapshotBlock.FindAllStringSubmatchIndex(text, -1)
 	if len(blocks) == 0 {
-		return &LoadError{Path: name, Err: fmt.Errorf("no {%% snapshot name %%} … {%% endsnapshot %%} block")}
+		return &LoadError{Path: l.prefix + name, Err: fmt.Errorf("no {%% snapshot name %%} … {%% endsnapshot %%} block")}
 	}
 	for _, b := range blocks {
 		snapName := text[b[2]:b[3]]
 		// Keep the body at its own line so template errors point at the right line of the file.
 		body := strings.Repeat("\n", strings.Count(text[:b[4]], "\n")) + text[b[4]:b[5]]
-		n := l.addNode(Snapshot, name, body, roots, l.pf.Snapshots)
+		n := l.addNode(Snapshot, name, body, roots)
 		if n.Name != snapName {
 			delete(l.p.Nodes, n.UniqueID)
 			n.Name = snapName
-			n.UniqueID = Snapshot + "." + l.p.Name + "." + snapName
+			n.UniqueID = Snapshot + "." + l.pkg + "." + snapName
 			n.FQN[len(n.FQN)-1] = snapName
-			n.Config = folderConfig(l.pf.Snapshots, n.FQN)
+			n.Config = l.treeConfig(Snapshot, n.FQN)
 			l.p.Nodes[n.UniqueID] = n
 		}
 		n.Config = Config{"materialized": "snapshot"}.Merge(n.Config)

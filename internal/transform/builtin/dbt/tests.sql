@@ -42,3 +42,9 @@ from child
 left join parent on child.from_field = parent.to_field
 where parent.to_field is null
 {% endmacro %}
+
+{# dbt's helper that generic tests of packages (dbt_utils) call; failures are never stored here. #}
+{% macro should_store_failures() %}{{ return(config.get('store_failures') or false) }}{% endmacro %}
+
+{# dbt's global: the relation as the target has it (with its type), or none. #}
+{% macro load_relation(relation) %}{{ return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}{% endmacro %}

@@ -1,0 +1,1 @@
+select {{ dbt_utils.star(ref('src')) }} from {{ ref('src') }}

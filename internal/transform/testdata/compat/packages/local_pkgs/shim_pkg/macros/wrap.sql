@@ -1,0 +1,1 @@
+{% macro default__wrap(x) %}'shim:' || {{ x }}{% endmacro %}
