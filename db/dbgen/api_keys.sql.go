@@ -181,6 +181,22 @@ func (q *Queries) RevokeOrgAPIKeys(ctx context.Context, orgID int64) error {
 	return err
 }
 
+const revokeUserOrgAPIKeys = `-- name: RevokeUserOrgAPIKeys :exec
+UPDATE api_keys SET revoked_at = now()
+WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL
+`
+
+type RevokeUserOrgAPIKeysParams struct {
+	OrgID     int64 `json:"org_id"`
+	CreatedBy int64 `json:"created_by"`
+}
+
+// A key dies with its creator's membership.
+func (q *Queries) RevokeUserOrgAPIKeys(ctx context.Context, arg RevokeUserOrgAPIKeysParams) error {
+	_, err := q.db.Exec(ctx, revokeUserOrgAPIKeys, arg.OrgID, arg.CreatedBy)
+	return err
+}
+
 const touchAPIKey = `-- name: TouchAPIKey :exec
 UPDATE api_keys SET last_used_at = now()
 WHERE org_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')

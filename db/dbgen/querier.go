@@ -135,6 +135,8 @@ type Querier interface {
 	RevokePendingInvitationForEmail(ctx context.Context, arg RevokePendingInvitationForEmailParams) error
 	RevokeRefreshToken(ctx context.Context, id int64) error
 	RevokeRefreshTokenFamily(ctx context.Context, family pgtype.UUID) error
+	// A key dies with its creator's membership.
+	RevokeUserOrgAPIKeys(ctx context.Context, arg RevokeUserOrgAPIKeysParams) error
 	RevokeUserOrgRefreshTokens(ctx context.Context, arg RevokeUserOrgRefreshTokensParams) error
 	RevokeUserRefreshTokensExceptFamily(ctx context.Context, arg RevokeUserRefreshTokensExceptFamilyParams) error
 	// The first run of a chain of retries: retries publish under its tag, so an append that the

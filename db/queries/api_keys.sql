@@ -26,3 +26,8 @@ WHERE org_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() 
 
 -- name: RevokeOrgAPIKeys :exec
 UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND revoked_at IS NULL;
+
+-- name: RevokeUserOrgAPIKeys :exec
+-- A key dies with its creator's membership.
+UPDATE api_keys SET revoked_at = now()
+WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL;

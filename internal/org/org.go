@@ -218,6 +218,11 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, rawEmail, raw
 	var inv *Invitation
 	var orgName string
 	err = database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+		// Two adds of one email at once (a double click, a retried script) queue here, so the
+		// second sees the first's member or invitation instead of a raw unique violation.
+		if err := q.LockOrgMemberships(ctx, p.OrgID); err != nil {
+			return err
+		}
 		user, err := q.GetUserByEmail(ctx, email)
 		switch {
 		case err == nil:
@@ -355,6 +360,10 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, userID int
 			return err
 		}
 		if err := q.RevokeUserOrgRefreshTokens(ctx, dbgen.RevokeUserOrgRefreshTokensParams{OrgID: p.OrgID, UserID: userID}); err != nil {
+			return err
+		}
+		// A key dies with its creator's membership: re-adding the user must not revive it.
+		if err := q.RevokeUserOrgAPIKeys(ctx, dbgen.RevokeUserOrgAPIKeysParams{OrgID: p.OrgID, CreatedBy: userID}); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, Action: "member.remove", ResourceType: "member",

@@ -1,0 +1,2 @@
+-- Revoked keys are not revived.
+SELECT 1;
