@@ -733,13 +733,15 @@ func (w *PipelineRunWorker) recordSettled(ctx context.Context, r dbgen.Run, tabl
 		stats.Tables = append(stats.Tables, load.TableStats{Name: n, RowsWritten: tables[n]})
 		rows += tables[n]
 	}
-	if err := w.recordEnd(ctx, r, StatusSuccess, nil, rows, stats, log); err != nil {
-		return fmt.Errorf("settle run %d: %w", r.ID, err)
-	}
+	// The line comes before the ending, as a run's own lines do: a reader that sees the run ended
+	// (the live stream's done) has its last line already.
 	if sink, err := newLogSink(ctx, w.cfg.Pool, r.OrgID, r.ID, nil, w.cfg.Logger); err == nil {
 		slog.New(&logHandler{sink: sink}).Warn("run succeeded: its tables were published before the metadata database became unreachable; settled from the destination's record",
 			"tables", names, "rows_loaded", rows)
 		sink.Close()
+	}
+	if err := w.recordEnd(ctx, r, StatusSuccess, nil, rows, stats, log); err != nil {
+		return fmt.Errorf("settle run %d: %w", r.ID, err)
 	}
 	log.Info("run settled from its destination", "status", StatusSuccess, "rows_loaded", rows)
 	return nil
