@@ -7,7 +7,7 @@ import (
 	"github.com/datanika/datanika/internal/org"
 )
 
-func apiKeyResponse(k org.APIKey) api.ApiKey {
+func toAPIKey(k org.APIKey) api.ApiKey {
 	scopes := make([]api.ApiKeyScope, 0, len(k.Scopes))
 	for _, s := range k.Scopes {
 		scopes = append(scopes, api.ApiKeyScope(s))
@@ -33,7 +33,7 @@ func (h *handlers) ListApiKeys(ctx context.Context, req api.ListApiKeysRequestOb
 		return nil, err
 	}
 	var out api.ApiKeyList
-	out.Items, out.NextCursor = page(rows, limit, func(k org.APIKey) int64 { return k.ID }, apiKeyResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(k org.APIKey) int64 { return k.ID }, toAPIKey)
 	return api.ListApiKeys200JSONResponse(out), nil
 }
 
@@ -47,7 +47,7 @@ func (h *handlers) CreateApiKey(ctx context.Context, req api.CreateApiKeyRequest
 	if err != nil {
 		return nil, err
 	}
-	r := apiKeyResponse(k)
+	r := toAPIKey(k)
 	return api.CreateApiKey201JSONResponse{
 		Id: r.Id, Name: r.Name, Prefix: r.Prefix, Scopes: r.Scopes, ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, Key: raw,

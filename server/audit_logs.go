@@ -28,11 +28,11 @@ func (h *handlers) ListAuditLogs(ctx context.Context, req api.ListAuditLogsReque
 		return nil, err
 	}
 	var out api.AuditLogList
-	out.Items, out.NextCursor = page(rows, limit, func(r dbgen.AuditLog) int64 { return r.ID }, auditLogResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(r dbgen.AuditLog) int64 { return r.ID }, toAPIAuditLog)
 	return api.ListAuditLogs200JSONResponse(out), nil
 }
 
-func auditLogResponse(r dbgen.AuditLog) api.AuditLog {
+func toAPIAuditLog(r dbgen.AuditLog) api.AuditLog {
 	e := api.AuditLog{
 		Id: r.ID, At: r.At.Time.UTC(), Action: r.Action, ResourceType: r.ResourceType, ResourceId: r.ResourceID,
 		Actor: api.AuditActor{Type: api.AuditActorType(r.ActorType), Id: r.ActorID, Name: &r.ActorName},

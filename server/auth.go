@@ -52,9 +52,9 @@ func clientIP(ctx context.Context) string {
 	return ""
 }
 
-func tokenResponse(s identity.Session) api.TokenResponse {
+func toAPITokenResponse(s identity.Session) api.TokenResponse {
 	return api.TokenResponse{
-		User:         userSummary(s.User),
+		User:         toAPIUserSummary(s.User),
 		Org:          api.OrgSummary{Id: s.Org.ID, Name: s.Org.Name, Slug: s.Org.Slug},
 		Role:         api.Role(s.Role),
 		AccessToken:  s.AccessToken,
@@ -64,7 +64,7 @@ func tokenResponse(s identity.Session) api.TokenResponse {
 	}
 }
 
-func userSummary(u dbgen.User) api.UserSummary {
+func toAPIUserSummary(u dbgen.User) api.UserSummary {
 	return api.UserSummary{Id: u.ID, Email: u.Email, FullName: u.FullName}
 }
 
@@ -81,7 +81,7 @@ func (h *handlers) Signup(ctx context.Context, req api.SignupRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.Signup201JSONResponse{Body: tokenResponse(s), Headers: api.Signup201ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
+	return api.Signup201JSONResponse{Body: toAPITokenResponse(s), Headers: api.Signup201ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
 // Login signs in with email and password.
@@ -90,7 +90,7 @@ func (h *handlers) Login(ctx context.Context, req api.LoginRequestObject) (api.L
 	if err != nil {
 		return nil, err
 	}
-	return api.Login200JSONResponse{Body: tokenResponse(s), Headers: api.Login200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
+	return api.Login200JSONResponse{Body: toAPITokenResponse(s), Headers: api.Login200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
 // csrfHeader must accompany a request that relies on the refresh cookie: a cross-site page can
@@ -123,7 +123,7 @@ func (h *handlers) RefreshTokens(ctx context.Context, req api.RefreshTokensReque
 	if err != nil {
 		return nil, err
 	}
-	return api.RefreshTokens200JSONResponse{Body: tokenResponse(s), Headers: api.RefreshTokens200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
+	return api.RefreshTokens200JSONResponse{Body: toAPITokenResponse(s), Headers: api.RefreshTokens200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
 // Logout ends the session of the refresh token (body or cookie) and of the bearer access token,
@@ -155,12 +155,12 @@ func (h *handlers) SwitchOrg(ctx context.Context, req api.SwitchOrgRequestObject
 	if old := cookieToken(ctx); old != "" {
 		_ = h.identity.Logout(ctx, old, "")
 	}
-	return api.SwitchOrg200JSONResponse{Body: tokenResponse(s), Headers: api.SwitchOrg200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
+	return api.SwitchOrg200JSONResponse{Body: toAPITokenResponse(s), Headers: api.SwitchOrg200ResponseHeaders{SetCookie: h.refreshCookie(s.RefreshToken, auth.RefreshTokenTTL)}}, nil
 }
 
-func meResponse(me identity.Me) api.Me {
+func toAPIMe(me identity.Me) api.Me {
 	out := api.Me{
-		User:        userSummary(me.User),
+		User:        toAPIUserSummary(me.User),
 		Org:         api.OrgSummary{Id: me.Org.ID, Name: me.Org.Name, Slug: me.Org.Slug},
 		Role:        api.Role(me.Role),
 		Memberships: make([]api.Membership, 0, len(me.Memberships)),
@@ -180,7 +180,7 @@ func (h *handlers) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.Get
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMe200JSONResponse(meResponse(me)), nil
+	return api.GetMe200JSONResponse(toAPIMe(me)), nil
 }
 
 // UpdateMe changes the user's name or password.
@@ -191,5 +191,5 @@ func (h *handlers) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMe200JSONResponse(meResponse(me)), nil
+	return api.UpdateMe200JSONResponse(toAPIMe(me)), nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 )
 
-func (h *handlers) connectionResponse(c connection.Connection) api.Connection {
+func (h *handlers) toAPIConnection(c connection.Connection) api.Connection {
 	out := api.Connection{
 		Id: c.ID, Name: c.Name, Type: c.Type, Direction: api.ConnectionDirection(c.Direction), Managed: c.Managed,
 		Config: h.connections.Masked(c), CreatedAt: c.CreatedAt.Time.UTC(), UpdatedAt: c.UpdatedAt.Time.UTC(),
@@ -57,7 +57,7 @@ func (h *handlers) ListConnections(ctx context.Context, req api.ListConnectionsR
 		return nil, err
 	}
 	var out api.ConnectionList
-	out.Items, out.NextCursor = page(rows, limit, func(c connection.Connection) int64 { return c.ID }, h.connectionResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(c connection.Connection) int64 { return c.ID }, h.toAPIConnection)
 	return api.ListConnections200JSONResponse(out), nil
 }
 
@@ -67,7 +67,7 @@ func (h *handlers) CreateConnection(ctx context.Context, req api.CreateConnectio
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateConnection201JSONResponse(h.connectionResponse(c)), nil
+	return api.CreateConnection201JSONResponse(h.toAPIConnection(c)), nil
 }
 
 // GetConnection returns a connection.
@@ -76,7 +76,7 @@ func (h *handlers) GetConnection(ctx context.Context, req api.GetConnectionReque
 	if err != nil {
 		return nil, err
 	}
-	return api.GetConnection200JSONResponse(h.connectionResponse(c)), nil
+	return api.GetConnection200JSONResponse(h.toAPIConnection(c)), nil
 }
 
 // UpdateConnection changes a connection.
@@ -89,7 +89,7 @@ func (h *handlers) UpdateConnection(ctx context.Context, req api.UpdateConnectio
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateConnection200JSONResponse(h.connectionResponse(c)), nil
+	return api.UpdateConnection200JSONResponse(h.toAPIConnection(c)), nil
 }
 
 // DeleteConnection deletes a connection.
@@ -100,7 +100,7 @@ func (h *handlers) DeleteConnection(ctx context.Context, req api.DeleteConnectio
 	return api.DeleteConnection204Response{}, nil
 }
 
-func testResult(r connectors.Result, at *time.Time) api.ConnectionTestResult {
+func toAPIConnectionTestResult(r connectors.Result, at *time.Time) api.ConnectionTestResult {
 	return api.ConnectionTestResult{Ok: r.OK, Message: r.Message, LatencyMs: r.LatencyMS, At: at}
 }
 
@@ -111,7 +111,7 @@ func (h *handlers) TestUnsavedConnection(ctx context.Context, req api.TestUnsave
 		return nil, err
 	}
 	now := time.Now().UTC()
-	return api.TestUnsavedConnection200JSONResponse(testResult(r, &now)), nil
+	return api.TestUnsavedConnection200JSONResponse(toAPIConnectionTestResult(r, &now)), nil
 }
 
 // TestConnection tests a saved connection.
@@ -121,7 +121,7 @@ func (h *handlers) TestConnection(ctx context.Context, req api.TestConnectionReq
 		return nil, err
 	}
 	at = at.UTC()
-	return api.TestConnection200JSONResponse(testResult(r, &at)), nil
+	return api.TestConnection200JSONResponse(toAPIConnectionTestResult(r, &at)), nil
 }
 
 // GetConnectionCatalog returns the (cached) catalog of a connection.

@@ -17,7 +17,7 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 	}
 	out := api.Dashboard{
 		ActiveRuns: d.Counts.ActiveRuns,
-		Runs24h:    windowToAPI(d.Last24h), Runs7d: windowToAPI(d.Last7d),
+		Runs24h:    toAPIDashboardWindow(d.Last24h), Runs7d: toAPIDashboardWindow(d.Last7d),
 		Days:             make([]api.DashboardDay, 0, len(d.Days)),
 		FailingPipelines: make([]api.FailingPipeline, 0, len(d.Failing)),
 	}
@@ -29,11 +29,11 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 		})
 	}
 	for _, f := range d.Failing {
-		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: runToAPI(f.Run)})
+		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: toAPIRun(f.Run)})
 	}
 	return api.GetDashboard200JSONResponse(out), nil
 }
 
-func windowToAPI(w history.Window) api.DashboardWindow {
+func toAPIDashboardWindow(w history.Window) api.DashboardWindow {
 	return api.DashboardWindow{ByStatus: w.ByStatus, Total: w.Total, SuccessRate: w.SuccessRate}
 }

@@ -35,9 +35,8 @@ func problemFor(err error) api.Problem {
 			p.Errors = &fields
 		}
 		// A 409 to a run trigger or retry names the run still active (internal/run).
-		var active interface{ ActiveRunID() int64 }
-		if errors.As(err, &active) {
-			id := active.ActiveRunID()
+		if e.ActiveRunID != 0 {
+			id := e.ActiveRunID
 			p.ActiveRunId = &id
 		}
 		return p

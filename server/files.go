@@ -11,7 +11,7 @@ import (
 	"github.com/datanika/datanika/internal/apperr"
 )
 
-func fileResponse(f dbgen.File) api.File {
+func toAPIFile(f dbgen.File) api.File {
 	cols := []api.DetectedColumn{}
 	_ = json.Unmarshal(f.DetectedColumns, &cols)
 	return api.File{
@@ -42,7 +42,7 @@ func (h *handlers) UploadFile(ctx context.Context, req api.UploadFileRequestObje
 		if err != nil {
 			return nil, err
 		}
-		return api.UploadFile201JSONResponse(fileResponse(f)), nil
+		return api.UploadFile201JSONResponse(toAPIFile(f)), nil
 	}
 }
 
@@ -58,7 +58,7 @@ func (h *handlers) ListFiles(ctx context.Context, req api.ListFilesRequestObject
 		return nil, err
 	}
 	var out api.FileList
-	out.Items, out.NextCursor = page(rows, limit, func(f dbgen.File) int64 { return f.ID }, fileResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(f dbgen.File) int64 { return f.ID }, toAPIFile)
 	return api.ListFiles200JSONResponse(out), nil
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/datanika/datanika/internal/org"
 )
 
-func orgResponse(o dbgen.Organization) api.Org {
+func toAPIOrg(o dbgen.Organization) api.Org {
 	return api.Org{Id: o.ID, Name: o.Name, Slug: o.Slug, DefaultSchema: o.DefaultSchema, CreatedAt: o.CreatedAt.Time.UTC(), UpdatedAt: o.UpdatedAt.Time.UTC()}
 }
 
@@ -19,7 +19,7 @@ func (h *handlers) GetOrg(ctx context.Context, _ api.GetOrgRequestObject) (api.G
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrg200JSONResponse(orgResponse(o)), nil
+	return api.GetOrg200JSONResponse(toAPIOrg(o)), nil
 }
 
 // UpdateOrg changes the org's settings.
@@ -28,7 +28,7 @@ func (h *handlers) UpdateOrg(ctx context.Context, req api.UpdateOrgRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateOrg200JSONResponse(orgResponse(o)), nil
+	return api.UpdateOrg200JSONResponse(toAPIOrg(o)), nil
 }
 
 // DeleteOrg deletes the org.
@@ -39,7 +39,7 @@ func (h *handlers) DeleteOrg(ctx context.Context, _ api.DeleteOrgRequestObject) 
 	return api.DeleteOrg204Response{}, nil
 }
 
-func memberResponse(m org.Member) api.Member {
+func toAPIMember(m org.Member) api.Member {
 	return api.Member{UserId: m.UserID, Email: m.Email, FullName: m.FullName, Role: api.Role(m.Role), JoinedAt: m.JoinedAt.Time.UTC()}
 }
 
@@ -55,11 +55,11 @@ func (h *handlers) ListMembers(ctx context.Context, req api.ListMembersRequestOb
 		return nil, err
 	}
 	var out api.MemberList
-	out.Items, out.NextCursor = page(rows, limit, func(m org.Member) int64 { return m.UserID }, memberResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(m org.Member) int64 { return m.UserID }, toAPIMember)
 	return api.ListMembers200JSONResponse(out), nil
 }
 
-func invitationResponse(inv org.Invitation) api.Invitation {
+func toAPIInvitation(inv org.Invitation) api.Invitation {
 	out := api.Invitation{Id: inv.ID, Email: inv.Email, Role: api.Role(inv.Role), ExpiresAt: inv.ExpiresAt.Time.UTC(), Emailed: &inv.Emailed}
 	if inv.AcceptURL != "" {
 		out.AcceptUrl = &inv.AcceptURL
@@ -74,9 +74,9 @@ func (h *handlers) AddMember(ctx context.Context, req api.AddMemberRequestObject
 		return nil, err
 	}
 	if m != nil {
-		return api.AddMember201JSONResponse(memberResponse(*m)), nil
+		return api.AddMember201JSONResponse(toAPIMember(*m)), nil
 	}
-	return api.AddMember202JSONResponse(invitationResponse(*inv)), nil
+	return api.AddMember202JSONResponse(toAPIInvitation(*inv)), nil
 }
 
 // UpdateMember changes a member's role.
@@ -85,7 +85,7 @@ func (h *handlers) UpdateMember(ctx context.Context, req api.UpdateMemberRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMember200JSONResponse(memberResponse(m)), nil
+	return api.UpdateMember200JSONResponse(toAPIMember(m)), nil
 }
 
 // RemoveMember removes a member.
@@ -109,7 +109,7 @@ func (h *handlers) ListInvitations(ctx context.Context, req api.ListInvitationsR
 		return nil, err
 	}
 	var out api.InvitationList
-	out.Items, out.NextCursor = page(rows, limit, func(inv org.Invitation) int64 { return inv.ID }, invitationResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(inv org.Invitation) int64 { return inv.ID }, toAPIInvitation)
 	return api.ListInvitations200JSONResponse(out), nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/datanika/datanika/internal/pipeline"
 )
 
-func pipelineResponse(p pipeline.Pipeline) api.Pipeline {
+func toAPIPipeline(p pipeline.Pipeline) api.Pipeline {
 	out := api.Pipeline{
 		Id: p.ID, Name: p.Name, Description: p.Description, SourceConnectionId: p.SourceConnectionID,
 		DestinationConnectionId: p.DestinationConnectionID, DestinationSchema: p.DestinationSchema,
@@ -15,7 +15,7 @@ func pipelineResponse(p pipeline.Pipeline) api.Pipeline {
 		CreatedAt: p.CreatedAt.Time.UTC(), UpdatedAt: p.UpdatedAt.Time.UTC(),
 	}
 	if p.LastRun != nil {
-		r := runToAPI(*p.LastRun)
+		r := toAPIRun(*p.LastRun)
 		out.LastRun = &r
 	}
 	return out
@@ -41,7 +41,7 @@ func (h *handlers) ListPipelines(ctx context.Context, req api.ListPipelinesReque
 		return nil, err
 	}
 	var out api.PipelineList
-	out.Items, out.NextCursor = page(rows, limit, func(p pipeline.Pipeline) int64 { return p.ID }, pipelineResponse)
+	out.Items, out.NextCursor = page(rows, limit, func(p pipeline.Pipeline) int64 { return p.ID }, toAPIPipeline)
 	return api.ListPipelines200JSONResponse(out), nil
 }
 
@@ -59,7 +59,7 @@ func (h *handlers) CreatePipeline(ctx context.Context, req api.CreatePipelineReq
 	if err != nil {
 		return nil, err
 	}
-	return api.CreatePipeline201JSONResponse(pipelineResponse(p)), nil
+	return api.CreatePipeline201JSONResponse(toAPIPipeline(p)), nil
 }
 
 // GetPipeline returns a pipeline with its last run.
@@ -68,7 +68,7 @@ func (h *handlers) GetPipeline(ctx context.Context, req api.GetPipelineRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPipeline200JSONResponse(pipelineResponse(p)), nil
+	return api.GetPipeline200JSONResponse(toAPIPipeline(p)), nil
 }
 
 // UpdatePipeline changes a pipeline (never its destination schema).
@@ -80,7 +80,7 @@ func (h *handlers) UpdatePipeline(ctx context.Context, req api.UpdatePipelineReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdatePipeline200JSONResponse(pipelineResponse(p)), nil
+	return api.UpdatePipeline200JSONResponse(toAPIPipeline(p)), nil
 }
 
 // DeletePipeline soft-deletes a pipeline without an active run.

@@ -38,7 +38,10 @@ type Error struct {
 	Fields []FieldError
 	// RetryAfterSeconds is sent as Retry-After with RateLimited and Unavailable errors when set.
 	RetryAfterSeconds int
-	cause             error
+	// ActiveRunID, on a Conflict of a run trigger or retry, is the run still queued or running
+	// (the problem's active_run_id); 0: none.
+	ActiveRunID int64
+	cause       error
 }
 
 func (e *Error) Error() string {

@@ -53,17 +53,12 @@ func NewService(db database.DB, queue *river.Client[pgx.Tx]) *Service {
 	return &Service{db: db, queue: queue}
 }
 
-// activeRun is the hidden cause of the 409 of a trigger or retry while a run is active: the
-// HTTP layer puts its id into the problem's active_run_id.
-type activeRun struct{ id int64 }
-
-func (a activeRun) Error() string { return fmt.Sprintf("run %d is active", a.id) }
-
-// ActiveRunID is the id of the run still queued or running.
-func (a activeRun) ActiveRunID() int64 { return a.id }
-
+// errActive is the 409 of a trigger or retry while a run is active, naming it (the HTTP layer
+// answers its id as the problem's active_run_id).
 func errActive(id int64) error {
-	return apperr.Conflictf("The pipeline already has an active run (%d); wait for it or cancel it.", id).WithCause(activeRun{id})
+	e := apperr.Conflictf("The pipeline already has an active run (%d); wait for it or cancel it.", id)
+	e.ActiveRunID = id
+	return e
 }
 
 // TriggerOptions are the choices of one trigger.

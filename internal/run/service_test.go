@@ -115,10 +115,8 @@ func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
 // requireActive asserts err is the Conflict of an active run, naming it.
 func requireActive(t *testing.T, err error, id int64) {
 	t.Helper()
-	requireKind(t, err, apperr.Conflict)
-	var a interface{ ActiveRunID() int64 }
-	require.True(t, errors.As(err, &a), "the conflict names the active run: %v", err)
-	require.Equal(t, id, a.ActiveRunID())
+	e := requireKind(t, err, apperr.Conflict)
+	require.Equal(t, id, e.ActiveRunID, "the conflict names the active run: %v", err)
 }
 
 func TestTriggerPipeline_CreatesAQueuedRunAndItsJobTogether(t *testing.T) {
@@ -209,11 +207,8 @@ func TestTriggerPipeline_ConcurrentTriggersCreateOneRun(t *testing.T) {
 	require.NotZero(t, winner)
 	for _, err := range errs {
 		if err != nil {
-			requireKind(t, err, apperr.Conflict)
-			var a interface{ ActiveRunID() int64 }
-			if errors.As(err, &a) {
-				require.Equal(t, winner, a.ActiveRunID())
-			}
+			e := requireKind(t, err, apperr.Conflict)
+			require.Equal(t, winner, e.ActiveRunID)
 		}
 	}
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM runs WHERE org_id = $1`, e.orgID))

@@ -1,10 +1,11 @@
+// A run's logs: pages of lines and the live stream (server-sent events, resumable with
+// Last-Event-ID).
+
 package server
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -20,70 +21,7 @@ import (
 	"github.com/datanika/datanika/internal/history"
 )
 
-// ListRuns pages the org's runs, newest first.
-func (h *handlers) ListRuns(ctx context.Context, req api.ListRunsRequestObject) (api.ListRunsResponseObject, error) {
-	after, err := decodeRunCursor(req.Params.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	limit := pageLimit(req.Params.Limit)
-	prm := req.Params
-	f := history.Filter{
-		Status: (*string)(prm.Status), TargetType: (*string)(prm.TargetType), Trigger: (*string)(prm.Trigger),
-		TargetID: prm.TargetId, Since: prm.Since, Until: prm.Until, After: after, Limit: limit,
-	}
-	rows, err := h.history.ListRuns(ctx, principal(ctx), f)
-	if err != nil {
-		return nil, err
-	}
-	out := api.RunList{Items: make([]api.Run, 0, len(rows))}
-	for _, r := range rows {
-		var name *string
-		if r.TargetName != "" {
-			name = &r.TargetName
-		}
-		out.Items = append(out.Items, runToAPINamed(r.Run, name))
-	}
-	if len(rows) == int(limit) {
-		last := rows[len(rows)-1].Run
-		out.NextCursor = encodeRunCursor(history.Position{CreatedAt: last.CreatedAt.Time, ID: last.ID})
-	}
-	return api.ListRuns200JSONResponse(out), nil
-}
-
-// Run cursors hold the (created_at, id) of the last run of a page: runs are listed by time, and
-// ids alone do not give that order (created_at is the inserting transaction's start, so two
-// concurrent triggers can commit ids in the other order).
-func encodeRunCursor(p history.Position) *string {
-	s := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%d", p.CreatedAt.UnixMicro(), p.ID))
-	return &s
-}
-
-func decodeRunCursor(cursor *string) (*history.Position, error) {
-	if cursor == nil || *cursor == "" {
-		return nil, nil
-	}
-	if b, err := base64.RawURLEncoding.DecodeString(*cursor); err == nil {
-		micros, id, ok := strings.Cut(string(b), ".")
-		us, err1 := strconv.ParseInt(micros, 10, 64)
-		n, err2 := strconv.ParseInt(id, 10, 64)
-		if ok && err1 == nil && err2 == nil && n > 0 {
-			return &history.Position{CreatedAt: time.UnixMicro(us).UTC(), ID: n}, nil
-		}
-	}
-	return nil, apperr.Invalidf([]apperr.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}, "The cursor is invalid.")
-}
-
-// GetRun returns a run.
-func (h *handlers) GetRun(ctx context.Context, req api.GetRunRequestObject) (api.GetRunResponseObject, error) {
-	r, err := h.history.GetRun(ctx, principal(ctx), req.Id)
-	if err != nil {
-		return nil, err
-	}
-	return api.GetRun200JSONResponse(runToAPI(r)), nil
-}
-
-func logLineToAPI(l dbgen.RunLog) api.RunLogLine {
+func toAPIRunLogLine(l dbgen.RunLog) api.RunLogLine {
 	fields := map[string]any{}
 	if len(l.Fields) > 0 {
 		_ = json.Unmarshal(l.Fields, &fields)
@@ -107,7 +45,7 @@ func (h *handlers) GetRunLogs(ctx context.Context, req api.GetRunLogsRequestObje
 	}
 	out := api.RunLogList{Items: make([]api.RunLogLine, 0, len(pg.Lines)), NextAfter: after, Done: pg.Done}
 	for _, l := range pg.Lines {
-		out.Items = append(out.Items, logLineToAPI(l))
+		out.Items = append(out.Items, toAPIRunLogLine(l))
 		out.NextAfter = l.Seq
 	}
 	return api.GetRunLogs200JSONResponse(out), nil
@@ -227,7 +165,7 @@ func (s *runStream) run(ctx context.Context, pg history.LogPage) {
 // status they lead to); the first time, the run comes first, so that a client knows what it
 // watches before the lines arrive.
 func (s *runStream) send(pg history.LogPage) error {
-	run, err := json.Marshal(runToAPI(pg.Run))
+	run, err := json.Marshal(toAPIRun(pg.Run))
 	if err != nil {
 		return err
 	}
@@ -240,7 +178,7 @@ func (s *runStream) send(pg history.LogPage) error {
 		}
 	}
 	for _, l := range pg.Lines {
-		data, err := json.Marshal(logLineToAPI(l))
+		data, err := json.Marshal(toAPIRunLogLine(l))
 		if err != nil {
 			return err
 		}
