@@ -299,7 +299,7 @@ func TestClickHouse_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tc.conf["password"] = "pw-unreachable"
-			connectorstest.RequireUnreachableFailsInTime(t, newConnector(t, tc.conf, connectors.Env{Dialer: tc.dialer}), "pw-unreachable")
+			connectorstest.RequireUnreachableFails(t, newConnector(t, tc.conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }

@@ -349,7 +349,7 @@ func TestMSSQL_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			conf := map[string]any{"host": tc.host, "port": tc.port, "database": "d", "user": "u", "password": "pw-unreachable"}
-			connectorstest.RequireUnreachableFailsInTime(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), "pw-unreachable")
+			connectorstest.RequireUnreachableFails(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }

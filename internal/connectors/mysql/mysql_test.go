@@ -161,7 +161,7 @@ func TestMySQL_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			conf := map[string]any{"host": tc.host, "port": tc.port, "user": "u", "password": "pw-unreachable", "tls": "false"}
-			connectorstest.RequireUnreachableFailsInTime(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), "pw-unreachable")
+			connectorstest.RequireUnreachableFails(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }

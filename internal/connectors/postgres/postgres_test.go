@@ -214,7 +214,7 @@ func TestPostgres_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 			t.Parallel()
 			conf := map[string]any{"host": tc.host, "port": tc.port, "database": "d", "user": "u",
 				"password": "pw-unreachable", "sslmode": "disable"}
-			connectorstest.RequireUnreachableFailsInTime(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), "pw-unreachable")
+			connectorstest.RequireUnreachableFails(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -244,7 +245,7 @@ func TestRedshift_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			conf := map[string]any{"host": tc.host, "port": tc.port, "database": "d", "user": "u", "password": "pw-unreachable"}
-			connectorstest.RequireUnreachableFailsInTime(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), "pw-unreachable")
+			connectorstest.RequireUnreachableFails(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }
