@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
-	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/testutil"
@@ -41,7 +40,7 @@ func openConfig(t *testing.T, s *testServer, id, orgID int64) string {
 	t.Helper()
 	var sealed []byte
 	require.NoError(t, database0(t, s).QueryRow(context.Background(), "SELECT config_sealed FROM connections WHERE id = $1", id).Scan(&sealed))
-	kr, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	kr, err := secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	plain, err := kr.Open(sealed, []byte(fmt.Sprintf("org:%d/connection", orgID)))
 	require.NoError(t, err)
@@ -74,7 +73,7 @@ func TestConnections_CreateMasksSecretsAndSealsTheConfig(t *testing.T) {
 	var sealed []byte
 	require.NoError(t, database0(t, s).QueryRow(context.Background(), "SELECT config_sealed FROM connections WHERE id = $1", c.Id).Scan(&sealed))
 	require.False(t, bytes.Contains(sealed, []byte("hunter2-secret")))
-	kr, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	kr, err := secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	plain, err := kr.Open(sealed, []byte(fmt.Sprintf("org:%d/connection", f.orgID)))
 	require.NoError(t, err)

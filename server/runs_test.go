@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
-	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/standard"
@@ -57,7 +56,7 @@ type runEnvOptions struct {
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
-	kr, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	kr, err := secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	return kr
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/datanika/datanika"
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/blob"
-	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
@@ -81,7 +80,7 @@ func setupWithPool(t testing.TB, pool *pgxpool.Pool, opts ...option) *testServer
 	blobs, err := blob.NewDir(t.TempDir())
 	require.NoError(t, err)
 	d.Blobs = blobs
-	d.Keyring, err = secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	d.Keyring, err = secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	d.Egress, err = egress.New(true, "") // tests connect to the databases on this machine
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/secrets"
 )
 
 // Environments.
@@ -38,12 +39,6 @@ const (
 // whose key should carry at least 256 bits.
 const minSecretKeyLen = 32
 
-// EncryptionKey is one key-encryption key from ENCRYPTION_KEYS.
-type EncryptionKey struct {
-	ID  string
-	Key []byte // 32 bytes (AES-256)
-}
-
 // Config is the validated configuration of a Datanika process.
 type Config struct {
 	Env                    string
@@ -51,7 +46,7 @@ type Config struct {
 	DatabaseConnectTimeout time.Duration
 	HTTPAddr               string
 	SecretKey              string
-	EncryptionKeys         []EncryptionKey // the first one is active
+	EncryptionKeys         []secrets.Key // the first one is active
 	LogLevel               slog.Level
 	LogFormat              string // text or json
 	ShutdownTimeout        time.Duration
@@ -244,8 +239,8 @@ func Load(getenv Getenv) (Config, error) {
 
 // ParseEncryptionKeys parses "id:base64key[,id:base64key…]"; every key must decode to 32 bytes
 // and ids must be unique. The first key is the active one.
-func ParseEncryptionKeys(s string) ([]EncryptionKey, error) {
-	var keys []EncryptionKey
+func ParseEncryptionKeys(s string) ([]secrets.Key, error) {
+	var keys []secrets.Key
 	seen := map[string]bool{}
 	for i, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
@@ -268,7 +263,7 @@ func ParseEncryptionKeys(s string) ([]EncryptionKey, error) {
 		if len(key) != 32 {
 			return nil, fmt.Errorf("key %q must decode to 32 bytes (AES-256), got %d", id, len(key))
 		}
-		keys = append(keys, EncryptionKey{ID: id, Key: key})
+		keys = append(keys, secrets.Key{ID: id, Key: key})
 	}
 	return keys, nil
 }

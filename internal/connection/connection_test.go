@@ -16,7 +16,6 @@ import (
 
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
-	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/builtin"
@@ -46,7 +45,7 @@ func setup(t *testing.T) fixture {
 	var orgID, userID int64
 	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO organizations (name, slug) VALUES ('A', 'org-a') RETURNING id`).Scan(&orgID))
 	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO users (email, full_name) VALUES ('ed@example.com', 'Ed') RETURNING id`).Scan(&userID))
-	keyring, err := secrets.NewKeyring([]config.EncryptionKey{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	keyring, err := secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	d := &recordingDialer{}
 	env := connectors.Env{Dialer: d, Files: func(context.Context, int64) (string, error) { return "", errors.New("no files here") }}

@@ -2,7 +2,8 @@
 // job in one transaction), the worker that works it (per-org concurrency limit, timeout,
 // cancellation, retries only for infrastructure faults), its structured log lines in run_logs,
 // its incremental state in pipeline_state, its stats, and the catalog entries of the tables it
-// loaded; cancelling and retrying runs. Reading runs for the API lives in server/runs_read.go.
+// loaded; cancelling and retrying runs. The reading side (lists with filters and paging, one run,
+// its log lines, the dashboard) is internal/history; server/runs_read.go is its HTTP face.
 package run
 
 import (

@@ -12,8 +12,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-
-	"github.com/datanika/datanika/internal/config"
 )
 
 // Sealed layout, version 1:
@@ -36,6 +34,13 @@ var (
 	ErrMalformed = errors.New("the sealed record is malformed")
 )
 
+// Key is one key-encryption key: its id, stored in every record it seals, and 32 bytes of
+// AES-256 key material. ENCRYPTION_KEYS lists them (internal/config parses it).
+type Key struct {
+	ID  string
+	Key []byte
+}
+
 // Keyring holds the key-encryption keys.
 type Keyring struct {
 	active string
@@ -43,7 +48,7 @@ type Keyring struct {
 }
 
 // NewKeyring builds a keyring; the first key is the active one.
-func NewKeyring(keys []config.EncryptionKey) (*Keyring, error) {
+func NewKeyring(keys []Key) (*Keyring, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("no encryption keys")
 	}

@@ -7,19 +7,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/datanika/datanika/internal/config"
 	"github.com/datanika/datanika/internal/secrets"
 )
 
-func key(id string) config.EncryptionKey {
+func key(id string) secrets.Key {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	return config.EncryptionKey{ID: id, Key: b}
+	return secrets.Key{ID: id, Key: b}
 }
 
 func TestSeal_RoundTripsAndNeverContainsThePlaintext(t *testing.T) {
 	t.Parallel()
-	kr, err := secrets.NewKeyring([]config.EncryptionKey{key("k1")})
+	kr, err := secrets.NewKeyring([]secrets.Key{key("k1")})
 	require.NoError(t, err)
 	plaintext := []byte(`{"password":"hunter2-very-secret"}`)
 	sealed, err := kr.Seal(plaintext, []byte("org:1/connection"))
@@ -40,18 +39,18 @@ func TestSeal_RoundTripsAndNeverContainsThePlaintext(t *testing.T) {
 func TestOpen_WrongKeyOrContextOrTamperingIsACleanError(t *testing.T) {
 	t.Parallel()
 	k1 := key("k1")
-	kr, _ := secrets.NewKeyring([]config.EncryptionKey{k1})
+	kr, _ := secrets.NewKeyring([]secrets.Key{k1})
 	sealed, err := kr.Seal([]byte("secret"), []byte("org:1"))
 	require.NoError(t, err)
 
 	_, err = kr.Open(sealed, []byte("org:2"))
 	require.ErrorIs(t, err, secrets.ErrDecrypt, "a record moved to another org does not open")
 
-	impostor, _ := secrets.NewKeyring([]config.EncryptionKey{key("k1")}) // same id, other key
+	impostor, _ := secrets.NewKeyring([]secrets.Key{key("k1")}) // same id, other key
 	_, err = impostor.Open(sealed, []byte("org:1"))
 	require.ErrorIs(t, err, secrets.ErrDecrypt)
 
-	other, _ := secrets.NewKeyring([]config.EncryptionKey{key("k9")})
+	other, _ := secrets.NewKeyring([]secrets.Key{key("k9")})
 	_, err = other.Open(sealed, []byte("org:1"))
 	require.ErrorIs(t, err, secrets.ErrUnknownKey)
 	require.NotContains(t, err.Error(), "secret")
@@ -70,12 +69,12 @@ func TestOpen_WrongKeyOrContextOrTamperingIsACleanError(t *testing.T) {
 func TestRewrap_MovesRecordsToTheActiveKey(t *testing.T) {
 	t.Parallel()
 	oldKey, newKey := key("old"), key("new")
-	before, _ := secrets.NewKeyring([]config.EncryptionKey{oldKey})
+	before, _ := secrets.NewKeyring([]secrets.Key{oldKey})
 	sealed, err := before.Seal([]byte("secret"), []byte("ctx"))
 	require.NoError(t, err)
 
 	// Rotation: the new key first (active), the old one kept to open old records.
-	during, _ := secrets.NewKeyring([]config.EncryptionKey{newKey, oldKey})
+	during, _ := secrets.NewKeyring([]secrets.Key{newKey, oldKey})
 	require.Equal(t, "new", during.ActiveKeyID())
 	rewrapped, changed, err := during.Rewrap(sealed)
 	require.NoError(t, err)
@@ -87,7 +86,7 @@ func TestRewrap_MovesRecordsToTheActiveKey(t *testing.T) {
 	require.False(t, changed)
 
 	// Once rewrapped, the old key can go.
-	after, _ := secrets.NewKeyring([]config.EncryptionKey{newKey})
+	after, _ := secrets.NewKeyring([]secrets.Key{newKey})
 	opened, err := after.Open(rewrapped, []byte("ctx"))
 	require.NoError(t, err)
 	require.Equal(t, []byte("secret"), opened)
@@ -99,12 +98,12 @@ func TestNewKeyring_RejectsBadKeys(t *testing.T) {
 	t.Parallel()
 	_, err := secrets.NewKeyring(nil)
 	require.Error(t, err)
-	_, err = secrets.NewKeyring([]config.EncryptionKey{{ID: "short", Key: []byte("x")}})
+	_, err = secrets.NewKeyring([]secrets.Key{{ID: "short", Key: []byte("x")}})
 	require.Error(t, err)
 }
 
 func FuzzOpen_NeverPanics(f *testing.F) {
-	kr, _ := secrets.NewKeyring([]config.EncryptionKey{key("k1")})
+	kr, _ := secrets.NewKeyring([]secrets.Key{key("k1")})
 	sealed, _ := kr.Seal([]byte("x"), nil)
 	f.Add(sealed)
 	f.Add([]byte("dnk1\x05k1"))

@@ -1,5 +1,6 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { authedRoute } from "./app";
+import { positiveIntParam } from "./params";
 
 export const connectionsRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -19,15 +20,7 @@ export const newConnectionRoute = createRoute({
 });
 
 /** `$connectionId` is a positive integer; anything else is not a connection page. */
-const connectionParams = {
-  parse: ({ connectionId }: { connectionId: string }) => {
-    const id = Number(connectionId);
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- TanStack Router's not-found protocol
-    if (!/^\d+$/.test(connectionId) || !Number.isSafeInteger(id) || id < 1) throw notFound();
-    return { connectionId: id };
-  },
-  stringify: ({ connectionId }: { connectionId: number }) => ({ connectionId: String(connectionId) }),
-};
+const connectionParams = positiveIntParam("connectionId");
 
 export const editConnectionRoute = createRoute({
   getParentRoute: () => connectionsRoute,

@@ -1,5 +1,6 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { authedRoute } from "./app";
+import { positiveIntParam } from "./params";
 
 export const pipelinesRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -15,19 +16,11 @@ export const pipelinesIndexRoute = createRoute({
 export const newPipelineRoute = createRoute({
   getParentRoute: () => pipelinesRoute,
   path: "new",
-  component: lazyRouteComponent(() => import("@/features/pipelines/PipelineWizard"), "NewPipelinePage"),
+  component: lazyRouteComponent(() => import("@/features/pipelines/wizard/pages"), "NewPipelinePage"),
 });
 
 /** `$pipelineId` is a positive integer; anything else is not a pipeline page. */
-const pipelineParams = {
-  parse: ({ pipelineId }: { pipelineId: string }) => {
-    const id = Number(pipelineId);
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- TanStack Router's not-found protocol
-    if (!/^\d+$/.test(pipelineId) || !Number.isSafeInteger(id) || id < 1) throw notFound();
-    return { pipelineId: id };
-  },
-  stringify: ({ pipelineId }: { pipelineId: number }) => ({ pipelineId: String(pipelineId) }),
-};
+const pipelineParams = positiveIntParam("pipelineId");
 
 export const pipelineRoute = createRoute({
   getParentRoute: () => pipelinesRoute,
@@ -40,5 +33,5 @@ export const editPipelineRoute = createRoute({
   getParentRoute: () => pipelinesRoute,
   path: "$pipelineId/edit",
   params: pipelineParams,
-  component: lazyRouteComponent(() => import("@/features/pipelines/PipelineWizard"), "EditPipelinePage"),
+  component: lazyRouteComponent(() => import("@/features/pipelines/wizard/pages"), "EditPipelinePage"),
 });

@@ -1,6 +1,7 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { runsSearchSchema } from "@/features/runs/search";
 import { authedRoute } from "./app";
+import { positiveIntParam } from "./params";
 
 export const runsRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -18,14 +19,6 @@ export const runsIndexRoute = createRoute({
 export const runRoute = createRoute({
   getParentRoute: () => runsRoute,
   path: "$runId",
-  params: {
-    parse: ({ runId }: { runId: string }) => {
-      const id = Number(runId);
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- TanStack Router's not-found protocol
-      if (!/^\d+$/.test(runId) || !Number.isSafeInteger(id) || id < 1) throw notFound();
-      return { runId: id };
-    },
-    stringify: ({ runId }: { runId: number }) => ({ runId: String(runId) }),
-  },
+  params: positiveIntParam("runId"),
   component: lazyRouteComponent(() => import("@/features/runs/RunPage"), "RunPage"),
 });

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 // httpServer answers ClickHouse's HTTP interface the way a server would for two statements:
@@ -121,5 +122,5 @@ func TestClickHouse_HTTPSendsTheGoldenRequestsAndCapsRows(t *testing.T) {
 
 	got := b.String()
 	require.NotContains(t, got, "Http-Pa55")
-	requireGolden(t, "http_requests.golden", got)
+	testutil.Golden(t, "testdata/http_requests.golden", got)
 }

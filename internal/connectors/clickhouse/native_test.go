@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 // nativeServer speaks enough of the native protocol to greet a client, read its queries and
@@ -152,5 +153,5 @@ func TestClickHouse_NativeSendsTheGoldenQueriesAndCapsRows(t *testing.T) {
 	require.True(t, out.Truncated)
 	got := srv.describe()
 	require.NotContains(t, got, "Native-Pa55")
-	requireGolden(t, "native_queries.golden", got)
+	testutil.Golden(t, "testdata/native_queries.golden", got)
 }

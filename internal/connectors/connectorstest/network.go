@@ -5,8 +5,11 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/connectors"
 )
 
 // Blackhole is an address that swallows packets (or is unroutable): a dial to it hangs until
@@ -67,4 +70,34 @@ func SilentServer(t testing.TB) int {
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// RequireClosedPortFails asserts what every connector's Test does against a closed port: it
+// answers not OK at once (within 2 s), and its message does not repeat password.
+func RequireClosedPortFails(t testing.TB, c connectors.Tester, password string) {
+	t.Helper()
+	start := time.Now()
+	res := c.Test(context.Background())
+	require.False(t, res.OK)
+	require.Less(t, time.Since(start), 2*time.Second)
+	require.NotContains(t, res.Message, password)
+}
+
+// RequireUnreachableFails asserts what every connector's Test does against a host that never
+// answers (a hanging dial, a blackhole, a server that accepts and stays silent): under a context
+// of 1.5 s it answers not OK within the given bound, and its message does not repeat password
+// (when one is given). It returns the result for checks of the connector's own.
+func RequireUnreachableFails(t testing.TB, c connectors.Tester, within time.Duration, password string) connectors.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res := c.Test(ctx)
+	require.False(t, res.OK)
+	require.Less(t, time.Since(start), within)
+	if password != "" {
+		require.NotContains(t, res.Message, password)
+	}
+	t.Log(res.Message)
+	return res
 }

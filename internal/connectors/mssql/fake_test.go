@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 // fakeSQLServer speaks enough TDS to log a client in and answer what Query sends: session
@@ -209,7 +210,7 @@ func TestMSSQL_QuerySendsTheGoldenSequence(t *testing.T) {
 	require.Equal(t, []string{"n"}, res.Columns)
 	require.Equal(t, [][]any{{int64(1)}, {int64(2)}}, res.Rows)
 	require.True(t, res.Truncated)
-	requireGolden(t, "query_sequence.golden", s.sent())
+	testutil.Golden(t, "testdata/query_sequence.golden", s.sent())
 }
 
 func TestMSSQL_QueryRefusesWhatTheServerSaysIsNotASelect(t *testing.T) {

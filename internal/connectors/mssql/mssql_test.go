@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,21 +21,8 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/connectorstest"
 	"github.com/datanika/datanika/internal/egress"
+	"github.com/datanika/datanika/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from what the code produces")
-
-// requireGolden compares got with testdata/name, or rewrites the file under -update.
-func requireGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o600))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create %s", path)
-	require.Equal(t, string(want), got, "%s is stale: review the change, then go test -update", path)
-}
 
 func valid() map[string]any {
 	return map[string]any{"host": "sql.example.com", "port": 1433, "database": "app", "user": "sa",
@@ -137,7 +123,7 @@ func TestMSSQL_SendsTheGoldenConfigAndStatements(t *testing.T) {
 	section("catalog: columns", columnsSQL)
 	out := b.String()
 	require.NotContains(t, out, "Secret-Pa55")
-	requireGolden(t, "sent.golden", out)
+	testutil.Golden(t, "testdata/sent.golden", out)
 }
 
 func TestMSSQL_ReadOnlyCheckAcceptsOnlyOneSelectAsTheServerReportsIt(t *testing.T) {
@@ -346,11 +332,7 @@ func TestMSSQL_RequiredEncryptionRefusesAServerWithoutIt(t *testing.T) {
 func TestMSSQL_ClosedPortAnswersNotOKAtOnce(t *testing.T) {
 	t.Parallel()
 	conf := map[string]any{"host": "127.0.0.1", "port": connectorstest.ClosedPort(t), "database": "d", "user": "u", "password": "pw-closed"}
-	start := time.Now()
-	res := newConnector(t, conf, connectors.Env{}).Test(context.Background())
-	require.False(t, res.OK)
-	require.Less(t, time.Since(start), 2*time.Second)
-	require.NotContains(t, res.Message, "pw-closed")
+	connectorstest.RequireClosedPortFails(t, newConnector(t, conf, connectors.Env{}), "pw-closed")
 }
 
 func TestMSSQL_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
@@ -367,14 +349,7 @@ func TestMSSQL_UnreachableHostAnswersWithinTheTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			conf := map[string]any{"host": tc.host, "port": tc.port, "database": "d", "user": "u", "password": "pw-unreachable"}
-			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			res := newConnector(t, conf, connectors.Env{Dialer: tc.dialer}).Test(ctx)
-			require.False(t, res.OK)
-			require.Less(t, time.Since(start), 2500*time.Millisecond)
-			require.NotContains(t, res.Message, "pw-unreachable")
-			t.Log(res.Message)
+			connectorstest.RequireUnreachableFails(t, newConnector(t, conf, connectors.Env{Dialer: tc.dialer}), 2500*time.Millisecond, "pw-unreachable")
 		})
 	}
 }

@@ -2,9 +2,6 @@ package sqlgen
 
 import (
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,9 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // hostile is a table with names that break naive SQL: quotes of every system, a space,
 // unicode, a reserved word, a comment marker, and one column of every kind.
@@ -108,14 +104,7 @@ func TestScripts_MatchGoldenFiles(t *testing.T) {
 				s, err := d.Script(c.plan(name))
 				require.NoError(t, err)
 				got := s.Render()
-				path := filepath.Join("testdata", name, c.name+".sql")
-				if *update {
-					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-					require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-				}
-				want, err := os.ReadFile(path)
-				require.NoError(t, err, "run go test ./internal/load/sqlgen -update to create it")
-				require.Equal(t, string(want), got)
+				testutil.Golden(t, "testdata/"+name+"/"+c.name+".sql", got)
 			})
 		}
 	}

@@ -1,16 +1,13 @@
 package dialect
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden SQL files")
+	"github.com/datanika/datanika/internal/testutil"
+)
 
 // materializations renders every materialization of a dialect as one text, compared with
 // testdata/golden/<dialect>.sql. Postgres and MySQL also run live in the engine's tests; for
@@ -67,14 +64,7 @@ func TestGolden_MaterializationSQLPerDialect(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
 			got := materializations(t, d)
-			path := filepath.Join("testdata", "golden", d.Name+".sql")
-			if *update {
-				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o750))
-				require.NoError(t, os.WriteFile(path, []byte(got), 0o600))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run go test ./internal/transform/dialect -update to create it")
-			require.Equal(t, string(want), got)
+			testutil.Golden(t, "testdata/golden/"+d.Name+".sql", got)
 		})
 	}
 }

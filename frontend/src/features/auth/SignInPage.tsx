@@ -4,14 +4,15 @@ import { TriangleAlertIcon } from "lucide-react";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ErrorAlert, Field } from "@/components/form";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { session } from "./auth";
+import { csrfHeaders } from "./auth";
 import { AuthLayout } from "./AuthLayout";
 import { ProviderButtons } from "./providers";
-import { csrfHeaders } from "./auth";
 import { oauthErrorCode } from "./redirect";
 
 type Fields = "email" | "password";
@@ -27,13 +28,11 @@ export function SignInPage() {
 
   const signIn = useMutation({
     mutationFn: async () => {
-      const { data, error, response } = await api.POST("/api/v1/auth/login", {
+      return unwrap(await api.POST("/api/v1/auth/login", {
         body: { email: email.trim(), password },
         headers: csrfHeaders,
         credentials: "same-origin",
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
     onSuccess: async (tokens) => {
       queryClient.clear();

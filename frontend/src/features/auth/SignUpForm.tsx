@@ -3,6 +3,7 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ErrorAlert, Field } from "@/components/form";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -45,13 +46,11 @@ export function SignUpForm({
       };
       if (inviteToken) body.invite_token = inviteToken;
       else if (values.org_name.trim() !== "") body.org_name = values.org_name.trim();
-      const { data, error, response } = await api.POST("/api/v1/auth/signup", {
+      return unwrap(await api.POST("/api/v1/auth/signup", {
         body,
         headers: csrfHeaders,
         credentials: "same-origin",
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
     onSuccess: async (tokens) => {
       queryClient.clear();

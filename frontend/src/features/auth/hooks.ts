@@ -1,6 +1,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
-import { api, ApiError } from "@/api/client";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { session } from "./auth";
 import { hasRole } from "./roles";
 import type { Role, SessionState } from "./session";
@@ -24,11 +25,16 @@ export function useHasRole(needed: Role): boolean {
   return hasRole(useRole(), needed);
 }
 
+/** The query keys of the signed-in user. */
+export const authKeys = {
+  me: ["me"] as const,
+  providers: ["auth-providers"] as const,
+};
+
 export const meQuery = queryOptions({
-  queryKey: ["me"],
+  queryKey: authKeys.me,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/me", { signal });
-    if (!data) throw new ApiError(response.status, error);
+    const data = unwrap(await api.GET("/api/v1/me", { signal }));
     // GET /me carries the current role, which an admin may have changed since the token was issued.
     session.update({ user: data.user, org: data.org, role: data.role });
     return data;

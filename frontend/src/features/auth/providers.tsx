@@ -1,17 +1,17 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { api, ApiError, type Schemas } from "@/api/client";
+import { api, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { Button } from "@/components/ui/button";
+import { authKeys } from "./hooks";
 
 export type AuthProvider = Schemas["AuthProvider"];
 
 /** GET /api/v1/auth/providers: the OAuth providers enabled here; none when the call fails. */
 export const providersQuery = queryOptions({
-  queryKey: ["auth-providers"],
+  queryKey: authKeys.providers,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/auth/providers", { signal });
-    if (!data) throw ApiError.from(response, error);
-    return data.providers;
+    return unwrap(await api.GET("/api/v1/auth/providers", { signal })).providers;
   },
   staleTime: 5 * 60_000,
   retry: false,

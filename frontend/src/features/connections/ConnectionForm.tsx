@@ -3,10 +3,11 @@ import { ArrowLeftIcon } from "lucide-react";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ErrorAlert, Field } from "@/components/form";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { connectionsQuery, directionOf, type Config, type Connection, type ConnectionType } from "./api";
+import { connectionKeys, connectionQuery, directionOf, type Config, type Connection, type ConnectionType } from "./api";
 import { DirectionBadge, TestButton, TypeIcon } from "./common";
 import { asSchema, changedTargets, hasMaskedSecret, initialValue, maskedSecretPaths, prune, validate } from "./schema";
 import { SchemaForm, type FieldErrors } from "./SchemaForm";
@@ -74,20 +75,16 @@ export function ConnectionForm({
     mutationFn: async () => {
       const body = { name: name.trim(), config: prune(config) as Config };
       if (connection) {
-        const { data, error, response } = await api.PATCH("/api/v1/connections/{id}", {
+        return unwrap(await api.PATCH("/api/v1/connections/{id}", {
           params: { path: { id: connection.id } },
           body,
-        });
-        if (!data) throw ApiError.from(response, error);
-        return data;
+        }));
       }
-      const { data, error, response } = await api.POST("/api/v1/connections", { body: { ...body, type: type.name } });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      return unwrap(await api.POST("/api/v1/connections", { body: { ...body, type: type.name } }));
     },
     onSuccess: async (saved) => {
-      queryClient.setQueryData(["connections", saved.id], saved);
-      await queryClient.invalidateQueries({ queryKey: connectionsQuery.queryKey });
+      queryClient.setQueryData(connectionQuery(saved.id).queryKey, saved);
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all });
       onSaved(saved);
     },
     onError: (error) => {

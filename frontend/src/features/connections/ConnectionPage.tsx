@@ -1,13 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useParams } from "@tanstack/react-router";
 import { PencilIcon, Trash2Icon } from "lucide-react";
-import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { useHasRole } from "@/features/auth/hooks";
-import { Loading } from "@/features/settings/common";
 import { connectionQuery, connectionTypesQuery, type Connection } from "./api";
 import { DirectionBadge, TestButton, TestOutcome, TypeIcon } from "./common";
 import { DeleteConnectionDialog, useDeleteConnection } from "./ConnectionsPage";
@@ -41,9 +40,7 @@ function ConnectionView({ connection }: { connection: Connection }) {
   const types = useQuery(connectionTypesQuery);
   const canEdit = useHasRole("editor");
   const canDelete = useHasRole("admin");
-  const [deleting, setDeleting] = useState(false);
   const remove = useDeleteConnection(() => {
-    setDeleting(false);
     void navigate({ to: "/connections" });
   });
   const label = types.data?.find((type) => type.name === connection.type)?.label ?? connection.type;
@@ -71,8 +68,7 @@ function ConnectionView({ connection }: { connection: Connection }) {
               <Button
                 variant="outline"
                 onClick={() => {
-                  remove.reset();
-                  setDeleting(true);
+                  remove.ask(connection);
                 }}
               >
                 <Trash2Icon aria-hidden="true" />
@@ -122,13 +118,7 @@ function ConnectionView({ connection }: { connection: Connection }) {
         </Link>
       </nav>
       <Outlet />
-      <DeleteConnectionDialog
-        connection={deleting ? connection : null}
-        onClose={() => {
-          setDeleting(false);
-        }}
-        mutation={remove}
-      />
+      <DeleteConnectionDialog remove={remove} />
     </div>
   );
 }

@@ -1,18 +1,22 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { PencilIcon, PlusIcon, Trash2Icon } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, ApiError } from "@/api/client";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
+import { NeedsRole } from "@/components/needs-role";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
-import { EmptyState, Loading, NeedsRole } from "@/features/settings/common";
-import { connectionQuery, connectionsQuery, connectionTypesQuery, type Connection, type ConnectionType } from "./api";
+import { connectionKeys, connectionQuery, connectionsQuery, connectionTypesQuery, type Connection, type ConnectionType } from "./api";
 import { DirectionBadge, TestOutcome, TypeIcon } from "./common";
 import { ConnectionForm, TypePicker } from "./ConnectionForm";
 
@@ -46,10 +50,7 @@ function ConnectionsTable() {
   const types = useQuery(connectionTypesQuery);
   const canEdit = useHasRole("editor");
   const canDelete = useHasRole("admin");
-  const [deleting, setDeleting] = useState<Connection | null>(null);
-  const remove = useDeleteConnection(() => {
-    setDeleting(null);
-  });
+  const remove = useDeleteConnection();
   if (connections.isPending) return <Loading />;
   if (connections.isError) return <ErrorAlert error={connections.error} title={t("connections.loadFailed")} />;
   if (connections.data.length === 0) return <EmptyState>{t("connections.empty")}</EmptyState>;
@@ -112,8 +113,7 @@ function ConnectionsTable() {
                       size="sm"
                       aria-label={`${t("connections.delete")} ${connection.name}`}
                       onClick={() => {
-                        remove.reset();
-                        setDeleting(connection);
+                        remove.ask(connection);
                       }}
                     >
                       <Trash2Icon aria-hidden="true" />
@@ -126,57 +126,35 @@ function ConnectionsTable() {
           ))}
         </TableBody>
       </Table>
-      <DeleteConnectionDialog
-        connection={deleting}
-        onClose={() => {
-          setDeleting(null);
-        }}
-        mutation={remove}
-      />
+      <DeleteConnectionDialog remove={remove} />
     </>
   );
 }
 
-export function useDeleteConnection(onDeleted: () => void) {
+/** Deletes a connection after confirmation; `onDeleted` runs before the list is refetched. */
+export function useDeleteConnection(onDeleted?: () => void) {
   const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async (connection: Connection) => {
-      const { error, response } = await api.DELETE("/api/v1/connections/{id}", {
+  return useConfirmDelete({
+    remove: async (connection: Connection) => {
+      unwrap(await api.DELETE("/api/v1/connections/{id}", {
         params: { path: { id: connection.id } },
-      });
-      if (!response.ok) throw ApiError.from(response, error);
+      }));
     },
-    onSuccess: async () => {
-      onDeleted();
-      await queryClient.invalidateQueries({ queryKey: connectionsQuery.queryKey });
+    onDeleted: async () => {
+      onDeleted?.();
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all });
     },
   });
 }
 
-export function DeleteConnectionDialog({
-  connection,
-  onClose,
-  mutation,
-}: {
-  connection: Connection | null;
-  onClose: () => void;
-  mutation: ReturnType<typeof useDeleteConnection>;
-}) {
+export function DeleteConnectionDialog({ remove }: { remove: ReturnType<typeof useDeleteConnection> }) {
   const { t } = useTranslation();
   return (
     <ConfirmDialog
-      open={connection !== null}
-      onOpenChange={(open) => {
-        if (!open) onClose();
-      }}
-      title={t("connections.deleteTitle", { name: connection?.name ?? "" })}
+      {...remove.dialog}
+      title={t("connections.deleteTitle", { name: remove.target?.name ?? "" })}
       description={t("connections.deleteBody")}
       confirmLabel={t("connections.delete")}
-      pending={mutation.isPending}
-      error={mutation.error}
-      onConfirm={() => {
-        if (connection) mutation.mutate(connection);
-      }}
     />
   );
 }

@@ -2,11 +2,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { EyeIcon, KeyRoundIcon, RefreshCwIcon, SearchIcon, TableIcon } from "lucide-react";
 import { useDeferredValue, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { EmptyState, Loading, useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import { catalogQuery, fetchCatalog, type Catalog } from "./api";
 import { useConnectionId } from "./ConnectionPage";
 

@@ -3,12 +3,12 @@ import { PlayIcon, TriangleAlertIcon } from "lucide-react";
 import { useId, useState, type ComponentType } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorAlert } from "@/components/form";
+import { NeedsRole } from "@/components/needs-role";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Label, NativeSelect } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
-import { NeedsRole } from "@/features/settings/common";
 import { runQuery, type QueryResult } from "./api";
 
 /** What the console needs from an editor: the text, its changes, and Ctrl/Cmd+Enter to run. */

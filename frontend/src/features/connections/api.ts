@@ -1,5 +1,6 @@
 import { queryOptions } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "@/api/client";
+import { api, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 
 export type Connection = Schemas["Connection"];
 export type ConnectionType = Schemas["ConnectionType"];
@@ -11,53 +12,53 @@ export type Config = Record<string, unknown>;
 /** An organization's connections fit in one page (the API's maximum). */
 const pageSize = 500;
 
+/** The query keys of connections; `all` covers the list, every connection and their catalogs. */
+export const connectionKeys = {
+  types: ["connection-types"] as const,
+  all: ["connections"] as const,
+  detail: (id: number) => [...connectionKeys.all, id] as const,
+  catalog: (id: number) => [...connectionKeys.detail(id), "catalog"] as const,
+};
+
 export const connectionTypesQuery = queryOptions({
-  queryKey: ["connection-types"],
+  queryKey: connectionKeys.types,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/connection-types", { signal });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    return unwrap(await api.GET("/api/v1/connection-types", { signal })).items;
   },
   staleTime: Infinity,
 });
 
 export const connectionsQuery = queryOptions({
-  queryKey: ["connections"],
+  queryKey: connectionKeys.all,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/connections", {
+    return unwrap(await api.GET("/api/v1/connections", {
       signal,
       params: { query: { limit: pageSize } },
-    });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    })).items;
   },
 });
 
 export function connectionQuery(id: number) {
   return queryOptions({
-    queryKey: ["connections", id],
+    queryKey: connectionKeys.detail(id),
     queryFn: async ({ signal }) => {
-      const { data, error, response } = await api.GET("/api/v1/connections/{id}", { signal, params: { path: { id } } });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      return unwrap(await api.GET("/api/v1/connections/{id}", { signal, params: { path: { id } } }));
     },
   });
 }
 
 export function catalogQuery(id: number) {
   return queryOptions({
-    queryKey: ["connections", id, "catalog"],
+    queryKey: connectionKeys.catalog(id),
     queryFn: async ({ signal }) => fetchCatalog(id, false, signal),
   });
 }
 
 export async function fetchCatalog(id: number, refresh: boolean, signal?: AbortSignal): Promise<Catalog> {
-  const { data, error, response } = await api.GET("/api/v1/connections/{id}/catalog", {
+  return unwrap(await api.GET("/api/v1/connections/{id}/catalog", {
     signal,
     params: { path: { id }, query: refresh ? { refresh: true } : {} },
-  });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  }));
 }
 
 /** Tests a saved connection (`id`) or an unsaved config. */
@@ -65,24 +66,18 @@ export async function testConnection(
   target: { id: number } | { type: string; config: Config },
 ): Promise<ConnectionTestResult> {
   if ("id" in target) {
-    const { data, error, response } = await api.POST("/api/v1/connections/{id}/test", {
+    return unwrap(await api.POST("/api/v1/connections/{id}/test", {
       params: { path: { id: target.id } },
-    });
-    if (!data) throw ApiError.from(response, error);
-    return data;
+    }));
   }
-  const { data, error, response } = await api.POST("/api/v1/connections/test", { body: target });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  return unwrap(await api.POST("/api/v1/connections/test", { body: target }));
 }
 
 export async function runQuery(id: number, sql: string, limit: number): Promise<QueryResult> {
-  const { data, error, response } = await api.POST("/api/v1/connections/{id}/query", {
+  return unwrap(await api.POST("/api/v1/connections/{id}/query", {
     params: { path: { id } },
     body: { sql, limit },
-  });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  }));
 }
 
 /** The types of `capabilities`, as the direction a connection of that type can serve. */

@@ -16,9 +16,9 @@ import { useTranslation } from "react-i18next";
 import { ErrorAlert } from "@/components/form";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import { cn } from "@/lib/utils";
-import { connectionsQuery, testConnection, type Config, type Connection, type ConnectionTestResult } from "./api";
+import { connectionKeys, testConnection, type Config, type Connection, type ConnectionTestResult } from "./api";
 
 const typeIcons: Record<string, LucideIcon> = {
   postgres: DatabaseIcon,
@@ -97,7 +97,7 @@ export function TestButton({
     mutationFn: testConnection,
     onSuccess: async (_, sent) => {
       // A saved connection keeps its last test result.
-      if ("id" in sent) await queryClient.invalidateQueries({ queryKey: connectionsQuery.queryKey });
+      if ("id" in sent) await queryClient.invalidateQueries({ queryKey: connectionKeys.all });
     },
   });
   return (

@@ -1,12 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { dashboardQuery, type Dashboard } from "@/features/runs/api";
 import { RunStatusBadge, useFormatNumber } from "@/features/runs/common";
-import { EmptyState, Loading, useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import { RowsPerDayChart, RunsPerDayChart } from "./charts";
 
 export function DashboardPage() {

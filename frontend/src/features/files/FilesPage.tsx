@@ -3,17 +3,21 @@ import { Trash2Icon, UploadIcon } from "lucide-react";
 import { useId, useRef, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert, useDescribeError } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
-import { EmptyState, Loading, useFormatDateTime } from "@/features/settings/common";
-import { filesQuery, formatBytes, uploadFile, type UploadedFile, type UploadProgress } from "./api";
+import { useFormatDateTime } from "@/lib/datetime";
+import { fileKeys, filesQuery, formatBytes, uploadFile, type UploadedFile, type UploadProgress } from "./api";
 
 export function FilesPage() {
   const { t } = useTranslation();
@@ -46,7 +50,7 @@ function UploadForm() {
     onSuccess: async () => {
       setFile(null);
       if (input.current) input.current.value = "";
-      await queryClient.invalidateQueries({ queryKey: filesQuery.queryKey });
+      await queryClient.invalidateQueries({ queryKey: fileKeys.all });
     },
     onSettled: () => {
       setProgress(null);
@@ -130,16 +134,11 @@ function FilesTable() {
   const queryClient = useQueryClient();
   const format = useFormatDateTime();
   const canDelete = useHasRole("admin");
-  const [deleting, setDeleting] = useState<UploadedFile | null>(null);
-  const remove = useMutation({
-    mutationFn: async (file: UploadedFile) => {
-      const { error, response } = await api.DELETE("/api/v1/files/{id}", { params: { path: { id: file.id } } });
-      if (!response.ok) throw ApiError.from(response, error);
+  const remove = useConfirmDelete({
+    remove: async (file: UploadedFile) => {
+      unwrap(await api.DELETE("/api/v1/files/{id}", { params: { path: { id: file.id } } }));
     },
-    onSuccess: async () => {
-      setDeleting(null);
-      await queryClient.invalidateQueries({ queryKey: filesQuery.queryKey });
-    },
+    onDeleted: () => queryClient.invalidateQueries({ queryKey: fileKeys.all }),
   });
   if (files.isPending) return <Loading />;
   if (files.isError) return <ErrorAlert error={files.error} title={t("files.loadFailed")} />;
@@ -199,8 +198,7 @@ function FilesTable() {
                       size="sm"
                       aria-label={`${t("files.delete")} ${file.name}`}
                       onClick={() => {
-                        remove.reset();
-                        setDeleting(file);
+                        remove.ask(file);
                       }}
                     >
                       <Trash2Icon aria-hidden="true" />
@@ -214,18 +212,10 @@ function FilesTable() {
         </TableBody>
       </Table>
       <ConfirmDialog
-        open={deleting !== null}
-        onOpenChange={(open) => {
-          if (!open) setDeleting(null);
-        }}
-        title={t("files.deleteTitle", { name: deleting?.name ?? "" })}
+        {...remove.dialog}
+        title={t("files.deleteTitle", { name: remove.target?.name ?? "" })}
         description={t("files.deleteBody")}
         confirmLabel={t("files.delete")}
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => {
-          if (deleting) remove.mutate(deleting);
-        }}
       />
     </>
   );

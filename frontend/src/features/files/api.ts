@@ -1,15 +1,19 @@
 import { queryOptions } from "@tanstack/react-query";
 import { api, ApiError, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { session } from "@/features/auth/auth";
 
 export type UploadedFile = Schemas["File"];
 
+/** The query keys of uploaded files. */
+export const fileKeys = {
+  all: ["files"] as const,
+};
+
 export const filesQuery = queryOptions({
-  queryKey: ["files"],
+  queryKey: fileKeys.all,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/files", { signal, params: { query: { limit: 500 } } });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    return unwrap(await api.GET("/api/v1/files", { signal, params: { query: { limit: 500 } } })).items;
   },
 });
 

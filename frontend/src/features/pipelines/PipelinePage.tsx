@@ -1,19 +1,21 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from "lucide-react";
-import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
-import { isActive, runQuery, runsQuery } from "@/features/runs/api";
+import { isActive, runKeys, runQuery, runsQuery } from "@/features/runs/api";
 import { RunsTable } from "@/features/runs/common";
-import { EmptyState, Loading, useFormatDateTime } from "@/features/settings/common";
-import { deletePipeline, pipelineQuery, pipelinesQuery, triggerPipelineRun, updatePipeline, type Pipeline } from "./api";
+import { useFormatDateTime } from "@/lib/datetime";
+import { deletePipeline, pipelineKeys, pipelineQuery, triggerPipelineRun, updatePipeline, type Pipeline } from "./api";
 import { PipelineStatusBadge, Route } from "./common";
 
 export function PipelinePage() {
@@ -38,7 +40,6 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
   const queryClient = useQueryClient();
   const canEdit = useHasRole("editor");
   const formatDate = useFormatDateTime();
-  const [deleting, setDeleting] = useState(false);
   const runs = useInfiniteQuery({
     ...runsQuery({ target_type: "pipeline", target_id: pipeline.id }, 20),
     refetchInterval: (query) => (query.state.data?.pages.some((page) => page.items.some((run) => isActive(run.status))) ? 3_000 : false),
@@ -47,8 +48,8 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
 
   const refresh = async () => {
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: pipelinesQuery.queryKey }),
-      queryClient.invalidateQueries({ queryKey: ["runs", "list"] }),
+      queryClient.invalidateQueries({ queryKey: pipelineKeys.all }),
+      queryClient.invalidateQueries({ queryKey: runKeys.lists() }),
     ]);
   };
   const run = useMutation({
@@ -66,11 +67,10 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
       await refresh();
     },
   });
-  const remove = useMutation({
-    mutationFn: () => deletePipeline(pipeline.id),
-    onSuccess: async () => {
-      setDeleting(false);
-      queryClient.removeQueries({ queryKey: pipelineQuery(pipeline.id).queryKey });
+  const remove = useConfirmDelete({
+    remove: (target: Pipeline) => deletePipeline(target.id),
+    onDeleted: async (deleted) => {
+      queryClient.removeQueries({ queryKey: pipelineKeys.detail(deleted.id) });
       await refresh();
       void navigate({ to: "/pipelines" });
     },
@@ -184,8 +184,7 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
             <Button
               variant="outline"
               onClick={() => {
-                remove.reset();
-                setDeleting(true);
+                remove.ask(pipeline);
               }}
             >
               <Trash2Icon aria-hidden="true" />
@@ -196,16 +195,10 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
         </section>
       ) : null}
       <ConfirmDialog
-        open={deleting}
-        onOpenChange={setDeleting}
+        {...remove.dialog}
         title={t("pipelines.deleteTitle", { name: pipeline.name })}
         description={t("pipelines.deleteBody")}
         confirmLabel={t("pipelines.delete")}
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => {
-          remove.mutate();
-        }}
       />
     </div>
   );

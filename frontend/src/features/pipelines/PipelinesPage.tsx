@@ -2,13 +2,15 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { PlusIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
 import { runDuration, RunStatusBadge, useFormatDuration, useFormatNumber } from "@/features/runs/common";
-import { EmptyState, Loading, useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import { pipelinesQuery } from "./api";
 import { PipelineStatusBadge, Route } from "./common";
 

@@ -5,15 +5,16 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorAlert } from "@/components/form";
+import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
 import { pipelineQuery } from "@/features/pipelines/api";
-import { Loading, useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import { cn } from "@/lib/utils";
-import { cancelRun, isActive, retryRun, runQuery, type Run } from "./api";
+import { cancelRun, isActive, retryRun, runKeys, runQuery, type Run } from "./api";
 import { runDuration, RunStatusBadge, useFormatDuration, useFormatNumber } from "./common";
 import { LogViewer } from "./LogViewer";
 
@@ -92,14 +93,14 @@ function RunView({ run }: { run: Run }) {
     onSuccess: async (updated) => {
       setConfirmCancel(false);
       queryClient.setQueryData(queryKey, updated);
-      await queryClient.invalidateQueries({ queryKey: ["runs", "list"] });
+      await queryClient.invalidateQueries({ queryKey: runKeys.lists() });
     },
   });
   const retry = useMutation({
     mutationFn: () => retryRun(run.id),
     onSuccess: async (created) => {
       queryClient.setQueryData(runQuery(created.id).queryKey, created);
-      await queryClient.invalidateQueries({ queryKey: ["runs", "list"] });
+      await queryClient.invalidateQueries({ queryKey: runKeys.lists() });
       void navigate({ to: "/runs/$runId", params: { runId: created.id } });
     },
   });

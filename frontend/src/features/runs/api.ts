@@ -1,5 +1,7 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import { api, ApiError, type Schemas } from "@/api/client";
+import { idempotencyKey } from "@/api/idempotency";
+import { unwrap } from "@/api/unwrap";
 import { readEvents } from "./sse";
 
 export type Run = Schemas["Run"];
@@ -28,22 +30,31 @@ export type RunFilters = {
 
 export const runsPageSize = 50;
 
-/** A fresh Idempotency-Key per user action: a network retry of the same POST never acts twice. */
-export function idempotencyKey(): string {
-  return globalThis.crypto.randomUUID();
-}
+/**
+ * The query keys of runs. Invalidating `lists()` refetches every list of runs (any filters) but
+ * not the runs already open, which their own query and the log stream keep fresh.
+ */
+export const runKeys = {
+  all: ["runs"] as const,
+  lists: () => [...runKeys.all, "list"] as const,
+  list: (filters: RunFilters, limit: number) => [...runKeys.lists(), filters, limit] as const,
+  detail: (id: number) => [...runKeys.all, id] as const,
+};
+
+/** The query key of the dashboard, which summarizes runs. */
+export const dashboardKeys = {
+  all: ["dashboard"] as const,
+};
 
 export function runsQuery(filters: RunFilters, limit = runsPageSize) {
   return infiniteQueryOptions({
-    queryKey: ["runs", "list", filters, limit],
+    queryKey: runKeys.list(filters, limit),
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ signal, pageParam }) => {
-      const { data, error, response } = await api.GET("/api/v1/runs", {
+      return unwrap(await api.GET("/api/v1/runs", {
         signal,
         params: { query: { ...filters, limit, cursor: pageParam } },
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -51,48 +62,38 @@ export function runsQuery(filters: RunFilters, limit = runsPageSize) {
 
 export function runQuery(id: number) {
   return queryOptions({
-    queryKey: ["runs", id],
+    queryKey: runKeys.detail(id),
     queryFn: async ({ signal }) => {
-      const { data, error, response } = await api.GET("/api/v1/runs/{id}", { signal, params: { path: { id } } });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      return unwrap(await api.GET("/api/v1/runs/{id}", { signal, params: { path: { id } } }));
     },
   });
 }
 
 export const dashboardQuery = queryOptions({
-  queryKey: ["dashboard"],
+  queryKey: dashboardKeys.all,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/dashboard", { signal });
-    if (!data) throw ApiError.from(response, error);
-    return data;
+    return unwrap(await api.GET("/api/v1/dashboard", { signal }));
   },
   refetchInterval: 30_000,
 });
 
 export async function cancelRun(id: number): Promise<Run> {
-  const { data, error, response } = await api.POST("/api/v1/runs/{id}/cancel", {
+  return unwrap(await api.POST("/api/v1/runs/{id}/cancel", {
     params: { path: { id }, header: { "Idempotency-Key": idempotencyKey() } },
-  });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  }));
 }
 
 export async function retryRun(id: number): Promise<Run> {
-  const { data, error, response } = await api.POST("/api/v1/runs/{id}/retry", {
+  return unwrap(await api.POST("/api/v1/runs/{id}/retry", {
     params: { path: { id }, header: { "Idempotency-Key": idempotencyKey() } },
-  });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  }));
 }
 
 export async function fetchLogs(id: number, after: number, signal?: AbortSignal) {
-  const { data, error, response } = await api.GET("/api/v1/runs/{id}/logs", {
+  return unwrap(await api.GET("/api/v1/runs/{id}/logs", {
     signal,
     params: { path: { id }, query: { after, limit: 5000 } },
-  });
-  if (!data) throw ApiError.from(response, error);
-  return data;
+  }));
 }
 
 export type FollowMode = "connecting" | "streaming" | "reconnecting" | "polling" | "done";

@@ -11,7 +11,7 @@ import {
 import { useTranslation } from "react-i18next";
 import { Badge, type BadgeProps } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useFormatDateTime } from "@/features/settings/common";
+import { useFormatDateTime } from "@/lib/datetime";
 import type { Run, RunStatus } from "./api";
 
 const statusLook: Record<RunStatus, { variant: BadgeProps["variant"]; icon: LucideIcon; spin?: boolean }> = {

@@ -3,8 +3,12 @@ import { PlusIcon, TriangleAlertIcon } from "lucide-react";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { CopyButton, ErrorAlert, Field } from "@/components/form";
+import { Loading } from "@/components/loading";
+import { NeedsRole } from "@/components/needs-role";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -12,9 +16,10 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogTitle } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
-import { apiKeyScopes, apiKeysQuery, type ApiKey, type ApiKeyCreated, type ApiKeyScope } from "./api";
-import { EmptyState, Loading, NeedsRole, useFormatDateTime } from "./common";
+import { useFormatDateTime } from "@/lib/datetime";
+import { apiKeyScopes, apiKeysQuery, settingsKeys, type ApiKey, type ApiKeyCreated, type ApiKeyScope } from "./api";
 
 export function ApiKeysPage() {
   const { t } = useTranslation();
@@ -50,16 +55,11 @@ function KeysTable() {
   const keys = useQuery(apiKeysQuery);
   const queryClient = useQueryClient();
   const format = useFormatDateTime();
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const revoke = useMutation({
-    mutationFn: async (key: ApiKey) => {
-      const { error, response } = await api.DELETE("/api/v1/api-keys/{id}", { params: { path: { id: key.id } } });
-      if (!response.ok) throw ApiError.from(response, error);
+  const revoke = useConfirmDelete({
+    remove: async (key: ApiKey) => {
+      unwrap(await api.DELETE("/api/v1/api-keys/{id}", { params: { path: { id: key.id } } }));
     },
-    onSuccess: async () => {
-      setRevoking(null);
-      await queryClient.invalidateQueries({ queryKey: apiKeysQuery.queryKey });
-    },
+    onDeleted: () => queryClient.invalidateQueries({ queryKey: settingsKeys.apiKeys }),
   });
   if (keys.isPending) return <Loading />;
   if (keys.isError) return <ErrorAlert error={keys.error} title={t("settings.apiKeys.loadFailed")} />;
@@ -107,8 +107,7 @@ function KeysTable() {
                     variant="ghost"
                     size="sm"
                     onClick={() => {
-                      revoke.reset();
-                      setRevoking(key);
+                      revoke.ask(key);
                     }}
                   >
                     {t("settings.apiKeys.revoke")}
@@ -120,18 +119,10 @@ function KeysTable() {
         </Table>
       )}
       <ConfirmDialog
-        open={revoking !== null}
-        onOpenChange={(open) => {
-          if (!open) setRevoking(null);
-        }}
-        title={t("settings.apiKeys.revokeTitle", { name: revoking?.name ?? "" })}
+        {...revoke.dialog}
+        title={t("settings.apiKeys.revokeTitle", { name: revoke.target?.name ?? "" })}
         description={t("settings.apiKeys.revokeBody")}
         confirmLabel={t("settings.apiKeys.revoke")}
-        pending={revoke.isPending}
-        error={revoke.error}
-        onConfirm={() => {
-          if (revoking) revoke.mutate(revoking);
-        }}
       />
     </>
   );
@@ -151,13 +142,11 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
   const [errors, setErrors] = useState<{ name?: string | undefined; scopes?: string | undefined; expires_at?: string | undefined }>({});
   const create = useMutation({
     mutationFn: async () => {
-      const { data, error, response } = await api.POST("/api/v1/api-keys", {
+      return unwrap(await api.POST("/api/v1/api-keys", {
         body: { name: name.trim(), scopes, ...(expires ? { expires_at: endOfDay(expires) } : {}) },
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeysQuery.queryKey }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: settingsKeys.apiKeys }),
     onError: (error) => {
       if (error instanceof ApiError) {
         const server = error.fieldErrors;

@@ -3,7 +3,10 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { ChevronDownIcon, ChevronRightIcon } from "lucide-react";
 import { Fragment, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert, Field } from "@/components/form";
+import { Loading } from "@/components/loading";
+import { NeedsRole } from "@/components/needs-role";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -11,9 +14,9 @@ import { Card, CardContent } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
+import { useFormatDateTime } from "@/lib/datetime";
 import { auditLogsQuery, type AuditLog } from "./api";
 import type { AuditSearch } from "./audit-search";
-import { EmptyState, Loading, NeedsRole, useFormatDateTime } from "./common";
 
 export function AuditLogPage() {
   const { t } = useTranslation();

@@ -2,8 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { CopyButton, ErrorAlert, Field } from "@/components/form";
+import { Loading } from "@/components/loading";
+import { NeedsRole } from "@/components/needs-role";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -11,12 +15,13 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useRole, useSession } from "@/features/auth/hooks";
 import { assignableRoles, hasRole } from "@/features/auth/roles";
 import type { Role } from "@/features/auth/session";
 import { looksLikeEmail } from "@/features/auth/validation";
-import { invitationsQuery, membersQuery, type Invitation, type Member } from "./api";
-import { EmptyState, Loading, NeedsRole, useFormatDateTime } from "./common";
+import { useFormatDateTime } from "@/lib/datetime";
+import { invitationsQuery, membersQuery, settingsKeys, type Invitation, type Member } from "./api";
 
 export function MembersPage() {
   const { t } = useTranslation();
@@ -42,19 +47,19 @@ function InviteForm() {
   const [emailError, setEmailError] = useState<string | undefined>();
   const invite = useMutation({
     mutationFn: async () => {
-      const { data, error, response } = await api.POST("/api/v1/members", {
+      const result = await api.POST("/api/v1/members", {
         body: { email: email.trim(), role: newRole },
       });
-      if (!data) throw ApiError.from(response, error);
-      return response.status === 202
+      const data = unwrap(result);
+      return result.response.status === 202
         ? { kind: "invitation" as const, invitation: data as Invitation }
         : { kind: "member" as const, member: data as Member };
     },
     onSuccess: async () => {
       setEmail("");
       await Promise.all([
-        queryClient.invalidateQueries({ queryKey: membersQuery.queryKey }),
-        queryClient.invalidateQueries({ queryKey: invitationsQuery.queryKey }),
+        queryClient.invalidateQueries({ queryKey: settingsKeys.members }),
+        queryClient.invalidateQueries({ queryKey: settingsKeys.invitations }),
       ]);
     },
     onError: (error) => {
@@ -153,32 +158,25 @@ function MembersTable() {
   const me = useSession();
   const queryClient = useQueryClient();
   const format = useFormatDateTime();
-  const [removing, setRemoving] = useState<Member | null>(null);
   const isAdmin = hasRole(role, "admin");
   const isOwner = role === "owner";
 
   const changeRole = useMutation({
     mutationFn: async ({ member, next }: { member: Member; next: Role }) => {
-      const { data, error, response } = await api.PATCH("/api/v1/members/{user_id}", {
+      return unwrap(await api.PATCH("/api/v1/members/{user_id}", {
         params: { path: { user_id: member.user_id } },
         body: { role: next },
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: membersQuery.queryKey }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: settingsKeys.members }),
   });
-  const remove = useMutation({
-    mutationFn: async (member: Member) => {
-      const { error, response } = await api.DELETE("/api/v1/members/{user_id}", {
+  const remove = useConfirmDelete({
+    remove: async (member: Member) => {
+      unwrap(await api.DELETE("/api/v1/members/{user_id}", {
         params: { path: { user_id: member.user_id } },
-      });
-      if (!response.ok) throw ApiError.from(response, error);
+      }));
     },
-    onSuccess: async () => {
-      setRemoving(null);
-      await queryClient.invalidateQueries({ queryKey: membersQuery.queryKey });
-    },
+    onDeleted: () => queryClient.invalidateQueries({ queryKey: settingsKeys.members }),
   });
 
   /** Owners alone may touch an owner; admins manage everyone else. */
@@ -248,8 +246,7 @@ function MembersTable() {
                         variant="ghost"
                         size="sm"
                         onClick={() => {
-                          remove.reset();
-                          setRemoving(member);
+                          remove.ask(member);
                         }}
                       >
                         {t("settings.members.remove")}
@@ -263,18 +260,10 @@ function MembersTable() {
         </Table>
       ) : null}
       <ConfirmDialog
-        open={removing !== null}
-        onOpenChange={(open) => {
-          if (!open) setRemoving(null);
-        }}
-        title={t("settings.members.removeTitle", { name: removing?.full_name ?? "" })}
-        description={t("settings.members.removeBody", { email: removing?.email ?? "" })}
+        {...remove.dialog}
+        title={t("settings.members.removeTitle", { name: remove.target?.full_name ?? "" })}
+        description={t("settings.members.removeBody", { email: remove.target?.email ?? "" })}
         confirmLabel={t("settings.members.remove")}
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => {
-          if (removing) remove.mutate(removing);
-        }}
       />
     </section>
   );
@@ -285,18 +274,13 @@ function Invitations() {
   const invitations = useQuery(invitationsQuery);
   const queryClient = useQueryClient();
   const format = useFormatDateTime();
-  const [revoking, setRevoking] = useState<Invitation | null>(null);
-  const revoke = useMutation({
-    mutationFn: async (invitation: Invitation) => {
-      const { error, response } = await api.DELETE("/api/v1/invitations/{id}", {
+  const revoke = useConfirmDelete({
+    remove: async (invitation: Invitation) => {
+      unwrap(await api.DELETE("/api/v1/invitations/{id}", {
         params: { path: { id: invitation.id } },
-      });
-      if (!response.ok) throw ApiError.from(response, error);
+      }));
     },
-    onSuccess: async () => {
-      setRevoking(null);
-      await queryClient.invalidateQueries({ queryKey: invitationsQuery.queryKey });
-    },
+    onDeleted: () => queryClient.invalidateQueries({ queryKey: settingsKeys.invitations }),
   });
   return (
     <section aria-labelledby="invitations-heading" className="flex flex-col gap-3">
@@ -335,8 +319,7 @@ function Invitations() {
                     variant="ghost"
                     size="sm"
                     onClick={() => {
-                      revoke.reset();
-                      setRevoking(invitation);
+                      revoke.ask(invitation);
                     }}
                   >
                     {t("settings.invitations.revoke")}
@@ -348,18 +331,10 @@ function Invitations() {
         </Table>
       ) : null}
       <ConfirmDialog
-        open={revoking !== null}
-        onOpenChange={(open) => {
-          if (!open) setRevoking(null);
-        }}
-        title={t("settings.invitations.revokeTitle", { email: revoking?.email ?? "" })}
+        {...revoke.dialog}
+        title={t("settings.invitations.revokeTitle", { email: revoke.target?.email ?? "" })}
         description={t("settings.invitations.revokeBody")}
         confirmLabel={t("settings.invitations.revoke")}
-        pending={revoke.isPending}
-        error={revoke.error}
-        onConfirm={() => {
-          if (revoking) revoke.mutate(revoking);
-        }}
       />
     </section>
   );

@@ -3,16 +3,20 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorAlert, Field } from "@/components/form";
+import { Loading } from "@/components/loading";
+import { NeedsRole } from "@/components/needs-role";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
+import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { logout, session } from "@/features/auth/auth";
-import { useHasRole } from "@/features/auth/hooks";
+import { authKeys, useHasRole } from "@/features/auth/hooks";
+import { useFormatDateTime } from "@/lib/datetime";
 import { orgQuery, type Org } from "./api";
-import { Loading, NeedsRole, useFormatDateTime } from "./common";
 
 type Fields = "name" | "slug" | "default_schema";
 const fields: readonly Fields[] = ["name", "slug", "default_schema"];
@@ -76,15 +80,13 @@ function OrgForm({ org }: { org: Org }) {
     mutationFn: async () => {
       const body: Schemas["UpdateOrgRequest"] = {};
       for (const field of fields) if (values[field].trim() !== org[field]) body[field] = values[field].trim();
-      const { data, error, response } = await api.PATCH("/api/v1/org", { body });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      return unwrap(await api.PATCH("/api/v1/org", { body }));
     },
     onSuccess: (data) => {
       setFieldErrors({});
       queryClient.setQueryData(orgQuery.queryKey, data);
       session.update({ org: { id: data.id, name: data.name, slug: data.slug } });
-      void queryClient.invalidateQueries({ queryKey: ["me"] });
+      void queryClient.invalidateQueries({ queryKey: authKeys.me });
     },
     onError: (error) => {
       if (!(error instanceof ApiError)) return;
@@ -155,14 +157,14 @@ function DeleteOrg({ org }: { org: Org }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState("");
-  const remove = useMutation({
-    mutationFn: async () => {
-      const { error, response } = await api.DELETE("/api/v1/org");
-      if (!response.ok) throw ApiError.from(response, error);
+  const remove = useConfirmDelete<Org>({
+    remove: async () => {
+      unwrap(await api.DELETE("/api/v1/org"));
     },
-    onSuccess: async () => {
+    // Deleting the organization ends the session: the dialog stays until the sign-in page shows.
+    closeOnSuccess: false,
+    onDeleted: async () => {
       await logout().catch(() => undefined);
       queryClient.clear();
       await navigate({ to: "/sign-in", replace: true });
@@ -179,24 +181,17 @@ function DeleteOrg({ org }: { org: Org }) {
           variant="destructive"
           onClick={() => {
             setTyped("");
-            remove.reset();
-            setOpen(true);
+            remove.ask(org);
           }}
         >
           {t("settings.org.delete")}
         </Button>
         <ConfirmDialog
-          open={open}
-          onOpenChange={setOpen}
+          {...remove.dialog}
           title={t("settings.org.deleteConfirmTitle", { name: org.name })}
           description={t("settings.org.deleteConfirmBody")}
           confirmLabel={t("settings.org.delete")}
-          pending={remove.isPending}
-          error={remove.error}
           confirmDisabled={typed !== org.slug}
-          onConfirm={() => {
-            remove.mutate();
-          }}
         >
           <Field label={t("settings.org.typeSlug", { slug: org.slug })}>
             {(props) => (

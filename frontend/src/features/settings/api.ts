@@ -1,5 +1,6 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "@/api/client";
+import { api, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 
 export type Org = Schemas["Org"];
 export type Member = Schemas["Member"];
@@ -14,42 +15,43 @@ export const apiKeyScopes = ["read", "write", "run", "admin"] as const satisfies
 /** Members, invitations and keys of one organization fit in one page (the API's maximum). */
 const pageSize = 500;
 
+/** The query keys of the organization's settings. */
+export const settingsKeys = {
+  org: ["org"] as const,
+  members: ["members"] as const,
+  invitations: ["invitations"] as const,
+  apiKeys: ["api-keys"] as const,
+  auditLogs: (filters: AuditFilters) => ["audit-logs", filters] as const,
+};
+
 export const orgQuery = queryOptions({
-  queryKey: ["org"],
+  queryKey: settingsKeys.org,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/org", { signal });
-    if (!data) throw ApiError.from(response, error);
-    return data;
+    return unwrap(await api.GET("/api/v1/org", { signal }));
   },
 });
 
 export const membersQuery = queryOptions({
-  queryKey: ["members"],
+  queryKey: settingsKeys.members,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/members", { signal, params: { query: { limit: pageSize } } });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    return unwrap(await api.GET("/api/v1/members", { signal, params: { query: { limit: pageSize } } })).items;
   },
 });
 
 export const invitationsQuery = queryOptions({
-  queryKey: ["invitations"],
+  queryKey: settingsKeys.invitations,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/invitations", {
+    return unwrap(await api.GET("/api/v1/invitations", {
       signal,
       params: { query: { limit: pageSize } },
-    });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    })).items;
   },
 });
 
 export const apiKeysQuery = queryOptions({
-  queryKey: ["api-keys"],
+  queryKey: settingsKeys.apiKeys,
   queryFn: async ({ signal }) => {
-    const { data, error, response } = await api.GET("/api/v1/api-keys", { signal, params: { query: { limit: pageSize } } });
-    if (!data) throw ApiError.from(response, error);
-    return data.items;
+    return unwrap(await api.GET("/api/v1/api-keys", { signal, params: { query: { limit: pageSize } } })).items;
   },
 });
 
@@ -65,15 +67,13 @@ export const auditPageSize = 50;
 
 export function auditLogsQuery(filters: AuditFilters) {
   return infiniteQueryOptions({
-    queryKey: ["audit-logs", filters],
+    queryKey: settingsKeys.auditLogs(filters),
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ signal, pageParam }) => {
-      const { data, error, response } = await api.GET("/api/v1/audit-logs", {
+      return unwrap(await api.GET("/api/v1/audit-logs", {
         signal,
         params: { query: { ...filters, limit: auditPageSize, cursor: pageParam } },
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });

@@ -2,7 +2,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useRouter, useRouterState } from "@tanstack/react-router";
 import { Building2Icon, ChevronsUpDownIcon, LogOutIcon, UserRoundIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { api, ApiError } from "@/api/client";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 import { useDescribeError } from "@/components/form";
 import { Button } from "@/components/ui/button";
 import {
@@ -28,12 +29,10 @@ export function OrgSwitcher() {
   const describe = useDescribeError();
   const switchOrg = useMutation({
     mutationFn: async (orgId: number) => {
-      const { data, error, response } = await api.POST("/api/v1/auth/switch-org", {
+      return unwrap(await api.POST("/api/v1/auth/switch-org", {
         body: { org_id: orgId },
         credentials: "same-origin",
-      });
-      if (!data) throw ApiError.from(response, error);
-      return data;
+      }));
     },
     onSuccess: async (tokens) => {
       session.signIn(tokens);

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { readinessQuery, versionQuery, type Readiness, type Version } from "./api";
+import { readinessQuery, statusKeys, versionQuery, type Readiness, type Version } from "./api";
 
 export function StatusPage() {
   const { t, i18n } = useTranslation();
@@ -30,8 +30,8 @@ export function StatusPage() {
             size="sm"
             disabled={fetching}
             onClick={() => {
-              void queryClient.invalidateQueries({ queryKey: readinessQuery.queryKey });
-              void queryClient.invalidateQueries({ queryKey: versionQuery.queryKey });
+              void queryClient.invalidateQueries({ queryKey: statusKeys.readiness });
+              void queryClient.invalidateQueries({ queryKey: statusKeys.version });
             }}
           >
             <RefreshCwIcon aria-hidden="true" className={fetching ? "animate-spin" : undefined} />

@@ -1,5 +1,6 @@
 import { queryOptions } from "@tanstack/react-query";
 import { api, ApiError, type Schemas } from "@/api/client";
+import { unwrap } from "@/api/unwrap";
 
 export type Readiness = Schemas["Readiness"];
 export type Version = Schemas["Version"];
@@ -27,19 +28,23 @@ export async function fetchReadiness(signal?: AbortSignal): Promise<Readiness> {
 
 /** GET /api/v1/version. */
 export async function fetchVersion(signal?: AbortSignal): Promise<Version> {
-  const { data, error, response } = await api.GET("/api/v1/version", { signal });
-  if (data !== undefined) return data;
-  throw new ApiError(response.status, error);
+  return unwrap(await api.GET("/api/v1/version", { signal }));
 }
 
+/** The query keys of the status page. */
+export const statusKeys = {
+  readiness: ["readiness"] as const,
+  version: ["version"] as const,
+};
+
 export const readinessQuery = queryOptions({
-  queryKey: ["readiness"],
+  queryKey: statusKeys.readiness,
   queryFn: ({ signal }) => fetchReadiness(signal),
   refetchInterval: statusRefetchIntervalMs,
 });
 
 export const versionQuery = queryOptions({
-  queryKey: ["version"],
+  queryKey: statusKeys.version,
   queryFn: ({ signal }) => fetchVersion(signal),
   refetchInterval: statusRefetchIntervalMs,
 });

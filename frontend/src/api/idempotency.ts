@@ -1,0 +1,4 @@
+/** A fresh Idempotency-Key per user action: a network retry of the same POST never acts twice. */
+export function idempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
