@@ -3,7 +3,7 @@
 // cancellation, retries only for infrastructure faults), its structured log lines in run_logs,
 // its incremental state in pipeline_state, its stats, and the catalog entries of the tables it
 // loaded; cancelling and retrying runs. The reading side (lists with filters and paging, one run,
-// its log lines, the dashboard) is internal/history; server/runs_read.go is its HTTP face.
+// its log lines, the dashboard) is internal/history; server/runs.go and server/run_logs.go are its HTTP face.
 package run
 
 import (
