@@ -22,7 +22,7 @@ import (
 func setupFiles(t *testing.T) (*testServer, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s := setup(t, func(d *Deps) {
+	s := setupDB(t, func(d *Deps) {
 		b, err := blob.NewDir(dir)
 		require.NoError(t, err)
 		d.Blobs = b

@@ -103,7 +103,7 @@ func (f *fakeProvider) person(id int64, email string, verified bool) {
 func setupOAuth(t *testing.T) (*testServer, *fakeProvider) {
 	t.Helper()
 	fake := newFakeProvider(t)
-	s := setup(t, func(d *Deps) {
+	s := setupDB(t, func(d *Deps) {
 		d.OAuth = oauth.Providers(oauth.Settings{
 			GitHubClientID: "gh-client", GitHubClientSecret: "gh-secret", RedirectBase: "http://datanika.test",
 			GitHubAuthURL: fake.srv.URL + "/authorize", GitHubTokenURL: fake.srv.URL + "/token", GitHubAPIBase: fake.srv.URL + "/api",
