@@ -127,6 +127,7 @@ type Env struct {
 	// wordIndex maps a word to the macros it mentions (mentionsOf), for every word of a
 	// macro name; macroClosure is each macro's reachable set; closures memoises closure().
 	wordIndex    map[string][]int
+	nsMembers    map[string]map[string]int
 	macroClosure [][]int
 	closureMu    sync.Mutex
 	closures     map[string][]int
@@ -188,11 +189,66 @@ func (e *Env) mentionsOf(w string) []int {
 }
 
 // mentioned returns the macros a text may call (see mentionsOf), each word looked up once in
-// the index NewEnv builds.
+// the index NewEnv builds. A package namespace followed by .name (dbt.concat) mentions only
+// that member; written any other way (passed as a value, named in a dispatch), all of them.
 func (e *Env) mentioned(text string) []int {
 	var out []int
-	words(text, func(w string) { out = append(out, e.wordIndex[w]...) })
+	var bare map[string]bool
+	words(text, func(w string) {
+		if _, ns := e.byNamespace[w]; ns {
+			return
+		}
+		out = append(out, e.wordIndex[w]...)
+	})
+	if len(e.byNamespace) == 0 {
+		return out
+	}
+	for ns, members := range e.nsMembers {
+		for rest := text; ; {
+			i := strings.Index(rest, ns)
+			if i < 0 {
+				break
+			}
+			before, after := rest[:i], rest[i+len(ns):]
+			rest = after
+			if before != "" && isWordByte(before[len(before)-1]) || after != "" && isWordByte(after[0]) {
+				continue // part of a longer word
+			}
+			if before != "" && after != "" && (before[len(before)-1] == '\'' && after[0] == '\'' || before[len(before)-1] == '"' && after[0] == '"') {
+				// A quoted name, as dispatch's macro_namespace: dispatch finds macros by
+				// their own names, which the text mentions.
+				continue
+			}
+			attr := ""
+			if strings.HasPrefix(after, ".") {
+				j := 1
+				for j < len(after) && isWordByte(after[j]) {
+					j++
+				}
+				attr = after[1:j]
+			}
+			if attr == "" || bare[ns] {
+				if bare == nil {
+					bare = map[string]bool{}
+				}
+				bare[ns] = true
+				break
+			}
+			for _, name := range []string{attr, "default__" + attr, e.opts.Dialect + "__" + attr} {
+				if idx, ok := members[name]; ok {
+					out = append(out, idx)
+				}
+			}
+		}
+	}
+	for ns := range bare {
+		out = append(out, e.byNamespace[ns]...)
+	}
 	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 // closure is every macro reachable from a text, in ascending order. It is the union of the
@@ -401,8 +457,13 @@ func (e *Env) indexWords() {
 			add(rest)
 		}
 	}
-	for ns := range e.byNamespace {
-		add(ns)
+	e.nsMembers = map[string]map[string]int{}
+	for ns, idxs := range e.byNamespace {
+		members := map[string]int{}
+		for _, i := range idxs {
+			members[e.macros[i].name] = i
+		}
+		e.nsMembers[ns] = members
 	}
 }
 
