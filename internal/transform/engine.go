@@ -237,11 +237,9 @@ var refCall = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
 
 var exprTag = regexp.MustCompile(`(?s)\{\{-?(.*?)-?\}\}`)
 
-// jinjaString writes a YAML string as a Jinja expression. dbt renders the Jinja in test
-// arguments ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own
-// value (a list stays a list, as dbt's native rendering does), a mixed one concatenates.
-func jinjaString(s string) string { return (*literals)(nil).string(s) }
-
+// string writes a YAML string as a Jinja expression. dbt renders the Jinja in test arguments
+// ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own value (a list
+// stays a list, as dbt's native rendering does), a mixed one concatenates.
 func (l *literals) string(s string) string {
 	locs := exprTag.FindAllStringSubmatchIndex(s, -1)
 	if len(locs) == 0 {
@@ -265,10 +263,8 @@ func (l *literals) string(s string) string {
 	return "(" + strings.Join(parts, " ~ ") + ")"
 }
 
-// jinjaLiteral writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as
-// dbt evaluates them in test arguments.
-func jinjaLiteral(v any) string { return (*literals)(nil).literal(v) }
-
+// literal writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as dbt
+// evaluates them in test arguments.
 func (l *literals) literal(v any) string {
 	switch x := v.(type) {
 	case nil:

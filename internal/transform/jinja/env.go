@@ -150,16 +150,12 @@ func words(text string, fn func(string)) {
 	seen := map[string]struct{}{}
 	for i := 0; i < len(text); {
 		c := text[i]
-		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		if !isWordByte(c) || c >= '0' && c <= '9' {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(text) {
-			c = text[j]
-			if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-				break
-			}
+		for j < len(text) && isWordByte(text[j]) {
 			j++
 		}
 		w := text[i:j]
