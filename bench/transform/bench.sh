@@ -80,7 +80,8 @@ if [ "$SMALL" -gt 0 ]; then measure "$SMALL"; fi
 reparse=""
 if [ "$REPARSE" -gt 0 ]; then
   echo "== re-parse of 1,000 models after one edit, with the parse cache ($REPARSE iterations)"
-  out=$(go test -run '^$' -bench 'Reparse_1000Models' -benchtime "${REPARSE}x" ./internal/transform/ | tee /dev/stderr)
+  out=$(go test -run '^$' -bench 'Reparse_1000Models' -benchtime "${REPARSE}x" ./internal/transform/)
+  echo "$out"
   reparse=$(echo "$out" | awk '/BenchmarkReparse_1000Models/ {for (i = 1; i < NF; i++) if ($(i+1) == "cpu-ms/op") print $i}')
 fi
 
