@@ -18,7 +18,7 @@ LDFLAGS    := -s -w \
 
 GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
 
-.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load/ci bench-runs drill-metadata db/reset clean
+.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load/ci bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,12 @@ bench-runs: ## Run benchmarks: trigger-to-running latency over 100 runs, 20 pipe
 
 bench-load/ci: ## Load engine benchmarks at 20,000 rows, one run: the pipelines work end to end (ratios not asserted)
 	ROWS=20000 RUNS=1 BIG_ROWS=0 GOALS=0 bench/load/bench.sh
+
+bench-transform: ## Transform engine: compile CPU and peak RSS at 10,000 and 1,000 models, re-parse after one edit (env: MODELS=10000 SMALL=1000 RUNS=3 BASE_REV=<rev>; results: docs/benchmarks.md)
+	MODELS=$${MODELS:-10000} SMALL=$${SMALL:-1000} RUNS=$${RUNS:-3} bench/transform/bench.sh
+
+bench-transform/ci: ## Transform engine benchmarks at 500 models, one run, goals not judged: compile and re-parse work end to end
+	MODELS=500 SMALL=0 RUNS=1 REPARSE=3 GOALS=0 bench/transform/bench.sh
 
 db/reset: build/go ## Drop, recreate and migrate the development database
 	scripts/db-reset.sh

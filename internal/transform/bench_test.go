@@ -40,7 +40,9 @@ func TestGeneratedProject_CompilesEveryNode(t *testing.T) {
 	require.NoError(t, projectgen.Generate(dir, 120))
 	n, err := compileAll(context.Background(), dir)
 	require.NoError(t, err)
-	require.Equal(t, 120+2*24, n, "120 models and two tests on every fifth")
+	c := projectgen.Count(120)
+	require.Equal(t, 120+12+(2*24+12+11)+12, n, "120 models, 12 source tables, tests on every fifth and tenth model and on every source table")
+	require.Equal(t, c.Models+c.Sources+c.Tests, n)
 }
 
 func BenchmarkCompile_1000Models(b *testing.B) {

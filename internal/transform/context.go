@@ -162,6 +162,9 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 	}
 	var ephemerals []string
 	globals := e.baseGlobals(n, true)
+	for k, v := range n.literals {
+		globals[k] = v
+	}
 	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
 		pkg, name, err := refName(va)
 		if err != nil {

@@ -37,6 +37,9 @@ type Options struct {
 	Threads         int
 	RunStartedAt    time.Time
 	Logger          *slog.Logger
+	// Cache, when set, reuses the parse results of a previous New of the same project for
+	// every file that did not change (see Cache).
+	Cache *Cache
 }
 
 // Engine is a parsed, resolved project ready to compile and run.
@@ -59,6 +62,8 @@ type Engine struct {
 	// testConfigs are the config() calls generic tests' macros made when they ran.
 	testConfigMu sync.Mutex
 	testConfigs  map[string]map[string]any
+	// envHash is the part of the parse cache's keys that is the same for every node.
+	envHash []byte
 }
 
 // node is a project node with what parsing learnt: its final config, location and edges.
@@ -66,10 +71,12 @@ type node struct {
 	*project.Node
 	tpl          *jinja.Template
 	templateText string
-	config       project.Config
-	schema       string
-	refs         []string // unique ids of parents
-	sources      []string
+	// literals are the variables a generic test's shared template reads (testTemplate).
+	literals map[string]any
+	config   project.Config
+	schema   string
+	refs     []string // unique ids of parents
+	sources  []string
 	// err is why the node could not be parsed; running it fails with it, alone.
 	err error
 }
@@ -117,8 +124,17 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 	e := &Engine{proj: proj, opts: opts, d: opts.Dialect, nodes: map[string]*node{},
 		customSchemaMacro: definesMacro(proj, "generate_schema_name")}
 	files, packages := macroFiles(proj)
-	env, err := jinja.NewEnv(jinja.Options{Dialect: opts.Dialect.Name, Strict: opts.StrictUndefined, Globals: e.staticGlobals(),
-		Root: proj.Name, Packages: packages, Dispatch: proj.Dispatch}, files)
+	jopts := jinja.Options{Dialect: opts.Dialect.Name, Strict: opts.StrictUndefined, Globals: e.staticGlobals(),
+		Root: proj.Name, Packages: packages, Dispatch: proj.Dispatch}
+	if opts.Cache != nil {
+		opts.Cache.begin()
+		defer opts.Cache.end()
+		jopts.Cache = opts.Cache.templates
+		if h, ok := e.envKey(files); ok {
+			e.envHash = h.Sum(nil)
+		}
+	}
+	env, err := jinja.NewEnv(jopts, files)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +161,13 @@ func New(ctx context.Context, proj *project.Project, opts Options) (*Engine, err
 }
 
 // templateSource is the Jinja a node renders: its file, or the call of its generic test.
-func templateSource(n *project.Node) string {
+func templateSource(n *project.Node) string { return testTemplate(n, nil) }
+
+// testTemplate writes the call of a generic test (or returns a file's text). With lits set,
+// the plain string literals of the call (the model's and column's names, the arguments'
+// strings) become variables recorded in lits: tests of one shape then share one parsed
+// template, and the project's thousands of tests parse as a handful.
+func testTemplate(n *project.Node, lits *literals) string {
 	if n.Test == nil {
 		return n.Raw
 	}
@@ -154,13 +176,13 @@ func templateSource(n *project.Node) string {
 	if i := strings.LastIndex(t.Name, "."); i >= 0 {
 		macro = t.Name[:i] + ".test_" + t.Name[i+1:]
 	}
-	model := t.Attached
+	model := lits.call(t.Attached)
 	if where := n.Config.String("where"); where != "" {
-		model = fmt.Sprintf(`"(select * from " ~ %s ~ " where " ~ %s ~ ") dbt_subquery"`, model, jinjaLiteral(where))
+		model = fmt.Sprintf(`"(select * from " ~ %s ~ " where " ~ %s ~ ") dbt_subquery"`, model, lits.literal(where))
 	}
 	args := []string{"model=" + model}
 	if t.Column != "" {
-		args = append(args, "column_name="+jinjaLiteral(t.Column))
+		args = append(args, "column_name="+lits.literal(t.Column))
 	}
 	keys := make([]string, 0, len(t.Kwargs))
 	for k := range t.Kwargs {
@@ -168,9 +190,54 @@ func templateSource(n *project.Node) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		args = append(args, k+"="+jinjaLiteral(t.Kwargs[k]))
+		args = append(args, k+"="+lits.literal(t.Kwargs[k]))
 	}
 	return "{{ " + macro + "(" + strings.Join(args, ", ") + ") }}"
+}
+
+// literals collects the strings a test's template reads from variables; a nil *literals
+// writes every string inline.
+type literals struct {
+	values map[string]any
+}
+
+// str writes a plain string: a variable when lits collects them and escaping would not
+// change it (so the variable holds exactly what the literal would evaluate to), else a quoted
+// literal.
+func (l *literals) str(s string) string {
+	if l == nil || strings.ContainsAny(s, "\\'\n") {
+		return "'" + literalEscaper.Replace(s) + "'"
+	}
+	if l.values == nil {
+		l.values = map[string]any{}
+	}
+	name := fmt.Sprintf("__dnk_lit%d", len(l.values))
+	l.values[name] = s
+	return name
+}
+
+var (
+	simpleRef    = regexp.MustCompile(`^ref\('([^'\\]*)'\)$`)
+	pkgRef       = regexp.MustCompile(`^ref\('([^'\\]*)', '([^'\\]*)'\)$`)
+	simpleSource = regexp.MustCompile(`^source\('([^'\\]*)', '([^'\\]*)'\)$`)
+)
+
+// call writes a ref('x'), ref('pkg', 'x') (a package's test) or source('a', 'b') call, its
+// names as variables when it can.
+func (l *literals) call(c string) string {
+	if l == nil {
+		return c
+	}
+	if m := simpleRef.FindStringSubmatch(c); m != nil {
+		return "ref(" + l.str(m[1]) + ")"
+	}
+	if m := pkgRef.FindStringSubmatch(c); m != nil {
+		return "ref(" + l.str(m[1]) + ", " + l.str(m[2]) + ")"
+	}
+	if m := simpleSource.FindStringSubmatch(c); m != nil {
+		return "source(" + l.str(m[1]) + ", " + l.str(m[2]) + ")"
+	}
+	return c
 }
 
 var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
@@ -179,43 +246,43 @@ var refCall = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
 
 var exprTag = regexp.MustCompile(`(?s)\{\{-?(.*?)-?\}\}`)
 
-// jinjaString writes a YAML string as a Jinja expression. dbt renders the Jinja in test
-// arguments ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own
-// value (a list stays a list, as dbt's native rendering does), a mixed one concatenates.
-func jinjaString(s string) string {
+// string writes a YAML string as a Jinja expression. dbt renders the Jinja in test arguments
+// ("{{ var('x') }}"): a string that is one {{ … }} keeps the expression's own value (a list
+// stays a list, as dbt's native rendering does), a mixed one concatenates.
+func (l *literals) string(s string) string {
 	locs := exprTag.FindAllStringSubmatchIndex(s, -1)
 	if len(locs) == 0 {
-		return "'" + literalEscaper.Replace(s) + "'"
+		return l.str(s)
 	}
 	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(s) {
 		return "(" + s[locs[0][2]:locs[0][3]] + ")"
 	}
 	var parts []string
 	last := 0
-	for _, l := range locs {
-		if l[0] > last {
-			parts = append(parts, "'"+literalEscaper.Replace(s[last:l[0]])+"'")
+	for _, loc := range locs {
+		if loc[0] > last {
+			parts = append(parts, l.str(s[last:loc[0]]))
 		}
-		parts = append(parts, "("+s[l[2]:l[3]]+")")
-		last = l[1]
+		parts = append(parts, "("+s[loc[2]:loc[3]]+")")
+		last = loc[1]
 	}
 	if last < len(s) {
-		parts = append(parts, "'"+literalEscaper.Replace(s[last:])+"'")
+		parts = append(parts, l.str(s[last:]))
 	}
 	return "(" + strings.Join(parts, " ~ ") + ")"
 }
 
-// jinjaLiteral writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as
-// dbt evaluates them in test arguments.
-func jinjaLiteral(v any) string {
+// literal writes a YAML value as a Jinja expression; "ref('x')" strings stay calls, as dbt
+// evaluates them in test arguments.
+func (l *literals) literal(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "none"
 	case string:
 		if refCall.MatchString(x) {
-			return x
+			return l.call(x)
 		}
-		return jinjaString(x)
+		return l.string(x)
 	case bool:
 		if x {
 			return "true"
@@ -224,7 +291,7 @@ func jinjaLiteral(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = jinjaLiteral(e)
+			parts[i] = l.literal(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
@@ -235,7 +302,7 @@ func jinjaLiteral(v any) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = jinjaLiteral(k) + ": " + jinjaLiteral(x[k])
+			parts[i] = l.literal(k) + ": " + l.literal(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -260,6 +327,11 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) {
 				var err error
 				if src := templateSource(n.Node); src != "" {
 					n.templateText = src
+					if n.Test != nil {
+						lits := &literals{}
+						src = testTemplate(n.Node, lits)
+						n.literals = lits.values
+					}
 					n.tpl, err = e.env.ParseIn(n.Package, n.Path, src)
 				}
 				if err == nil {
@@ -292,12 +364,17 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 	if n.tpl == nil {
 		return nil
 	}
-	rec := &recorder{}
 	if n.Test != nil {
+		rec := &recorder{}
 		// A generic test's template is ours: its refs are in its arguments, no render needed.
 		staticRefs(n.templateText, rec)
 		return e.resolve(n, rec)
 	}
+	return e.cachedParse(n, func(rec *recorder) error { return e.parseRender(ctx, n, rec) })
+}
+
+// parseRender renders a node's template as dbt parses, recording its calls in rec.
+func (e *Engine) parseRender(ctx context.Context, n *node, rec *recorder) error {
 	globals := e.baseGlobals(n, false)
 	globals["ref"] = func(va *exec.VarArgs) *exec.Value {
 		pkg, name, err := refName(va)
@@ -330,13 +407,10 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 	}, false)
 	globals["execute"] = false
 	e.introspection(ctx, globals, nil, false)
-	if _, err := e.env.Render(ctx, n.tpl, globals); err != nil {
-		// What it referred to before the error still makes its edges, so selectors and
-		// skipping see where it sits.
-		_ = e.resolve(n, rec)
-		return err
-	}
-	return e.resolve(n, rec)
+	// What it referred to before an error still makes its edges, so selectors and skipping
+	// see where it sits (cachedParse resolves them).
+	_, err := e.env.Render(ctx, n.tpl, globals)
+	return err
 }
 
 var (

@@ -1,10 +1,14 @@
 package jinja
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +55,69 @@ type Options struct {
 	Packages []string
 	// Dispatch is dbt_project.yml's dispatch config: macro namespace → search order.
 	Dispatch map[string][]string
+	// Cache, when set, keeps parsed templates and macro files by their text across Envs, so
+	// loading a project again after an edit parses only what changed.
+	Cache *Cache
+}
+
+// Cache holds parsed templates by their text; share one between the Envs of successive loads
+// of a project. It is safe for concurrent use. Parsing does not depend on the globals, so a
+// cached template is valid for any Env.
+type Cache struct {
+	mu        sync.Mutex
+	templates map[string]*exec.Template
+	// closures keeps, per text, the macros it reaches in the Env whose macro files hash to
+	// the key's prefix (Env.macroHash).
+	closures map[string][]int
+	// used marks what the current generation looked up; Prune drops the rest.
+	used map[string]bool
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{templates: map[string]*exec.Template{}, closures: map[string][]int{}, used: map[string]bool{}}
+}
+
+func (c *Cache) get(key string) (*exec.Template, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.templates[key]
+	if ok {
+		c.used[key] = true
+	}
+	return t, ok
+}
+
+func (c *Cache) put(key string, t *exec.Template) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.templates[key] = t
+	c.used[key] = true
+}
+
+// Prune forgets the templates no Parse asked for since the previous Prune, so a cache that
+// follows a project through many edits holds only what its last load used.
+func (c *Cache) Prune() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.templates {
+		if !c.used[k] {
+			delete(c.templates, k)
+		}
+	}
+	for k := range c.closures {
+		if !c.used[k] {
+			delete(c.closures, k)
+		}
+	}
+	c.used = map[string]bool{}
+}
+
+// Len is how many templates the cache holds.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.templates)
 }
 
 // Env holds parsed macros, built once per project and shared by concurrent renders.
@@ -72,6 +139,19 @@ type Env struct {
 	// uses lists, per macro index, the macros its text may call; a render binds only the
 	// closure of what its template mentions, which keeps a render cheap in large projects.
 	uses [][]int
+	// wordIndex maps a word to the macros it mentions (mentionsOf), for every word of a
+	// macro name; macroClosure is each macro's reachable set; closures memoises closure().
+	wordIndex map[string][]int
+	// nsMembers lists, per namespace, its macros by name (a package may define one twice).
+	nsMembers    map[string]map[string][]int
+	macroClosure [][]int
+	closureMu    sync.Mutex
+	closures     map[string][]int
+	// macroHash identifies the macro files, their namespaces, the packages and the dialect,
+	// for closures kept in Options.Cache.
+	macroHash string
+	// local caches parsed templates by text when Options.Cache is not set.
+	local *Cache
 	// broken maps the macros of files that could not be parsed to why; calling one fails
 	// the render that calls it, and nothing else.
 	broken map[string]error
@@ -79,46 +159,152 @@ type Env struct {
 	problems []error
 }
 
-var word = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-
 var macroStart = regexp.MustCompile(`\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)`)
 
-// mentioned returns the macros a text may call: every macro named by a word of it, and for a
-// dispatched name its default__ and <dialect>__ implementations.
-func (e *Env) mentioned(text string) []int {
-	var out []int
-	seen := map[string]bool{}
-	for _, w := range word.FindAllString(text, -1) {
-		if seen[w] {
+// words calls fn with every distinct identifier-like word of text, as the pattern
+// [A-Za-z_][A-Za-z0-9_]* finds them (a hand-written scan: this runs on every template).
+func words(text string, fn func(string)) {
+	seen := map[string]struct{}{}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if !isWordByte(c) || c >= '0' && c <= '9' {
+			i++
 			continue
 		}
-		seen[w] = true
-		for _, name := range []string{w, "default__" + w, e.opts.Dialect + "__" + w} {
-			out = append(out, e.allByName[name]...)
-			if idxs, ok := e.byNamespace[name]; ok && name == w {
-				out = append(out, idxs...)
+		j := i + 1
+		for j < len(text) && isWordByte(text[j]) {
+			j++
+		}
+		w := text[i:j]
+		i = j
+		if _, ok := seen[w]; ok {
+			continue
+		}
+		seen[w] = struct{}{}
+		fn(w)
+	}
+}
+
+// mentionsOf is the macros one word of a text may call by name: every macro of that name,
+// whatever its package (several packages may define one), and for a dispatched name every
+// default__ and <dialect>__ implementation, since dispatch may find it in any package of its
+// search order. A namespace is not a name here: mentioned handles namespaces.
+func (e *Env) mentionsOf(w string) []int {
+	var out []int
+	for _, name := range []string{w, "default__" + w, e.opts.Dialect + "__" + w} {
+		out = append(out, e.allByName[name]...)
+	}
+	return out
+}
+
+// mentioned returns the macros a text may call (see mentionsOf), each word looked up once in
+// the index NewEnv builds. A namespace (a package's, the root project's, dbt's) followed by
+// .name (dbt.concat, dbt_utils.star) mentions only that member; written any other way (passed
+// as a value), all of its macros; quoted (dispatch's macro_namespace), none, because dispatch
+// finds macros by their own names, which the text mentions.
+func (e *Env) mentioned(text string) []int {
+	var out []int
+	var nss []string
+	words(text, func(w string) {
+		out = append(out, e.wordIndex[w]...)
+		if _, ns := e.nsMembers[w]; ns {
+			nss = append(nss, w)
+		}
+	})
+	for _, ns := range nss {
+		members := e.nsMembers[ns]
+		bare := false
+		for rest := text; ; {
+			i := strings.Index(rest, ns)
+			if i < 0 {
+				break
 			}
+			before, after := rest[:i], rest[i+len(ns):]
+			rest = after
+			if before != "" && isWordByte(before[len(before)-1]) || after != "" && isWordByte(after[0]) {
+				continue // part of a longer word
+			}
+			if before != "" && after != "" && (before[len(before)-1] == '\'' && after[0] == '\'' || before[len(before)-1] == '"' && after[0] == '"') {
+				continue // a quoted name
+			}
+			attr := ""
+			if strings.HasPrefix(after, ".") {
+				j := 1
+				for j < len(after) && isWordByte(after[j]) {
+					j++
+				}
+				attr = after[1:j]
+			}
+			if attr == "" {
+				bare = true
+				break
+			}
+			for _, name := range []string{attr, "default__" + attr, e.opts.Dialect + "__" + attr} {
+				out = append(out, members[name]...)
+			}
+		}
+		if bare {
+			out = append(out, e.byNamespace[ns]...)
 		}
 	}
 	return out
 }
 
-// closure is every macro reachable from a text.
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// closure is every macro reachable from a text, in ascending order. It is the union of the
+// precomputed closures of the macros the text mentions, memoised by that set: templates of a
+// project mention the same few macros over and over, and they share one slice (read only).
 func (e *Env) closure(text string) []int {
-	seen := map[int]bool{}
-	stack := e.mentioned(text)
-	var out []int
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[i] {
-			continue
-		}
-		seen[i] = true
-		out = append(out, i)
-		stack = append(stack, e.uses[i]...)
+	direct := e.mentioned(text)
+	slices.Sort(direct)
+	direct = slices.Compact(direct)
+	var key strings.Builder
+	for _, i := range direct {
+		key.WriteString(strconv.Itoa(i))
+		key.WriteByte(',')
 	}
+	e.closureMu.Lock()
+	defer e.closureMu.Unlock()
+	if out, ok := e.closures[key.String()]; ok {
+		return out
+	}
+	seen := make([]bool, len(e.macros))
+	var out []int
+	for _, i := range direct {
+		for _, j := range e.macroClosure[i] {
+			if !seen[j] {
+				seen[j] = true
+				out = append(out, j)
+			}
+		}
+	}
+	slices.Sort(out)
+	e.closures[key.String()] = out
 	return out
+}
+
+// closeMacros computes, once per Env, every macro reachable from each macro.
+func (e *Env) closeMacros() {
+	e.macroClosure = make([][]int, len(e.macros))
+	seen := make([]int, len(e.macros)) // the macro+1 whose closure marked it last
+	for m := range e.macros {
+		stack := []int{m}
+		var out []int
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[i] == m+1 {
+				continue
+			}
+			seen[i] = m + 1
+			out = append(out, i)
+			stack = append(stack, e.uses[i]...)
+		}
+		e.macroClosure[m] = out
+	}
 }
 
 type macroDef struct {
@@ -190,11 +376,36 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
 	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},
-		byNamespace: map[string][]int{}, broken: map[string]error{}, allByName: map[string][]int{}, isPackage: map[string]bool{}}
+		byNamespace: map[string][]int{}, broken: map[string]error{}, allByName: map[string][]int{}, isPackage: map[string]bool{},
+		local: NewCache()}
 	for _, p := range opts.Packages {
 		e.isPackage[p] = true
 	}
 	var bodies []string
+	if opts.Cache != nil {
+		// A closure is macro indexes: it depends on the files, their order and namespaces
+		// (pkg.name), and the dialect (<dialect>__name); Root, Packages and Dispatch only
+		// steer renders, but are part of the key too, to be safe.
+		h := sha256.New()
+		write := func(parts ...string) {
+			for _, part := range parts {
+				_, _ = fmt.Fprintf(h, "%d:%s", len(part), part)
+			}
+		}
+		write("closure-v2", opts.Dialect, opts.Root, strconv.Itoa(len(opts.Packages)))
+		write(opts.Packages...)
+		order := slices.Sorted(maps.Keys(opts.Dispatch))
+		write(strconv.Itoa(len(order)))
+		for _, ns := range order {
+			write(ns, strconv.Itoa(len(opts.Dispatch[ns])))
+			write(opts.Dispatch[ns]...)
+		}
+		write(strconv.Itoa(len(files)))
+		for _, f := range files {
+			write(f.Path, f.Namespace, f.Text)
+		}
+		e.macroHash = string(h.Sum(nil))
+	}
 	for _, f := range files {
 		t, err := e.parse(f.Path, f.Text)
 		if err != nil {
@@ -241,11 +452,46 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 			bodies = append(bodies, body[name])
 		}
 	}
+	e.indexWords()
 	e.uses = make([][]int, len(e.macros))
 	for i, b := range bodies {
 		e.uses[i] = e.mentioned(b)
 	}
+	e.closeMacros()
 	return e, nil
+}
+
+// indexWords builds wordIndex and nsMembers: only words that name a macro (or, stripped of a
+// default__ or <dialect>__ prefix, name one) can mention one by name; every macro of such a
+// name is indexed (allByName), in every namespace.
+func (e *Env) indexWords() {
+	e.wordIndex = map[string][]int{}
+	e.closures = map[string][]int{}
+	add := func(w string) {
+		if _, done := e.wordIndex[w]; done {
+			return
+		}
+		if m := e.mentionsOf(w); len(m) > 0 {
+			e.wordIndex[w] = m
+		}
+	}
+	for name := range e.allByName {
+		add(name)
+		if rest, ok := strings.CutPrefix(name, "default__"); ok {
+			add(rest)
+		}
+		if rest, ok := strings.CutPrefix(name, e.opts.Dialect+"__"); ok {
+			add(rest)
+		}
+	}
+	e.nsMembers = map[string]map[string][]int{}
+	for ns, idxs := range e.byNamespace {
+		members := map[string][]int{}
+		for _, i := range idxs {
+			members[e.macros[i].name] = append(members[e.macros[i].name], i)
+		}
+		e.nsMembers[ns] = members
+	}
 }
 
 // namespaceOf gives built-in files ("builtin/dbt_utils/x.sql") their package namespace.
@@ -260,6 +506,15 @@ func namespaceOf(path string) string {
 
 // Problems are the macro files that could not be parsed, each error naming its file and line.
 func (e *Env) Problems() []error { return e.problems }
+
+// ParsedTemplates is how many distinct templates this Env parsed (those of a shared Cache
+// included): texts parsed more than once count once.
+func (e *Env) ParsedTemplates() int {
+	if e.opts.Cache != nil {
+		return e.opts.Cache.Len()
+	}
+	return e.local.Len()
+}
 
 // HasMacro reports whether a macro of that name exists.
 func (e *Env) HasMacro(name string) bool { _, ok := e.byName[name]; return ok }
@@ -293,10 +548,52 @@ func (e *Env) Parse(path, src string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Template{path: path, t: t, macros: e.closure(src)}, nil
+	return &Template{path: path, t: t, macros: e.cachedClosure(src)}, nil
+}
+
+// cachedClosure is closure(src), kept in the shared Cache for the same macro files.
+func (e *Env) cachedClosure(src string) []int {
+	if e.opts.Cache == nil || e.macroHash == "" {
+		return e.closure(src)
+	}
+	c := e.opts.Cache
+	key := e.macroHash + src
+	c.mu.Lock()
+	out, ok := c.closures[key]
+	if ok {
+		c.used[key] = true
+	}
+	c.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = e.closure(src)
+	c.mu.Lock()
+	c.closures[key] = out
+	c.used[key] = true
+	c.mu.Unlock()
+	return out
 }
 
 func (e *Env) parse(path, src string) (t *exec.Template, err error) {
+	// The same text parses to the same tree whatever its path: generic tests of one shape,
+	// and, with a Cache, every unchanged file of a project loaded again.
+	key := src
+	if e.opts.Strict {
+		key = "\x00strict\x00" + src
+	}
+	cache := e.opts.Cache
+	if cache == nil {
+		cache = e.local
+	}
+	if t, ok := cache.get(key); ok {
+		return t, nil
+	}
+	defer func() {
+		if err == nil && t != nil {
+			cache.put(key, t)
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{Path: path, Msg: fmt.Sprintf("the template engine failed: %v", r)}

@@ -28,7 +28,12 @@ func (e *Env) Render(ctx context.Context, t *Template, globals map[string]any) (
 	}()
 	gctx := st.globals(globals, t.macros)
 	var b strings.Builder
-	if rerr := t.t.Execute(&b, gctx); rerr != nil {
+	// What exec.Template.Execute does, without copying the whole context into a new one:
+	// the template's own names ({% set %} at top level) land in a child of the render's
+	// context, which the macros (bound to gctx) do not see, as before.
+	r := exec.NewRenderer(&exec.Environment{Context: gctx.Inherit(), Filters: e.env.Filters, Tests: e.env.Tests,
+		ControlStructures: e.env.ControlStructures, Methods: e.env.Methods}, &b, e.cfg, nil, t.t)
+	if rerr := r.Execute(); rerr != nil {
 		if st.fatal != nil {
 			return "", &Error{Path: t.path, Msg: st.fatal.Error()}
 		}

@@ -2,11 +2,14 @@ package project
 
 import (
 	"crypto/md5" //nolint:gosec // a short name suffix, as dbt makes, not a security boundary
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -54,9 +57,41 @@ type sourceProps struct {
 	} `yaml:"tables"`
 }
 
+// decodedProperties keeps recently decoded properties files by content: loading a project
+// again after an edit (the IDE's case) decodes only the files that changed. What it holds is
+// read, never modified, by addProperties.
+var decodedProperties struct {
+	sync.Mutex
+	m map[[sha256.Size]byte]*propertiesFile
+}
+
+// maxDecodedProperties bounds decodedProperties; when full it starts again empty.
+const maxDecodedProperties = 256
+
+func decodeProperties(raw []byte) (*propertiesFile, error) {
+	key := sha256.Sum256(raw)
+	decodedProperties.Lock()
+	pf, ok := decodedProperties.m[key]
+	decodedProperties.Unlock()
+	if ok {
+		return pf, nil
+	}
+	pf = &propertiesFile{}
+	if err := yaml.Unmarshal(raw, pf); err != nil {
+		return nil, err
+	}
+	decodedProperties.Lock()
+	defer decodedProperties.Unlock()
+	if decodedProperties.m == nil || len(decodedProperties.m) >= maxDecodedProperties {
+		decodedProperties.m = map[[sha256.Size]byte]*propertiesFile{}
+	}
+	decodedProperties.m[key] = pf
+	return pf, nil
+}
+
 func (l *loader) addProperties(name string, raw []byte, testPaths []string) error {
-	var pf propertiesFile
-	if err := yaml.Unmarshal(raw, &pf); err != nil {
+	pf, err := decodeProperties(raw)
+	if err != nil {
 		return err
 	}
 	l.addUnitTests(name, pf.UnitTests, testPaths)
@@ -78,13 +113,13 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 			ref := l.refCall(rp.Name)
 			for _, c := range rp.Columns {
 				n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
-				for _, t := range append(c.Tests, c.DataTests...) {
+				for _, t := range slices.Concat(c.Tests, c.DataTests) {
 					if err := l.addGenericTest(name, t, ref, n, c.Name); err != nil {
 						return err
 					}
 				}
 			}
-			for _, t := range append(rp.Tests, rp.DataTests...) {
+			for _, t := range slices.Concat(rp.Tests, rp.DataTests) {
 				if err := l.addGenericTest(name, t, ref, n, ""); err != nil {
 					return err
 				}
@@ -120,13 +155,13 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 			ref := fmt.Sprintf("source('%s', '%s')", sp.Name, tp.Name)
 			for _, c := range tp.Columns {
 				n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
-				for _, t := range append(c.Tests, c.DataTests...) {
+				for _, t := range slices.Concat(c.Tests, c.DataTests) {
 					if err := l.addGenericTest(name, t, ref, n, c.Name); err != nil {
 						return err
 					}
 				}
 			}
-			for _, t := range append(tp.Tests, tp.DataTests...) {
+			for _, t := range slices.Concat(tp.Tests, tp.DataTests) {
 				if err := l.addGenericTest(name, t, ref, n, ""); err != nil {
 					return err
 				}
