@@ -38,8 +38,8 @@ type Error struct {
 	Fields []FieldError
 	// RetryAfterSeconds is sent as Retry-After with RateLimited and Unavailable errors when set.
 	RetryAfterSeconds int
-	// ActiveRunID, on a Conflict of a run trigger or retry, is the run still queued or running
-	// (the problem's active_run_id); 0: none.
+	// ActiveRunID, on a Conflict of a run trigger or retry or a pipeline delete, is the run still
+	// queued or running (the problem's active_run_id); 0: none.
 	ActiveRunID int64
 	cause       error
 }

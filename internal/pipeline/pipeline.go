@@ -384,13 +384,6 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 	return out, err
 }
 
-// activeRun is the hidden cause of the 409 of a delete while a run is active; the HTTP layer
-// answers its id as the problem's active_run_id.
-type activeRun int64
-
-func (a activeRun) Error() string      { return fmt.Sprintf("run %d is active", int64(a)) }
-func (a activeRun) ActiveRunID() int64 { return int64(a) }
-
 // Delete soft-deletes a pipeline; its name is free again. It refuses with a conflict while the
 // pipeline has a queued or running run. The soft delete runs first and keeps the row locked
 // until commit, so a trigger that locks the pipeline row (FOR SHARE) either waits and then sees
@@ -407,8 +400,9 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 		active, err := q.PipelineActiveRun(ctx, dbgen.PipelineActiveRunParams{OrgID: p.OrgID, TargetID: id})
 		switch {
 		case err == nil:
-			return apperr.Conflictf("Pipeline %q has an active run (%d); cancel it or wait for it to end first.", row.Name, active).
-				WithCause(activeRun(active))
+			e := apperr.Conflictf("Pipeline %q has an active run (%d); cancel it or wait for it to end first.", row.Name, active)
+			e.ActiveRunID = active // answered as the problem's active_run_id
+			return e
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
