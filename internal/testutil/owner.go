@@ -49,7 +49,7 @@ func (o *Owner) begin(ctx context.Context) (pgx.Tx, error) {
 func end(ctx context.Context, sp pgx.Tx, failed error) error {
 	if failed != nil {
 		if err := sp.Rollback(ctx); err != nil {
-			return fmt.Errorf("%w (and rolling back: %v)", failed, err)
+			return errors.Join(failed, fmt.Errorf("rolling back: %w", err))
 		}
 		return failed
 	}
