@@ -38,19 +38,27 @@ type fixture struct {
 	dialer *recordingDialer
 }
 
+// fixtureSeq makes the fixture's slug and email unique: parallel fast-tier tests' uncommitted
+// rows would make a second insert of one of them wait for the first test's end.
+var fixtureSeq atomic.Int64
+
+// setup is the service in a rolled-back transaction (the fast tier), with an org and an editor.
 func setup(t *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
-	owner, url := testutil.NewDatabase(t)
+	tx := testutil.Tx(t)
+	owner := testutil.AsOwner(t, tx)
+	n := fixtureSeq.Add(1)
+	email := fmt.Sprintf("ed@c%d.example.com", n)
 	var orgID, userID int64
-	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO organizations (name, slug) VALUES ('A', 'org-a') RETURNING id`).Scan(&orgID))
-	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO users (email, full_name) VALUES ('ed@example.com', 'Ed') RETURNING id`).Scan(&userID))
+	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO organizations (name, slug) VALUES ('A', $1) RETURNING id`, fmt.Sprintf("org-a-%d", n)).Scan(&orgID))
+	require.NoError(t, owner.QueryRow(ctx, `INSERT INTO users (email, full_name) VALUES ($1, 'Ed') RETURNING id`, email).Scan(&userID))
 	keyring, err := secrets.NewKeyring([]secrets.Key{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
 	require.NoError(t, err)
 	d := &recordingDialer{}
 	env := connectors.Env{Dialer: d, Files: func(context.Context, int64) (string, error) { return "", errors.New("no files here") }}
-	svc := connection.New(testutil.AppPool(t, url), builtin.Registry(), keyring, env, testutil.Logger())
-	return fixture{svc: svc, p: auth.Principal{UserID: userID, OrgID: orgID, Role: auth.RoleEditor, Name: "ed@example.com"}, dialer: d}
+	svc := connection.New(tx, builtin.Registry(), keyring, env, testutil.Logger())
+	return fixture{svc: svc, p: auth.Principal{UserID: userID, OrgID: orgID, Role: auth.RoleEditor, Name: email}, dialer: d}
 }
 
 // fullConfigs hold a valid config of every registered type with every secret of its schema

@@ -5,30 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
-// env is the history service on a database of its own; rows are arranged through owner, which
-// sees past row-level security, and read back as a member of an org, through it.
+// env is the history service in a rolled-back transaction (the fast tier); rows are arranged
+// through owner, which sees past row-level security, and read back as a member of an org,
+// through it.
 type env struct {
 	s     *Service
-	owner *pgxpool.Pool
+	owner dbgen.DBTX
 }
 
 func newEnv(t *testing.T) env {
 	t.Helper()
-	_, url := testutil.NewDatabase(t)
-	app := testutil.AppPool(t, url)
-	return env{s: New(app), owner: testutil.OwnerPool(t, app)}
+	tx := testutil.Tx(t)
+	return env{s: New(tx), owner: testutil.AsOwner(t, tx)}
 }
+
+// orgSeq makes org slugs and emails unique across parallel tests, whose uncommitted rows would
+// otherwise make each other wait on the unique indexes.
+var orgSeq atomic.Int64
 
 func (e env) id(t *testing.T, sql string, args ...any) int64 {
 	t.Helper()
@@ -45,6 +50,7 @@ type org struct {
 
 func (e env) org(t *testing.T, name string) org {
 	t.Helper()
+	name = fmt.Sprintf("%s-%d", name, orgSeq.Add(1))
 	orgID := e.id(t, `INSERT INTO organizations (name, slug) VALUES ($1, $1) RETURNING id`, name)
 	userID := e.id(t, `INSERT INTO users (email, full_name) VALUES ($1, 'Viewer') RETURNING id`, name+"@example.com")
 	e.id(t, `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'viewer') RETURNING id`, orgID, userID)

@@ -6,34 +6,55 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
-// env is an identity service on a database of its own, with a connection that sees past
-// row-level security to look at and arrange rows.
+// env is an identity service, with a connection that sees past row-level security to look at
+// and arrange rows: in a rolled-back transaction (newEnv, the fast tier) or on a database of
+// its own (newEnvDB, for tests that assert fixed emails and slugs or race).
 type env struct {
 	s     *Service
-	owner *pgxpool.Pool
+	owner dbgen.DBTX
+	// domain is the email domain of the env's users: unique per fast-tier test, since parallel
+	// tests' uncommitted rows make a second insert of one email wait for the first test's end.
+	domain string
 }
+
+var envSeq atomic.Int64
+
+// mail is the address local@domain of the env.
+func (e env) mail(local string) string { return local + "@" + e.domain }
 
 const testPassword = "correct horse battery"
 
 func newEnv(t *testing.T) env {
 	t.Helper()
+	tx := testutil.Tx(t)
+	return env{
+		s:      New(tx, auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger()),
+		owner:  testutil.AsOwner(t, tx),
+		domain: fmt.Sprintf("t%d.example.com", envSeq.Add(1)),
+	}
+}
+
+func newEnvDB(t *testing.T) env {
+	t.Helper()
 	_, url := testutil.NewDatabase(t)
 	app := testutil.AppPool(t, url)
 	return env{
-		s:     New(app, auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger()),
-		owner: testutil.OwnerPool(t, app),
+		s:      New(app, auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger()),
+		owner:  testutil.OwnerPool(t, app),
+		domain: "example.com",
 	}
 }
 
@@ -85,7 +106,7 @@ func requireField(t *testing.T, err error, field string) {
 
 func TestSignup_CreatesAnOrgOwnedByTheUser(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	sess, err := e.s.Signup(ctx, SignupInput{Email: "  Ada@Example.COM ", Password: testPassword, FullName: " Ada Lovelace "}, "192.0.2.1")
 	require.NoError(t, err)
 	require.Equal(t, "ada@example.com", sess.User.Email, "emails are stored trimmed and lower-case")
@@ -109,7 +130,7 @@ func TestSignup_CreatesAnOrgOwnedByTheUser(t *testing.T) {
 
 func TestSignup_SlugsAreDerivedAndUnique(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	slugs := map[string]string{}
 	for i, c := range []struct{ email, org, slug string }{
 		{"one@example.com", "  Acme,  Data! ", "acme-data"},
@@ -131,7 +152,7 @@ func TestSignup_SlugsAreDerivedAndUnique(t *testing.T) {
 func TestSignup_RefusesBadInputAndCreatesNothing(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	e.signup(t, "taken@example.com")
+	e.signup(t, e.mail("taken"))
 	cases := []struct {
 		name  string
 		in    SignupInput
@@ -140,13 +161,13 @@ func TestSignup_RefusesBadInputAndCreatesNothing(t *testing.T) {
 		{"an invalid email", SignupInput{Email: "not-an-email", Password: testPassword, FullName: "X"}, "email"},
 		{"an email without a dot in its domain", SignupInput{Email: "me@localhost", Password: testPassword, FullName: "X"}, "email"},
 		{"an email with a display name", SignupInput{Email: "Me <me@example.com>", Password: testPassword, FullName: "X"}, "email"},
-		{"an empty name", SignupInput{Email: "new@example.com", Password: testPassword, FullName: "   "}, "full_name"},
-		{"a name too long", SignupInput{Email: "new@example.com", Password: testPassword, FullName: strings.Repeat("n", 201)}, "full_name"},
-		{"a short password", SignupInput{Email: "new@example.com", Password: "short", FullName: "X"}, "password"},
-		{"a common password", SignupInput{Email: "new@example.com", Password: "basketball", FullName: "X"}, "password"},
-		{"a password holding the email's name", SignupInput{Email: "gandalf@example.com", Password: "you shall not pass, gandalf", FullName: "X"}, "password"},
-		{"an org name too long", SignupInput{Email: "new@example.com", Password: testPassword, FullName: "X", OrgName: strings.Repeat("o", 101)}, "org_name"},
-		{"an email already taken, in another case", SignupInput{Email: "TAKEN@example.com", Password: testPassword, FullName: "X"}, ""},
+		{"an empty name", SignupInput{Email: e.mail("new"), Password: testPassword, FullName: "   "}, "full_name"},
+		{"a name too long", SignupInput{Email: e.mail("new"), Password: testPassword, FullName: strings.Repeat("n", 201)}, "full_name"},
+		{"a short password", SignupInput{Email: e.mail("new"), Password: "short", FullName: "X"}, "password"},
+		{"a common password", SignupInput{Email: e.mail("new"), Password: "basketball", FullName: "X"}, "password"},
+		{"a password holding the email's name", SignupInput{Email: e.mail("gandalf"), Password: "you shall not pass, gandalf", FullName: "X"}, "password"},
+		{"an org name too long", SignupInput{Email: e.mail("new"), Password: testPassword, FullName: "X", OrgName: strings.Repeat("o", 101)}, "org_name"},
+		{"an email already taken, in another case", SignupInput{Email: e.mail("TAKEN"), Password: testPassword, FullName: "X"}, ""},
 	}
 	for _, c := range cases {
 		_, err := e.s.Signup(ctx, c.in, "192.0.2.1")
@@ -176,14 +197,14 @@ func TestSignup_TheOrgCreatedHookRunsInItsTransaction(t *testing.T) {
 		}
 		return nil
 	})
-	_, err := e.s.Signup(ctx, SignupInput{Email: "hook@example.com", Password: testPassword, FullName: "Hook"}, "192.0.2.1")
+	_, err := e.s.Signup(ctx, SignupInput{Email: e.mail("hook"), Password: testPassword, FullName: "Hook"}, "192.0.2.1")
 	require.ErrorContains(t, err, "the warehouse cannot be enqueued")
 	require.Len(t, seen, 1, "the hook saw the new org inside the transaction")
 	require.Zero(t, e.count(t, `SELECT count(*) FROM users`), "a failing hook undoes the whole sign-up")
 	require.Zero(t, e.count(t, `SELECT count(*) FROM organizations`))
 
 	fail = false
-	sess := e.signup(t, "hook@example.com")
+	sess := e.signup(t, e.mail("hook"))
 	require.Len(t, seen, 2)
 	require.Equal(t, sess.Org.ID, seen[1])
 }
@@ -200,19 +221,19 @@ func (e env) invite(t *testing.T, orgID, by int64, email, role string, expires t
 func TestSignup_WithAnInvitationJoinsTheInvitingOrg(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	admin := e.signup(t, "admin@example.com")
+	admin := e.signup(t, e.mail("admin"))
 	week := time.Now().Add(7 * 24 * time.Hour)
-	token := e.invite(t, admin.Org.ID, admin.User.ID, "guest@example.com", "editor", week)
+	token := e.invite(t, admin.Org.ID, admin.User.ID, e.mail("guest"), "editor", week)
 	join := func(email, token string) (Session, error) {
 		return e.s.Signup(ctx, SignupInput{Email: email, Password: testPassword, FullName: "Guest", InviteToken: token}, "192.0.2.1")
 	}
 
-	_, err := join("intruder@example.com", token)
+	_, err := join(e.mail("intruder"), token)
 	requireField(t, err, "email")
-	_, err = join("guest@example.com", auth.NewInvitationToken())
+	_, err = join(e.mail("guest"), auth.NewInvitationToken())
 	requireField(t, err, "invite_token")
 
-	sess, err := join("GUEST@example.com", token)
+	sess, err := join(e.mail("GUEST"), token)
 	require.NoError(t, err)
 	require.Equal(t, admin.Org.ID, sess.Org.ID, "joins the inviting org")
 	require.Equal(t, auth.RoleEditor, sess.Role, "with the invited role")
@@ -220,16 +241,16 @@ func TestSignup_WithAnInvitationJoinsTheInvitingOrg(t *testing.T) {
 	require.Equal(t, auth.RoleEditor, e.principal(t, sess).Role)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM invitations WHERE accepted_at IS NOT NULL`))
 
-	_, err = join("guest2@example.com", token)
+	_, err = join(e.mail("guest2"), token)
 	requireField(t, err, "invite_token")
 
-	expired := e.invite(t, admin.Org.ID, admin.User.ID, "late@example.com", "viewer", time.Now().Add(-time.Minute))
-	_, err = join("late@example.com", expired)
+	expired := e.invite(t, admin.Org.ID, admin.User.ID, e.mail("late"), "viewer", time.Now().Add(-time.Minute))
+	_, err = join(e.mail("late"), expired)
 	requireField(t, err, "invite_token")
 
-	revoked := e.invite(t, admin.Org.ID, admin.User.ID, "revoked@example.com", "viewer", week)
-	e.exec(t, `UPDATE invitations SET revoked_at = now() WHERE email = 'revoked@example.com'`)
-	_, err = join("revoked@example.com", revoked)
+	revoked := e.invite(t, admin.Org.ID, admin.User.ID, e.mail("revoked"), "viewer", week)
+	e.exec(t, `UPDATE invitations SET revoked_at = now() WHERE email = $1`, e.mail("revoked"))
+	_, err = join(e.mail("revoked"), revoked)
 	requireField(t, err, "invite_token")
 	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM users`), "no refused invitation made a user")
 }
@@ -237,13 +258,13 @@ func TestSignup_WithAnInvitationJoinsTheInvitingOrg(t *testing.T) {
 func TestLogin_OneAnswerForEveryBadCredential(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	first := e.signup(t, "user@example.com")
-	inactive := e.signup(t, "inactive@example.com")
+	first := e.signup(t, e.mail("user"))
+	inactive := e.signup(t, e.mail("inactive"))
 	e.exec(t, `UPDATE users SET is_active = false WHERE id = $1`, inactive.User.ID)
-	homeless := e.signup(t, "homeless@example.com")
+	homeless := e.signup(t, e.mail("homeless"))
 	e.exec(t, `UPDATE memberships SET deleted_at = now() WHERE user_id = $1`, homeless.User.ID)
 
-	sess, err := e.s.Login(ctx, "  USER@example.com ", testPassword, "192.0.2.1")
+	sess, err := e.s.Login(ctx, "  "+e.mail("USER")+" ", testPassword, "192.0.2.1")
 	require.NoError(t, err)
 	require.Equal(t, first.Org.ID, sess.Org.ID)
 	require.Equal(t, auth.RoleOwner, sess.Role)
@@ -253,10 +274,10 @@ func TestLogin_OneAnswerForEveryBadCredential(t *testing.T) {
 
 	var messages []string
 	for _, c := range []struct{ email, password string }{
-		{"user@example.com", "a wrong passphrase"},
-		{"nobody@example.com", testPassword},
-		{"inactive@example.com", testPassword},
-		{"user@example.com", ""},
+		{e.mail("user"), "a wrong passphrase"},
+		{e.mail("nobody"), testPassword},
+		{e.mail("inactive"), testPassword},
+		{e.mail("user"), ""},
 	} {
 		_, err := e.s.Login(ctx, c.email, c.password, "192.0.2.1")
 		ae := requireKind(t, err, apperr.Unauthenticated)
@@ -266,41 +287,41 @@ func TestLogin_OneAnswerForEveryBadCredential(t *testing.T) {
 		require.Equal(t, messages[0], m, "unknown email, wrong password and inactive user look the same")
 	}
 
-	_, err = e.s.Login(ctx, "homeless@example.com", testPassword, "192.0.2.1")
+	_, err = e.s.Login(ctx, e.mail("homeless"), testPassword, "192.0.2.1")
 	requireKind(t, err, apperr.Forbidden)
 }
 
 func TestLogin_AnEmailIsLockedAfterRepeatedFailures(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	e.signup(t, "target@example.com")
-	e.signup(t, "bystander@example.com")
+	e.signup(t, e.mail("target"))
+	e.signup(t, e.mail("bystander"))
 
 	// A success clears the count of failures.
 	for range 4 {
-		_, err := e.s.Login(ctx, "target@example.com", "a wrong passphrase", "192.0.2.1")
+		_, err := e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.1")
 		requireKind(t, err, apperr.Unauthenticated)
 	}
-	_, err := e.s.Login(ctx, "target@example.com", testPassword, "192.0.2.1")
+	_, err := e.s.Login(ctx, e.mail("target"), testPassword, "192.0.2.1")
 	require.NoError(t, err)
 
 	for range 5 {
-		_, err := e.s.Login(ctx, "target@example.com", "a wrong passphrase", "192.0.2.2")
+		_, err := e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.2")
 		requireKind(t, err, apperr.Unauthenticated)
 	}
-	_, err = e.s.Login(ctx, "target@example.com", "a wrong passphrase", "192.0.2.3")
+	_, err = e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.3")
 	requireKind(t, err, apperr.RateLimited)
-	_, err = e.s.Login(ctx, "TARGET@example.com", testPassword, "192.0.2.4")
+	_, err = e.s.Login(ctx, e.mail("TARGET"), testPassword, "192.0.2.4")
 	requireKind(t, err, apperr.RateLimited) // the right password too, from anywhere, while locked
-	_, err = e.s.Login(ctx, "bystander@example.com", testPassword, "192.0.2.3")
+	_, err = e.s.Login(ctx, e.mail("bystander"), testPassword, "192.0.2.3")
 	require.NoError(t, err, "another email is not locked")
 }
 
 func TestRefresh_RotatesWithinTheSessionAndReuseEndsIt(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	one := e.signup(t, "user@example.com")
-	two, err := e.s.Login(ctx, "user@example.com", testPassword, "192.0.2.1")
+	one := e.signup(t, e.mail("user"))
+	two, err := e.s.Login(ctx, e.mail("user"), testPassword, "192.0.2.1")
 	require.NoError(t, err)
 	sid := e.principal(t, one).SessionID
 
@@ -330,8 +351,8 @@ func TestRefresh_RotatesWithinTheSessionAndReuseEndsIt(t *testing.T) {
 func TestRefresh_TheNewTokenCarriesTheCurrentRole(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	owner := e.signup(t, "owner@example.com")
-	member := e.signup(t, "member@example.com")
+	owner := e.signup(t, e.mail("owner"))
+	member := e.signup(t, e.mail("member"))
 	e.exec(t, `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'editor')`, owner.Org.ID, member.User.ID)
 	in, err := e.s.SwitchOrg(ctx, e.principal(t, member), owner.Org.ID)
 	require.NoError(t, err)
@@ -356,9 +377,9 @@ func TestRefresh_TheNewTokenCarriesTheCurrentRole(t *testing.T) {
 func TestRefresh_RefusesUnknownExpiredAndDeactivated(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	expired := e.signup(t, "expired@example.com")
+	expired := e.signup(t, e.mail("expired"))
 	e.exec(t, `UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, expired.User.ID)
-	inactive := e.signup(t, "inactive@example.com")
+	inactive := e.signup(t, e.mail("inactive"))
 	e.exec(t, `UPDATE users SET is_active = false WHERE id = $1`, inactive.User.ID)
 
 	for name, raw := range map[string]string{
@@ -374,7 +395,7 @@ func TestRefresh_RefusesUnknownExpiredAndDeactivated(t *testing.T) {
 func TestLogout_EndsTheSessionAndIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	sess := e.signup(t, "user@example.com")
+	sess := e.signup(t, e.mail("user"))
 	require.NoError(t, e.s.Logout(ctx, sess.RefreshToken, sess.AccessToken))
 	_, err := e.s.Refresh(ctx, sess.RefreshToken)
 	requireKind(t, err, apperr.Unauthenticated)
@@ -392,8 +413,8 @@ func TestLogout_EndsTheSessionAndIsIdempotent(t *testing.T) {
 func TestUpdateMe_APasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	here := e.signup(t, "user@example.com")
-	elsewhere, err := e.s.Login(ctx, "user@example.com", testPassword, "192.0.2.1")
+	here := e.signup(t, e.mail("user"))
+	elsewhere, err := e.s.Login(ctx, e.mail("user"), testPassword, "192.0.2.1")
 	require.NoError(t, err)
 	p := e.principal(t, here)
 	ptr := func(s string) *string { return &s }
@@ -408,7 +429,7 @@ func TestUpdateMe_APasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testi
 	requireField(t, err, "full_name")
 	_, err = e.s.Refresh(ctx, elsewhere.RefreshToken)
 	require.NoError(t, err, "a refused change ends nothing")
-	elsewhere, err = e.s.Login(ctx, "user@example.com", testPassword, "192.0.2.1")
+	elsewhere, err = e.s.Login(ctx, e.mail("user"), testPassword, "192.0.2.1")
 	require.NoError(t, err, "and keeps the old password")
 
 	me, err := e.s.UpdateMe(ctx, p, UpdateMeInput{FullName: ptr(" New Name "), Password: ptr("a brand new passphrase"), CurrentPassword: ptr(testPassword)})
@@ -421,9 +442,9 @@ func TestUpdateMe_APasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testi
 	requireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Refresh(ctx, here.RefreshToken)
 	require.NoError(t, err, "the session that made the change stays signed in")
-	_, err = e.s.Login(ctx, "user@example.com", testPassword, "192.0.2.1")
+	_, err = e.s.Login(ctx, e.mail("user"), testPassword, "192.0.2.1")
 	requireKind(t, err, apperr.Unauthenticated)
-	_, err = e.s.Login(ctx, "user@example.com", "a brand new passphrase", "192.0.2.1")
+	_, err = e.s.Login(ctx, e.mail("user"), "a brand new passphrase", "192.0.2.1")
 	require.NoError(t, err)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE action = 'user.update' AND new_values ? 'password'
 		AND new_values->>'full_name' = 'New Name' AND position('brand new' IN new_values::text) = 0`), "audited, without the password")
@@ -432,8 +453,8 @@ func TestUpdateMe_APasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testi
 func TestSwitchOrg_OnlyToAnOrgOfTheUser(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	a := e.signup(t, "a@example.com")
-	b := e.signup(t, "b@example.com")
+	a := e.signup(t, e.mail("a"))
+	b := e.signup(t, e.mail("b"))
 	e.exec(t, `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'viewer')`, b.Org.ID, a.User.ID)
 	p := e.principal(t, a)
 
@@ -470,7 +491,7 @@ func (e env) apiKey(t *testing.T, orgID, creator int64, scopes []string, expires
 func TestAuthenticate_AnAPIKeyActsAsItsCreatorWithItsScopes(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	owner := e.signup(t, "owner@example.com")
+	owner := e.signup(t, e.mail("owner"))
 	raw, id := e.apiKey(t, owner.Org.ID, owner.User.ID, []string{"read", "run"}, nil)
 
 	p, err := e.s.Authenticate(ctx, raw)
@@ -511,7 +532,7 @@ func TestAuthenticate_AnAPIKeyActsAsItsCreatorWithItsScopes(t *testing.T) {
 func TestAuthenticate_RefusesRevokedExpiredAndUnknownKeys(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	owner := e.signup(t, "owner@example.com")
+	owner := e.signup(t, e.mail("owner"))
 	past, future := time.Now().Add(-time.Second), time.Now().Add(time.Hour)
 	live, _ := e.apiKey(t, owner.Org.ID, owner.User.ID, []string{"read"}, &future)
 	expired, _ := e.apiKey(t, owner.Org.ID, owner.User.ID, []string{"read"}, &past)
@@ -540,7 +561,7 @@ func TestAuthenticate_RefusesRevokedExpiredAndUnknownKeys(t *testing.T) {
 func TestAuthenticate_TheRoleCacheIsForgottenOnChange(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
-	owner := e.signup(t, "owner@example.com")
+	owner := e.signup(t, e.mail("owner"))
 	read := time.Now()
 	require.Equal(t, auth.RoleOwner, e.principal(t, owner).Role)
 
@@ -584,7 +605,7 @@ func TestNormalizeEmail(t *testing.T) {
 // for a slug tries again); racing for one email, one wins and the others are told it is taken.
 func TestSignup_ConcurrentSignupsGetDistinctSlugsAndOneAccountPerEmail(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	const n = 6
 	slugs := make([]string, n)
 	errs := make([]error, n)

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -19,10 +20,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// setup is a service in a rolled-back transaction (the fast tier).
 func setup(t *testing.T) *Service {
 	t.Helper()
-	_, url := testutil.NewDatabase(t)
-	return New(testutil.AppPool(t, url), auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger())
+	return New(testutil.Tx(t), auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger())
 }
 
 func requireUnauthenticated(t *testing.T, err error) {
@@ -63,13 +64,16 @@ func TestAuthenticate_AnEndedSessionsAccessTokensAreRefused(t *testing.T) {
 			return []Session{two}, []Session{one}
 		}},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := setup(t)
-			one, err := s.Signup(ctx, SignupInput{Email: "someone@example.com", Password: "correct horse battery", FullName: "Someone"}, "192.0.2.1")
+			// Unique per case: parallel tests' uncommitted rows would make a second insert of
+			// one email or slug wait for the first test's end.
+			email := fmt.Sprintf("someone@s%d.example.com", i)
+			one, err := s.Signup(ctx, SignupInput{Email: email, Password: "correct horse battery", FullName: fmt.Sprintf("Someone %d", i)}, "192.0.2.1")
 			require.NoError(t, err)
-			two, err := s.Login(ctx, "someone@example.com", "correct horse battery", "192.0.2.1")
+			two, err := s.Login(ctx, email, "correct horse battery", "192.0.2.1")
 			require.NoError(t, err)
 			for _, sess := range []Session{one, two} {
 				p, err := s.Authenticate(ctx, sess.AccessToken)

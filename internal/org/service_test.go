@@ -3,20 +3,23 @@ package org
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/identity"
 	"github.com/datanika/datanika/internal/testutil"
 )
@@ -28,23 +31,43 @@ func TestMain(m *testing.M) {
 
 const testPassword = "correct horse battery"
 
-// env is the org service and the identity service it works with, on a database of their own,
-// with one org whose owner signed up.
+// env is the org service and the identity service it works with, with one org whose owner
+// signed up: in a rolled-back transaction (newEnv, the fast tier) or on a database of their own
+// (newEnvDB, for tests that race or assert fixed slugs).
 type env struct {
 	s     *Service
 	id    *identity.Service
-	owner *pgxpool.Pool
+	owner dbgen.DBTX
 	// org is the owner's session in the org under test.
 	org identity.Session
+	// domain is the email domain of the env's users: unique per fast-tier test, since parallel
+	// tests' uncommitted rows make a second insert of one email wait for the first test's end.
+	domain string
 }
+
+var envSeq atomic.Int64
+
+// mail is the address local@domain of the env.
+func (e *env) mail(local string) string { return local + "@" + e.domain }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	tx := testutil.Tx(t)
+	return build(t, tx, testutil.AsOwner(t, tx), fmt.Sprintf("t%d.example.com", envSeq.Add(1)))
+}
+
+func newEnvDB(t *testing.T) *env {
+	t.Helper()
 	_, dbURL := testutil.NewDatabase(t)
 	app := testutil.AppPool(t, dbURL)
-	ident := identity.New(app, auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger())
-	e := &env{s: New(app, ident, "https://datanika.example.com/", nil, testutil.Logger()), id: ident, owner: testutil.OwnerPool(t, app)}
-	e.org = e.signup(t, "owner@example.com")
+	return build(t, app, testutil.OwnerPool(t, app), "example.com")
+}
+
+func build(t *testing.T, db database.DB, owner dbgen.DBTX, domain string) *env {
+	t.Helper()
+	ident := identity.New(db, auth.NewTokens("test-secret-key-with-at-least-32-characters", nil), testutil.Logger())
+	e := &env{s: New(db, ident, "https://datanika.example.com/", nil, testutil.Logger()), id: ident, owner: owner, domain: domain}
+	e.org = e.signup(t, e.mail("owner"))
 	return e
 }
 
@@ -128,7 +151,7 @@ func TestMembers_TheLastOwnerCanBeNeitherDemotedNorRemoved(t *testing.T) {
 	_, err := e.s.UpdateMember(ctx, owner, owner.UserID, "owner")
 	require.NoError(t, err, "confirming the last owner as owner keeps an owner")
 
-	second := e.member(t, "second@example.com", auth.RoleAdmin)
+	second := e.member(t, e.mail("second"), auth.RoleAdmin)
 	m, err := e.s.UpdateMember(ctx, owner, second.User.ID, "owner")
 	require.NoError(t, err)
 	require.Equal(t, "owner", m.Role)
@@ -148,7 +171,7 @@ func TestMembers_TheLastOwnerCanBeNeitherDemotedNorRemoved(t *testing.T) {
 // the last owner and is refused, so the org never ends without an owner.
 func TestMembers_ConcurrentDemotionsKeepAnOwner(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	owner := e.ownerP(t)
 	second := e.member(t, "second@example.com", auth.RoleOwner)
 	p2 := e.principal(t, second)
@@ -185,15 +208,15 @@ func TestMembers_OnlyAnOwnerSignedInGrantsOrRevokesOwner(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	admin := e.principal(t, e.member(t, "admin@example.com", auth.RoleAdmin))
-	viewer := e.member(t, "viewer@example.com", auth.RoleViewer)
+	admin := e.principal(t, e.member(t, e.mail("admin"), auth.RoleAdmin))
+	viewer := e.member(t, e.mail("viewer"), auth.RoleViewer)
 
 	_, err := e.s.UpdateMember(ctx, admin, viewer.User.ID, "owner")
 	requireKind(t, err, apperr.Forbidden)
 	_, err = e.s.UpdateMember(ctx, admin, owner.UserID, "viewer")
 	requireKind(t, err, apperr.Forbidden, "an admin cannot demote an owner")
 	requireKind(t, e.s.RemoveMember(ctx, admin, owner.UserID), apperr.Forbidden)
-	_, _, err = e.s.AddMember(ctx, admin, "newowner@example.com", "owner")
+	_, _, err = e.s.AddMember(ctx, admin, e.mail("newowner"), "owner")
 	requireKind(t, err, apperr.Forbidden, "nor invite one")
 	require.Equal(t, "owner", e.roleOf(t, owner.UserID))
 	require.Equal(t, "viewer", e.roleOf(t, viewer.User.ID))
@@ -228,23 +251,23 @@ func TestAddMember_AnExistingUserJoinsAtOnce(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	other := e.signup(t, "other@example.com")
+	other := e.signup(t, e.mail("other"))
 
-	m, inv, err := e.s.AddMember(ctx, owner, " Other@Example.com ", "editor")
+	m, inv, err := e.s.AddMember(ctx, owner, " Other@"+strings.ToUpper(e.domain)+" ", "editor")
 	require.NoError(t, err)
 	require.Nil(t, inv, "no invitation for a known user")
 	require.Equal(t, other.User.ID, m.UserID)
 	require.Equal(t, "editor", m.Role)
-	require.Equal(t, "other@example.com", m.Email)
+	require.Equal(t, e.mail("other"), m.Email)
 	in, err := e.id.SwitchOrg(ctx, e.principal(t, other), e.org.Org.ID)
 	require.NoError(t, err)
 	require.Equal(t, auth.RoleEditor, in.Role)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE org_id = $1 AND action = 'member.add'`, e.org.Org.ID))
 
-	_, _, err = e.s.AddMember(ctx, owner, "other@example.com", "viewer")
+	_, _, err = e.s.AddMember(ctx, owner, e.mail("other"), "viewer")
 	requireKind(t, err, apperr.Conflict)
 	require.Equal(t, "editor", e.roleOf(t, other.User.ID), "adding again changes nothing")
-	_, _, err = e.s.AddMember(ctx, owner, "other@example.com", "superuser")
+	_, _, err = e.s.AddMember(ctx, owner, e.mail("other"), "superuser")
 	require.Equal(t, []string{"role"}, fieldsOf(t, err))
 	_, _, err = e.s.AddMember(ctx, owner, "not an email", "viewer")
 	require.Equal(t, []string{"email"}, fieldsOf(t, err))
@@ -278,7 +301,7 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 		return e.id.Signup(ctx, identity.SignupInput{Email: email, Password: testPassword, FullName: "Guest", InviteToken: token}, "192.0.2.1")
 	}
 
-	m, inv, err := e.s.AddMember(ctx, owner, "guest@example.com", "viewer")
+	m, inv, err := e.s.AddMember(ctx, owner, e.mail("guest"), "viewer")
 	require.NoError(t, err)
 	require.Nil(t, m, "an unknown email is invited, not added")
 	require.False(t, inv.Emailed, "no mailer: the link goes back to the admin")
@@ -286,7 +309,7 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 	first := tokenOf(t, inv)
 
 	// A new invitation replaces the pending one: its link stops working.
-	_, inv, err = e.s.AddMember(ctx, owner, "guest@example.com", "editor")
+	_, inv, err = e.s.AddMember(ctx, owner, e.mail("guest"), "editor")
 	require.NoError(t, err)
 	second := tokenOf(t, inv)
 	pending, err := e.s.ListInvitations(ctx, owner, 0, 10)
@@ -295,12 +318,12 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 	require.Equal(t, "editor", pending[0].Role)
 	require.Empty(t, pending[0].AcceptURL, "a listed invitation does not show its token")
 
-	_, err = join("guest@example.com", first)
+	_, err = join(e.mail("guest"), first)
 	requireKind(t, err, apperr.Invalid)
-	_, err = join("someone-else@example.com", second)
+	_, err = join(e.mail("someone-else"), second)
 	require.Equal(t, []string{"email"}, fieldsOf(t, err), "the invitation is for its address only")
 
-	sess, err := join("guest@example.com", second)
+	sess, err := join(e.mail("guest"), second)
 	require.NoError(t, err)
 	require.Equal(t, e.org.Org.ID, sess.Org.ID)
 	require.Equal(t, auth.RoleEditor, sess.Role)
@@ -309,27 +332,27 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 	require.Empty(t, pending, "an accepted invitation is no longer pending")
 
 	// An expired one cannot be accepted.
-	_, inv, err = e.s.AddMember(ctx, owner, "late@example.com", "viewer")
+	_, inv, err = e.s.AddMember(ctx, owner, e.mail("late"), "viewer")
 	require.NoError(t, err)
 	_, err = e.owner.Exec(ctx, `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, inv.ID)
 	require.NoError(t, err)
-	_, err = join("late@example.com", tokenOf(t, inv))
+	_, err = join(e.mail("late"), tokenOf(t, inv))
 	requireKind(t, err, apperr.Invalid)
 
 	// A revoked one neither.
-	_, inv, err = e.s.AddMember(ctx, owner, "revoked@example.com", "viewer")
+	_, inv, err = e.s.AddMember(ctx, owner, e.mail("revoked"), "viewer")
 	require.NoError(t, err)
 	require.NoError(t, e.s.RevokeInvitation(ctx, owner, inv.ID))
-	_, err = join("revoked@example.com", tokenOf(t, inv))
+	_, err = join(e.mail("revoked"), tokenOf(t, inv))
 	requireKind(t, err, apperr.Invalid)
 	requireKind(t, e.s.RevokeInvitation(ctx, owner, inv.ID), apperr.NotFound)
 
 	// Another org's invitation is not this org's to revoke.
-	otherOrg := e.signup(t, "other-owner@example.com")
-	_, theirs, err := e.s.AddMember(ctx, e.principal(t, otherOrg), "theirs@example.com", "viewer")
+	otherOrg := e.signup(t, e.mail("other-owner"))
+	_, theirs, err := e.s.AddMember(ctx, e.principal(t, otherOrg), e.mail("theirs"), "viewer")
 	require.NoError(t, err)
 	requireKind(t, e.s.RevokeInvitation(ctx, owner, theirs.ID), apperr.NotFound)
-	_, err = join("theirs@example.com", tokenOf(t, theirs))
+	_, err = join(e.mail("theirs"), tokenOf(t, theirs))
 	require.NoError(t, err, "and it still works")
 }
 
@@ -337,12 +360,12 @@ func TestRemoveMember_EndsTheirSessionsAndKeysInTheOrg(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	admin := e.member(t, "admin@example.com", auth.RoleAdmin)
+	admin := e.member(t, e.mail("admin"), auth.RoleAdmin)
 	adminP := e.principal(t, admin)
 	key := createKey(t, e, adminP, "admin")
 	_, err := e.id.Authenticate(ctx, key)
 	require.NoError(t, err)
-	home, err := e.id.Login(ctx, "admin@example.com", testPassword, "192.0.2.1")
+	home, err := e.id.Login(ctx, e.mail("admin"), testPassword, "192.0.2.1")
 	require.NoError(t, err)
 	require.NotEqual(t, e.org.Org.ID, home.Org.ID, "signs in to their own org first")
 
@@ -392,7 +415,7 @@ func TestAPIKeys_CreateListRevoke(t *testing.T) {
 	require.Equal(t, "deploy", key.Name)
 	require.Equal(t, []string{"write", "run"}, key.Scopes, "scopes once each")
 	require.Equal(t, auth.VisiblePrefix(raw), key.Prefix)
-	require.Equal(t, "owner@example.com", key.CreatorEmail)
+	require.Equal(t, e.mail("owner"), key.CreatorEmail)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM api_keys WHERE key_hash = $1 AND prefix <> $2`, auth.HashSecret(raw), raw), "only its hash is stored")
 
 	p, err := e.id.Authenticate(ctx, raw)
@@ -408,7 +431,7 @@ func TestAPIKeys_CreateListRevoke(t *testing.T) {
 	require.Equal(t, key.ID, keys[0].ID)
 
 	// Another org cannot revoke it; its owner can, once.
-	other := e.principal(t, e.signup(t, "other@example.com"))
+	other := e.principal(t, e.signup(t, e.mail("other")))
 	requireKind(t, e.s.RevokeAPIKey(ctx, other, key.ID), apperr.NotFound)
 	_, err = e.id.Authenticate(ctx, raw)
 	require.NoError(t, err)
@@ -432,7 +455,7 @@ func TestDelete_EndsTheOrgAndRunsItsHookInTheTransaction(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	editor := e.member(t, "editor@example.com", auth.RoleEditor)
+	editor := e.member(t, e.mail("editor"), auth.RoleEditor)
 	key := createKey(t, e, owner, "admin")
 	var hooked []int64
 	fail := true
@@ -462,17 +485,17 @@ func TestDelete_EndsTheOrgAndRunsItsHookInTheTransaction(t *testing.T) {
 	}
 	require.Zero(t, e.count(t, `SELECT count(*) FROM memberships WHERE org_id = $1 AND deleted_at IS NULL`, e.org.Org.ID))
 	require.Zero(t, e.count(t, `SELECT count(*) FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL`, e.org.Org.ID))
-	_, err = e.id.Login(ctx, "owner@example.com", testPassword, "192.0.2.1")
+	_, err = e.id.Login(ctx, e.mail("owner"), testPassword, "192.0.2.1")
 	requireKind(t, err, apperr.Forbidden)
 	// The slug is free again.
-	_, err = e.id.Signup(ctx, identity.SignupInput{Email: "next@example.com", Password: testPassword, FullName: "Next", OrgName: e.org.Org.Name}, "192.0.2.1")
+	_, err = e.id.Signup(ctx, identity.SignupInput{Email: e.mail("next"), Password: testPassword, FullName: "Next", OrgName: e.org.Org.Name}, "192.0.2.1")
 	require.NoError(t, err)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM organizations WHERE slug = $1 AND deleted_at IS NULL`, e.org.Org.Slug))
 }
 
 func TestUpdate_ValidatesSettingsAndKeepsSlugsUnique(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	owner := e.ownerP(t)
 	other := e.signup(t, "other@example.com")
 
@@ -511,7 +534,7 @@ func TestRemoveMember_TheirKeysStayDeadWhenTheyAreAddedAgain(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	admin := e.member(t, "admin@example.com", auth.RoleAdmin)
+	admin := e.member(t, e.mail("admin"), auth.RoleAdmin)
 	key := createKey(t, e, e.principal(t, admin), "admin")
 
 	require.NoError(t, e.s.RemoveMember(ctx, owner, admin.User.ID))
@@ -521,7 +544,7 @@ func TestRemoveMember_TheirKeysStayDeadWhenTheyAreAddedAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, keys, "a removed member's key is not listed as live")
 
-	_, _, err = e.s.AddMember(ctx, owner, "admin@example.com", "viewer")
+	_, _, err = e.s.AddMember(ctx, owner, e.mail("admin"), "viewer")
 	require.NoError(t, err)
 	_, err = e.id.Authenticate(ctx, key)
 	requireKind(t, err, apperr.Unauthenticated, "a key that died with a membership does not come back with a new one")
@@ -533,7 +556,7 @@ func TestRemoveMember_TheirKeysStayDeadWhenTheyAreAddedAgain(t *testing.T) {
 // unique violation (an Internal error, HTTP 500).
 func TestAddMember_ConcurrentAddsOfOneEmailAreNoInternalError(t *testing.T) {
 	t.Parallel()
-	e, ctx := newEnv(t), context.Background()
+	e, ctx := newEnvDB(t), context.Background()
 	owner := e.ownerP(t)
 	e.signup(t, "known@example.com")
 	for _, email := range []string{"known@example.com", "unknown@example.com"} {
@@ -566,7 +589,7 @@ func TestMembers_ARoleChangeTakesEffectAtOnce(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
 	owner := e.ownerP(t)
-	member := e.member(t, "member@example.com", auth.RoleViewer)
+	member := e.member(t, e.mail("member"), auth.RoleViewer)
 	require.Equal(t, auth.RoleViewer, e.principal(t, member).Role) // now cached
 
 	_, err := e.s.UpdateMember(ctx, owner, member.User.ID, "admin")

@@ -4,25 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
-// svcEnv is the runs service on a database of its own with an insert-only River client (no
-// worker: runs stay as the service leaves them), and an org with an editor and a pipeline.
+// svcEnv is the runs service with an insert-only River client (no worker: runs stay as the
+// service leaves them), and an org with an editor and a pipeline: in a rolled-back transaction
+// (newSvcEnv, the fast tier) or on a database of its own (newSvcEnvDB, for racing tests).
 type svcEnv struct {
 	s       *Service
-	app     *pgxpool.Pool
-	owner   *pgxpool.Pool
+	app     database.DB
+	owner   dbgen.DBTX
+	domain  string
 	editor  auth.Principal
 	orgID   int64
 	src     int64
@@ -38,13 +42,29 @@ type svcOrg struct {
 	run      int64
 }
 
+var envSeq atomic.Int64
+
 func newSvcEnv(t *testing.T) *svcEnv {
+	t.Helper()
+	tx := testutil.Tx(t)
+	// The client only inserts, on the transaction it is given; its pool is never written to.
+	client, err := queue.New(testutil.SharedPool(t), queue.Options{Logger: testutil.Logger(), Register: RegisterKinds})
+	require.NoError(t, err)
+	return buildSvcEnv(t, &svcEnv{s: NewService(tx, client), app: tx, owner: testutil.AsOwner(t, tx),
+		domain: fmt.Sprintf("t%d.example.com", envSeq.Add(1))})
+}
+
+func newSvcEnvDB(t *testing.T) *svcEnv {
 	t.Helper()
 	_, url := testutil.NewDatabase(t)
 	app := testutil.AppPool(t, url)
 	client, err := queue.New(app, queue.Options{Logger: testutil.Logger(), Register: RegisterKinds})
 	require.NoError(t, err)
-	e := &svcEnv{s: NewService(app, client), app: app, owner: testutil.OwnerPool(t, app)}
+	return buildSvcEnv(t, &svcEnv{s: NewService(app, client), app: app, owner: testutil.OwnerPool(t, app), domain: "example.com"})
+}
+
+func buildSvcEnv(t *testing.T, e *svcEnv) *svcEnv {
+	t.Helper()
 	e.editor, e.src, e.dst = e.org(t, "acme")
 	e.orgID = e.editor.OrgID
 	e.orders = e.pipeline(t, e.editor, e.src, e.dst, "orders", "active")
@@ -74,16 +94,19 @@ func (e *svcEnv) count(t *testing.T, sql string, args ...any) int {
 	return int(e.id(t, sql, args...))
 }
 
-// org makes an org with an editor and two connections.
-func (e *svcEnv) org(t *testing.T, slug string) (auth.Principal, int64, int64) {
+// org makes an org with an editor, name-editor@domain, and two connections. Its slug is made
+// unique: parallel fast-tier tests' uncommitted rows would make a second insert of one slug or
+// email wait for the first test's end.
+func (e *svcEnv) org(t *testing.T, name string) (auth.Principal, int64, int64) {
 	t.Helper()
-	orgID := e.id(t, `INSERT INTO organizations (name, slug) VALUES ($1, $1) RETURNING id`, slug)
-	userID := e.id(t, `INSERT INTO users (email, full_name) VALUES ($1, 'Editor') RETURNING id`, slug+"-editor@example.com")
+	email := name + "-editor@" + e.domain
+	orgID := e.id(t, `INSERT INTO organizations (name, slug) VALUES ($1, $2) RETURNING id`, name, fmt.Sprintf("%s-%d", name, envSeq.Add(1)))
+	userID := e.id(t, `INSERT INTO users (email, full_name) VALUES ($1, 'Editor') RETURNING id`, email)
 	e.id(t, `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'editor') RETURNING id`, orgID, userID)
 	conn := func(name string) int64 {
 		return e.id(t, `INSERT INTO connections (org_id, name, type, direction, config_sealed) VALUES ($1, $2, 'postgres', 'both', '\x00') RETURNING id`, orgID, name)
 	}
-	return auth.Principal{UserID: userID, OrgID: orgID, Role: auth.RoleEditor, Name: slug + "-editor@example.com"}, conn("src"), conn("dst")
+	return auth.Principal{UserID: userID, OrgID: orgID, Role: auth.RoleEditor, Name: email}, conn("src"), conn("dst")
 }
 
 func (e *svcEnv) pipeline(t *testing.T, p auth.Principal, src, dst int64, name, status string) int64 {
@@ -181,7 +204,7 @@ func TestTriggerPipeline_OneActiveRunPerPipeline(t *testing.T) {
 // others are refused, naming it.
 func TestTriggerPipeline_ConcurrentTriggersCreateOneRun(t *testing.T) {
 	t.Parallel()
-	e, ctx := newSvcEnv(t), context.Background()
+	e, ctx := newSvcEnvDB(t), context.Background()
 	const n = 6
 	runs := make([]dbgen.Run, n)
 	errs := make([]error, n)
@@ -252,7 +275,7 @@ func TestCancel_AQueuedRunEndsCancelledWithItsJob(t *testing.T) {
 	var msg, fields string
 	require.NoError(t, e.owner.QueryRow(ctx, `SELECT message, fields::text FROM run_logs WHERE run_id = $1 ORDER BY seq DESC LIMIT 1`, r.ID).Scan(&msg, &fields))
 	require.Equal(t, "run cancelled before it started", msg)
-	require.JSONEq(t, `{"by": "acme-editor@example.com"}`, fields)
+	require.JSONEq(t, `{"by": "acme-editor@`+e.domain+`"}`, fields)
 
 	_, err = e.s.Cancel(ctx, e.editor, r.ID)
 	requireKind(t, err, apperr.Conflict)
