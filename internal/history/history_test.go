@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -97,14 +96,6 @@ func ids(rows []Listed) []int64 {
 
 func ptr[T any](v T) *T { return &v }
 
-func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	require.True(t, errors.As(err, &ae), "an apperr.Error, got %v", err)
-	require.Equal(t, kind, ae.Kind, "%v", err)
-	return *ae
-}
-
 func TestListRuns_FiltersByStatusTargetTriggerAndTime(t *testing.T) {
 	t.Parallel()
 	e, ctx := newEnv(t), context.Background()
@@ -191,7 +182,7 @@ func TestListRuns_RefusesAnEmptyRangeAndABadTarget(t *testing.T) {
 	} {
 		c.f.Limit = 10
 		_, err := e.s.ListRuns(ctx, a.p, c.f)
-		ae := requireKind(t, err, apperr.Invalid)
+		ae := testutil.RequireKind(t, err, apperr.Invalid)
 		require.Equal(t, c.field, ae.Fields[0].Field, name)
 	}
 }
@@ -256,12 +247,12 @@ func TestGetRun_AnotherOrgsRunIsNotFound(t *testing.T) {
 	require.Equal(t, a.p.OrgID, r.OrgID)
 	for _, id := range []int64{theirs, theirs + 1000} {
 		_, err := e.s.GetRun(ctx, a.p, id)
-		ae := requireKind(t, err, apperr.NotFound)
+		ae := testutil.RequireKind(t, err, apperr.NotFound)
 		require.Contains(t, ae.Detail, fmt.Sprint(id))
 	}
 	// Even a principal claiming another org through row-level security alone sees nothing.
 	_, err = e.s.GetRun(ctx, auth.Principal{UserID: a.p.UserID, OrgID: b.p.OrgID}, mine)
-	requireKind(t, err, apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.NotFound)
 }
 
 func TestLogs_DoneOnlyWhenTheRunEndedAndNoLineFollows(t *testing.T) {
@@ -308,7 +299,7 @@ func TestLogs_DoneOnlyWhenTheRunEndedAndNoLineFollows(t *testing.T) {
 		require.Equal(t, c.run, page.Run.ID)
 	}
 	_, err := e.s.Logs(ctx, b.p, ended, 0, 10)
-	requireKind(t, err, apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.NotFound)
 }
 
 func TestEnded_TheFinalStatuses(t *testing.T) {

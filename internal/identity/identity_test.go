@@ -86,17 +86,9 @@ func (e env) principal(t *testing.T, sess Session) auth.Principal {
 	return p
 }
 
-func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	require.True(t, errors.As(err, &ae), "an apperr.Error, got %v", err)
-	require.Equal(t, kind, ae.Kind, "%v", err)
-	return *ae
-}
-
 func requireField(t *testing.T, err error, field string) {
 	t.Helper()
-	ae := requireKind(t, err, apperr.Invalid)
+	ae := testutil.RequireKind(t, err, apperr.Invalid)
 	var names []string
 	for _, f := range ae.Fields {
 		names = append(names, f.Field)
@@ -172,7 +164,7 @@ func TestSignup_RefusesBadInputAndCreatesNothing(t *testing.T) {
 	for _, c := range cases {
 		_, err := e.s.Signup(ctx, c.in, "192.0.2.1")
 		if c.field == "" {
-			requireKind(t, err, apperr.Conflict)
+			testutil.RequireKind(t, err, apperr.Conflict)
 		} else {
 			requireField(t, err, c.field)
 		}
@@ -280,7 +272,7 @@ func TestLogin_OneAnswerForEveryBadCredential(t *testing.T) {
 		{e.mail("user"), ""},
 	} {
 		_, err := e.s.Login(ctx, c.email, c.password, "192.0.2.1")
-		ae := requireKind(t, err, apperr.Unauthenticated)
+		ae := testutil.RequireKind(t, err, apperr.Unauthenticated)
 		messages = append(messages, ae.Detail)
 	}
 	for _, m := range messages {
@@ -288,7 +280,7 @@ func TestLogin_OneAnswerForEveryBadCredential(t *testing.T) {
 	}
 
 	_, err = e.s.Login(ctx, e.mail("homeless"), testPassword, "192.0.2.1")
-	requireKind(t, err, apperr.Forbidden)
+	testutil.RequireKind(t, err, apperr.Forbidden)
 }
 
 func TestLogin_AnEmailIsLockedAfterRepeatedFailures(t *testing.T) {
@@ -300,19 +292,19 @@ func TestLogin_AnEmailIsLockedAfterRepeatedFailures(t *testing.T) {
 	// A success clears the count of failures.
 	for range 4 {
 		_, err := e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.1")
-		requireKind(t, err, apperr.Unauthenticated)
+		testutil.RequireKind(t, err, apperr.Unauthenticated)
 	}
 	_, err := e.s.Login(ctx, e.mail("target"), testPassword, "192.0.2.1")
 	require.NoError(t, err)
 
 	for range 5 {
 		_, err := e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.2")
-		requireKind(t, err, apperr.Unauthenticated)
+		testutil.RequireKind(t, err, apperr.Unauthenticated)
 	}
 	_, err = e.s.Login(ctx, e.mail("target"), "a wrong passphrase", "192.0.2.3")
-	requireKind(t, err, apperr.RateLimited)
+	testutil.RequireKind(t, err, apperr.RateLimited)
 	_, err = e.s.Login(ctx, e.mail("TARGET"), testPassword, "192.0.2.4")
-	requireKind(t, err, apperr.RateLimited) // the right password too, from anywhere, while locked
+	testutil.RequireKind(t, err, apperr.RateLimited) // the right password too, from anywhere, while locked
 	_, err = e.s.Login(ctx, e.mail("bystander"), testPassword, "192.0.2.3")
 	require.NoError(t, err, "another email is not locked")
 }
@@ -337,11 +329,11 @@ func TestRefresh_RotatesWithinTheSessionAndReuseEndsIt(t *testing.T) {
 
 	// The first token, long rotated, comes back: taken as stolen, the whole session ends.
 	_, err = e.s.Refresh(ctx, one.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Refresh(ctx, third.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated) // the newest token of the session is revoked too
+	testutil.RequireKind(t, err, apperr.Unauthenticated) // the newest token of the session is revoked too
 	_, err = e.s.Authenticate(ctx, third.AccessToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	require.Zero(t, e.count(t, `SELECT count(*) FROM refresh_tokens WHERE family = $1 AND revoked_at IS NULL`, sid))
 
 	_, err = e.s.Refresh(ctx, two.RefreshToken)
@@ -369,7 +361,7 @@ func TestRefresh_TheNewTokenCarriesTheCurrentRole(t *testing.T) {
 	// Removed from the org: the session there cannot be refreshed.
 	e.exec(t, `UPDATE memberships SET deleted_at = now() WHERE org_id = $1 AND user_id = $2`, owner.Org.ID, member.User.ID)
 	_, err = e.s.Refresh(ctx, next.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Refresh(ctx, member.RefreshToken)
 	require.NoError(t, err, "the member's session in their own org is untouched")
 }
@@ -388,7 +380,7 @@ func TestRefresh_RefusesUnknownExpiredAndDeactivated(t *testing.T) {
 	} {
 		_, err := e.s.Refresh(ctx, raw)
 		require.Error(t, err, name)
-		requireKind(t, err, apperr.Unauthenticated)
+		testutil.RequireKind(t, err, apperr.Unauthenticated)
 	}
 }
 
@@ -398,9 +390,9 @@ func TestLogout_EndsTheSessionAndIsIdempotent(t *testing.T) {
 	sess := e.signup(t, e.mail("user"))
 	require.NoError(t, e.s.Logout(ctx, sess.RefreshToken, sess.AccessToken))
 	_, err := e.s.Refresh(ctx, sess.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Authenticate(ctx, sess.AccessToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE action = 'auth.logout' AND actor_id = $1`, sess.User.ID),
 		"one session ended, one audit entry, though named twice")
 
@@ -439,11 +431,11 @@ func TestUpdateMe_APasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testi
 	require.Len(t, me.Memberships, 1)
 
 	_, err = e.s.Refresh(ctx, elsewhere.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Refresh(ctx, here.RefreshToken)
 	require.NoError(t, err, "the session that made the change stays signed in")
 	_, err = e.s.Login(ctx, e.mail("user"), testPassword, "192.0.2.1")
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.s.Login(ctx, e.mail("user"), "a brand new passphrase", "192.0.2.1")
 	require.NoError(t, err)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE action = 'user.update' AND new_values ? 'password'
@@ -473,9 +465,9 @@ func TestSwitchOrg_OnlyToAnOrgOfTheUser(t *testing.T) {
 	require.Len(t, me.Memberships, 2)
 
 	_, err = e.s.SwitchOrg(ctx, e.principal(t, b), a.Org.ID)
-	requireKind(t, err, apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.NotFound)
 	_, err = e.s.SwitchOrg(ctx, p, 999999)
-	requireKind(t, err, apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.NotFound)
 }
 
 // apiKey stores a key of creator in orgID and returns it raw.
@@ -526,7 +518,7 @@ func TestAuthenticate_AnAPIKeyActsAsItsCreatorWithItsScopes(t *testing.T) {
 	e.exec(t, `UPDATE memberships SET deleted_at = now() WHERE user_id = $1`, owner.User.ID)
 	e.s.Forget(owner.User.ID, owner.Org.ID)
 	_, err = e.s.Authenticate(ctx, raw)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 }
 
 func TestAuthenticate_RefusesRevokedExpiredAndUnknownKeys(t *testing.T) {
@@ -552,7 +544,7 @@ func TestAuthenticate_RefusesRevokedExpiredAndUnknownKeys(t *testing.T) {
 	} {
 		_, err := e.s.Authenticate(ctx, bearer)
 		require.Error(t, err, name)
-		requireKind(t, err, apperr.Unauthenticated)
+		testutil.RequireKind(t, err, apperr.Unauthenticated)
 	}
 }
 
@@ -581,7 +573,7 @@ func TestAuthenticate_TheRoleCacheIsForgottenOnChange(t *testing.T) {
 	e.exec(t, `UPDATE organizations SET deleted_at = now() WHERE id = $1`, owner.Org.ID)
 	e.s.ForgetOrg(owner.Org.ID)
 	_, err := e.s.Authenticate(ctx, owner.AccessToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 }
 
 func TestNormalizeEmail(t *testing.T) {
@@ -596,7 +588,7 @@ func TestNormalizeEmail(t *testing.T) {
 	for _, raw := range []string{"", "plain", "@example.com", "a@", "a@localhost", "A <a@example.com>", "a@b@example.com", "a b@example.com",
 		strings.Repeat("a", 250) + "@example.com"} {
 		_, err := NormalizeEmail(raw, "invitee")
-		ae := requireKind(t, err, apperr.Invalid)
+		ae := testutil.RequireKind(t, err, apperr.Invalid)
 		require.Equal(t, "invitee", ae.Fields[0].Field, raw)
 	}
 }
@@ -645,7 +637,7 @@ func TestSignup_ConcurrentSignupsGetDistinctSlugsAndOneAccountPerEmail(t *testin
 		if err == nil {
 			ok++
 		} else {
-			requireKind(t, err, apperr.Conflict)
+			testutil.RequireKind(t, err, apperr.Conflict)
 		}
 	}
 	require.Equal(t, 1, ok)

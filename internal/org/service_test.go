@@ -110,18 +110,9 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// requireKind asserts err is an apperr.Error of kind; why names the rule.
-func requireKind(t *testing.T, err error, kind apperr.Kind, why ...string) apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	require.True(t, errors.As(err, &ae), "%s: an apperr.Error, got %v", why, err)
-	require.Equal(t, kind, ae.Kind, "%s: %v", why, err)
-	return *ae
-}
-
 func fieldsOf(t *testing.T, err error) []string {
 	t.Helper()
-	ae := requireKind(t, err, apperr.Invalid)
+	ae := testutil.RequireKind(t, err, apperr.Invalid)
 	var names []string
 	for _, f := range ae.Fields {
 		names = append(names, f.Field)
@@ -143,9 +134,9 @@ func TestMembers_TheLastOwnerCanBeNeitherDemotedNorRemoved(t *testing.T) {
 	owner := e.ownerP(t)
 	for _, role := range []string{"admin", "editor", "viewer"} {
 		_, err := e.s.UpdateMember(ctx, owner, owner.UserID, role)
-		requireKind(t, err, apperr.Conflict)
+		testutil.RequireKind(t, err, apperr.Conflict)
 	}
-	requireKind(t, e.s.RemoveMember(ctx, owner, owner.UserID), apperr.Conflict)
+	testutil.RequireKind(t, e.s.RemoveMember(ctx, owner, owner.UserID), apperr.Conflict)
 	require.Equal(t, "owner", e.roleOf(t, owner.UserID))
 
 	_, err := e.s.UpdateMember(ctx, owner, owner.UserID, "owner")
@@ -162,8 +153,8 @@ func TestMembers_TheLastOwnerCanBeNeitherDemotedNorRemoved(t *testing.T) {
 	// Now the second is the last owner.
 	p2 := e.principal(t, second)
 	_, err = e.s.UpdateMember(ctx, p2, second.User.ID, "admin")
-	requireKind(t, err, apperr.Conflict)
-	requireKind(t, e.s.RemoveMember(ctx, p2, second.User.ID), apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, e.s.RemoveMember(ctx, p2, second.User.ID), apperr.Conflict)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM memberships WHERE org_id = $1 AND role = 'owner' AND deleted_at IS NULL`, e.org.Org.ID))
 }
 
@@ -187,7 +178,7 @@ func TestMembers_ConcurrentDemotionsKeepAnOwner(t *testing.T) {
 			if err == nil {
 				ok++
 			} else {
-				requireKind(t, err, apperr.Conflict)
+				testutil.RequireKind(t, err, apperr.Conflict)
 			}
 		}
 		require.Equal(t, 1, ok, "exactly one demotion goes through: %v", errs)
@@ -212,12 +203,12 @@ func TestMembers_OnlyAnOwnerSignedInGrantsOrRevokesOwner(t *testing.T) {
 	viewer := e.member(t, e.mail("viewer"), auth.RoleViewer)
 
 	_, err := e.s.UpdateMember(ctx, admin, viewer.User.ID, "owner")
-	requireKind(t, err, apperr.Forbidden)
+	testutil.RequireKind(t, err, apperr.Forbidden)
 	_, err = e.s.UpdateMember(ctx, admin, owner.UserID, "viewer")
-	requireKind(t, err, apperr.Forbidden, "an admin cannot demote an owner")
-	requireKind(t, e.s.RemoveMember(ctx, admin, owner.UserID), apperr.Forbidden)
+	testutil.RequireKind(t, err, apperr.Forbidden, "an admin cannot demote an owner")
+	testutil.RequireKind(t, e.s.RemoveMember(ctx, admin, owner.UserID), apperr.Forbidden)
 	_, _, err = e.s.AddMember(ctx, admin, e.mail("newowner"), "owner")
-	requireKind(t, err, apperr.Forbidden, "nor invite one")
+	testutil.RequireKind(t, err, apperr.Forbidden, "nor invite one")
 	require.Equal(t, "owner", e.roleOf(t, owner.UserID))
 	require.Equal(t, "viewer", e.roleOf(t, viewer.User.ID))
 	require.Zero(t, e.count(t, `SELECT count(*) FROM invitations`))
@@ -232,7 +223,7 @@ func TestMembers_OnlyAnOwnerSignedInGrantsOrRevokesOwner(t *testing.T) {
 	ownersKey, err := e.id.Authenticate(ctx, raw)
 	require.NoError(t, err)
 	_, err = e.s.UpdateMember(ctx, ownersKey, viewer.User.ID, "owner")
-	ae := requireKind(t, err, apperr.Forbidden)
+	ae := testutil.RequireKind(t, err, apperr.Forbidden)
 	require.Contains(t, ae.Detail, "API key")
 
 	m, err = e.s.UpdateMember(ctx, owner, viewer.User.ID, "owner")
@@ -265,7 +256,7 @@ func TestAddMember_AnExistingUserJoinsAtOnce(t *testing.T) {
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE org_id = $1 AND action = 'member.add'`, e.org.Org.ID))
 
 	_, _, err = e.s.AddMember(ctx, owner, e.mail("other"), "viewer")
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	require.Equal(t, "editor", e.roleOf(t, other.User.ID), "adding again changes nothing")
 	_, _, err = e.s.AddMember(ctx, owner, e.mail("other"), "superuser")
 	require.Equal(t, []string{"role"}, fieldsOf(t, err))
@@ -319,7 +310,7 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 	require.Empty(t, pending[0].AcceptURL, "a listed invitation does not show its token")
 
 	_, err = join(e.mail("guest"), first)
-	requireKind(t, err, apperr.Invalid)
+	testutil.RequireKind(t, err, apperr.Invalid)
 	_, err = join(e.mail("someone-else"), second)
 	require.Equal(t, []string{"email"}, fieldsOf(t, err), "the invitation is for its address only")
 
@@ -337,21 +328,21 @@ func TestInvitations_AcceptExpireReplaceAndRevoke(t *testing.T) {
 	_, err = e.owner.Exec(ctx, `UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, inv.ID)
 	require.NoError(t, err)
 	_, err = join(e.mail("late"), tokenOf(t, inv))
-	requireKind(t, err, apperr.Invalid)
+	testutil.RequireKind(t, err, apperr.Invalid)
 
 	// A revoked one neither.
 	_, inv, err = e.s.AddMember(ctx, owner, e.mail("revoked"), "viewer")
 	require.NoError(t, err)
 	require.NoError(t, e.s.RevokeInvitation(ctx, owner, inv.ID))
 	_, err = join(e.mail("revoked"), tokenOf(t, inv))
-	requireKind(t, err, apperr.Invalid)
-	requireKind(t, e.s.RevokeInvitation(ctx, owner, inv.ID), apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.Invalid)
+	testutil.RequireKind(t, e.s.RevokeInvitation(ctx, owner, inv.ID), apperr.NotFound)
 
 	// Another org's invitation is not this org's to revoke.
 	otherOrg := e.signup(t, e.mail("other-owner"))
 	_, theirs, err := e.s.AddMember(ctx, e.principal(t, otherOrg), e.mail("theirs"), "viewer")
 	require.NoError(t, err)
-	requireKind(t, e.s.RevokeInvitation(ctx, owner, theirs.ID), apperr.NotFound)
+	testutil.RequireKind(t, e.s.RevokeInvitation(ctx, owner, theirs.ID), apperr.NotFound)
 	_, err = join(e.mail("theirs"), tokenOf(t, theirs))
 	require.NoError(t, err, "and it still works")
 }
@@ -371,19 +362,19 @@ func TestRemoveMember_EndsTheirSessionsAndKeysInTheOrg(t *testing.T) {
 
 	require.NoError(t, e.s.RemoveMember(ctx, owner, admin.User.ID))
 	_, err = e.id.Authenticate(ctx, admin.AccessToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.id.Refresh(ctx, admin.RefreshToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.id.Authenticate(ctx, key)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	_, err = e.id.Refresh(ctx, home.RefreshToken)
 	require.NoError(t, err, "their session in their own org lives on")
 
-	requireKind(t, e.s.RemoveMember(ctx, owner, admin.User.ID), apperr.NotFound)
+	testutil.RequireKind(t, e.s.RemoveMember(ctx, owner, admin.User.ID), apperr.NotFound)
 	_, err = e.s.UpdateMember(ctx, owner, admin.User.ID, "viewer")
-	requireKind(t, err, apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.NotFound)
 	// A user of another org is no member here.
-	requireKind(t, e.s.RemoveMember(ctx, owner, home.User.ID+1000), apperr.NotFound)
+	testutil.RequireKind(t, e.s.RemoveMember(ctx, owner, home.User.ID+1000), apperr.NotFound)
 	require.Equal(t, 1, e.count(t, `SELECT count(*) FROM audit_logs WHERE org_id = $1 AND action = 'member.remove'`, e.org.Org.ID))
 }
 
@@ -432,13 +423,13 @@ func TestAPIKeys_CreateListRevoke(t *testing.T) {
 
 	// Another org cannot revoke it; its owner can, once.
 	other := e.principal(t, e.signup(t, e.mail("other")))
-	requireKind(t, e.s.RevokeAPIKey(ctx, other, key.ID), apperr.NotFound)
+	testutil.RequireKind(t, e.s.RevokeAPIKey(ctx, other, key.ID), apperr.NotFound)
 	_, err = e.id.Authenticate(ctx, raw)
 	require.NoError(t, err)
 	require.NoError(t, e.s.RevokeAPIKey(ctx, owner, key.ID))
 	_, err = e.id.Authenticate(ctx, raw)
-	requireKind(t, err, apperr.Unauthenticated)
-	requireKind(t, e.s.RevokeAPIKey(ctx, owner, key.ID), apperr.NotFound)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, e.s.RevokeAPIKey(ctx, owner, key.ID), apperr.NotFound)
 	keys, err = e.s.ListAPIKeys(ctx, owner, 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, keys, "a revoked key is not listed")
@@ -481,12 +472,12 @@ func TestDelete_EndsTheOrgAndRunsItsHookInTheTransaction(t *testing.T) {
 	require.Error(t, err)
 	for _, bearer := range []string{e.org.AccessToken, editor.AccessToken, key} {
 		_, err = e.id.Authenticate(ctx, bearer)
-		requireKind(t, err, apperr.Unauthenticated)
+		testutil.RequireKind(t, err, apperr.Unauthenticated)
 	}
 	require.Zero(t, e.count(t, `SELECT count(*) FROM memberships WHERE org_id = $1 AND deleted_at IS NULL`, e.org.Org.ID))
 	require.Zero(t, e.count(t, `SELECT count(*) FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL`, e.org.Org.ID))
 	_, err = e.id.Login(ctx, e.mail("owner"), testPassword, "192.0.2.1")
-	requireKind(t, err, apperr.Forbidden)
+	testutil.RequireKind(t, err, apperr.Forbidden)
 	// The slug is free again.
 	_, err = e.id.Signup(ctx, identity.SignupInput{Email: e.mail("next"), Password: testPassword, FullName: "Next", OrgName: e.org.Org.Name}, "192.0.2.1")
 	require.NoError(t, err)
@@ -539,7 +530,7 @@ func TestRemoveMember_TheirKeysStayDeadWhenTheyAreAddedAgain(t *testing.T) {
 
 	require.NoError(t, e.s.RemoveMember(ctx, owner, admin.User.ID))
 	_, err := e.id.Authenticate(ctx, key)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 	keys, err := e.s.ListAPIKeys(ctx, owner, 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, keys, "a removed member's key is not listed as live")
@@ -547,7 +538,7 @@ func TestRemoveMember_TheirKeysStayDeadWhenTheyAreAddedAgain(t *testing.T) {
 	_, _, err = e.s.AddMember(ctx, owner, e.mail("admin"), "viewer")
 	require.NoError(t, err)
 	_, err = e.id.Authenticate(ctx, key)
-	requireKind(t, err, apperr.Unauthenticated, "a key that died with a membership does not come back with a new one")
+	testutil.RequireKind(t, err, apperr.Unauthenticated, "a key that died with a membership does not come back with a new one")
 }
 
 // The same member added twice at once (a double click, a retried script): one add wins and the
@@ -576,7 +567,7 @@ func TestAddMember_ConcurrentAddsOfOneEmailAreNoInternalError(t *testing.T) {
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil {
-				requireKind(t, err, apperr.Conflict, email)
+				testutil.RequireKind(t, err, apperr.Conflict, email)
 			}
 		}
 	}
@@ -601,5 +592,5 @@ func TestMembers_ARoleChangeTakesEffectAtOnce(t *testing.T) {
 
 	require.NoError(t, e.s.RemoveMember(ctx, owner, member.User.ID))
 	_, err = e.id.Authenticate(ctx, member.AccessToken)
-	requireKind(t, err, apperr.Unauthenticated)
+	testutil.RequireKind(t, err, apperr.Unauthenticated)
 }

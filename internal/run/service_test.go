@@ -3,7 +3,6 @@ package run
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -127,18 +126,10 @@ func (e *svcEnv) job(t *testing.T, r dbgen.Run) (state, kind string, args Pipeli
 	return state, kind, args, metadata
 }
 
-func requireKind(t *testing.T, err error, kind apperr.Kind) apperr.Error {
-	t.Helper()
-	var ae *apperr.Error
-	require.True(t, errors.As(err, &ae), "an apperr.Error, got %v", err)
-	require.Equal(t, kind, ae.Kind, "%v", err)
-	return *ae
-}
-
 // requireActive asserts err is the Conflict of an active run, naming it.
 func requireActive(t *testing.T, err error, id int64) {
 	t.Helper()
-	e := requireKind(t, err, apperr.Conflict)
+	e := testutil.RequireKind(t, err, apperr.Conflict)
 	require.Equal(t, id, e.ActiveRunID, "the conflict names the active run: %v", err)
 }
 
@@ -230,7 +221,7 @@ func TestTriggerPipeline_ConcurrentTriggersCreateOneRun(t *testing.T) {
 	require.NotZero(t, winner)
 	for _, err := range errs {
 		if err != nil {
-			e := requireKind(t, err, apperr.Conflict)
+			e := testutil.RequireKind(t, err, apperr.Conflict)
 			require.Equal(t, winner, e.ActiveRunID)
 		}
 	}
@@ -246,16 +237,16 @@ func TestTriggerPipeline_Refusals(t *testing.T) {
 	e.exec(t, `UPDATE pipelines SET deleted_at = now() WHERE id = $1`, deleted)
 
 	_, err := e.s.TriggerPipeline(ctx, e.editor, paused, TriggerOptions{})
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	for _, id := range []int64{deleted, e.another.pipeline, 999999} {
 		_, err := e.s.TriggerPipeline(ctx, e.editor, id, TriggerOptions{})
-		requireKind(t, err, apperr.NotFound)
+		testutil.RequireKind(t, err, apperr.NotFound)
 	}
 
 	// Without a job queue nothing is created: the run and its job go together or not at all.
 	noQueue := NewService(e.app, nil)
 	_, err = noQueue.TriggerPipeline(ctx, e.editor, e.orders, TriggerOptions{})
-	requireKind(t, err, apperr.Unavailable)
+	testutil.RequireKind(t, err, apperr.Unavailable)
 	require.Zero(t, e.count(t, `SELECT count(*) FROM runs WHERE org_id = $1`, e.orgID))
 }
 
@@ -278,7 +269,7 @@ func TestCancel_AQueuedRunEndsCancelledWithItsJob(t *testing.T) {
 	require.JSONEq(t, `{"by": "acme-editor@`+e.domain+`"}`, fields)
 
 	_, err = e.s.Cancel(ctx, e.editor, r.ID)
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	_, err = e.s.TriggerPipeline(ctx, e.editor, e.orders, TriggerOptions{})
 	require.NoError(t, err, "a cancelled run is no longer active")
 }
@@ -303,7 +294,7 @@ func TestCancel_ARunningRunIsLeftToItsWorker(t *testing.T) {
 
 	// Without a job queue a running run cannot be reached.
 	_, err = NewService(e.app, nil).Cancel(ctx, e.editor, r.ID)
-	requireKind(t, err, apperr.Unavailable)
+	testutil.RequireKind(t, err, apperr.Unavailable)
 }
 
 func TestCancel_EndedAndForeignRuns(t *testing.T) {
@@ -313,11 +304,11 @@ func TestCancel_EndedAndForeignRuns(t *testing.T) {
 		id := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, status, trigger) VALUES ($1, 'pipeline', $2, $3, 'manual') RETURNING id`,
 			e.orgID, e.orders, status)
 		_, err := e.s.Cancel(ctx, e.editor, id)
-		requireKind(t, err, apperr.Conflict)
+		testutil.RequireKind(t, err, apperr.Conflict)
 	}
 	for _, id := range []int64{e.another.run, 999999} {
 		_, err := e.s.Cancel(ctx, e.editor, id)
-		requireKind(t, err, apperr.NotFound)
+		testutil.RequireKind(t, err, apperr.NotFound)
 	}
 }
 
@@ -365,21 +356,21 @@ func TestRetry_OnlyFailedOrCancelledRunsOfARunnablePipeline(t *testing.T) {
 	}
 	for _, status := range []string{"success", "skipped"} {
 		_, err := e.s.Retry(ctx, e.editor, runOf(e.orders, status))
-		requireKind(t, err, apperr.Conflict)
+		testutil.RequireKind(t, err, apperr.Conflict)
 	}
 	paused := e.pipeline(t, e.editor, e.src, e.dst, "paused", "paused")
 	_, err := e.s.Retry(ctx, e.editor, runOf(paused, "failed"))
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	deleted := e.pipeline(t, e.editor, e.src, e.dst, "deleted", "active")
 	e.exec(t, `UPDATE pipelines SET deleted_at = now() WHERE id = $1`, deleted)
 	_, err = e.s.Retry(ctx, e.editor, runOf(deleted, "failed"))
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	job := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, status, trigger) VALUES ($1, 'job', 1, 'failed', 'manual') RETURNING id`, e.orgID)
 	_, err = e.s.Retry(ctx, e.editor, job)
-	requireKind(t, err, apperr.Conflict)
+	testutil.RequireKind(t, err, apperr.Conflict)
 	for _, id := range []int64{e.another.run, 999999} {
 		_, err := e.s.Retry(ctx, e.editor, id)
-		requireKind(t, err, apperr.NotFound)
+		testutil.RequireKind(t, err, apperr.NotFound)
 	}
 	require.Zero(t, e.count(t, `SELECT count(*) FROM runs WHERE org_id = $1 AND trigger = 'retry'`, e.orgID))
 
