@@ -16,6 +16,7 @@
 # Must run as root or as a user initdb accepts (as root, the cluster runs as user postgres).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/serve.sh
 ADMIN_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 SERVER="$(echo "$ADMIN_URL" | sed -E 's#^(postgres(ql)?://[^/?]+).*#\1#')"
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
@@ -43,18 +44,7 @@ for d in "$SRC" "$DST"; do psql "$ADMIN_URL" -qc "create database $d" >/dev/null
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/datanika?sslmode=disable"
 "$WORK/datanika" migrate --create-database >/dev/null
-db_host=$(echo "$SERVER" | sed -E 's#^postgres(ql)?://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\3#')
-EGRESS_ALLOWLIST="${db_host:-127.0.0.1}" EGRESS_ALLOW_PRIVATE=true DATA_DIR="$WORK/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
-  "$WORK/datanika" serve >"$WORK/log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 300); do
-  url=$(sed -nE 's/.*msg="datanika is up" url=(http:\/\/[^ ]+).*/\1/p' "$WORK/log" | head -n 1)
-  if [ -n "$url" ] && curl -fsS "$url/readyz" >/dev/null 2>&1; then break; fi
-  kill -0 "$pid" 2>/dev/null || { cat "$WORK/log" >&2; echo "drill: the server exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$WORK/log" >&2; echo "drill: the server did not become ready" >&2; exit 1; }
+serve_datanika drill "$WORK/datanika" "$WORK" "$SERVER"
 echo "drill: $url, metadata PostgreSQL on port $PORT, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 PGCTL="$PG_BIN/pg_ctl -D $WORK/meta -l $WORK/meta.log -w"
 if [ "$(id -u)" = 0 ]; then PGCTL="runuser -u postgres -- $PGCTL"; fi

@@ -12,6 +12,7 @@
 # Environment: RUNS (100), TEST_DATABASE_URL (admin URL of the local PostgreSQL), BIN.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/serve.sh
 RUNS="${RUNS:-100}"
 ADMIN_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 SERVER="$(echo "$ADMIN_URL" | sed -E 's#^(postgres(ql)?://[^/?]+).*#\1#')"
@@ -32,19 +33,6 @@ psql "$SERVER/$SRC?sslmode=disable" -qc "create table public.tiny (id int primar
 
 export DATABASE_URL="$SERVER/$META?sslmode=disable"
 "$WORK/datanika" migrate --create-database >/dev/null
-# The pipelines read and write databases of the metadata database's server, closed to
-# connections unless EGRESS_ALLOWLIST names it.
-db_host=$(echo "$SERVER" | sed -E 's#^postgres(ql)?://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\3#')
-ORG_MAX_CONCURRENT_RUNS=3 EGRESS_ALLOWLIST="${db_host:-127.0.0.1}" EGRESS_ALLOW_PRIVATE=true DATA_DIR="$WORK/data" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
-  "$WORK/datanika" serve >"$WORK/log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 300); do
-  url=$(sed -nE 's/.*msg="datanika is up" url=(http:\/\/[^ ]+).*/\1/p' "$WORK/log" | head -n 1)
-  if [ -n "$url" ] && curl -fsS "$url/readyz" >/dev/null 2>&1; then break; fi
-  kill -0 "$pid" 2>/dev/null || { cat "$WORK/log" >&2; echo "bench-runs: the server exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$WORK/log" >&2; echo "bench-runs: the server did not become ready" >&2; exit 1; }
+serve_datanika bench-runs "$WORK/datanika" "$WORK" "$SERVER" ORG_MAX_CONCURRENT_RUNS=3
 echo "bench-runs: $url, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 go run ./bench/runs -api "$url" -meta "$DATABASE_URL" -source "$SERVER/$SRC" -destination "$SERVER/$DST" -runs "$RUNS" -limit 3
