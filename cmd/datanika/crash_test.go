@@ -350,9 +350,16 @@ func (e *crashEnv) killDuringCopy(t *testing.T, bin string, env []string, requir
 	var copying int
 	select {
 	case n := <-reached:
-		// The destination's COPY FROM is under way right now.
-		require.NoError(t, e.dst.QueryRow(ctx, `SELECT count(*) FROM pg_stat_progress_copy WHERE datname = $1 AND command = 'COPY FROM'`,
-			e.dstName).Scan(&copying))
+		// The kill goes in while the destination's COPY FROM is under way: at crashKillAt rows
+		// read the writer may be between two batches, so wait (briefly: the copy has most of
+		// its rows to go) until the destination shows one.
+		for wait := time.Now().Add(3 * time.Second); ; time.Sleep(time.Millisecond) {
+			require.NoError(t, e.dst.QueryRow(ctx, `SELECT count(*) FROM pg_stat_progress_copy WHERE datname = $1 AND command = 'COPY FROM'`,
+				e.dstName).Scan(&copying))
+			if copying > 0 || !requireCopy || time.Now().After(wait) {
+				break
+			}
+		}
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		t.Logf("SIGKILL at %d rows read; COPY FROM running in the destination: %d", n, copying)
 	case <-scanDone:
