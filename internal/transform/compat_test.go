@@ -400,3 +400,24 @@ func TestCompat_AFailingOnRunStartSkipsEveryNode(t *testing.T) {
 		require.Equal(t, 1, scalar[int](t, db, `select x from public.ended`))
 	}})
 }
+
+func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "jinja_grammar", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"seed.compat_jinja_grammar.people":   {status: StatusSuccess, rows: 3},
+			"model.compat_jinja_grammar.grammar": {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		row := db.QueryRow(`select kept, as_date::text, as_text, labelled, only_rome, in_oslo from compat.grammar`)
+		var kept, asDate, asText, labelled string
+		var onlyRome, inOslo int
+		require.NoError(t, row.Scan(&kept, &asDate, &asText, &labelled, &onlyRome, &inOslo))
+		require.Equal(t, "name", kept, "`x|lower not in xs|map('lower')` filters each side")
+		require.Equal(t, "2024-01-02", asDate, "a conditional expression inside parentheses")
+		require.Equal(t, "12", asText)
+		require.Equal(t, "p/a/b", labelled, "*varargs and **kwargs reach the dispatched macro")
+		require.Equal(t, 1, onlyRome, "dbt.except()")
+		require.Equal(t, 2, inOslo, "intersect() without the prefix")
+	}})
+}

@@ -324,6 +324,7 @@ var (
 func rewrite(src string) string {
 	src = dropTrailingCommas(src)
 	src = completeInlineIfs(src)
+	src = normalizeExpressions(src)
 	src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
 	src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
 	// Custom materializations are not supported; blank them out, keeping their lines.
@@ -351,6 +352,7 @@ func sharedEnvironment() *exec.Environment {
 		}
 		globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
 		globals.Set("range", boundedRange)
+		globals.Set(ifElseFunc, ifElse)
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: methods(),
@@ -448,6 +450,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 				e.namespaces[ns] = append(e.namespaces[ns], name)
 				e.byNamespace[ns] = append(e.byNamespace[ns], len(e.macros))
 			}
+			implicitSpreads(t.Macros()[name], body[name])
 			e.macros = append(e.macros, macroDef{name: name, namespace: ns, node: t.Macros()[name], file: idx})
 			bodies = append(bodies, body[name])
 		}

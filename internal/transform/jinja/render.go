@@ -218,6 +218,10 @@ func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*e
 				gctx.Set("__gonja_caller__", c)
 			}
 		}
+		va, err := expandSpread(va)
+		if err != nil {
+			return exec.AsValue(err)
+		}
 		fr := &frame{}
 		st.frames = append(st.frames, fr)
 		v := fn(va)

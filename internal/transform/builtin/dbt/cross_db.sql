@@ -227,3 +227,36 @@ group_concat({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif
 {% macro bool_or(expression) %}{{ return(adapter.dispatch('bool_or', 'dbt')(expression)) }}{% endmacro %}
 {% macro default__bool_or(expression) %}bool_or({{ expression }}){% endmacro %}
 {% macro mysql__bool_or(expression) %}max(case when {{ expression }} then 1 else 0 end){% endmacro %}
+
+{#- Set operations, arrays, cast, date and equals (dbt-adapters 1.x). MySQL before 8.0.31 and
+    MariaDB before 10.3 lack EXCEPT/INTERSECT; the servers we support have them. -#}
+{% macro except() %}{{ return(adapter.dispatch('except', 'dbt')()) }}{% endmacro %}
+{% macro default__except() %}except{% endmacro %}
+{% macro bigquery__except() %}except distinct{% endmacro %}
+
+{% macro intersect() %}{{ return(adapter.dispatch('intersect', 'dbt')()) }}{% endmacro %}
+{% macro default__intersect() %}intersect{% endmacro %}
+{% macro bigquery__intersect() %}intersect distinct{% endmacro %}
+
+{% macro cast(field, type) %}{{ return(adapter.dispatch('cast', 'dbt')(field, type)) }}{% endmacro %}
+{% macro default__cast(field, type) %}cast({{ field }} as {{ type }}){% endmacro %}
+
+{% macro equals(expr1, expr2) %}{{ return(adapter.dispatch('equals', 'dbt')(expr1, expr2)) }}{% endmacro %}
+{% macro default__equals(expr1, expr2) -%}
+case when (({{ expr1 }} = {{ expr2 }}) or ({{ expr1 }} is null and {{ expr2 }} is null)) then 0 else 1 end = 0
+{%- endmacro %}
+
+{% macro date(year, month, day) %}{{ return(adapter.dispatch('date', 'dbt')(year, month, day)) }}{% endmacro %}
+{% macro default__date(year, month, day) %}to_date('{{ year }}-{{ month }}-{{ day }}', 'YYYY-MM-DD'){% endmacro %}
+{% macro mysql__date(year, month, day) %}cast('{{ year }}-{{ month }}-{{ day }}' as date){% endmacro %}
+
+{% macro array_construct(inputs=[], data_type='integer') %}{{ return(adapter.dispatch('array_construct', 'dbt')(inputs, data_type)) }}{% endmacro %}
+{% macro default__array_construct(inputs, data_type) -%}
+{%- if inputs|length > 0 -%}array[ {{ inputs|join(' , ') }} ]{%- else -%}array[]::{{ data_type }}[]{%- endif -%}
+{%- endmacro %}
+
+{% macro array_append(array, new_element) %}{{ return(adapter.dispatch('array_append', 'dbt')(array, new_element)) }}{% endmacro %}
+{% macro default__array_append(array, new_element) %}array_append({{ array }}, {{ new_element }}){% endmacro %}
+
+{% macro array_concat(array_1, array_2) %}{{ return(adapter.dispatch('array_concat', 'dbt')(array_1, array_2)) }}{% endmacro %}
+{% macro default__array_concat(array_1, array_2) %}array_cat({{ array_1 }}, {{ array_2 }}){% endmacro %}
