@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/datanika/datanika/internal/transform/dialect"
 )
@@ -66,6 +67,10 @@ func (c dbCatalog) Query(ctx context.Context, query string) ([]string, [][]any, 
 	if err != nil {
 		return nil, nil, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, nil, err
+	}
 	var out [][]any
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -77,11 +82,27 @@ func (c dbCatalog) Query(ctx context.Context, query string) ([]string, [][]any, 
 			return nil, nil, err
 		}
 		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
+			switch x := v.(type) {
+			case []byte:
+				vals[i] = string(x)
+			case time.Time:
+				vals[i] = pyTemporal(x, types[i].DatabaseTypeName())
 			}
 		}
 		out = append(out, vals)
 	}
 	return cols, out, rows.Err()
+}
+
+// pyTemporal gives a date or time value of a query's result as dbt's agate table holds it, so
+// that rendering it gives Python's str(): 2017-01-01 for a date, 2017-01-01 00:00:00 for a
+// timestamp, with its offset when it has a time zone.
+func pyTemporal(t time.Time, dbType string) any {
+	switch strings.ToUpper(dbType) {
+	case "DATE":
+		return pyDatetime{t: t, dateOnly: true}
+	case "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE":
+		return pyDatetime{t: t, aware: true}
+	}
+	return pyDatetime{t: t}
 }

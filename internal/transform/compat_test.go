@@ -66,6 +66,10 @@ func runCompatOn(t *testing.T, c compatCase, d *dialect.Dialect) {
 	}
 	p := loadDir(t, dir)
 	opts := Options{Dialect: d, TargetSchema: schema, Threads: 4, Vars: c.vars}
+	if d == dialect.Postgres {
+		// As the command does from its URL (OpenTarget's test covers that part).
+		require.NoError(t, db.QueryRow(`select current_database()`).Scan(&opts.TargetDatabase))
+	}
 	if c.logs != nil {
 		opts.Logger = slog.New(slog.NewTextHandler(c.logs, nil))
 	}
@@ -407,6 +411,7 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
 			"seed.compat_jinja_grammar.people":   {status: StatusSuccess, rows: 3},
 			"model.compat_jinja_grammar.grammar": {status: StatusSuccess},
+			"model.compat_jinja_grammar.agate":   {status: StatusSuccess},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		row := db.QueryRow(`select kept, as_date::text, as_text, labelled, only_rome, in_oslo from compat.grammar`)
@@ -419,5 +424,17 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 		require.Equal(t, "p/a/b", labelled, "*varargs and **kwargs reach the dispatched macro")
 		require.Equal(t, 1, onlyRome, "dbt.except()")
 		require.Equal(t, 2, inOslo, "intersect() without the prefix")
+
+		row = db.QueryRow(`select names, ids, d::text, ts::text, shape, keyed_by_relation, db = current_database() from compat.agate`)
+		var names, ids, d, ts, shape, keyed string
+		var sameDB bool
+		require.NoError(t, row.Scan(&names, &ids, &d, &ts, &shape, &keyed, &sameDB))
+		require.Equal(t, "ann:1,bob:2,cid:3", names, "an agate table iterates its rows; a row answers row.name and row['id']")
+		require.Equal(t, "1,2,3", ids, "table.columns.items() and column.values()")
+		require.Equal(t, "2017-01-02", d, "a date renders as Python's str(date)")
+		require.Equal(t, "2017-01-02 03:04:05", ts, "a timestamp renders as Python's str(datetime)")
+		require.Equal(t, "4 id|name|d|ts", shape)
+		require.Equal(t, "grammar", keyed, "a relation keys a dict")
+		require.True(t, sameDB, "target.database names the PostgreSQL database")
 	}})
 }

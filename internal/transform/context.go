@@ -43,7 +43,7 @@ func (e *Engine) staticGlobals() map[string]any {
 			return exec.AsValue(fmt.Errorf("env_var '%s' is not set (only variables given to the engine are visible, never the process environment)", name))
 		},
 		"target": jinja.Namespace{"name": e.opts.TargetName, "schema": e.opts.TargetSchema, "type": d.Name,
-			"database": "", "threads": e.opts.Threads, "profile_name": e.proj.Profile},
+			"database": e.opts.TargetDatabase, "threads": e.opts.Threads, "profile_name": e.proj.Profile},
 		"run_started_at": startedAt(e.opts.RunStartedAt),
 		"invocation_id":  newInvocationID(),
 		"project_name":   e.proj.Name,

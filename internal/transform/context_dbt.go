@@ -347,12 +347,11 @@ func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat 
 		}
 		res := jinja.Namespace{"response": jinja.Namespace{"rows_affected": len(rows)}}
 		if fetch {
-			t := newQueryTable(cols, rows)
 			data := make([]any, len(rows))
 			for i, r := range rows {
 				data[i] = r
 			}
-			res["table"], res["data"] = t, data
+			res["table"], res["data"] = newQueryTable(cols, rows), data
 		}
 		results[name] = res
 		return exec.AsValue("")
@@ -365,42 +364,161 @@ func (e *Engine) introspection(ctx context.Context, globals map[string]any, cat 
 	}
 }
 
-// queryTable is run_query's answer, shaped like the agate table dbt returns: rows (each a
-// list), columns (each with name and values()), column_names.
-type queryTable struct {
-	names []string
-	rows  [][]any
-}
+// queryTable is run_query's answer, shaped like the agate table dbt returns: iterable over its
+// rows (each indexable by position or column name, row.name included), with rows, columns (each
+// with name and values()) and column_names. It is a slice so that gonja iterates it; the column
+// names ride in the slot just past its length, so an empty table keeps them too.
+type queryTable []any
 
 func newQueryTable(names []string, rows [][]any) queryTable {
-	return queryTable{names: names, rows: rows}
+	t := make([]any, len(rows), len(rows)+1)
+	for i, r := range rows {
+		t[i] = agateRow{names: names, values: r}
+	}
+	t[:len(rows)+1][len(rows)] = names
+	return t
+}
+
+func (t queryTable) names() []string {
+	if cap(t) > len(t) {
+		if names, ok := t[:len(t)+1][len(t)].([]string); ok {
+			return names
+		}
+	}
+	if len(t) > 0 {
+		if r, ok := t[0].(agateRow); ok {
+			return r.names
+		}
+	}
+	return nil
+}
+
+func (t queryTable) GetItem(key any) (*exec.Value, bool) {
+	if i, ok := key.(int); ok {
+		if i < 0 {
+			i += len(t)
+		}
+		if i >= 0 && i < len(t) {
+			return exec.AsValue(t[i]), true
+		}
+	}
+	return exec.AsValue(nil), false
 }
 
 func (t queryTable) GetAttribute(name string) (*exec.Value, bool) {
+	names := t.names()
 	switch name {
 	case "rows":
-		out := make([]any, len(t.rows))
-		for i, r := range t.rows {
-			out[i] = r
-		}
-		return exec.AsValue(out), true
+		return exec.AsValue([]any(t)), true
 	case "column_names":
-		out := make([]any, len(t.names))
-		for i, n := range t.names {
-			out[i] = n
-		}
-		return exec.AsValue(out), true
+		return exec.AsValue(anyStrings(names)), true
 	case "columns":
-		out := make([]any, len(t.names))
-		for i, n := range t.names {
-			values := make([]any, len(t.rows))
-			for j, r := range t.rows {
-				values[j] = r[i]
+		cols := make(agateColumns, len(names))
+		for i, n := range names {
+			values := make([]any, len(t))
+			for j, r := range t {
+				values[j] = r.(agateRow).values[i]
 			}
-			out[i] = jinja.Namespace{"name": n,
+			cols[i] = jinja.Namespace{"name": n,
 				"values": func(*exec.VarArgs) *exec.Value { return exec.AsValue(values) }}
 		}
-		return exec.AsValue(out), true
+		return exec.AsValue(cols), true
 	}
 	return exec.AsValue(nil), false
+}
+
+// agateRow is one row of an agate table: row[0], row['id'] and row.id.
+type agateRow struct {
+	names  []string
+	values []any
+}
+
+func (r agateRow) GetItem(key any) (*exec.Value, bool) {
+	switch k := key.(type) {
+	case int:
+		if k < 0 {
+			k += len(r.values)
+		}
+		if k >= 0 && k < len(r.values) {
+			return exec.AsValue(r.values[k]), true
+		}
+	case string:
+		return r.GetAttribute(k)
+	}
+	return exec.AsValue(nil), false
+}
+
+func (r agateRow) GetAttribute(name string) (*exec.Value, bool) {
+	for i, n := range r.names {
+		if n == name {
+			return exec.AsValue(r.values[i]), true
+		}
+	}
+	switch name {
+	case "keys":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(anyStrings(r.names)) }), true
+	case "values":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(append([]any(nil), r.values...)) }), true
+	}
+	return exec.AsValue(nil), false
+}
+
+// String prints the row as Python prints an agate row's values.
+func (r agateRow) String() string { return exec.AsValue(r.values).String() }
+
+// agateColumns is an agate table's columns: a sequence of columns that is also a mapping by
+// column name (columns['id'], columns.items(), keys(), values()).
+type agateColumns []any
+
+func (c agateColumns) names() []string {
+	out := make([]string, len(c))
+	for i, col := range c {
+		out[i], _ = col.(jinja.Namespace)["name"].(string)
+	}
+	return out
+}
+
+func (c agateColumns) GetItem(key any) (*exec.Value, bool) {
+	switch k := key.(type) {
+	case int:
+		if k < 0 {
+			k += len(c)
+		}
+		if k >= 0 && k < len(c) {
+			return exec.AsValue(c[k]), true
+		}
+	case string:
+		for i, n := range c.names() {
+			if n == k {
+				return exec.AsValue(c[i]), true
+			}
+		}
+	}
+	return exec.AsValue(nil), false
+}
+
+func (c agateColumns) GetAttribute(name string) (*exec.Value, bool) {
+	switch name {
+	case "keys":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(anyStrings(c.names())) }), true
+	case "values":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any(c)) }), true
+	case "items":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
+			out := make([]any, len(c))
+			for i, n := range c.names() {
+				out[i] = []any{n, c[i]}
+			}
+			return exec.AsValue(out)
+		}), true
+	}
+	return exec.AsValue(nil), false
+}
+
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

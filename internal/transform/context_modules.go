@@ -369,6 +369,8 @@ func pytzNamespace() jinja.Namespace {
 type pyDatetime struct {
 	t     time.Time
 	aware bool
+	// dateOnly makes it a Python date (a DATE column of a query's result).
+	dateOnly bool
 }
 
 func asPyDatetime(v *exec.Value) (pyDatetime, bool) {
@@ -388,6 +390,9 @@ func asPyTZ(v *exec.Value) (pyTZ, bool) {
 
 // String is Python's str(datetime): 2024-01-31 10:20:30[.123456][+01:00].
 func (d pyDatetime) String() string {
+	if d.dateOnly {
+		return d.t.Format("2006-01-02")
+	}
 	s := d.t.Format("2006-01-02 15:04:05")
 	if us := d.t.Nanosecond() / 1000; us != 0 {
 		s += fmt.Sprintf(".%06d", us)

@@ -25,6 +25,9 @@ type Options struct {
 	Dialect *dialect.Dialect
 	// TargetSchema is the schema models land in unless they name a custom one.
 	TargetSchema string
+	// TargetDatabase is target.database: the PostgreSQL database's name (empty on MySQL,
+	// whose databases are schemas).
+	TargetDatabase string
 	// TargetName is target.name in templates ("dev" when empty).
 	TargetName string
 	// Vars override the project's vars, as dbt's --vars does.

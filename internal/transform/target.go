@@ -17,6 +17,8 @@ type Target struct {
 	DB      *sql.DB
 	Dialect *dialect.Dialect
 	Schema  string
+	// Database is the PostgreSQL database the URL names (libpq's default: the user's name).
+	Database string
 }
 
 // OpenTarget opens a postgres:// or mysql:// URL. The target schema is schema when given, else
@@ -36,6 +38,13 @@ func OpenTarget(rawURL, schema string, threads int) (*Target, error) {
 			} else {
 				t.Schema = "public"
 			}
+		}
+		t.Database = strings.TrimPrefix(u.Path, "/")
+		if t.Database == "" {
+			t.Database = u.User.Username()
+		}
+		if t.Database == "" {
+			t.Database = "postgres"
 		}
 		if t.DB, err = sql.Open("pgx", rawURL); err != nil {
 			return nil, err

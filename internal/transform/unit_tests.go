@@ -454,7 +454,21 @@ func firstRelation(va *exec.VarArgs) (Relation, bool) {
 	if len(va.Args) == 0 {
 		return Relation{}, false
 	}
-	rel, ok := va.Args[0].Interface().(Relation)
+	return asRelation(va.Args[0])
+}
+
+// asRelation gives the Relation a value holds, looking through the *exec.Value wrappers a list
+// passed by keyword can leave around its items.
+func asRelation(v *exec.Value) (Relation, bool) {
+	x := v.Interface()
+	for {
+		w, ok := x.(*exec.Value)
+		if !ok {
+			break
+		}
+		x = w.Interface()
+	}
+	rel, ok := x.(Relation)
 	return rel, ok
 }
 

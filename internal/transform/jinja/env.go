@@ -352,7 +352,7 @@ func sharedEnvironment() *exec.Environment {
 		}
 		globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
 		globals.Set("range", boundedRange)
-		globals.Set(ifElseFunc, ifElse)
+		globals.Set(keyFunc, keyOf)
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: methods(),

@@ -24,15 +24,15 @@ import (
 // Rather than fork gonja, normalizeExpressions re-parses the expression of each {{ }}, {% if %},
 // {% elif %}, {% set %}, {% do %} and {% for %} tag with Jinja2's grammar (below) and prints it back
 // in the subset gonja reads the same way: every compound sub-expression in parentheses, a nested
-// conditional as a call of ifElseFunc, spread arguments as the keyword arguments spreadArgs and
+// conditional with and/or (condExpr.print), spread arguments as the keyword arguments spreadArgs and
 // spreadKwargs, which bound macros expand (expandSpread). A tag whose expression this parser
 // cannot read is left as it was, so gonja reports its own error at its own position. Line breaks
 // inside a tag move to its end, keeping the line of everything after it.
 
 const (
-	ifElseFunc   = "__dnk_if_else"
 	spreadArgs   = "__dnk_spread_args"
 	spreadKwargs = "__dnk_spread_kwargs"
+	keyFunc      = "__dnk_key"
 )
 
 // normalizeExpressions rewrites the expression tags of src as described above.
@@ -650,9 +650,12 @@ func (p *exprParser) parsePostfix() node {
 	return e
 }
 
-// parseSubscript reads what is between [ and ], printed: an index or a slice.
+// parseSubscript reads what is between [ and ], printed: an index or a slice. An index that is
+// not a literal goes through keyFunc, so that a relation (or any value) can key a dict as in
+// Python, where gonja takes only strings and integers.
 func (p *exprParser) parseSubscript() string {
 	var parts []string
+	var only node
 	for {
 		if p.isOp(":") || p.isOp("]") {
 			parts = append(parts, "")
@@ -661,6 +664,7 @@ func (p *exprParser) parseSubscript() string {
 			if e == nil {
 				return ""
 			}
+			only = e
 			parts = append(parts, e.print(false))
 		}
 		if !p.acceptOp(":") {
@@ -670,11 +674,33 @@ func (p *exprParser) parseSubscript() string {
 			return ""
 		}
 	}
-	s := strings.Join(parts, ":")
-	if s == "" {
-		return ""
+	if len(parts) == 1 {
+		if a, ok := only.(*atom); !ok || !isLiteral(a.text) {
+			return keyFunc + "(" + only.print(true) + ")"
+		}
 	}
-	return s
+	return strings.Join(parts, ":")
+}
+
+func isLiteral(text string) bool {
+	c := text[0]
+	return c == '\'' || c == '"' || c >= '0' && c <= '9' || c == '('
+}
+
+// keyOf is keyFunc: a string or integer index as it is, anything else (a relation, a column)
+// as its str(), which is how gonja matches a dict's non-string keys.
+func keyOf(va *exec.VarArgs) *exec.Value {
+	if len(va.Args) != 1 {
+		return exec.AsValue(errors.New("an index needs one value"))
+	}
+	v := va.Args[0]
+	if v.IsNil() || v.IsString() || v.IsInteger() || v.IsError() {
+		return v
+	}
+	if v.IsFloat() || v.IsBool() {
+		return v
+	}
+	return exec.AsValue(v.String())
 }
 
 func (p *exprParser) parseArgs() *args {
@@ -903,12 +929,15 @@ func (n *binary) print(top bool) string {
 	return wrap(n.l.print(false)+" "+n.op+" "+n.r.print(false), top)
 }
 
+// A nested conditional is printed with and/or, which gonja evaluates lazily with Python's
+// semantics (`x and y` gives x when x is false, else y): ((C and [A]) or [B])[0]. The lists keep
+// a false A from falling through to B, and only the branch taken is evaluated, as in Jinja.
 func (n *condExpr) print(bool) string {
-	s := ifElseFunc + "(" + n.cond.print(true) + ", " + n.then.print(true)
+	els := "none"
 	if n.els != nil {
-		s += ", " + n.els.print(true)
+		els = n.els.print(true)
 	}
-	return s + ")"
+	return "((" + n.cond.print(false) + " and [" + n.then.print(true) + "]) or [" + els + "])[0]"
 }
 
 func (n *topCond) print(top bool) string {
@@ -991,21 +1020,6 @@ func (n *dict) print(bool) string {
 		parts[i] = n.keys[i].print(true) + ": " + n.vals[i].print(true)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-// ifElse is a nested conditional expression: (cond, then[, else]). Unlike Jinja's, both
-// branches have been evaluated by the time it is called.
-func ifElse(va *exec.VarArgs) *exec.Value {
-	if len(va.Args) < 2 {
-		return exec.AsValue(errors.New("conditional expression: missing operands"))
-	}
-	if va.Args[0].IsTrue() {
-		return va.Args[1]
-	}
-	if len(va.Args) > 2 {
-		return va.Args[2]
-	}
-	return exec.AsValue(nil)
 }
 
 // expandSpread turns the spreadArgs and spreadKwargs keyword arguments a normalized call

@@ -83,3 +83,17 @@ func TestNormalize_SpreadOfWrongTypeIsAnError(t *testing.T) {
 	_, err = render(t, macros, "{{ g(1, b=3, **{'b': 4}) }}", nil)
 	require.ErrorContains(t, err, "multiple values")
 }
+
+func TestNormalize_NestedConditionalEvaluatesOnlyItsBranch(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		"{% for x in ([1, 2] if true else undefined_fn()) %}{{ x }}{% endfor %}": "12",
+		"{% for x in (undefined_fn() if false else [3]) %}{{ x }}{% endfor %}":   "3",
+		"{{ 'a' ~ ('' if true else 'b') ~ 'c' }}":                                "ac",
+		"{{ (0 if true else 1) }} {{ (1 if false) is none }}":                    "0 True",
+	} {
+		out, err := render(t, nil, src, nil)
+		require.NoError(t, err, src)
+		require.Equal(t, want, out, src)
+	}
+}

@@ -128,15 +128,14 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 			return exec.AsValue(errors.New("return() outside a macro"))
 		}
 		top := st.frames[len(st.frames)-1]
-		if top.returned {
-			// Jinja's return() ends the macro; the rest of a loop it sits in is ignored.
-			return exec.AsValue("")
-		}
 		top.returned = true
 		if len(va.Args) > 0 {
 			top.value = va.Args[0].Interface()
 		}
-		return exec.AsValue("")
+		// dbt's return() raises: nothing after it in the macro runs (a raise_compiler_error
+		// behind `{% if not execute %}{{ return('') }}{% endif %}` included). The error
+		// unwinds gonja's rendering up to the macro's bind, which gives the value.
+		return exec.AsValue(errReturned)
 	})
 	e := st.env
 	renderers := make([]*exec.Renderer, len(e.files))
@@ -204,6 +203,9 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	return gctx
 }
 
+// errReturned unwinds a macro's rendering from its return() call.
+var errReturned = errors.New("return() left the macro")
+
 // bind makes a macro callable for this render, honouring return() and the limits.
 func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
 	fn, _ := exec.MacroNodeToFunc(m.node, r)
@@ -226,9 +228,6 @@ func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*e
 		st.frames = append(st.frames, fr)
 		v := fn(va)
 		st.frames = st.frames[:len(st.frames)-1]
-		if v.IsError() {
-			return v
-		}
 		if fr.returned {
 			return exec.AsValue(fr.value)
 		}

@@ -146,9 +146,21 @@ func TestRender_UndefinedIsEmptyUnlessStrict(t *testing.T) {
 
 func TestRender_MacroErrorsPointAtTheMacroFile(t *testing.T) {
 	t.Parallel()
-	macros := []File{{Path: "macros/broken.sql", Text: "{% macro broken() %}{{ return(1) }}{{ undefined_fn() }}{% endmacro %}"}}
+	macros := []File{{Path: "macros/broken.sql", Text: "{% macro broken() %}{{ undefined_fn() }}{{ return(1) }}{% endmacro %}"}}
 	_, err := render(t, macros, "select {{ broken() }}", nil)
 	require.ErrorContains(t, err, "macros/broken.sql")
+}
+
+// dbt's return() raises, so nothing after it runs: dbt_utils.union_relations returns ” while
+// parsing and raises a compiler error further down only when executing.
+func TestRender_NothingAfterReturnRuns(t *testing.T) {
+	t.Parallel()
+	macros := []File{{Path: "macros/early.sql", Text: "{% macro early(x) %}{% if not x %}{{ return('early') }}{% endif %}" +
+		"{% for i in [1, 2] %}{{ return('loop' ~ i) }}{% endfor %}{{ undefined_fn() }}{% endmacro %}" +
+		"{% macro outer() %}{% set v = early(false) %}{{ return(v ~ '+' ~ early(true)) }}{% endmacro %}"}}
+	out, err := render(t, macros, "{{ early(false) }} {{ early(true) }} {{ outer() }}", nil)
+	require.NoError(t, err)
+	require.Equal(t, "early loop1 early+loop1", out)
 }
 
 func TestRender_DeadlineStopsLongRenders(t *testing.T) {
