@@ -152,6 +152,10 @@ func (l *myTableLoad) columnType(i int) string {
 		switch t.Kind {
 		case KindText:
 			return "varchar(255)"
+		case KindChar:
+			if t.Precision == 0 || t.Precision > mysqlMaxCharLength {
+				return "varchar(255)"
+			}
 		case KindBytes:
 			return "varbinary(255)"
 		case KindJSON:

@@ -61,6 +61,9 @@ func mysqlParam(k Kind, v any) (any, error) {
 	case pgtype.Time:
 		return timeOfDay(x.Microseconds), nil
 	case pgtype.Interval:
+		if k == KindDuration {
+			return formatDuration(x)
+		}
 		return formatMySQLInterval(x), nil
 	case string:
 		return x, nil

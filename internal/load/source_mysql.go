@@ -297,6 +297,8 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 		return time.Parse("2006-01-02 15:04:05.999999", s)
 	case KindTime:
 		return parseTimeOfDay(s)
+	case KindDuration:
+		return parseDuration(s)
 	case KindUUID:
 		u, err := uuid.Parse(s)
 		return [16]byte(u), err
@@ -305,8 +307,53 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 	}
 }
 
-// parseTimeOfDay reads "15:04:05[.ffffff]"; MySQL's TIME also holds durations beyond a day or
-// below zero, which a time of day cannot.
+// parseDuration reads a MySQL TIME as the server spells it, "[-]838:59:59[.ffffff]", into an
+// interval of as many microseconds (hours stay hours: no days, no months).
+func parseDuration(s string) (any, error) {
+	body, neg := strings.CutPrefix(s, "-")
+	hms, frac, _ := strings.Cut(body, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 || len(frac) > 6 {
+		return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+	}
+	var us int64
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil || (i > 0 && n > 59) {
+			return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+		}
+		us = us*60 + int64(n)
+	}
+	us *= 1_000_000
+	if frac != "" {
+		f, err := strconv.ParseUint((frac + "000000")[:6], 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+		}
+		us += int64(f)
+	}
+	if neg {
+		us = -us
+	}
+	return pgtype.Interval{Microseconds: us, Valid: true}, nil
+}
+
+// formatDuration spells a duration as MySQL's TIME reads it, "[-]hhh:mm:ss.ffffff". Only an
+// interval without months and days is a duration.
+func formatDuration(iv pgtype.Interval) (string, error) {
+	if iv.Months != 0 || iv.Days != 0 {
+		return "", fmt.Errorf("interval of %d months %d days is not a MySQL TIME", iv.Months, iv.Days)
+	}
+	us := iv.Microseconds
+	sign := ""
+	if us < 0 {
+		sign, us = "-", -us
+	}
+	return fmt.Sprintf("%s%02d:%02d:%02d.%06d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000), nil
+}
+
+// parseTimeOfDay reads "15:04:05[.ffffff]", a time of day (a PostgreSQL time stored in a
+// MySQL TIME column).
 func parseTimeOfDay(s string) (any, error) {
 	hms, frac, _ := strings.Cut(s, ".")
 	parts := strings.Split(hms, ":")

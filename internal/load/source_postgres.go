@@ -261,7 +261,7 @@ func newPGScanner(cols []Column) *pgScanner {
 			s.targets[i] = new(pgtype.Timestamp)
 		case KindTimestampTZ:
 			s.targets[i] = new(pgtype.Timestamptz)
-		case KindInterval:
+		case KindInterval, KindDuration:
 			s.targets[i] = new(pgtype.Interval)
 		case KindUUID:
 			s.targets[i] = new(pgtype.UUID)

@@ -23,8 +23,13 @@ func Canonical(k Kind, v any) string {
 	case nil:
 		return ""
 	case string:
-		if k == KindJSON {
+		switch k {
+		case KindJSON:
 			return canonicalJSON(x)
+		case KindChar:
+			// char(n) semantics: trailing spaces are padding, which PostgreSQL adds and MySQL
+			// strips when reading; both compare without them.
+			return strings.TrimRight(x, " ")
 		}
 		return x
 	case int64:
@@ -261,7 +266,7 @@ func cursorValue(k Kind, s string) (any, error) {
 		return ParseNumeric(s)
 	case KindDate, KindTimestamp, KindTimestampTZ:
 		return parseTimeText(s, k)
-	case KindText, KindJSON:
+	case KindText, KindJSON, KindChar:
 		return s, nil
 	default:
 		return nil, fmt.Errorf("a %s column cannot be an incremental cursor", k)

@@ -177,6 +177,10 @@ func widerOf(d widenDialect, have, want sqlType) (sqlType, bool) {
 		return want, true // midnight of the date (the destination session runs in UTC)
 	case want.class == classDate && (have.class == classTimestamp || have.class == classTimestampTZ):
 		return have, true
+	case have.class == classTime && want.class == classInterval:
+		// A MySQL TIME loaded before it was read as the duration it is: every time of day is
+		// the interval since midnight.
+		return want, true
 	}
 	return sqlType{}, false
 }
@@ -416,8 +420,8 @@ func parsePostgresType(spelled string) sqlType {
 	case "character varying", "varchar", "character", "char", "bpchar":
 		n, _ := typeArgs(s)
 		t = sqlType{class: classString, size: max(n, 0)}
-		if n < 0 && base != "character varying" && base != "varchar" {
-			t.size = 1 // char without a length is char(1)
+		if n < 0 && (base == "character" || base == "char") {
+			t.size = 1 // char without a length is char(1); bpchar without one is unbounded
 		}
 	case "bytea":
 		t = sqlType{class: classBytes}
@@ -468,6 +472,8 @@ func formatPostgresType(t sqlType) string {
 			return "text"
 		}
 		return fmt.Sprintf("character varying(%d)", t.size)
+	case classInterval:
+		return "interval"
 	case classTimestamp, classTimestampTZ, classTime:
 		name := map[typeClass]string{classTimestamp: "timestamp", classTimestampTZ: "timestamptz", classTime: "time"}[t.class]
 		if t.precision == 6 {

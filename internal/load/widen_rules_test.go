@@ -94,6 +94,18 @@ func TestWiden_Postgres(t *testing.T) {
 		{"timestamp with time zone", "timestamptz", fits},
 		{"time without time zone", "time", fits},
 		{"time without time zone", "timestamp", inc},
+		// a MySQL TIME (a duration) once loaded as time of day: every time of day is an interval
+		{"time without time zone", "interval", "interval"},
+		{"time(3) without time zone", "interval", "interval"},
+		{"interval", "interval", fits},
+		{"interval", "time", inc},
+		// char(n) kept as char(n); bpchar without a length is unbounded (char without one is char(1))
+		{"character(5)", "character(5)", fits},
+		{"text", "character(5)", fits},
+		{"character varying(10)", "character(5)", fits},
+		{"bpchar", "character(5)", fits},
+		{"bpchar", "bpchar", fits},
+		{"character(1)", "character(5)", "character varying(5)"},
 		// json and jsonb take each other's text
 		{"json", "jsonb", fits},
 		{"jsonb", "jsonb", fits},

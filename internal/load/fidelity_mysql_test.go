@@ -1,0 +1,156 @@
+package load_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/load"
+)
+
+// durationRows are MySQL TIME values at the edges of their range (±838:59:59.999999), beyond
+// a day, below zero (also "-00:00:00.x", negative without a whole second) and NULL, for
+// TIME, TIME(3) and TIME(6).
+var durationRows = [][3]string{
+	{"838:59:59", "838:59:59.999", "838:59:59.999999"},
+	{"-838:59:59", "-838:59:59.999", "-838:59:59.999999"},
+	{"00:00:00", "-00:00:00.001", "-00:00:00.000001"},
+	{"24:00:00", "100:00:00.5", "12:34:56.789012"},
+	{"-01:02:03", "23:59:59.999", "-23:59:59.999999"},
+	{"", "", ""}, // NULL
+}
+
+// durationMicros reads "[-]H:MM:SS[.f]" into microseconds (the test's own reading, not the loader's).
+func durationMicros(t *testing.T, s string) int64 {
+	t.Helper()
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	hms, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(hms, ":")
+	require.Len(t, parts, 3, s)
+	var us int64
+	for _, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		require.NoError(t, err, s)
+		us = us*60 + n
+	}
+	us *= 1_000_000
+	if frac != "" {
+		f, err := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+		require.NoError(t, err, s)
+		us += f
+	}
+	if neg {
+		us = -us
+	}
+	return us
+}
+
+func makeDurations(t *testing.T, my *sql.DB) {
+	t.Helper()
+	var values []string
+	for i, r := range durationRows {
+		v := []string{strconv.Itoa(i + 1)}
+		for _, s := range r {
+			if s == "" {
+				v = append(v, "NULL")
+			} else {
+				v = append(v, "'"+s+"'")
+			}
+		}
+		values = append(values, "("+strings.Join(v, ", ")+")")
+	}
+	_, err := my.ExecContext(context.Background(), "CREATE TABLE durations (id INT PRIMARY KEY, t0 TIME, t3 TIME(3), t6 TIME(6));"+
+		"INSERT INTO durations VALUES "+strings.Join(values, ", "))
+	require.NoError(t, err)
+}
+
+// A MySQL TIME is a duration, not a time of day: every value of its range arrives in
+// PostgreSQL as an interval of exactly as many microseconds, by the decoding path (verify
+// checksum) and by the COPY text path (verify count). Before: "838:59:59" is not a time of
+// day, and the whole load failed.
+func TestRun_MariaDBTimeIsADurationIntoPostgres(t *testing.T) {
+	t.Parallel()
+	my, myURL := mysqlDB(t)
+	makeDurations(t, my)
+	src, err := load.ParseURL(myURL)
+	require.NoError(t, err)
+	pg := newPG(t)
+	ctx := context.Background()
+	for _, verify := range []string{"checksum", "count"} {
+		schema := "raw_" + verify
+		before := load.MySQLTextCopies()
+		res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
+			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
+		require.NoError(t, err, verify)
+		require.Equal(t, int64(len(durationRows)), res.RowsLoaded)
+		if verify == "count" {
+			require.Greater(t, load.MySQLTextCopies(), before, "verify count takes the COPY text path")
+		}
+		for j, col := range []string{"t0", "t3", "t6"} {
+			var typ string
+			require.NoError(t, pg.conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+				WHERE attrelid = '`+schema+`.durations'::regclass AND attname = $1`, col).Scan(&typ))
+			require.Equal(t, "interval", typ, col)
+			for i, r := range durationRows {
+				var us *int64
+				var months, days int32
+				require.NoError(t, pg.conn.QueryRow(ctx, `SELECT (extract(epoch FROM `+col+`) * 1000000)::bigint,
+					coalesce(extract(month FROM `+col+`), 0)::int, coalesce(extract(day FROM `+col+`), 0)::int
+					FROM `+schema+`.durations WHERE id = $1`, i+1).Scan(&us, &months, &days))
+				if r[j] == "" {
+					require.Nil(t, us, "%s row %d", col, i+1)
+					continue
+				}
+				require.NotNil(t, us, "%s row %d", col, i+1)
+				require.Equal(t, durationMicros(t, r[j]), *us, "%s %s (%s)", verify, col, r[j])
+				require.Zero(t, months)
+				require.Zero(t, days, "hours stay hours, as MySQL counts them")
+			}
+		}
+		var text string
+		require.NoError(t, pg.conn.QueryRow(ctx, `SELECT t6::text FROM `+schema+`.durations WHERE id = 2`).Scan(&text))
+		require.Equal(t, "-838:59:59.999999", text)
+	}
+}
+
+// MariaDB to MariaDB, a TIME stays a TIME of the same fractional digits, every value equal,
+// by LOAD DATA and by INSERT.
+func TestRun_MariaDBTimeStaysATimeIntoMariaDB(t *testing.T) {
+	srcDB, srcURL := mysqlDB(t)
+	makeDurations(t, srcDB)
+	src, err := load.ParseURL(srcURL)
+	require.NoError(t, err)
+	for _, insert := range []bool{false, true} {
+		t.Run(fmt.Sprintf("insert=%v", insert), func(t *testing.T) {
+			load.ForceMySQLInsert(insert)
+			defer load.ForceMySQLInsert(false)
+			dst := newMyDest(t)
+			res, err := runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
+			require.NoError(t, err)
+			require.Equal(t, int64(len(durationRows)), res.RowsLoaded)
+			types := map[string]string{}
+			rows, err := dst.db.QueryContext(context.Background(), `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
+				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'durations'`, dst.name)
+			require.NoError(t, err)
+			for rows.Next() {
+				var n, typ string
+				require.NoError(t, rows.Scan(&n, &typ))
+				types[n] = typ
+			}
+			require.NoError(t, rows.Err())
+			_ = rows.Close()
+			require.Equal(t, "time", types["t0"])
+			require.Equal(t, "time(3)", types["t3"])
+			require.Equal(t, "time(6)", types["t6"])
+			srcName := strings.TrimPrefix(srcURL[strings.LastIndex(srcURL, "/"):], "/")
+			require.Equal(t, int64(len(durationRows)), dst.count(t, "SELECT COUNT(*) FROM `"+srcName+"`.durations s JOIN `"+dst.name+
+				"`.durations d USING (id) WHERE s.t0 <=> d.t0 AND s.t3 <=> d.t3 AND s.t6 <=> d.t6"))
+		})
+	}
+}
