@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,4 +154,140 @@ func TestRun_MariaDBTimeStaysATimeIntoMariaDB(t *testing.T) {
 				"`.durations d USING (id) WHERE s.t0 <=> d.t0 AND s.t3 <=> d.t3 AND s.t6 <=> d.t6"))
 		})
 	}
+}
+
+// myCharTable holds every MySQL character type, with trailing spaces, empty strings, four-byte
+// characters, a full CHAR(255) and NULLs.
+const myCharTable = "CREATE TABLE chars (id INT PRIMARY KEY, c5 CHAR(5), nc NATIONAL CHAR(3), c255 CHAR(255), vc5 VARCHAR(5)," +
+	" nvc NATIONAL VARCHAR(5), tt TINYTEXT, t TEXT, mt MEDIUMTEXT, lt LONGTEXT, e ENUM('a', 'b c', ''), s SET('x', 'y z'))" +
+	" CHARACTER SET utf8mb4;" +
+	"INSERT INTO chars VALUES" +
+	" (1, 'ab', 'ü€', REPEAT('é', 255), 'ab  ', 'ab  ', 'ab  ', ' x ', 'tab\\there', REPEAT('ü€😀', 1000), 'b c', 'x,y z')," +
+	" (2, '', '', '', '', '', '', '', '', '', '', '')," +
+	" (3, ' a', ' ', '😀 😀', 'ü€😀', ' ', 'new\\nline', '\\\\N', ' ', ' ', 'a', 'y z')," +
+	" (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+
+var myCharColumns = []string{"c5", "nc", "c255", "vc5", "nvc", "tt", "t", "mt", "lt", "e", "s"}
+
+// myCharLength is the declared length of the CHAR columns.
+var myCharLength = map[string]int{"c5": 5, "nc": 3, "c255": 255}
+
+// myStrings reads columns of a table as the MySQL client sees them (nil for NULL), by id.
+func myStrings(t *testing.T, db *sql.DB, table string, cols []string) map[int][]*string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), "SELECT id, `"+strings.Join(cols, "`, `")+"` FROM "+table) //nolint:gosec // test identifiers
+	require.NoError(t, err)
+	defer func() { _ = rows.Close() }()
+	out := map[int][]*string{}
+	for rows.Next() {
+		var id int
+		vals := make([]sql.NullString, len(cols))
+		targets := []any{&id}
+		for i := range vals {
+			targets = append(targets, &vals[i])
+		}
+		require.NoError(t, rows.Scan(targets...))
+		for _, v := range vals {
+			if v.Valid {
+				s := v.String
+				out[id] = append(out[id], &s)
+			} else {
+				out[id] = append(out[id], nil)
+			}
+		}
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// Every MySQL character type arrives value for value in PostgreSQL: CHAR(n) as character(n)
+// (PostgreSQL pads what MySQL strips: the value is the same char(n) value), the others as
+// text, byte for byte; by decoding and by COPY text.
+func TestRun_MariaDBCharacterTypesIntoPostgres(t *testing.T) {
+	t.Parallel()
+	my, myURL := mysqlDB(t)
+	_, err := my.ExecContext(context.Background(), myCharTable)
+	require.NoError(t, err)
+	want := myStrings(t, my, "chars", myCharColumns)
+	src, err := load.ParseURL(myURL)
+	require.NoError(t, err)
+	pg := newPG(t)
+	for _, verify := range []string{"checksum", "count"} {
+		schema := "raw_" + verify
+		_, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
+			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
+		require.NoError(t, err, verify)
+		types := pgColumnTypes(t, pg, schema+".chars")
+		got := pgStrings(t, pg, schema+".chars", myCharColumns)
+		require.Len(t, got, len(want))
+		for i, c := range myCharColumns {
+			if n, ok := myCharLength[c]; ok {
+				require.Equal(t, fmt.Sprintf("character(%d)", n), types[c], c)
+			} else {
+				require.Equal(t, "text", types[c], c)
+			}
+			for id, w := range want {
+				g := got[id][i]
+				if w[i] == nil {
+					require.Nil(t, g, "%s row %d", c, id)
+					continue
+				}
+				require.NotNil(t, g, "%s row %d", c, id)
+				if n, ok := myCharLength[c]; ok {
+					require.Equal(t, *w[i]+strings.Repeat(" ", n-len([]rune(*w[i]))), *g, "%s %s row %d: padded to %d", verify, c, id, n)
+				} else {
+					require.Equal(t, *w[i], *g, "%s %s row %d", verify, c, id)
+				}
+			}
+		}
+	}
+}
+
+// MariaDB to MariaDB, CHAR(n) stays CHAR(n) and every character value is byte for byte the
+// source's.
+func TestRun_MariaDBCharacterTypesIntoMariaDB(t *testing.T) {
+	t.Parallel()
+	srcDB, srcURL := mysqlDB(t)
+	_, err := srcDB.ExecContext(context.Background(), myCharTable)
+	require.NoError(t, err)
+	src, err := load.ParseURL(srcURL)
+	require.NoError(t, err)
+	dst := myDestBeside(t, srcDB, srcURL)
+	_, err = runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
+	require.NoError(t, err)
+	types := myColumnTypes(t, dst, "chars")
+	for c, n := range myCharLength {
+		require.Equal(t, fmt.Sprintf("char(%d)", n), types[c], c)
+	}
+	require.Equal(t, myStrings(t, srcDB, "chars", myCharColumns), myStrings(t, dst.db, "`"+dst.name+"`.chars", myCharColumns))
+}
+
+// myDestBeside is a destination database beside a test's source database (newMyDest would
+// make the test's database again, dropping the source).
+func myDestBeside(t *testing.T, srcDB *sql.DB, srcURL string) *myEnv {
+	t.Helper()
+	ep, err := load.ParseURL(srcURL)
+	require.NoError(t, err)
+	parsed, err := url.Parse(srcURL)
+	require.NoError(t, err)
+	my := &myEnv{db: srcDB, ep: ep, name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
+	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.name+"`") })
+	return my
+}
+
+// myColumnTypes is information_schema's COLUMN_TYPE of a destination table's columns, by name.
+func myColumnTypes(t *testing.T, my *myEnv, table string) map[string]string {
+	t.Helper()
+	rows, err := my.db.QueryContext(context.Background(), `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, my.name, table)
+	require.NoError(t, err)
+	defer func() { _ = rows.Close() }()
+	types := map[string]string{}
+	for rows.Next() {
+		var n, typ string
+		require.NoError(t, rows.Scan(&n, &typ))
+		types[n] = typ
+	}
+	require.NoError(t, rows.Err())
+	return types
 }
