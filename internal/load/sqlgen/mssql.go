@@ -135,7 +135,7 @@ func (d mssqlDialect) Script(p *Plan) (*Script, error) {
 		sd := make([]string, len(p.Columns))
 		for i, c := range p.Columns {
 			sd[i] = d.Quote(c.Name) + " " + d.ColumnType(c.Type, isKey(p, c.Name))
-			if k := c.Type.Kind; k == load.KindText || k == load.KindJSON || k == load.KindInterval {
+			if k := c.Type.Kind; k == load.KindText || k == load.KindChar || k == load.KindJSON || k == load.KindInterval || k == load.KindDuration {
 				sd[i] += " COLLATE DATABASE_DEFAULT"
 			}
 		}
