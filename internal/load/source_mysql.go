@@ -181,7 +181,7 @@ func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
 	}
 	exprs := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		exprs[i] = myIdent(c.Name)
+		exprs[i] = mysqlReadExpr(c, true)
 	}
 	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + MySQL.Qualified(t.Schema, t.Name) + where
@@ -258,6 +258,32 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 		_, err = emit(b)
 	}
 	return err
+}
+
+// mysqlReadExpr is the expression that reads column c exactly over the text protocol. The
+// server spells a FLOAT with six significant digits (3.4028234e38 as 3.40282e38): read as a
+// DOUBLE it is the float's exact value, which PostgreSQL's real and the float32 kind round
+// back to the same float. A geometry arrives in MySQL's internal binary form (SRID and WKB);
+// with source set it is read as its WKT text instead (the SRID is not kept).
+func mysqlReadExpr(c Column, source bool) string {
+	e := myIdent(c.Name)
+	switch {
+	case c.Type.Kind == KindFloat32:
+		return "CAST(" + e + " AS DOUBLE)"
+	case source && isMySQLGeometry(c.Type.Source):
+		return "ST_AsText(" + e + ")"
+	}
+	return e
+}
+
+// isMySQLGeometry says a COLUMN_TYPE is one of the spatial types.
+func isMySQLGeometry(columnType string) bool {
+	switch strings.ToLower(columnType) {
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		return true
+	}
+	return false
 }
 
 // mysqlValue converts one value as the server spells it to its kind's representation.
