@@ -135,17 +135,7 @@ func TestRun_MariaDBTimeStaysATimeIntoMariaDB(t *testing.T) {
 			res, err := runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 			require.NoError(t, err)
 			require.Equal(t, int64(len(durationRows)), res.RowsLoaded)
-			types := map[string]string{}
-			rows, err := dst.db.QueryContext(context.Background(), `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
-				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'durations'`, dst.name)
-			require.NoError(t, err)
-			for rows.Next() {
-				var n, typ string
-				require.NoError(t, rows.Scan(&n, &typ))
-				types[n] = typ
-			}
-			require.NoError(t, rows.Err())
-			_ = rows.Close()
+			types := myColumnTypes(t, dst, "durations")
 			require.Equal(t, "time", types["t0"])
 			require.Equal(t, "time(3)", types["t3"])
 			require.Equal(t, "time(6)", types["t6"])
