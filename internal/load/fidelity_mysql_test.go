@@ -416,3 +416,35 @@ func TestRun_MariaDBRemainingTypesIntoMariaDB(t *testing.T) {
 			"%s (%s): %s", c.col, c.ddl, same[i])
 	}
 }
+
+// A PostgreSQL destination that took a MySQL TIME as a time of day (the mapping before it was
+// read as a duration) is widened to interval by evolve, its rows kept as the intervals since
+// midnight; freeze refuses, naming both types.
+func TestRun_MariaDBTimeWidensAnOlderTimeColumnToInterval(t *testing.T) {
+	t.Parallel()
+	my, myURL := mysqlDB(t)
+	makeDurations(t, my)
+	src, err := load.ParseURL(myURL)
+	require.NoError(t, err)
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA raw", `CREATE TABLE raw.durations (id integer, t0 time, t3 time(3), t6 time,
+		_dnk_loaded_at timestamptz NOT NULL, _dnk_run_id text NOT NULL)`,
+		"INSERT INTO raw.durations VALUES (0, '23:59:59', '00:00:00.001', '12:00:00.000001', now(), 'old')")
+	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"write_disposition": "append", "verify": "checksum", "schema_contract": {"data_type": "freeze"}}`)})
+	require.ErrorIs(t, err, load.ErrContract)
+	require.Contains(t, err.Error(), "interval")
+	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.durations"))
+
+	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"write_disposition": "append", "verify": "checksum"}`)})
+	require.NoError(t, err)
+	types := pgColumnTypes(t, pg, "raw.durations")
+	for _, c := range []string{"t0", "t3", "t6"} {
+		require.Equal(t, "interval", types[c], c)
+	}
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.durations WHERE id = 0 AND t0 = interval '23:59:59'
+		AND t3 = interval '0.001 seconds' AND t6 = interval '12:00:00.000001'`))
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.durations WHERE id = 2 AND t6 = interval '-838:59:59.999999'`))
+	require.Equal(t, int64(len(durationRows)+1), pg.count(t, "SELECT count(*) FROM raw.durations"))
+}
