@@ -370,12 +370,7 @@ func formatDuration(iv pgtype.Interval) (string, error) {
 	if iv.Months != 0 || iv.Days != 0 {
 		return "", fmt.Errorf("interval of %d months %d days is not a MySQL TIME", iv.Months, iv.Days)
 	}
-	us := iv.Microseconds
-	sign := ""
-	if us < 0 {
-		sign, us = "-", -us
-	}
-	return fmt.Sprintf("%s%02d:%02d:%02d.%06d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000), nil
+	return durationText(iv.Microseconds), nil
 }
 
 // parseTimeOfDay reads "15:04:05[.ffffff]", a time of day (a PostgreSQL time stored in a

@@ -57,12 +57,29 @@ func Canonical(k Kind, v any) string {
 	case pgtype.Time:
 		return timeOfDay(x.Microseconds)
 	case pgtype.Interval:
+		if k == KindDuration && x.Months == 0 && x.Days == 0 {
+			return durationText(x.Microseconds)
+		}
 		return fmt.Sprintf("%dmon %dd %dus", x.Months, x.Days, x.Microseconds)
 	case [16]byte:
 		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// durationText spells a duration as MySQL's TIME does, "[-]hhh:mm:ss[.ffffff]" (fraction
+// without trailing zeros): what warehouses without a duration type store as text.
+func durationText(us int64) string {
+	sign := ""
+	if us < 0 {
+		sign, us = "-", -us
+	}
+	s := fmt.Sprintf("%s%02d:%02d:%02d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+	if frac := us % 1_000_000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%06d", frac), "0")
+	}
+	return s
 }
 
 func timeOfDay(us int64) string {

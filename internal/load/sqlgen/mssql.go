@@ -62,7 +62,7 @@ func (mssqlDialect) ColumnType(t load.Type, key bool) string {
 		return "datetime2(6)"
 	case load.KindTimestampTZ:
 		return "datetimeoffset(6)"
-	case load.KindInterval:
+	case load.KindInterval, load.KindDuration:
 		return "nvarchar(100)"
 	case load.KindUUID:
 		return "uniqueidentifier"
