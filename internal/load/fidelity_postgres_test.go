@@ -221,3 +221,24 @@ func TestRun_PostgresRemainingTypesIntoMariaDB(t *testing.T) {
 	require.NoError(t, my.db.QueryRowContext(context.Background(), "SELECT mo FROM rest WHERE id = 1").Scan(&mo))
 	require.Equal(t, "-92233720368547758.080000000000000000000000000000", mo)
 }
+
+// A char(n) destination column that evolve widens to text (the source's column became text)
+// keeps the padding of the rows already there: PostgreSQL's own char-to-text cast would strip it.
+func TestRun_PostgresCharWidenedToTextKeepsItsPadding(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.c (id int PRIMARY KEY, c char(5))", "INSERT INTO src.c VALUES (1, 'ab'), (2, NULL)")
+	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "src.c", "write_disposition": "append", "verify": "checksum"}`)}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, "character(5)", pgColumnTypes(t, pg, "raw.c")["c"])
+	pg.exec(t, "ALTER TABLE src.c ALTER COLUMN c TYPE text", "DELETE FROM src.c", "INSERT INTO src.c VALUES (3, 'longer than five ')")
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, "text", pgColumnTypes(t, pg, "raw.c")["c"])
+	got := pgStrings(t, pg, "raw.c", []string{"c"})
+	require.Equal(t, "ab   ", *got[1][0], "the old row keeps its padding")
+	require.Nil(t, got[2][0])
+	require.Equal(t, "longer than five ", *got[3][0])
+}
