@@ -51,7 +51,8 @@ func (k Kind) String() string {
 }
 
 // Type is a logical type: a kind, with precision and scale for decimals (Precision 0 means
-// unconstrained) and the source's own spelling for messages.
+// unconstrained), the length of a char (0: unbounded) or the fractional second digits of a
+// duration in Precision, and the source's own spelling for messages.
 type Type struct {
 	Kind      Kind
 	Precision int
