@@ -204,9 +204,13 @@ func TestRun_MariaDBCharacterTypesIntoPostgres(t *testing.T) {
 	pg := newPG(t)
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
+		before := load.MySQLTextCopies()
 		_, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
 			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
+		if verify == "count" {
+			require.Greater(t, load.MySQLTextCopies(), before, "verify count takes the COPY text path")
+		}
 		types := pgColumnTypes(t, pg, schema+".chars")
 		got := pgStrings(t, pg, schema+".chars", myCharColumns)
 		require.Len(t, got, len(want))
@@ -357,10 +361,14 @@ func TestRun_MariaDBRemainingTypesIntoPostgres(t *testing.T) {
 	}
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
+		before := load.MySQLTextCopies()
 		res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
 			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		require.Equal(t, int64(3), res.RowsLoaded)
+		if verify == "count" {
+			require.Greater(t, load.MySQLTextCopies(), before, "verify count takes the COPY text path")
+		}
 		types := pgColumnTypes(t, pg, schema+".rest")
 		got := pgStrings(t, pg, schema+".rest", cols)
 		for i, c := range myRestTypes {
