@@ -23,16 +23,16 @@ import (
 // It is taken when nothing needs the values themselves: no checksum, no data_type contract
 // that discards (those test every value), every source column written, and only the kinds
 // below. A value PostgreSQL refuses fails the COPY and with it the run, as a value that does
-// not convert fails the decoding path under evolve and freeze. Tables with a TIME column use the
-// decoding path: MySQL's TIME is a duration (up to 838 hours, or negative), which it refuses
-// value by value with a clear message.
+// not convert fails the decoding path under evolve and freeze. MySQL's TIME, a duration up to
+// ±838:59:59.999999, is spelled as PostgreSQL's interval reads it ("-838:59:59.999999": hours,
+// minutes and seconds, the sign on the whole), and CHAR as the value PostgreSQL pads.
 
 // mysqlTextKinds are the kinds copied as text.
 func mysqlTextKinds(t *Table) bool {
 	for _, c := range t.Columns {
 		switch c.Type.Kind {
-		case KindText, KindJSON, KindInt16, KindInt32, KindInt64, KindDecimal, KindFloat32, KindFloat64, KindBool,
-			KindBytes, KindDate, KindTimestamp, KindTimestampTZ, KindUUID:
+		case KindText, KindChar, KindJSON, KindInt16, KindInt32, KindInt64, KindDecimal, KindFloat32, KindFloat64, KindBool,
+			KindBytes, KindDate, KindTimestamp, KindTimestampTZ, KindUUID, KindDuration:
 		default:
 			return false
 		}
@@ -219,7 +219,7 @@ func appendMySQLText(dst []byte, k Kind, r []byte) ([]byte, error) {
 		return append(dst, `\N`...), nil
 	}
 	switch k {
-	case KindText, KindJSON:
+	case KindText, KindChar, KindJSON:
 		return appendCopyEscaped(dst, r), nil
 	case KindBool:
 		if len(r) == 1 && r[0] <= 1 { // bit(1) arrives as one raw byte

@@ -152,6 +152,10 @@ func (l *myTableLoad) columnType(i int) string {
 		switch t.Kind {
 		case KindText:
 			return "varchar(255)"
+		case KindChar:
+			if t.Precision == 0 || t.Precision > mysqlMaxCharLength {
+				return "varchar(255)"
+			}
 		case KindBytes:
 			return "varbinary(255)"
 		case KindJSON:
@@ -456,14 +460,14 @@ func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) 
 	}
 	if p.ExpectChecksum != nil {
 		var cols []Column
-		var names []string
+		var exprs []string
 		for i, c := range l.plan.Source.Columns {
 			if l.keep[i] {
 				cols = append(cols, c)
-				names = append(names, l.plan.Columns[i])
+				exprs = append(exprs, mysqlReadExpr(Column{Name: l.plan.Columns[i], Type: c.Type}, false))
 			}
 		}
-		got, err := mysqlChecksum(ctx, l.d.conn, "SELECT "+myIdentList(names)+" FROM "+l.stageIdent, cols)
+		got, err := mysqlChecksum(ctx, l.d.conn, "SELECT "+strings.Join(exprs, ", ")+" FROM "+l.stageIdent, cols)
 		if err != nil {
 			return 0, err
 		}

@@ -40,9 +40,9 @@ func mysqlParam(k Kind, v any) (any, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("%v cannot be stored in MySQL", x)
 		}
-		if k == KindFloat32 {
-			return strconv.FormatFloat(x, 'g', -1, 32), nil
-		}
+		// A float32 too is spelled with a double's digits: its shortest float32 text can read
+		// as a double beyond FLOAT's range (3.4028235e+38 for the largest float), which MySQL
+		// refuses; the double's text is the float exactly, which FLOAT stores as it is.
 		return strconv.FormatFloat(x, 'g', -1, 64), nil
 	case pgtype.Numeric:
 		if x.NaN || x.InfinityModifier != pgtype.Finite {
@@ -61,6 +61,9 @@ func mysqlParam(k Kind, v any) (any, error) {
 	case pgtype.Time:
 		return timeOfDay(x.Microseconds), nil
 	case pgtype.Interval:
+		if k == KindDuration {
+			return formatDuration(x)
+		}
 		return formatMySQLInterval(x), nil
 	case string:
 		return x, nil

@@ -181,7 +181,7 @@ func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
 	}
 	exprs := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		exprs[i] = myIdent(c.Name)
+		exprs[i] = mysqlReadExpr(c, true)
 	}
 	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + MySQL.Qualified(t.Schema, t.Name) + where
@@ -260,6 +260,32 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 	return err
 }
 
+// mysqlReadExpr is the expression that reads column c exactly over the text protocol. The
+// server spells a FLOAT with six significant digits (3.4028234e38 as 3.40282e38): read as a
+// DOUBLE it is the float's exact value, which PostgreSQL's real and the float32 kind round
+// back to the same float. A geometry arrives in MySQL's internal binary form (SRID and WKB);
+// with source set it is read as its WKT text instead (the SRID is not kept).
+func mysqlReadExpr(c Column, source bool) string {
+	e := myIdent(c.Name)
+	switch {
+	case c.Type.Kind == KindFloat32:
+		return "CAST(" + e + " AS DOUBLE)"
+	case source && isMySQLGeometry(c.Type.Source):
+		return "ST_AsText(" + e + ")"
+	}
+	return e
+}
+
+// isMySQLGeometry says a COLUMN_TYPE is one of the spatial types.
+func isMySQLGeometry(columnType string) bool {
+	switch strings.ToLower(columnType) {
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+		"geometrycollection", "geomcollection":
+		return true
+	}
+	return false
+}
+
 // mysqlValue converts one value as the server spells it to its kind's representation.
 func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 	s := string(r)
@@ -297,6 +323,8 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 		return time.Parse("2006-01-02 15:04:05.999999", s)
 	case KindTime:
 		return parseTimeOfDay(s)
+	case KindDuration:
+		return parseDuration(s)
 	case KindUUID:
 		u, err := uuid.Parse(s)
 		return [16]byte(u), err
@@ -305,8 +333,48 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 	}
 }
 
-// parseTimeOfDay reads "15:04:05[.ffffff]"; MySQL's TIME also holds durations beyond a day or
-// below zero, which a time of day cannot.
+// parseDuration reads a MySQL TIME as the server spells it, "[-]838:59:59[.ffffff]", into an
+// interval of as many microseconds (hours stay hours: no days, no months).
+func parseDuration(s string) (any, error) {
+	body, neg := strings.CutPrefix(s, "-")
+	hms, frac, _ := strings.Cut(body, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 || len(frac) > 6 {
+		return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+	}
+	var us int64
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil || (i > 0 && n > 59) {
+			return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+		}
+		us = us*60 + int64(n)
+	}
+	us *= 1_000_000
+	if frac != "" {
+		f, err := strconv.ParseUint((frac + "000000")[:6], 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a MySQL TIME", s)
+		}
+		us += int64(f)
+	}
+	if neg {
+		us = -us
+	}
+	return pgtype.Interval{Microseconds: us, Valid: true}, nil
+}
+
+// formatDuration spells a duration as MySQL's TIME reads it, "[-]hhh:mm:ss.ffffff". Only an
+// interval without months and days is a duration.
+func formatDuration(iv pgtype.Interval) (string, error) {
+	if iv.Months != 0 || iv.Days != 0 {
+		return "", fmt.Errorf("interval of %d months %d days is not a MySQL TIME", iv.Months, iv.Days)
+	}
+	return durationText(iv.Microseconds), nil
+}
+
+// parseTimeOfDay reads "15:04:05[.ffffff]", a time of day (a PostgreSQL time stored in a
+// MySQL TIME column).
 func parseTimeOfDay(s string) (any, error) {
 	hms, frac, _ := strings.Cut(s, ".")
 	parts := strings.Split(hms, ":")

@@ -64,14 +64,16 @@ func (s *postgresSource) Tables(ctx context.Context, schema string, names []stri
 	if schema == "" {
 		schema = "public"
 	}
+	// A domain is read as its base type (one level: a domain over a domain is read as text).
 	rows, err := s.tx.Query(ctx, `
-SELECT c.relname, a.attname, t.typname, format_type(a.atttypid, a.atttypmod), t.typcategory = 'A',
-       NOT a.attnotnull,
+SELECT c.relname, a.attname, t.typname, format_type(t.oid, CASE WHEN d.typtype = 'd' THEN d.typtypmod ELSE a.atttypmod END),
+       t.typcategory = 'A', NOT a.attnotnull,
        COALESCE(array_position(pk.conkey, a.attnum), 0), c.relkind = 'r'
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type d ON d.oid = a.atttypid
+JOIN pg_type t ON t.oid = CASE WHEN d.typtype = 'd' THEN d.typbasetype ELSE d.oid END
 LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND NOT c.relispartition
@@ -193,6 +195,8 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 			exprs[i] += "::text"
 		case c.Type.Kind == KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
 			exprs[i] = "to_jsonb(" + exprs[i] + ")"
+		default:
+			exprs[i] += pgReadCast(c)
 		}
 	}
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + pgx.Identifier{t.Schema, t.Name}.Sanitize() + where
@@ -232,6 +236,15 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 	return err
 }
 
+// pgReadCast is the cast that makes a column's values scannable as its kind: money is read
+// as the exact numeric it holds.
+func pgReadCast(c Column) string {
+	if c.Type.Kind == KindDecimal && c.Type.Source == "money" {
+		return "::numeric"
+	}
+	return ""
+}
+
 // pgScanner holds one scan target per column, of the pgtype that keeps the kind exact.
 type pgScanner struct {
 	kinds   []Kind
@@ -261,7 +274,7 @@ func newPGScanner(cols []Column) *pgScanner {
 			s.targets[i] = new(pgtype.Timestamp)
 		case KindTimestampTZ:
 			s.targets[i] = new(pgtype.Timestamptz)
-		case KindInterval:
+		case KindInterval, KindDuration:
 			s.targets[i] = new(pgtype.Interval)
 		case KindUUID:
 			s.targets[i] = new(pgtype.UUID)
@@ -433,7 +446,7 @@ func (s *postgresSource) max(ctx context.Context, t *Table, w Window, column str
 	}
 	_, col := t.column(column)
 	scan := newPGScanner([]Column{*col})
-	if err := s.tx.QueryRow(ctx, "SELECT max("+pgIdent(col.Name)+") FROM "+pgx.Identifier{t.Schema, t.Name}.Sanitize()+where,
+	if err := s.tx.QueryRow(ctx, "SELECT max("+pgIdent(col.Name)+")"+pgReadCast(*col)+" FROM "+pgx.Identifier{t.Schema, t.Name}.Sanitize()+where,
 		args...).Scan(scan.targets...); err != nil {
 		return nil, err
 	}

@@ -29,10 +29,19 @@ const (
 	KindInterval                // pgtype.Interval
 	KindJSON                    // string holding JSON text (arrays travel as JSON too)
 	KindUUID                    // [16]byte
+	// KindChar is a fixed-length character string (SQL's char(n)): a string, padded with
+	// spaces to Type.Precision characters where the system pads (PostgreSQL; MySQL strips the
+	// padding when reading). Trailing spaces are not significant (see Canonical).
+	// Type.Precision 0 is PostgreSQL's bpchar without a length.
+	KindChar
+	// KindDuration is a signed span of time of at most hours, minutes and seconds, MySQL's TIME
+	// (−838:59:59.999999 to 838:59:59.999999): a pgtype.Interval holding only Microseconds.
+	// Type.Precision holds its fractional second digits.
+	KindDuration
 )
 
 var kindNames = [...]string{"text", "int16", "int32", "int64", "decimal", "float32", "float64", "bool",
-	"bytes", "date", "time", "timestamp", "timestamptz", "interval", "json", "uuid"}
+	"bytes", "date", "time", "timestamp", "timestamptz", "interval", "json", "uuid", "char", "duration"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -42,7 +51,8 @@ func (k Kind) String() string {
 }
 
 // Type is a logical type: a kind, with precision and scale for decimals (Precision 0 means
-// unconstrained) and the source's own spelling for messages.
+// unconstrained), the length of a char (0: unbounded) or the fractional second digits of a
+// duration in Precision, and the source's own spelling for messages.
 type Type struct {
 	Kind      Kind
 	Precision int
@@ -98,7 +108,17 @@ func PostgresSourceType(typname, formatted string, isArray bool) (t Type, castTo
 		t.Kind = KindFloat64
 	case "bool":
 		t.Kind = KindBool
-	case "text", "varchar", "bpchar", "name", "citext", "char":
+	case "bpchar":
+		// char(n) keeps its length and its padding; bpchar without a length is unbounded.
+		t.Kind = KindChar
+		if n, _ := precisionScale(formatted); n > 0 {
+			t.Precision = n
+		}
+	case "money":
+		// An exact amount (a 64-bit count of the locale's smallest unit), read as numeric
+		// rather than as text formatted for the server's lc_monetary.
+		t.Kind = KindDecimal
+	case "text", "varchar", "name", "citext", "char":
 		t.Kind = KindText
 	case "bytea":
 		t.Kind = KindBytes
@@ -172,7 +192,12 @@ func MySQLSourceType(dataType, columnType string, isJSON bool) Type {
 	case "date":
 		t.Kind = KindDate
 	case "time":
-		t.Kind = KindTime
+		// A duration, not a time of day (it goes to 838 hours, and below zero).
+		t.Kind = KindDuration
+		t.Precision, _ = precisionScale(ct)
+	case "char":
+		t.Kind = KindChar
+		t.Precision, _ = precisionScale(ct)
 	case "datetime":
 		t.Kind = KindTimestamp
 	case "timestamp":
@@ -265,20 +290,33 @@ func PostgresColumnType(t Type) string {
 		return "timestamp"
 	case KindTimestampTZ:
 		return "timestamptz"
-	case KindInterval:
+	case KindInterval, KindDuration:
 		return "interval"
 	case KindJSON:
 		return "jsonb"
 	case KindUUID:
 		return "uuid"
+	case KindChar:
+		if t.Precision > 0 && t.Precision <= pgMaxCharLength {
+			return fmt.Sprintf("character(%d)", t.Precision)
+		}
+		return "bpchar"
 	default:
 		return "text"
 	}
 }
 
+// pgMaxCharLength is the longest char(n) PostgreSQL declares.
+const pgMaxCharLength = 10485760
+
+// mysqlMaxCharLength is the longest CHAR(n) MySQL declares; a longer fixed-length string is
+// kept, padding and all, in a longtext.
+const mysqlMaxCharLength = 255
+
 // MySQLColumnType is the MySQL/MariaDB DDL of a logical type. MySQL has no interval, no
 // unconstrained decimal and no arrays: intervals travel as text, a decimal wider than MySQL's
-// 65 digits (or unconstrained) as decimal(65,30), and arrays as JSON.
+// 65 digits (or unconstrained) as decimal(65,30), and arrays as JSON. A duration (MySQL's own
+// TIME) is a TIME again.
 func MySQLColumnType(t Type) string {
 	switch t.Kind {
 	case KindInt16:
@@ -304,6 +342,16 @@ func MySQLColumnType(t Type) string {
 		return "date"
 	case KindTime:
 		return "time(6)"
+	case KindDuration:
+		if t.Precision > 0 && t.Precision <= 6 {
+			return fmt.Sprintf("time(%d)", t.Precision)
+		}
+		return "time"
+	case KindChar:
+		if t.Precision > 0 && t.Precision <= mysqlMaxCharLength {
+			return fmt.Sprintf("char(%d)", t.Precision)
+		}
+		return "longtext"
 	case KindTimestamp, KindTimestampTZ:
 		return "datetime(6)" // an instant is stored in UTC
 	case KindInterval:

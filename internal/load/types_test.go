@@ -37,6 +37,10 @@ func TestTypeMapping_PostgresSource(t *testing.T) {
 		{"uuid", "uuid", false, "uuid", false, "uuid", "char(36)"},
 		{"_int4", "integer[]", true, "json", false, "jsonb", "json"},
 		{"inet", "inet", false, "text", true, "text", "longtext"},
+		{"bpchar", "character(5)", false, "char", false, "character(5)", "char(5)"},
+		{"bpchar", "character(300)", false, "char", false, "character(300)", "longtext"},
+		{"bpchar", "bpchar", false, "char", false, "bpchar", "longtext"},
+		{"money", "money", false, "decimal", false, "numeric", "decimal(65,30)"},
 		{"mood", "mood", false, "text", true, "text", "longtext"},
 	}
 	for _, c := range cases {
@@ -76,7 +80,9 @@ func TestTypeMapping_MySQLSource(t *testing.T) {
 		{"enum", "enum('a','b')", false, "text"},
 		{"varbinary", "varbinary(10)", false, "bytes"},
 		{"date", "date", false, "date"},
-		{"time", "time(6)", false, "time"},
+		{"time", "time(6)", false, "duration"},
+		{"time", "time", false, "duration"},
+		{"char", "char(5)", false, "char"},
 		{"datetime", "datetime(6)", false, "timestamp"},
 		{"timestamp", "timestamp", false, "timestamptz"},
 		{"year", "year(4)", false, "int32"},

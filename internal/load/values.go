@@ -23,8 +23,13 @@ func Canonical(k Kind, v any) string {
 	case nil:
 		return ""
 	case string:
-		if k == KindJSON {
+		switch k {
+		case KindJSON:
 			return canonicalJSON(x)
+		case KindChar:
+			// char(n) semantics: trailing spaces are padding, which PostgreSQL adds and MySQL
+			// strips when reading; both compare without them.
+			return strings.TrimRight(x, " ")
 		}
 		return x
 	case int64:
@@ -52,12 +57,29 @@ func Canonical(k Kind, v any) string {
 	case pgtype.Time:
 		return timeOfDay(x.Microseconds)
 	case pgtype.Interval:
+		if k == KindDuration && x.Months == 0 && x.Days == 0 {
+			return durationText(x.Microseconds)
+		}
 		return fmt.Sprintf("%dmon %dd %dus", x.Months, x.Days, x.Microseconds)
 	case [16]byte:
 		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// durationText spells a duration as MySQL's TIME does, "[-]hhh:mm:ss[.ffffff]" (fraction
+// without trailing zeros): what warehouses without a duration type store as text.
+func durationText(us int64) string {
+	sign := ""
+	if us < 0 {
+		sign, us = "-", -us
+	}
+	s := fmt.Sprintf("%s%02d:%02d:%02d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+	if frac := us % 1_000_000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%06d", frac), "0")
+	}
+	return s
 }
 
 func timeOfDay(us int64) string {
@@ -261,7 +283,7 @@ func cursorValue(k Kind, s string) (any, error) {
 		return ParseNumeric(s)
 	case KindDate, KindTimestamp, KindTimestampTZ:
 		return parseTimeText(s, k)
-	case KindText, KindJSON:
+	case KindText, KindJSON, KindChar:
 		return s, nil
 	default:
 		return nil, fmt.Errorf("a %s column cannot be an incremental cursor", k)

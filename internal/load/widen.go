@@ -63,7 +63,9 @@ type sqlType struct {
 	// char; 0 = unbounded) or, with textBytes, the bytes a MySQL *text type holds.
 	size      int
 	textBytes bool
-	unsigned  bool
+	// fixed: PostgreSQL's char(n)/bpchar, padded with spaces (size 0: bpchar without a length).
+	fixed    bool
+	unsigned bool
 	// precision and scale of a numeric (precision 0 = unconstrained); fractional second
 	// digits of a time or timestamp.
 	precision, scale int
@@ -177,6 +179,10 @@ func widerOf(d widenDialect, have, want sqlType) (sqlType, bool) {
 		return want, true // midnight of the date (the destination session runs in UTC)
 	case want.class == classDate && (have.class == classTimestamp || have.class == classTimestampTZ):
 		return have, true
+	case have.class == classTime && want.class == classInterval:
+		// A MySQL TIME loaded before it was read as the duration it is: every time of day is
+		// the interval since midnight.
+		return want, true
 	}
 	return sqlType{}, false
 }
@@ -311,13 +317,22 @@ func decimalOf(d widenDialect, p, s int) sqlType {
 // widerString is the narrowest string type of the dialect holding both.
 func widerString(d widenDialect, have, want sqlType) sqlType {
 	if !have.textBytes && !want.textBytes {
+		if have.fixed && want.fixed { // char(n) stays char, padded: the longer, or bpchar
+			if have.size == 0 || (want.size > 0 && want.size <= have.size) {
+				return have
+			}
+			return sqlType{class: classString, size: want.size, fixed: true}
+		}
+		if have.size == 0 && !have.fixed {
+			return have
+		}
 		if have.size == 0 || want.size == 0 {
 			return d.parse("text")
 		}
-		if want.size <= have.size {
+		if want.size <= have.size && !have.fixed {
 			return have
 		}
-		return sqlType{class: classString, size: want.size}
+		return sqlType{class: classString, size: max(want.size, have.size)}
 	}
 	// MySQL's *text types hold bytes; a varchar(n) of utf8mb4 needs up to 4n of them.
 	bytes := func(t sqlType) int {
@@ -415,9 +430,9 @@ func parsePostgresType(spelled string) sqlType {
 		t = sqlType{class: classString}
 	case "character varying", "varchar", "character", "char", "bpchar":
 		n, _ := typeArgs(s)
-		t = sqlType{class: classString, size: max(n, 0)}
-		if n < 0 && base != "character varying" && base != "varchar" {
-			t.size = 1 // char without a length is char(1)
+		t = sqlType{class: classString, size: max(n, 0), fixed: base != "character varying" && base != "varchar"}
+		if n < 0 && (base == "character" || base == "char") {
+			t.size = 1 // char without a length is char(1); bpchar without one is unbounded
 		}
 	case "bytea":
 		t = sqlType{class: classBytes}
@@ -464,10 +479,17 @@ func formatPostgresType(t sqlType) string {
 		}
 		return "double precision"
 	case classString:
-		if t.size == 0 {
+		switch {
+		case t.fixed && t.size == 0:
+			return "bpchar"
+		case t.fixed:
+			return fmt.Sprintf("character(%d)", t.size)
+		case t.size == 0:
 			return "text"
 		}
 		return fmt.Sprintf("character varying(%d)", t.size)
+	case classInterval:
+		return "interval"
 	case classTimestamp, classTimestampTZ, classTime:
 		name := map[typeClass]string{classTimestamp: "timestamp", classTimestampTZ: "timestamptz", classTime: "time"}[t.class]
 		if t.precision == 6 {
@@ -485,7 +507,17 @@ func pgUsing(have, to, column string) string {
 	if parsePostgresType(have).class == classFloat && parsePostgresType(to).class == classNumeric {
 		return column + "::text::" + to
 	}
+	// char(n) to another string type: its cast strips the padding, its output keeps it.
+	if isPostgresChar(have) && !isPostgresChar(to) && parsePostgresType(to).class == classString {
+		return "textin(bpcharout(" + column + "))::" + to
+	}
 	return column + "::" + to
+}
+
+// isPostgresChar says a spelled PostgreSQL type is char(n) or bpchar.
+func isPostgresChar(spelled string) bool {
+	s := strings.ToLower(strings.TrimSpace(spelled))
+	return s == "bpchar" || strings.HasPrefix(s, "character(") || s == "character" || strings.HasPrefix(s, "char(")
 }
 
 func parseMySQLType(spelled string) sqlType {

@@ -94,6 +94,24 @@ func TestWiden_Postgres(t *testing.T) {
 		{"timestamp with time zone", "timestamptz", fits},
 		{"time without time zone", "time", fits},
 		{"time without time zone", "timestamp", inc},
+		// a MySQL TIME (a duration) once loaded as time of day: every time of day is an interval
+		{"time without time zone", "interval", "interval"},
+		{"time(3) without time zone", "interval", "interval"},
+		{"interval", "interval", fits},
+		{"interval", "time", inc},
+		// char(n) kept as char(n); bpchar without a length is unbounded (char without one is char(1))
+		{"character(5)", "character(5)", fits},
+		{"text", "character(5)", fits},
+		{"character varying(10)", "character(5)", fits},
+		{"bpchar", "character(5)", fits},
+		{"bpchar", "bpchar", fits},
+		{"character(1)", "character(5)", "character(5)"},
+		{"character(5)", "character(3)", fits},
+		{"character(5)", "bpchar", "bpchar"},
+		{"character(5)", "character varying(5)", "character varying(5)"},
+		{"character(5)", "character varying(3)", "character varying(5)"},
+		{"character varying(5)", "character(3)", fits},
+		{"character varying(3)", "character(5)", "character varying(5)"},
 		// json and jsonb take each other's text
 		{"json", "jsonb", fits},
 		{"jsonb", "jsonb", fits},
@@ -168,4 +186,7 @@ func TestWiden_PostgresUsingKeepsFloatDigits(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, `"v"::text::numeric`, pgUsing("double precision", "numeric", `"v"`))
 	require.Equal(t, `"v"::bigint`, pgUsing("integer", "bigint", `"v"`))
+	require.Equal(t, `textin(bpcharout("v"))::text`, pgUsing("character(5)", "text", `"v"`))
+	require.Equal(t, `textin(bpcharout("v"))::character varying(8)`, pgUsing("bpchar", "character varying(8)", `"v"`))
+	require.Equal(t, `"v"::text`, pgUsing("character varying(5)", "text", `"v"`))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the stand-in
 	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/stretchr/testify/require"
@@ -223,6 +224,8 @@ func TestDriverValue_ExactTextForKindsDriversDoNotShare(t *testing.T) {
 	u := [16]byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
 	require.Equal(t, "12345678-9abc-def0-0102-030405060708", DriverValue(load.KindUUID, u))
 	require.Equal(t, "x", DriverValue(load.KindText, "x"))
+	// A MySQL TIME travels as MySQL spells it.
+	require.Equal(t, "-838:59:59.5", DriverValue(load.KindDuration, pgtype.Interval{Microseconds: -3020399500000, Valid: true}))
 	require.Nil(t, DriverValue(load.KindInt64, nil))
 	// SQL Server's bulk copy takes its own GUID type, which writes the mixed-endian bytes.
 	g := mssqlValue(load.KindUUID, u)

@@ -62,7 +62,7 @@ func (mssqlDialect) ColumnType(t load.Type, key bool) string {
 		return "datetime2(6)"
 	case load.KindTimestampTZ:
 		return "datetimeoffset(6)"
-	case load.KindInterval:
+	case load.KindInterval, load.KindDuration:
 		return "nvarchar(100)"
 	case load.KindUUID:
 		return "uniqueidentifier"
@@ -135,7 +135,7 @@ func (d mssqlDialect) Script(p *Plan) (*Script, error) {
 		sd := make([]string, len(p.Columns))
 		for i, c := range p.Columns {
 			sd[i] = d.Quote(c.Name) + " " + d.ColumnType(c.Type, isKey(p, c.Name))
-			if k := c.Type.Kind; k == load.KindText || k == load.KindJSON || k == load.KindInterval {
+			if k := c.Type.Kind; k == load.KindText || k == load.KindChar || k == load.KindJSON || k == load.KindInterval || k == load.KindDuration {
 				sd[i] += " COLLATE DATABASE_DEFAULT"
 			}
 		}

@@ -61,7 +61,7 @@ func (redshiftDialect) ColumnType(t load.Type, _ bool) string {
 		return "timestamp"
 	case load.KindTimestampTZ:
 		return "timestamptz"
-	case load.KindInterval:
+	case load.KindInterval, load.KindDuration:
 		return "varchar(100)"
 	case load.KindJSON:
 		return "super"
