@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -227,10 +229,37 @@ func columnObject(d *dialect.Dialect, c dialect.Column) jinja.Namespace {
 	isFloat := has("float", "double", "real")
 	isNumeric := has("numeric", "decimal")
 	fn := func(v bool) jinja.Func { return func(*exec.VarArgs) *exec.Value { return exec.AsValue(v) } }
+	// The size and precision in the type's parentheses: varchar(50), numeric(10,2).
+	var size, precision, scale any
+	if m := typeArgs.FindStringSubmatch(t); m != nil {
+		first, _ := strconv.Atoi(m[1])
+		switch {
+		case isString:
+			size = first
+		case isNumeric:
+			precision = first
+			if m[2] != "" {
+				scale, _ = strconv.Atoi(m[2])
+			}
+		}
+	}
+	// dbt's Column.string_size(): the char size, 256 for an unbounded text column.
+	stringSize := func(*exec.VarArgs) *exec.Value {
+		if !isString {
+			return exec.AsValue(fmt.Errorf("string_size() called on a non-string column %s (%s)", c.Name, c.Type))
+		}
+		if size == nil {
+			return exec.AsValue(256)
+		}
+		return exec.AsValue(size)
+	}
 	return jinja.Namespace{"name": c.Name, "column": c.Name, "data_type": c.Type, "dtype": c.Type,
 		"quoted": d.Quote(c.Name), "is_string": fn(isString), "is_integer": fn(isInteger),
-		"is_float": fn(isFloat), "is_numeric": fn(isNumeric), "is_number": fn(isInteger || isFloat || isNumeric)}
+		"is_float": fn(isFloat), "is_numeric": fn(isNumeric), "is_number": fn(isInteger || isFloat || isNumeric),
+		"char_size": size, "numeric_precision": precision, "numeric_scale": scale, "string_size": stringSize}
 }
+
+var typeArgs = regexp.MustCompile(`\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)`)
 
 // columnsIn is adapter.get_columns_in_relation(relation) on a catalog.
 func (e *Engine) columnsIn(ctx context.Context, cat Catalog) jinja.Func {

@@ -414,10 +414,14 @@ func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *nod
 			return fail(err)
 		}
 		res.Failures, res.Sample = failures, sample
-		switch {
-		case failures == 0:
+		status, err := testOutcome(cfg.String("severity"), cfg.String("error_if"), cfg.String("warn_if"), failures)
+		if err != nil {
+			return fail(err)
+		}
+		switch status {
+		case StatusPass:
 			res.Status, res.Message = StatusPass, "pass"
-		case strings.EqualFold(cfg.String("severity"), "warn"):
+		case StatusWarn:
 			res.Status, res.Message = StatusWarn, fmt.Sprintf("got %d results, configured to warn", failures)
 		default:
 			res.Status, res.Message = StatusFail, fmt.Sprintf("got %d results, configured to fail", failures)

@@ -1,6 +1,11 @@
 package transform
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
 	"github.com/nikolalohinski/gonja/v2/exec"
 
 	"github.com/datanika/datanika/internal/transform/project"
@@ -37,4 +42,57 @@ func (e *Engine) testConfig(n *node) project.Config {
 		cfg[k] = v
 	}
 	return cfg
+}
+
+var thresholdExpr = regexp.MustCompile(`^\s*(==|!=|>=|<=|>|<|=)\s*(-?\d+)\s*$`)
+
+// testOutcome is dbt's verdict on a test's failing-row count: with severity error, fail when
+// error_if holds; else warn when warn_if holds; else pass. Both default to "!=0"; a
+// severity of warn never fails. error_if: "<1" (a test that must find rows) is how packages
+// test their own failing cases.
+func testOutcome(severity, errorIf, warnIf string, failures int64) (string, error) {
+	holds := func(key, cond string) (bool, error) {
+		if strings.TrimSpace(cond) == "" {
+			cond = "!=0"
+		}
+		m := thresholdExpr.FindStringSubmatch(cond)
+		if m == nil {
+			return false, fmt.Errorf("%s: %q is not a condition such as \">10\" or \"!=0\"", key, cond)
+		}
+		n, err := strconv.ParseInt(m[2], 10, 64)
+		if err != nil {
+			return false, fmt.Errorf("%s: %q: %w", key, cond, err)
+		}
+		switch m[1] {
+		case "==", "=":
+			return failures == n, nil
+		case "!=":
+			return failures != n, nil
+		case ">=":
+			return failures >= n, nil
+		case "<=":
+			return failures <= n, nil
+		case ">":
+			return failures > n, nil
+		default:
+			return failures < n, nil
+		}
+	}
+	if !strings.EqualFold(strings.TrimSpace(severity), "warn") {
+		fails, err := holds("error_if", errorIf)
+		if err != nil {
+			return "", err
+		}
+		if fails {
+			return StatusFail, nil
+		}
+	}
+	warns, err := holds("warn_if", warnIf)
+	if err != nil {
+		return "", err
+	}
+	if warns {
+		return StatusWarn, nil
+	}
+	return StatusPass, nil
 }
