@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -187,7 +188,7 @@ func zipFunc(strict bool) jinja.Func {
 	}
 }
 
-// setFunc is set(iterable): its distinct items in first-seen order (a list; Jinja has no sets).
+// setFunc is set(iterable): its distinct items, in a fixed order (a list; Jinja has no sets).
 func setFunc(strict bool) jinja.Func {
 	return func(va *exec.VarArgs) *exec.Value {
 		if len(va.Args) == 0 || (!va.Args[0].IsList() && !va.Args[0].IsString() && !va.Args[0].IsDict()) {
@@ -200,15 +201,27 @@ func setFunc(strict bool) jinja.Func {
 			return exec.AsValue(nil)
 		}
 		seen := map[string]bool{}
-		out := []any{}
+		out, keys := []any{}, map[int]string{}
 		for _, item := range seq(va.Args[0]) {
 			k := fmt.Sprintf("%T:%v", item, item)
 			if !seen[k] {
 				seen[k] = true
+				keys[len(out)] = k
 				out = append(out, item)
 			}
 		}
-		return exec.AsValue(out)
+		// A Python set has no order and two sets with the same items are equal; sorted, two
+		// of ours compare equal as lists (dbt_utils.equality compares column sets with !=).
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+		sorted := make([]any, len(out))
+		for i, j := range idx {
+			sorted[i] = out[j]
+		}
+		return exec.AsValue(sorted)
 	}
 }
 

@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -26,7 +27,53 @@ func methods() exec.Methods {
 	set["pop"] = dictPop
 	set["clear"] = dictClear
 	m.Dict = exec.NewMethodSet(set)
+	strs := map[string]exec.Method[string]{}
+	for _, name := range strMethodNames {
+		if f, ok := builtins.Methods.Str.Get(name); ok {
+			strs[name] = plainStrings(f)
+		}
+	}
+	m.Str = exec.NewMethodSet(strs)
 	return m
+}
+
+// strMethodNames are Python's str methods gonja implements.
+var strMethodNames = []string{"capitalize", "capwords", "casefold", "center", "count", "endswith",
+	"expandtabs", "find", "format", "index", "isalnum", "isalpha", "isascii", "isdecimal",
+	"isdigit", "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle",
+	"isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix", "removesuffix",
+	"replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+	"splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill"}
+
+// plainStrings makes a str method give plain strings: gonja's give its own string type, which
+// compares unequal to a string ('Name'.lower() == 'name' was false, and so was `in`).
+func plainStrings(f exec.Method[string]) exec.Method[string] {
+	return func(self string, v *exec.Value, args *exec.VarArgs) (any, error) {
+		out, err := f(self, v, args)
+		if err != nil || out == nil {
+			return out, err
+		}
+		return plain(reflect.ValueOf(out)), nil
+	}
+}
+
+func plain(rv reflect.Value) any {
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String()
+	case reflect.Slice, reflect.Array:
+		if rv.Type().Elem().Kind() == reflect.String || rv.Type().Elem().Kind() == reflect.Interface {
+			items := make([]any, rv.Len())
+			for i := range items {
+				items[i] = plain(reflect.ValueOf(rv.Index(i).Interface()))
+			}
+			return items
+		}
+	}
+	if !rv.IsValid() {
+		return nil
+	}
+	return rv.Interface()
 }
 
 // target is the dict a method was called on: a dict the template wrote. A dict the engine

@@ -22,3 +22,19 @@ func TestDictMethods_ChangeTheDictItself(t *testing.T) {
 	_, err := render(t, nil, "{% set v = {} %}{{ v.pop('missing') }}", nil)
 	require.ErrorContains(t, err, "pop(): no key 'missing'")
 }
+
+func TestStrMethods_GivePlainStringsThatCompareEqual(t *testing.T) {
+	t.Parallel()
+	g := map[string]any{"remove": []any{"name"}}
+	for src, want := range map[string]string{
+		"{{ 'Name'.lower() == 'name' }}":                      "True",
+		"{{ 'Name'.lower() in remove }}":                      "True",
+		"{{ 'a,b'.split(',')[1] == 'b' }}":                    "True",
+		"{{ 'X'.lower() in ['x'] and ' y '.strip() == 'y' }}": "True",
+		"{{ {'name': 1}['Name'.lower()] }}":                   "1",
+	} {
+		out, err := render(t, nil, src, g)
+		require.NoError(t, err, src)
+		require.Equal(t, want, out, src)
+	}
+}
