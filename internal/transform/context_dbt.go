@@ -116,6 +116,17 @@ func (e *Engine) logFunc() jinja.Func {
 	}
 }
 
+// today is datetime.today() (naive UTC now) or date.today().
+func today(dateOnly bool) jinja.Func {
+	return func(*exec.VarArgs) *exec.Value {
+		now := time.Now().UTC()
+		if dateOnly {
+			now = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		return exec.AsValue(pyDatetime{t: now, dateOnly: dateOnly})
+	}
+}
+
 // modulesNamespace is modules: the parts of datetime, re, itertools and pytz that are pure
 // computation.
 func (e *Engine) modulesNamespace() jinja.Namespace {
@@ -124,10 +135,9 @@ func (e *Engine) modulesNamespace() jinja.Namespace {
 		"itertools": itertoolsNamespace(),
 		"pytz":      pytzNamespace(),
 		"datetime": jinja.Namespace{
-			"datetime": jinja.WithAttrs(datetimeNew, map[string]any{"now": datetimeNow, "utcnow": utcnow}),
-			"date": jinja.Namespace{"today": func(*exec.VarArgs) *exec.Value {
-				return exec.AsValue(time.Now().UTC().Format("2006-01-02"))
-			}},
+			"datetime":  jinja.WithAttrs(datetimeNew, map[string]any{"now": datetimeNow, "utcnow": utcnow, "today": today(false)}),
+			"date":      jinja.WithAttrs(dateNew, map[string]any{"today": today(true)}),
+			"timedelta": timedeltaNew,
 		},
 		"re": reNamespace(),
 	}

@@ -417,6 +417,9 @@ func datetimeAttribute(d pyDatetime, name string) (*exec.Value, bool) {
 		}), true
 	case "isoformat":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
+			if d.dateOnly {
+				return exec.AsValue(t.Format("2006-01-02"))
+			}
 			s := t.Format("2006-01-02T15:04:05")
 			if us := t.Nanosecond() / 1000; us != 0 {
 				s += fmt.Sprintf(".%06d", us)
@@ -441,6 +444,17 @@ func datetimeAttribute(d pyDatetime, name string) (*exec.Value, bool) {
 	case "replace":
 		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
 			out := d
+			parts := []int{t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond() / 1000}
+			for i, key := range []string{"year", "month", "day", "hour", "minute", "second", "microsecond"} {
+				if v, ok := va.KwArgs[key]; ok {
+					if !v.IsInteger() {
+						return exec.AsValue(fmt.Errorf("replace(): %s must be an integer", key))
+					}
+					parts[i] = v.Integer()
+				}
+			}
+			out.t = time.Date(parts[0], time.Month(parts[1]), parts[2], parts[3], parts[4], parts[5], parts[6]*1000, t.Location())
+			t := out.t
 			if z, ok := va.KwArgs["tzinfo"]; ok {
 				if z.IsNil() {
 					out.aware = false
@@ -458,7 +472,13 @@ func datetimeAttribute(d pyDatetime, name string) (*exec.Value, bool) {
 		}
 		return exec.AsValue(pyTZ{name: t.Location().String(), loc: t.Location()}), true
 	case "date":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(t.Format("2006-01-02")) }), true
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
+			return exec.AsValue(pyDatetime{t: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), dateOnly: true})
+		}), true
+	case "weekday":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue((int(t.Weekday()) + 6) % 7) }), true
+	case "isoweekday":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue((int(t.Weekday())+6)%7 + 1) }), true
 	case "timestamp":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(float64(t.UnixMicro()) / 1e6) }), true
 	case "year":
@@ -526,4 +546,136 @@ func datetimeNew(va *exec.VarArgs) *exec.Value {
 	}
 	t := time.Date(parts[0], time.Month(parts[1]), parts[2], parts[3], parts[4], parts[5], parts[6]*1000, loc)
 	return exec.AsValue(pyDatetime{t: t, aware: aware})
+}
+
+// Add is datetime + timedelta (and date + timedelta), as Python has it.
+func (d pyDatetime) Add(other any, _ bool) (any, bool) {
+	td, ok := other.(pyTimedelta)
+	if !ok {
+		return nil, false
+	}
+	out := d
+	out.t = d.t.Add(td.d)
+	return out, true
+}
+
+// Sub is datetime - timedelta, and datetime - datetime (a timedelta).
+func (d pyDatetime) Sub(other any, otherOnLeft bool) (any, bool) {
+	switch o := other.(type) {
+	case pyTimedelta:
+		if otherOnLeft {
+			return nil, false
+		}
+		out := d
+		out.t = d.t.Add(-o.d)
+		return out, true
+	case pyDatetime:
+		if otherOnLeft {
+			return pyTimedelta{d: o.t.Sub(d.t)}, true
+		}
+		return pyTimedelta{d: d.t.Sub(o.t)}, true
+	}
+	return nil, false
+}
+
+// pyTimedelta is a Python timedelta (microsecond precision).
+type pyTimedelta struct{ d time.Duration }
+
+// timedeltaNew is modules.datetime.timedelta(days=0, seconds=0, microseconds=0,
+// milliseconds=0, minutes=0, hours=0, weeks=0).
+func timedeltaNew(va *exec.VarArgs) *exec.Value {
+	units := []struct {
+		key string
+		d   time.Duration
+	}{{"days", 24 * time.Hour}, {"seconds", time.Second}, {"microseconds", time.Microsecond},
+		{"milliseconds", time.Millisecond}, {"minutes", time.Minute}, {"hours", time.Hour}, {"weeks", 7 * 24 * time.Hour}}
+	var total float64
+	for i, u := range units {
+		v, ok := va.KwArgs[u.key]
+		if !ok && i < len(va.Args) {
+			v, ok = va.Args[i], true
+		}
+		if !ok {
+			continue
+		}
+		if !v.IsNumber() {
+			return exec.AsValue(fmt.Errorf("timedelta(): %s must be a number", u.key))
+		}
+		total += v.Float() * float64(u.d)
+	}
+	return exec.AsValue(pyTimedelta{d: time.Duration(total).Round(time.Microsecond)})
+}
+
+// String is Python's str(timedelta): "10 days, 2:03:04", "-1 day, 23:00:00".
+func (td pyTimedelta) String() string {
+	us := td.d.Microseconds()
+	days := us / (86400 * 1e6)
+	rest := us % (86400 * 1e6)
+	if rest < 0 {
+		days--
+		rest += 86400 * 1e6
+	}
+	h, m := rest/3600e6, rest%3600e6/60e6
+	sec, frac := rest%60e6/1e6, rest%1e6
+	s := fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	if frac != 0 {
+		s += fmt.Sprintf(".%06d", frac)
+	}
+	switch {
+	case days == 1 || days == -1:
+		s = fmt.Sprintf("%d day, %s", days, s)
+	case days != 0:
+		s = fmt.Sprintf("%d days, %s", days, s)
+	}
+	return s
+}
+
+func (td pyTimedelta) GetAttribute(name string) (*exec.Value, bool) {
+	us := td.d.Microseconds()
+	days := us / (86400 * 1e6)
+	if us < 0 && us%(86400*1e6) != 0 {
+		days--
+	}
+	rest := us - days*86400*1e6
+	switch name {
+	case "days":
+		return exec.AsValue(int(days)), true
+	case "seconds":
+		return exec.AsValue(int(rest / 1e6)), true
+	case "microseconds":
+		return exec.AsValue(int(rest % 1e6)), true
+	case "total_seconds":
+		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(float64(us) / 1e6) }), true
+	}
+	return exec.AsValue(nil), false
+}
+
+func (td pyTimedelta) Add(other any, _ bool) (any, bool) {
+	if o, ok := other.(pyTimedelta); ok {
+		return pyTimedelta{d: td.d + o.d}, true
+	}
+	return nil, false
+}
+
+func (td pyTimedelta) Sub(other any, otherOnLeft bool) (any, bool) {
+	if o, ok := other.(pyTimedelta); ok {
+		if otherOnLeft {
+			return pyTimedelta{d: o.d - td.d}, true
+		}
+		return pyTimedelta{d: td.d - o.d}, true
+	}
+	return nil, false
+}
+
+// dateNew is modules.datetime.date(year, month, day).
+func dateNew(va *exec.VarArgs) *exec.Value {
+	parts := make([]int, 3)
+	for i, key := range []string{"year", "month", "day"} {
+		v, ok := intArg(va, i, key, -1)
+		if !ok || v < 1 {
+			return exec.AsValue(errors.New("modules.datetime.date takes integers: year, month and day"))
+		}
+		parts[i] = v
+	}
+	return exec.AsValue(pyDatetime{t: time.Date(parts[0], time.Month(parts[1]), parts[2], 0, 0, 0, 0, time.UTC), dateOnly: true})
 }

@@ -12,6 +12,7 @@ func TestCompat_ModulesItertoolsAndPytz(t *testing.T) {
 	runCompat(t, compatCase{dir: "dbt_modules", steps: []compatStep{
 		{command: CmdRun, status: StatusError, want: map[string]compatWant{
 			"model.compat_dbt_modules.modules_values": {status: StatusSuccess},
+			"model.compat_dbt_modules.datetime_math":  {status: StatusSuccess},
 			"model.compat_dbt_modules.bad_zone": {status: StatusError,
 				message: `modules.pytz.timezone: unknown time zone "Mars/Olympus_Mons"`},
 		}},
@@ -25,5 +26,11 @@ func TestCompat_ModulesItertoolsAndPytz(t *testing.T) {
 			"summer_paris": "2024-07-01 14:00:00+02:00", "summer_fmt": "2024-07-01 14:00",
 			"started_zone": "Europe/Paris", "has_now_in_tz": "true",
 		}, rowText(t, db, `select * from compat.modules_values`))
+		require.Equal(t, map[string]string{
+			"leap_day_after": "2024-03-01", "day_before": "2024-02-29 00:00:00",
+			"span": "29 days, 0:00:00", "span_days": "29", "delta": "6 days, 22:30:00",
+			"negative": "-1 day, 0:00:00", "shapes": "2024-02-28|2024-03-01|2", "today_works": "true",
+			"numbers": "4", "others": "[1, 2]ab",
+		}, rowText(t, db, `select * from compat.datetime_math`))
 	}})
 }

@@ -34,7 +34,43 @@ func methods() exec.Methods {
 		}
 	}
 	m.Str = exec.NewMethodSet(strs)
+	lists := map[string]exec.Method[[]any]{}
+	for _, name := range []string{"append", "reverse", "copy"} {
+		if f, ok := builtins.Methods.List.Get(name); ok {
+			lists[name] = f
+		}
+	}
+	lists["index"] = listIndex
+	lists["count"] = listCount
+	m.List = exec.NewMethodSet(lists)
 	return m
+}
+
+// listIndex is list.index(x): the position of the first item equal to x, an error if none.
+func listIndex(self []any, _ *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) != 1 {
+		return nil, errors.New("index() takes exactly one argument")
+	}
+	for i, item := range self {
+		if exec.AsValue(item).EqualValueTo(args.Args[0]) {
+			return i, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not in list", args.Args[0].String())
+}
+
+// listCount is list.count(x).
+func listCount(self []any, _ *exec.Value, args *exec.VarArgs) (any, error) {
+	if len(args.Args) != 1 {
+		return nil, errors.New("count() takes exactly one argument")
+	}
+	n := 0
+	for _, item := range self {
+		if exec.AsValue(item).EqualValueTo(args.Args[0]) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // strMethodNames are Python's str methods gonja implements.

@@ -38,3 +38,12 @@ func TestStrMethods_GivePlainStringsThatCompareEqual(t *testing.T) {
 		require.Equal(t, want, out, src)
 	}
 }
+
+func TestListMethods_IndexAndCount(t *testing.T) {
+	t.Parallel()
+	out, err := render(t, nil, "{% set xs = ['A', 'B', 'A'] %}{{ xs.index('B') }} {{ xs.count('A') }} {{ xs.index('C') if 'C' in xs else -1 }}", nil)
+	require.NoError(t, err)
+	require.Equal(t, "1 2 -1", out)
+	_, err = render(t, nil, "{{ ['A'].index('Z') }}", nil)
+	require.ErrorContains(t, err, "is not in list")
+}

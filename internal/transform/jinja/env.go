@@ -353,6 +353,8 @@ func sharedEnvironment() *exec.Environment {
 		globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
 		globals.Set("range", boundedRange)
 		globals.Set(keyFunc, keyOf)
+		globals.Set(addFunc, arith(true))
+		globals.Set(subFunc, arith(false))
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: methods(),

@@ -33,6 +33,8 @@ const (
 	spreadArgs   = "__dnk_spread_args"
 	spreadKwargs = "__dnk_spread_kwargs"
 	keyFunc      = "__dnk_key"
+	addFunc      = "__dnk_add"
+	subFunc      = "__dnk_sub"
 )
 
 // normalizeExpressions rewrites the expression tags of src as described above.
@@ -926,6 +928,12 @@ func (n *unary) print(top bool) string { return wrap(n.op+"("+n.e.print(true)+")
 func (n *not) print(top bool) string { return wrap("not "+n.e.print(false), top) }
 
 func (n *binary) print(top bool) string {
+	switch n.op {
+	case "+":
+		return addFunc + "(" + n.l.print(true) + ", " + n.r.print(true) + ")"
+	case "-":
+		return subFunc + "(" + n.l.print(true) + ", " + n.r.print(true) + ")"
+	}
 	return wrap(n.l.print(false)+" "+n.op+" "+n.r.print(false), top)
 }
 
@@ -1080,5 +1088,76 @@ func implicitSpreads(m *nodes.Macro, body string) {
 	}
 	if m.KwArgsName == "" && kwargsWord.MatchString(body) {
 		m.KwArgsName = "kwargs"
+	}
+}
+
+// Arith is a value with Python's + and - of its own: a date, a datetime, a timedelta. Add and
+// Sub get the other operand and whether it stood on the left; ok is false when the pair is
+// not theirs. `a + b` and `a - b` are printed as calls of addFunc and subFunc for them, since
+// gonja's operators know only numbers, strings and lists.
+type Arith interface {
+	Add(other any, otherOnLeft bool) (result any, ok bool)
+	Sub(other any, otherOnLeft bool) (result any, ok bool)
+}
+
+func arith(add bool) func(*exec.VarArgs) *exec.Value {
+	return func(va *exec.VarArgs) *exec.Value {
+		if len(va.Args) != 2 {
+			return exec.AsValue(errors.New("an arithmetic operator needs two operands"))
+		}
+		l, r := va.Args[0], va.Args[1]
+		if l.IsError() {
+			return l
+		}
+		if r.IsError() {
+			return r
+		}
+		op := func(a Arith, other any, otherOnLeft bool) (any, bool) {
+			if add {
+				return a.Add(other, otherOnLeft)
+			}
+			return a.Sub(other, otherOnLeft)
+		}
+		if a, ok := l.Interface().(Arith); ok {
+			if out, ok := op(a, r.Interface(), false); ok {
+				return exec.AsValue(out)
+			}
+		}
+		if a, ok := r.Interface().(Arith); ok {
+			if out, ok := op(a, l.Interface(), true); ok {
+				return exec.AsValue(out)
+			}
+		}
+		if _, ok := l.Interface().(Arith); ok {
+			return exec.AsValue(fmt.Errorf("unsupported operand types: %s and %s", l.String(), r.String()))
+		}
+		if _, ok := r.Interface().(Arith); ok {
+			return exec.AsValue(fmt.Errorf("unsupported operand types: %s and %s", l.String(), r.String()))
+		}
+		// gonja's own + and -, as its evaluator has them.
+		if add {
+			switch {
+			case l.IsList() && r.IsList():
+				out := make([]any, 0, l.Len()+r.Len())
+				for i := 0; i < l.Len(); i++ {
+					out = append(out, l.Index(i).Interface())
+				}
+				for i := 0; i < r.Len(); i++ {
+					out = append(out, r.Index(i).Interface())
+				}
+				return exec.AsValue(out)
+			case l.IsList():
+				return exec.AsValue(fmt.Errorf("unable to concatenate a list to %s", r.String()))
+			case l.IsFloat() || r.IsFloat():
+				return exec.AsValue(l.Float() + r.Float())
+			case l.IsString() || r.IsString():
+				return exec.AsValue(l.String() + r.String())
+			}
+			return exec.AsValue(l.Integer() + r.Integer())
+		}
+		if l.IsFloat() || r.IsFloat() {
+			return exec.AsValue(l.Float() - r.Float())
+		}
+		return exec.AsValue(l.Integer() - r.Integer())
 	}
 }
