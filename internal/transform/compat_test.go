@@ -425,10 +425,12 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 		require.Equal(t, 1, onlyRome, "dbt.except()")
 		require.Equal(t, 2, inOslo, "intersect() without the prefix")
 
-		row = db.QueryRow(`select names, ids, d::text, ts::text, shape, keyed_by_relation, db = current_database() from compat.agate`)
+		row = db.QueryRow(`select names, ids, d::text, ts::text, shape, keyed_by_relation, db = current_database(), n_columns from compat.agate`)
 		var names, ids, d, ts, shape, keyed string
 		var sameDB bool
-		require.NoError(t, row.Scan(&names, &ids, &d, &ts, &shape, &keyed, &sameDB))
+		var nColumns int
+		require.NoError(t, row.Scan(&names, &ids, &d, &ts, &shape, &keyed, &sameDB, &nColumns))
+		require.Equal(t, 3, nColumns, "relation.information_schema('columns')")
 		require.Equal(t, "ann:1,bob:2,cid:3", names, "an agate table iterates its rows; a row answers row.name and row['id']")
 		require.Equal(t, "1,2,3", ids, "table.columns.items() and column.values()")
 		require.Equal(t, "2017-01-02", d, "a date renders as Python's str(date)")

@@ -50,6 +50,14 @@ func (r Relation) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(r.kind), true
 	case "render":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.String()) }), true
+	case "information_schema":
+		// relation.information_schema('columns'): the catalog view of the relation's database.
+		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 || va.Args[0].IsNil() {
+				return exec.AsValue("information_schema")
+			}
+			return exec.AsValue("information_schema." + va.Args[0].String())
+		}), true
 	case "incorporate":
 		return exec.AsValue(r.incorporate), true
 	case "include":

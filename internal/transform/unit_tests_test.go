@@ -22,12 +22,14 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 		ut + "customer_totals.totals_wrong_on_purpose":     wrong,
 		ut + "new_orders.only_new_orders_when_incremental": {status: StatusPass},
 		ut + "gifts.keeps_gifts_only":                      {status: StatusPass},
+		ut + "constants.constants_from_vars":               {status: StatusPass},
 	}
 	build := map[string]compatWant{
 		"seed." + p + ".raw_orders":             {status: StatusSuccess, rows: 3},
 		"seed." + p + ".raw_customers":          {status: StatusSuccess, rows: 2},
 		"seed." + p + ".raw_gifts":              {status: StatusSuccess, rows: 2},
 		"model." + p + ".gifts":                 {status: StatusSuccess},
+		"model." + p + ".constants":             {status: StatusSuccess},
 		"model." + p + ".stg_orders":            {status: StatusSuccess},
 		"model." + p + ".new_orders":            {status: StatusSuccess},
 		"test." + p + ".not_null_stg_orders_id": {status: StatusPass},
@@ -59,6 +61,7 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 			"model." + p + ".new_orders":      {status: StatusSuccess},
 			"model." + p + ".customer_totals": {status: StatusSuccess},
 			"model." + p + ".gifts":           {status: StatusSuccess},
+			"model." + p + ".constants":       {status: StatusSuccess},
 		}},
 	}, checkIn: func(t *testing.T, db *sql.DB, schema string) {
 		require.Zero(t, leftovers(t, db, schema), "every unit test's schema is dropped")

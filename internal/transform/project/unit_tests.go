@@ -107,7 +107,8 @@ func (l *loader) addUnitTests(file string, entries []yaml.Node, testPaths []stri
 
 func (l *loader) unitSpec(up unitTestProps, testPaths []string) (*UnitTestSpec, error) {
 	spec := &UnitTestSpec{Model: up.Model, Macros: up.Overrides.Macros, Vars: up.Overrides.Vars, EnvVars: up.Overrides.EnvVars}
-	if len(up.Given) == 0 {
+	if up.Given == nil {
+		// given: [] is allowed (a model with no inputs); only a missing given: is not.
 		return spec, fmt.Errorf("given: is required (a list of inputs with their rows)")
 	}
 	for _, g := range up.Given {

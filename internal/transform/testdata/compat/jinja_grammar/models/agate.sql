@@ -24,4 +24,5 @@ select
   '{{ table.columns | length }} {{ table.column_names | join("|") }}' as shape,
   {%- endif %}
   '{{ seen[ref("grammar")] | join(",") }}' as keyed_by_relation,
-  '{{ target.database }}' as db
+  '{{ target.database }}' as db,
+  (select count(*) from {{ ref('people').information_schema('columns') }} where table_schema = '{{ ref('people').schema }}' and table_name = 'people') as n_columns
