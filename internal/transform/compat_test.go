@@ -410,6 +410,7 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 	runCompat(t, compatCase{dir: "jinja_grammar", steps: []compatStep{
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
 			"seed.compat_jinja_grammar.people":   {status: StatusSuccess, rows: 3},
+			"seed.compat_jinja_grammar.shouting": {status: StatusSuccess, rows: 1},
 			"model.compat_jinja_grammar.grammar": {status: StatusSuccess},
 			"model.compat_jinja_grammar.agate":   {status: StatusSuccess},
 		}},
@@ -431,6 +432,7 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 		var nColumns int
 		require.NoError(t, row.Scan(&names, &ids, &d, &ts, &shape, &keyed, &sameDB, &nColumns))
 		require.Equal(t, 3, nColumns, "relation.information_schema('columns')")
+		require.Equal(t, "a", scalar[string](t, db, `select label from compat.shouting where id = 1`), "quote_columns: false folds the header")
 		require.Equal(t, "ann:1,bob:2,cid:3", names, "an agate table iterates its rows; a row answers row.name and row['id']")
 		require.Equal(t, "1,2,3", ids, "table.columns.items() and column.values()")
 		require.Equal(t, "2017-01-02", d, "a date renders as Python's str(date)")

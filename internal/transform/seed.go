@@ -86,6 +86,11 @@ func parseSeed(n *node, d *dialect.Dialect) (*seedData, error) {
 			kind = "text"
 		}
 		kinds = append(kinds, kind)
+		if !n.config.Bool("quote_columns", true) && d.Name == dialect.Postgres.Name {
+			// quote_columns: false leaves the header's names unquoted, which PostgreSQL folds
+			// to lower case (MySQL's column names ignore case either way).
+			name = strings.ToLower(name)
+		}
 		sd.columns = append(sd.columns, dialect.Column{Name: name, Type: typ})
 	}
 	for _, rec := range body {
