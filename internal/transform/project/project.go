@@ -498,7 +498,9 @@ func (l *loader) addNode(resourceType, name, text string, roots []string) *Node 
 
 // folderConfig walks the dbt_project.yml tree along fqn, letting deeper levels override.
 func folderConfig(tree map[string]any, fqn []string) Config {
-	cfg := Config{}
+	// `seeds: {+quote_columns: false}` — a config right under the resource type applies to
+	// every node of it, every package's included.
+	cfg := Config{}.Merge(plusKeys(tree))
 	level := tree
 	for i, part := range fqn {
 		next, ok := level[part].(map[string]any)
@@ -516,6 +518,17 @@ var knownConfigs = []string{"materialized", "schema", "alias", "tags", "enabled"
 	"unique_key", "incremental_strategy", "on_schema_change", "column_types", "quote_columns",
 	"strategy", "updated_at", "check_cols", "target_schema", "invalidate_hard_deletes", "severity",
 	"persist_docs", "full_refresh", "pre-hook", "post-hook", "docs", "meta", "grants", "delimiter"}
+
+// plusKeys are the +config keys of a level (only + keys: a bare name there is a project).
+func plusKeys(level map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range level {
+		if strings.HasPrefix(k, "+") {
+			out[k] = v
+		}
+	}
+	return out
+}
 
 func configKeys(level map[string]any, leaf bool) map[string]any {
 	out := map[string]any{}
