@@ -442,3 +442,23 @@ func TestCompat_JinjaGrammarPackagesWriteGonjaDidNotRead(t *testing.T) {
 		require.True(t, sameDB, "target.database names the PostgreSQL database")
 	}})
 }
+
+func TestCompat_PackagesOnRunHooksRunBeforeTheRootProjects(t *testing.T) {
+	t.Parallel()
+	runCompat(t, compatCase{dir: "package_hooks", steps: []compatStep{
+		{command: CmdRun, status: StatusSuccess, want: map[string]compatWant{
+			"operation.apkg.apkg-on-run-start-0":                                 {status: StatusSuccess},
+			"operation.apkg.apkg-on-run-start-1":                                 {status: StatusSuccess},
+			"operation.apkg.apkg-on-run-start-2":                                 {status: StatusSuccess},
+			"operation.zpkg.zpkg-on-run-start-0":                                 {status: StatusSuccess},
+			"operation.compat_package_hooks.compat_package_hooks-on-run-start-0": {status: StatusSuccess},
+			"model.compat_package_hooks.one":                                     {status: StatusSuccess},
+			"operation.zpkg.zpkg-on-run-end-0":                                   {status: StatusSuccess},
+			"operation.compat_package_hooks.compat_package_hooks-on-run-end-0":   {status: StatusSuccess},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "apkg-start,zpkg-start,root-start,zpkg-end,root-end",
+			scalar[string](t, db, `select string_agg(who, ',' order by n) from compat.hook_log`),
+			"packages in name order, then the root project; a package's hook calls its own macro by its bare name")
+	}})
+}

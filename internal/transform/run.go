@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -142,8 +143,27 @@ const ResourceOperation = "operation"
 //
 // extra adds to their context: on-run-end's results, schemas and database_schemas.
 func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string, extra map[string]any) []Result {
-	hooks := project.Config(e.proj.Settings).Strings(key)
-	if len(hooks) == 0 {
+	// Every installed package's hooks, packages in name order, then the root project's.
+	type owned struct {
+		pkg   string
+		hooks []string
+	}
+	var all []owned
+	pkgs := append([]*project.Package(nil), e.proj.Packages...)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	for _, p := range pkgs {
+		hooks := p.OnRunStart
+		if key == "on-run-end" {
+			hooks = p.OnRunEnd
+		}
+		if len(hooks) > 0 {
+			all = append(all, owned{p.Name, hooks})
+		}
+	}
+	if hooks := project.Config(e.proj.Settings).Strings(key); len(hooks) > 0 {
+		all = append(all, owned{e.proj.Name, hooks})
+	}
+	if len(all) == 0 {
 		return nil
 	}
 	var out []Result
@@ -152,35 +172,48 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string, ex
 	if err == nil {
 		defer func() { _ = conn.Close() }()
 	}
-	for i, hook := range hooks {
-		start := time.Now()
-		res := Result{UniqueID: fmt.Sprintf("operation.%s.%s-%s-%d", e.proj.Name, e.proj.Name, key, i), ResourceType: ResourceOperation}
-		switch {
-		case failed != "":
-			res.Status, res.Message = StatusSkipped, "skipped because "+failed+" did not succeed"
-		case err != nil:
-			res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d: connect: %v", key, i+1, err)
-		default:
-			if herr := e.runProjectHook(ctx, conn, key, i, hook, extra); herr != nil {
-				res.Status, res.Message = StatusError, fmt.Sprintf("dbt_project.yml: %s hook %d failed: %v", key, i+1, herr)
-			} else {
-				res.Status, res.Message = StatusSuccess, key
+	for _, o := range all {
+		where := "dbt_project.yml"
+		if o.pkg != e.proj.Name {
+			where = "package " + o.pkg + "'s dbt_project.yml"
+		}
+		for i, hook := range o.hooks {
+			start := time.Now()
+			res := Result{UniqueID: fmt.Sprintf("operation.%s.%s-%s-%d", o.pkg, o.pkg, key, i), ResourceType: ResourceOperation}
+			switch {
+			case failed != "":
+				res.Status, res.Message = StatusSkipped, "skipped because "+failed+" did not succeed"
+			case err != nil:
+				res.Status, res.Message = StatusError, fmt.Sprintf("%s: %s hook %d: connect: %v", where, key, i+1, err)
+			default:
+				if herr := e.runProjectHook(ctx, conn, o.pkg, key, i, hook, extra); herr != nil {
+					res.Status, res.Message = StatusError, fmt.Sprintf("%s: %s hook %d failed: %v", where, key, i+1, herr)
+				} else {
+					res.Status, res.Message = StatusSuccess, key
+				}
 			}
+			res.Seconds = time.Since(start).Seconds()
+			if res.Status == StatusError && failed == "" {
+				failed = res.UniqueID
+			}
+			out = append(out, res)
 		}
-		res.Seconds = time.Since(start).Seconds()
-		if res.Status == StatusError && failed == "" {
-			failed = res.UniqueID
-		}
-		out = append(out, res)
 	}
 	return out
 }
 
-func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, key string, i int, hook string, extra map[string]any) error {
+func (e *Engine) runProjectHook(ctx context.Context, conn *sql.Conn, pkg, key string, i int, hook string, extra map[string]any) error {
 	if strings.TrimSpace(hook) == "" {
 		return nil
 	}
-	tpl, err := e.env.Parse(fmt.Sprintf("dbt_project.yml (%s %d)", key, i+1), hook)
+	var tpl *jinja.Template
+	var err error
+	if pkg == e.proj.Name {
+		tpl, err = e.env.Parse(fmt.Sprintf("dbt_project.yml (%s %d)", key, i+1), hook)
+	} else {
+		// A package's hook calls its own macros by their bare names.
+		tpl, err = e.env.ParseIn(pkg, fmt.Sprintf("%s/dbt_project.yml (%s %d)", pkg, key, i+1), hook)
+	}
 	if err != nil {
 		return err
 	}

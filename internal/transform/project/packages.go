@@ -27,6 +27,9 @@ type Package struct {
 	// Vars are its own dbt_project.yml vars for itself: the global ones and those scoped to
 	// its name. The root project's vars override them (see VarsFor).
 	Vars map[string]any
+	// OnRunStart and OnRunEnd are its dbt_project.yml's hooks: dbt runs every package's
+	// hooks, packages in name order, before the root project's.
+	OnRunStart, OnRunEnd []string
 }
 
 // Dependency is one entry of packages.yml or dependencies.yml.
@@ -261,6 +264,13 @@ func (p *Project) loadPackage(fsys fs.FS, dir string, root projectFile) error {
 		return &LoadError{Path: path.Join(dir, "dbt_project.yml"), Err: fmt.Errorf("two packages are named %s: %s and %s", pf.Name, prev.Dir, dir)}
 	}
 	pkg := &Package{Name: pf.Name, Version: versionString(pf.Version), Dir: dir, Vars: map[string]any{}}
+	var hooks struct {
+		OnRunStart any `yaml:"on-run-start"`
+		OnRunEnd   any `yaml:"on-run-end"`
+	}
+	if err := yaml.Unmarshal(raw, &hooks); err == nil {
+		pkg.OnRunStart, pkg.OnRunEnd = toStrings(hooks.OnRunStart), toStrings(hooks.OnRunEnd)
+	}
 	for k, v := range pf.Vars {
 		if _, scoped := v.(map[string]any); scoped && k != pf.Name {
 			continue // scoped to another package: the root project's business, not this one's
