@@ -47,6 +47,16 @@ type Options struct {
 	// line's operator may read their own disk, a server's users may not.
 	AllowLocalGit bool
 	Logger        *slog.Logger
+	// Env renders env_var() in packages.yml (a private git URL's credentials); nil reads
+	// the process environment, which suits the command line.
+	Env func(string) (string, bool)
+}
+
+func (o Options) lookupEnv() func(string) (string, bool) {
+	if o.Env != nil {
+		return o.Env
+	}
+	return os.LookupEnv
 }
 
 // Installed is one package put in the project's install directory.
@@ -86,7 +96,7 @@ func Install(ctx context.Context, projectDir string, opts Options) ([]Installed,
 	if err != nil {
 		return nil, err
 	}
-	rootDeps, _, err := project.ReadDependencies(os.DirFS(projectDir))
+	rootDeps, _, err := project.ReadDependenciesEnv(os.DirFS(projectDir), opts.lookupEnv())
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +111,7 @@ func Install(ctx context.Context, projectDir string, opts Options) ([]Installed,
 		}
 		all := append([]project.Dependency(nil), rootDeps...)
 		for _, s := range resolved {
-			more, _, err := project.ReadDependencies(os.DirFS(s.dir))
+			more, _, err := project.ReadDependenciesEnv(os.DirFS(s.dir), opts.lookupEnv())
 			if err != nil {
 				return nil, fmt.Errorf("package %s: %w", s.dep, err)
 			}

@@ -8,6 +8,8 @@ import (
 	"crypto/sha1" //nolint:gosec // the hub's checksum
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,4 +306,62 @@ func TestInstall_GitOverHTTPGoesThroughThePolicy(t *testing.T) {
 	which, err := os.ReadFile(filepath.Join(proj, "dbt_packages", "git_pkg", "macros", "which.sql"))
 	require.NoError(t, err)
 	require.Contains(t, string(which), "'main'")
+}
+
+func TestInstall_EnvVarCredentialsInAGitURLNeverShow(t *testing.T) {
+	t.Parallel()
+	repo := gitRepo(t)
+	bare := filepath.Join(t.TempDir(), "pkg.git")
+	git(t, filepath.Dir(bare), "clone", "--quiet", "--bare", repo, bare)
+	backend := filepath.Join(git(t, repo, "--exec-path"), "git-http-backend")
+	var sawAuth atomic.Bool
+	cgiH := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + filepath.Dir(bare), "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A private repository: git sends the URL's credentials when challenged.
+		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret-token" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="pkg"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		sawAuth.Store(true)
+		cgiH.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	env := func(name string) (string, bool) {
+		if name == "DBT_ENV_SECRET_GIT_CREDENTIAL" {
+			return "ci:s3cret-token", true
+		}
+		return "", false
+	}
+	write := func(revision string) string {
+		proj := t.TempDir()
+		writeFiles(t, proj, map[string]string{
+			"dbt_project.yml": "name: proj\n",
+			"packages.yml": "packages:\n  - git: \"http://{{ env_var('DBT_ENV_SECRET_GIT_CREDENTIAL') }}@" + host +
+				"/pkg.git\"\n    revision: " + revision + "\n    subdirectory: pkg\n",
+		})
+		return proj
+	}
+	client, policy := policyClient(t, "127.0.0.1")
+	var logs bytes.Buffer
+	opts := Options{CacheDir: t.TempDir(), HTTP: client, Dial: policy.Dialer(5 * time.Second).DialContext, Env: env,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+
+	_, err := Install(context.Background(), write("no-such-branch"), opts)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "s3cret-token")
+
+	proj := write("main")
+	got, err := Install(context.Background(), proj, opts)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.True(t, sawAuth.Load(), "the credentials env_var() gave reached the server")
+	require.NotContains(t, logs.String(), "s3cret-token")
+	require.NotContains(t, fmt.Sprint(got), "s3cret-token")
+
+	// Without the variable, deps says which one is missing.
+	opts.Env = func(string) (string, bool) { return "", false }
+	_, err = Install(context.Background(), write("main"), opts)
+	require.ErrorContains(t, err, "env_var('DBT_ENV_SECRET_GIT_CREDENTIAL') is not set")
 }

@@ -27,6 +27,41 @@ var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 // of the package (its subdirectory when it names one). A full commit SHA is cached; a branch
 // or tag is fetched again each time, as it may move.
 func (f *fetcher) fetchGit(ctx context.Context, d project.Dependency) (string, error) {
+	dir, err := f.fetchGitAt(ctx, d)
+	if err != nil {
+		return "", scrubCredentials(err, d.Git)
+	}
+	return dir, nil
+}
+
+// scrubCredentials takes a git URL's credentials out of an error (git's own messages may
+// quote the URL it was given).
+func scrubCredentials(err error, rawURL string) error {
+	u, perr := url.Parse(rawURL)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	msg := err.Error()
+	secrets := []string{u.User.String()}
+	if p, ok := u.User.Password(); ok && p != "" {
+		secrets = append(secrets, p, url.QueryEscape(p))
+	}
+	if name := u.User.Username(); name != "" {
+		secrets = append(secrets, name)
+	}
+	clean := msg
+	for _, s := range secrets {
+		if s != "" {
+			clean = strings.ReplaceAll(clean, s, "***")
+		}
+	}
+	if clean == msg {
+		return err
+	}
+	return errors.New(clean)
+}
+
+func (f *fetcher) fetchGitAt(ctx context.Context, d project.Dependency) (string, error) {
 	repo, local, err := f.gitURL(d.Git)
 	if err != nil {
 		return "", err
@@ -45,7 +80,7 @@ func (f *fetcher) fetchGit(ctx context.Context, d project.Dependency) (string, e
 		}
 	}
 	if d.Revision == "" {
-		f.opts.Logger.Warn("a git package without a revision follows its default branch; pin one for repeatable builds", "git", d.Git)
+		f.opts.Logger.Warn("a git package without a revision follows its default branch; pin one for repeatable builds", "git", project.RedactURL(d.Git))
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 		return "", err
@@ -77,7 +112,7 @@ func (f *fetcher) fetchGit(ctx context.Context, d project.Dependency) (string, e
 		}
 	}
 	if sha == "" {
-		return "", fmt.Errorf("revision %q is not a commit, tag or branch of %s", d.Revision, d.Git)
+		return "", fmt.Errorf("revision %q is not a commit, tag or branch of %s", d.Revision, project.RedactURL(d.Git))
 	}
 	if _, err := g.run(ctx, checkout, "checkout", "--quiet", "--detach", sha); err != nil {
 		return "", err

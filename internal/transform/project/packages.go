@@ -1,10 +1,13 @@
 package project
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -57,7 +60,7 @@ func (d Dependency) String() string {
 	case d.Package != "":
 		return d.Package
 	case d.Git != "":
-		s := d.Git
+		s := RedactURL(d.Git)
 		if d.Revision != "" {
 			s += "@" + d.Revision
 		}
@@ -104,6 +107,64 @@ func scalars(n yaml.Node) []string {
 // ReadDependencies reads the packages the project declares: packages.yml, else
 // dependencies.yml (dbt ≥ 1.6), each a packages: list. Neither file is no dependency.
 func ReadDependencies(fsys fs.FS) ([]Dependency, string, error) {
+	return ReadDependenciesEnv(fsys, nil)
+}
+
+var (
+	jinjaExpr  = regexp.MustCompile(`\{\{(.*?)\}\}`)
+	envVarCall = regexp.MustCompile(`^\s*env_var\(\s*(?:'([^']*)'|"([^"]*)")\s*(?:,\s*(?:'([^']*)'|"([^"]*)")\s*)?\)\s*$`)
+)
+
+// renderPackagesFile renders the Jinja dbt allows in packages.yml: env_var('NAME'[, 'default']),
+// as a private git URL's credentials are written. With a nil lookup (loading a project, where
+// the packages are already installed and nothing is fetched) a variable renders as its
+// default or as nothing, so no process environment is read; deps passes the command's.
+func renderPackagesFile(file string, raw []byte, lookup func(string) (string, bool)) ([]byte, error) {
+	if !bytes.Contains(raw, []byte("{{")) {
+		return raw, nil
+	}
+	var ferr error
+	out := jinjaExpr.ReplaceAllFunc(raw, func(m []byte) []byte {
+		inner := string(m[2 : len(m)-2])
+		call := envVarCall.FindStringSubmatch(inner)
+		if call == nil {
+			if ferr == nil {
+				ferr = &LoadError{Path: file, Err: fmt.Errorf("only env_var('NAME') can be used in Jinja here, not {{%s}}", inner)}
+			}
+			return m
+		}
+		name := call[1] + call[2]
+		def, hasDef := call[3]+call[4], strings.Contains(inner, ",")
+		if lookup == nil {
+			return []byte(def)
+		}
+		if v, ok := lookup(name); ok {
+			return []byte(v)
+		}
+		if hasDef {
+			return []byte(def)
+		}
+		if ferr == nil {
+			ferr = &LoadError{Path: file, Err: fmt.Errorf("env_var('%s') is not set and has no default", name)}
+		}
+		return m
+	})
+	return out, ferr
+}
+
+// RedactURL hides the credentials of a URL's user part (https://user:token@host/… as an
+// env_var() in packages.yml writes a private repository), so that the URL can be logged.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User("***")
+	return u.String()
+}
+
+// ReadDependenciesEnv is ReadDependencies with env_var() in the file rendered from lookup.
+func ReadDependenciesEnv(fsys fs.FS, lookup func(string) (string, bool)) ([]Dependency, string, error) {
 	var file string
 	var raw []byte
 	for _, name := range []string{"packages.yml", "dependencies.yml"} {
@@ -117,6 +178,10 @@ func ReadDependencies(fsys fs.FS) ([]Dependency, string, error) {
 	}
 	if file == "" {
 		return nil, "", nil
+	}
+	raw, err := renderPackagesFile(file, raw, lookup)
+	if err != nil {
+		return nil, file, err
 	}
 	var doc struct {
 		Packages []dependencyEntry `yaml:"packages"`
