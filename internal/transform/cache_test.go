@@ -20,7 +20,8 @@ func loadEngine(t testing.TB, dir string, cache *Cache) *Engine {
 	t.Helper()
 	p, err := project.Load(os.DirFS(dir))
 	require.NoError(t, err)
-	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 2, Cache: cache})
+	// The generated models' calls can be read statically; rendering them exercises the cache.
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 2, Cache: cache, noStaticParse: true})
 	require.NoError(t, err)
 	return e
 }
@@ -138,4 +139,54 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Reading calls statically must give exactly what rendering every model gives: the same
+// parents, configs and compiled SQL, on the generated project, jaffle_shop and every project
+// of the compatibility suite.
+func TestStaticParse_GivesWhatRenderingGives(t *testing.T) {
+	t.Parallel()
+	gen := t.TempDir()
+	require.NoError(t, projectgen.Generate(gen, 120))
+	dirs := []string{gen, filepath.Join("testdata", "jaffle_shop")}
+	compat, err := os.ReadDir(filepath.Join("testdata", "compat"))
+	require.NoError(t, err)
+	for _, d := range compat {
+		dirs = append(dirs, filepath.Join("testdata", "compat", d.Name()))
+	}
+	staticNodes := 0
+	for _, dir := range dirs {
+		p, err := project.Load(os.DirFS(dir))
+		require.NoError(t, err, dir)
+		engine := func(noStatic bool) *Engine {
+			e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s", Vars: map[string]any{"n": 1}, noStaticParse: noStatic})
+			require.NoError(t, err, dir)
+			return e
+		}
+		static, rendered := engine(false), engine(true)
+		for _, n := range static.nodes {
+			if n.lazy {
+				staticNodes++
+			}
+		}
+		want, got := compiledAll(t, rendered), compiledAll(t, static)
+		// A model whose render fails at parse time differs, for the better: the static
+		// reading still knows its refs and schema (the render stopped before them), and it
+		// fails when compiled all the same. Compare the others, and their children.
+		for id, n := range rendered.nodes {
+			broken := n.err != nil
+			for _, parent := range rendered.graph.Parents(id) {
+				broken = broken || rendered.nodes[parent].err != nil
+			}
+			if broken {
+				if n.err != nil {
+					require.Contains(t, got[id], "error: ", "%s %s fails either way", dir, id)
+				}
+				delete(want, id)
+				delete(got, id)
+			}
+		}
+		require.Equal(t, want, got, dir)
+	}
+	require.Greater(t, staticNodes, 120, "the static reading is used")
 }

@@ -156,9 +156,22 @@ func (e *Engine) compile(ctx context.Context, n *node, cat Catalog) (string, err
 	return e.injectCTEs(ctx, sqlText, ephemerals, cat)
 }
 
+// template is a node's parsed template; a node parsed statically has its tree built now,
+// and not kept.
+func (e *Engine) template(n *node) (*jinja.Template, error) {
+	if n.tpl != nil || !n.lazy {
+		return n.tpl, nil
+	}
+	return e.env.ParseTransient(n.Package, n.Path, n.templateText)
+}
+
 func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []string, error) {
-	if n.tpl == nil {
+	if n.tpl == nil && !n.lazy {
 		return "", nil, nil
+	}
+	tpl, err := e.template(n)
+	if err != nil {
+		return "", nil, err
 	}
 	var ephemerals []string
 	globals := e.baseGlobals(n, true)
@@ -208,7 +221,7 @@ func (e *Engine) render(ctx context.Context, n *node, cat Catalog) (string, []st
 	}
 	globals["is_incremental"] = func(*exec.VarArgs) *exec.Value { return exec.AsValue(incremental) }
 	e.introspection(ctx, globals, cat, true)
-	out, err := e.env.Render(ctx, n.tpl, globals)
+	out, err := e.env.Render(ctx, tpl, globals)
 	return out, ephemerals, err
 }
 

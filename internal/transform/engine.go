@@ -25,6 +25,9 @@ type Options struct {
 	Dialect *dialect.Dialect
 	// TargetSchema is the schema models land in unless they name a custom one.
 	TargetSchema string
+	// noStaticParse makes parsing render every model, as without jinja.Env.StaticCalls
+	// (tests compare both ways and exercise the parse cache).
+	noStaticParse bool
 	// TargetDatabase is target.database: the PostgreSQL database's name (empty on MySQL,
 	// whose databases are schemas).
 	TargetDatabase string
@@ -82,6 +85,9 @@ type node struct {
 	sources  []string
 	// err is why the node could not be parsed; running it fails with it, alone.
 	err error
+	// lazy: parsing read the node's calls statically (jinja.Env.StaticCalls), so tpl is nil
+	// and the template is parsed when the node is compiled, and not kept.
+	lazy bool
 }
 
 func (n *node) relation(d *dialect.Dialect) Relation {
@@ -330,6 +336,15 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) {
 				var err error
 				if src := templateSource(n.Node); src != "" {
 					n.templateText = src
+					if n.Test == nil && !e.opts.noStaticParse {
+						if calls, ok := e.env.StaticCalls(src); ok {
+							if rec, ok := recorderOf(calls); ok {
+								n.lazy = true
+								n.err = e.resolve(n, rec)
+								continue
+							}
+						}
+					}
 					if n.Test != nil {
 						lits := &literals{}
 						src = testTemplate(n.Node, lits)
@@ -374,6 +389,42 @@ func (e *Engine) parseNode(ctx context.Context, n *node) error {
 		return e.resolve(n, rec)
 	}
 	return e.cachedParse(n, func(rec *recorder) error { return e.parseRender(ctx, n, rec) })
+}
+
+// recorderOf is what a parse render records for the calls StaticCalls read; ok is false for
+// a call a render would refuse (ref() without a name…), left to the render to report.
+func recorderOf(calls []jinja.StaticCall) (*recorder, bool) {
+	rec := &recorder{}
+	strs := func(args []any) ([]string, bool) {
+		out := make([]string, len(args))
+		for i, a := range args {
+			s, ok := a.(string)
+			if !ok {
+				return nil, false
+			}
+			out[i] = s
+		}
+		return out, true
+	}
+	for _, c := range calls {
+		args, ok := strs(c.Args)
+		if !ok {
+			return nil, false
+		}
+		switch {
+		case c.Name == "ref" && len(args) == 1:
+			rec.refs = append(rec.refs, [2]string{"", args[0]})
+		case c.Name == "ref" && len(args) == 2:
+			rec.refs = append(rec.refs, [2]string{args[0], args[1]})
+		case c.Name == "source" && len(args) == 2 && len(c.Kwargs) == 0:
+			rec.sources = append(rec.sources, [2]string{args[0], args[1]})
+		case c.Name == "config" && len(args) == 0:
+			rec.config = append(rec.config, c.Kwargs)
+		default:
+			return nil, false
+		}
+	}
+	return rec, true
 }
 
 // parseRender renders a node's template as dbt parses, recording its calls in rec.

@@ -139,7 +139,7 @@ func (e *Engine) runUnitTest(ctx context.Context, conn *sql.Conn, n *node) (*uni
 	if mn.err != nil {
 		return nil, fmt.Errorf("model %s could not be parsed: %w", mn.Name, mn.err)
 	}
-	if mn.tpl == nil {
+	if mn.tpl == nil && !mn.lazy {
 		return nil, fmt.Errorf("model %s has no SQL to test", mn.Name)
 	}
 	schema := e.unitSchema()
@@ -443,7 +443,11 @@ func (e *Engine) renderUnit(ctx context.Context, n, mn *node, cat dbCatalog, rep
 		globals[jinja.OverridesGlobal] = spec.Macros
 	}
 	e.introspection(ctx, globals, cat, true)
-	out, err := e.env.Render(ctx, mn.tpl, globals)
+	tpl, err := e.template(mn)
+	if err != nil {
+		return "", err
+	}
+	out, err := e.env.Render(ctx, tpl, globals)
 	if err != nil {
 		return "", err
 	}

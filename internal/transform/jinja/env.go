@@ -157,6 +157,9 @@ type Env struct {
 	broken map[string]error
 	// problems are the parse errors of those files, one per file.
 	problems []error
+	// parseWords says, per macro index, whether its text mentions ref, source or config:
+	// a template whose macros do not can have its calls read statically (StaticCalls).
+	parseWords []bool
 }
 
 var macroStart = regexp.MustCompile(`\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)`)
@@ -323,10 +326,17 @@ var (
 // rewrite turns dbt-only block tags into what gonja understands, keeping line numbers.
 func rewrite(src string) string {
 	src = dropTrailingCommas(src)
-	src = completeInlineIfs(src)
+	if strings.Contains(src, "set") {
+		src = completeInlineIfs(src)
+	}
 	src = normalizeExpressions(src)
-	src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
-	src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
+	if strings.Contains(src, "test") {
+		src = testBlockOpen.ReplaceAllString(src, "{%$1 macro test_$2(")
+		src = testBlockClose.ReplaceAllString(src, "{%$1 endmacro $2%}")
+	}
+	if !strings.Contains(src, "materialization") {
+		return src
+	}
 	// Custom materializations are not supported; blank them out, keeping their lines.
 	return matBlock.ReplaceAllStringFunc(src, func(m string) string { return strings.Repeat("\n", strings.Count(m, "\n")) })
 }
@@ -411,7 +421,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 		e.macroHash = string(h.Sum(nil))
 	}
 	for _, f := range files {
-		t, err := e.parse(f.Path, f.Text)
+		t, err := e.parse(f.Path, f.Text, true)
 		if err != nil {
 			// One file gonja cannot parse must not stop the project: its macros fail
 			// where they are called, and the run warns about the file.
@@ -461,6 +471,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	e.uses = make([][]int, len(e.macros))
 	for i, b := range bodies {
 		e.uses[i] = e.mentioned(b)
+		e.parseWords = append(e.parseWords, parseWord.MatchString(b))
 	}
 	e.closeMacros()
 	return e, nil
@@ -549,11 +560,26 @@ func (e *Env) ParseIn(pkg, path, src string) (*Template, error) {
 
 // Parse parses a template; errors name the file, line and column.
 func (e *Env) Parse(path, src string) (*Template, error) {
-	t, err := e.parse(path, src)
+	t, err := e.parse(path, src, true)
 	if err != nil {
 		return nil, err
 	}
 	return &Template{path: path, t: t, macros: e.cachedClosure(src)}, nil
+}
+
+// ParseTransient is ParseIn for a template used once (a model compiled after a static
+// parse): the Env keeps no copy of its tree, so compiling a large project one model at a
+// time holds one tree at a time. A shared Options.Cache still keeps it.
+func (e *Env) ParseTransient(pkg, path, src string) (*Template, error) {
+	t, err := e.parse(path, src, false)
+	if err != nil {
+		return nil, err
+	}
+	out := &Template{path: path, t: t, macros: e.cachedClosure(src)}
+	if e.isPackage[pkg] {
+		out.pkg = pkg
+	}
+	return out, nil
 }
 
 // cachedClosure is closure(src), kept in the shared Cache for the same macro files.
@@ -580,7 +606,7 @@ func (e *Env) cachedClosure(src string) []int {
 	return out
 }
 
-func (e *Env) parse(path, src string) (t *exec.Template, err error) {
+func (e *Env) parse(path, src string, keep bool) (t *exec.Template, err error) {
 	// The same text parses to the same tree whatever its path: generic tests of one shape,
 	// and, with a Cache, every unchanged file of a project loaded again.
 	key := src
@@ -590,15 +616,20 @@ func (e *Env) parse(path, src string) (t *exec.Template, err error) {
 	cache := e.opts.Cache
 	if cache == nil {
 		cache = e.local
-	}
-	if t, ok := cache.get(key); ok {
-		return t, nil
-	}
-	defer func() {
-		if err == nil && t != nil {
-			cache.put(key, t)
+		if !keep {
+			cache = nil
 		}
-	}()
+	}
+	if cache != nil {
+		if t, ok := cache.get(key); ok {
+			return t, nil
+		}
+		defer func() {
+			if err == nil && t != nil {
+				cache.put(key, t)
+			}
+		}()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{Path: path, Msg: fmt.Sprintf("the template engine failed: %v", r)}

@@ -122,8 +122,29 @@ func exprTagEnd(s string, start int, kind byte) int {
 	return -1
 }
 
+// needsNormalizing says whether a tag's text has anything gonja may read differently from
+// Jinja2: a filter, a spread or arithmetic operator, a line break, a subscript, a method of
+// a parenthesised expression, adjacent literals or an inline conditional. Most tags ({{ ref('x') }}, {% for c in cols %}) have none and stay as written.
+func needsNormalizing(tag string) bool {
+	body := strings.Trim(tag[2:len(tag)-2], "-+")
+	if strings.ContainsAny(body, "|*\n+-[") || strings.Contains(body, ").") {
+		return true
+	}
+	if strings.Contains(body, " if ") && !strings.HasPrefix(strings.TrimSpace(body), "if ") {
+		return true
+	}
+	return adjacentLiterals.MatchString(body)
+}
+
+// adjacentLiterals finds 'a' 'b' (Python concatenates them), or a literal right after a
+// closing one in general, which only this rewriting reads.
+var adjacentLiterals = regexp.MustCompile(`['"]\s+['"]`)
+
 // normalizeTag rewrites one whole tag ("{{- x -}}", "{% if x %}"); ok is false to keep it.
 func normalizeTag(tag string) (string, bool) {
+	if !needsNormalizing(tag) {
+		return "", false
+	}
 	open, body := tag[:2], tag[2:len(tag)-2]
 	closing := tag[len(tag)-2:]
 	if len(body) > 0 && (body[0] == '-' || body[0] == '+') {
