@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 
@@ -152,7 +153,7 @@ func (e *Engine) compile(ctx context.Context, n *node, cat Catalog) (string, err
 		return "", err
 	}
 	// A trailing semicolon is harmless in a file but breaks the statements that wrap the query.
-	sqlText = trailingSemicolons.ReplaceAllString(sqlText, "")
+	sqlText = trimTrailingSemicolons(sqlText)
 	return e.injectCTEs(ctx, sqlText, ephemerals, cat)
 }
 
@@ -256,7 +257,7 @@ func (e *Engine) injectCTEs(ctx context.Context, query string, ephemerals []stri
 				return err
 			}
 		}
-		body = trailingSemicolons.ReplaceAllString(body, "")
+		body = trimTrailingSemicolons(body)
 		if loc := leadingWith.FindStringIndex(body); loc != nil {
 			// An ephemeral model's own CTEs cannot nest in every database; wrap it as a subquery.
 			body = "select * from (\n" + body + "\n) as " + n.Name + "__dbt_sub"
@@ -279,7 +280,10 @@ func (e *Engine) injectCTEs(ctx context.Context, query string, ephemerals []stri
 // leadingWith finds a query's own WITH after any leading comments.
 var leadingWith = regexp.MustCompile(`(?is)^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*with\s`)
 
-var trailingSemicolons = regexp.MustCompile(`[\s;]+$`)
+// trimTrailingSemicolons drops the whitespace and semicolons that end a query.
+func trimTrailingSemicolons(s string) string {
+	return strings.TrimRightFunc(s, func(r rune) bool { return r == ';' || unicode.IsSpace(r) })
+}
 
 // CompileNode returns the SQL a node runs (for a test, the query returning failing rows).
 func (e *Engine) CompileNode(ctx context.Context, id string, cat Catalog) (string, error) {

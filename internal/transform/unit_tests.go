@@ -451,7 +451,7 @@ func (e *Engine) renderUnit(ctx context.Context, n, mn *node, cat dbCatalog, rep
 	if err != nil {
 		return "", err
 	}
-	return trailingSemicolons.ReplaceAllString(out, ""), nil
+	return trimTrailingSemicolons(out), nil
 }
 
 func firstRelation(va *exec.VarArgs) (Relation, bool) {

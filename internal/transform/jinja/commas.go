@@ -44,7 +44,11 @@ func dropTrailingCommas(src string) string {
 
 var rawTag = regexp.MustCompile(`^\{%-?\s*raw\s*-?%\}`)
 
-func isRawTag(s string) bool { return rawTag.MatchString(s) }
+func isRawTag(s string) bool {
+	// Cheap refusal first: this runs for every {% tag of every template.
+	rest := strings.TrimLeft(strings.TrimPrefix(s[min(2, len(s)):], "-"), " \t\r\n")
+	return strings.HasPrefix(rest, "raw") && rawTag.MatchString(s)
+}
 
 // blankInTag scans one tag from start (just after {{ or {%) to its end and blanks trailing
 // commas; it returns the index of the tag's last character.

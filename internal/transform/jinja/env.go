@@ -69,13 +69,15 @@ type Cache struct {
 	// closures keeps, per text, the macros it reaches in the Env whose macro files hash to
 	// the key's prefix (Env.macroHash).
 	closures map[string][]int
+	// static keeps StaticCalls' answer per text, under the same keys.
+	static map[string]staticResult
 	// used marks what the current generation looked up; Prune drops the rest.
 	used map[string]bool
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{templates: map[string]*exec.Template{}, closures: map[string][]int{}, used: map[string]bool{}}
+	return &Cache{templates: map[string]*exec.Template{}, closures: map[string][]int{}, static: map[string]staticResult{}, used: map[string]bool{}}
 }
 
 func (c *Cache) get(key string) (*exec.Template, bool) {
@@ -108,6 +110,11 @@ func (c *Cache) Prune() {
 	for k := range c.closures {
 		if !c.used[k] {
 			delete(c.closures, k)
+		}
+	}
+	for k := range c.static {
+		if !c.used[k] {
+			delete(c.static, k)
 		}
 	}
 	c.used = map[string]bool{}
@@ -326,7 +333,7 @@ var (
 // rewrite turns dbt-only block tags into what gonja understands, keeping line numbers.
 func rewrite(src string) string {
 	src = dropTrailingCommas(src)
-	if strings.Contains(src, "set") {
+	if strings.Contains(src, "set") && strings.Contains(src, " if ") {
 		src = completeInlineIfs(src)
 	}
 	src = normalizeExpressions(src)
@@ -471,7 +478,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	e.uses = make([][]int, len(e.macros))
 	for i, b := range bodies {
 		e.uses[i] = e.mentioned(b)
-		e.parseWords = append(e.parseWords, parseWord.MatchString(b))
+		e.parseWords = append(e.parseWords, mentionsParseWords(b))
 	}
 	e.closeMacros()
 	return e, nil

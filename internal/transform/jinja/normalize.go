@@ -133,12 +133,26 @@ func needsNormalizing(tag string) bool {
 	if strings.Contains(body, " if ") && !strings.HasPrefix(strings.TrimSpace(body), "if ") {
 		return true
 	}
-	return adjacentLiterals.MatchString(body)
+	return adjacentLiterals(body)
 }
 
-// adjacentLiterals finds 'a' 'b' (Python concatenates them), or a literal right after a
-// closing one in general, which only this rewriting reads.
-var adjacentLiterals = regexp.MustCompile(`['"]\s+['"]`)
+// adjacentLiterals finds a quote, spaces, then a quote: 'a' 'b' (Python concatenates
+// them), which only this rewriting reads; a false positive only costs a normalization.
+func adjacentLiterals(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\'' && s[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if j > i+1 && j < len(s) && (s[j] == '\'' || s[j] == '"') {
+			return true
+		}
+	}
+	return false
+}
 
 // normalizeTag rewrites one whole tag ("{{- x -}}", "{% if x %}"); ok is false to keep it.
 func normalizeTag(tag string) (string, bool) {

@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -14,7 +13,31 @@ import (
 // no parsed tree of the model until it compiles it). Anything else — a call inside an
 // {% if %} or a loop, a computed argument, a macro that calls ref() — falls back to the render.
 
-var parseWord = regexp.MustCompile(`\b(ref|source|config)\b`)
+// mentionsParseWords says whether a text has the word ref, source or config.
+func mentionsParseWords(s string) bool {
+	return hasWord(s, "ref") || hasWord(s, "source") || hasWord(s, "config")
+}
+
+// hasWord finds w in s as a whole identifier.
+func hasWord(s, w string) bool {
+	for rest, off := s, 0; ; {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		end := at + len(w)
+		if (at == 0 || !isWordByte(s[at-1])) && (end == len(s) || !isWordByte(s[end])) {
+			return true
+		}
+		rest, off = s[end:], end
+	}
+}
+
+type staticResult struct {
+	calls []StaticCall
+	ok    bool
+}
 
 // StaticCall is one ref(), source() or config() call with literal arguments.
 type StaticCall struct {
@@ -30,7 +53,31 @@ var blockOpeners = map[string]bool{"if": true, "for": true, "macro": true, "call
 // StaticCalls gives the template's ref/source/config calls in source order, or ok false
 // when only a render can tell them.
 func (e *Env) StaticCalls(src string) (calls []StaticCall, ok bool) {
-	if !parseWord.MatchString(src) {
+	c := e.opts.Cache
+	if c == nil || e.macroHash == "" {
+		return e.staticCalls(src)
+	}
+	// Kept across loads of the same project (the IDE's re-parse), as closures are.
+	key := e.macroHash + src
+	c.mu.Lock()
+	r, hit := c.static[key]
+	if hit {
+		c.used[key] = true
+	}
+	c.mu.Unlock()
+	if hit {
+		return r.calls, r.ok
+	}
+	calls, ok = e.staticCalls(src)
+	c.mu.Lock()
+	c.static[key] = staticResult{calls, ok}
+	c.used[key] = true
+	c.mu.Unlock()
+	return calls, ok
+}
+
+func (e *Env) staticCalls(src string) (calls []StaticCall, ok bool) {
+	if !mentionsParseWords(src) {
 		return nil, e.closureClean(src)
 	}
 	// The text as written: this reading accepts trailing commas itself, and test and
