@@ -48,7 +48,7 @@ func record(i int) map[string]any {
 	return map[string]any{
 		"id": i, "name": "name-" + strconv.Itoa(i), "amount": json.Number(fmt.Sprintf("%d.%02d", i%100000, i%100)),
 		"updated_at": time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Format(time.RFC3339),
-		"flag": i%2 == 0, "address": map[string]any{"city": "city-" + strconv.Itoa(i%1000), "zip": strconv.Itoa(10000 + i%90000)},
+		"flag":       i%2 == 0, "address": map[string]any{"city": "city-" + strconv.Itoa(i%1000), "zip": strconv.Itoa(10000 + i%90000)},
 	}
 }
 
@@ -56,7 +56,7 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	records := fs.Int("records", 200000, "records served")
 	_ = fs.Parse(args)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
