@@ -35,7 +35,7 @@ printf '%-10s %10s %12s %12s\n' records seconds records/s peak_RSS_MB
 for n in $SIZES; do
   "$WORK/rest" serve -records "$n" >"$WORK/url" &
   SERVER=$!
-  for _ in $(seq 50); do [ -s "$WORK/url" ] && break; sleep 0.1; done
+  for _ in $(seq 300); do [ -s "$WORK/url" ] && break; sleep 0.1; done
   API="$(head -1 "$WORK/url")"
   [ -n "$API" ] || die "the REST server did not start"
   : >"$WORK/secs"; : >"$WORK/rss"

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/restapi"
 )
@@ -36,6 +37,9 @@ const (
 	restListIdxColumn = "_dnk_list_idx"
 )
 
+// restMaxBatch bounds the rows of the batches a REST source emits.
+const restMaxBatch = 5000
+
 // preparedSource is a source that reads its data before it can list its tables, and needs the
 // stored incremental state to do it: Run calls prepare before Tables, and asks cursorOf for the
 // state each table publishes.
@@ -51,6 +55,19 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 	ps, ok := src.(preparedSource)
 	if !ok {
 		return nil
+	}
+	// What the engine pushes into a SQL source's query has no meaning for an API.
+	var refused FieldErrors
+	if cfg.Incremental != nil {
+		refused = append(refused, apperr.FieldError{Field: "config.incremental",
+			Message: "is not used with a REST API source: set incremental on the resource in the connection"})
+	}
+	if len(cfg.Filters) > 0 {
+		refused = append(refused, apperr.FieldError{Field: "config.filters",
+			Message: "are not used with a REST API source: filter with the resource's params"})
+	}
+	if refused != nil {
+		return refused
 	}
 	var dst Destination
 	defer func() {
@@ -450,6 +467,10 @@ func (s *restSource) Read(ctx context.Context, t *Table, _ Window, batchSize int
 	for i, c := range t.Columns {
 		kinds[i], index[c.Name] = rt.kinds[c.Name], i
 	}
+	// Records arrive a page at a time: smaller batches keep the memory of a run flat from a few
+	// pages up, where the engine's default (50,000 rows, three in flight) would grow with the
+	// first 150,000 records.
+	batchSize = min(batchSize, restMaxBatch)
 	b := NewBatch(t.Columns, batchSize)
 	var convErr error
 	err = eachSpooled(rt.spool.path, func(rec map[string]any, line int64, size int) error {

@@ -277,6 +277,15 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	require.NotContains(t, err.Error(), api.token)
 	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
+	// What only a SQL source can use is refused, naming the field.
+	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "posts", "incremental": {"cursor_path": "updated_at"}}`)})
+	require.ErrorContains(t, err, "config.incremental")
+	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"filters": [{"column": "id", "op": "gt", "value": 1}]}`)})
+	require.ErrorContains(t, err, "config.filters")
+	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+
 	// A table that is not a resource.
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
 		Config: mustConfig(t, `{"table_names": ["nope"]}`)})
