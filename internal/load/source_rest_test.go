@@ -217,6 +217,15 @@ func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.
 	for _, ts := range res.Tables {
 		require.NotEqual(t, "posts", ts.Name, "posts had no new records")
 	}
+
+	// A full refresh starts again from initial_value and replaces the tables.
+	full := spec
+	full.FullRefresh = true
+	_, err = runLoad(t, full)
+	require.NoError(t, err)
+	require.Equal(t, int64(6), pg.count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(12), pg.count(t, `SELECT count(*) FROM raw.posts__tags`))
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_state WHERE table_name = 'posts' AND cursor_value = '2024-01-07T10:00:00Z'`))
 }
 
 func TestRun_RESTAPIIntoMariaDBAppendsOnlyNewRecords(t *testing.T) {
