@@ -100,7 +100,20 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 	if cfg.Mode == ModeSingleTable {
 		names = []string{cfg.Table}
 	}
-	return ps.prepare(ctx, names, stored)
+	return ps.prepare(ctx, restNames(names), stored)
+}
+
+// restNames drops the catalog's schema from table names ("api.orders" is "orders"), as the
+// web app's wizard and Run write them.
+func restNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if s, t, ok := strings.Cut(n, "."); ok && strings.EqualFold(s, restapi.CatalogSchema) {
+			n = t
+		}
+		out[i] = n
+	}
+	return out
 }
 
 // sourceState is the state a preparedSource publishes with table t, nil for none.
@@ -374,6 +387,7 @@ func (s *restSource) Tables(_ context.Context, schema string, names []string) ([
 	if schema != "" && schema != restapi.CatalogSchema {
 		return nil, fmt.Errorf("a REST API has no schema %q (its resources are tables of %q)", schema, restapi.CatalogSchema)
 	}
+	names = restNames(names)
 	out := []*Table{}
 	for _, rt := range s.tables {
 		if !rt.spool.selected || rt.rows == 0 {

@@ -295,6 +295,16 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	require.ErrorContains(t, err, "config.filters")
 	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
+	// The catalog's schema may prefix a table, as the web app writes it.
+	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "api.users", "source_schema": "api"}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(3), pg.count(t, `SELECT count(*) FROM raw.users`))
+	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"table_names": ["api.posts"]}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(4), pg.count(t, `SELECT count(*) FROM raw.posts`))
+
 	// A table that is not a resource.
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
 		Config: mustConfig(t, `{"table_names": ["nope"]}`)})
