@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,6 +294,24 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
 		Config: mustConfig(t, `{"filters": [{"column": "id", "op": "gt", "value": 1}]}`)})
 	require.ErrorContains(t, err, "config.filters")
+	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+
+	// A next-page link to another host is refused: that host gets no request, so no token.
+	var evilHits atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { evilHits.Add(1) }))
+	defer evil.Close()
+	leaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []any{map[string]any{"id": 1}}, "next": evil.URL + "/steal?page=2"})
+	}))
+	defer leaky.Close()
+	ep = api.endpoint(t, "json")
+	ep.Config["base_url"] = leaky.URL
+	ep.Config["resources"] = []any{map[string]any{"name": "leak", "path": "/x", "data_selector": "data",
+		"paginator": map[string]any{"type": "json_link", "next_url_path": "next"}}}
+	_, err = runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: cfg})
+	require.ErrorContains(t, err, "credentials go to the base URL's host only")
+	require.NotContains(t, err.Error(), api.token)
+	require.Zero(t, evilHits.Load())
 	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// The catalog's schema may prefix a table, as the web app writes it.
