@@ -56,17 +56,7 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 	if !ok {
 		return nil
 	}
-	// What the engine pushes into a SQL source's query has no meaning for an API.
-	var refused FieldErrors
-	if cfg.Incremental != nil {
-		refused = append(refused, apperr.FieldError{Field: "config.incremental",
-			Message: "is not used with a REST API source: set incremental on the resource in the connection"})
-	}
-	if len(cfg.Filters) > 0 {
-		refused = append(refused, apperr.FieldError{Field: "config.filters",
-			Message: "are not used with a REST API source: filter with the resource's params"})
-	}
-	if refused != nil {
+	if refused := SourceConfigErrors(spec.Source.Type, cfg); refused != nil {
 		return refused
 	}
 	var dst Destination
@@ -101,6 +91,25 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 		names = []string{cfg.Table}
 	}
 	return ps.prepare(ctx, restNames(names), stored)
+}
+
+// SourceConfigErrors are the fields of a valid config that a source of type typ cannot use,
+// nil when there are none: what the engine pushes into a SQL source's query (the incremental
+// window, filters) has no meaning for a REST API, whose resources carry their own.
+func SourceConfigErrors(typ string, cfg Config) FieldErrors {
+	if typ != "rest_api" {
+		return nil
+	}
+	var refused FieldErrors
+	if cfg.Incremental != nil {
+		refused = append(refused, apperr.FieldError{Field: "config.incremental",
+			Message: "is not used with a REST API source: set incremental on the resource in the connection"})
+	}
+	if len(cfg.Filters) > 0 {
+		refused = append(refused, apperr.FieldError{Field: "config.filters",
+			Message: "are not used with a REST API source: filter with the resource's params"})
+	}
+	return refused
 }
 
 // restNames drops the catalog's schema from table names ("api.orders" is "orders"), as the
