@@ -101,6 +101,9 @@ func checkResources(cfg *Config) error {
 	earlier := map[string]bool{}
 	for i := range cfg.Resources {
 		r := &cfg.Resources[i]
+		if strings.Contains(r.Name, "__") {
+			return invalid(i, "name", "must not contain __, which names child tables (<resource>__<field>)")
+		}
 		parent, err := parentOf(r)
 		if err != nil {
 			return invalid(i, "path", err.Error())

@@ -57,6 +57,7 @@ func TestDependent_ConfigsThatCannotRunAreRefusedOnOpen(t *testing.T) {
 		"config.resources[1].incremental": {parent, map[string]any{"name": "c", "path": "posts/{resources.posts.id}/c",
 			"incremental": map[string]any{"cursor_path": "t", "param": "since"}}},
 		"config.resources[0].include_from_parent":   {map[string]any{"name": "p", "path": "/p", "include_from_parent": []any{"id"}}},
+		"config.resources[1].name":                  {parent, map[string]any{"name": "posts__tags", "path": "/t"}},
 		"config.resources[0].paginator.cursor_path": {map[string]any{"name": "p", "path": "/p", "paginator": map[string]any{"type": "cursor"}}},
 	} {
 		cfg := connectorstest.With(valid(), "resources", resources)
