@@ -9,7 +9,7 @@ import (
 	"github.com/datanika/datanika/api"
 )
 
-func TestPipelines_RESTAPISourceRefusesWhatOnlySQLSourcesUse(t *testing.T) {
+func TestPipelines_RESTAPISourceRefusesTheSQLIncrementalWindow(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
 	f := s.newOrg(t)
@@ -19,29 +19,26 @@ func TestPipelines_RESTAPISourceRefusesWhatOnlySQLSourcesUse(t *testing.T) {
 	body := func(source int64, cfg map[string]any) map[string]any {
 		return map[string]any{"name": uniqueEmail("rest"), "source_connection_id": source, "destination_connection_id": pg.Id, "config": cfg}
 	}
-	for field, cfg := range map[string]map[string]any{
-		"config.incremental": {"mode": "single_table", "table": "orders", "incremental": map[string]any{"cursor_path": "id"}},
-		"config.filters":     {"filters": []any{map[string]any{"column": "id", "op": "gt", "value": 1}}},
-	} {
-		p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, body(restAPI.Id, cfg)), http.StatusUnprocessableEntity)
-		require.Equal(t, api.ErrorCodeValidationFailed, *p.Code)
-		require.Contains(t, fieldsOf(p), field)
-		// The same config over a SQL source is fine.
-		decode[api.Pipeline](t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, body(pg.Id, cfg)), http.StatusCreated)
-	}
+	incremental := map[string]any{"mode": "single_table", "table": "orders", "incremental": map[string]any{"cursor_path": "id"}}
+	p := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, body(restAPI.Id, incremental)), http.StatusUnprocessableEntity)
+	require.Equal(t, api.ErrorCodeValidationFailed, *p.Code)
+	require.Contains(t, fieldsOf(p), "config.incremental")
+	require.Contains(t, fieldsOf(p)["config.incremental"], "set incremental on the resource")
+	// The same config over a SQL source is fine.
+	sql := decode[api.Pipeline](t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, body(pg.Id, incremental)), http.StatusCreated)
 
-	// A pipeline over the API is created; adding filters to it, or moving a filtered pipeline
-	// onto the API, is refused and changes nothing.
+	// A pipeline over the API is created, filters included (applied in the stream); adding the
+	// SQL window to it, or moving a SQL incremental pipeline onto the API, is refused and
+	// changes nothing.
 	ok := decode[api.Pipeline](t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken,
-		body(restAPI.Id, map[string]any{"table_names": []any{"orders"}})), http.StatusCreated)
-	p := decodeProblem(t, s.call(t, http.MethodPatch, pipelinePath(ok.Id), f.editor.AccessToken, map[string]any{"config": map[string]any{
-		"filters": []any{map[string]any{"column": "id", "op": "gt", "value": 1}}}}), http.StatusUnprocessableEntity)
-	require.Contains(t, fieldsOf(p), "config.filters")
-	filtered := decode[api.Pipeline](t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken,
-		body(pg.Id, map[string]any{"filters": []any{map[string]any{"column": "id", "op": "gt", "value": 1}}})), http.StatusCreated)
-	p = decodeProblem(t, s.call(t, http.MethodPatch, pipelinePath(filtered.Id), f.editor.AccessToken,
+		body(restAPI.Id, map[string]any{"table_names": []any{"orders"}, "filters": []any{map[string]any{"column": "id", "op": "gt", "value": 1}}})), http.StatusCreated)
+	p = decodeProblem(t, s.call(t, http.MethodPatch, pipelinePath(ok.Id), f.editor.AccessToken, map[string]any{"config": incremental}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(p), "config.incremental")
+	p = decodeProblem(t, s.call(t, http.MethodPatch, pipelinePath(sql.Id), f.editor.AccessToken,
 		map[string]any{"source_connection_id": restAPI.Id}), http.StatusUnprocessableEntity)
-	require.Contains(t, fieldsOf(p), "config.filters")
-	got := decode[api.Pipeline](t, s.call(t, http.MethodGet, pipelinePath(filtered.Id), f.viewer.AccessToken, nil), http.StatusOK)
-	require.Equal(t, filtered, got)
+	require.Contains(t, fieldsOf(p), "config.incremental")
+	got := decode[api.Pipeline](t, s.call(t, http.MethodGet, pipelinePath(sql.Id), f.viewer.AccessToken, nil), http.StatusOK)
+	require.Equal(t, sql, got)
+	got = decode[api.Pipeline](t, s.call(t, http.MethodGet, pipelinePath(ok.Id), f.viewer.AccessToken, nil), http.StatusOK)
+	require.Equal(t, ok, got)
 }

@@ -279,3 +279,71 @@ func restDestName(naming, name string) string {
 	}
 	return lead + strings.Join(parts, "__")
 }
+
+// restFilterMatch says whether record rec passes filter f, comparing as the connector orders
+// cursors (numbers as numbers, RFC 3339 instants as instants, else text), and whether the
+// record has the field at all (f.Column, a dot path; "__" nests too). A missing field is null,
+// and null passes only is_null (SQL's three-valued logic).
+func restFilterMatch(rec map[string]any, f Filter) (keep, present bool) {
+	v, present := restapi.Lookup(rec, strings.ReplaceAll(f.Column, "__", "."))
+	switch f.Op {
+	case "is_null":
+		return v == nil, present
+	case "not_null":
+		return v != nil, present
+	}
+	text, ok := restFilterText(v)
+	if !ok {
+		return false, present
+	}
+	equal := func(want any) bool {
+		w, ok := restFilterText(want)
+		return ok && restapi.CompareCursor(text, w) == 0
+	}
+	switch f.Op {
+	case "in", "not_in":
+		list, _ := f.Value.([]any)
+		return slices.ContainsFunc(list, equal) == (f.Op == "in"), present
+	case "eq":
+		return equal(f.Value), present
+	case "ne":
+		w, ok := restFilterText(f.Value)
+		return ok && restapi.CompareCursor(text, w) != 0, present
+	}
+	w, ok := restFilterText(f.Value)
+	if !ok {
+		return false, present
+	}
+	c := restapi.CompareCursor(text, w)
+	switch f.Op {
+	case "gt":
+		return c > 0, present
+	case "gte":
+		return c >= 0, present
+	case "lt":
+		return c < 0, present
+	case "lte":
+		return c <= 0, present
+	}
+	return false, present
+}
+
+// restFilterText is a scalar's text for comparing; ok is false for null, objects and arrays.
+func restFilterText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	default:
+		return "", false
+	}
+}

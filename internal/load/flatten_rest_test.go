@@ -135,3 +135,36 @@ func TestRESTDestName_KeepsNestingSeparatorsAndLeadingUnderscore(t *testing.T) {
 	require.Equal(t, "a_x__b", restDestName(NamingSnakeCase, "a.x__b"))
 	require.Equal(t, "OrderItems__productId", restDestName(NamingPreserve, "OrderItems__productId"))
 }
+
+func TestRESTFilterMatch_ComparesLikeCursorsAndTreatsMissingAsNull(t *testing.T) {
+	t.Parallel()
+	rec := decodeRecord(t, `{"id": 10, "price": "9.50", "at": "2024-01-02T03:00:00+02:00", "ok": true, "none": null,
+		"tags": ["x"], "meta": {"region": "eu"}}`)
+	for _, c := range []struct {
+		f             Filter
+		keep, present bool
+	}{
+		{Filter{Column: "id", Op: "eq", Value: json.Number("10.0")}, true, true},
+		{Filter{Column: "id", Op: "gt", Value: json.Number("9")}, true, true},       // 10 > 9 as numbers, not text
+		{Filter{Column: "id", Op: "lt", Value: json.Number("9")}, false, true},      //
+		{Filter{Column: "price", Op: "gte", Value: json.Number("9.5")}, true, true}, // text holding a number
+		{Filter{Column: "at", Op: "lt", Value: "2024-01-02T02:00:00Z"}, true, true}, // 01:00Z, as instants
+		{Filter{Column: "ok", Op: "eq", Value: true}, true, true},
+		{Filter{Column: "ok", Op: "ne", Value: true}, false, true},
+		{Filter{Column: "id", Op: "in", Value: []any{json.Number("1"), json.Number("10")}}, true, true},
+		{Filter{Column: "id", Op: "not_in", Value: []any{json.Number("10")}}, false, true},
+		{Filter{Column: "id", Op: "in", Value: []any{}}, false, true},
+		{Filter{Column: "none", Op: "is_null"}, true, true},
+		{Filter{Column: "none", Op: "eq", Value: "x"}, false, true},
+		{Filter{Column: "none", Op: "ne", Value: "x"}, false, true}, // null is not unequal either
+		{Filter{Column: "gone", Op: "is_null"}, true, false},
+		{Filter{Column: "gone", Op: "not_null"}, false, false},
+		{Filter{Column: "meta.region", Op: "eq", Value: "eu"}, true, true},
+		{Filter{Column: "meta__region", Op: "eq", Value: "eu"}, true, true},
+		{Filter{Column: "tags", Op: "eq", Value: "x"}, false, true}, // an array is not a scalar
+	} {
+		keep, present := restFilterMatch(rec, c.f)
+		require.Equal(t, c.keep, keep, "%+v", c.f)
+		require.Equal(t, c.present, present, "%+v", c.f)
+	}
+}

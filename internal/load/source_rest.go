@@ -44,7 +44,7 @@ const restMaxBatch = 5000
 // stored incremental state to do it: Run calls prepare before Tables, and asks cursorOf for the
 // state each table publishes.
 type preparedSource interface {
-	prepare(ctx context.Context, names []string, stored func(ctx context.Context, key string) (string, bool, error)) error
+	prepare(ctx context.Context, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error
 	// cursorOf is the incremental state table t publishes with its rows; ok false for none.
 	cursorOf(t *Table) (string, bool)
 }
@@ -90,12 +90,12 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 	if cfg.Mode == ModeSingleTable {
 		names = []string{cfg.Table}
 	}
-	return ps.prepare(ctx, restNames(names), stored)
+	return ps.prepare(ctx, restNames(names), cfg.Filters, stored)
 }
 
 // SourceConfigErrors are the fields of a valid config that a source of type typ cannot use,
-// nil when there are none: what the engine pushes into a SQL source's query (the incremental
-// window, filters) has no meaning for a REST API, whose resources carry their own.
+// nil when there are none: the engine's incremental window has no meaning for a REST API, whose
+// resources carry their own cursor.
 func SourceConfigErrors(typ string, cfg Config) FieldErrors {
 	if typ != "rest_api" {
 		return nil
@@ -104,10 +104,6 @@ func SourceConfigErrors(typ string, cfg Config) FieldErrors {
 	if cfg.Incremental != nil {
 		refused = append(refused, apperr.FieldError{Field: "config.incremental",
 			Message: "is not used with a REST API source: set incremental on the resource in the connection"})
-	}
-	if len(cfg.Filters) > 0 {
-		refused = append(refused, apperr.FieldError{Field: "config.filters",
-			Message: "are not used with a REST API source: filter with the resource's params"})
 	}
 	return refused
 }
@@ -154,6 +150,8 @@ type restSource struct {
 	spools map[string]*restSpool
 	tables []*restTable
 	byName map[string]*restTable
+	// filters keep the records that pass them all (SPEC §6: applied in the stream).
+	filters []Filter
 }
 
 // restSpool is one resource's records as read this run.
@@ -211,7 +209,8 @@ func (s *restSource) resourceFor(name string) int {
 	return -1
 }
 
-func (s *restSource) prepare(ctx context.Context, names []string, stored func(ctx context.Context, key string) (string, bool, error)) error {
+func (s *restSource) prepare(ctx context.Context, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error {
+	s.filters = filters
 	selected := make([]bool, len(s.res))
 	if len(names) == 0 {
 		for i := range selected {
@@ -264,7 +263,17 @@ func (s *restSource) spool(ctx context.Context, i int, selected bool, stored fun
 	w := bufio.NewWriterSize(f, 256<<10)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	read := int64(0)
+	seen := make([]bool, len(s.filters)) // a filter's field was in some record
 	write := func(rec map[string]any) error {
+		read++
+		for i, f := range s.filters {
+			keep, present := restFilterMatch(rec, f)
+			seen[i] = seen[i] || present
+			if !keep {
+				return nil
+			}
+		}
 		if err := enc.Encode(rec); err != nil {
 			return fmt.Errorf("rest_api: spool a record of %s: %w", r.Name, err)
 		}
@@ -336,6 +345,11 @@ func (s *restSource) spool(ctx context.Context, i int, selected bool, stored fun
 		})
 		if err != nil {
 			return err
+		}
+	}
+	for i, f := range s.filters {
+		if read > 0 && !seen[i] {
+			return fmt.Errorf("filter column %q is not a field of any record of resource %s", f.Column, r.Name)
 		}
 	}
 	if err := w.Flush(); err != nil {

@@ -291,9 +291,10 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
 		Config: mustConfig(t, `{"mode": "single_table", "table": "posts", "incremental": {"cursor_path": "updated_at"}}`)})
 	require.ErrorContains(t, err, "config.incremental")
+	// A filter on a field some resource's records do not have fails, as a missing column does.
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"filters": [{"column": "id", "op": "gt", "value": 1}]}`)})
-	require.ErrorContains(t, err, "config.filters")
+		Config: mustConfig(t, `{"filters": [{"column": "updated_at", "op": "gt", "value": "2024-01-03T00:00:00Z"}]}`)})
+	require.ErrorContains(t, err, `filter column "updated_at" is not a field of any record of resource users`)
 	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// A next-page link to another host is refused: that host gets no request, so no token.
@@ -323,6 +324,17 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 		Config: mustConfig(t, `{"table_names": ["api.posts"]}`)})
 	require.NoError(t, err)
 	require.Equal(t, int64(4), pg.count(t, `SELECT count(*) FROM raw.posts`))
+
+	// Filters are applied in the stream (SPEC §6), to the records of every resource read.
+	_, err = runLoad(t, load.Spec{Pipeline: "filtered", Source: api.endpoint(t, "tables"), Destination: pg.endpoint(t),
+		DestinationSchema: "filtered", Config: mustConfig(t, `{"table_names": ["posts"], "filters": [
+			{"column": "updated_at", "op": "gte", "value": "2024-01-03T10:00:00+00:00"},
+			{"column": "author.name", "op": "in", "value": ["a1", "zz"]},
+			{"column": "score", "op": "lt", "value": 5}]}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM filtered.posts`), "post 3 (a1, 2024-01-03, 3.25); post 4 is a0, post 5 scores 5.25")
+	require.Equal(t, int64(3), pg.count(t, `SELECT min(id) FROM filtered.posts`))
+	require.Equal(t, int64(2), pg.count(t, `SELECT count(*) FROM filtered.posts__tags`))
 
 	// A table that is not a resource.
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
