@@ -116,7 +116,8 @@ func TestRuns_RESTAPIPipelineLoadsItsResourcesThenOnlyNewRecords(t *testing.T) {
 
 	// The token is in no log line, stats or error of either run.
 	for _, id := range []int64{first.Id, second.Id} {
-		_, all := e.logMessages(t, id)
+		lines, all := e.logMessages(t, id)
+		require.True(t, hasPrefixIn(lines, "info resource read"), "no line for the pages read in %v", lines)
 		require.NotContains(t, all, restToken)
 		var stats, errText string
 		require.NoError(t, e.owner.QueryRow(context.Background(), "SELECT stats::text, coalesce(error, '') FROM runs WHERE id = $1", id).Scan(&stats, &errText))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,7 +45,7 @@ const restMaxBatch = 5000
 // stored incremental state to do it: Run calls prepare before Tables, and asks cursorOf for the
 // state each table publishes.
 type preparedSource interface {
-	prepare(ctx context.Context, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error
+	prepare(ctx context.Context, log *slog.Logger, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error
 	// cursorOf is the incremental state table t publishes with its rows; ok false for none.
 	cursorOf(t *Table) (string, bool)
 }
@@ -90,7 +91,11 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 	if cfg.Mode == ModeSingleTable {
 		names = []string{cfg.Table}
 	}
-	return ps.prepare(ctx, restNames(names), cfg.Filters, stored)
+	log := spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return ps.prepare(ctx, log, restNames(names), cfg.Filters, stored)
 }
 
 // SourceConfigErrors are the fields of a valid config that a source of type typ cannot use,
@@ -152,6 +157,8 @@ type restSource struct {
 	byName map[string]*restTable
 	// filters keep the records that pass them all (SPEC §6: applied in the stream).
 	filters []Filter
+	log     *slog.Logger
+	pages   int64 // pages read for the resource being spooled
 }
 
 // restSpool is one resource's records as read this run.
@@ -209,8 +216,8 @@ func (s *restSource) resourceFor(name string) int {
 	return -1
 }
 
-func (s *restSource) prepare(ctx context.Context, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error {
-	s.filters = filters
+func (s *restSource) prepare(ctx context.Context, log *slog.Logger, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error {
+	s.filters, s.log = filters, log
 	selected := make([]bool, len(s.res))
 	if len(names) == 0 {
 		for i := range selected {
@@ -323,6 +330,10 @@ func (s *restSource) spool(ctx context.Context, i int, selected bool, stored fun
 			return err
 		}
 		sp.cursor, sp.hasCursor = recs.CursorText()
+		if recs.LimitReached() {
+			s.log.Warn("resource read up to max_pages; the API has more", "resource", r.Name, "pages", recs.Pages())
+		}
+		s.pages += int64(recs.Pages())
 	} else {
 		ps := s.spools[parent]
 		err := eachSpooled(ps.path, func(prec map[string]any, _ int64, _ int) error {
@@ -341,12 +352,15 @@ func (s *restSource) spool(ctx context.Context, i int, selected bool, stored fun
 					return err
 				}
 			}
+			s.pages += int64(recs.Pages())
 			return recs.Err()
 		})
 		if err != nil {
 			return err
 		}
 	}
+	s.log.Info("resource read", "resource", r.Name, "records", read, "kept", sp.records, "pages", s.pages)
+	s.pages = 0
 	for i, f := range s.filters {
 		if read > 0 && !seen[i] {
 			return fmt.Errorf("filter column %q is not a field of any record of resource %s", f.Column, r.Name)
