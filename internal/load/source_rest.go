@@ -46,8 +46,9 @@ const restMaxBatch = 5000
 // state each table publishes.
 type preparedSource interface {
 	prepare(ctx context.Context, log *slog.Logger, names []string, filters []Filter, stored func(ctx context.Context, key string) (string, bool, error)) error
-	// cursorOf is the incremental state table t publishes with its rows; ok false for none.
-	cursorOf(t *Table) (string, bool)
+	// cursorOf is the incremental state (its key and value) table t publishes with its rows;
+	// ok false for none.
+	cursorOf(t *Table) (key, value string, ok bool)
 }
 
 // prepareSource gives a preparedSource the stored state: the destination's record first, the
@@ -132,11 +133,11 @@ func sourceState(spec Spec, src Source, t *Table) *StateEntry {
 	if !ok {
 		return nil
 	}
-	v, ok := ps.cursorOf(t)
+	key, v, ok := ps.cursorOf(t)
 	if !ok {
 		return nil
 	}
-	return &StateEntry{Pipeline: spec.Pipeline, Table: stateKey(t), Value: v}
+	return &StateEntry{Pipeline: spec.Pipeline, Table: key, Value: v}
 }
 
 // mayBeEmpty says a source may list no table: a REST API whose resources returned no (new)
@@ -159,6 +160,7 @@ type restSource struct {
 	filters []Filter
 	log     *slog.Logger
 	pages   int64 // pages read for the resource being spooled
+	listed  []*Table
 }
 
 // restSpool is one resource's records as read this run.
@@ -440,6 +442,7 @@ func (s *restSource) Tables(_ context.Context, schema string, names []string) ([
 		}
 		out = append(out, rt.t)
 	}
+	s.listed = out
 	return out, nil
 }
 
@@ -574,10 +577,41 @@ func (s *restSource) Count(_ context.Context, t *Table, _ Window) (int64, error)
 	return rt.rows, nil
 }
 
-func (s *restSource) cursorOf(t *Table) (string, bool) {
+// cursorOf gives the cursor of an incremental resource to the last table listed that its
+// records fill: the resource's own, its child tables and those of the resources depending on
+// it. The cursor then moves only once every one of them is published, so a table that fails
+// is read again from the same records on the next run, never skipped. Its key is the resource.
+func (s *restSource) cursorOf(t *Table) (key, value string, ok bool) {
 	rt, err := s.table(t)
-	if err != nil || !rt.root || rt.spool.res.Incremental == nil || !rt.spool.hasCursor {
-		return "", false
+	if err != nil {
+		return "", "", false
 	}
-	return rt.spool.cursor, true
+	top := s.topOf(rt)
+	sp := s.spools[top]
+	if sp == nil || sp.res.Incremental == nil || !sp.hasCursor {
+		return "", "", false
+	}
+	var last *Table
+	for _, lt := range s.listed {
+		if l, err := s.table(lt); err == nil && s.topOf(l) == top {
+			last = lt
+		}
+	}
+	if last != t {
+		return "", "", false
+	}
+	return top, sp.cursor, true
+}
+
+// topOf is the resource without a parent whose records (through dependent resources) made rt.
+func (s *restSource) topOf(rt *restTable) string {
+	name := rt.spool.res.Name
+	for range s.res { // a parent is an earlier resource: no cycle
+		p := s.conn.Parent(name)
+		if p == "" {
+			break
+		}
+		name = p
+	}
+	return name
 }

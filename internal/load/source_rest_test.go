@@ -33,6 +33,7 @@ type fakeAPI struct {
 	users []map[string]any
 	comms map[int][]map[string]any
 	log   []string // path?query of every request
+	lang  string   // set: new comments get a lang field
 }
 
 const restPageSize = 2
@@ -58,7 +59,11 @@ func (a *fakeAPI) addPost(id int, updated string) {
 		"score": json.Number(fmt.Sprintf("%d.25", id)), "author": map[string]any{"name": fmt.Sprintf("a%d", id%2)},
 		"tags": []any{"t" + strconv.Itoa(id), "common"}})
 	for c := 1; c <= id%3+1; c++ { // 2, 3 or 1 comments: one page or two
-		a.comms[id] = append(a.comms[id], map[string]any{"id": id*100 + c, "body": fmt.Sprintf("comment %d on %d", c, id)})
+		comment := map[string]any{"id": id*100 + c, "body": fmt.Sprintf("comment %d on %d", c, id)}
+		if a.lang != "" {
+			comment["lang"] = a.lang
+		}
+		a.comms[id] = append(a.comms[id], comment)
 	}
 }
 
@@ -340,4 +345,44 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
 		Config: mustConfig(t, `{"table_names": ["nope"]}`)})
 	require.ErrorIs(t, err, load.ErrNoTable)
+}
+
+func TestRun_RESTAPICursorMovesOnlyWhenEveryTableItFillsIsPublished(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	pg := newPG(t)
+	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
+			"merge_config": {"posts": {"primary_key": "id"}}, "schema_contract": {"columns": "freeze"}}`)}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	mark := func() string {
+		var v string
+		require.NoError(t, pg.conn.QueryRow(context.Background(),
+			`SELECT cursor_value FROM raw._dnk_state WHERE pipeline = 'rest' AND table_name = 'posts'`).Scan(&v))
+		return v
+	}
+	require.Equal(t, "2024-01-05T10:00:00Z", mark())
+
+	// New posts whose comments have a new field: posts publish, comments break the frozen
+	// contract, and the cursor (published with comments, the last table posts' records fill)
+	// stays where it was.
+	api.lang = "en"
+	api.addPost(6, "2024-01-06T10:00:00Z")
+	_, err = runLoad(t, spec)
+	require.ErrorIs(t, err, load.ErrContract)
+	require.Equal(t, int64(5), pg.count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(9), pg.count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, "2024-01-05T10:00:00Z", mark())
+
+	// Once the contract lets the column in, the next run reads the same posts again: their
+	// comments load, and merge keeps one row per post.
+	spec.Config = mustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
+		"merge_config": {"posts": {"primary_key": "id"}}}`)
+	_, err = runLoad(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(5), pg.count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(9+1), pg.count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.comments WHERE id = 601 AND lang = 'en'`))
+	require.Equal(t, "2024-01-06T10:00:00Z", mark())
 }
