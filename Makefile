@@ -18,7 +18,7 @@ LDFLAGS    := -s -w \
 
 GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
 
-.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load/ci bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
+.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load/ci bench-rest bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ bench-load: ## Load engine benchmarks a–e against their baselines (env: ROWS=2
 
 drill-metadata: ## Operator drill: restart the metadata PostgreSQL twice during a busy schedule of incremental appends, then check rows and runs (env: PIPELINES=6 DURATION=90s INTERVAL=2s OUTAGE=15; results: docs/benchmarks.md)
 	bench/drill/drill.sh
+
+bench-rest: ## REST API source: records/s and peak RSS loading 50,000 / 100,000 / 200,000 records served in pages of 100 (env: SIZES RUNS=3; results: docs/benchmarks.md)
+	bench/rest/bench.sh
 
 bench-runs: ## Run benchmarks: trigger-to-running latency over 100 runs, 20 pipelines across 4 orgs at once (results: docs/benchmarks.md)
 	RUNS=$${RUNS:-100} bench/runs/bench.sh

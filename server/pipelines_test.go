@@ -179,7 +179,7 @@ func TestPipelines_InvalidInputAnswers422WithTheFieldPathAndStoresNothing(t *tes
 		{"another org's source", body("p", nil, "source_connection_id", theirs.Id), "source_connection_id"},
 		{"another org's destination", body("p", nil, "destination_connection_id", theirs.Id), "destination_connection_id"},
 		{"a source-only type as destination", body("p", nil, "destination_connection_id", restAPI.Id), "destination_connection_id"},
-		{"a source the engine cannot read", body("p", nil, "source_connection_id", restAPI.Id), "source_connection_id"},
+		{"a source the engine cannot read", body("p", nil, "source_connection_id", bucket.Id), "source_connection_id"},
 		{"a destination the engine cannot load into", body("p", nil, "destination_connection_id", bucket.Id), "destination_connection_id"},
 	}
 	for _, tc := range cases {

@@ -140,6 +140,9 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 		return res, err
 	}
 	defer func() { _ = src.Close() }()
+	if err := prepareSource(ctx, spec, cfg, src, state); err != nil {
+		return res, err
+	}
 
 	schema, names := cfg.SourceSchema, cfg.TableNames
 	if cfg.Mode == ModeSingleTable {
@@ -155,7 +158,7 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 		}
 		return res, fmt.Errorf("list source tables: %w", err)
 	}
-	if len(tables) == 0 {
+	if len(tables) == 0 && !mayBeEmpty(src) {
 		return res, fmt.Errorf("the source has no tables in schema %q", schema)
 	}
 	plans := make([]*TablePlan, len(tables))
@@ -199,11 +202,11 @@ func newRunID() string {
 
 // plan maps a source table to the destination: names, keys, disposition.
 func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
-	p := &TablePlan{Source: t, Name: destName(cfg.Naming, t.Name), RunID: spec.RunID, Contract: cfg.SchemaContract,
+	p := &TablePlan{Source: t, Name: t.destName(cfg.Naming, t.Name), RunID: spec.RunID, Contract: cfg.SchemaContract,
 		Disposition: cfg.WriteDisposition}
 	seen := map[string]string{}
 	for _, c := range t.Columns {
-		n := destName(cfg.Naming, c.Name)
+		n := t.destName(cfg.Naming, c.Name)
 		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
 			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
 		}
@@ -234,12 +237,16 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 		if keys == nil && cfg.Mode == ModeFullDatabase {
 			keys = cfg.KeysFor(t.QualifiedName())
 		}
+		if keys == nil && t.keysFromSource {
+			keys = t.PrimaryKey
+		}
 		if keys == nil {
 			p.Disposition = Append // full_database: tables not in merge_config append
 		} else if p.Keys, err = mapKeys(keys, "config.primary_key"); err != nil {
 			return nil, err
 		}
-		p.KeysUnique = len(p.PrimaryKey) > 0 && !slices.ContainsFunc(p.PrimaryKey, func(k string) bool { return !slices.Contains(p.Keys, k) })
+		// An API's key is not enforced by the source: pages read while data changes repeat records.
+		p.KeysUnique = !t.keysFromSource && len(p.PrimaryKey) > 0 && !slices.ContainsFunc(p.PrimaryKey, func(k string) bool { return !slices.Contains(p.Keys, k) })
 		if p.Disposition == Merge && len(p.PrimaryKey) == 0 {
 			p.PrimaryKey = p.Keys
 		}
@@ -543,6 +550,9 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 			newState.Value = maxCursor.(time.Time).UTC().Format(time.RFC3339Nano)
 		}
 	}
+	if newState == nil {
+		newState = sourceState(spec, src, p.Source)
+	}
 	pub.State = newState
 	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline, Attempt: cmp.Or(spec.Attempt, spec.RunID)}
 	if newState != nil {
@@ -588,6 +598,8 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 		return OpenSQLiteSource(ctx, e.Config, e.Env)
 	case "mssql":
 		return OpenMSSQLSource(ctx, e.Config, e.Env)
+	case "rest_api":
+		return OpenRESTSource(ctx, e.Config, e.Env)
 	default:
 		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
 	}

@@ -17,6 +17,19 @@ type Table struct {
 	// plainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
 	// materialized views, partitioned and foreign tables need `COPY (SELECT …) TO`.
 	plainRelation bool
+	// nestedNames: the names hold dlt's nesting separator "__", kept in the destination (REST
+	// sources' child tables and flattened columns).
+	nestedNames bool
+	// keysFromSource: merge uses PrimaryKey when the config names no keys (REST resources).
+	keysFromSource bool
+}
+
+// destName maps one of the table's names (its own or a column's) to the destination's.
+func (t *Table) destName(naming, name string) string {
+	if t.nestedNames {
+		return restDestName(naming, name)
+	}
+	return destName(naming, name)
 }
 
 // QualifiedName is "schema.table" (or just the table where the source has no schemas).

@@ -199,6 +199,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 			}
 			add(f)
 		}
+		if len(fields) == 0 {
+			refused, err := sourceConfigErrors(ctx, q, p.OrgID, in.SourceConnectionID, cfg)
+			if err != nil {
+				return err
+			}
+			fields = append(fields, refused...)
+		}
 		if len(fields) > 0 {
 			return invalid(fields)
 		}
@@ -362,6 +369,13 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 				return err
 			}
 			add(f)
+		}
+		if len(fields) == 0 && (in.Config != nil || in.SourceConnectionID != nil) {
+			refused, err := sourceConfigErrors(ctx, q, p.OrgID, next.SourceConnectionID, cfg)
+			if err != nil {
+				return err
+			}
+			fields = append(fields, refused...)
 		}
 		if len(fields) > 0 {
 			return invalid(fields)

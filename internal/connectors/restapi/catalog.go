@@ -33,9 +33,22 @@ func (c *Connector) Catalog(ctx context.Context) ([]connectors.Schema, error) {
 	s := c.newSession(ctx)
 	defer s.close()
 	tables := make([]connectors.Table, 0, len(c.cfg.Resources))
+	firstRecord := map[string]map[string]any{} // a dependent resource is shown for its parent's first record
 	for i := range c.cfg.Resources {
 		r := &c.cfg.Resources[i]
-		u, err := c.firstURL(r, rawValueOf(r), newPager(c.cfg.Paginator))
+		if parent, _ := parentOf(r); parent != "" {
+			rec, ok := firstRecord[parent]
+			if !ok {
+				tables = append(tables, connectors.Table{Name: r.Name, Kind: connectors.KindTable, Columns: inferColumns(nil, r.PrimaryKey)})
+				continue
+			}
+			resolved, err := resolve(r, rec)
+			if err != nil {
+				return nil, err
+			}
+			r = resolved
+		}
+		u, err := c.firstURL(r, rawValueOf(r), newPager(r.pager))
 		if err != nil {
 			return nil, err
 		}
@@ -44,6 +57,9 @@ func (c *Connector) Catalog(ctx context.Context) ([]connectors.Schema, error) {
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("resource %s: %w", r.Name, err)
+		}
+		if len(pg.records) > 0 {
+			firstRecord[r.Name] = toRecord(pg.records[0])
 		}
 		tables = append(tables, connectors.Table{Name: r.Name, Kind: connectors.KindTable,
 			Columns: inferColumns(pg.records, r.PrimaryKey)})

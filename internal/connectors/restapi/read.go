@@ -54,11 +54,23 @@ type Records struct {
 // Read starts reading a resource. Nothing is requested before the first Next. The context
 // bounds the whole read: cancelling it stops a request, a backoff or a rate-limit wait.
 func (c *Connector) Read(ctx context.Context, resource string, state State) (*Records, error) {
+	return c.read(ctx, resource, nil, state)
+}
+
+// read starts reading a resource; parent, for a dependent resource, is the parent record whose
+// fields fill its placeholders.
+func (c *Connector) read(ctx context.Context, resource string, parent map[string]any, state State) (*Records, error) {
 	r, err := c.resource(resource)
 	if err != nil {
 		return nil, err
 	}
-	p := newPager(c.cfg.Paginator)
+	if p, _ := parentOf(r); p != "" && parent == nil {
+		return nil, fmt.Errorf("resource %s depends on %s: read it for each %s record (ReadChild)", r.Name, p, p)
+	}
+	if r, err = resolve(r, parent); err != nil {
+		return nil, err
+	}
+	p := newPager(r.pager)
 	start := state.Cursor
 	if start == nil && r.Incremental != nil {
 		start = rawValue(r.Incremental.InitialValue)

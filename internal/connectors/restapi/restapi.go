@@ -95,6 +95,15 @@ type Resource struct {
 	DataSelector string                     `json:"data_selector"`
 	PrimaryKey   KeyList                    `json:"primary_key"`
 	Incremental  *Incremental               `json:"incremental"`
+	// Nested is how the load engine writes nested objects and arrays: NestedJSON or NestedTables.
+	Nested string `json:"nested"`
+	// IncludeFromParent are fields of the parent record a dependent resource's rows carry, as
+	// _<parent>_<field> columns (dlt's include_from_parent).
+	IncludeFromParent []string `json:"include_from_parent"`
+	// Paginator, when set, replaces the connection's paginator for this resource.
+	Paginator json.RawMessage `json:"paginator"`
+
+	pager Paginator // the paginator in effect (checkResources)
 }
 
 // Incremental reads only what changed since the last run: the highest value of CursorPath seen
@@ -199,6 +208,9 @@ func New(config map[string]any, env connectors.Env) (*Connector, error) {
 		}
 		seen[key] = true
 	}
+	if err := checkResources(&cfg); err != nil {
+		return nil, err
+	}
 	return &Connector{
 		cfg:         cfg,
 		base:        base,
@@ -245,7 +257,7 @@ func (c *Connector) Test(ctx context.Context) connectors.Result {
 		s := c.newSession(ctx)
 		defer s.close()
 		r := &c.cfg.Resources[0]
-		u, err := c.firstURL(r, rawValueOf(r), newPager(c.cfg.Paginator))
+		u, err := c.firstURL(r, rawValueOf(r), newPager(r.pager))
 		if err != nil {
 			return err
 		}

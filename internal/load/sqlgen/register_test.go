@@ -92,5 +92,6 @@ func TestSupportsDestination_SaysWhichTypesCanBeLoadedInto(t *testing.T) {
 	require.ErrorIs(t, load.SupportsDestination("bigquery"), sqlgen.ErrBigQueryLoad)
 	require.ErrorIs(t, load.SupportsDestination("oracle"), load.ErrDestinationNotSupported)
 	require.True(t, load.SupportsSource("sqlite"))
-	require.False(t, load.SupportsSource("rest_api"), "the engine reads SQL sources only, so far")
+	require.True(t, load.SupportsSource("rest_api"))
+	require.False(t, load.SupportsSource("bigquery"), "the engine does not read BigQuery")
 }
