@@ -135,7 +135,7 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 	if spec.DestinationSchema == "" {
 		return res, errors.New("the destination schema is required")
 	}
-	src, err := OpenSource(ctx, spec.Source)
+	src, err := openSourceFor(ctx, spec.Source, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -179,6 +179,14 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 
 	for _, p := range plans {
 		ts, err := loadTable(ctx, spec, cfg, src, dst, state, p, progress)
+		for retypes := 0; isRetype(err) && retypes < maxRetypes; retypes++ {
+			// A file's value broke its column's inferred type under evolve: the source
+			// widened the column, nothing was published; load the table again.
+			spec.Logger.Info("reading the table again with a wider column", "table", p.Source.QualifiedName(), "reason", err.Error())
+			if p, err = plan(spec, cfg, p.Source); err == nil {
+				ts, err = loadTable(ctx, spec, cfg, src, dst, state, p, progress)
+			}
+		}
 		res.Tables = append(res.Tables, ts)
 		res.RowsLoaded += ts.RowsWritten
 		if err != nil {
@@ -322,6 +330,9 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	progress(Progress{Table: p.Name}) // the table starts: nothing read yet
 	w, cursorCol, err := window(ctx, spec, cfg, dst, state, p)
 	if err != nil {
+		return ts, err
+	}
+	if err := resumeObjects(ctx, spec, src, dst, state, p); err != nil {
 		return ts, err
 	}
 	rej := &rejector{mode: cfg.SchemaContract.DataType, table: p.Name}
@@ -543,6 +554,9 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 			newState.Value = maxCursor.(time.Time).UTC().Format(time.RFC3339Nano)
 		}
 	}
+	if newState == nil {
+		newState = objectsState(spec, src, p)
+	}
 	pub.State = newState
 	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline, Attempt: cmp.Or(spec.Attempt, spec.RunID)}
 	if newState != nil {
@@ -588,6 +602,8 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 		return OpenSQLiteSource(ctx, e.Config, e.Env)
 	case "mssql":
 		return OpenMSSQLSource(ctx, e.Config, e.Env)
+	case "file", "s3":
+		return openSourceFor(ctx, e, Config{})
 	default:
 		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
 	}
