@@ -212,6 +212,9 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 	seen := map[string]string{}
 	for _, c := range t.Columns {
 		n := destName(cfg.Naming, c.Name)
+		if c.Type.Source == fileColumnSource {
+			n = c.Name // config.files.file_column, as the pipeline spells it
+		}
 		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
 			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
 		}

@@ -26,6 +26,10 @@ import (
 // DefaultFileColumn is the column that names each row's source object (S3 sources).
 const DefaultFileColumn = "_dnk_file"
 
+// fileColumnSource marks the column naming each row's object: the pipeline names it, naming
+// leaves it so.
+const fileColumnSource = "object key"
+
 // DefaultSampleRows is how many records the kinds of a text file's columns are inferred from.
 const DefaultSampleRows = 1000
 
@@ -134,7 +138,7 @@ func (s *fileSource) infer(ctx context.Context) error {
 }
 
 func (s *fileSource) addFileColumn() {
-	s.table.Columns = append(s.table.Columns, Column{Name: s.fileColumn, Type: Type{Kind: KindText, Source: "object key"}})
+	s.table.Columns = append(s.table.Columns, Column{Name: s.fileColumn, Type: Type{Kind: KindText, Source: fileColumnSource}})
 	s.table.castText = append(s.table.castText, false)
 }
 
