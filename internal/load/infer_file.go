@@ -256,7 +256,7 @@ func widerKind(a, b Kind) Kind {
 	ra, rb := rank(a), rank(b)
 	switch {
 	case ra > 0 && ra < 10 && rb > 0 && rb < 10:
-		return Kind(max(int(a), int(b))) // int64 < decimal < float64 in the Kind order
+		return max(a, b) // int64 < decimal < float64 in the Kind order
 	case ra > 10 && rb > 10:
 		return KindTimestamp
 	}

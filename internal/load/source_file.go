@@ -339,7 +339,6 @@ type rowReader struct {
 	b         *Batch
 	batchSize int
 	emit      Emit
-	raw       []any // the row as read, for _dnk_rejected
 }
 
 // badValue handles value v of column ci (row being filled) that did not convert: cause says
@@ -358,11 +357,11 @@ func (rd *rowReader) badValue(obj fileObject, line int64, ci int, v any, cause e
 	case ContractDiscardValue, ContractDiscardRow:
 		return rd.w.reject.bad(rd.t.Columns, rowText(), ci, fmt.Errorf("%s: %w", where, cause))
 	case ContractFreeze:
-		return false, fmt.Errorf("%w: %s: %v (schema_contract.data_type is freeze; the column's type is %s)",
+		return false, fmt.Errorf("%w: %s: %w (schema_contract.data_type is freeze; the column's type is %s)",
 			ErrContract, where, cause, fileTypeName(col.Type.Kind))
 	}
 	if strings.HasSuffix(col.Type.Source, "(set in the config)") {
-		return false, fmt.Errorf("%s: %v (the column's type is set in config.files.columns)", where, cause)
+		return false, fmt.Errorf("%s: %w (the column's type is set in config.files.columns)", where, cause)
 	}
 	wider := widerKind(col.Type.Kind, jsonValueKind(v))
 	if wider == col.Type.Kind {
