@@ -430,3 +430,44 @@ func TestS3Source_EmptyPrefixFailsUnlessAllowed(t *testing.T) {
 	_, err = runLoad(t, spec)
 	require.ErrorContains(t, err, "egress denied")
 }
+
+func TestFileSource_ReplaceBuildsTheConfiguredPrimaryKey(t *testing.T) {
+	pg := newPG(t)
+	env := uploads(jaffle(t, "raw_customers.csv"))
+	spec := load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "id"}`)}
+	_, err := runLoad(t, spec)
+	require.NoError(t, err)
+	var key string
+	require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT a.attname FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+WHERE i.indrelid = 'raw.customers'::regclass AND i.indisprimary`).Scan(&key))
+	require.Equal(t, "id", key)
+
+	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "nope"}`)
+	_, err = runLoad(t, spec)
+	require.ErrorContains(t, err, `config.primary_key: column "nope" is not a column of the file`)
+}
+
+func TestParseURL_File(t *testing.T) {
+	t.Parallel()
+	p := writeTemp(t, "data.csv.gz", gz(t, "a\n1\n"))
+	e, err := load.ParseURL("file://" + p)
+	require.NoError(t, err)
+	require.Equal(t, "file", e.Type)
+	require.Equal(t, "csv", e.Config["format"])
+	got, err := e.Env.Files(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, p, got)
+
+	noExt := writeTemp(t, "data", "{}")
+	_, err = load.ParseURL("file://" + noExt)
+	require.ErrorContains(t, err, "add ?format=csv")
+	e, err = load.ParseURL("file://" + noExt + "?format=jsonl")
+	require.NoError(t, err)
+	require.Equal(t, "jsonl", e.Config["format"])
+	_, err = load.ParseURL("file://" + noExt + "?format=xls")
+	require.ErrorContains(t, err, `format "xls" is not one of`)
+	_, err = load.ParseURL("file:///nowhere/x.csv")
+	require.ErrorContains(t, err, "x.csv")
+}

@@ -119,9 +119,9 @@ func isNumberText(s string) bool {
 
 func parseFileBool(s string) (bool, bool) {
 	switch strings.ToLower(s) {
-	case "true":
+	case "true", "t": // t and f as PostgreSQL writes them
 		return true, true
-	case "false":
+	case "false", "f":
 		return false, true
 	}
 	return false, false

@@ -65,6 +65,8 @@ type fileSource struct {
 	// parquet reads typed columns; filled by inferParquet.
 	parquet *parquetPlan
 	closeFn func() error
+	// primaryKey is config.primary_key, the key of the table replace builds.
+	primaryKey []string
 	// tracked sources (S3) load each object once: see resumeObjects.
 	tracked bool
 }
@@ -99,6 +101,13 @@ func (s *fileSource) Tables(ctx context.Context, _ string, names []string) ([]*T
 	s.table.Name = s.defaultName
 	if len(names) == 1 && strings.TrimSpace(names[0]) != "" {
 		s.table.Name = names[0]
+	}
+	s.table.PrimaryKey = nil
+	for _, k := range s.primaryKey {
+		if idx, _ := s.table.column(k); idx < 0 {
+			return nil, fmt.Errorf("config.primary_key: column %q is not a column of the file", k)
+		}
+		s.table.PrimaryKey = append(s.table.PrimaryKey, k)
 	}
 	return []*Table{s.table}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"strconv"
@@ -210,16 +211,61 @@ func objectsState(spec Spec, src Source, p *TablePlan) *StateEntry {
 // openSourceFor opens a source with what the pipeline's config says of it (config.files for
 // file sources).
 func openSourceFor(ctx context.Context, e Endpoint, cfg Config) (Source, error) {
+	var src Source
+	var err error
 	switch e.Type {
 	case "file":
-		return OpenFileSource(ctx, e.Config, e.Env, cfg.Files)
+		src, err = OpenFileSource(ctx, e.Config, e.Env, cfg.Files)
 	case "s3":
-		return OpenS3Source(ctx, e.Config, e.Env, cfg.Files)
+		src, err = OpenS3Source(ctx, e.Config, e.Env, cfg.Files)
+	default:
+		return OpenSource(ctx, e)
 	}
-	return OpenSource(ctx, e)
+	if fs, ok := src.(*fileSource); ok && (cfg.WriteDisposition == Replace || cfg.WriteDisposition == Merge) {
+		// A file has no key of its own: config.primary_key gives the table built by replace
+		// (and merge) its primary key.
+		fs.primaryKey = cfg.PrimaryKey
+	}
+	return src, err
 }
 
 func isRetype(err error) bool {
 	var re *retypeError
 	return errors.As(err, &re)
+}
+
+// parseFileURL reads file:///path/to/data.csv[.gz] (?format=… when the name does not say it).
+func parseFileURL(u *url.URL) (Endpoint, error) {
+	p := u.Path
+	if u.Host != "" { // file://relative/path
+		p = u.Host + u.Path
+	}
+	if p == "" {
+		return Endpoint{}, errors.New("a file URL names a file: file:///path/to/data.csv")
+	}
+	if _, err := os.Stat(p); err != nil {
+		return Endpoint{}, fmt.Errorf("file %q: %w", p, unwrapPathError(err))
+	}
+	format := u.Query().Get("format")
+	if format == "" {
+		name := strings.TrimSuffix(strings.ToLower(path.Base(p)), ".gz")
+		switch ext := strings.TrimPrefix(path.Ext(name), "."); ext {
+		case "csv", "tsv", "jsonl", "json", "parquet":
+			format = ext
+		case "ndjson":
+			format = "jsonl"
+		case "tab":
+			format = "tsv"
+		}
+	}
+	switch format {
+	case "csv", "tsv", "jsonl", "json", "parquet":
+	case "":
+		return Endpoint{}, errors.New("the file's name does not say its format: add ?format=csv (tsv, jsonl, json, parquet)")
+	default:
+		return Endpoint{}, fmt.Errorf("format %q is not one of csv, tsv, jsonl, json, parquet", format)
+	}
+	return Endpoint{Type: "file", Config: map[string]any{"file_id": 1, "format": format}, Env: connectors.Env{
+		Files: func(context.Context, int64) (string, error) { return p, nil },
+	}}, nil
 }
