@@ -3,11 +3,13 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Type inference for file sources (csv, tsv, jsonl, json): a column's kind is the narrowest
@@ -137,6 +139,9 @@ var (
 // parseFileTimestamp reads a date and time: without a zone (zoned false) it is a wall-clock
 // timestamp, with one (Z, +02:00, +0200, +02) an instant.
 func parseFileTimestamp(s string, zoned bool) (time.Time, error) {
+	if t, z, ok := parseISOTimestamp(s); ok && z == zoned {
+		return t, nil
+	}
 	layouts := naiveLayouts
 	if zoned {
 		layouts = zonedLayouts
@@ -152,6 +157,101 @@ func parseFileTimestamp(s string, zoned bool) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not a date and time with a zone", s)
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date and time", s)
+}
+
+// parseISOTimestamp reads YYYY-MM-DD[ T]HH:MM[:SS[.fraction]] with an optional zone (Z, ±HH,
+// ±HHMM, ±HH:MM) without time.Parse's cost; ok is false for anything else (the layouts then
+// decide).
+func parseISOTimestamp(s string) (t time.Time, zoned, ok bool) {
+	num := func(from, n int) (int, bool) {
+		if from+n > len(s) {
+			return 0, false
+		}
+		v := 0
+		for i := from; i < from+n; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if len(s) < 16 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' {
+		return t, false, false
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 2)
+	day, ok3 := num(8, 2)
+	hour, ok4 := num(11, 2)
+	minute, ok5 := num(14, 2)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 {
+		return t, false, false
+	}
+	i, sec, nsec := 16, 0, 0
+	if i < len(s) && s[i] == ':' {
+		var okS bool
+		if sec, okS = num(i+1, 2); !okS || sec > 59 {
+			return t, false, false
+		}
+		i += 3
+		if i < len(s) && s[i] == '.' {
+			i++
+			start := i
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+				if i-start < 9 {
+					nsec = nsec*10 + int(s[i]-'0')
+				}
+				i++
+			}
+			if i == start {
+				return t, false, false
+			}
+			for n := i - start; n < 9; n++ {
+				nsec *= 10
+			}
+		}
+	}
+	loc := time.UTC
+	if i < len(s) {
+		switch s[i] {
+		case 'Z':
+			if i+1 != len(s) {
+				return t, false, false
+			}
+			zoned = true
+		case '+', '-':
+			zh, okH := num(i+1, 2)
+			if !okH || zh > 23 {
+				return t, false, false
+			}
+			zm, j := 0, i+3
+			if j < len(s) && s[j] == ':' {
+				j++
+			}
+			if j < len(s) {
+				var okM bool
+				if zm, okM = num(j, 2); !okM || zm > 59 || j+2 != len(s) {
+					return t, false, false
+				}
+			}
+			off := zh*3600 + zm*60
+			if s[i] == '-' {
+				off = -off
+			}
+			if off != 0 {
+				loc = time.FixedZone("", off)
+			}
+			zoned = true
+		default:
+			return t, false, false
+		}
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc)
+	if t.Day() != day { // February 30th and the like
+		return time.Time{}, false, false
+	}
+	return t, zoned, true
 }
 
 // kindInference narrows a column's kind as sample values arrive.
@@ -284,6 +384,9 @@ func fileValue(k Kind, s string) (any, error) {
 		}
 		return strconv.ParseInt(s, 10, 64)
 	case KindDecimal:
+		if n, ok := smallDecimal(s); ok {
+			return n, nil
+		}
 		if !isPlainDecimal(s) {
 			if fitsKind(KindFloat64, s) {
 				return ParseNumeric(s)
@@ -337,6 +440,44 @@ func fileValue(k Kind, s string) (any, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("a %s column cannot be read from a file", k)
+}
+
+// smallDecimal reads a plain decimal of at most 18 digits without going through text
+// scanning: the common case of amounts and prices.
+func smallDecimal(s string) (pgtype.Numeric, bool) {
+	neg := false
+	d := s
+	if len(d) > 0 && (d[0] == '-' || d[0] == '+') {
+		neg, d = d[0] == '-', d[1:]
+	}
+	if d == "" || len(d) > 19 {
+		return pgtype.Numeric{}, false
+	}
+	var mant int64
+	digits, exp := 0, int32(0)
+	seenDot := false
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + int64(c-'0')
+			digits++
+			if seenDot {
+				exp--
+			}
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			return pgtype.Numeric{}, false
+		}
+	}
+	if digits == 0 || digits > 18 || (len(d) > 1 && d[0] == '0' && d[1] != '.') {
+		return pgtype.Numeric{}, false
+	}
+	if neg {
+		mant = -mant
+	}
+	return pgtype.Numeric{Int: big.NewInt(mant), Exp: exp, Valid: true}, true
 }
 
 // fileTypeName spells a kind for messages and for Type.Source of an inferred column.

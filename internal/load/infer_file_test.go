@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -179,4 +180,54 @@ func TestFileOptions_Validation(t *testing.T) {
 	require.Equal(t, ";", cfg.Files.Delimiter)
 	require.False(t, *cfg.Files.Header)
 	require.Empty(t, *cfg.Files.NullMarker)
+}
+
+// The fast paths agree with the general parsers.
+func TestFastPathsAgreeWithTheGeneralParsers(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"2024-01-01 00:00:01+00", "2024-01-01T10:00:00Z", "2024-02-29 23:59:59.123456789-05:30",
+		"2024-01-01 10:00", "2024-01-01T10:00:00.5", "2024-01-01 10:00:00+0200", "2023-02-29 10:00:00", "2024-13-01 10:00:00",
+		"2024-01-01 10:00:00Zx", "2024-01-01 24:00:00", "2024-01-01 10:00:00+2", "2024-01-01 10:00:00."} {
+		fast, zoned, ok := parseISOTimestamp(s)
+		slowZ, errZ := parseFileTimestampSlow(s, true)
+		slowN, errN := parseFileTimestampSlow(s, false)
+		switch {
+		case !ok:
+			require.Error(t, errZ, s)
+			require.Error(t, errN, s)
+		case zoned:
+			require.NoError(t, errZ, s)
+			require.True(t, fast.Equal(slowZ), "%s: %v vs %v", s, fast, slowZ)
+		default:
+			require.NoError(t, errN, s)
+			require.Equal(t, slowN, fast, s)
+		}
+	}
+	for _, s := range []string{"0.01", "-12.50", "5.", ".5", "+3", "999999999999999999", "1234567890.12345678", "0"} {
+		fast, ok := smallDecimal(s)
+		require.True(t, ok, s)
+		slow, err := ParseNumeric(s)
+		require.NoError(t, err)
+		require.Equal(t, NumericText(slow), NumericText(fast), s)
+	}
+	for _, s := range []string{"1e5", "12a", "", "-", "1.2.3", "9999999999999999999", "007"} {
+		_, ok := smallDecimal(s)
+		require.False(t, ok, s)
+	}
+}
+
+// parseFileTimestampSlow is parseFileTimestamp by time.Parse's layouts alone.
+func parseFileTimestampSlow(s string, zoned bool) (time.Time, error) {
+	layouts := naiveLayouts
+	if zoned {
+		layouts = zonedLayouts
+	}
+	var err error
+	for _, l := range layouts {
+		var tm time.Time
+		if tm, err = time.Parse(l, s); err == nil {
+			return tm, nil
+		}
+	}
+	return time.Time{}, err
 }
