@@ -125,13 +125,19 @@ func TestFileSource_JaffleShopUploadsLoadEqualToTheirContent(t *testing.T) {
 		paths = append(paths, jaffle(t, n+".csv"))
 	}
 	env := uploads(paths...)
-	for i, n := range names {
-		res, err := runLoad(t, load.Spec{Pipeline: "jaffle_" + n, Source: fileEndpoint(env, i+1, "csv"),
-			Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "`+n+`"}`)})
-		require.NoError(t, err)
-		_, want := readCSV(t, paths[i])
-		require.Equal(t, int64(len(want)), res.RowsLoaded)
-		requireJaffle(t, pg, "raw", n)
+	// verify count copies the values as COPY text; checksum decodes them (both paths).
+	for _, verify := range []string{"count", "checksum"} {
+		schema := "raw_" + verify
+		for i, n := range names {
+			before := load.FileTextCopies()
+			res, err := runLoad(t, load.Spec{Pipeline: "jaffle_" + n, Source: fileEndpoint(env, i+1, "csv"), DestinationSchema: schema,
+				Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "`+n+`", "verify": "`+verify+`"}`)})
+			require.NoError(t, err)
+			_, want := readCSV(t, paths[i])
+			require.Equal(t, int64(len(want)), res.RowsLoaded)
+			requireJaffle(t, pg, schema, n)
+			require.Equal(t, verify == "count", load.FileTextCopies() == before+1, "the path taken with verify %s", verify)
+		}
 	}
 	// The catalog's name for the upload (file.file_<id>) is the default table name.
 	_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
@@ -157,10 +163,21 @@ func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T)
 	}
 	b.WriteString("31,lots,2024-01-31\n") // line 32
 	env := uploads(writeTemp(t, "qty.csv", b.String()))
+	verify := "count"
 	run := func(contract string) (load.Result, error) {
 		return runLoad(t, load.Spec{Pipeline: "p_" + contract, DestinationSchema: contract, Source: fileEndpoint(env, 1, "csv"),
 			Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "qty", "files": {"sample_rows": 10},
-			"schema_contract": {"data_type": "`+contract+`"}}`)})
+			"schema_contract": {"data_type": "`+contract+`"}, "verify": "`+verify+`"}`)})
+	}
+	// Both paths (COPY text, decoding) under freeze and evolve.
+	for _, verify = range []string{"checksum", "count"} {
+		_, err := run("freeze")
+		require.ErrorIs(t, err, load.ErrContract, verify)
+		require.ErrorContains(t, err, `file 1, line 32, column "qty": "lots" is not an integer`, verify)
+		_, err = run("evolve")
+		require.NoError(t, err, verify)
+		require.Equal(t, int64(31), pg.count(t, "SELECT count(*) FROM evolve.qty"), verify)
+		pg.exec(t, "DROP SCHEMA evolve CASCADE")
 	}
 
 	_, err := run("freeze")

@@ -277,9 +277,9 @@ func (s *fileSource) readJSON(ctx context.Context, obj fileObject, rd *rowReader
 				if f.key == s.fileColumn {
 					return fmt.Errorf("%s has a key %q: choose another config.files.file_column", obj.Name, f.key)
 				}
-				rd.t.Columns = append(rd.t.Columns, Column{Name: f.key, Type: Type{Kind: KindText, Source: "text"}, Nullable: true})
-				rd.t.castText = append(rd.t.castText, false)
-				return &retypeError{msg: fmt.Sprintf("%s, line %d: a key %q the sampled records do not have", obj.Name, line, f.key)}
+				t, key := rd.t, f.key
+				return &retypeError{msg: fmt.Sprintf("%s, line %d: a key %q the sampled records do not have", obj.Name, line, key),
+					apply: func() { addTextColumn(t, key) }}
 			}
 			if f.val == nil {
 				continue

@@ -179,7 +179,7 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 
 	for _, p := range plans {
 		ts, err := loadTable(ctx, spec, cfg, src, dst, state, p, progress)
-		for retypes := 0; isRetype(err) && retypes < maxRetypes; retypes++ {
+		for retypes := 0; retypes < maxRetypes && retype(err); retypes++ {
 			// A file's value broke its column's inferred type under evolve: the source
 			// widened the column, nothing was published; load the table again.
 			spec.Logger.Info("reading the table again with a wider column", "table", p.Source.QualifiedName(), "reason", err.Error())
@@ -427,6 +427,18 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 				log.Debug("staged", "rows", rows, "seconds", time.Since(start).Seconds())
 				return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, nil, rows, -1, ts, start, &published, progress)
 			}
+		}
+	}
+
+	// A CSV or TSV file to PostgreSQL, values checked and passed as COPY text (copy_file_postgres.go).
+	if fs, ok := src.(*fileSource); ok && sum == nil && fs.textCopyable(w) {
+		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
+			rows, bytes, err := copyFileText(ctx, fs, pl, w, func(n int64) { progress(Progress{Table: p.Name, RowsRead: n}) })
+			ts.RowsRead, ts.Bytes = rows, bytes
+			if err != nil {
+				return ts, failed(err)
+			}
+			return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, nil, nil, rows, rows, ts, start, &published, progress)
 		}
 	}
 

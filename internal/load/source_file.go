@@ -72,8 +72,12 @@ type fileSource struct {
 }
 
 // retypeError stops a read whose value broke its column's inferred kind under the evolve
-// contract: the column was widened (or a column added), and the table is read again.
-type retypeError struct{ msg string }
+// contract: apply widens the column (or adds one) once the read and the copy have stopped, and
+// the table is read again.
+type retypeError struct {
+	msg   string
+	apply func()
+}
 
 func (e *retypeError) Error() string { return e.msg }
 
@@ -376,8 +380,9 @@ func (rd *rowReader) badValue(obj fileObject, line int64, ci int, v any, cause e
 	if wider == col.Type.Kind {
 		return false, fmt.Errorf("%s: %w", where, cause)
 	}
-	col.Type = Type{Kind: wider, Source: fileTypeName(wider)}
-	return false, &retypeError{msg: fmt.Sprintf("%s: %v; the column was widened to %s", where, cause, fileTypeName(wider))}
+	t := rd.t
+	return false, &retypeError{msg: fmt.Sprintf("%s: %v; the column is widened to %s", where, cause, fileTypeName(wider)),
+		apply: func() { t.Columns[ci].Type = Type{Kind: wider, Source: fileTypeName(wider)} }}
 }
 
 // jsonValueKind is the narrowest kind of a value as a file holds it (text, or a decoded JSON
@@ -492,6 +497,12 @@ func (s *fileSource) readCSV(ctx context.Context, obj fileObject, rd *rowReader)
 	}
 }
 
+// addTextColumn adds a column found past the sample, as text.
+func addTextColumn(t *Table, name string) {
+	t.Columns = append(t.Columns, Column{Name: name, Type: Type{Kind: KindText, Source: "text"}, Nullable: true})
+	t.castText = append(t.castText, false)
+}
+
 // headerPositions maps a header's names to the table's columns: a column the file lacks is
 // NULL; a name the table lacks is added (as text) and the table read again.
 func (s *fileSource) headerPositions(obj fileObject, rec []string, t *Table) ([]int, error) {
@@ -503,9 +514,8 @@ func (s *fileSource) headerPositions(obj fileObject, rec []string, t *Table) ([]
 		}
 		idx, _ := t.column(n)
 		if idx < 0 {
-			t.Columns = append(t.Columns, Column{Name: n, Type: Type{Kind: KindText, Source: "text"}, Nullable: true})
-			t.castText = append(t.castText, false)
-			return nil, &retypeError{msg: fmt.Sprintf("%s has a column %q the first file does not", obj.Name, n)}
+			return nil, &retypeError{msg: fmt.Sprintf("%s has a column %q the first file does not", obj.Name, n),
+				apply: func() { addTextColumn(t, n) }}
 		}
 		pos[i] = idx
 	}

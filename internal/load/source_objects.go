@@ -229,9 +229,15 @@ func openSourceFor(ctx context.Context, e Endpoint, cfg Config) (Source, error) 
 	return src, err
 }
 
-func isRetype(err error) bool {
+// retype applies the change a retypeError asks for, once the table's load has stopped, and
+// says whether the table is to be loaded again.
+func retype(err error) bool {
 	var re *retypeError
-	return errors.As(err, &re)
+	if !errors.As(err, &re) {
+		return false
+	}
+	re.apply()
+	return true
 }
 
 // parseFileURL reads file:///path/to/data.csv[.gz] (?format=… when the name does not say it).

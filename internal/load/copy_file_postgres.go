@@ -1,0 +1,215 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+)
+
+// CSV and TSV files to PostgreSQL as COPY text: every value is still checked against its
+// column's kind (a value that does not fit follows the contract as on the decoding path), but it
+// is passed on as the file spells it, escaped for COPY, instead of being converted to a Go value
+// and encoded again — PostgreSQL reads the spellings the checks accept (integers, decimals in
+// plain or exponent form, ISO dates and timestamps with or without a zone, true/false/t/f,
+// UUIDs). The decoding path's boxing and pgx's binary encoding of decimals cost more client CPU
+// than parsing the file (docs/benchmarks.md, "File sources").
+//
+// It is taken when nothing needs the values themselves: no checksum, a data_type contract of
+// evolve or freeze (discard_* records rows one by one), and every column written.
+
+// fileTextCopies counts the tables copied this way (tests check which path a load took).
+var fileTextCopies atomic.Int64
+
+// textCopyable says whether the file source can take the COPY text path.
+func (s *fileSource) textCopyable(w Window) bool {
+	return (s.format == "csv" || s.format == "tsv") && len(w.Filters) == 0 && w.Cursor == "" &&
+		(w.reject == nil || w.reject.mode == ContractEvolve || w.reject.mode == ContractFreeze)
+}
+
+// copyFileText copies the pending objects into the destination's staging as COPY text.
+func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window, progress func(rows int64)) (rows, bytes int64, err error) {
+	t := dst.plan.Source
+	pr, pw := io.Pipe()
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := dst.copyIn(ctx, pr, false)
+		_ = pr.CloseWithError(err) // a failed COPY stops the writer
+		done <- result{n, err}
+	}()
+	bw := bufio.NewWriterSize(pw, 256<<10)
+	s.rows = 0
+	rd := &rowReader{s: s, t: t, w: w}
+	for _, obj := range s.pending {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		var n int64
+		n, err = s.writeCSVText(ctx, obj, rd, bw, func(r int64) { progress(rows + r) })
+		rows += n
+		bytes += obj.Size
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	_ = pw.CloseWithError(err)
+	out := <-done
+	switch {
+	case err != nil:
+		return rows, bytes, err
+	case out.err != nil:
+		return rows, bytes, out.err
+	case out.n != rows:
+		return rows, bytes, fmt.Errorf("%w: %s: %d records read, the destination took %d", ErrVerify, t.QualifiedName(), rows, out.n)
+	}
+	fileTextCopies.Add(1)
+	return rows, bytes, nil
+}
+
+// writeCSVText writes one object's records as COPY text lines, in the table's column order.
+func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowReader, bw *bufio.Writer, progress func(int64)) (int64, error) {
+	r, closeFn, err := openText(ctx, obj)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", obj.Name, err)
+	}
+	defer func() { _ = closeFn() }()
+	d := s.dialect
+	cr := newCSVReader(decodeReader(r, d.Encoding), d.Delimiter, d.Quote)
+	cols := rd.t.Columns
+	fileIdx := -1
+	if s.fileColumn != "" {
+		fileIdx, _ = rd.t.column(s.fileColumn)
+	}
+	field := make([]int, len(cols)) // the file's field of each table column, -1 for none
+	var pos []int
+	setPositions := func() {
+		for i := range field {
+			field[i] = -1
+		}
+		for i, ci := range pos {
+			field[ci] = i
+		}
+	}
+	if !d.Header {
+		for i := range cols {
+			if i != fileIdx {
+				pos = append(pos, i)
+			}
+		}
+		setPositions()
+	}
+	var line []byte
+	var rows int64
+	for {
+		rec, quoted, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", obj.Name, err)
+		}
+		if pos == nil {
+			if pos, err = s.headerPositions(obj, rec, rd.t); err != nil {
+				return rows, err
+			}
+			setPositions()
+			continue
+		}
+		if len(rec) > len(pos) {
+			return rows, fmt.Errorf("%s, line %d: %d fields where the header has %d", obj.Name, cr.line, len(rec), len(pos))
+		}
+		line = line[:0]
+		for ci := range cols {
+			if ci > 0 {
+				line = append(line, '\t')
+			}
+			if ci == fileIdx {
+				line = appendCopyEscaped(line, []byte(obj.Name))
+				continue
+			}
+			fi := field[ci]
+			if fi < 0 || fi >= len(rec) || s.isNull(rec[fi], quoted[fi], cols[ci].Type.Kind) {
+				line = append(line, '\\', 'N')
+				continue
+			}
+			v := rec[fi]
+			k := cols[ci].Type.Kind
+			if k == KindText {
+				line = appendCopyEscaped(line, []byte(v))
+				continue
+			}
+			out, err := textForCopy(k, v)
+			if err != nil {
+				_, ferr := rd.badValue(obj, int64(cr.line), ci, v, err, nil)
+				return rows, ferr
+			}
+			line = appendCopyEscaped(line, []byte(out))
+		}
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return rows, err
+		}
+		rows++
+		s.rows++
+		if rows%10000 == 0 {
+			progress(rows)
+		}
+	}
+}
+
+// textForCopy checks that v is a value of kind k and returns how COPY text is to read it.
+func textForCopy(k Kind, v string) (string, error) {
+	switch k {
+	case KindInt64, KindInt32, KindInt16:
+		if isInteger(v) {
+			return v, nil
+		}
+	case KindDecimal:
+		if isPlainDecimal(v) || fitsKind(KindFloat64, v) {
+			return v, nil
+		}
+	case KindFloat64, KindFloat32:
+		if fitsKind(KindFloat64, v) {
+			return v, nil
+		}
+	case KindBool:
+		if b, ok := parseFileBool(v); ok {
+			if b {
+				return "t", nil
+			}
+			return "f", nil
+		}
+	case KindDate:
+		if fitsKind(KindDate, v) {
+			return v, nil
+		}
+	case KindTimestamp, KindTimestampTZ:
+		if _, err := fileValue(k, v); err == nil {
+			return v, nil
+		}
+	case KindUUID:
+		if fitsKind(KindUUID, v) {
+			return v, nil
+		}
+	case KindJSON:
+		out, err := fileValue(k, v)
+		if err != nil {
+			return "", err
+		}
+		return out.(string), nil
+	}
+	_, err := fileValue(k, v)
+	if err == nil {
+		err = fmt.Errorf("%q is not a %s", v, fileTypeName(k))
+	}
+	return "", err
+}
