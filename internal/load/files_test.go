@@ -225,6 +225,14 @@ func TestFileSource_DialectsAndOverrides(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"1", "café"}, {"2", `\N`}, {"3", `\N`}}, tableText(t, pg, "raw.b", []string{"id", "name"}))
 
+	// The connection's delimiter and has_header hold unless the pipeline overrides them.
+	env = uploads(writeTemp(t, "e.csv", "1;2\n3;4\n"))
+	ep := fileEndpoint(env, 1, "csv")
+	ep.Config["delimiter"], ep.Config["has_header"] = ";", false
+	_, err = runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "e"}`)})
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"1", "2"}, {"3", "4"}}, tableText(t, pg, "raw.e", []string{"column_1", "column_2"}))
+
 	// Headerless: columns are numbered.
 	env = uploads(writeTemp(t, "c.tsv", "1\tx\n2\ty\n"))
 	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "tsv"), Destination: pg.endpoint(t),
@@ -332,17 +340,27 @@ func TestFileSource_ParquetTypesMapExactly(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, parquet.Write(&b, rows))
 	env := uploads(writeTemp(t, "p.parquet", b.String()))
-	_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "p"}`)})
-	require.NoError(t, err)
-	types := withoutLoaderColumns(columnTypes(t, pg, "raw", "p"))
+	// verify count copies the values as COPY text; checksum decodes them (both paths).
+	for _, verify := range []string{"count", "checksum"} {
+		before := load.FileTextCopies()
+		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: verify,
+			Config: mustConfig(t, `{"mode": "single_table", "table": "p", "verify": "`+verify+`"}`)})
+		require.NoError(t, err)
+		require.Equal(t, verify == "count", load.FileTextCopies() == before+1, "the path taken with verify %s", verify)
+		requireParquetRows(t, pg, verify)
+	}
+}
+
+func requireParquetRows(t *testing.T, pg *pgEnv, schema string) {
+	t.Helper()
+	types := withoutLoaderColumns(columnTypes(t, pg, schema, "p"))
 	require.Equal(t, map[string]string{"id": "bigint", "amount": "numeric", "big": "numeric", "at": "timestamp with time zone",
 		"day": "date", "name": "text", "tags": "jsonb", "small": "integer", "ratio": "double precision", "flag": "boolean",
 		"payload": "bytea"}, types)
 	require.Equal(t, [][]string{
 		{"1", "123.45", "12345678901234567890123456.7890", "2024-01-02 03:04:05.123456+00", "2024-02-29", "x", `["a", "b"]`, "-5", "0.25", "true", `\x0001`},
 		{"2", "-0.01", "-12345678901234567890123456.7890", "1969-12-31 23:59:59+00", "1900-01-01", `\N`, "[]", "7", "-1e+300", "false", `\xff`},
-	}, tableTextUTC(t, pg, "raw.p", []string{"id", "amount", "big", "at", "day", "name", "tags", "small", "ratio", "flag", "payload"}))
+	}, tableTextUTC(t, pg, schema+".p", []string{"id", "amount", "big", "at", "day", "name", "tags", "small", "ratio", "flag", "payload"}))
 }
 
 func days(t time.Time) int32 { return int32(t.Unix() / 86400) }

@@ -32,6 +32,8 @@ type parquetField struct {
 	// leaf is the column index of a top-level leaf; -1 for a nested field.
 	leaf int
 	conv func(parquet.Value) (any, error)
+	// scale of a decimal held as an int32 or int64 (-1 otherwise), for COPY text.
+	scale int
 }
 
 func (s *fileSource) inferParquet(ctx context.Context, obj fileObject) error {
@@ -72,7 +74,7 @@ func planParquet(schema *parquet.Schema) (*parquetPlan, []Column, error) {
 		n := leafCount(field)
 		if !field.Leaf() || field.Repeated() {
 			plan.nested = true
-			plan.fields = append(plan.fields, parquetField{name: field.Name(), leaf: -1})
+			plan.fields = append(plan.fields, parquetField{name: field.Name(), leaf: -1, scale: -1})
 			cols = append(cols, Column{Name: field.Name(), Type: Type{Kind: KindJSON, Source: "parquet group"}, Nullable: true})
 			leaf += n
 			continue
@@ -81,7 +83,11 @@ func planParquet(schema *parquet.Schema) (*parquetPlan, []Column, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("column %q: %w", field.Name(), err)
 		}
-		plan.fields = append(plan.fields, parquetField{name: field.Name(), leaf: leaf, conv: conv})
+		pf := parquetField{name: field.Name(), leaf: leaf, conv: conv, scale: -1}
+		if k := field.Type().Kind(); typ.Kind == KindDecimal && (k == parquet.Int32 || k == parquet.Int64) {
+			pf.scale = typ.Scale
+		}
+		plan.fields = append(plan.fields, pf)
 		cols = append(cols, Column{Name: field.Name(), Type: typ, Nullable: field.Optional()})
 		leaf += n
 	}
@@ -244,9 +250,11 @@ func twosComplement(b []byte) *big.Int {
 	return i
 }
 
-// readParquet reads one parquet object, row group by row group, its columns matched to the
-// table's by name.
-func (s *fileSource) readParquet(ctx context.Context, obj fileObject, rd *rowReader) error {
+// eachParquetRow calls fn with each row of a parquet object: the file's fields, the table
+// column of each (pos), the value of each leaf field (vals, by field; a null Value for a missing
+// one) and, when the file has nested fields, the row reconstructed (nested).
+func (s *fileSource) eachParquetRow(ctx context.Context, obj fileObject, t *Table,
+	fn func(fields []parquetField, pos []int, vals []parquet.Value, nested map[string]any) error) error {
 	f, closeFn, err := openParquet(ctx, obj)
 	if err != nil {
 		return fmt.Errorf("%s: %w", obj.Name, err)
@@ -256,10 +264,10 @@ func (s *fileSource) readParquet(ctx context.Context, obj fileObject, rd *rowRea
 	if err != nil {
 		return fmt.Errorf("%s: %w", obj.Name, err)
 	}
-	// pos[i] is the table column of the file's field i.
 	pos := make([]int, len(plan.fields))
+	leafField := map[int]int{} // leaf column → field
 	for i, pf := range plan.fields {
-		idx, col := rd.t.column(pf.name)
+		idx, col := t.column(pf.name)
 		if idx < 0 || pf.name == s.fileColumn {
 			return fmt.Errorf("%s: column %q is not in the first file", obj.Name, pf.name)
 		}
@@ -267,92 +275,105 @@ func (s *fileSource) readParquet(ctx context.Context, obj fileObject, rd *rowRea
 			return fmt.Errorf("%s: column %q is %s where the first file's is %s", obj.Name, pf.name, cols[i].Type.Source, col.Type.Source)
 		}
 		pos[i] = idx
+		if pf.leaf >= 0 {
+			leafField[pf.leaf] = i
+		}
 	}
+	byLeaf := make([]int, 0, 64) // leaf column → field, as a slice
+	for leaf, fi := range leafField {
+		for len(byLeaf) <= leaf {
+			byLeaf = append(byLeaf, -1)
+		}
+		byLeaf[leaf] = fi
+	}
+	schema := f.Schema()
+	rowBuf := make([]parquet.Row, 256)
+	vals := make([]parquet.Value, len(plan.fields))
+	var rowNum int64
+	for _, rg := range f.RowGroups() {
+		if err := s.parquetGroup(ctx, rg, func(prow parquet.Row) error {
+			rowNum++
+			clear(vals)
+			for _, v := range prow {
+				if c := v.Column(); c < len(byLeaf) && byLeaf[c] >= 0 {
+					vals[byLeaf[c]] = v // a top-level leaf is not repeated: one value per row
+				}
+			}
+			var nested map[string]any
+			if plan.nested {
+				nested = map[string]any{}
+				if err := schema.Reconstruct(&nested, prow); err != nil {
+					return fmt.Errorf("%s, row %d: %w", obj.Name, rowNum, err)
+				}
+			}
+			if err := fn(plan.fields, pos, vals, nested); err != nil {
+				return fmt.Errorf("%s, row %d: %w", obj.Name, rowNum, err)
+			}
+			return nil
+		}, rowBuf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parquetGroup calls fn with each row of a row group.
+func (s *fileSource) parquetGroup(ctx context.Context, rg parquet.RowGroup, fn func(parquet.Row) error, buf []parquet.Row) error {
+	rows := rg.Rows()
+	defer func() { _ = rows.Close() }()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := rows.ReadRows(buf)
+		for _, prow := range buf[:n] {
+			if err := fn(prow); err != nil {
+				return err
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// readParquet reads one parquet object's rows into batches, its columns matched to the
+// table's by name.
+func (s *fileSource) readParquet(ctx context.Context, obj fileObject, rd *rowReader) error {
 	fileIdx := -1
 	if s.fileColumn != "" {
 		fileIdx, _ = rd.t.column(s.fileColumn)
 	}
-	schema := f.Schema()
-	rowBuf := make([]parquet.Row, 256)
-	var rowNum int64
-	byLeaf := make([]int, 0, 64)
-	for _, rg := range f.RowGroups() {
-		rows := rg.Rows()
-		for {
-			if err := ctx.Err(); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			n, rerr := rows.ReadRows(rowBuf)
-			for _, prow := range rowBuf[:n] {
-				rowNum++
-				row := rd.b.Next()
-				// the first value of each leaf column
-				byLeaf = byLeaf[:0]
-				for i, v := range prow {
-					c := v.Column()
-					for len(byLeaf) <= c {
-						byLeaf = append(byLeaf, -1)
-					}
-					if byLeaf[c] < 0 {
-						byLeaf[c] = i
-					}
-				}
-				var nested map[string]any
-				if plan.nested {
-					nested = map[string]any{}
-					if err := schema.Reconstruct(&nested, prow); err != nil {
-						_ = rows.Close()
-						return fmt.Errorf("%s, row %d: %w", obj.Name, rowNum, err)
-					}
-				}
-				for i, pf := range plan.fields {
-					ci := pos[i]
-					if pf.leaf < 0 {
-						if v, ok := nested[pf.name]; ok && v != nil {
-							b, err := json.Marshal(v)
-							if err != nil {
-								_ = rows.Close()
-								return fmt.Errorf("%s, row %d, column %q: %w", obj.Name, rowNum, pf.name, err)
-							}
-							row[ci] = string(b)
-						}
-						continue
-					}
-					if pf.leaf >= len(byLeaf) || byLeaf[pf.leaf] < 0 {
-						continue
-					}
-					v := prow[byLeaf[pf.leaf]]
-					if v.IsNull() {
-						continue
-					}
-					cv, err := pf.conv(v)
+	return s.eachParquetRow(ctx, obj, rd.t, func(fields []parquetField, pos []int, vals []parquet.Value, nested map[string]any) error {
+		row := rd.b.Next()
+		for i, pf := range fields {
+			ci := pos[i]
+			if pf.leaf < 0 {
+				if v, ok := nested[pf.name]; ok && v != nil {
+					b, err := json.Marshal(v)
 					if err != nil {
-						_ = rows.Close()
-						return fmt.Errorf("%s, row %d, column %q: %w", obj.Name, rowNum, pf.name, err)
+						return fmt.Errorf("column %q: %w", pf.name, err)
 					}
-					row[ci] = cv
+					row[ci] = string(b)
 				}
-				if fileIdx >= 0 {
-					row[fileIdx] = obj.Name
-				}
-				rd.b.Bytes += int64(len(prow)) * 8
-				if err := rd.finish(false); err != nil {
-					_ = rows.Close()
-					return err
-				}
+				continue
 			}
-			if errors.Is(rerr, io.EOF) {
-				break
+			if vals[i].IsNull() {
+				continue
 			}
-			if rerr != nil {
-				_ = rows.Close()
-				return fmt.Errorf("%s: %w", obj.Name, rerr)
+			cv, err := pf.conv(vals[i])
+			if err != nil {
+				return fmt.Errorf("column %q: %w", pf.name, err)
 			}
+			row[ci] = cv
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("%s: %w", obj.Name, err)
+		if fileIdx >= 0 {
+			row[fileIdx] = obj.Name
 		}
-	}
-	return nil
+		rd.b.Bytes += int64(len(vals)) * 8
+		return rd.finish(false)
+	})
 }

@@ -77,6 +77,13 @@ func OpenFileSource(_ context.Context, config map[string]any, env connectors.Env
 	if opts != nil {
 		s.opts = *opts
 	}
+	// The connection's own dialect settings, where it has them, unless the pipeline overrides.
+	if d, ok := config["delimiter"].(string); ok && len(d) == 1 && s.opts.Delimiter == "" {
+		s.opts.Delimiter = d
+	}
+	if h, ok := config["has_header"].(bool); ok && s.opts.Header == nil {
+		s.opts.Header = &h
+	}
 	s.pending = s.objects
 	return s, nil
 }
