@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,10 +83,27 @@ func TestPipelines_FromAnUploadedFileRunThroughTheServer(t *testing.T) {
 		"config": map[string]any{"files": map[string]any{"delimiter": ";;", "encoding": "ebcdic"}}}), http.StatusUnprocessableEntity)
 	require.Contains(t, fieldsOf(p), "config.files.delimiter")
 	require.Contains(t, fieldsOf(p), "config.files.encoding")
+	// What a file source cannot take, and config.files on a source that is not one.
+	p = decodeProblem(t, e.call(t, http.MethodPost, "/api/v1/pipelines", e.f.owner.AccessToken, map[string]any{
+		"name": "filtered orders", "source_connection_id": src.Id, "destination_connection_id": e.dstConn.Id,
+		"config": map[string]any{"mode": "single_table", "table": "orders", "filters": []any{map[string]any{"column": "id", "op": "gt", "value": 1}},
+			"incremental": map[string]any{"cursor_path": "id"}}}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(p), "config.filters")
+	require.Contains(t, fieldsOf(p), "config.incremental")
+	p = decodeProblem(t, e.call(t, http.MethodPost, "/api/v1/pipelines", e.f.owner.AccessToken, map[string]any{
+		"name": "pg with files", "destination_schema": "raw", "source_connection_id": e.dstConn.Id, "destination_connection_id": e.dstConn.Id,
+		"config": map[string]any{"files": map[string]any{"delimiter": ";"}}}), http.StatusUnprocessableEntity)
+	require.Equal(t, []string{"config.files"}, slices.Collect(maps.Keys(fieldsOf(p))))
 
 	pl := decode[api.Pipeline](t, e.call(t, http.MethodPost, "/api/v1/pipelines", e.f.owner.AccessToken, map[string]any{
 		"name": "orders", "source_connection_id": src.Id, "destination_connection_id": e.dstConn.Id, "destination_schema": "raw",
 		"config": map[string]any{"mode": "single_table", "table": fmt.Sprintf("file.file_%d", up.Id), "files": map[string]any{"null_marker": ""}}}), http.StatusCreated)
+	p = decodeProblem(t, e.call(t, http.MethodPatch, fmt.Sprintf("/api/v1/pipelines/%d", pl.Id), e.f.owner.AccessToken, map[string]any{
+		"config": map[string]any{"mode": "single_table", "table": "orders", "incremental": map[string]any{"cursor_path": "id"}}}), http.StatusUnprocessableEntity)
+	require.Equal(t, []string{"config.incremental"}, slices.Collect(maps.Keys(fieldsOf(p))))
+	p = decodeProblem(t, e.call(t, http.MethodPatch, fmt.Sprintf("/api/v1/pipelines/%d", pl.Id), e.f.owner.AccessToken, map[string]any{
+		"source_connection_id": e.dstConn.Id}), http.StatusUnprocessableEntity)
+	require.Equal(t, []string{"config.files"}, slices.Collect(maps.Keys(fieldsOf(p))), "a source that is not a file does not take the stored config.files")
 	queued := e.trigger(t, pl.Id, map[string]any{})
 	r := e.waitFor(t, queued.Id, 30*time.Second, "success", "failed", "cancelled")
 	require.Equal(t, "success", r.status, "error: %v", r.errMsg)

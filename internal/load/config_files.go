@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/datanika/datanika/internal/apperr"
 )
 
 // FileOptions is config.files: how a file source (an uploaded file, an S3 prefix) is read.
@@ -196,3 +198,21 @@ func globRegexp(glob string) (*regexp.Regexp, error) {
 type errGlob string
 
 func (e errGlob) Error() string { return string(e) }
+
+// CheckSourceConfig reports the parts of a valid config that a source of connection type typ
+// cannot take: config.files outside file sources, filters and incremental cursors on them.
+func CheckSourceConfig(typ string, cfg Config) FieldErrors {
+	var errs FieldErrors
+	fileSource := typ == "file" || typ == "s3"
+	if cfg.Files != nil && !fileSource {
+		errs = append(errs, apperr.FieldError{Field: "config.files", Message: "is only for file and s3 sources"})
+	}
+	if fileSource && len(cfg.Filters) > 0 {
+		errs = append(errs, apperr.FieldError{Field: "config.filters", Message: "is not available for file sources"})
+	}
+	if fileSource && cfg.Incremental != nil {
+		errs = append(errs, apperr.FieldError{Field: "config.incremental",
+			Message: "is not available for file sources (an s3 source loads each object once by itself)"})
+	}
+	return errs
+}

@@ -128,6 +128,23 @@ func (s *Service) useConnection(ctx context.Context, q *dbgen.Queries, orgID, id
 	return nil, nil
 }
 
+// sourceTakesConfig reports the parts of a config the source connection's type cannot take
+// (load.CheckSourceConfig); nothing when the connection is not there (useConnection said so).
+func (s *Service) sourceTakesConfig(ctx context.Context, q *dbgen.Queries, orgID, sourceID int64, cfg map[string]any) ([]apperr.FieldError, error) {
+	row, err := q.LockPipelineConnection(ctx, dbgen.LockPipelineConnectionParams{OrgID: orgID, ID: sourceID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := load.ValidateConfig(cfg)
+	if err != nil {
+		return nil, nil // reported by Normalize
+	}
+	return load.CheckSourceConfig(row.Type, parsed), nil
+}
+
 func (s *Service) open(row dbgen.Pipeline) (Pipeline, error) {
 	out := Pipeline{Pipeline: row, Config: map[string]any{}}
 	if len(row.Config) > 0 {
@@ -198,6 +215,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 				return err
 			}
 			add(f)
+		}
+		if len(cfgErrs) == 0 {
+			f, err := s.sourceTakesConfig(ctx, q, p.OrgID, in.SourceConnectionID, cfg)
+			if err != nil {
+				return err
+			}
+			fields = append(fields, f...)
 		}
 		if len(fields) > 0 {
 			return invalid(fields)
@@ -339,8 +363,8 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 			add(checkStatus(next.Status))
 		}
 		cfg := current.Config
+		var cfgErrs []apperr.FieldError
 		if in.Config != nil {
-			var cfgErrs []apperr.FieldError
 			cfg, cfgErrs = Normalize(*in.Config)
 			fields = append(fields, cfgErrs...)
 			if next.Config, err = json.Marshal(cfg); err != nil {
@@ -362,6 +386,13 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 				return err
 			}
 			add(f)
+		}
+		if (in.Config != nil || in.SourceConnectionID != nil) && len(cfgErrs) == 0 {
+			f, err := s.sourceTakesConfig(ctx, q, p.OrgID, next.SourceConnectionID, cfg)
+			if err != nil {
+				return err
+			}
+			fields = append(fields, f...)
 		}
 		if len(fields) > 0 {
 			return invalid(fields)
