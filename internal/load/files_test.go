@@ -506,3 +506,19 @@ func TestParseURL_File(t *testing.T) {
 	_, err = load.ParseURL("file:///nowhere/x.csv")
 	require.ErrorContains(t, err, "x.csv")
 }
+
+// Errors name the upload by its id, never by where the server keeps it.
+func TestFileSource_ErrorsDoNotShowTheServersPath(t *testing.T) {
+	pg := newPG(t)
+	dir := t.TempDir() // a directory opens, and fails on read
+	for _, format := range []string{"csv", "parquet"} {
+		_, err := runLoad(t, load.Spec{Source: fileEndpoint(uploads(dir), 1, format), Destination: pg.endpoint(t),
+			Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)})
+		require.Error(t, err, format)
+		require.Contains(t, err.Error(), "file 1", format)
+		require.NotContains(t, err.Error(), dir, format)
+	}
+	_, err := runLoad(t, load.Spec{Source: fileEndpoint(uploads(), 1, "csv"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)})
+	require.ErrorContains(t, err, "file 1: no file 1")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -53,7 +54,7 @@ func OpenFileSource(_ context.Context, config map[string]any, env connectors.Env
 			if err != nil {
 				return nil, fmt.Errorf("file %d cannot be read", id)
 			}
-			return f, nil
+			return &uploadFile{f: f, id: id}, nil
 		},
 		openAt: func(ctx context.Context) (io.ReaderAt, int64, io.Closer, error) {
 			p, err := resolve(ctx, id)
@@ -67,9 +68,10 @@ func OpenFileSource(_ context.Context, config map[string]any, env connectors.Env
 			st, err := f.Stat()
 			if err != nil {
 				_ = f.Close()
-				return nil, 0, nil, err
+				return nil, 0, nil, fmt.Errorf("file %d cannot be read", id)
 			}
-			return f, st.Size(), f, nil
+			u := &uploadFile{f: f, id: id}
+			return u, st.Size(), u, nil
 		},
 	}
 	s := &fileSource{format: format, objects: []fileObject{obj}, defaultName: "file_" + strconv.FormatInt(id, 10),
@@ -87,6 +89,33 @@ func OpenFileSource(_ context.Context, config map[string]any, env connectors.Env
 	s.pending = s.objects
 	return s, nil
 }
+
+// uploadFile reads an upload, its errors saying "file <id>" rather than where the server keeps
+// it.
+type uploadFile struct {
+	f  *os.File
+	id int64
+}
+
+func (u *uploadFile) hide(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("file %d: %s: %w", u.id, pe.Op, pe.Err)
+	}
+	return err
+}
+
+func (u *uploadFile) Read(p []byte) (int, error) {
+	n, err := u.f.Read(p)
+	return n, u.hide(err)
+}
+
+func (u *uploadFile) ReadAt(p []byte, off int64) (int, error) {
+	n, err := u.f.ReadAt(p, off)
+	return n, u.hide(err)
+}
+
+func (u *uploadFile) Close() error { return u.hide(u.f.Close()) }
 
 // OpenS3Source opens an s3 connection as a source of one table: every data file under its
 // prefix (of its format) whose key, after the prefix, matches config.files.glob. The table is
