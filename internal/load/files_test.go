@@ -457,6 +457,8 @@ func TestS3Source_EmptyPrefixFailsUnlessAllowed(t *testing.T) {
 	res, err := runLoad(t, spec)
 	require.NoError(t, err)
 	require.Zero(t, res.RowsLoaded)
+	require.Empty(t, res.Tables)
+	require.Zero(t, pg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'"), "nothing is created")
 
 	// The egress policy decides: a loopback endpoint is denied when private addresses are not.
 	strict, err := egress.New(false, "")

@@ -156,6 +156,10 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 		return res, fmt.Errorf("list source tables: %w", err)
 	}
 	if len(tables) == 0 {
+		if emptyAllowed(src) { // an S3 prefix with nothing in it, allowed by config.files.allow_empty
+			res.Status, res.Seconds = StatusSuccess, time.Since(start).Seconds()
+			return res, nil
+		}
 		return res, fmt.Errorf("the source has no tables in schema %q", schema)
 	}
 	plans := make([]*TablePlan, len(tables))

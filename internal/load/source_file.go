@@ -97,6 +97,9 @@ func (s *fileSource) Tables(ctx context.Context, _ string, names []string) ([]*T
 	if len(names) > 1 {
 		return nil, fmt.Errorf("a %s source is one table; name one at most (config.table)", s.format)
 	}
+	if len(s.objects) == 0 {
+		return []*Table{}, nil // nothing to load, nothing created (OpenS3Source allowed it)
+	}
 	if s.table == nil {
 		if err := s.infer(ctx); err != nil {
 			return nil, err
@@ -118,13 +121,6 @@ func (s *fileSource) Tables(ctx context.Context, _ string, names []string) ([]*T
 
 // infer reads the first object's head: its dialect and its columns with their kinds.
 func (s *fileSource) infer(ctx context.Context) error {
-	if len(s.objects) == 0 {
-		s.table = &Table{Name: s.defaultName}
-		if s.fileColumn != "" {
-			s.addFileColumn()
-		}
-		return nil
-	}
 	obj := s.objects[0]
 	var err error
 	switch s.format {

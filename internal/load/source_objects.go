@@ -158,11 +158,12 @@ func OpenS3Source(ctx context.Context, config map[string]any, env connectors.Env
 		if match != nil && !match(strings.TrimPrefix(o.Key, prefix)) {
 			continue
 		}
-		key := o.Key
-		s.objects = append(s.objects, fileObject{Name: key, ETag: o.ETag, Modified: o.LastModified, Size: o.Size,
-			open: func(ctx context.Context) (io.ReadCloser, error) { return c.Open(ctx, key) },
+		listed := o
+		// Read in the version listed: the state records that version's ETag.
+		s.objects = append(s.objects, fileObject{Name: o.Key, ETag: o.ETag, Modified: o.LastModified, Size: o.Size,
+			open: func(ctx context.Context) (io.ReadCloser, error) { return c.OpenListed(ctx, listed) },
 			openAt: func(ctx context.Context) (io.ReaderAt, int64, io.Closer, error) {
-				r, err := c.OpenAt(ctx, key)
+				r, err := c.OpenListedAt(ctx, listed)
 				if err != nil {
 					return nil, 0, nil, err
 				}
@@ -263,6 +264,12 @@ func openSourceFor(ctx context.Context, e Endpoint, cfg Config) (Source, error) 
 		fs.primaryKey = cfg.PrimaryKey
 	}
 	return src, err
+}
+
+// emptyAllowed says the source holds no file and config.files.allow_empty allowed it.
+func emptyAllowed(src Source) bool {
+	fs, ok := src.(*fileSource)
+	return ok && len(fs.objects) == 0 && fs.opts.AllowEmpty
 }
 
 // retype applies the change a retypeError asks for, once the table's load has stopped, and
