@@ -524,3 +524,35 @@ func TestFileSource_ErrorsDoNotShowTheServersPath(t *testing.T) {
 		Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)})
 	require.ErrorContains(t, err, "file 1: no file 1")
 }
+
+// Parquet and gzip-compressed CSV objects under a prefix, through both copy paths.
+func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
+	pg := newPG(t)
+	srv := s3test.New(t, "")
+	env := s3Env(t)
+	for i := range 2 {
+		var b bytes.Buffer
+		require.NoError(t, parquet.Write(&b, []parquetRow{{ID: int64(i*10 + 1), Amount: 150, Big: twos(big.NewInt(1), 13),
+			At: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Tags: []string{"x"}}}))
+		srv.Put(t, fmt.Sprintf("pq/part-%d.parquet", i), b.Bytes())
+		srv.Put(t, fmt.Sprintf("gz/part-%d.csv.gz", i), []byte(gz(t, fmt.Sprintf("id,day\n%d,2024-01-0%d\n", i+1, i+1))))
+	}
+	for _, verify := range []string{"count", "checksum"} {
+		ep := s3Endpoint(srv, env, "pq/")
+		ep.Config["format"] = "parquet"
+		_, err := runLoad(t, load.Spec{Pipeline: "pq_" + verify, Source: ep, Destination: pg.endpoint(t), DestinationSchema: "pq_" + verify,
+			Config: mustConfig(t, `{"verify": "`+verify+`"}`)})
+		require.NoError(t, err)
+		// An empty byte array is empty bytes, not NULL, on both paths.
+		require.Equal(t, [][]string{{"1", "1.50", `["x"]`, `\x`, "pq/part-0.parquet"}, {"11", "1.50", `["x"]`, `\x`, "pq/part-1.parquet"}},
+			tableText(t, pg, "pq_"+verify+".pq", []string{"id", "amount", "tags", "payload", "_dnk_file"}))
+
+		ep = s3Endpoint(srv, env, "gz/")
+		ep.Config["compression"] = "gzip"
+		_, err = runLoad(t, load.Spec{Pipeline: "gz_" + verify, Source: ep, Destination: pg.endpoint(t), DestinationSchema: "gz_" + verify,
+			Config: mustConfig(t, `{"verify": "`+verify+`"}`)})
+		require.NoError(t, err)
+		require.Equal(t, [][]string{{"1", "2024-01-01", "gz/part-0.csv.gz"}, {"2", "2024-01-02", "gz/part-1.csv.gz"}},
+			tableText(t, pg, "gz_"+verify+".gz", []string{"id", "day", "_dnk_file"}))
+	}
+}

@@ -235,7 +235,7 @@ func parquetLeaf(field parquet.Field) (Type, func(parquet.Value) (any, error), e
 		return ty(KindFloat64), func(v parquet.Value) (any, error) { return v.Double(), nil }, nil
 	case parquet.ByteArray, parquet.FixedLenByteArray:
 		return ty(KindBytes), func(v parquet.Value) (any, error) {
-			return append([]byte(nil), v.ByteArray()...), nil
+			return append([]byte{}, v.ByteArray()...), nil // empty, not NULL, when it has no bytes
 		}, nil
 	}
 	return Type{}, nil, fmt.Errorf("parquet type %s is not supported", src)
