@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -206,9 +207,20 @@ func textForCopy(k Kind, v string) (string, error) {
 			return v, nil
 		}
 	case KindTimestamp, KindTimestampTZ:
-		if _, err := fileValue(k, v); err == nil {
+		tv, err := fileValue(k, v)
+		if err != nil {
+			break
+		}
+		if pgReadsAsIs(v) {
 			return v, nil
 		}
+		// More than microseconds, or a zone spelled otherwise: as the decoding path sends it
+		// (cut to the microsecond, never rounded).
+		tm := tv.(time.Time).Truncate(time.Microsecond)
+		if k == KindTimestampTZ {
+			return tm.UTC().Format("2006-01-02 15:04:05.999999") + "+00", nil
+		}
+		return tm.Format("2006-01-02 15:04:05.999999"), nil
 	case KindUUID:
 		if fitsKind(KindUUID, v) {
 			return v, nil
@@ -338,6 +350,32 @@ func appendParquetText(dst []byte, pf parquetField, k Kind, v parquet.Value) ([]
 		return append(dst, timeOfDay(x.Microseconds)...), nil
 	}
 	return dst, fmt.Errorf("a %T value has no COPY text", out)
+}
+
+// pgReadsAsIs says PostgreSQL reads an ISO date and time (already checked) to the same
+// microsecond as the decoding path: at most six fractional digits and a zone of Z, ±HH or
+// ±HH:MM, or none.
+func pgReadsAsIs(s string) bool {
+	if len(s) <= 10 {
+		return true // a date
+	}
+	rest := s[11:]
+	zone := ""
+	if i := strings.IndexAny(rest, "Z+-"); i >= 0 {
+		rest, zone = rest[:i], rest[i:]
+	}
+	if _, frac, ok := strings.Cut(rest, "."); ok && len(frac) > 6 {
+		return false
+	}
+	switch {
+	case zone == "" || zone == "Z":
+		return true
+	case len(zone) == 3:
+		return true
+	case len(zone) == 6 && zone[3] == ':':
+		return true
+	}
+	return false
 }
 
 // appendScaled appends the decimal n × 10^-scale.

@@ -556,3 +556,25 @@ func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
 			tableText(t, pg, "gz_"+verify+".gz", []string{"id", "day", "_dnk_file"}))
 	}
 }
+
+// The COPY text path and the decoding path store the same values.
+func TestFileSource_BothPathsStoreTheSameValues(t *testing.T) {
+	pg := newPG(t)
+	csvText := "id,at,naive,amount,ok,u,doc\n" +
+		"1,2024-01-01 10:00:00.1234567+0200,2024-01-01T10:00:00.9999999,+1.50,TRUE,6BA7B810-9DAD-11D1-80B4-00C04FD430C8,\"{\"\"a\"\": 1}\"\n" +
+		"2,2024-01-01T10:00:00Z,2024-01-01,-1e3,f,,\n"
+	env := uploads(writeTemp(t, "v.csv", csvText))
+	cols := []string{"id", "at", "naive", "amount", "ok", "u", "doc"}
+	var got [][][]string
+	for _, verify := range []string{"count", "checksum"} {
+		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t), DestinationSchema: verify,
+			Config: mustConfig(t, `{"mode": "single_table", "table": "v", "verify": "`+verify+`", "files": {"columns": {"doc": "json", "amount": "decimal"}}}`)})
+		require.NoError(t, err, verify)
+		got = append(got, tableTextUTC(t, pg, verify+".v", cols))
+	}
+	require.Equal(t, got[0], got[1])
+	require.Equal(t, [][]string{
+		{"1", "2024-01-01 08:00:00.123456+00", "2024-01-01 10:00:00.999999", "1.50", "true", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", `{"a": 1}`},
+		{"2", "2024-01-01 10:00:00+00", "2024-01-01 00:00:00", "-1000", "false", `\N`, `\N`},
+	}, got[0])
+}

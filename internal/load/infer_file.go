@@ -37,9 +37,9 @@ func fitsKind(k Kind, s string) bool {
 		return ok
 	case KindDate:
 		return len(s) == 10 && s[4] == '-' && s[7] == '-' && parseOK(time.DateOnly, s)
-	case KindTimestamp:
+	case KindTimestamp: // a date is midnight of its day, so dates and timestamps mix
 		_, err := parseFileTimestamp(s, false)
-		return err == nil
+		return err == nil || fitsKind(KindDate, s)
 	case KindTimestampTZ:
 		_, err := parseFileTimestamp(s, true)
 		return err == nil

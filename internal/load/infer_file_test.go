@@ -37,6 +37,7 @@ func TestInferKind_NarrowestThatEveryValueFits(t *testing.T) {
 		{[]string{"2018-01-01 10:00:00", "2018-01-01T10:00:00.123456"}, KindTimestamp},
 		{[]string{"2018-01-01T10:00:00Z", "2018-01-01 10:00:00+02:00"}, KindTimestampTZ},
 		{[]string{"2018-01-01T10:00:00Z", "2018-01-01 10:00:00"}, KindText},
+		{[]string{"2018-01-01 10:00:00", "2018-01-02"}, KindTimestamp},
 		{[]string{"6ba7b810-9dad-11d1-80b4-00c04fd430c8"}, KindUUID},
 		{[]string{"inf", "nan"}, KindText},
 		{[]string{"0x1F"}, KindText},
@@ -241,4 +242,27 @@ func TestAppendScaled(t *testing.T) {
 	}{{12345, 2, "123.45"}, {-1, 2, "-0.01"}, {5, 0, "5"}, {0, 3, "0.000"}, {-123456, 3, "-123.456"}, {-9223372036854775808, 4, "-922337203685477.5808"}} {
 		require.Equal(t, c.want, string(appendScaled(nil, c.n, c.scale)))
 	}
+}
+
+func TestTextForCopy_TimestampsAsTheDecodingPathSendsThem(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"2024-01-01 10:00:00+00":            "2024-01-01 10:00:00+00",
+		"2024-01-01T10:00:00.123456Z":       "2024-01-01T10:00:00.123456Z",
+		"2024-01-01 10:00:00.1234567+02:00": "2024-01-01 08:00:00.123456+00",
+		"2024-01-01 10:00:00+0200":          "2024-01-01 08:00:00+00",
+		"2024-01-01T10:00:00.999999999-05":  "2024-01-01 15:00:00.999999+00",
+		"2024-01-01 10:00:00-05:30":         "2024-01-01 10:00:00-05:30",
+	} {
+		got, err := textForCopy(KindTimestampTZ, in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	got, err := textForCopy(KindTimestamp, "2024-01-01 10:00:00.9999999")
+	require.NoError(t, err)
+	require.Equal(t, "2024-01-01 10:00:00.999999", got)
+	_, err = textForCopy(KindTimestamp, "2024-01-01 10:00:00Z")
+	require.ErrorContains(t, err, "is not a date and time")
+	_, err = textForCopy(KindInt64, "1.5")
+	require.ErrorContains(t, err, `"1.5" is not an integer`)
 }
