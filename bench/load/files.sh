@@ -27,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 die() { echo "bench-load-files: $*" >&2; exit 1; }
-for c in psql bc /usr/bin/time; do
-  command -v "$c" >/dev/null || die "needs $c (Debian: postgresql-client, bc, time)"
+for c in psql bc pgrep /usr/bin/time; do
+  command -v "$c" >/dev/null || die "needs $c (Debian: postgresql-client, bc, procps, time)"
 done
 
 if [ -n "${BIN:-}" ]; then cp "$BIN" "$WORK/datanika"; else go build -o "$WORK/datanika" ./cmd/datanika; fi
@@ -45,14 +45,34 @@ check() { [ "$2" = "$3" ] || die "$1: loaded data differs from the baseline's: g
 types() { q "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) from information_schema.columns
   where table_schema = '$1' and table_name = 't' and column_name not like '\_dnk\_%'"; }
 
-timed() { # timed NAME CMD…: appends "wall user+sys rssKB" to NAME.txt
+# Server CPU (ticks) of every postgres process plus the postmaster's reaped children (as
+# bench/load/bench.sh counts it; it includes other clients of the same server).
+CLK=$(getconf CLK_TCK)
+server_ticks() {
+  local total=0 pm pid
+  pm=$(pgrep -o -x postgres || true)
+  for pid in $(pgrep -x postgres); do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$(( total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+  done
+  if [ -n "$pm" ] && [ -r "/proc/$pm/stat" ]; then
+    total=$(( total + $(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$pm/stat") ))
+  fi
+  echo "$total"
+}
+
+timed() { # timed NAME CMD…: appends "wall user+sys rssKB serverCPU" to NAME.txt
   local name=$1; shift
+  local before after server
   q "checkpoint" >/dev/null
+  before=$(server_ticks)
   /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" ||
     { cat "$WORK/out" "$WORK/err" >&2; die "$name failed"; }
+  after=$(server_ticks)
+  server=$(echo "scale=2; ($after - $before) / $CLK" | bc)
   read -r wall usr sys rss <"$WORK/time"
-  echo "$wall $(echo "$usr + $sys" | bc) $rss" >>"$WORK/$name.txt"
-  printf "    %-18s %7.2f s wall, %6.2f s CPU, peak RSS %4d MB\n" "$name" "$wall" "$(echo "$usr + $sys" | bc)" $(( rss / 1024 ))
+  echo "$wall $(echo "$usr + $sys" | bc) $rss $server" >>"$WORK/$name.txt"
+  printf "    %-18s %7.2f s wall, %6.2f s CPU, server %6.2f s CPU, peak RSS %4d MB\n" "$name" "$wall" "$(echo "$usr + $sys" | bc)" "$server" $(( rss / 1024 ))
 }
 
 cat >"$WORK/base.sh" <<SH
@@ -87,10 +107,10 @@ ratio() { echo "scale=3; $1 / $2" | bc | awk '{printf "%.2f", $1}'; }
 
 echo
 echo "results: $ROWS rows, median of $RUNS (min-max), load average at the end $LOAD_END"
-printf "%-20s %-22s %-18s %-9s\n" "measure" "wall s (min-max)" "CPU s (client)" "peak RSS"
+printf "%-20s %-22s %-14s %-14s %-9s\n" "measure" "wall s (min-max)" "client CPU s" "server CPU s" "peak RSS"
 for n in csv_baseline csv_datanika parquet_datanika; do
   read -r m lo hi <<<"$(stats $n 1)"
-  printf "%-20s %-22s %-18s %4d MB\n" "$n" "$m ($lo-$hi)" "$(med $n 2)" $(( $(med $n 3) / 1024 ))
+  printf "%-20s %-22s %-14s %-14s %4d MB\n" "$n" "$m ($lo-$hi)" "$(med $n 2)" "$(med $n 4)" $(( $(med $n 3) / 1024 ))
 done
 R_CSV=$(ratio "$(med csv_datanika 1)" "$(med csv_baseline 1)")
 R_PQ=$(ratio "$(med parquet_datanika 1)" "$(med csv_datanika 1)")
