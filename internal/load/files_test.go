@@ -578,3 +578,25 @@ func TestFileSource_BothPathsStoreTheSameValues(t *testing.T) {
 		{"2", "2024-01-01 10:00:00+00", "2024-01-01 00:00:00", "-1000", "false", `\N`, `\N`},
 	}, got[0])
 }
+
+// A file source loads into MariaDB too (the decoding path: the COPY text path is PostgreSQL's).
+func TestFileSource_IntoMariaDB(t *testing.T) {
+	db, u := mysqlDB(t)
+	dst, err := load.ParseURL(u)
+	require.NoError(t, err)
+	_, name, _ := strings.Cut(strings.TrimPrefix(u, "mysql://"), "/")
+	env := uploads(jaffle(t, "raw_orders.csv"))
+	res, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: dst, DestinationSchema: name,
+		Config: mustConfig(t, `{"mode": "single_table", "table": "raw_orders"}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(99), res.RowsLoaded)
+	var n int
+	var day string
+	require.NoError(t, db.QueryRow("SELECT count(*), CAST(MIN(order_date) AS CHAR) FROM raw_orders WHERE user_id = 1").Scan(&n, &day))
+	require.Equal(t, 2, n)
+	require.Equal(t, "2018-01-01", day)
+	var dataType string
+	require.NoError(t, db.QueryRow(`SELECT data_type FROM information_schema.columns WHERE table_schema = DATABASE()
+AND table_name = 'raw_orders' AND column_name = 'order_date'`).Scan(&dataType))
+	require.Equal(t, "date", dataType)
+}
