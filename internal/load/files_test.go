@@ -600,3 +600,29 @@ func TestFileSource_IntoMariaDB(t *testing.T) {
 AND table_name = 'raw_orders' AND column_name = 'order_date'`).Scan(&dataType))
 	require.Equal(t, "date", dataType)
 }
+
+type parquetAddr struct {
+	City string `parquet:"city"`
+	Zip  int32  `parquet:"zip"`
+}
+
+type parquetNested struct {
+	ID    int64            `parquet:"id"`
+	Addr  parquetAddr      `parquet:"addr"`
+	Attrs map[string]int64 `parquet:"attrs"`
+}
+
+// Structs and maps arrive as JSON, on both paths.
+func TestFileSource_ParquetStructsAndMapsAsJSON(t *testing.T) {
+	pg := newPG(t)
+	var b bytes.Buffer
+	require.NoError(t, parquet.Write(&b, []parquetNested{{ID: 1, Addr: parquetAddr{City: "Oslo", Zip: 150}, Attrs: map[string]int64{"a": 1}}}))
+	env := uploads(writeTemp(t, "n.parquet", b.String()))
+	for _, verify := range []string{"count", "checksum"} {
+		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: verify,
+			Config: mustConfig(t, `{"mode": "single_table", "table": "n", "verify": "`+verify+`"}`)})
+		require.NoError(t, err, verify)
+		require.Equal(t, [][]string{{"1", `{"zip": 150, "city": "Oslo"}`, `{"a": 1}`}}, tableText(t, pg, verify+".n", []string{"id", "addr", "attrs"}), verify)
+		require.Equal(t, "jsonb", columnTypes(t, pg, verify, "n")["addr"])
+	}
+}
