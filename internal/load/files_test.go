@@ -290,6 +290,13 @@ func TestFileSource_JSONFormats(t *testing.T) {
 		Config: mustConfig(t, `{"mode": "single_table", "table": "c"}`)})
 	require.NoError(t, err)
 	require.Equal(t, int64(3), pg.count(t, "SELECT count(*) FROM raw.c"))
+
+	// Without records_path, the first top-level key holding an array is the records.
+	env = uploads(writeTemp(t, "d.json", `{"meta": {"page": 1, "links": [1, 2]}, "total": 2, "items": [{"id": 7}, {"id": 8}], "more": [{"x": 1}]}`))
+	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "json"), Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "d"}`)})
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"7"}, {"8"}}, tableText(t, pg, "raw.d", []string{"id"}))
 }
 
 // withoutLoaderColumns drops the columns the loader adds, whatever they are named.

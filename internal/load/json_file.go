@@ -151,9 +151,15 @@ func (j *jsonRecords) enterArray() error {
 				continue
 			}
 		}
-		var skip json.RawMessage
-		if err := j.dec.Decode(&skip); err != nil {
+		// Skip the value token by token: a large one is never held whole.
+		tok, err := j.dec.Token()
+		if err != nil {
 			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if err := skipRest(j.dec, d); err != nil {
+				return err
+			}
 		}
 	}
 }
