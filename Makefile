@@ -18,7 +18,7 @@ LDFLAGS    := -s -w \
 
 GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
 
-.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load/ci bench-rest bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
+.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load-files bench-load/ci bench-rest bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,9 @@ bench-rest: ## REST API source: records/s and peak RSS loading 50,000 / 100,000 
 
 bench-runs: ## Run benchmarks: trigger-to-running latency over 100 runs, 20 pipelines across 4 orgs at once (results: docs/benchmarks.md)
 	RUNS=$${RUNS:-100} bench/runs/bench.sh
+
+bench-load-files: ## File sources: a ROWS-row CSV and parquet file into PostgreSQL vs psql \copy + primary key (env: ROWS=2000000 RUNS=3; results: docs/benchmarks.md)
+	ROWS=$${ROWS:-2000000} RUNS=$${RUNS:-3} bench/load/files.sh
 
 bench-load/ci: ## Load engine benchmarks at 20,000 rows, one run: the pipelines work end to end (ratios not asserted)
 	ROWS=20000 RUNS=1 BIG_ROWS=0 GOALS=0 bench/load/bench.sh

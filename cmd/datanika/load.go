@@ -20,7 +20,8 @@ const loadUsage = `Usage: datanika load --source URL --destination URL --name NA
        [--config JSON|@file] [--full-refresh] [--output text|json] [--progress] [--parallelism N]
 
 Sources: postgres://USER[:PASSWORD]@HOST:5432/DB, mysql://USER[:PASSWORD]@HOST:3306/DB, sqlite:///PATH,
-sqlserver://USER[:PASSWORD]@HOST:1433/DB.
+sqlserver://USER[:PASSWORD]@HOST:1433/DB, file:///PATH (a csv, tsv, jsonl, json or parquet file, gzip
+or not; ?format=… when the name does not say; config.files sets the dialect).
 Destinations: postgres://…, mysql://…, sqlserver://…, clickhouse://USER[:PASSWORD]@HOST:9440/DB[?secure=false],
 snowflake://USER[:PASSWORD]@ACCOUNT/DB[/SCHEMA]?warehouse=…&role=…,
 redshift://USER[:PASSWORD]@HOST:5439/DB?s3_bucket=…&s3_prefix=…&iam_role=…&region=… (rows are staged

@@ -58,6 +58,8 @@ type Config struct {
 	Filters          []Filter              `json:"filters,omitempty"`
 	Verify           string                `json:"verify"`
 	Naming           string                `json:"naming"`
+	// Files reads file sources (file and s3 connections): see FileOptions.
+	Files *FileOptions `json:"files,omitempty"`
 }
 
 // MergeTable is one table's entry of merge_config.
@@ -128,7 +130,7 @@ func ValidateConfig(m map[string]any) (Config, error) {
 		Verify: VerifyCount, Naming: NamingSnakeCase,
 		SchemaContract: SchemaContract{Tables: ContractEvolve, Columns: ContractEvolve, DataType: ContractEvolve}}
 	known := []string{"mode", "table", "table_names", "source_schema", "write_disposition", "primary_key",
-		"merge_config", "incremental", "batch_size", "schema_contract", "filters", "verify", "naming"}
+		"merge_config", "incremental", "batch_size", "schema_contract", "filters", "verify", "naming", "files"}
 	for _, k := range sortedKeys(m) {
 		if !slices.Contains(known, k) {
 			v.fail("config."+k, "is not a known field")
@@ -185,6 +187,9 @@ func ValidateConfig(m map[string]any) (Config, error) {
 	}
 	if raw, ok := m["filters"]; ok {
 		cfg.Filters = v.filters(raw)
+	}
+	if raw, ok := m["files"]; ok {
+		cfg.Files = v.files(raw)
 	}
 
 	// Rules between fields.

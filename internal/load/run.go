@@ -135,7 +135,7 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 	if spec.DestinationSchema == "" {
 		return res, errors.New("the destination schema is required")
 	}
-	src, err := OpenSource(ctx, spec.Source)
+	src, err := openSourceFor(ctx, spec.Source, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -157,6 +157,10 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 			return res, err
 		}
 		return res, fmt.Errorf("list source tables: %w", err)
+	}
+	if len(tables) == 0 && emptyAllowed(src) { // an S3 prefix with nothing in it, allowed by config.files.allow_empty
+		res.Status, res.Seconds = StatusSuccess, time.Since(start).Seconds()
+		return res, nil
 	}
 	if len(tables) == 0 && !mayBeEmpty(src) {
 		return res, fmt.Errorf("the source has no tables in schema %q", schema)
@@ -182,6 +186,14 @@ func Run(ctx context.Context, spec Spec, state StateStore, progress func(Progres
 
 	for _, p := range plans {
 		ts, err := loadTable(ctx, spec, cfg, src, dst, state, p, progress)
+		for retypes := 0; retypes < maxRetypes && retype(err); retypes++ {
+			// A file's value broke its column's inferred type under evolve: the source
+			// widened the column, nothing was published; load the table again.
+			spec.Logger.Info("reading the table again with a wider column", "table", p.Source.QualifiedName(), "reason", err.Error())
+			if p, err = plan(spec, cfg, p.Source); err == nil {
+				ts, err = loadTable(ctx, spec, cfg, src, dst, state, p, progress)
+			}
+		}
 		res.Tables = append(res.Tables, ts)
 		res.RowsLoaded += ts.RowsWritten
 		if err != nil {
@@ -207,6 +219,9 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 	seen := map[string]string{}
 	for _, c := range t.Columns {
 		n := t.destName(cfg.Naming, c.Name)
+		if c.Type.Source == fileColumnSource {
+			n = c.Name // config.files.file_column, as the pipeline spells it
+		}
 		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
 			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
 		}
@@ -331,6 +346,9 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 	if err != nil {
 		return ts, err
 	}
+	if err := resumeObjects(ctx, spec, src, dst, state, p); err != nil {
+		return ts, err
+	}
 	rej := &rejector{mode: cfg.SchemaContract.DataType, table: p.Name}
 	w.reject = rej
 	tl, err := dst.Begin(ctx, p)
@@ -420,6 +438,18 @@ func loadTable(ctx context.Context, spec Spec, cfg Config, src Source, dst Desti
 				log.Debug("staged", "rows", rows, "seconds", time.Since(start).Seconds())
 				return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, maxCursor, nil, rows, -1, ts, start, &published, progress)
 			}
+		}
+	}
+
+	// A CSV or TSV file to PostgreSQL, values checked and passed as COPY text (copy_file_postgres.go).
+	if fs, ok := src.(*fileSource); ok && sum == nil && fs.textCopyable(w) {
+		if pl, ok := tl.(*pgTableLoad); ok && pl.allKept() {
+			rows, bytes, err := copyFileText(ctx, fs, pl, w, func(n int64) { progress(Progress{Table: p.Name, RowsRead: n}) })
+			ts.RowsRead, ts.Bytes = rows, bytes
+			if err != nil {
+				return ts, failed(err)
+			}
+			return publish(ctx, spec, cfg, src, state, p, w, tl, cursorCol, nil, nil, rows, rows, ts, start, &published, progress)
 		}
 	}
 
@@ -553,6 +583,9 @@ func publish(ctx context.Context, spec Spec, cfg Config, src Source, state State
 	if newState == nil {
 		newState = sourceState(spec, src, p.Source)
 	}
+	if newState == nil {
+		newState = objectsState(spec, src, p)
+	}
 	pub.State = newState
 	pub.Ledger = &LedgerEntry{Pipeline: spec.Pipeline, Attempt: cmp.Or(spec.Attempt, spec.RunID)}
 	if newState != nil {
@@ -600,6 +633,8 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 		return OpenMSSQLSource(ctx, e.Config, e.Env)
 	case "rest_api":
 		return OpenRESTSource(ctx, e.Config, e.Env)
+	case "file", "s3":
+		return openSourceFor(ctx, e, Config{})
 	default:
 		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
 	}

@@ -103,10 +103,10 @@ func prepareSource(ctx context.Context, spec Spec, cfg Config, src Source, state
 // nil when there are none: the engine's incremental window has no meaning for a REST API, whose
 // resources carry their own cursor.
 func SourceConfigErrors(typ string, cfg Config) FieldErrors {
+	refused := CheckSourceConfig(typ, cfg)
 	if typ != "rest_api" {
-		return nil
+		return refused
 	}
-	var refused FieldErrors
 	if cfg.Incremental != nil {
 		refused = append(refused, apperr.FieldError{Field: "config.incremental",
 			Message: "is not used with a REST API source: set incremental on the resource in the connection"})

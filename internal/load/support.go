@@ -12,7 +12,7 @@ import (
 var ErrDestinationNotSupported = errors.New("not supported by the load engine")
 
 // sourceTypes are the connection types OpenSource reads; keep it in step with OpenSource.
-var sourceTypes = []string{"postgres", "mysql", "sqlite", "mssql", "rest_api"}
+var sourceTypes = []string{"postgres", "mysql", "sqlite", "mssql", "rest_api", "file", "s3"}
 
 // SupportsSource reports whether OpenSource reads connections of type typ, so a pipeline from
 // a type the engine cannot read is refused when it is saved, not when it first runs.

@@ -14,6 +14,8 @@ import (
 // ParseURL turns a URL of the command line into an endpoint: postgres://user:pass@host:port/db
 // (?sslmode=…, ?schema=…), mysql://user:pass@host:port/db (?tls=…), sqlserver://user:pass@host:port/db
 // (or ?database=db; ?encrypt=…, ?trust_server_certificate=true, ?schema=…), sqlite:///path/to/file,
+// file:///path/to/data.csv (a data file read as an uploaded one; ?format=csv|tsv|jsonl|json|parquet
+// when the name does not say),
 // and for destinations clickhouse://user:pass@host:port/db (?secure=false, ?protocol=http),
 // redshift://user:pass@host:5439/db?s3_bucket=…&s3_prefix=…&iam_role=…&region=… (the staging
 // bucket's keys as s3_access_key_id / s3_secret_access_key, or AWS_ACCESS_KEY_ID /
@@ -87,8 +89,10 @@ func ParseURL(raw string) (Endpoint, error) {
 		return Endpoint{Type: "sqlite", Config: map[string]any{"file_id": 1}, Env: connectors.Env{
 			Files: func(context.Context, int64) (string, error) { return path, nil },
 		}}, nil
+	case "file":
+		return parseFileURL(u)
 	default:
-		return Endpoint{}, fmt.Errorf("the URL scheme must be postgres, mysql, sqlserver, sqlite, clickhouse, redshift or snowflake, not %q", u.Scheme)
+		return Endpoint{}, fmt.Errorf("the URL scheme must be postgres, mysql, sqlserver, sqlite, clickhouse, redshift or snowflake (or file, for a data file), not %q", u.Scheme)
 	}
 }
 

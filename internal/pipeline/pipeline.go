@@ -346,8 +346,8 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 			add(checkStatus(next.Status))
 		}
 		cfg := current.Config
+		var cfgErrs []apperr.FieldError
 		if in.Config != nil {
-			var cfgErrs []apperr.FieldError
 			cfg, cfgErrs = Normalize(*in.Config)
 			fields = append(fields, cfgErrs...)
 			if next.Config, err = json.Marshal(cfg); err != nil {

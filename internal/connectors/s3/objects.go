@@ -130,6 +130,37 @@ func (s *streamReader) Read(p []byte) (int, error) {
 
 func (s *streamReader) Close() error { return s.obj.Close() }
 
+// OpenListed streams obj, one of Files, in the version listed (its ETag): an object changed
+// since fails rather than be read in another version than the one its listing described.
+func (c *Connector) OpenListed(ctx context.Context, obj Object) (io.ReadCloser, error) {
+	if err := c.inPrefix(obj.Key); err != nil {
+		return nil, err
+	}
+	opts := minio.GetObjectOptions{}
+	if obj.ETag != "" {
+		if err := opts.SetMatchETag(obj.ETag); err != nil {
+			return nil, err
+		}
+	}
+	o, err := c.client.GetObject(ctx, c.cfg.Bucket, obj.Key, opts)
+	if err != nil {
+		return nil, c.describe(err)
+	}
+	if _, err := o.Stat(); err != nil {
+		_ = o.Close()
+		return nil, c.describe(err)
+	}
+	return &streamReader{obj: o, c: c}, nil
+}
+
+// OpenListedAt opens obj, one of Files, for random access in the version listed.
+func (c *Connector) OpenListedAt(ctx context.Context, obj Object) (*ObjectReader, error) {
+	if err := c.inPrefix(obj.Key); err != nil {
+		return nil, err
+	}
+	return c.readerAt(ctx, obj), nil
+}
+
 // OpenAt opens the object key (one of Files) for random access, as parquet needs.
 func (c *Connector) OpenAt(ctx context.Context, key string) (*ObjectReader, error) {
 	if err := c.inPrefix(key); err != nil {

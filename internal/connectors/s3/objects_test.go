@@ -162,3 +162,32 @@ func TestS3_PutSaysWhenTheBucketIsMissing(t *testing.T) {
 	err := open(t, f.config("bucket", "gone-bucket"), connectors.Env{}).Put(bg(), "x.csv", bytes.NewReader([]byte("a\n")))
 	require.EqualError(t, err, `bucket "gone-bucket" does not exist`)
 }
+
+// An object changed after it was listed is not read in its new version.
+func TestS3_OpenListedReadsTheVersionListed(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, testKeyID)
+	f.put(t, "exports/a.csv", []byte("id\n1\n"))
+	c := open(t, f.config("prefix", "exports/"), connectors.Env{})
+	objs, err := c.Files(bg())
+	require.NoError(t, err)
+	require.Len(t, objs, 1)
+
+	r, err := c.OpenListed(bg(), objs[0])
+	require.NoError(t, err)
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, "id\n1\n", string(b))
+	require.NoError(t, r.Close())
+
+	f.put(t, "exports/a.csv", []byte("id\n2\n"))
+	_, err = c.OpenListed(bg(), objs[0])
+	require.ErrorContains(t, err, "changed after it was listed")
+	ra, err := c.OpenListedAt(bg(), objs[0])
+	require.NoError(t, err)
+	_, err = ra.ReadAt(make([]byte, 3), 0)
+	require.ErrorContains(t, err, `object "exports/a.csv" changed while it was read`)
+
+	_, err = c.OpenListed(bg(), Object{Key: "elsewhere/b.csv"})
+	require.ErrorContains(t, err, "is not a file under the connection's prefix")
+}

@@ -170,6 +170,8 @@ func (c *Connector) describe(err error) error {
 			err = fmt.Errorf("the session token was refused (%s)", resp.Code)
 		case minio.AccessDenied:
 			err = fmt.Errorf("access to bucket %q was denied (AccessDenied): check the credentials and the bucket's policy", bucket)
+		case "PreconditionFailed":
+			err = errors.New("an object changed after it was listed (it is read again next time)")
 		case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException":
 			err = fmt.Errorf("bucket %q is in another region%s (%s)", bucket, regionHint(resp.Region), resp.Code)
 		default:

@@ -171,10 +171,10 @@ type Env struct {
 
 var macroStart = regexp.MustCompile(`\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)`)
 
-// words calls fn with every distinct identifier-like word of text, as the pattern
-// [A-Za-z_][A-Za-z0-9_]* finds them (a hand-written scan: this runs on every template).
+// words calls fn with every identifier-like word of text, as the pattern
+// [A-Za-z_][A-Za-z0-9_]* finds them (a hand-written scan: this runs on every template), a
+// word once per occurrence.
 func words(text string, fn func(string)) {
-	seen := map[string]struct{}{}
 	for i := 0; i < len(text); {
 		c := text[i]
 		if !isWordByte(c) || c >= '0' && c <= '9' {
@@ -185,13 +185,8 @@ func words(text string, fn func(string)) {
 		for j < len(text) && isWordByte(text[j]) {
 			j++
 		}
-		w := text[i:j]
+		fn(text[i:j])
 		i = j
-		if _, ok := seen[w]; ok {
-			continue
-		}
-		seen[w] = struct{}{}
-		fn(w)
 	}
 }
 
@@ -215,9 +210,13 @@ func (e *Env) mentionsOf(w string) []int {
 func (e *Env) mentioned(text string) []int {
 	var out []int
 	var nss []string
+	var hit []string // the few words that name macros, each taken once
 	words(text, func(w string) {
-		out = append(out, e.wordIndex[w]...)
-		if _, ns := e.nsMembers[w]; ns {
+		if ms, ok := e.wordIndex[w]; ok && !slices.Contains(hit, w) {
+			hit = append(hit, w)
+			out = append(out, ms...)
+		}
+		if _, ns := e.nsMembers[w]; ns && !slices.Contains(nss, w) {
 			nss = append(nss, w)
 		}
 	})

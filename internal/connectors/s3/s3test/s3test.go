@@ -5,6 +5,7 @@ package s3test
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,6 +68,10 @@ func New(t testing.TB, keyID string) *Server {
 				return
 			}
 		}
+		if s.ifMatchFails(r) {
+			Error(w, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+			return
+		}
 		if err := decodeChunkedPart(r); err != nil {
 			Error(w, http.StatusBadRequest, "IncompleteBody", err.Error())
 			return
@@ -111,6 +116,24 @@ func (s *Server) Keys(t testing.TB) []string {
 		keys = append(keys, c.Key)
 	}
 	return keys
+}
+
+// ifMatchFails plays S3's If-Match on reads (gofakes3 ignores it there): the object's ETag
+// must be the one asked for. Path-style requests only, as the tests make them.
+func (s *Server) ifMatchFails(r *http.Request) bool {
+	want := strings.Trim(r.Header.Get("If-Match"), `"`)
+	if want == "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return false
+	}
+	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || key == "" {
+		return false
+	}
+	obj, err := s.Backend.HeadObject(bucket, key)
+	if err != nil {
+		return false // gofakes3 answers NoSuchKey
+	}
+	return hex.EncodeToString(obj.Hash) != want
 }
 
 // Error answers as S3 does when it refuses a request.

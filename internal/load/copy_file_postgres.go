@@ -1,0 +1,401 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/parquet-go/parquet-go"
+)
+
+// CSV, TSV and parquet files to PostgreSQL as COPY text: every value is still checked against its
+// column's kind (a value that does not fit follows the contract as on the decoding path), but it
+// is passed on as the file spells it, escaped for COPY, instead of being converted to a Go value
+// and encoded again — PostgreSQL reads the spellings the checks accept (integers, decimals in
+// plain or exponent form, ISO dates and timestamps with or without a zone, true/false/t/f,
+// UUIDs). The decoding path's boxing and pgx's binary encoding of decimals cost more client CPU
+// than parsing the file (docs/benchmarks.md, "File sources").
+//
+// It is taken when nothing needs the values themselves: no checksum, a data_type contract of
+// evolve or freeze (discard_* records rows one by one), and every column written.
+
+// fileTextCopies counts the tables copied this way (tests check which path a load took).
+var fileTextCopies atomic.Int64
+
+// textCopyable says whether the file source can take the COPY text path.
+func (s *fileSource) textCopyable(w Window) bool {
+	return (s.format == "csv" || s.format == "tsv" || s.format == "parquet") && len(w.Filters) == 0 && w.Cursor == "" &&
+		(w.reject == nil || w.reject.mode == ContractEvolve || w.reject.mode == ContractFreeze)
+}
+
+// copyFileText copies the pending objects into the destination's staging as COPY text.
+func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window, progress func(rows int64)) (rows, bytes int64, err error) {
+	t := dst.plan.Source
+	pr, pw := io.Pipe()
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := dst.copyIn(ctx, pr, false)
+		_ = pr.CloseWithError(err) // a failed COPY stops the writer
+		done <- result{n, err}
+	}()
+	bw := bufio.NewWriterSize(pw, 256<<10)
+	s.rows = 0
+	rd := &rowReader{s: s, t: t, w: w}
+	for _, obj := range s.pending {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		var n int64
+		write := s.writeCSVText
+		if s.format == "parquet" {
+			write = s.writeParquetText
+		}
+		n, err = write(ctx, obj, rd, bw, func(r int64) { progress(rows + r) })
+		rows += n
+		bytes += obj.Size
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	_ = pw.CloseWithError(err)
+	out := <-done
+	switch {
+	case err != nil:
+		return rows, bytes, err
+	case out.err != nil:
+		return rows, bytes, out.err
+	case out.n != rows:
+		return rows, bytes, fmt.Errorf("%w: %s: %d records read, the destination took %d", ErrVerify, t.QualifiedName(), rows, out.n)
+	}
+	fileTextCopies.Add(1)
+	return rows, bytes, nil
+}
+
+// writeCSVText writes one object's records as COPY text lines, in the table's column order.
+func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowReader, bw *bufio.Writer, progress func(int64)) (int64, error) {
+	r, closeFn, err := openText(ctx, obj)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", obj.Name, err)
+	}
+	defer func() { _ = closeFn() }()
+	d := s.dialect
+	cr := newCSVReader(decodeReader(r, d.Encoding), d.Delimiter, d.Quote)
+	cols := rd.t.Columns
+	fileIdx := -1
+	if s.fileColumn != "" {
+		fileIdx, _ = rd.t.column(s.fileColumn)
+	}
+	field := make([]int, len(cols)) // the file's field of each table column, -1 for none
+	var pos []int
+	setPositions := func() {
+		for i := range field {
+			field[i] = -1
+		}
+		for i, ci := range pos {
+			field[ci] = i
+		}
+	}
+	if !d.Header {
+		for i := range cols {
+			if i != fileIdx {
+				pos = append(pos, i)
+			}
+		}
+		setPositions()
+	}
+	var line []byte
+	var rows int64
+	for {
+		rec, quoted, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", obj.Name, err)
+		}
+		if pos == nil {
+			if pos, err = s.headerPositions(obj, rec, rd.t); err != nil {
+				return rows, err
+			}
+			setPositions()
+			continue
+		}
+		if len(rec) > len(pos) {
+			return rows, fmt.Errorf("%s, line %d: %d fields where the header has %d", obj.Name, cr.line, len(rec), len(pos))
+		}
+		line = line[:0]
+		for ci := range cols {
+			if ci > 0 {
+				line = append(line, '\t')
+			}
+			if ci == fileIdx {
+				line = appendCopyEscaped(line, []byte(obj.Name))
+				continue
+			}
+			fi := field[ci]
+			if fi < 0 || fi >= len(rec) || s.isNull(rec[fi], quoted[fi], cols[ci].Type.Kind) {
+				line = append(line, '\\', 'N')
+				continue
+			}
+			v := rec[fi]
+			k := cols[ci].Type.Kind
+			if k == KindText {
+				line = appendCopyEscaped(line, []byte(v))
+				continue
+			}
+			out, err := textForCopy(k, v)
+			if err != nil {
+				_, ferr := rd.badValue(obj, int64(cr.line), ci, v, err, nil)
+				return rows, ferr
+			}
+			line = appendCopyEscaped(line, []byte(out))
+		}
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return rows, err
+		}
+		rows++
+		s.rows++
+		if rows%10000 == 0 {
+			progress(rows)
+		}
+	}
+}
+
+// textForCopy checks that v is a value of kind k and returns how COPY text is to read it.
+func textForCopy(k Kind, v string) (string, error) {
+	switch k {
+	case KindInt64, KindInt32, KindInt16:
+		if isInteger(v) {
+			return v, nil
+		}
+	case KindDecimal:
+		if isPlainDecimal(v) || fitsKind(KindFloat64, v) {
+			return v, nil
+		}
+	case KindFloat64, KindFloat32:
+		if fitsKind(KindFloat64, v) {
+			return v, nil
+		}
+	case KindBool:
+		if b, ok := parseFileBool(v); ok {
+			if b {
+				return "t", nil
+			}
+			return "f", nil
+		}
+	case KindDate:
+		if fitsKind(KindDate, v) {
+			return v, nil
+		}
+	case KindTimestamp, KindTimestampTZ:
+		tv, err := fileValue(k, v)
+		if err != nil {
+			break
+		}
+		if pgReadsAsIs(v) {
+			return v, nil
+		}
+		// More than microseconds, or a zone spelled otherwise: as the decoding path sends it
+		// (cut to the microsecond, never rounded).
+		tm := tv.(time.Time).Truncate(time.Microsecond)
+		if k == KindTimestampTZ {
+			return tm.UTC().Format("2006-01-02 15:04:05.999999") + "+00", nil
+		}
+		return tm.Format("2006-01-02 15:04:05.999999"), nil
+	case KindUUID:
+		if fitsKind(KindUUID, v) {
+			return v, nil
+		}
+	case KindJSON:
+		out, err := fileValue(k, v)
+		if err != nil {
+			return "", err
+		}
+		return out.(string), nil
+	}
+	_, err := fileValue(k, v)
+	if err == nil {
+		err = fmt.Errorf("%q is not a %s", v, fileTypeName(k))
+	}
+	return "", err
+}
+
+// writeParquetText writes one parquet object's rows as COPY text lines, in the table's column
+// order.
+func (s *fileSource) writeParquetText(ctx context.Context, obj fileObject, rd *rowReader, bw *bufio.Writer, progress func(int64)) (int64, error) {
+	var line []byte
+	var rows int64
+	cols := rd.t.Columns
+	var field []int // the file's field of each table column, -1 for none (the file column)
+	err := s.eachParquetRow(ctx, obj, rd.t, func(fields []parquetField, pos []int, vals []parquet.Value, nested map[string]any) error {
+		if field == nil {
+			field = make([]int, len(cols))
+			for ci := range field {
+				field[ci] = slices.Index(pos, ci)
+			}
+		}
+		line = line[:0]
+		for ci := range cols {
+			if ci > 0 {
+				line = append(line, '\t')
+			}
+			fi := field[ci]
+			switch {
+			case fi < 0: // the file column
+				line = appendCopyEscaped(line, []byte(obj.Name))
+				continue
+			case fields[fi].leaf < 0:
+				v, ok := nested[fields[fi].name]
+				if !ok || v == nil {
+					line = append(line, '\\', 'N')
+					continue
+				}
+				b, err := json.Marshal(v)
+				if err != nil {
+					return fmt.Errorf("column %q: %w", fields[fi].name, err)
+				}
+				line = appendCopyEscaped(line, b)
+				continue
+			}
+			v := vals[fi]
+			if v.IsNull() {
+				line = append(line, '\\', 'N')
+				continue
+			}
+			var err error
+			if line, err = appendParquetText(line, fields[fi], cols[ci].Type.Kind, v); err != nil {
+				return fmt.Errorf("column %q: %w", fields[fi].name, err)
+			}
+		}
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+		rows++
+		s.rows++
+		if rows%10000 == 0 {
+			progress(rows)
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// appendParquetText appends a parquet value (not null) as COPY text reads it for kind k.
+func appendParquetText(dst []byte, pf parquetField, k Kind, v parquet.Value) ([]byte, error) {
+	if pf.scale >= 0 {
+		n := v.Int64()
+		if v.Kind() == parquet.Int32 {
+			n = int64(v.Int32())
+		}
+		return appendScaled(dst, n, pf.scale), nil
+	}
+	out, err := pf.conv(v)
+	if err != nil {
+		return dst, err
+	}
+	switch x := out.(type) {
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case float64:
+		bits := 64
+		if k == KindFloat32 {
+			bits = 32
+		}
+		return strconv.AppendFloat(dst, x, 'g', -1, bits), nil
+	case bool:
+		if x {
+			return append(dst, 't'), nil
+		}
+		return append(dst, 'f'), nil
+	case string:
+		return appendCopyEscaped(dst, []byte(x)), nil
+	case []byte:
+		dst = append(dst, `\\x`...)
+		return hex.AppendEncode(dst, x), nil
+	case [16]byte:
+		return append(dst, uuid.UUID(x).String()...), nil
+	case time.Time:
+		switch k {
+		case KindDate:
+			return x.AppendFormat(dst, time.DateOnly), nil
+		case KindTimestampTZ:
+			dst = x.Truncate(time.Microsecond).UTC().AppendFormat(dst, "2006-01-02 15:04:05.999999")
+			return append(dst, "+00"...), nil
+		default:
+			return x.Truncate(time.Microsecond).AppendFormat(dst, "2006-01-02 15:04:05.999999"), nil
+		}
+	case pgtype.Numeric:
+		return append(dst, NumericText(x)...), nil
+	case pgtype.Time:
+		return append(dst, timeOfDay(x.Microseconds)...), nil
+	}
+	return dst, fmt.Errorf("a %T value has no COPY text", out)
+}
+
+// pgReadsAsIs says PostgreSQL reads an ISO date and time (already checked) to the same
+// microsecond as the decoding path: at most six fractional digits and a zone of Z, ±HH or
+// ±HH:MM, or none.
+func pgReadsAsIs(s string) bool {
+	if len(s) <= 10 {
+		return true // a date
+	}
+	rest := s[11:]
+	zone := ""
+	if i := strings.IndexAny(rest, "Z+-"); i >= 0 {
+		rest, zone = rest[:i], rest[i:]
+	}
+	if _, frac, ok := strings.Cut(rest, "."); ok && len(frac) > 6 {
+		return false
+	}
+	switch {
+	case zone == "" || zone == "Z":
+		return true
+	case len(zone) == 3:
+		return true
+	case len(zone) == 6 && zone[3] == ':':
+		return true
+	}
+	return false
+}
+
+// appendScaled appends the decimal n × 10^-scale.
+func appendScaled(dst []byte, n int64, scale int) []byte {
+	if scale == 0 {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	digits := strconv.AppendInt(nil, n, 10)
+	if n < 0 {
+		dst = append(dst, '-')
+		digits = digits[1:]
+	}
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for range scale - len(digits) {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	dst = append(dst, digits[:len(digits)-scale]...)
+	dst = append(dst, '.')
+	return append(dst, digits[len(digits)-scale:]...)
+}
