@@ -19,7 +19,7 @@ import (
 
 const transformUsage = `Usage: datanika transform <build|run|test|seed|snapshot|compile|freshness> --project DIR --target URL
        [--schema NAME] [--select SEL] [--exclude SEL] [--full-refresh] [--threads N] [--vars JSON] [--output text|json]
-       datanika transform deps --project DIR [--cache-dir DIR] [--output text|json]
+       datanika transform deps --project DIR [--cache-dir DIR] [--upgrade] [--output text|json]
 `
 
 // cmdTransform runs a dbt-compatible project against a PostgreSQL or MySQL/MariaDB target.

@@ -29,6 +29,7 @@ func cmdTransformDeps(ctx context.Context, args []string, getenv config.Getenv, 
 	dir := fs.String("project", "", "the dbt project directory (with dbt_project.yml and packages.yml or dependencies.yml)")
 	cacheDir := fs.String("cache-dir", "", "where downloaded packages are kept (default: the user's cache directory)/datanika/dbt-packages")
 	output := fs.String("output", "text", "text or json")
+	upgrade := fs.Bool("upgrade", false, "resolve the declared versions again instead of installing what package-lock.yml pins, and rewrite it")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -57,7 +58,7 @@ func cmdTransformDeps(ctx context.Context, args []string, getenv config.Getenv, 
 	defer stop()
 	installed, err := deps.Install(ctx, *dir, deps.Options{
 		HubURL: getenv("DBT_HUB_URL"), CacheDir: *cacheDir, HTTP: policy.HTTPClient(5 * time.Minute),
-		Dial: policy.Dialer(30 * time.Second).DialContext, AllowLocalGit: true,
+		Dial: policy.Dialer(30 * time.Second).DialContext, AllowLocalGit: true, Upgrade: *upgrade,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {

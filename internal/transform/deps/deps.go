@@ -47,6 +47,9 @@ type Options struct {
 	// line's operator may read their own disk, a server's users may not.
 	AllowLocalGit bool
 	Logger        *slog.Logger
+	// Upgrade resolves the declared ranges again instead of installing what package-lock.yml
+	// pins (dbt deps --upgrade), and writes the new lock.
+	Upgrade bool
 	// Env renders env_var() in packages.yml (a private git URL's credentials); nil reads
 	// the process environment, which suits the command line.
 	Env func(string) (string, bool)
@@ -74,6 +77,7 @@ type source struct {
 	dep     project.Dependency
 	version string
 	dir     string // a directory holding the package's dbt_project.yml
+	commit  string // a git package's commit
 }
 
 // Install resolves the project's dependencies and theirs, then installs every package into
@@ -101,6 +105,41 @@ func Install(ctx context.Context, projectDir string, opts Options) ([]Installed,
 		return nil, err
 	}
 	f := &fetcher{opts: opts, hubIndex: map[string]*hubPackage{}}
+	if !opts.Upgrade {
+		pinned, ok, err := readLock(projectDir, rootDeps, opts.lookupEnv())
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			opts.Logger.Info("installing the versions " + LockFile + " pins (--upgrade resolves again)")
+			resolved := make([]source, 0, len(pinned))
+			for _, d := range pinned {
+				s, err := f.fetch(ctx, projectDir, d)
+				if err != nil {
+					return nil, fmt.Errorf("%s (pinned in %s): %w", d, LockFile, err)
+				}
+				resolved = append(resolved, s)
+			}
+			return install(projectDir, installPath, resolved)
+		}
+	}
+	// The URLs as written (env_var() kept), for the lock file.
+	asWritten := map[string]string{}
+	written := func(dir string, rendered []project.Dependency) error {
+		raw, _, err := project.ReadDependenciesEnv(os.DirFS(dir), keepTemplates)
+		if err != nil || len(raw) != len(rendered) {
+			return err
+		}
+		for i := range raw {
+			if rendered[i].Git != "" {
+				asWritten[rendered[i].Git] = raw[i].Git
+			}
+		}
+		return nil
+	}
+	if err := written(projectDir, rootDeps); err != nil {
+		return nil, err
+	}
 	// Resolve in rounds: fetch what is known, read the fetched packages' own dependencies,
 	// until the set of dependencies stops changing (a hub package's ranges add up).
 	var resolved []source
@@ -113,6 +152,9 @@ func Install(ctx context.Context, projectDir string, opts Options) ([]Installed,
 		for _, s := range resolved {
 			more, _, err := project.ReadDependenciesEnv(os.DirFS(s.dir), opts.lookupEnv())
 			if err != nil {
+				return nil, fmt.Errorf("package %s: %w", s.dep, err)
+			}
+			if err := written(s.dir, more); err != nil {
 				return nil, fmt.Errorf("package %s: %w", s.dep, err)
 			}
 			for _, d := range more {
@@ -137,7 +179,18 @@ func Install(ctx context.Context, projectDir string, opts Options) ([]Installed,
 			resolved = append(resolved, s)
 		}
 	}
-	return install(projectDir, installPath, resolved)
+	installed, err := install(projectDir, installPath, resolved)
+	if err != nil {
+		return nil, err
+	}
+	declared, _, err := project.ReadDependenciesEnv(os.DirFS(projectDir), keepTemplates)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeLock(projectDir, declared, resolved, asWritten); err != nil {
+		return nil, fmt.Errorf("write %s: %w", LockFile, err)
+	}
+	return installed, nil
 }
 
 // mergeDependencies keeps one entry per package: a hub package's version ranges add up; the

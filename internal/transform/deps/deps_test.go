@@ -365,3 +365,68 @@ func TestInstall_EnvVarCredentialsInAGitURLNeverShow(t *testing.T) {
 	_, err = Install(context.Background(), write("main"), opts)
 	require.ErrorContains(t, err, "env_var('DBT_ENV_SECRET_GIT_CREDENTIAL') is not set")
 }
+
+func TestInstall_PackageLockPinsVersionsUntilUpgraded(t *testing.T) {
+	t.Parallel()
+	hub := newHub(t)
+	hub.add(t, "fake-org/fake_utils", "0.3.1", map[string]string{"dbt_project.yml": "name: fake_utils\nversion: 0.3.1\n",
+		"packages.yml": "packages:\n  - package: fake-org/base_pkg\n    version: \">=1.0.0\"\n"})
+	hub.add(t, "fake-org/base_pkg", "1.0.0", map[string]string{"dbt_project.yml": "name: base_pkg\nversion: 1.0.0\n"})
+	repo := gitRepo(t)
+	v1 := strings.TrimSpace(git(t, repo, "rev-parse", "v1^{commit}"))
+
+	proj := t.TempDir()
+	packages := func(utilsRange string) {
+		writeFiles(t, proj, map[string]string{"dbt_project.yml": "name: proj\n",
+			"packages.yml": "packages:\n  - package: fake-org/fake_utils\n    version: \"" + utilsRange + "\"\n" +
+				"  - git: \"file://{{ env_var('REPO_PATH') }}\"\n    revision: v1\n    subdirectory: pkg\n"})
+	}
+	packages(">=0.3.0")
+	client, policy := policyClient(t, "127.0.0.1")
+	opts := Options{HubURL: hub.URL, CacheDir: t.TempDir(), HTTP: client, Dial: policy.Dialer(10 * time.Second).DialContext,
+		AllowLocalGit: true, Env: func(name string) (string, bool) { return filepath.ToSlash(repo), name == "REPO_PATH" }}
+	version := func(got []Installed, name string) string {
+		for _, i := range got {
+			if i.Name == name {
+				return i.Version
+			}
+		}
+		return ""
+	}
+
+	got, err := Install(context.Background(), proj, opts)
+	require.NoError(t, err)
+	require.Equal(t, "0.3.1", version(got, "fake_utils"))
+	lock, err := os.ReadFile(filepath.Join(proj, LockFile))
+	require.NoError(t, err)
+	require.Contains(t, string(lock), "package: fake-org/fake_utils\n    version: 0.3.1")
+	require.Contains(t, string(lock), "package: fake-org/base_pkg\n    version: 1.0.0", "transitive packages too")
+	require.Contains(t, string(lock), "revision: "+v1, "a git package at its commit")
+	require.Contains(t, string(lock), "git: file://{{ env_var('REPO_PATH') }}", "the URL as written, not as rendered")
+	require.Contains(t, string(lock), "sha1_hash: ")
+
+	// New versions on the hub: the lock still decides.
+	hub.add(t, "fake-org/fake_utils", "0.3.5", map[string]string{"dbt_project.yml": "name: fake_utils\nversion: 0.3.5\n"})
+	got, err = Install(context.Background(), proj, opts)
+	require.NoError(t, err)
+	require.Equal(t, "0.3.1", version(got, "fake_utils"))
+	require.Equal(t, "1.0.0", version(got, "base_pkg"))
+
+	// --upgrade resolves again and rewrites the lock.
+	opts.Upgrade = true
+	got, err = Install(context.Background(), proj, opts)
+	require.NoError(t, err)
+	require.Equal(t, "0.3.5", version(got, "fake_utils"))
+	lock, err = os.ReadFile(filepath.Join(proj, LockFile))
+	require.NoError(t, err)
+	require.Contains(t, string(lock), "version: 0.3.5")
+	require.NotContains(t, string(lock), "base_pkg", "0.3.5 has no dependency")
+
+	// A packages.yml the lock no longer answers resolves again.
+	opts.Upgrade = false
+	hub.add(t, "fake-org/fake_utils", "0.4.0", map[string]string{"dbt_project.yml": "name: fake_utils\nversion: 0.4.0\n"})
+	packages(">=0.4.0")
+	got, err = Install(context.Background(), proj, opts)
+	require.NoError(t, err)
+	require.Equal(t, "0.4.0", version(got, "fake_utils"))
+}

@@ -54,8 +54,8 @@ func (f *fetcher) fetch(ctx context.Context, projectDir string, d project.Depend
 		dir, err := f.fetchTarball(ctx, d.Tarball, "", filepath.Join(f.opts.CacheDir, "tarball", cacheKey(d.Tarball)))
 		return source{dep: d, dir: dir}, err
 	case d.Git != "":
-		dir, err := f.fetchGit(ctx, d)
-		return source{dep: d, dir: dir}, err
+		dir, sha, err := f.fetchGit(ctx, d)
+		return source{dep: d, dir: dir, commit: sha}, err
 	case d.Local != "":
 		dir := d.Local
 		if !filepath.IsAbs(dir) {

@@ -26,12 +26,12 @@ var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 // fetchGit clones a git package at its revision with the git program and returns the folder
 // of the package (its subdirectory when it names one). A full commit SHA is cached; a branch
 // or tag is fetched again each time, as it may move.
-func (f *fetcher) fetchGit(ctx context.Context, d project.Dependency) (string, error) {
-	dir, err := f.fetchGitAt(ctx, d)
+func (f *fetcher) fetchGit(ctx context.Context, d project.Dependency) (string, string, error) {
+	dir, sha, err := f.fetchGitAt(ctx, d)
 	if err != nil {
-		return "", scrubCredentials(err, d.Git)
+		return "", "", scrubCredentials(err, d.Git)
 	}
-	return dir, nil
+	return dir, sha, nil
 }
 
 // scrubCredentials takes a git URL's credentials out of an error (git's own messages may
@@ -61,43 +61,44 @@ func scrubCredentials(err error, rawURL string) error {
 	return errors.New(clean)
 }
 
-func (f *fetcher) fetchGitAt(ctx context.Context, d project.Dependency) (string, error) {
+// fetchGitAt also gives the commit it checked out (what package-lock.yml pins).
+func (f *fetcher) fetchGitAt(ctx context.Context, d project.Dependency) (string, string, error) {
 	repo, local, err := f.gitURL(d.Git)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if strings.HasPrefix(d.Revision, "-") {
-		return "", fmt.Errorf("revision %q is not a git revision", d.Revision)
+		return "", "", fmt.Errorf("revision %q is not a git revision", d.Revision)
 	}
 	sub := filepath.FromSlash(d.Subdirectory)
 	if d.Subdirectory != "" && (filepath.IsAbs(sub) || !filepath.IsLocal(sub)) {
-		return "", fmt.Errorf("subdirectory %q must be a folder inside the repository", d.Subdirectory)
+		return "", "", fmt.Errorf("subdirectory %q must be a folder inside the repository", d.Subdirectory)
 	}
 	dir := filepath.Join(f.opts.CacheDir, "git", cacheKey(d.Git, d.Revision))
 	if commitSHA.MatchString(d.Revision) {
 		if _, err := os.Stat(filepath.Join(dir, sub, "dbt_project.yml")); err == nil {
-			return filepath.Join(dir, sub), nil
+			return filepath.Join(dir, sub), strings.ToLower(d.Revision), nil
 		}
 	}
 	if d.Revision == "" {
 		f.opts.Logger.Warn("a git package without a revision follows its default branch; pin one for repeatable builds", "git", project.RedactURL(d.Git))
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
-		return "", err
+		return "", "", err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
 	g, err := f.newGit(ctx, local)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer g.close()
 	checkout := filepath.Join(tmp, "repo")
 	if _, err := g.run(ctx, "", "clone", "--quiet", "--no-checkout", "--", repo, checkout); err != nil {
-		return "", err
+		return "", "", err
 	}
 	rev := "HEAD"
 	if d.Revision != "" {
@@ -112,24 +113,24 @@ func (f *fetcher) fetchGitAt(ctx context.Context, d project.Dependency) (string,
 		}
 	}
 	if sha == "" {
-		return "", fmt.Errorf("revision %q is not a commit, tag or branch of %s", d.Revision, project.RedactURL(d.Git))
+		return "", "", fmt.Errorf("revision %q is not a commit, tag or branch of %s", d.Revision, project.RedactURL(d.Git))
 	}
 	if _, err := g.run(ctx, checkout, "checkout", "--quiet", "--detach", sha); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := os.Stat(filepath.Join(checkout, sub, "dbt_project.yml")); err != nil {
 		where := "the repository"
 		if d.Subdirectory != "" {
 			where = "subdirectory " + d.Subdirectory
 		}
-		return "", fmt.Errorf("%s at %s holds no dbt_project.yml", where, rev)
+		return "", "", fmt.Errorf("%s at %s holds no dbt_project.yml", where, rev)
 	}
 	_ = os.RemoveAll(filepath.Join(checkout, ".git"))
 	_ = os.RemoveAll(dir)
 	if err := os.Rename(checkout, dir); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return filepath.Join(dir, sub), nil
+	return filepath.Join(dir, sub), sha, nil
 }
 
 // gitURL checks a repository's address: http(s) always (dialed through the egress policy),

@@ -163,6 +163,13 @@ func RedactURL(raw string) string {
 	return u.String()
 }
 
+// RenderEnvVars renders env_var() in one text as packages.yml's are rendered (file names it
+// in errors).
+func RenderEnvVars(file, text string, lookup func(string) (string, bool)) (string, error) {
+	out, err := renderPackagesFile(file, []byte(text), lookup)
+	return string(out), err
+}
+
 // ReadDependenciesEnv is ReadDependencies with env_var() in the file rendered from lookup.
 func ReadDependenciesEnv(fsys fs.FS, lookup func(string) (string, bool)) ([]Dependency, string, error) {
 	var file string
