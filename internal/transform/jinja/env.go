@@ -154,6 +154,9 @@ type Env struct {
 	macroClosure [][]int
 	closureMu    sync.Mutex
 	closures     map[string][]int
+	// byText memoises closure() per template text (the parse pass and the compile of a model
+	// both ask); the keys share the texts' memory.
+	byText map[string][]int
 	// macroHash identifies the macro files, their namespaces, the packages and the dialect,
 	// for closures kept in Options.Cache.
 	macroHash string
@@ -267,6 +270,20 @@ func isWordByte(c byte) bool {
 // precomputed closures of the macros the text mentions, memoised by that set: templates of a
 // project mention the same few macros over and over, and they share one slice (read only).
 func (e *Env) closure(text string) []int {
+	e.closureMu.Lock()
+	out, ok := e.byText[text]
+	e.closureMu.Unlock()
+	if ok {
+		return out
+	}
+	out = e.closureOf(text)
+	e.closureMu.Lock()
+	e.byText[text] = out
+	e.closureMu.Unlock()
+	return out
+}
+
+func (e *Env) closureOf(text string) []int {
 	direct := e.mentioned(text)
 	slices.Sort(direct)
 	direct = slices.Compact(direct)
@@ -489,6 +506,7 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 func (e *Env) indexWords() {
 	e.wordIndex = map[string][]int{}
 	e.closures = map[string][]int{}
+	e.byText = map[string][]int{}
 	add := func(w string) {
 		if _, done := e.wordIndex[w]; done {
 			return
