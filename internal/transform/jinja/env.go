@@ -388,6 +388,7 @@ func sharedEnvironment() *exec.Environment {
 		globals.Set(keyFunc, keyOf)
 		globals.Set(addFunc, arith(true))
 		globals.Set(subFunc, arith(false))
+		globals.Set(modFunc, modulo)
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: methods(),

@@ -3,8 +3,10 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -35,6 +37,7 @@ const (
 	keyFunc      = "__dnk_key"
 	addFunc      = "__dnk_add"
 	subFunc      = "__dnk_sub"
+	modFunc      = "__dnk_mod"
 )
 
 // normalizeExpressions rewrites the expression tags of src as described above.
@@ -122,12 +125,121 @@ func exprTagEnd(s string, start int, kind byte) int {
 	return -1
 }
 
+// modulo is a % b: Python's string formatting when a is a string ("%s_%s" % (a, b)), the
+// integer or float remainder otherwise, and an error instead of a crash for a zero divisor.
+func modulo(va *exec.VarArgs) *exec.Value {
+	if len(va.Args) != 2 {
+		return exec.AsValue(errors.New("% needs two operands"))
+	}
+	l, r := va.Args[0], va.Args[1]
+	switch {
+	case l.IsError():
+		return l
+	case r.IsError():
+		return r
+	case l.IsString():
+		out, err := pyFormat(l.String(), r)
+		if err != nil {
+			return exec.AsValue(err)
+		}
+		return exec.AsValue(out)
+	case l.IsInteger() && r.IsInteger():
+		if r.Integer() == 0 {
+			return exec.AsValue(errors.New("integer modulo by zero"))
+		}
+		m := l.Integer() % r.Integer()
+		if m != 0 && (m < 0) != (r.Integer() < 0) {
+			m += r.Integer() // Python's sign follows the divisor
+		}
+		return exec.AsValue(m)
+	case l.IsNumber() && r.IsNumber():
+		if r.Float() == 0 {
+			return exec.AsValue(errors.New("float modulo by zero"))
+		}
+		m := math.Mod(l.Float(), r.Float())
+		if m != 0 && (m < 0) != (r.Float() < 0) {
+			m += r.Float()
+		}
+		return exec.AsValue(m)
+	}
+	return exec.AsValue(fmt.Errorf("unsupported operand types for %%: %s and %s", l.String(), r.String()))
+}
+
+var pyVerb = regexp.MustCompile(`%(\([A-Za-z_][A-Za-z0-9_]*\))?([-+ 0#]*)(\d*)(?:\.(\d+))?([sdirfeEgGxXoc%])`)
+
+// pyFormat is Python's printf-style formatting: format % value, value % (a, b) or % {'k': v}.
+func pyFormat(format string, arg *exec.Value) (string, error) {
+	var args []*exec.Value
+	switch {
+	case arg.IsList():
+		for i := 0; i < arg.Len(); i++ {
+			args = append(args, arg.Index(i))
+		}
+	default:
+		args = []*exec.Value{arg}
+	}
+	next := 0
+	var ferr error
+	out := pyVerb.ReplaceAllStringFunc(format, func(spec string) string {
+		m := pyVerb.FindStringSubmatch(spec)
+		verb := m[5]
+		if verb == "%" {
+			return "%"
+		}
+		var v *exec.Value
+		if m[1] != "" {
+			key := m[1][1 : len(m[1])-1]
+			item, ok := arg.GetItem(key)
+			if !ok {
+				ferr = fmt.Errorf("format: no key %q", key)
+				return spec
+			}
+			v = item
+		} else {
+			if next >= len(args) {
+				ferr = errors.New("not enough arguments for format string")
+				return spec
+			}
+			v = args[next]
+			next++
+		}
+		goSpec := "%" + m[2] + m[3]
+		if m[4] != "" {
+			goSpec += "." + m[4]
+		}
+		switch verb {
+		case "s", "r":
+			return fmt.Sprintf(goSpec+"s", v.String())
+		case "d", "i":
+			return fmt.Sprintf(goSpec+"d", v.Integer())
+		case "c":
+			n := v.Integer()
+			if n < 0 || n > unicode.MaxRune {
+				ferr = fmt.Errorf("%%c: %d is not a character", n)
+				return spec
+			}
+			return string(rune(n)) //nolint:gosec // bounded just above
+		case "x", "X", "o":
+			return fmt.Sprintf(goSpec+verb, v.Integer())
+		default: // f e E g G
+			return fmt.Sprintf(goSpec+verb, v.Float())
+		}
+	})
+	if ferr != nil {
+		return "", ferr
+	}
+	if m := pyVerb.FindAllString(format, -1); m != nil && next < len(args) && !arg.IsDict() && arg.IsList() {
+		return "", errors.New("not all arguments converted during string formatting")
+	}
+	return out, nil
+}
+
 // needsNormalizing says whether a tag's text has anything gonja may read differently from
 // Jinja2: a filter, a spread or arithmetic operator, a line break, a subscript, a method of
 // a parenthesised expression, adjacent literals or an inline conditional. Most tags ({{ ref('x') }}, {% for c in cols %}) have none and stay as written.
 func needsNormalizing(tag string) bool {
 	body := strings.Trim(tag[2:len(tag)-2], "-+")
-	if strings.ContainsAny(body, "|*\n+-[") || strings.Contains(body, ").") {
+	if strings.ContainsAny(body, "|*\n+-[%") || strings.Contains(body, ").") {
 		return true
 	}
 	if strings.Contains(body, " if ") && !strings.HasPrefix(strings.TrimSpace(body), "if ") {
@@ -968,6 +1080,8 @@ func (n *binary) print(top bool) string {
 		return addFunc + "(" + n.l.print(true) + ", " + n.r.print(true) + ")"
 	case "-":
 		return subFunc + "(" + n.l.print(true) + ", " + n.r.print(true) + ")"
+	case "%":
+		return modFunc + "(" + n.l.print(true) + ", " + n.r.print(true) + ")"
 	}
 	return wrap(n.l.print(false)+" "+n.op+" "+n.r.print(false), top)
 }

@@ -97,3 +97,25 @@ func TestNormalize_NestedConditionalEvaluatesOnlyItsBranch(t *testing.T) {
 		require.Equal(t, want, out, src)
 	}
 }
+
+func TestNormalize_PercentFormatsStringsAndNeverCrashes(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		"{{ '%s-%s' % ('a', 'b') }}":             "a-b",
+		"{{ 'n=%d' % 7 }}":                       "n=7",
+		"{{ '%05.2f|%x|%%' % (3.14159, 255) }}":  "03.14|ff|%",
+		"{{ '%(k)s!' % {'k': 'v'} }}":            "v!",
+		"{{ 7 % 3 }} {{ -7 % 3 }} {{ 7.5 % 2 }}": "1 2 1.5",
+	} {
+		out, err := render(t, nil, src, nil)
+		require.NoError(t, err, src)
+		require.Equal(t, want, out, src)
+	}
+	for src, msg := range map[string]string{
+		"{{ 1 % 0 }}":            "modulo by zero",
+		"{{ '%s %s' % ('a',) }}": "not enough arguments",
+	} {
+		_, err := render(t, nil, src, nil)
+		require.ErrorContains(t, err, msg, src)
+	}
+}

@@ -106,12 +106,6 @@ func TestRender_ParseErrorNamesFileLineAndColumn(t *testing.T) {
 	require.True(t, strings.HasPrefix(err.Error(), "models/m.sql:3:"), err.Error())
 }
 
-func TestRender_PercentFormattingIsAnErrorNotACrash(t *testing.T) {
-	t.Parallel()
-	_, err := render(t, nil, "{{ '%s-%s' % ('a', 'b') }}", nil)
-	require.Error(t, err)
-}
-
 func TestRender_RangeIsBounded(t *testing.T) {
 	t.Parallel()
 	_, err := render(t, nil, "{% for i in range(100000000) %}{% endfor %}", nil)
