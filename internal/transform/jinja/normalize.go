@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -38,6 +39,7 @@ const (
 	addFunc      = "__dnk_add"
 	subFunc      = "__dnk_sub"
 	modFunc      = "__dnk_mod"
+	unpackVar    = "__dnk_unpack"
 )
 
 // normalizeExpressions rewrites the expression tags of src as described above.
@@ -242,6 +244,11 @@ func needsNormalizing(tag string) bool {
 	if strings.ContainsAny(body, "|*\n+-[%") || strings.Contains(body, ").") {
 		return true
 	}
+	if trimmed := strings.TrimSpace(body); strings.HasPrefix(trimmed, "set ") {
+		if eq := strings.IndexByte(trimmed, '='); eq > 0 && strings.Contains(trimmed[:eq], ",") {
+			return true // set a, b = …
+		}
+	}
 	if strings.Contains(body, " if ") && !strings.HasPrefix(strings.TrimSpace(body), "if ") {
 		return true
 	}
@@ -344,7 +351,28 @@ func normalizeStatement(body string) (string, bool) {
 		if e == nil || !p.done() {
 			return "", false
 		}
-		return "set " + joinTokens(toks[1:eq]) + " = " + e.print(true), true
+		targets := toks[1:eq]
+		var names []string
+		unpack := len(targets) > 1
+		for i, t := range targets {
+			switch {
+			case i%2 == 0 && t.kind == tName:
+				names = append(names, t.text)
+			case i%2 == 1 && t.kind == tOp && t.text == ",":
+			default:
+				unpack = false
+			}
+		}
+		if unpack && len(names) > 1 {
+			// {% set a, b = pair %}: gonja takes one name; unpack through a temporary, in
+			// statements of this one tag (its whitespace control stays on its outer ends).
+			out := "set " + unpackVar + " = " + e.print(true)
+			for i, name := range names {
+				out += " %}{% set " + name + " = " + unpackVar + "[" + strconv.Itoa(i) + "]"
+			}
+			return out, true
+		}
+		return "set " + joinTokens(targets) + " = " + e.print(true), true
 	case "for":
 		in := -1
 		for i := 1; i < len(toks); i++ {

@@ -119,3 +119,10 @@ func TestNormalize_PercentFormatsStringsAndNeverCrashes(t *testing.T) {
 		require.ErrorContains(t, err, msg, src)
 	}
 }
+
+func TestNormalize_SetUnpacksSeveralNames(t *testing.T) {
+	t.Parallel()
+	out, err := render(t, nil, "{% set pair = ['x', 'y'] %}{%- set a, b = pair -%} {{ b }}{{ a }} {% set k, v = ('key', 3) %}{{ k }}={{ v }}", nil)
+	require.NoError(t, err)
+	require.Equal(t, "yx key=3", out)
+}
