@@ -47,3 +47,10 @@ func TestListMethods_IndexAndCount(t *testing.T) {
 	_, err = render(t, nil, "{{ ['A'].index('Z') }}", nil)
 	require.ErrorContains(t, err, "is not in list")
 }
+
+func TestStringFilters_TakePythonsStrOfAnyValue(t *testing.T) {
+	t.Parallel()
+	out, err := render(t, nil, "{{ false | trim }}|{{ none | lower }}|{{ 3 | replace('3', 'three') }}|{{ true | upper }}", nil)
+	require.NoError(t, err)
+	require.Equal(t, "False|none|three|TRUE", out)
+}

@@ -376,6 +376,12 @@ func sharedEnvironment() *exec.Environment {
 		// them keeps templates away from any loader.
 		filters := exec.NewFilterSet(map[string]exec.FilterFunction{})
 		filters.Update(builtins.Filters)
+		// Jinja's string filters take any value as its str(): false|trim is "False".
+		for _, name := range stringFilters {
+			if f, ok := builtins.Filters.Get(name); ok {
+				_ = filters.Replace(name, pyStrInput(f))
+			}
+		}
 		for name, f := range dbtFilters {
 			if filters.Exists(name) {
 				_ = filters.Replace(name, f)
@@ -389,6 +395,10 @@ func sharedEnvironment() *exec.Environment {
 		globals.Set(addFunc, arith(true))
 		globals.Set(subFunc, arith(false))
 		globals.Set(modFunc, modulo)
+		globals.Set(backslashVar, "\\")
+		globals.Set(quoteVar, "'")
+		globals.Set(newlineVar, "\n")
+		globals.Set(returnVar, "\r")
 		baseEnv = &exec.Environment{
 			Context: globals, Filters: filters, Tests: strictTests(),
 			ControlStructures: ctl, Methods: methods(),

@@ -34,3 +34,32 @@ var dbtFilters = map[string]exec.FilterFunction{
 	},
 	"as_native": func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value { return in },
 }
+
+// stringFilters are the filters that read their input as a string.
+var stringFilters = []string{"trim", "lower", "upper", "capitalize", "title", "replace", "center",
+	"truncate", "wordcount", "striptags", "urlencode", "indent", "wordwrap"}
+
+// pyStrInput gives a string filter Python's str() of a value that is not a string (True,
+// False, None, numbers, lists), as Jinja does; gonja refuses such input.
+func pyStrInput(f exec.FilterFunction) exec.FilterFunction {
+	return func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+		if !in.IsString() && !in.IsError() {
+			in = exec.AsValue(pyStr(in))
+		}
+		return f(e, in, params)
+	}
+}
+
+// pyStr is Python's str() of a value.
+func pyStr(v *exec.Value) string {
+	switch {
+	case v.IsNil():
+		return "None"
+	case v.IsBool():
+		if v.Bool() {
+			return "True"
+		}
+		return "False"
+	}
+	return v.String()
+}

@@ -40,7 +40,100 @@ const (
 	subFunc      = "__dnk_sub"
 	modFunc      = "__dnk_mod"
 	unpackVar    = "__dnk_unpack"
+	backslashVar = "__dnk_bs"
+	quoteVar     = "__dnk_sq"
+	newlineVar   = "__dnk_nl"
+	returnVar    = "__dnk_cr"
 )
+
+// safeLiteral re-spells a string literal with a backslash in it, which gonja's lexer misreads
+// ("\\" ending a string, "\\'"): the value Python gives it, as quoted runs joined with
+// variables for the backslash, the single quote and line breaks. Others stay as written.
+func safeLiteral(raw string) string {
+	if !strings.Contains(raw, "\\") {
+		return raw
+	}
+	value := pyUnquote(raw)
+	var parts []string
+	var run strings.Builder
+	flush := func() {
+		if run.Len() > 0 {
+			parts = append(parts, "'"+run.String()+"'")
+			run.Reset()
+		}
+	}
+	for _, r := range value {
+		switch r {
+		case '\\':
+			flush()
+			parts = append(parts, backslashVar)
+		case '\'':
+			flush()
+			parts = append(parts, quoteVar)
+		case '\n':
+			flush()
+			parts = append(parts, newlineVar)
+		case '\r':
+			flush()
+			parts = append(parts, returnVar)
+		default:
+			run.WriteRune(r)
+		}
+	}
+	flush()
+	if len(parts) == 0 {
+		return "''"
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " ~ ") + ")"
+}
+
+// pyUnquote is a quoted Python string's value: \\ \' \" \n \t \r \0 \xHH \uHHHH
+// decoded, any other backslash kept with its character (as Python keeps '\d').
+func pyUnquote(raw string) string {
+	body := raw[1 : len(raw)-1]
+	var b strings.Builder
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '\\' || i+1 == len(body) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch e := body[i]; e {
+		case '\\', '\'', '"':
+			b.WriteByte(e)
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case '0':
+			b.WriteByte(0)
+		case 'x', 'u':
+			n := 2
+			if e == 'u' {
+				n = 4
+			}
+			if i+1+n <= len(body) {
+				if v, err := strconv.ParseUint(body[i+1:i+1+n], 16, 32); err == nil {
+					b.WriteRune(rune(v)) //nolint:gosec // at most 0xFFFF
+					i += n
+					continue
+				}
+			}
+			b.WriteByte('\\')
+			b.WriteByte(e)
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(e)
+		}
+	}
+	return b.String()
+}
 
 // normalizeExpressions rewrites the expression tags of src as described above.
 func normalizeExpressions(src string) string {
@@ -241,7 +334,7 @@ func pyFormat(format string, arg *exec.Value) (string, error) {
 // a parenthesised expression, adjacent literals or an inline conditional. Most tags ({{ ref('x') }}, {% for c in cols %}) have none and stay as written.
 func needsNormalizing(tag string) bool {
 	body := strings.Trim(tag[2:len(tag)-2], "-+")
-	if strings.ContainsAny(body, "|*\n+-[%") || strings.Contains(body, ").") {
+	if strings.ContainsAny(body, "|*\n+-[%\\") || strings.Contains(body, ").") {
 		return true
 	}
 	if trimmed := strings.TrimSpace(body); strings.HasPrefix(trimmed, "set ") {
@@ -852,6 +945,11 @@ func (p *exprParser) parseSubscript() string {
 		}
 	}
 	if len(parts) == 1 {
+		if u, ok := only.(*unary); ok && u.op == "-" {
+			if a, ok := u.e.(*atom); ok && a.text[0] >= '0' && a.text[0] <= '9' {
+				return "-" + a.text // xs[-1]
+			}
+		}
 		if a, ok := only.(*atom); !ok || !isLiteral(a.text) {
 			return keyFunc + "(" + only.print(true) + ")"
 		}
@@ -946,11 +1044,11 @@ func (p *exprParser) parsePrimary() node {
 		return &atom{text: t.text}
 	case tString:
 		p.pos++
-		text := t.text
+		text := safeLiteral(t.text)
 		// Adjacent literals concatenate, as in Python.
 		for nt := p.peek(); nt != nil && nt.kind == tString; nt = p.peek() {
 			p.pos++
-			text += " ~ " + nt.text
+			text += " ~ " + safeLiteral(nt.text)
 		}
 		if strings.Contains(text, " ~ ") {
 			return &atom{text: "(" + text + ")"}

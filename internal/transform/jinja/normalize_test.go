@@ -126,3 +126,20 @@ func TestNormalize_SetUnpacksSeveralNames(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "yx key=3", out)
 }
+
+func TestNormalize_StringsWithBackslashesKeepPythonsValue(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		`{{ "a\\b" }}`:                    `a\b`,
+		`{{ "\\" }}`:                      `\`,
+		`{{ 'x' | replace("x", "\\'") }}`: `\'`,
+		`{{ "C:\\dir\\" ~ 'f' }}`:         `C:\dir\f`,
+		`{{ '\d+' }}`:                     `\d+`,
+		`{{ 'it\'s' }}|{{ "q\"" }}|{{ 'A\x42\u0043' }}`: `it's|q"|ABC`,
+		`{{ "l1\nl2" | length }}`:                       `5`,
+	} {
+		out, err := render(t, nil, src, nil)
+		require.NoError(t, err, src)
+		require.Equal(t, want, out, src)
+	}
+}
