@@ -235,7 +235,7 @@ func appendRetried(t *testing.T, e *env) {
 	src := e.srcSchema(t, "CREATE TABLE src.orders (id int PRIMARY KEY, amount numeric(12,2))",
 		"INSERT INTO src.orders SELECT g, g * 1.5 FROM generate_series(1, 100) g")
 	schema := e.schema(t, "dnk_append_")
-	spec := e.spec(src, schema, `{"mode": "single_table", "table": "src.orders"}`)
+	spec := e.spec(src, schema, `{"mode": "single_table", "table": "src.orders", "verify": "checksum"}`)
 	// The run worker retries a run under its chain's first run id, each attempt named apart.
 	spec.RunID, spec.Attempt = "run-1", "attempt-1"
 	res, err := run(t, spec)
@@ -252,6 +252,7 @@ func appendRetried(t *testing.T, e *env) {
 	require.NoError(t, err)
 	require.Equal(t, int64(200), e.rows(t, schema, "orders", ""))
 	require.Equal(t, int64(2), e.count(t, "SELECT COUNT(DISTINCT _dnk_run_id) FROM "+e.table(schema, "orders")))
+	require.Equal(t, int64(200), e.rows(t, schema, "orders", "_dnk_loaded_at IS NOT NULL"))
 	e.onlyTables(t, schema, "orders")
 }
 
@@ -313,7 +314,7 @@ func mergeLastRowWins(t *testing.T, e *env) {
 		"INSERT INTO src.events VALUES ('eu', 1, 'old', 1), ('eu', 1, 'new', 2), ('us', 1, 'us', 3), ('eu', 2, 'two', 4), ('EU', 1, 'upper', 5)")
 	schema := e.schema(t, "dnk_merge_")
 	spec := e.spec(src, schema, `{"mode": "single_table", "table": "src.events", "write_disposition": "merge",
-		"primary_key": ["region", "id"], "incremental": {"cursor_path": "seq"}}`)
+		"primary_key": ["region", "id"], "incremental": {"cursor_path": "seq"}, "verify": "checksum"}`)
 	res, err := run(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(4), res.Tables[0].RowsWritten) // keys compare exactly: EU is not eu
@@ -343,6 +344,8 @@ func mergeLastRowWins(t *testing.T, e *env) {
 	require.Equal(t, int64(5), e.rows(t, schema, "events", ""))
 	require.Equal(t, "ap3", value("ap", 9))
 	require.Equal(t, "two2", value("eu", 2))
+	require.Equal(t, int64(1), e.count(t, "SELECT COUNT(*) FROM information_schema.table_constraints WHERE table_schema = "+
+		b(1)+" AND table_name = 'events' AND constraint_type = 'PRIMARY KEY'", schema), "merge left no primary key")
 	e.onlyTables(t, schema, "events")
 }
 
@@ -459,28 +462,65 @@ func contractDiscard(t *testing.T, e *env) {
 	require.Equal(t, int64(0), e.rows(t, schema, "c", "id = 6"))
 	require.Equal(t, int64(1), e.rows(t, schema, "c", "id = 7 AND n = 7"))
 	require.Equal(t, int64(1), rejected("discard-type-row", "n", `discard_row: column "n"%`))
-	require.Equal(t, int64(3), e.count(t, "SELECT COUNT(*) FROM "+e.table(schema, load.RejectedTable)))
+
+	// A source type the destination's cannot hold at all (text into int): discard_value nulls
+	// every value and keeps them all.
+	e.srcExec(t, "ALTER TABLE "+src+".c ALTER COLUMN n TYPE text", "INSERT INTO "+src+".c VALUES (8, 'eight'), (9, '9'), (10, NULL)")
+	spec = e.spec(src, schema, `{"mode": "single_table", "table": "src.c", "schema_contract": {"data_type": "discard_value"},
+		"incremental": {"cursor_path": "id", "initial_value": 8}}`)
+	spec.RunID = "discard-incompatible"
+	res, err = run(t, spec)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), res.Tables[0].RowsWritten)
+	require.Equal(t, int64(2), res.Tables[0].RowsRejected)
+	require.Equal(t, int64(3), e.rows(t, schema, "c", "id >= 8 AND n IS NULL"))
+	require.Equal(t, int64(2), rejected("discard-incompatible", "n", `discard_value: column "n"%`))
+	require.Equal(t, int64(5), e.count(t, "SELECT COUNT(*) FROM "+e.table(schema, load.RejectedTable)))
 	e.onlyTables(t, schema, "c")
 }
 
-// hostile are source names meant to break quoting, in the destination as they are.
-var hostile = struct {
-	table string
-	cols  []string
-}{
-	table: "we\"ird `Tab; DROP TABLE x; -- é",
-	cols: []string{"select", "Ünïcødé Col", "a;b--", "x`y", "q\"uote'", "a__b", "order", "MixedCase",
-		"c" + strings.Repeat("l", 61) + "g"}, // 63 bytes: PostgreSQL's longest
+// hostileCase is a source table of hostile names and what they become in the destination
+// under a naming.
+type hostileCase struct {
+	naming         string
+	table, want    string
+	cols, wantCols []string
 }
 
+var hostileCases = []hostileCase{{
+	// preserve: every name as it is, up to PostgreSQL's longest (63 bytes).
+	naming: "preserve",
+	table:  "we\"ird `Tab; DROP TABLE x; -- é", want: "we\"ird `Tab; DROP TABLE x; -- é",
+	cols: []string{"select", "Ünïcødé Col", "a;b--", "x`y", "q\"uote'", "a__b", "order", "MixedCase",
+		"c" + strings.Repeat("l", 61) + "g"},
+}, {
+	naming: "snake_case",
+	table:  "We\"ird `Tab", want: "we_ird_tab",
+	cols:     []string{"select", "Ünïcødé Col", "a;b--", "x`y", "MixedCase", "parent__child", "Group"},
+	wantCols: []string{"select", "ünïcødé_col", "a_b", "x_y", "mixed_case", "parent_child", "group"},
+}}
+
 func hostileNames(t *testing.T, e *env) {
+	for _, hc := range hostileCases {
+		t.Run(hc.naming, func(t *testing.T) {
+			t.Parallel()
+			hostileRoundTrip(t, e, hc)
+		})
+	}
+}
+
+func hostileRoundTrip(t *testing.T, e *env, hc hostileCase) {
 	maxLen := min(e.target.MaxIdentifier, 63)
-	cols := make([]string, len(hostile.cols))
-	for i, c := range hostile.cols {
+	cols := make([]string, len(hc.cols))
+	for i, c := range hc.cols {
 		if len(c) > maxLen {
 			c = c[:maxLen]
 		}
 		cols[i] = c
+	}
+	wantCols := hc.wantCols
+	if wantCols == nil {
+		wantCols = cols
 	}
 	pq := func(s string) string { return pgx.Identifier{s}.Sanitize() }
 	src := "Src \"Schema\" `" + suffix()
@@ -492,20 +532,20 @@ func hostileNames(t *testing.T, e *env) {
 			defs[i] = pq(c) + " int PRIMARY KEY"
 		}
 	}
-	e.srcExec(t, "CREATE TABLE "+pq(src)+"."+pq(hostile.table)+" ("+strings.Join(defs, ", ")+")")
+	e.srcExec(t, "CREATE TABLE "+pq(src)+"."+pq(hc.table)+" ("+strings.Join(defs, ", ")+")")
 	vals := make([]string, len(cols))
 	for i := range cols {
 		vals[i] = "'v" + strconv.Itoa(i) + "''`;'"
 	}
 	vals[0] = "1"
-	e.srcExec(t, "INSERT INTO "+pq(src)+"."+pq(hostile.table)+" VALUES ("+strings.Join(vals, ", ")+"), (2"+strings.Repeat(", NULL", len(cols)-1)+")")
+	e.srcExec(t, "INSERT INTO "+pq(src)+"."+pq(hc.table)+" VALUES ("+strings.Join(vals, ", ")+"), (2"+strings.Repeat(", NULL", len(cols)-1)+")")
 
 	for _, mode := range []string{"append", "replace", "merge"} {
 		t.Run(mode, func(t *testing.T) {
 			// The destination schema does not exist yet, and its name is hostile too.
 			schema := e.schema(t, "dnk \"q\" `b` ;-- é "+mode+" __ ")
-			cfg := `{"source_schema": ` + jsonString(src) + `, "write_disposition": "` + mode + `", "naming": "preserve", "verify": "checksum",
-				"merge_config": {` + jsonString(hostile.table) + `: {"primary_key": ` + jsonString(cols[0]) + `}}}`
+			cfg := `{"source_schema": ` + jsonString(src) + `, "write_disposition": "` + mode + `", "naming": "` + hc.naming + `",
+				"verify": "checksum", "merge_config": {` + jsonString(hc.table) + `: {"primary_key": ` + jsonString(cols[0]) + `}}}`
 			c, err := load.ParseConfig([]byte(cfg))
 			require.NoError(t, err)
 			spec := load.Spec{Pipeline: "conformance", Source: e.srcEP, Destination: e.target.Endpoint, DestinationSchema: schema, Config: c}
@@ -517,17 +557,17 @@ func hostileNames(t *testing.T, e *env) {
 			if mode == "append" {
 				want = 4
 			}
-			require.Equal(t, want, e.rows(t, schema, hostile.table, ""))
-			require.Equal(t, append(append([]string{}, cols...), "_dnk_loaded_at", "_dnk_run_id"), e.columns(t, schema, hostile.table))
+			require.Equal(t, want, e.rows(t, schema, hc.want, ""))
+			require.Equal(t, append(append([]string{}, wantCols...), "_dnk_loaded_at", "_dnk_run_id"), e.columns(t, schema, hc.want))
 			where := make([]string, len(cols))
 			args := make([]any, len(cols))
-			for i, c := range cols {
+			for i, c := range wantCols {
 				where[i] = e.target.Text(e.target.Quote(c)) + " = " + e.target.Bind(i+1)
 				args[i] = "v" + strconv.Itoa(i) + "'`;"
 			}
 			args[0] = "1"
-			require.Equal(t, want/2, e.rows(t, schema, hostile.table, strings.Join(where, " AND "), args...))
-			e.onlyTables(t, schema, hostile.table)
+			require.Equal(t, want/2, e.rows(t, schema, hc.want, strings.Join(where, " AND "), args...))
+			e.onlyTables(t, schema, hc.want)
 		})
 	}
 }
