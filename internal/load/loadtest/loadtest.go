@@ -53,8 +53,9 @@ type Target struct {
 	Text func(expr string) string
 	// Bind is the destination's placeholder for the n-th (1-based) query argument.
 	Bind func(n int) string
-	// DropSchema is the statement that drops a schema the suite made, with everything in it.
-	DropSchema func(quoted string) string
+	// DropSchema is the statement that drops a schema (unquoted) the suite made, with
+	// everything in it.
+	DropSchema func(schema string) string
 	// MaxIdentifier is the longest name, in bytes, the destination takes for a table or column
 	// (the source, PostgreSQL, takes 63).
 	MaxIdentifier int
@@ -80,13 +81,14 @@ type env struct {
 // the cases, which run in parallel, each in schemas of its own).
 func Exercise(t *testing.T, newTarget func(t *testing.T) *Target) {
 	t.Helper()
+	target := newTarget(t) // first: it skips when its destination is not configured
 	u := testutil.EmptyDatabase(t)
 	pool, err := pgxpool.New(context.Background(), u)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	srcEP, err := load.ParseURL(u)
 	require.NoError(t, err)
-	e := &env{target: newTarget(t), src: pool, srcEP: srcEP}
+	e := &env{target: target, src: pool, srcEP: srcEP}
 
 	for _, c := range []struct {
 		name string
@@ -131,7 +133,7 @@ func (e *env) srcExec(t *testing.T, stmts ...string) {
 func (e *env) schema(t *testing.T, prefix string) string {
 	t.Helper()
 	s := prefix + suffix()
-	t.Cleanup(func() { _, _ = e.target.DB.ExecContext(context.Background(), e.target.DropSchema(e.target.Quote(s))) })
+	t.Cleanup(func() { _, _ = e.target.DB.ExecContext(context.Background(), e.target.DropSchema(s)) })
 	return s
 }
 
