@@ -549,7 +549,7 @@ var hostileCases = []hostileCase{{
 	// shortened, not truncated into clashes.
 	naming: "preserve",
 	table:  "T" + strings.Repeat("a", 58) + "é!", want: "T" + strings.Repeat("a", 58) + "é!",
-	cols:   []string{"id", strings.Repeat("ü", 31) + "x"},
+	cols: []string{"id", strings.Repeat("ü", 31) + "x"},
 }, {
 	naming: "snake_case",
 	table:  "We\"ird `Tab", want: "we_ird_tab",
