@@ -140,10 +140,21 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		func(i int) string { return PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
 		return nil, err
 	}
+	// A column whose values are guarded (data_type discard_value/discard_row) is staged in the
+	// destination column's type: the values that reach it are those that type holds, and
+	// publishing then needs no cast PostgreSQL may not have (text into integer).
+	stageType := map[int]string{}
+	for _, g := range l.valueGuards() {
+		stageType[g.col] = g.have
+	}
 	var cols []string
 	for i, c := range plan.Source.Columns {
 		if l.keep[i] {
-			cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
+			typ, ok := stageType[i]
+			if !ok {
+				typ = PostgresColumnType(c.Type)
+			}
+			cols = append(cols, pgIdent(plan.Columns[i])+" "+typ)
 		}
 	}
 	if plan.Disposition == Replace {

@@ -11,72 +11,6 @@ import (
 	"github.com/datanika/datanika/internal/load"
 )
 
-func TestAppend_RetriedRunNeverAppendsTwice(t *testing.T) {
-	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.orders (id int PRIMARY KEY, amount numeric(12,2))",
-		"INSERT INTO src.orders SELECT g, g * 1.5 FROM generate_series(1, 100) g")
-	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.orders"}`)
-	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "run-1"}
-	res, err := runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(100), res.RowsLoaded)
-	_, err = runLoad(t, spec) // the same run id: a retry
-	require.NoError(t, err)
-	require.Equal(t, int64(100), pg.count(t, "SELECT count(*) FROM raw.orders"))
-	spec.RunID = "run-2" // a new run appends again
-	_, err = runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(200), pg.count(t, "SELECT count(*) FROM raw.orders"))
-	require.Equal(t, int64(2), pg.count(t, "SELECT count(DISTINCT _dnk_run_id) FROM raw.orders"))
-	require.Eventually(t, func() bool { // temporary staging goes with its session
-		return pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_dnk\\_%' AND tablename NOT IN ('_dnk_loads', '_dnk_state', '_dnk_rejected')") == 0
-	}, 5*time.Second, 50*time.Millisecond)
-}
-
-func TestReplace_SwapsTheWholeTable(t *testing.T) {
-	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
-		"INSERT INTO src.items SELECT g, 'n' || g FROM generate_series(1, 50) g")
-	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "replace"}`)
-	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
-	_, err := runLoad(t, spec)
-	require.NoError(t, err)
-	pg.exec(t, "DELETE FROM src.items WHERE id > 10")
-	_, err = runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(10), pg.count(t, "SELECT count(*) FROM raw.items"))
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM pg_constraint WHERE conname = 'items_pkey' AND conrelid = 'raw.items'::regclass"))
-	require.Equal(t, int64(0), pg.count(t, "SELECT count(*) FROM pg_tables WHERE tablename LIKE '_dnk_new_%'"))
-}
-
-func TestMerge_LastRowWinsWithinBatchAndCompositeKeys(t *testing.T) {
-	t.Parallel()
-	pg := newPG(t)
-	// No key in the source, so duplicates of the key arrive in one load; seq orders them.
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.events (region text, id int, v text, seq int)",
-		"INSERT INTO src.events VALUES ('eu', 1, 'old', 1), ('eu', 1, 'new', 2), ('us', 1, 'us', 3), ('eu', 2, 'two', 4)")
-	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.events", "write_disposition": "merge",
-		"primary_key": ["region", "id"], "incremental": {"cursor_path": "seq"}}`)
-	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg}
-	res, err := runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(3), res.Tables[0].RowsWritten)
-	var v string
-	require.NoError(t, pg.conn.QueryRow(context.Background(), "SELECT v FROM raw.events WHERE region = 'eu' AND id = 1").Scan(&v))
-	require.Equal(t, "new", v)
-
-	// Later rows update by key and insert new keys.
-	pg.exec(t, "INSERT INTO src.events VALUES ('us', 1, 'us2', 5), ('ap', 9, 'ap', 6)")
-	_, err = runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(4), pg.count(t, "SELECT count(*) FROM raw.events"))
-	require.NoError(t, pg.conn.QueryRow(context.Background(), "SELECT v FROM raw.events WHERE region = 'us' AND id = 1").Scan(&v))
-	require.Equal(t, "us2", v)
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.events'::regclass AND contype = 'p'"))
-}
-
 func TestIncremental_StateLagInitialValueAndFullRefresh(t *testing.T) {
 	t.Parallel()
 	pg := newPG(t)
@@ -149,22 +83,6 @@ func TestFilters_ArePushedIntoTheSourceQuery(t *testing.T) {
 	}
 }
 
-func TestNaming_HostileIdentifiersAreQuoted(t *testing.T) {
-	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, `CREATE SCHEMA "Src Schema"`, `CREATE TABLE "Src Schema"."we""ird Tab" ("select" int PRIMARY KEY, "Ünïcødé Col" text, "a;b--" text, "MixedCase" int)`,
-		`INSERT INTO "Src Schema"."we""ird Tab" VALUES (1, 'ü', 'x', 7), (2, NULL, NULL, NULL)`)
-	for _, c := range []struct{ naming, table, cols string }{
-		{"preserve", `"we""ird Tab"`, `"Ünïcødé Col", "a;b--", "MixedCase"`},
-		{"snake_case", `we_ird_tab`, `ünïcødé_col, a_b, mixed_case`},
-	} {
-		cfg := mustConfig(t, `{"mode": "full_database", "source_schema": "Src Schema", "write_disposition": "replace", "naming": "`+c.naming+`", "verify": "checksum"}`)
-		_, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, DestinationSchema: "Dest " + c.naming})
-		require.NoError(t, err, c.naming)
-		require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM "Dest `+c.naming+`".`+c.table+` WHERE ("select", `+c.cols+`) = (1, 'ü', 'x', 7)`), c.naming)
-	}
-}
-
 func TestCancellation_LeavesTheDestinationAsItWas(t *testing.T) {
 	t.Parallel()
 	pg := newPG(t)
@@ -214,48 +132,4 @@ func TestErrors_MissingTableAndBadCursorFailBeforeTouchingTheDestination(t *test
 	_, err = load.Run(ctx, load.Spec{Source: unreachable, Destination: pg.endpoint(t), DestinationSchema: "raw",
 		Config: mustConfig(t, `{}`)}, nil, nil)
 	require.ErrorContains(t, err, "connect to source postgres 127.0.0.1")
-}
-
-func TestContract_FreezeFailsNamingTheColumnAndChangesNothing(t *testing.T) {
-	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.c (id int, v text)", "INSERT INTO src.c VALUES (1, 'a')")
-	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": "freeze"}`)}
-	_, err := runLoad(t, spec)
-	require.ErrorIs(t, err, load.ErrContract)
-	require.ErrorContains(t, err, `table "raw.c" does not exist`)
-
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c"}`)
-	_, err = runLoad(t, spec)
-	require.NoError(t, err)
-	pg.exec(t, "ALTER TABLE src.c ADD COLUMN extra int", "ALTER TABLE src.c ALTER COLUMN v TYPE int USING 0")
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "freeze"}}`)
-	_, err = runLoad(t, spec)
-	require.ErrorContains(t, err, `column "extra" of "raw.c" is not in the destination`)
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "discard_value", "data_type": "freeze"}}`)
-	_, err = runLoad(t, spec)
-	require.ErrorContains(t, err, `column "v" of "raw.c" is text in the destination but integer in the source`)
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.c"))
-
-	// evolve (the default) adds the new column.
-	pg.exec(t, "ALTER TABLE src.c DROP COLUMN v")
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c"}`)
-	_, err = runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM raw.c"))
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'c' AND column_name = 'extra'"))
-
-	// discard_row leaves out the rows that carry a value in a new column, and keeps them.
-	pg.exec(t, "ALTER TABLE src.c ADD COLUMN later text", "INSERT INTO src.c VALUES (2, NULL, 'x'), (3, 5, NULL)")
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "src.c", "schema_contract": {"columns": "discard_row"}, "verify": "count"}`)
-	spec.RunID = "discard"
-	res, err := runLoad(t, spec)
-	require.NoError(t, err)
-	require.Equal(t, int64(3), res.Tables[0].RowsRead)
-	require.Equal(t, int64(2), res.Tables[0].RowsWritten)
-	require.Equal(t, int64(1), res.Tables[0].RowsRejected)
-	require.Equal(t, int64(0), pg.count(t, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'c' AND column_name = 'later'"))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_rejected WHERE run_id = 'discard' AND column_name = 'later'
-		AND reason = 'discard_row: column "later": the column is not in the destination' AND "row"->>'id' = '2'`))
 }
