@@ -462,3 +462,23 @@ func TestCompat_PackagesOnRunHooksRunBeforeTheRootProjects(t *testing.T) {
 			"packages in name order, then the root project; a package's hook calls its own macro by its bare name")
 	}})
 }
+
+func TestCompat_ModelVersionsRefTheLatestOrTheOneAskedFor(t *testing.T) {
+	t.Parallel()
+	const p = "compat_model_versions"
+	runCompat(t, compatCase{dir: "model_versions", steps: []compatStep{
+		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
+			"model." + p + ".dim_customers.v1":         {status: StatusSuccess},
+			"model." + p + ".dim_customers.v2":         {status: StatusSuccess},
+			"model." + p + ".dim_customers.v3":         {status: StatusSuccess},
+			"model." + p + ".uses_latest":              {status: StatusSuccess},
+			"model." + p + ".uses_versions":            {status: StatusSuccess},
+			"test." + p + ".not_null_dim_customers_id": {status: StatusPass},
+		}},
+	}, check: func(t *testing.T, db *sql.DB) {
+		require.Equal(t, "one", scalar[string](t, db, `select label from compat.uses_latest`), "latest_version: 1")
+		require.Equal(t, "two|three", scalar[string](t, db, `select v2 || '|' || v3 from compat.uses_versions`))
+		require.Equal(t, "three", scalar[string](t, db, `select label from compat.customers_next`), "defined_in: keeps the file's relation")
+		require.True(t, scalar[bool](t, db, `select is_new from compat.dim_customers_v2`))
+	}})
+}

@@ -411,6 +411,13 @@ func recorderOf(calls []jinja.StaticCall) (*recorder, bool) {
 		if !ok {
 			return nil, false
 		}
+		if c.Name == "ref" && len(args) > 0 {
+			for _, key := range []string{"v", "version"} {
+				if v, ok := c.Kwargs[key]; ok && v != nil {
+					args[len(args)-1] += project.VersionSep + fmt.Sprint(v)
+				}
+			}
+		}
 		switch {
 		case c.Name == "ref" && len(args) == 1:
 			rec.refs = append(rec.refs, [2]string{"", args[0]})
@@ -522,19 +529,32 @@ type recorder struct {
 func refName(va *exec.VarArgs) (pkg, name string, err error) {
 	switch len(va.Args) {
 	case 1:
-		return "", va.Args[0].String(), nil
+		name = va.Args[0].String()
 	case 2:
-		return va.Args[0].String(), va.Args[1].String(), nil
+		pkg, name = va.Args[0].String(), va.Args[1].String()
+	default:
+		return "", "", errors.New("ref() takes a model name")
 	}
-	return "", "", errors.New("ref() takes a model name")
+	// ref('orders', v=2): a version of a versioned model (project.Ref reads it).
+	for _, key := range []string{"v", "version"} {
+		if v, ok := va.KwArgs[key]; ok && !v.IsNil() {
+			name += project.VersionSep + v.String()
+		}
+	}
+	return pkg, name, nil
 }
 
 // refText writes a ref as the template did.
 func refText(ref [2]string) string {
-	if ref[0] != "" {
-		return fmt.Sprintf("ref('%s', '%s')", ref[0], ref[1])
+	name, version, versioned := strings.Cut(ref[1], project.VersionSep)
+	v := ""
+	if versioned {
+		v = ", v=" + version
 	}
-	return fmt.Sprintf("ref('%s')", ref[1])
+	if ref[0] != "" {
+		return fmt.Sprintf("ref('%s', '%s'%s)", ref[0], name, v)
+	}
+	return fmt.Sprintf("ref('%s'%s)", name, v)
 }
 
 func goValue(v *exec.Value) any {

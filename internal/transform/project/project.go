@@ -31,6 +31,8 @@ type Project struct {
 	Vars    map[string]any
 	// Nodes by unique id: models, seeds, snapshots, tests and sources.
 	Nodes map[string]*Node
+	// Versions are the versioned models (dbt 1.5 versions:), by "<package>.<name>".
+	Versions map[string]*ModelVersions
 	// Macros are the sources of every macro file, by path, in a stable order.
 	Macros []File
 	// Settings is dbt_project.yml as read, kept so export writes it back unchanged.
@@ -62,6 +64,8 @@ type Node struct {
 	UniqueID     string
 	ResourceType string
 	Name         string
+	// Version is a versioned model's version (dbt 1.5 versions:), "" for others.
+	Version string
 	// Package is the project or installed package the node belongs to (dbt's package_name).
 	Package string
 	// Path is the file the node comes from, relative to the project root.
@@ -154,7 +158,20 @@ func (p *Project) ByName(name string) *Node { return p.Ref(p.Name, "", name) }
 // package only; ref('name') looks in from's own package, then the root project, then the
 // other packages, as dbt does.
 func (p *Project) Ref(from, pkg, name string) *Node {
+	name, version, versioned := strings.Cut(name, VersionSep)
 	for _, candidate := range p.searchOrder(from, pkg) {
+		if mv := p.Versions[candidate+"."+name]; mv != nil {
+			if !versioned {
+				version = mv.Latest
+			}
+			if id, ok := mv.IDs[version]; ok {
+				return p.Nodes[id]
+			}
+			return nil
+		}
+		if versioned {
+			continue
+		}
 		for _, rt := range []string{Model, Seed, Snapshot} {
 			if n, ok := p.Nodes[rt+"."+candidate+"."+name]; ok {
 				return n
@@ -162,6 +179,17 @@ func (p *Project) Ref(from, pkg, name string) *Node {
 		}
 	}
 	return nil
+}
+
+// VersionSep joins a model's name and the version a ref() asks for ("orders" + VersionSep +
+// "2"), as Ref reads them.
+const VersionSep = "\x00v"
+
+// ModelVersions are the versions of one model: their unique ids by version, and the one a
+// ref() without v= means.
+type ModelVersions struct {
+	Latest string
+	IDs    map[string]string
 }
 
 // SourceTable finds a source table as the root project sees it.

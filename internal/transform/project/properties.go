@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -29,6 +30,14 @@ type resourceProps struct {
 	Columns     []columnProps  `yaml:"columns"`
 	Tests       []yaml.Node    `yaml:"tests"`
 	DataTests   []yaml.Node    `yaml:"data_tests"`
+	// LatestVersion and Versions are dbt 1.5's model versions.
+	LatestVersion any `yaml:"latest_version"`
+	Versions      []struct {
+		V           any            `yaml:"v"`
+		DefinedIn   string         `yaml:"defined_in"`
+		Description string         `yaml:"description"`
+		Config      map[string]any `yaml:"config"`
+	} `yaml:"versions"`
 }
 
 type columnProps struct {
@@ -100,7 +109,18 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 		props []resourceProps
 	}{{Model, pf.Models}, {Seed, pf.Seeds}, {Snapshot, pf.Snapshots}} {
 		for _, rp := range group.props {
+			alias := ""
+			if group.rt == Model && len(rp.Versions) > 0 {
+				if err := l.addVersions(name, rp); err != nil {
+					return err
+				}
+				alias = Model + "." + l.pkg + "." + rp.Name
+			}
 			n := l.p.Nodes[group.rt+"."+l.pkg+"."+rp.Name]
+			if alias != "" && n != nil {
+				// Only while this entry is read: the latest version under the bare name.
+				delete(l.p.Nodes, alias)
+			}
 			if n == nil {
 				// dbt warns and goes on: a stale entry must not stop the project.
 				l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: %s %q is described but there is no such %s", name, group.rt, rp.Name, group.rt))
@@ -173,6 +193,77 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 
 // refCall is how a test of this tree names the model it tests: ref('x') in the root project,
 // ref('pkg', 'x') in a package, so it finds the package's own model.
+// addVersions makes the files of a versioned model (<name>_v<v>.sql, or defined_in:) its
+// versions: one node each, model.<package>.<name>.v<v>, its relation <name>_v<v> unless an
+// alias is configured. ref('<name>') is the latest version (latest_version:, else the
+// highest); ref('<name>', v=1) one of them. The entry's description, config, columns and tests
+// go to the latest version (dbt gives its tests to every version; here the others have none).
+func (l *loader) addVersions(file string, rp resourceProps) error {
+	mv := &ModelVersions{IDs: map[string]string{}}
+	var latestID string
+	highest := ""
+	for _, v := range rp.Versions {
+		ver := fmt.Sprint(v.V)
+		if v.V == nil || ver == "" {
+			return &LoadError{Path: file, Err: fmt.Errorf("model %s: every entry of versions: needs its v", rp.Name)}
+		}
+		defined := v.DefinedIn
+		if defined == "" {
+			defined = rp.Name + "_v" + ver
+		}
+		n := l.p.Nodes[Model+"."+l.pkg+"."+defined]
+		if n == nil {
+			l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: version %s of model %q: there is no model %s", file, ver, rp.Name, defined))
+			continue
+		}
+		delete(l.p.Nodes, n.UniqueID)
+		n.UniqueID = Model + "." + l.pkg + "." + rp.Name + ".v" + ver
+		n.Name = rp.Name
+		n.Version = ver
+		n.FQN = append(append(n.FQN[:len(n.FQN)-1:len(n.FQN)-1], rp.Name), "v"+ver)
+		if n.Config.String("alias") == "" {
+			n.Config = n.Config.Merge(map[string]any{"alias": defined})
+		}
+		n.Config = n.Config.Merge(rp.Config).Merge(v.Config)
+		if v.Description != "" {
+			n.Description = v.Description
+		}
+		l.p.Nodes[n.UniqueID] = n
+		mv.IDs[ver] = n.UniqueID
+		if highest == "" || versionLess(highest, ver) {
+			highest = ver
+		}
+	}
+	if len(mv.IDs) == 0 {
+		return nil
+	}
+	mv.Latest = highest
+	if rp.LatestVersion != nil {
+		mv.Latest = fmt.Sprint(rp.LatestVersion)
+	}
+	latestID = mv.IDs[mv.Latest]
+	if latestID == "" {
+		return &LoadError{Path: file, Err: fmt.Errorf("model %s: latest_version %s is not one of its versions", rp.Name, mv.Latest)}
+	}
+	if l.p.Versions == nil {
+		l.p.Versions = map[string]*ModelVersions{}
+	}
+	l.p.Versions[l.pkg+"."+rp.Name] = mv
+	// The entry's properties below find the latest version under the model's own name.
+	l.p.Nodes[Model+"."+l.pkg+"."+rp.Name] = l.p.Nodes[latestID]
+	return nil
+}
+
+// versionLess orders versions as numbers when both are, else as text.
+func versionLess(a, b string) bool {
+	fa, ea := strconv.ParseFloat(a, 64)
+	fb, eb := strconv.ParseFloat(b, 64)
+	if ea == nil && eb == nil {
+		return fa < fb
+	}
+	return a < b
+}
+
 func (l *loader) refCall(name string) string {
 	if l.pkg == l.p.Name {
 		return fmt.Sprintf("ref('%s')", name)

@@ -1,0 +1,1 @@
+select 2 as id, 'two' as label, true as is_new

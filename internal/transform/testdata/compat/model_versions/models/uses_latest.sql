@@ -1,0 +1,1 @@
+select label from {{ ref('dim_customers') }}
