@@ -124,6 +124,34 @@ type Invitation struct {
 	CreatedAt  pgtype.Timestamptz `json:"created_at"`
 }
 
+type Job struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	Command                 string             `json:"command"`
+	Select                  string             `json:"select"`
+	Exclude                 string             `json:"exclude"`
+	FullRefresh             bool               `json:"full_refresh"`
+	Threads                 int32              `json:"threads"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
+}
+
+type Macro struct {
+	ID          int64              `json:"id"`
+	OrgID       int64              `json:"org_id"`
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	SqlBody     string             `json:"sql_body"`
+	CreatedBy   *int64             `json:"created_by"`
+	CreatedAt   pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+}
+
 type Membership struct {
 	ID        int64              `json:"id"`
 	OrgID     int64              `json:"org_id"`
@@ -221,6 +249,35 @@ type RunLog struct {
 	Fields  []byte             `json:"fields"`
 }
 
+type Seed struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	FileID                  *int64             `json:"file_id"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	SchemaName              *string            `json:"schema_name"`
+	ColumnTypes             []byte             `json:"column_types"`
+	Csv                     []byte             `json:"csv"`
+	RowCount                int64              `json:"row_count"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+}
+
+type Source struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	Name         string             `json:"name"`
+	Description  string             `json:"description"`
+	SchemaName   string             `json:"schema_name"`
+	ConnectionID int64              `json:"connection_id"`
+	Tables       []byte             `json:"tables"`
+	CreatedBy    *int64             `json:"created_by"`
+	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
+}
+
 type Transformation struct {
 	ID                      int64              `json:"id"`
 	OrgID                   int64              `json:"org_id"`
@@ -238,6 +295,8 @@ type Transformation struct {
 	CreatedAt               pgtype.Timestamptz `json:"created_at"`
 	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
 	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
+	Path                    string             `json:"path"`
+	Config                  []byte             `json:"config"`
 }
 
 type User struct {

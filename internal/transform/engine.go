@@ -587,3 +587,16 @@ func (e *Engine) renderSourceLocations(ctx context.Context) error {
 	}
 	return nil
 }
+
+// NodeError is why node id could not be parsed or resolved (a template error, an unknown
+// ref() or source()), nil when it parsed; running the node would fail with it.
+func (e *Engine) NodeError(id string) error {
+	if n, ok := e.nodes[id]; ok {
+		return n.err
+	}
+	return nil
+}
+
+// MacroProblems are the macro files that could not be parsed, each error naming its file,
+// line and column; their macros fail where they are called.
+func (e *Engine) MacroProblems() []error { return e.env.Problems() }
