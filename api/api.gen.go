@@ -440,6 +440,36 @@ func (e RunLogLineLevel) Valid() bool {
 	}
 }
 
+// Defines values for RunNodeStatsStatus.
+const (
+	RunNodeStatsStatusError   RunNodeStatsStatus = "error"
+	RunNodeStatsStatusFail    RunNodeStatsStatus = "fail"
+	RunNodeStatsStatusPass    RunNodeStatsStatus = "pass"
+	RunNodeStatsStatusSkipped RunNodeStatsStatus = "skipped"
+	RunNodeStatsStatusSuccess RunNodeStatsStatus = "success"
+	RunNodeStatsStatusWarn    RunNodeStatsStatus = "warn"
+)
+
+// Valid indicates whether the value is a known member of the RunNodeStatsStatus enum.
+func (e RunNodeStatsStatus) Valid() bool {
+	switch e {
+	case RunNodeStatsStatusError:
+		return true
+	case RunNodeStatsStatusFail:
+		return true
+	case RunNodeStatsStatusPass:
+		return true
+	case RunNodeStatsStatusSkipped:
+		return true
+	case RunNodeStatsStatusSuccess:
+		return true
+	case RunNodeStatsStatusWarn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RunStatus.
 const (
 	RunStatusCancelled RunStatus = "cancelled"
@@ -533,6 +563,27 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for TriggerTransformationRunRequestCommand.
+const (
+	TriggerTransformationRunRequestCommandBuild TriggerTransformationRunRequestCommand = "build"
+	TriggerTransformationRunRequestCommandRun   TriggerTransformationRunRequestCommand = "run"
+	TriggerTransformationRunRequestCommandTest  TriggerTransformationRunRequestCommand = "test"
+)
+
+// Valid indicates whether the value is a known member of the TriggerTransformationRunRequestCommand enum.
+func (e TriggerTransformationRunRequestCommand) Valid() bool {
+	switch e {
+	case TriggerTransformationRunRequestCommandBuild:
+		return true
+	case TriggerTransformationRunRequestCommandRun:
+		return true
+	case TriggerTransformationRunRequestCommandTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Provider.
 const (
 	ProviderGithub Provider = "github"
@@ -545,6 +596,24 @@ func (e Provider) Valid() bool {
 	case ProviderGithub:
 		return true
 	case ProviderGoogle:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportTransformationsParamsOnConflict.
+const (
+	ImportTransformationsParamsOnConflictOverwrite ImportTransformationsParamsOnConflict = "overwrite"
+	ImportTransformationsParamsOnConflictSkip      ImportTransformationsParamsOnConflict = "skip"
+)
+
+// Valid indicates whether the value is a known member of the ImportTransformationsParamsOnConflict enum.
+func (e ImportTransformationsParamsOnConflict) Valid() bool {
+	switch e {
+	case ImportTransformationsParamsOnConflictOverwrite:
+		return true
+	case ImportTransformationsParamsOnConflictSkip:
 		return true
 	default:
 		return false
@@ -972,6 +1041,24 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// ImportCounts defines model for ImportCounts.
+type ImportCounts struct {
+	Macros          int `json:"macros"`
+	Seeds           int `json:"seeds"`
+	Snapshots       int `json:"snapshots"`
+	Sources         int `json:"sources"`
+	Tests           int `json:"tests"`
+	Transformations int `json:"transformations"`
+}
+
+// ImportReport defines model for ImportReport.
+type ImportReport struct {
+	Created  ImportCounts `json:"created"`
+	Skipped  ImportCounts `json:"skipped"`
+	Updated  ImportCounts `json:"updated"`
+	Warnings []string     `json:"warnings"`
+}
+
 // Invitation defines model for Invitation.
 type Invitation struct {
 	// AcceptUrl The link that accepts it: in the answer that created the invitation, when it was not emailed (no SMTP_URL, or delivery failed).
@@ -1288,9 +1375,31 @@ type RunLogList struct {
 	NextAfter int64        `json:"next_after"`
 }
 
+// RunNodeStats defines model for RunNodeStats.
+type RunNodeStats struct {
+	Failures int64  `json:"failures"`
+	Message  string `json:"message"`
+
+	// ResourceType model, test, seed, snapshot, source, unit_test or operation.
+	ResourceType string `json:"resource_type"`
+	RowsAffected int64  `json:"rows_affected"`
+
+	// SampleRows A few failing rows of a failing test.
+	SampleRows *[]map[string]interface{} `json:"sample_rows,omitempty"`
+	Seconds    float64                   `json:"seconds"`
+	Status     RunNodeStatsStatus        `json:"status"`
+	UniqueId   string                    `json:"unique_id"`
+}
+
+// RunNodeStatsStatus defines model for RunNodeStats.Status.
+type RunNodeStatsStatus string
+
 // RunStats defines model for RunStats.
 type RunStats struct {
-	// Phase What the run is doing: queued, connecting, loading, publishing, done.
+	// Nodes A transformation's or job's nodes as they finish (the objects `datanika transform --output json` prints).
+	Nodes *[]RunNodeStats `json:"nodes,omitempty"`
+
+	// Phase What the run is doing: queued, connecting, loading, publishing, transforming, done.
 	Phase  *string          `json:"phase,omitempty"`
 	Tables *[]RunTableStats `json:"tables,omitempty"`
 }
@@ -1462,6 +1571,20 @@ type TriggerRunRequest struct {
 	// FullRefresh Reload every table whole and reset incremental state.
 	FullRefresh *bool `json:"full_refresh,omitempty"`
 }
+
+// TriggerTransformationRunRequest defines model for TriggerTransformationRunRequest.
+type TriggerTransformationRunRequest struct {
+	Command TriggerTransformationRunRequestCommand `json:"command"`
+
+	// Downstream Also the model's descendants (selector `name+`).
+	Downstream *bool `json:"downstream,omitempty"`
+
+	// FullRefresh Rebuild incremental models and seeds whole.
+	FullRefresh *bool `json:"full_refresh,omitempty"`
+}
+
+// TriggerTransformationRunRequestCommand defines model for TriggerTransformationRunRequest.Command.
+type TriggerTransformationRunRequestCommand string
 
 // UpdateConnectionRequest defines model for UpdateConnectionRequest.
 type UpdateConnectionRequest struct {
@@ -1699,6 +1822,12 @@ type CreateJobParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// TriggerJobRunParams defines parameters for TriggerJobRun.
+type TriggerJobRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMacrosParams defines parameters for ListMacros.
 type ListMacrosParams struct {
 	// Limit Page size (default 50, at most 500).
@@ -1840,6 +1969,34 @@ type CreateTransformationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ExportTransformationsParams defines parameters for ExportTransformations.
+type ExportTransformationsParams struct {
+	DestinationConnectionId *int64 `form:"destination_connection_id,omitempty" json:"destination_connection_id,omitempty"`
+}
+
+// ImportTransformationsMultipartBody defines parameters for ImportTransformations.
+type ImportTransformationsMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// ImportTransformationsParams defines parameters for ImportTransformations.
+type ImportTransformationsParams struct {
+	DestinationConnectionId *int64                                 `form:"destination_connection_id,omitempty" json:"destination_connection_id,omitempty"`
+	OnConflict              *ImportTransformationsParamsOnConflict `form:"on_conflict,omitempty" json:"on_conflict,omitempty"`
+
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ImportTransformationsParamsOnConflict defines parameters for ImportTransformations.
+type ImportTransformationsParamsOnConflict string
+
+// TriggerTransformationRunParams defines parameters for TriggerTransformationRun.
+type TriggerTransformationRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = CreateApiKeyRequest
 
@@ -1924,11 +2081,17 @@ type CreateTransformationJSONRequestBody = CreateTransformationRequest
 // CompileTransformationSQLJSONRequestBody defines body for CompileTransformationSQL for application/json ContentType.
 type CompileTransformationSQLJSONRequestBody = CompileTransformationRequest
 
+// ImportTransformationsMultipartRequestBody defines body for ImportTransformations for multipart/form-data ContentType.
+type ImportTransformationsMultipartRequestBody ImportTransformationsMultipartBody
+
 // UpdateTransformationJSONRequestBody defines body for UpdateTransformation for application/json ContentType.
 type UpdateTransformationJSONRequestBody = UpdateTransformationRequest
 
 // PreviewTransformationJSONRequestBody defines body for PreviewTransformation for application/json ContentType.
 type PreviewTransformationJSONRequestBody = PreviewRequest
+
+// TriggerTransformationRunJSONRequestBody defines body for TriggerTransformationRun for application/json ContentType.
+type TriggerTransformationRunJSONRequestBody = TriggerTransformationRunRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2360,6 +2523,14 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
 	UpdateJob(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// TriggerJobRun Run a job now (editor)
+	//
+	// Runs the job's command over its selection as the job is now; 202 with the queued run,
+	// 409 (with `active_run_id`) while the job has a queued or running run.
+	//
+	// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+	TriggerJobRun(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMacros Org macros
 	//
 	// Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
@@ -2610,6 +2781,15 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
 	GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	//
+	// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+	// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+	// pipeline runs.
+	//
+	// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifact(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CancelRun Cancel a queued or running run (editor)
 	//
 	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -2787,6 +2967,33 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
 	CompileTransformationSQL(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportTransformations Export the project as a dbt project
+	//
+	// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+	// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+	// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+	// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+	//
+	// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+	ExportTransformations(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportTransformationsWithBody Import a dbt project (editor)
+	//
+	// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+	// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+	// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+	// transformations in the project of `destination_connection_id` (default: the
+	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+	// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// parse afterwards, else nothing is stored (422 with file, line and column).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+	ImportTransformationsWithBody(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteTransformation Delete a transformation (editor)
 	//
 	// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
@@ -2845,6 +3052,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
 	PreviewTransformation(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerTransformationRunWithBody Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithBody(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRun(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVersion Build version
 	//
@@ -3700,6 +3931,24 @@ func (c *Client) UpdateJob(ctx context.Context, id ID, body UpdateJobJSONRequest
 	return c.Client.Do(req)
 }
 
+// TriggerJobRun Run a job now (editor)
+//
+// Runs the job's command over its selection as the job is now; 202 with the queued run,
+// 409 (with `active_run_id`) while the job has a queued or running run.
+//
+// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+func (c *Client) TriggerJobRun(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerJobRunRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMacros Org macros
 //
 // Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
@@ -4270,6 +4519,25 @@ func (c *Client) GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// GetRunArtifact A dbt artifact of a transformation or job run
+//
+// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+// pipeline runs.
+//
+// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *Client) GetRunArtifact(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRunArtifactRequest(c.Server, id, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CancelRun Cancel a queued or running run (editor)
 //
 // A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -4657,6 +4925,53 @@ func (c *Client) CompileTransformationSQL(ctx context.Context, body CompileTrans
 	return c.Client.Do(req)
 }
 
+// ExportTransformations Export the project as a dbt project
+//
+// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+//
+// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+func (c *Client) ExportTransformations(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportTransformationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportTransformationsWithBody Import a dbt project (editor)
+//
+// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+// transformations in the project of `destination_connection_id` (default: the
+// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// parse afterwards, else nothing is stored (422 with file, line and column).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+func (c *Client) ImportTransformationsWithBody(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportTransformationsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteTransformation Delete a transformation (editor)
 //
 // Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
@@ -4776,6 +5091,50 @@ func (c *Client) PreviewTransformationWithBody(ctx context.Context, id ID, conte
 // Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
 func (c *Client) PreviewTransformation(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPreviewTransformationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerTransformationRunWithBody Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *Client) TriggerTransformationRunWithBody(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerTransformationRunRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerTransformationRun Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *Client) TriggerTransformationRun(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerTransformationRunRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6563,6 +6922,55 @@ func NewUpdateJobRequestWithBody(server string, id ID, contentType string, body 
 	return req, nil
 }
 
+// NewTriggerJobRunRequest constructs an http.Request for the TriggerJobRun method
+func NewTriggerJobRunRequest(server string, id ID, params *TriggerJobRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListMacrosRequest constructs an http.Request for the ListMacros method
 func NewListMacrosRequest(server string, params *ListMacrosParams) (*http.Request, error) {
 	var err error
@@ -7659,6 +8067,47 @@ func NewGetRunRequest(server string, id ID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetRunArtifactRequest constructs an http.Request for the GetRunArtifact method
+func NewGetRunArtifactRequest(server string, id ID, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/artifacts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCancelRunRequest constructs an http.Request for the CancelRun method
 func NewCancelRunRequest(server string, id ID, params *CancelRunParams) (*http.Request, error) {
 	var err error
@@ -8492,6 +8941,143 @@ func NewCompileTransformationSQLRequestWithBody(server string, contentType strin
 	return req, nil
 }
 
+// NewExportTransformationsRequest constructs an http.Request for the ExportTransformations method
+func NewExportTransformationsRequest(server string, params *ExportTransformationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DestinationConnectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "destination_connection_id", *params.DestinationConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewImportTransformationsRequestWithBody constructs an http.Request for the ImportTransformations method, with any body, and a specified content type
+func NewImportTransformationsRequestWithBody(server string, params *ImportTransformationsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DestinationConnectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "destination_connection_id", *params.DestinationConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OnConflict != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "on_conflict", *params.OnConflict, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteTransformationRequest constructs an http.Request for the DeleteTransformation method
 func NewDeleteTransformationRequest(server string, id ID) (*http.Request, error) {
 	var err error
@@ -8684,6 +9270,68 @@ func NewPreviewTransformationRequestWithBody(server string, id ID, contentType s
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTriggerTransformationRunRequest calls the generic TriggerTransformationRun builder with application/json body
+func NewTriggerTransformationRunRequest(server string, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTriggerTransformationRunRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTriggerTransformationRunRequestWithBody constructs an http.Request for the TriggerTransformationRun method, with any body, and a specified content type
+func NewTriggerTransformationRunRequestWithBody(server string, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -9236,6 +9884,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
 	UpdateJobWithResponse(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
 
+	// TriggerJobRunWithResponse Run a job now (editor)
+	//
+	// Runs the job's command over its selection as the job is now; 202 with the queued run,
+	// 409 (with `active_run_id`) while the job has a queued or running run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+	TriggerJobRunWithResponse(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*TriggerJobRunResponse, error)
+
 	// ListMacrosWithResponse Org macros
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9514,6 +10172,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
 	GetRunWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
 
+	// GetRunArtifactWithResponse A dbt artifact of a transformation or job run
+	//
+	// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+	// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+	// pipeline runs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifactWithResponse(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error)
+
 	// CancelRunWithResponse Cancel a queued or running run (editor)
 	//
 	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -9713,6 +10382,35 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
 	CompileTransformationSQLWithResponse(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*CompileTransformationSQLResponse, error)
 
+	// ExportTransformationsWithResponse Export the project as a dbt project
+	//
+	// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+	// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+	// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+	// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+	ExportTransformationsWithResponse(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*ExportTransformationsResponse, error)
+
+	// ImportTransformationsWithBodyWithResponse Import a dbt project (editor)
+	//
+	// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+	// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+	// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+	// transformations in the project of `destination_connection_id` (default: the
+	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+	// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// parse afterwards, else nothing is stored (422 with file, line and column).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+	ImportTransformationsWithBodyWithResponse(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTransformationsResponse, error)
+
 	// DeleteTransformationWithResponse Delete a transformation (editor)
 	//
 	// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
@@ -9777,6 +10475,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
 	PreviewTransformationWithResponse(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewTransformationResponse, error)
+
+	// TriggerTransformationRunWithBodyWithResponse Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error)
+
+	// TriggerTransformationRunWithResponse Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error)
 
 	// GetVersionWithResponse Build version
 	//
@@ -11432,6 +12154,54 @@ func (r UpdateJobResponse) ContentType() string {
 	return ""
 }
 
+type TriggerJobRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TriggerJobRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TriggerJobRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TriggerJobRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TriggerJobRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TriggerJobRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TriggerJobRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMacrosResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12515,6 +13285,54 @@ func (r GetRunResponse) ContentType() string {
 	return ""
 }
 
+type GetRunArtifactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRunArtifactResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRunArtifactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRunArtifactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRunArtifactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRunArtifactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CancelRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13262,6 +14080,95 @@ func (r CompileTransformationSQLResponse) ContentType() string {
 	return ""
 }
 
+type ExportTransformationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportTransformationsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportTransformationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportTransformationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportTransformationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportTransformationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ImportTransformationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReport
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportTransformationsResponse) GetJSON200() *ImportReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ImportTransformationsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportTransformationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportTransformationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportTransformationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportTransformationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteTransformationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13489,6 +14396,54 @@ func (r PreviewTransformationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PreviewTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TriggerTransformationRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TriggerTransformationRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TriggerTransformationRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TriggerTransformationRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TriggerTransformationRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TriggerTransformationRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TriggerTransformationRunResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14365,6 +15320,22 @@ func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, id ID, 
 	return ParseUpdateJobResponse(rsp)
 }
 
+// TriggerJobRunWithResponse Run a job now (editor)
+//
+// Runs the job's command over its selection as the job is now; 202 with the queued run,
+// 409 (with `active_run_id`) while the job has a queued or running run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+func (c *ClientWithResponses) TriggerJobRunWithResponse(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*TriggerJobRunResponse, error) {
+	rsp, err := c.TriggerJobRun(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerJobRunResponse(rsp)
+}
+
 // ListMacrosWithResponse Org macros
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14835,6 +15806,23 @@ func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id ID, req
 	return ParseGetRunResponse(rsp)
 }
 
+// GetRunArtifactWithResponse A dbt artifact of a transformation or job run
+//
+// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+// pipeline runs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *ClientWithResponses) GetRunArtifactWithResponse(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error) {
+	rsp, err := c.GetRunArtifact(ctx, id, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRunArtifactResponse(rsp)
+}
+
 // CancelRunWithResponse Cancel a queued or running run (editor)
 //
 // A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -15160,6 +16148,47 @@ func (c *ClientWithResponses) CompileTransformationSQLWithResponse(ctx context.C
 	return ParseCompileTransformationSQLResponse(rsp)
 }
 
+// ExportTransformationsWithResponse Export the project as a dbt project
+//
+// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+func (c *ClientWithResponses) ExportTransformationsWithResponse(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*ExportTransformationsResponse, error) {
+	rsp, err := c.ExportTransformations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportTransformationsResponse(rsp)
+}
+
+// ImportTransformationsWithBodyWithResponse Import a dbt project (editor)
+//
+// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+// transformations in the project of `destination_connection_id` (default: the
+// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// parse afterwards, else nothing is stored (422 with file, line and column).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+func (c *ClientWithResponses) ImportTransformationsWithBodyWithResponse(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTransformationsResponse, error) {
+	rsp, err := c.ImportTransformationsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportTransformationsResponse(rsp)
+}
+
 // DeleteTransformationWithResponse Delete a transformation (editor)
 //
 // Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
@@ -15265,6 +16294,42 @@ func (c *ClientWithResponses) PreviewTransformationWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParsePreviewTransformationResponse(rsp)
+}
+
+// TriggerTransformationRunWithBodyWithResponse Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *ClientWithResponses) TriggerTransformationRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error) {
+	rsp, err := c.TriggerTransformationRunWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerTransformationRunResponse(rsp)
+}
+
+// TriggerTransformationRunWithResponse Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *ClientWithResponses) TriggerTransformationRunWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error) {
+	rsp, err := c.TriggerTransformationRun(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerTransformationRunResponse(rsp)
 }
 
 // GetVersionWithResponse Build version
@@ -16494,6 +17559,39 @@ func ParseUpdateJobResponse(rsp *http.Response) (*UpdateJobResponse, error) {
 	return response, nil
 }
 
+// ParseTriggerJobRunResponse parses an HTTP response from a TriggerJobRunWithResponse call
+func ParseTriggerJobRunResponse(rsp *http.Response) (*TriggerJobRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TriggerJobRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListMacrosResponse parses an HTTP response from a ListMacrosWithResponse call
 func ParseListMacrosResponse(rsp *http.Response) (*ListMacrosResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17244,6 +18342,39 @@ func ParseGetRunResponse(rsp *http.Response) (*GetRunResponse, error) {
 	return response, nil
 }
 
+// ParseGetRunArtifactResponse parses an HTTP response from a GetRunArtifactWithResponse call
+func ParseGetRunArtifactResponse(rsp *http.Response) (*GetRunArtifactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRunArtifactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCancelRunResponse parses an HTTP response from a CancelRunWithResponse call
 func ParseCancelRunResponse(rsp *http.Response) (*CancelRunResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17757,6 +18888,65 @@ func ParseCompileTransformationSQLResponse(rsp *http.Response) (*CompileTransfor
 	return response, nil
 }
 
+// ParseExportTransformationsResponse parses an HTTP response from a ExportTransformationsWithResponse call
+func ParseExportTransformationsResponse(rsp *http.Response) (*ExportTransformationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportTransformationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseImportTransformationsResponse parses an HTTP response from a ImportTransformationsWithResponse call
+func ParseImportTransformationsResponse(rsp *http.Response) (*ImportTransformationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportTransformationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteTransformationResponse parses an HTTP response from a DeleteTransformationWithResponse call
 func ParseDeleteTransformationResponse(rsp *http.Response) (*DeleteTransformationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17905,6 +19095,39 @@ func ParsePreviewTransformationResponse(rsp *http.Response) (*PreviewTransformat
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTriggerTransformationRunResponse parses an HTTP response from a TriggerTransformationRunWithResponse call
+func ParseTriggerTransformationRunResponse(rsp *http.Response) (*TriggerTransformationRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TriggerTransformationRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Problem
@@ -18154,6 +19377,9 @@ type ServerInterface interface {
 	// UpdateJob Change a job (editor)
 	// (PATCH /api/v1/jobs/{id})
 	UpdateJob(ctx echo.Context, id ID) error
+	// TriggerJobRun Run a job now (editor)
+	// (POST /api/v1/jobs/{id}/runs)
+	TriggerJobRun(ctx echo.Context, id ID, params TriggerJobRunParams) error
 	// ListMacros Org macros
 	// (GET /api/v1/macros)
 	ListMacros(ctx echo.Context, params ListMacrosParams) error
@@ -18223,6 +19449,9 @@ type ServerInterface interface {
 	// GetRun A run
 	// (GET /api/v1/runs/{id})
 	GetRun(ctx echo.Context, id ID) error
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	// (GET /api/v1/runs/{id}/artifacts/{name})
+	GetRunArtifact(ctx echo.Context, id ID, name string) error
 	// CancelRun Cancel a queued or running run (editor)
 	// (POST /api/v1/runs/{id}/cancel)
 	CancelRun(ctx echo.Context, id ID, params CancelRunParams) error
@@ -18271,6 +19500,12 @@ type ServerInterface interface {
 	// CompileTransformationSQL Compile unsaved SQL in the org's project
 	// (POST /api/v1/transformations/compile)
 	CompileTransformationSQL(ctx echo.Context) error
+	// ExportTransformations Export the project as a dbt project
+	// (GET /api/v1/transformations/export)
+	ExportTransformations(ctx echo.Context, params ExportTransformationsParams) error
+	// ImportTransformations Import a dbt project (editor)
+	// (POST /api/v1/transformations/import)
+	ImportTransformations(ctx echo.Context, params ImportTransformationsParams) error
 	// DeleteTransformation Delete a transformation (editor)
 	// (DELETE /api/v1/transformations/{id})
 	DeleteTransformation(ctx echo.Context, id ID) error
@@ -18286,6 +19521,9 @@ type ServerInterface interface {
 	// PreviewTransformation Preview a model's rows
 	// (POST /api/v1/transformations/{id}/preview)
 	PreviewTransformation(ctx echo.Context, id ID) error
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	// (POST /api/v1/transformations/{id}/runs)
+	TriggerTransformationRun(ctx echo.Context, id ID, params TriggerTransformationRunParams) error
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx echo.Context) error
@@ -19035,6 +20273,42 @@ func (w *ServerInterfaceWrapper) UpdateJob(ctx echo.Context) error {
 	return err
 }
 
+// TriggerJobRun converts echo context to params.
+func (w *ServerInterfaceWrapper) TriggerJobRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TriggerJobRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TriggerJobRun(ctx, id, params)
+	return err
+}
+
 // ListMacros converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMacros(ctx echo.Context) error {
 	var err error
@@ -19498,6 +20772,30 @@ func (w *ServerInterfaceWrapper) GetRun(ctx echo.Context) error {
 	return err
 }
 
+// GetRunArtifact converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRunArtifact(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", ctx.Param("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter name: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRunArtifact(ctx, id, name)
+	return err
+}
+
 // CancelRun converts echo context to params.
 func (w *ServerInterfaceWrapper) CancelRun(ctx echo.Context) error {
 	var err error
@@ -19895,6 +21193,66 @@ func (w *ServerInterfaceWrapper) CompileTransformationSQL(ctx echo.Context) erro
 	return err
 }
 
+// ExportTransformations converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportTransformations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportTransformationsParams
+	// ------------- Optional query parameter "destination_connection_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "destination_connection_id", ctx.QueryParams(), &params.DestinationConnectionId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter destination_connection_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportTransformations(ctx, params)
+	return err
+}
+
+// ImportTransformations converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportTransformations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportTransformationsParams
+	// ------------- Optional query parameter "destination_connection_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "destination_connection_id", ctx.QueryParams(), &params.DestinationConnectionId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter destination_connection_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "on_conflict" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "on_conflict", ctx.QueryParams(), &params.OnConflict, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter on_conflict: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportTransformations(ctx, params)
+	return err
+}
+
 // DeleteTransformation converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteTransformation(ctx echo.Context) error {
 	var err error
@@ -19972,6 +21330,42 @@ func (w *ServerInterfaceWrapper) PreviewTransformation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PreviewTransformation(ctx, id)
+	return err
+}
+
+// TriggerTransformationRun converts echo context to params.
+func (w *ServerInterfaceWrapper) TriggerTransformationRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TriggerTransformationRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TriggerTransformationRun(ctx, id, params)
 	return err
 }
 
@@ -20108,6 +21502,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/pipelines/:id/runs", wrapper.TriggerPipelineRun, options.OperationMiddlewares["triggerPipelineRun"]...)
 	router.GET(options.BaseURL+"/api/v1/transformations", wrapper.ListTransformations, options.OperationMiddlewares["listTransformations"]...)
 	router.POST(options.BaseURL+"/api/v1/transformations", wrapper.CreateTransformation, options.OperationMiddlewares["createTransformation"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/import", wrapper.ImportTransformations, options.OperationMiddlewares["importTransformations"]...)
+	router.GET(options.BaseURL+"/api/v1/transformations/export", wrapper.ExportTransformations, options.OperationMiddlewares["exportTransformations"]...)
 	router.POST(options.BaseURL+"/api/v1/transformations/compile", wrapper.CompileTransformationSQL, options.OperationMiddlewares["compileTransformationSQL"]...)
 	router.DELETE(options.BaseURL+"/api/v1/transformations/:id", wrapper.DeleteTransformation, options.OperationMiddlewares["deleteTransformation"]...)
 	router.GET(options.BaseURL+"/api/v1/transformations/:id", wrapper.GetTransformation, options.OperationMiddlewares["getTransformation"]...)
@@ -20137,6 +21533,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/runs/:id", wrapper.GetRun, options.OperationMiddlewares["getRun"]...)
 	router.POST(options.BaseURL+"/api/v1/runs/:id/cancel", wrapper.CancelRun, options.OperationMiddlewares["cancelRun"]...)
 	router.POST(options.BaseURL+"/api/v1/runs/:id/retry", wrapper.RetryRun, options.OperationMiddlewares["retryRun"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/:id/runs", wrapper.TriggerTransformationRun, options.OperationMiddlewares["triggerTransformationRun"]...)
+	router.POST(options.BaseURL+"/api/v1/jobs/:id/runs", wrapper.TriggerJobRun, options.OperationMiddlewares["triggerJobRun"]...)
+	router.GET(options.BaseURL+"/api/v1/runs/:id/artifacts/:name", wrapper.GetRunArtifact, options.OperationMiddlewares["getRunArtifact"]...)
 	router.GET(options.BaseURL+"/api/v1/runs/:id/logs", wrapper.GetRunLogs, options.OperationMiddlewares["getRunLogs"]...)
 	router.GET(options.BaseURL+"/api/v1/runs/:id/logs/stream", wrapper.StreamRunLogs, options.OperationMiddlewares["streamRunLogs"]...)
 	router.GET(options.BaseURL+"/api/v1/dashboard", wrapper.GetDashboard, options.OperationMiddlewares["getDashboard"]...)
@@ -21490,6 +22889,46 @@ func (response UpdateJobdefaultApplicationProblemPlusJSONResponse) VisitUpdateJo
 	return err
 }
 
+type TriggerJobRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params TriggerJobRunParams
+}
+
+type TriggerJobRunResponseObject interface {
+	VisitTriggerJobRunResponse(w http.ResponseWriter) error
+}
+
+type TriggerJobRun202JSONResponse Run
+
+func (response TriggerJobRun202JSONResponse) VisitTriggerJobRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerJobRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TriggerJobRundefaultApplicationProblemPlusJSONResponse) VisitTriggerJobRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMacrosRequestObject struct {
 	Params ListMacrosParams
 }
@@ -22387,6 +23826,46 @@ func (response GetRundefaultApplicationProblemPlusJSONResponse) VisitGetRunRespo
 	return err
 }
 
+type GetRunArtifactRequestObject struct {
+	Id   ID     `json:"id"`
+	Name string `json:"name"`
+}
+
+type GetRunArtifactResponseObject interface {
+	VisitGetRunArtifactResponse(w http.ResponseWriter) error
+}
+
+type GetRunArtifact200JSONResponse map[string]interface{}
+
+func (response GetRunArtifact200JSONResponse) VisitGetRunArtifactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunArtifactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRunArtifactdefaultApplicationProblemPlusJSONResponse) VisitGetRunArtifactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CancelRunRequestObject struct {
 	Id     ID `json:"id"`
 	Params CancelRunParams
@@ -23036,6 +24515,91 @@ func (response CompileTransformationSQLdefaultApplicationProblemPlusJSONResponse
 	return err
 }
 
+type ExportTransformationsRequestObject struct {
+	Params ExportTransformationsParams
+}
+
+type ExportTransformationsResponseObject interface {
+	VisitExportTransformationsResponse(w http.ResponseWriter) error
+}
+
+type ExportTransformations200ApplicationzipResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ExportTransformations200ApplicationzipResponse) VisitExportTransformationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportTransformationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportTransformationsdefaultApplicationProblemPlusJSONResponse) VisitExportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTransformationsRequestObject struct {
+	Params ImportTransformationsParams
+	Body   *multipart.Reader
+}
+
+type ImportTransformationsResponseObject interface {
+	VisitImportTransformationsResponse(w http.ResponseWriter) error
+}
+
+type ImportTransformations200JSONResponse ImportReport
+
+func (response ImportTransformations200JSONResponse) VisitImportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTransformationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ImportTransformationsdefaultApplicationProblemPlusJSONResponse) VisitImportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTransformationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -23216,6 +24780,47 @@ type PreviewTransformationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PreviewTransformationdefaultApplicationProblemPlusJSONResponse) VisitPreviewTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerTransformationRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params TriggerTransformationRunParams
+	Body   *TriggerTransformationRunJSONRequestBody
+}
+
+type TriggerTransformationRunResponseObject interface {
+	VisitTriggerTransformationRunResponse(w http.ResponseWriter) error
+}
+
+type TriggerTransformationRun202JSONResponse Run
+
+func (response TriggerTransformationRun202JSONResponse) VisitTriggerTransformationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerTransformationRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TriggerTransformationRundefaultApplicationProblemPlusJSONResponse) VisitTriggerTransformationRunResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -23494,6 +25099,9 @@ type StrictServerInterface interface {
 	// UpdateJob Change a job (editor)
 	// (PATCH /api/v1/jobs/{id})
 	UpdateJob(ctx context.Context, request UpdateJobRequestObject) (UpdateJobResponseObject, error)
+	// TriggerJobRun Run a job now (editor)
+	// (POST /api/v1/jobs/{id}/runs)
+	TriggerJobRun(ctx context.Context, request TriggerJobRunRequestObject) (TriggerJobRunResponseObject, error)
 	// ListMacros Org macros
 	// (GET /api/v1/macros)
 	ListMacros(ctx context.Context, request ListMacrosRequestObject) (ListMacrosResponseObject, error)
@@ -23563,6 +25171,9 @@ type StrictServerInterface interface {
 	// GetRun A run
 	// (GET /api/v1/runs/{id})
 	GetRun(ctx context.Context, request GetRunRequestObject) (GetRunResponseObject, error)
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	// (GET /api/v1/runs/{id}/artifacts/{name})
+	GetRunArtifact(ctx context.Context, request GetRunArtifactRequestObject) (GetRunArtifactResponseObject, error)
 	// CancelRun Cancel a queued or running run (editor)
 	// (POST /api/v1/runs/{id}/cancel)
 	CancelRun(ctx context.Context, request CancelRunRequestObject) (CancelRunResponseObject, error)
@@ -23611,6 +25222,12 @@ type StrictServerInterface interface {
 	// CompileTransformationSQL Compile unsaved SQL in the org's project
 	// (POST /api/v1/transformations/compile)
 	CompileTransformationSQL(ctx context.Context, request CompileTransformationSQLRequestObject) (CompileTransformationSQLResponseObject, error)
+	// ExportTransformations Export the project as a dbt project
+	// (GET /api/v1/transformations/export)
+	ExportTransformations(ctx context.Context, request ExportTransformationsRequestObject) (ExportTransformationsResponseObject, error)
+	// ImportTransformations Import a dbt project (editor)
+	// (POST /api/v1/transformations/import)
+	ImportTransformations(ctx context.Context, request ImportTransformationsRequestObject) (ImportTransformationsResponseObject, error)
 	// DeleteTransformation Delete a transformation (editor)
 	// (DELETE /api/v1/transformations/{id})
 	DeleteTransformation(ctx context.Context, request DeleteTransformationRequestObject) (DeleteTransformationResponseObject, error)
@@ -23626,6 +25243,9 @@ type StrictServerInterface interface {
 	// PreviewTransformation Preview a model's rows
 	// (POST /api/v1/transformations/{id}/preview)
 	PreviewTransformation(ctx context.Context, request PreviewTransformationRequestObject) (PreviewTransformationResponseObject, error)
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	// (POST /api/v1/transformations/{id}/runs)
+	TriggerTransformationRun(ctx context.Context, request TriggerTransformationRunRequestObject) (TriggerTransformationRunResponseObject, error)
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
@@ -24805,6 +26425,32 @@ func (sh *strictHandler) UpdateJob(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// TriggerJobRun operation middleware
+func (sh *strictHandler) TriggerJobRun(ctx echo.Context, id ID, params TriggerJobRunParams) error {
+	var request TriggerJobRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TriggerJobRun(ctx.Request().Context(), request.(TriggerJobRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TriggerJobRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TriggerJobRunResponseObject); ok {
+		return validResponse.VisitTriggerJobRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMacros operation middleware
 func (sh *strictHandler) ListMacros(ctx echo.Context, params ListMacrosParams) error {
 	var request ListMacrosRequestObject
@@ -25579,6 +27225,32 @@ func (sh *strictHandler) GetRun(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// GetRunArtifact operation middleware
+func (sh *strictHandler) GetRunArtifact(ctx echo.Context, id ID, name string) error {
+	var request GetRunArtifactRequestObject
+
+	request.Id = id
+	request.Name = name
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRunArtifact(ctx.Request().Context(), request.(GetRunArtifactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRunArtifact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRunArtifactResponseObject); ok {
+		return validResponse.VisitGetRunArtifactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CancelRun operation middleware
 func (sh *strictHandler) CancelRun(ctx echo.Context, id ID, params CancelRunParams) error {
 	var request CancelRunRequestObject
@@ -26096,6 +27768,62 @@ func (sh *strictHandler) CompileTransformationSQL(ctx echo.Context) error {
 	return nil
 }
 
+// ExportTransformations operation middleware
+func (sh *strictHandler) ExportTransformations(ctx echo.Context, params ExportTransformationsParams) error {
+	var request ExportTransformationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportTransformations(ctx.Request().Context(), request.(ExportTransformationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportTransformations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportTransformationsResponseObject); ok {
+		return validResponse.VisitExportTransformationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportTransformations operation middleware
+func (sh *strictHandler) ImportTransformations(ctx echo.Context, params ImportTransformationsParams) error {
+	var request ImportTransformationsRequestObject
+
+	request.Params = params
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportTransformations(ctx.Request().Context(), request.(ImportTransformationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportTransformations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportTransformationsResponseObject); ok {
+		return validResponse.VisitImportTransformationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteTransformation operation middleware
 func (sh *strictHandler) DeleteTransformation(ctx echo.Context, id ID) error {
 	var request DeleteTransformationRequestObject
@@ -26264,6 +27992,55 @@ func (sh *strictHandler) PreviewTransformation(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(PreviewTransformationResponseObject); ok {
 		return validResponse.VisitPreviewTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TriggerTransformationRun operation middleware
+func (sh *strictHandler) TriggerTransformationRun(ctx echo.Context, id ID, params TriggerTransformationRunParams) error {
+	var request TriggerTransformationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body TriggerTransformationRunJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TriggerTransformationRun(ctx.Request().Context(), request.(TriggerTransformationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TriggerTransformationRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TriggerTransformationRunResponseObject); ok {
+		return validResponse.VisitTriggerTransformationRunResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -149,7 +149,7 @@ func New(d Deps) (*echo.Echo, error) {
 		metrics.middleware(),
 		accessLog(d.Logger),
 		securityHeaders(d.Production),
-		bodyLimit(d.MaxBodyBytes, map[string]int64{"/api/v1/files": d.MaxUploadBytes}),
+		bodyLimit(d.MaxBodyBytes, map[string]int64{"/api/v1/files": d.MaxUploadBytes, "/api/v1/transformations/import": d.MaxUploadBytes}),
 	)
 
 	validators, err := operationValidators(d.Spec)

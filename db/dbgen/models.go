@@ -237,6 +237,18 @@ type Run struct {
 	Stats       []byte             `json:"stats"`
 	CreatedAt   pgtype.Timestamptz `json:"created_at"`
 	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+	Command     *string            `json:"command"`
+	Selector    *string            `json:"selector"`
+	Exclude     *string            `json:"exclude"`
+	Threads     *int32             `json:"threads"`
+}
+
+type RunArtifact struct {
+	RunID     int64              `json:"run_id"`
+	Name      string             `json:"name"`
+	OrgID     int64              `json:"org_id"`
+	Body      []byte             `json:"body"`
+	CreatedAt pgtype.Timestamptz `json:"created_at"`
 }
 
 type RunLog struct {
@@ -275,6 +287,13 @@ type Source struct {
 	Tables       []byte             `json:"tables"`
 	CreatedBy    *int64             `json:"created_by"`
 	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
+}
+
+type TransformProject struct {
+	ConnectionID int64              `json:"connection_id"`
+	OrgID        int64              `json:"org_id"`
+	Vars         []byte             `json:"vars"`
 	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
 }
 

@@ -40,6 +40,7 @@ type Querier interface {
 	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
 	CreateSeed(ctx context.Context, arg CreateSeedParams) (Seed, error)
 	CreateSource(ctx context.Context, arg CreateSourceParams) (Source, error)
+	CreateTransformRun(ctx context.Context, arg CreateTransformRunParams) (Run, error)
 	CreateTransformation(ctx context.Context, arg CreateTransformationParams) (Transformation, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	DashboardCounts(ctx context.Context, orgID int64) (DashboardCountsRow, error)
@@ -70,8 +71,10 @@ type Querier interface {
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
 	GetJob(ctx context.Context, arg GetJobParams) (Job, error)
+	GetJobForRun(ctx context.Context, arg GetJobForRunParams) (Job, error)
 	GetJobForUpdate(ctx context.Context, arg GetJobForUpdateParams) (Job, error)
 	GetMacro(ctx context.Context, arg GetMacroParams) (Macro, error)
+	GetMacroByName(ctx context.Context, arg GetMacroByNameParams) (Macro, error)
 	GetMacroForUpdate(ctx context.Context, arg GetMacroForUpdateParams) (Macro, error)
 	// description kept
 	GetManagedConnection(ctx context.Context, orgID int64) (Connection, error)
@@ -83,12 +86,18 @@ type Querier interface {
 	// The pipeline a PATCH changes, locked so two concurrent changes apply one after the other.
 	GetPipelineForUpdate(ctx context.Context, arg GetPipelineForUpdateParams) (Pipeline, error)
 	GetPipelineState(ctx context.Context, arg GetPipelineStateParams) (string, error)
+	GetProjectVars(ctx context.Context, arg GetProjectVarsParams) ([]byte, error)
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
+	GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error)
 	GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error)
+	GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error)
 	GetSource(ctx context.Context, arg GetSourceParams) (Source, error)
+	GetSourceByName(ctx context.Context, arg GetSourceByNameParams) (Source, error)
 	GetSourceForUpdate(ctx context.Context, arg GetSourceForUpdateParams) (Source, error)
 	GetTransformation(ctx context.Context, arg GetTransformationParams) (Transformation, error)
+	GetTransformationByName(ctx context.Context, arg GetTransformationByNameParams) (Transformation, error)
+	GetTransformationForRun(ctx context.Context, arg GetTransformationForRunParams) (Transformation, error)
 	GetTransformationForUpdate(ctx context.Context, arg GetTransformationForUpdateParams) (Transformation, error)
 	GetUser(ctx context.Context, id int64) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
@@ -150,6 +159,8 @@ type Querier interface {
 	// Every live model of one destination connection: one dbt project.
 	ProjectTransformations(ctx context.Context, arg ProjectTransformationsParams) ([]Transformation, error)
 	PutPipelineState(ctx context.Context, arg PutPipelineStateParams) error
+	PutProjectVars(ctx context.Context, arg PutProjectVarsParams) error
+	PutRunArtifact(ctx context.Context, arg PutRunArtifactParams) error
 	ReadRun(ctx context.Context, arg ReadRunParams) (Run, error)
 	ReadRunLogs(ctx context.Context, arg ReadRunLogsParams) ([]RunLog, error)
 	// Newest first, keyset-paged on (created_at, id); every filter is optional. The target's name is
@@ -204,6 +215,9 @@ type Querier interface {
 	// row means the run is no longer running (reaped, or ended elsewhere): the worker stops.
 	TouchRun(ctx context.Context, arg TouchRunParams) (int64, error)
 	TouchWorkerHeartbeat(ctx context.Context) error
+	// The destination connection of a transformation's or job's run target (deleted ones included:
+	// a run queued before a delete still knows where it was to run).
+	TransformRunDestination(ctx context.Context, arg TransformRunDestinationParams) (int64, error)
 	// The connections that hold models, seeds or sources of the org: one project each.
 	TransformationDestinations(ctx context.Context, forOrg int64) ([]int64, error)
 	UpdateConnection(ctx context.Context, arg UpdateConnectionParams) (Connection, error)
@@ -218,6 +232,8 @@ type Querier interface {
 	UpdateTransformation(ctx context.Context, arg UpdateTransformationParams) (Transformation, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
 	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
+	// A relation a transform run built enters its destination's catalog (kind view or table).
+	UpsertBuiltCatalogEntry(ctx context.Context, arg UpsertBuiltCatalogEntryParams) error
 	// A table a pipeline loaded enters the destination's catalog as a `source` entry, which
 	// transformations can name with source('<schema>', '<table>'). A later catalog refresh keeps it
 	// while the table exists (its upsert leaves origin alone).

@@ -263,6 +263,74 @@ func (q *Queries) CreateSource(ctx context.Context, arg CreateSourceParams) (Sou
 	return i, err
 }
 
+const createTransformRun = `-- name: CreateTransformRun :one
+INSERT INTO runs (org_id, target_type, target_id, trigger, attempt, retry_of, full_refresh, created_by, stats,
+                  command, selector, exclude, threads)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
+`
+
+type CreateTransformRunParams struct {
+	OrgID       int64   `json:"org_id"`
+	TargetType  string  `json:"target_type"`
+	TargetID    int64   `json:"target_id"`
+	Trigger     string  `json:"trigger"`
+	Attempt     int32   `json:"attempt"`
+	RetryOf     *int64  `json:"retry_of"`
+	FullRefresh bool    `json:"full_refresh"`
+	CreatedBy   *int64  `json:"created_by"`
+	Stats       []byte  `json:"stats"`
+	Command     *string `json:"command"`
+	Selector    *string `json:"selector"`
+	Exclude     *string `json:"exclude"`
+	Threads     *int32  `json:"threads"`
+}
+
+func (q *Queries) CreateTransformRun(ctx context.Context, arg CreateTransformRunParams) (Run, error) {
+	row := q.db.QueryRow(ctx, createTransformRun,
+		arg.OrgID,
+		arg.TargetType,
+		arg.TargetID,
+		arg.Trigger,
+		arg.Attempt,
+		arg.RetryOf,
+		arg.FullRefresh,
+		arg.CreatedBy,
+		arg.Stats,
+		arg.Command,
+		arg.Selector,
+		arg.Exclude,
+		arg.Threads,
+	)
+	var i Run
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.TargetType,
+		&i.TargetID,
+		&i.Status,
+		&i.Trigger,
+		&i.Attempt,
+		&i.RetryOf,
+		&i.DagRunID,
+		&i.FullRefresh,
+		&i.JobID,
+		&i.CreatedBy,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.RowsLoaded,
+		&i.Error,
+		&i.Stats,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
+	)
+	return i, err
+}
+
 const createTransformation = `-- name: CreateTransformation :one
 INSERT INTO transformations (org_id, name, description, sql_body, materialization, schema_name,
                              destination_connection_id, tags, incremental_config, snapshot_config,
@@ -442,6 +510,37 @@ func (q *Queries) GetJob(ctx context.Context, arg GetJobParams) (Job, error) {
 	return i, err
 }
 
+const getJobForRun = `-- name: GetJobForRun :one
+SELECT id, org_id, name, description, command, "select", exclude, full_refresh, threads, destination_connection_id, created_by, created_at, updated_at, deleted_at FROM jobs WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE
+`
+
+type GetJobForRunParams struct {
+	OrgID int64 `json:"org_id"`
+	ID    int64 `json:"id"`
+}
+
+func (q *Queries) GetJobForRun(ctx context.Context, arg GetJobForRunParams) (Job, error) {
+	row := q.db.QueryRow(ctx, getJobForRun, arg.OrgID, arg.ID)
+	var i Job
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.Command,
+		&i.Select,
+		&i.Exclude,
+		&i.FullRefresh,
+		&i.Threads,
+		&i.DestinationConnectionID,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+	)
+	return i, err
+}
+
 const getJobForUpdate = `-- name: GetJobForUpdate :one
 SELECT id, org_id, name, description, command, "select", exclude, full_refresh, threads, destination_connection_id, created_by, created_at, updated_at, deleted_at FROM jobs WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE
 `
@@ -498,6 +597,31 @@ func (q *Queries) GetMacro(ctx context.Context, arg GetMacroParams) (Macro, erro
 	return i, err
 }
 
+const getMacroByName = `-- name: GetMacroByName :one
+SELECT id, org_id, name, description, sql_body, created_by, created_at, updated_at FROM macros WHERE org_id = $1 AND lower(name) = lower($2) FOR UPDATE
+`
+
+type GetMacroByNameParams struct {
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+func (q *Queries) GetMacroByName(ctx context.Context, arg GetMacroByNameParams) (Macro, error) {
+	row := q.db.QueryRow(ctx, getMacroByName, arg.OrgID, arg.Name)
+	var i Macro
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.SqlBody,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getMacroForUpdate = `-- name: GetMacroForUpdate :one
 SELECT id, org_id, name, description, sql_body, created_by, created_at, updated_at FROM macros WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
@@ -521,6 +645,40 @@ func (q *Queries) GetMacroForUpdate(ctx context.Context, arg GetMacroForUpdatePa
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const getProjectVars = `-- name: GetProjectVars :one
+SELECT vars FROM transform_projects WHERE org_id = $1 AND connection_id = $2
+`
+
+type GetProjectVarsParams struct {
+	OrgID        int64 `json:"org_id"`
+	ConnectionID int64 `json:"connection_id"`
+}
+
+func (q *Queries) GetProjectVars(ctx context.Context, arg GetProjectVarsParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, getProjectVars, arg.OrgID, arg.ConnectionID)
+	var vars []byte
+	err := row.Scan(&vars)
+	return vars, err
+}
+
+const getRunArtifact = `-- name: GetRunArtifact :one
+SELECT a.body FROM run_artifacts a JOIN runs r ON r.id = a.run_id
+WHERE r.org_id = $1 AND a.run_id = $2 AND a.name = $3
+`
+
+type GetRunArtifactParams struct {
+	OrgID int64  `json:"org_id"`
+	RunID int64  `json:"run_id"`
+	Name  string `json:"name"`
+}
+
+func (q *Queries) GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, getRunArtifact, arg.OrgID, arg.RunID, arg.Name)
+	var body []byte
+	err := row.Scan(&body)
+	return body, err
 }
 
 const getSeed = `-- name: GetSeed :one
@@ -553,6 +711,36 @@ func (q *Queries) GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error) 
 	return i, err
 }
 
+const getSeedByName = `-- name: GetSeedByName :one
+SELECT id, org_id, name, description, file_id, destination_connection_id, schema_name, column_types, csv, row_count, created_by, created_at, updated_at FROM seeds WHERE org_id = $1 AND lower(name) = lower($2) FOR UPDATE
+`
+
+type GetSeedByNameParams struct {
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+func (q *Queries) GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error) {
+	row := q.db.QueryRow(ctx, getSeedByName, arg.OrgID, arg.Name)
+	var i Seed
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.FileID,
+		&i.DestinationConnectionID,
+		&i.SchemaName,
+		&i.ColumnTypes,
+		&i.Csv,
+		&i.RowCount,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getSource = `-- name: GetSource :one
 SELECT id, org_id, name, description, schema_name, connection_id, tables, created_by, created_at, updated_at FROM sources WHERE org_id = $1 AND id = $2
 `
@@ -564,6 +752,34 @@ type GetSourceParams struct {
 
 func (q *Queries) GetSource(ctx context.Context, arg GetSourceParams) (Source, error) {
 	row := q.db.QueryRow(ctx, getSource, arg.OrgID, arg.ID)
+	var i Source
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.SchemaName,
+		&i.ConnectionID,
+		&i.Tables,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getSourceByName = `-- name: GetSourceByName :one
+SELECT id, org_id, name, description, schema_name, connection_id, tables, created_by, created_at, updated_at FROM sources WHERE org_id = $1 AND connection_id = $2 AND lower(name) = lower($3) FOR UPDATE
+`
+
+type GetSourceByNameParams struct {
+	OrgID        int64  `json:"org_id"`
+	ConnectionID int64  `json:"connection_id"`
+	Name         string `json:"name"`
+}
+
+func (q *Queries) GetSourceByName(ctx context.Context, arg GetSourceByNameParams) (Source, error) {
+	row := q.db.QueryRow(ctx, getSourceByName, arg.OrgID, arg.ConnectionID, arg.Name)
 	var i Source
 	err := row.Scan(
 		&i.ID,
@@ -618,6 +834,76 @@ type GetTransformationParams struct {
 
 func (q *Queries) GetTransformation(ctx context.Context, arg GetTransformationParams) (Transformation, error) {
 	row := q.db.QueryRow(ctx, getTransformation, arg.OrgID, arg.ID)
+	var i Transformation
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.SqlBody,
+		&i.Materialization,
+		&i.SchemaName,
+		&i.DestinationConnectionID,
+		&i.Tags,
+		&i.IncrementalConfig,
+		&i.SnapshotConfig,
+		&i.TestsConfig,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.Path,
+		&i.Config,
+	)
+	return i, err
+}
+
+const getTransformationByName = `-- name: GetTransformationByName :one
+SELECT id, org_id, name, description, sql_body, materialization, schema_name, destination_connection_id, tags, incremental_config, snapshot_config, tests_config, created_by, created_at, updated_at, deleted_at, path, config FROM transformations WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL FOR UPDATE
+`
+
+type GetTransformationByNameParams struct {
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+func (q *Queries) GetTransformationByName(ctx context.Context, arg GetTransformationByNameParams) (Transformation, error) {
+	row := q.db.QueryRow(ctx, getTransformationByName, arg.OrgID, arg.Name)
+	var i Transformation
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Description,
+		&i.SqlBody,
+		&i.Materialization,
+		&i.SchemaName,
+		&i.DestinationConnectionID,
+		&i.Tags,
+		&i.IncrementalConfig,
+		&i.SnapshotConfig,
+		&i.TestsConfig,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.DeletedAt,
+		&i.Path,
+		&i.Config,
+	)
+	return i, err
+}
+
+const getTransformationForRun = `-- name: GetTransformationForRun :one
+SELECT id, org_id, name, description, sql_body, materialization, schema_name, destination_connection_id, tags, incremental_config, snapshot_config, tests_config, created_by, created_at, updated_at, deleted_at, path, config FROM transformations WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE
+`
+
+type GetTransformationForRunParams struct {
+	OrgID int64 `json:"org_id"`
+	ID    int64 `json:"id"`
+}
+
+func (q *Queries) GetTransformationForRun(ctx context.Context, arg GetTransformationForRunParams) (Transformation, error) {
+	row := q.db.QueryRow(ctx, getTransformationForRun, arg.OrgID, arg.ID)
 	var i Transformation
 	err := row.Scan(
 		&i.ID,
@@ -1115,6 +1401,44 @@ func (q *Queries) ProjectTransformations(ctx context.Context, arg ProjectTransfo
 	return items, nil
 }
 
+const putProjectVars = `-- name: PutProjectVars :exec
+INSERT INTO transform_projects (connection_id, org_id, vars) VALUES ($1, $2, $3)
+ON CONFLICT (connection_id) DO UPDATE SET vars = EXCLUDED.vars, updated_at = now()
+`
+
+type PutProjectVarsParams struct {
+	ConnectionID int64  `json:"connection_id"`
+	OrgID        int64  `json:"org_id"`
+	Vars         []byte `json:"vars"`
+}
+
+func (q *Queries) PutProjectVars(ctx context.Context, arg PutProjectVarsParams) error {
+	_, err := q.db.Exec(ctx, putProjectVars, arg.ConnectionID, arg.OrgID, arg.Vars)
+	return err
+}
+
+const putRunArtifact = `-- name: PutRunArtifact :exec
+INSERT INTO run_artifacts (run_id, name, org_id, body) VALUES ($1, $2, $3, $4)
+ON CONFLICT (run_id, name) DO UPDATE SET body = EXCLUDED.body, created_at = now()
+`
+
+type PutRunArtifactParams struct {
+	RunID int64  `json:"run_id"`
+	Name  string `json:"name"`
+	OrgID int64  `json:"org_id"`
+	Body  []byte `json:"body"`
+}
+
+func (q *Queries) PutRunArtifact(ctx context.Context, arg PutRunArtifactParams) error {
+	_, err := q.db.Exec(ctx, putRunArtifact,
+		arg.RunID,
+		arg.Name,
+		arg.OrgID,
+		arg.Body,
+	)
+	return err
+}
+
 const softDeleteJob = `-- name: SoftDeleteJob :one
 UPDATE jobs SET deleted_at = now(), updated_at = now()
 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
@@ -1203,6 +1527,30 @@ func (q *Queries) TargetActiveRun(ctx context.Context, arg TargetActiveRunParams
 	var id int64
 	err := row.Scan(&id)
 	return id, err
+}
+
+const transformRunDestination = `-- name: TransformRunDestination :one
+SELECT t.destination_connection_id FROM transformations t
+WHERE t.org_id = $1 AND t.id = $2 AND $3::text = 'transformation'
+UNION ALL
+SELECT j.destination_connection_id FROM jobs j
+WHERE j.org_id = $1 AND j.id = $2 AND $3::text = 'job'
+LIMIT 1
+`
+
+type TransformRunDestinationParams struct {
+	ForOrg     int64  `json:"for_org"`
+	TargetID   int64  `json:"target_id"`
+	TargetType string `json:"target_type"`
+}
+
+// The destination connection of a transformation's or job's run target (deleted ones included:
+// a run queued before a delete still knows where it was to run).
+func (q *Queries) TransformRunDestination(ctx context.Context, arg TransformRunDestinationParams) (int64, error) {
+	row := q.db.QueryRow(ctx, transformRunDestination, arg.ForOrg, arg.TargetID, arg.TargetType)
+	var destination_connection_id int64
+	err := row.Scan(&destination_connection_id)
+	return destination_connection_id, err
 }
 
 const transformationDestinations = `-- name: TransformationDestinations :many
@@ -1478,4 +1826,33 @@ func (q *Queries) UpdateTransformation(ctx context.Context, arg UpdateTransforma
 		&i.Config,
 	)
 	return i, err
+}
+
+const upsertBuiltCatalogEntry = `-- name: UpsertBuiltCatalogEntry :exec
+INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kind, columns)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
+SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now()
+`
+
+type UpsertBuiltCatalogEntryParams struct {
+	OrgID        int64  `json:"org_id"`
+	ConnectionID int64  `json:"connection_id"`
+	SchemaName   string `json:"schema_name"`
+	TableName    string `json:"table_name"`
+	Kind         string `json:"kind"`
+	Columns      []byte `json:"columns"`
+}
+
+// A relation a transform run built enters its destination's catalog (kind view or table).
+func (q *Queries) UpsertBuiltCatalogEntry(ctx context.Context, arg UpsertBuiltCatalogEntryParams) error {
+	_, err := q.db.Exec(ctx, upsertBuiltCatalogEntry,
+		arg.OrgID,
+		arg.ConnectionID,
+		arg.SchemaName,
+		arg.TableName,
+		arg.Kind,
+		arg.Columns,
+	)
+	return err
 }

@@ -171,3 +171,59 @@ SELECT t.destination_connection_id AS id FROM transformations t WHERE t.org_id =
 UNION SELECT s.destination_connection_id FROM seeds s WHERE s.org_id = sqlc.arg(for_org)
 UNION SELECT o.connection_id FROM sources o WHERE o.org_id = sqlc.arg(for_org)
 ORDER BY 1;
+
+-- name: CreateTransformRun :one
+INSERT INTO runs (org_id, target_type, target_id, trigger, attempt, retry_of, full_refresh, created_by, stats,
+                  command, selector, exclude, threads)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING *;
+
+-- name: PutRunArtifact :exec
+INSERT INTO run_artifacts (run_id, name, org_id, body) VALUES ($1, $2, $3, $4)
+ON CONFLICT (run_id, name) DO UPDATE SET body = EXCLUDED.body, created_at = now();
+
+-- name: GetRunArtifact :one
+SELECT a.body FROM run_artifacts a JOIN runs r ON r.id = a.run_id
+WHERE r.org_id = $1 AND a.run_id = $2 AND a.name = $3;
+
+-- name: GetJobForRun :one
+SELECT * FROM jobs WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE;
+
+-- name: GetTransformationForRun :one
+SELECT * FROM transformations WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE;
+
+-- name: UpsertBuiltCatalogEntry :exec
+-- A relation a transform run built enters its destination's catalog (kind view or table).
+INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kind, columns)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
+SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now();
+
+-- name: TransformRunDestination :one
+-- The destination connection of a transformation's or job's run target (deleted ones included:
+-- a run queued before a delete still knows where it was to run).
+SELECT t.destination_connection_id FROM transformations t
+WHERE t.org_id = sqlc.arg(for_org) AND t.id = sqlc.arg(target_id) AND sqlc.arg(target_type)::text = 'transformation'
+UNION ALL
+SELECT j.destination_connection_id FROM jobs j
+WHERE j.org_id = sqlc.arg(for_org) AND j.id = sqlc.arg(target_id) AND sqlc.arg(target_type)::text = 'job'
+LIMIT 1;
+
+-- name: GetProjectVars :one
+SELECT vars FROM transform_projects WHERE org_id = $1 AND connection_id = $2;
+
+-- name: PutProjectVars :exec
+INSERT INTO transform_projects (connection_id, org_id, vars) VALUES ($1, $2, $3)
+ON CONFLICT (connection_id) DO UPDATE SET vars = EXCLUDED.vars, updated_at = now();
+
+-- name: GetTransformationByName :one
+SELECT * FROM transformations WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) AND deleted_at IS NULL FOR UPDATE;
+
+-- name: GetMacroByName :one
+SELECT * FROM macros WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) FOR UPDATE;
+
+-- name: GetSeedByName :one
+SELECT * FROM seeds WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) FOR UPDATE;
+
+-- name: GetSourceByName :one
+SELECT * FROM sources WHERE org_id = $1 AND connection_id = $2 AND lower(name) = lower(sqlc.arg(name)) FOR UPDATE;

@@ -69,6 +69,8 @@ var OperationPermissions = map[string]Permission{
 	"compileTransformationSQL": Read,
 	"compileTransformation":    Read,
 	"previewTransformation":    Read,
+	"importTransformations":    Write,
+	"exportTransformations":    Read,
 	"listMacros":               Read,
 	"getMacro":                 Read,
 	"createMacro":              Write,
@@ -90,16 +92,19 @@ var OperationPermissions = map[string]Permission{
 	"deleteJob":                Write,
 
 	// Runs (acting): editors, and API keys with the run scope.
-	"triggerPipelineRun": Run,
-	"cancelRun":          Run,
-	"retryRun":           Run,
+	"triggerPipelineRun":       Run,
+	"triggerTransformationRun": Run,
+	"triggerJobRun":            Run,
+	"cancelRun":                Run,
+	"retryRun":                 Run,
 
 	// Runs (reading) and the dashboard: any member.
-	"listRuns":      Read,
-	"getRun":        Read,
-	"getRunLogs":    Read,
-	"streamRunLogs": Read,
-	"getDashboard":  Read,
+	"listRuns":       Read,
+	"getRun":         Read,
+	"getRunLogs":     Read,
+	"getRunArtifact": Read,
+	"streamRunLogs":  Read,
+	"getDashboard":   Read,
 
 	// Files.
 	"listFiles":  Read,

@@ -7,6 +7,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/datanika/datanika/internal/connectors"
 )
 
 // SQLDB opens a database/sql pool on a stored PostgreSQL or MySQL/MariaDB connection for the
@@ -14,7 +16,13 @@ import (
 // managed dialer for the org's Warehouse, the policy's dialer for every other). The caller
 // closes it. maxConns bounds its connections.
 func (s *Service) SQLDB(c Connection, maxConns int) (*sql.DB, error) {
-	conn, err := s.registry.Open(c.Type, c.Config, s.envFor(c))
+	return s.SQLDBEnv(c, s.envFor(c), maxConns)
+}
+
+// SQLDBEnv is SQLDB with the Env a run gives the org's connectors (run.WorkerConfig.Env): its
+// Dialer is the egress policy's.
+func (s *Service) SQLDBEnv(c Connection, env connectors.Env, maxConns int) (*sql.DB, error) {
+	conn, err := s.registry.Open(c.Type, c.Config, env)
 	if err != nil {
 		return nil, fmt.Errorf("open the %s connection: %w", c.Type, err)
 	}

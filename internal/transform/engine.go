@@ -37,6 +37,9 @@ type Options struct {
 	Threads         int
 	RunStartedAt    time.Time
 	Logger          *slog.Logger
+	// OnResult, when set, is called with each node's result as it finishes (from the goroutine
+	// that collects them, one at a time), for live progress.
+	OnResult func(Result)
 	// Cache, when set, reuses the parse results of a previous New of the same project for
 	// every file that did not change (see Cache).
 	Cache *Cache

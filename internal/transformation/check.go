@@ -21,6 +21,8 @@ import (
 type Parsed struct {
 	Files  map[string][]byte
 	Engine *transform.Engine
+	// Adapter is the destination's dialect (postgres, mysql).
+	Adapter string
 }
 
 // ModelID is the unique id of a model (or snapshot) of the org's project.
@@ -36,6 +38,12 @@ func ModelID(m Model) string {
 // file) is returned as an apperr Invalid error with the file, line and column; problems of
 // single nodes stay on the engine (NodeError) for the caller to judge.
 func Parse(ctx context.Context, in Input, d *dialect.Dialect, targetSchema string, cache *transform.Cache) (*Parsed, error) {
+	return ParseWith(ctx, in, transform.Options{Dialect: d, TargetSchema: targetSchema, Cache: cache})
+}
+
+// ParseWith is Parse with the engine's options as a run needs them (threads, full refresh,
+// logger, progress).
+func ParseWith(ctx context.Context, in Input, opts transform.Options) (*Parsed, error) {
 	files, err := Files(in)
 	if err != nil {
 		return nil, err
@@ -48,11 +56,11 @@ func Parse(ctx context.Context, in Input, d *dialect.Dialect, targetSchema strin
 	if err != nil {
 		return nil, projectError(err, in)
 	}
-	e, err := transform.New(ctx, proj, transform.Options{Dialect: d, TargetSchema: targetSchema, Cache: cache})
+	e, err := transform.New(ctx, proj, opts)
 	if err != nil {
 		return nil, projectError(err, in)
 	}
-	return &Parsed{Files: files, Engine: e}, nil
+	return &Parsed{Files: files, Engine: e, Adapter: opts.Dialect.Name}, nil
 }
 
 // projectError turns an error of the whole project into a 422 naming where it is.

@@ -70,6 +70,8 @@ type SourceColumn struct {
 
 // Input is everything the project of one destination connection is made of.
 type Input struct {
+	// Vars are dbt_project.yml's vars.
+	Vars    map[string]any
 	Models  []Model
 	Macros  []MacroFile
 	Seeds   []SeedFile
@@ -157,7 +159,15 @@ func testsOf(tests map[string]any) (columns []map[string]any, modelTests []any) 
 // sources and macros, as dbt-core reads them.
 func Files(in Input) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	files["dbt_project.yml"] = []byte("name: " + ProjectName + "\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: " + ProjectName + "\n")
+	settings := "name: " + ProjectName + "\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: " + ProjectName + "\n"
+	if len(in.Vars) > 0 {
+		b, err := yaml.Marshal(map[string]any{"vars": in.Vars})
+		if err != nil {
+			return nil, fmt.Errorf("write dbt_project.yml vars: %w", err)
+		}
+		settings += string(b)
+	}
+	files["dbt_project.yml"] = []byte(settings)
 	var models, snapshots []map[string]any
 	for _, m := range in.Models {
 		file := FileOf(m)
@@ -244,6 +254,13 @@ func Files(in Input) (map[string][]byte, error) {
 	}
 	for _, m := range in.Macros {
 		files["macros/"+m.Name+".sql"] = []byte(m.SQL)
+	}
+	// dbt-core needs dbt_utils declared to run what this engine serves from its library.
+	for _, b := range files {
+		if strings.Contains(string(b), "dbt_utils.") {
+			files["packages.yml"] = []byte("packages:\n  - package: dbt-labs/dbt_utils\n    version: [\">=1.0.0\", \"<2.0.0\"]\n")
+			break
+		}
 	}
 	return files, nil
 }

@@ -3,7 +3,10 @@ package transformation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
@@ -82,6 +85,13 @@ func loadProject(ctx context.Context, q *dbgen.Queries, p auth.Principal, conn d
 		l.byID[t.ID] = len(l.in.Models)
 		l.in.Models = append(l.in.Models, m)
 	}
+	if raw, err := q.GetProjectVars(ctx, dbgen.GetProjectVarsParams{OrgID: p.OrgID, ConnectionID: conn.ID}); err == nil {
+		if l.in.Vars, err = decodeMap(raw); err != nil {
+			return nil, fmt.Errorf("project vars of connection %d: %w", conn.ID, err)
+		}
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
 	macros, err := q.AllMacros(ctx, p.OrgID)
 	if err != nil {
 		return nil, err
@@ -146,6 +156,7 @@ func loadProject(ctx context.Context, q *dbgen.Queries, p auth.Principal, conn d
 // clone copies the input so a change can be tried without touching what was loaded.
 func (in Input) clone() Input {
 	return Input{
+		Vars:    in.Vars,
 		Models:  append([]Model{}, in.Models...),
 		Macros:  append([]MacroFile{}, in.Macros...),
 		Seeds:   append([]SeedFile{}, in.Seeds...),

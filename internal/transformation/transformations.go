@@ -178,7 +178,7 @@ func checkModelConfigs(row dbgen.Transformation) []apperr.FieldError {
 	oneOf(m.Incremental, "strategy", "incremental_config.strategy", "append", "merge", "delete+insert")
 	oneOf(m.Incremental, "on_schema_change", "incremental_config.on_schema_change", "ignore", "fail", "append_new_columns", "sync_all_columns")
 	oneOf(m.Snapshot, "strategy", "snapshot_config.strategy", "timestamp", "check")
-	if row.Materialization == "snapshot" {
+	if row.Materialization == "snapshot" && !strings.Contains(row.SqlBody, "config(") {
 		if m.Snapshot["unique_key"] == nil && m.Config["unique_key"] == nil {
 			fields = append(fields, apperr.FieldError{Field: "snapshot_config.unique_key", Message: "is required for a snapshot"})
 		}

@@ -757,6 +757,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/transformations/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a dbt project (editor)
+         * @description A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+         *     its folder-level configs, models/**.sql, properties files with tests and descriptions,
+         *     seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+         *     transformations in the project of `destination_connection_id` (default: the
+         *     Warehouse), with their generic tests in `tests_config`; macro files become macros,
+         *     seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+         *     overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+         *     sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+         *     parse afterwards, else nothing is stored (422 with file, line and column).
+         */
+        post: operations["importTransformations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the project as a dbt project
+         * @description A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+         *     layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+         *     properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+         *     packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+         */
+        get: operations["exportTransformations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transformations/compile": {
         parameters: {
             query?: never;
@@ -1112,6 +1163,79 @@ export interface paths {
          * @description A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
          */
         post: operations["retryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run, test or build a model now (editor)
+         * @description Creates the run and enqueues its job in one transaction and answers 202 with the queued
+         *     run. `downstream` selects the model's descendants too (`name+`). 409 (with
+         *     `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+         *     fill in as each node finishes.
+         */
+        post: operations["triggerTransformationRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a job now (editor)
+         * @description Runs the job's command over its selection as the job is now; 202 with the queued run,
+         *     409 (with `active_run_id`) while the job has a queued or running run.
+         */
+        post: operations["triggerJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/artifacts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                name: "run_results.json" | "manifest.json";
+            };
+            cookie?: never;
+        };
+        /**
+         * A dbt artifact of a transformation or job run
+         * @description dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+         *     `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+         *     pipeline runs.
+         */
+        get: operations["getRunArtifact"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1541,6 +1665,20 @@ export interface components {
             columns: string[];
             rows: unknown[][];
         };
+        ImportCounts: {
+            transformations: number;
+            macros: number;
+            seeds: number;
+            sources: number;
+            tests: number;
+            snapshots: number;
+        };
+        ImportReport: {
+            created: components["schemas"]["ImportCounts"];
+            updated: components["schemas"]["ImportCounts"];
+            skipped: components["schemas"]["ImportCounts"];
+            warnings: string[];
+        };
         Macro: {
             /** Format: int64 */
             id: number;
@@ -1730,6 +1868,38 @@ export interface components {
         RunTargetType: "pipeline" | "transformation" | "job";
         /** @enum {string} */
         RunTrigger: "manual" | "schedule" | "dependency" | "api" | "retry";
+        TriggerTransformationRunRequest: {
+            /** @enum {string} */
+            command: "run" | "test" | "build";
+            /**
+             * @description Also the model's descendants (selector `name+`).
+             * @default false
+             */
+            downstream: boolean;
+            /**
+             * @description Rebuild incremental models and seeds whole.
+             * @default false
+             */
+            full_refresh: boolean;
+        };
+        RunNodeStats: {
+            unique_id: string;
+            /** @description model, test, seed, snapshot, source, unit_test or operation. */
+            resource_type: string;
+            /** @enum {string} */
+            status: "success" | "error" | "skipped" | "pass" | "fail" | "warn";
+            /** Format: int64 */
+            rows_affected: number;
+            /** Format: int64 */
+            failures: number;
+            message: string;
+            /** Format: double */
+            seconds: number;
+            /** @description A few failing rows of a failing test. */
+            sample_rows?: {
+                [key: string]: unknown;
+            }[];
+        };
         RunTableStats: {
             name: string;
             /** Format: int64 */
@@ -1744,9 +1914,11 @@ export interface components {
             seconds: number;
         };
         RunStats: {
-            /** @description What the run is doing: queued, connecting, loading, publishing, done. */
+            /** @description What the run is doing: queued, connecting, loading, publishing, transforming, done. */
             phase?: string;
             tables?: components["schemas"]["RunTableStats"][];
+            /** @description A transformation's or job's nodes as they finish (the objects `datanika transform --output json` prints). */
+            nodes?: components["schemas"]["RunNodeStats"][];
         };
         Run: {
             /** Format: int64 */
@@ -3386,6 +3558,63 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    importTransformations: {
+        parameters: {
+            query?: {
+                destination_connection_id?: number;
+                on_conflict?: "skip" | "overwrite";
+            };
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What the import did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    exportTransformations: {
+        parameters: {
+            query?: {
+                destination_connection_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zipped project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
     compileTransformationSQL: {
         parameters: {
             query?: never;
@@ -4109,6 +4338,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    triggerTransformationRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerTransformationRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    triggerJobRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getRunArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                name: "run_results.json" | "manifest.json";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The artifact. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             default: components["responses"]["Problem"];
