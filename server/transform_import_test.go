@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 // jaffleZip zips the engine's jaffle_shop test project with its raw seeds (read from
@@ -237,4 +239,27 @@ func init() {
 	requestBuilders["exportTransformations"] = func(t *testing.T, s *testServer, f orgFixture) request {
 		return request{http.MethodGet, fmt.Sprintf("/api/v1/transformations/export?destination_connection_id=%d", s.createConnection(t, f).Id), nil}
 	}
+}
+
+func TestTransformImport_JaffleShopBuildsOnMariaDB(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{})
+	schema := fmt.Sprintf("tfm_jaffle_%d", emailSeq.Add(1))
+	// The org's default schema is the MariaDB database the models land in: one of this test's own.
+	decode[api.Org](t, e.call(t, http.MethodPatch, "/api/v1/org", e.f.owner.AccessToken, map[string]any{"default_schema": schema}), http.StatusOK)
+	d := mariaDest(t, e, schema)
+	rep := decode[api.ImportReport](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/transformations/import?destination_connection_id=%d", d.connID),
+		e.f.editor.AccessToken, upload{"file", "jaffle_shop.zip", jaffleZip(t)}), http.StatusOK)
+	require.Equal(t, 7, rep.Created.Transformations)
+	j := decode[api.Job](t, e.call(t, http.MethodPost, "/api/v1/jobs", e.f.editor.AccessToken, map[string]any{
+		"name": "jaffle on maria", "command": "build", "destination_connection_id": d.connID}), http.StatusCreated)
+	jr := decode[api.Run](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/runs", j.Id), e.f.editor.AccessToken, nil), http.StatusAccepted)
+	r := e.waitFor(t, jr.Id, 90*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r.status, "%v %+v", r.errMsg, r.stats.Nodes)
+	var customers int64
+	db, err := sql.Open("mysql", testutil.MySQLDSN(t))
+	require.NoError(t, err)
+	defer func() { _ = db.Close() }()
+	require.NoError(t, db.QueryRowContext(context.Background(), "SELECT count(*) FROM `"+schema+"`.customers").Scan(&customers))
+	require.Equal(t, int64(100), customers)
 }

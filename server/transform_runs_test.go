@@ -212,3 +212,44 @@ func init() {
 		crossTenantTargets[op] = b
 	}
 }
+
+func TestTransformRuns_CancelMidRunStopsTheStatementAndLeavesThePreviousRelation(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{})
+	m := e.model(t, map[string]any{"name": "slow", "materialization": "table", "sql_body": "select 1 as id"})
+	e.model(t, map[string]any{"name": "after_slow", "materialization": "table", "sql_body": "select * from {{ ref('slow') }}"})
+	first := e.waitFor(t, e.runModel(t, m.Id, map[string]any{"command": "run"}).Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", first.status, "%v", first.errMsg)
+
+	decode[api.Transformation](t, e.call(t, http.MethodPatch, transformationPath(m.Id), e.f.editor.AccessToken,
+		map[string]any{"sql_body": "select 2 as id from (select pg_sleep(20)) s"}), http.StatusOK)
+	queued := e.runModel(t, m.Id, map[string]any{"command": "run", "downstream": true})
+	e.waitFor(t, queued.Id, 20*time.Second, "running")
+	// Wait until the destination runs the model's statement.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		require.NoError(t, e.dst.QueryRow(context.Background(),
+			`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()`).Scan(&n))
+		if n > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the model's statement never started")
+		time.Sleep(50 * time.Millisecond)
+	}
+	started := time.Now()
+	decode[api.Run](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/runs/%d/cancel", queued.Id), e.f.editor.AccessToken, nil), http.StatusAccepted)
+	r := e.waitFor(t, queued.Id, 15*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "cancelled", r.status, "%v", r.errMsg)
+	require.Less(t, time.Since(started), 10*time.Second, "the statement in flight was cancelled, not waited for")
+	require.Equal(t, "skipped", nodeByID(t, r.stats.Nodes, "model.datanika.after_slow").Status)
+
+	// The previous relation is in place, unchanged.
+	var id int
+	require.NoError(t, e.dst.QueryRow(context.Background(), `SELECT id FROM analytics.slow`).Scan(&id))
+	require.Equal(t, 1, id)
+	var sleeping int
+	require.NoError(t, e.dst.QueryRow(context.Background(),
+		`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&sleeping))
+	require.Equal(t, 0, sleeping, "nothing left running on the destination")
+}
