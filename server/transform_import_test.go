@@ -49,7 +49,7 @@ func jaffleZip(t *testing.T) []byte {
 	return zipOf(t, files)
 }
 
-func zipOf(t *testing.T, files map[string][]byte) []byte {
+func zipOf(t testing.TB, files map[string][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

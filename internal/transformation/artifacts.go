@@ -22,7 +22,7 @@ func (s *Service) LoadProject(ctx context.Context, p auth.Principal, destID int6
 		if err != nil {
 			return err
 		}
-		l, err = loadProject(ctx, q, p, conn)
+		l, err = s.load(ctx, q, p, conn)
 		return err
 	})
 	if err != nil {

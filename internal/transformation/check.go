@@ -44,7 +44,7 @@ func Parse(ctx context.Context, in Input, d *dialect.Dialect, targetSchema strin
 // ParseWith is Parse with the engine's options as a run needs them (threads, full refresh,
 // logger, progress).
 func ParseWith(ctx context.Context, in Input, opts transform.Options) (*Parsed, error) {
-	files, err := Files(in)
+	files, err := parseFiles(in)
 	if err != nil {
 		return nil, err
 	}

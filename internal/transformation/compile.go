@@ -51,7 +51,7 @@ func (s *Service) Compile(ctx context.Context, p auth.Principal, in CompileInput
 		if f != nil {
 			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (s *Service) CompileSaved(ctx context.Context, p auth.Principal, id int64) 
 		if err != nil {
 			return err
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Service) CompileSaved(ctx context.Context, p auth.Principal, id int64) 
 }
 
 func compileIn(ctx context.Context, l *loaded, in Input, m Model) (Compiled, error) {
-	parsed, err := Parse(ctx, in, DialectOf(l.conn.Type), l.schema, nil)
+	parsed, err := l.parse(ctx, in)
 	if err != nil {
 		return Compiled{}, err
 	}

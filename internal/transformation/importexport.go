@@ -330,11 +330,11 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, zipped []byte, d
 			}
 		}
 		// The project as it now stands must parse, every model of it.
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
-		parsed, err := Parse(ctx, l.in, DialectOf(conn.Type), l.schema, nil)
+		parsed, err := l.parse(ctx, l.in)
 		if err != nil {
 			return err
 		}
@@ -535,7 +535,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, destID *int64) (
 		if f != nil {
 			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}

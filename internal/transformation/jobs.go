@@ -93,11 +93,11 @@ func (s *Service) saveJob(ctx context.Context, p auth.Principal, id int64, in Jo
 			fields = append(fields, *f)
 		}
 		if len(fields) == 0 && (next.Select != "" || next.Exclude != "") {
-			l, err := loadProject(ctx, q, p, conn)
+			l, err := s.load(ctx, q, p, conn)
 			if err != nil {
 				return err
 			}
-			parsed, err := Parse(ctx, l.in, DialectOf(conn.Type), l.schema, nil)
+			parsed, err := l.parse(ctx, l.in)
 			if err != nil {
 				return err
 			}

@@ -39,7 +39,7 @@ func (s *Service) checkMacros(ctx context.Context, q *dbgen.Queries, p auth.Prin
 		if err != nil {
 			return err
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}

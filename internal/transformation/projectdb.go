@@ -22,6 +22,18 @@ type loaded struct {
 	byID map[int64]int
 	// seedIDs and sourceIDs map ids to indexes in in.Seeds and in.Sources.
 	seedIDs, sourceIDs map[int64]int
+	// cache, when set, keeps parse results of this project between parses.
+	cache *projectCache
+}
+
+// parse parses in as this project's destination does, through its cache when it has one.
+func (l *loaded) parse(ctx context.Context, in Input) (*Parsed, error) {
+	if l.cache == nil {
+		return Parse(ctx, in, DialectOf(l.conn.Type), l.schema, nil)
+	}
+	l.cache.mu.Lock()
+	defer l.cache.mu.Unlock()
+	return Parse(ctx, in, DialectOf(l.conn.Type), l.schema, l.cache.cache)
 }
 
 func modelOf(t dbgen.Transformation) (Model, error) {
@@ -62,6 +74,16 @@ func sourceOf(s dbgen.Source) (SourceDef, error) {
 		return out, fmt.Errorf("source %d tables: %w", s.ID, err)
 	}
 	return out, nil
+}
+
+// load is loadProject with the service's parse cache of the project.
+func (s *Service) load(ctx context.Context, q *dbgen.Queries, p auth.Principal, conn dbgen.Connection) (*loaded, error) {
+	l, err := loadProject(ctx, q, p, conn)
+	if err != nil {
+		return nil, err
+	}
+	l.cache = s.caches.get(p.OrgID, conn.ID)
+	return l, nil
 }
 
 // loadProject reads the project of destination conn: its models, seeds and sources, every
@@ -167,13 +189,12 @@ func (in Input) clone() Input {
 // check parses the project before and after a change and refuses the change (422) when the
 // project no longer parses or a model gains an error it did not have.
 func (l *loaded) check(ctx context.Context, after Input, what string) (*Parsed, error) {
-	d := DialectOf(l.conn.Type)
-	parsedAfter, err := Parse(ctx, after, d, l.schema, nil)
+	parsedAfter, err := l.parse(ctx, after)
 	if err != nil {
 		return nil, err
 	}
 	var before map[string]apperr.FieldError
-	if parsedBefore, err := Parse(ctx, l.in, d, l.schema, nil); err == nil {
+	if parsedBefore, err := l.parse(ctx, l.in); err == nil {
 		before = parsedBefore.NodeErrors(l.in)
 	}
 	if err := newErrors(before, parsedAfter.NodeErrors(after), what); err != nil {

@@ -150,7 +150,7 @@ func (s *Service) CreateSeed(ctx context.Context, p auth.Principal, in SeedInput
 		if err != nil {
 			return err
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (s *Service) DeleteSeed(ctx context.Context, p auth.Principal, id int64) er
 		}
 		conn, err := q.LockDestinationConnection(ctx, dbgen.LockDestinationConnectionParams{OrgID: p.OrgID, ID: row.DestinationConnectionID})
 		if err == nil && DialectOf(conn.Type) != nil {
-			l, err := loadProject(ctx, q, p, conn)
+			l, err := s.load(ctx, q, p, conn)
 			if err != nil {
 				return err
 			}

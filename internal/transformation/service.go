@@ -37,6 +37,8 @@ type Service struct {
 	logger   *slog.Logger
 	// conns reaches destinations (WithConnections); nil: compile only, nothing dialed.
 	conns *connection.Service
+	// caches keep parse results per org and destination between requests.
+	caches projectCaches
 }
 
 // New returns the service; readFile reads uploaded files for seeds.

@@ -146,7 +146,7 @@ func (s *Service) saveSource(ctx context.Context, p auth.Principal, id int64, in
 		if next.Tables, err = json.Marshal(tables); err != nil {
 			return err
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) checkWithoutSource(ctx context.Context, q *dbgen.Queries, p au
 	if err != nil || DialectOf(conn.Type) == nil {
 		return nil //nolint:nilerr // a connection gone or not buildable has no project to break
 	}
-	l, err := loadProject(ctx, q, p, conn)
+	l, err := s.load(ctx, q, p, conn)
 	if err != nil {
 		return err
 	}

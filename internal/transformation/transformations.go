@@ -226,7 +226,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Fields) (Tran
 			return invalid(fields)
 		}
 		row.DestinationConnectionID = conn.ID
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -317,11 +317,11 @@ func (s *Service) dependsOn(ctx context.Context, q *dbgen.Queries, p auth.Princi
 	if err != nil || DialectOf(conn.Type) == nil {
 		return nil
 	}
-	l, err := loadProject(ctx, q, p, conn)
+	l, err := s.load(ctx, q, p, conn)
 	if err != nil {
 		return nil
 	}
-	parsed, err := Parse(ctx, l.in, DialectOf(conn.Type), l.schema, nil)
+	parsed, err := l.parse(ctx, l.in)
 	if err != nil {
 		return nil
 	}
@@ -342,8 +342,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, afterID int64, lim
 			parsed, seen := parsedBy[r.DestinationConnectionID]
 			if !seen {
 				if conn, err := q.GetConnection(ctx, dbgen.GetConnectionParams{OrgID: p.OrgID, ID: r.DestinationConnectionID}); err == nil && DialectOf(conn.Type) != nil {
-					if l, err := loadProject(ctx, q, p, conn); err == nil {
-						parsed, _ = Parse(ctx, l.in, DialectOf(conn.Type), l.schema, nil)
+					if l, err := s.load(ctx, q, p, conn); err == nil {
+						parsed, _ = l.parse(ctx, l.in)
 					}
 				}
 				parsedBy[r.DestinationConnectionID] = parsed
@@ -403,7 +403,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Fie
 			if err != nil {
 				return err
 			}
-			ol, err := loadProject(ctx, q, p, oldConn)
+			ol, err := s.load(ctx, q, p, oldConn)
 			if err != nil {
 				return err
 			}
@@ -414,7 +414,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Fie
 				return err
 			}
 		}
-		l, err := loadProject(ctx, q, p, conn)
+		l, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -469,7 +469,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 			return err
 		}
 		// The project without it (the soft delete already hides it) against the project with it.
-		without, err := loadProject(ctx, q, p, conn)
+		without, err := s.load(ctx, q, p, conn)
 		if err != nil {
 			return err
 		}
@@ -477,7 +477,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 		if err != nil {
 			return err
 		}
-		with := &loaded{conn: without.conn, schema: without.schema, in: without.in.clone()}
+		with := &loaded{conn: without.conn, schema: without.schema, in: without.in.clone(), cache: without.cache}
 		with.in.Models = append(with.in.Models, m)
 		if _, err := with.check(ctx, without.in, "deletion"); err != nil {
 			return err
