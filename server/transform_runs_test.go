@@ -253,3 +253,23 @@ func TestTransformRuns_CancelMidRunStopsTheStatementAndLeavesThePreviousRelation
 		`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&sleeping))
 	require.Equal(t, 0, sleeping, "nothing left running on the destination")
 }
+
+func TestTransformRuns_TwoRunsBuildingTheSameRelationNeverBuildItAtOnce(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{})
+	m := e.model(t, map[string]any{"name": "shared", "materialization": "table", "sql_body": "select 1 as id from (select pg_sleep(1.5)) s"})
+	j := decode[api.Job](t, e.call(t, http.MethodPost, "/api/v1/jobs", e.f.editor.AccessToken, map[string]any{
+		"name": "builds shared", "command": "run", "select": "shared", "destination_connection_id": e.dstConn.Id}), http.StatusCreated)
+	first := e.runModel(t, m.Id, map[string]any{"command": "run"})
+	e.waitFor(t, first.Id, 20*time.Second, "running")
+	second := decode[api.Run](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/runs", j.Id), e.f.editor.AccessToken, nil), http.StatusAccepted)
+	r1 := e.waitFor(t, first.Id, 30*time.Second, "success", "failed", "cancelled")
+	r2 := e.waitFor(t, second.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r1.status, "%v", r1.errMsg)
+	require.Equal(t, "success", r2.status, "%v", r2.errMsg)
+	lines, _ := e.logMessages(t, second.Id)
+	require.True(t, hasPrefixIn(lines, "info waiting for another run that builds the same relation"), "%v", lines)
+	// The second built only after the first had finished: its node took the whole pg_sleep
+	// after the first run's end.
+	require.False(t, r2.finished.Before(r1.finished.Add(1400*time.Millisecond)), "first ended %v, second %v", r1.finished, r2.finished)
+}

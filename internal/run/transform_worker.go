@@ -211,7 +211,17 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		defer close(beating)
 		w.base.heartbeat(hctx, r, stop, log)
 	}()
-	summary, runErr := parsed.Engine.Run(hctx, db, spec.Command, spec.Select, spec.Exclude)
+	// Two runs that would build the same relation never build it at once (relation_locks.go).
+	var summary *transform.Summary
+	keys, runErr := relationKeys(parsed.Engine, destID, spec.Command, spec.Select, spec.Exclude)
+	var locks *relationLocks
+	if runErr == nil {
+		locks, runErr = lockRelations(hctx, cfg.Pool, keys, runLog)
+	}
+	if runErr == nil {
+		summary, runErr = parsed.Engine.Run(hctx, db, spec.Command, spec.Select, spec.Exclude)
+		locks.release()
+	}
 	timedOut := errors.Is(context.Cause(lctx), errTimedOut)
 	reaped := errors.Is(context.Cause(hctx), errRunReaped)
 	cancelled := errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely)
