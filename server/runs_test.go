@@ -34,6 +34,7 @@ const runPassword = "Run-s3cret-Pa55word"
 // databases (source and destination) with a connection to each.
 type runEnv struct {
 	*testServer
+	dstURL   string
 	owner    *pgxpool.Pool // the metadata database, outside row-level security
 	f        orgFixture
 	src, dst *pgxpool.Pool
@@ -133,7 +134,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
-	env.srcURL = srcURL
+	env.srcURL, env.dstURL = srcURL, dstURL
 	env.src, err = pgxpool.New(context.Background(), srcURL)
 	require.NoError(t, err)
 	t.Cleanup(env.src.Close)

@@ -68,6 +68,21 @@ func lockRelations(ctx context.Context, pool *pgxpool.Pool, keys []string, runLo
 		return nil, err
 	}
 	l := &relationLocks{conn: conn}
+	// The common case, nobody else building them: every lock in one round trip.
+	var all bool
+	if err := conn.QueryRow(ctx, `SELECT bool_and(pg_try_advisory_lock(hashtext('datanika.relation'), hashtext(k)))
+		FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i)`, keys).Scan(&all); err != nil {
+		l.release()
+		return nil, fmt.Errorf("lock the relations: %w", err)
+	}
+	if all {
+		return l, nil
+	}
+	// Some are another run's: let go of all, then wait for each in order (no deadlock).
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`); err != nil {
+		l.release()
+		return nil, err
+	}
 	for _, k := range keys {
 		var got bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('datanika.relation'), hashtext($1))`, k).Scan(&got); err != nil {

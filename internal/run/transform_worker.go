@@ -95,11 +95,16 @@ type nodeStats struct {
 	nodes []transform.Result
 }
 
-func (n *nodeStats) add(r transform.Result) Stats {
+func (n *nodeStats) add(r transform.Result) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	r.CompiledSQL = ""
 	n.nodes = append(n.nodes, r)
+}
+
+func (n *nodeStats) snapshot() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	return Stats{Phase: PhaseTransforming, Nodes: append([]transform.Result{}, n.nodes...)}
 }
 
@@ -170,6 +175,8 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		return w.end(ctx, r, nil, log, StatusFailed, reason, Stats{Phase: PhaseDone})
 	}
 
+	// Each node's result is logged at once; runs.stats is written at most every StatsInterval
+	// by a goroutine of its own, so the engine's scheduling never waits for the metadata database.
 	stats := &nodeStats{}
 	writeStats := func(s Stats) {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -180,6 +187,25 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 			log.Debug("run stats not written", "error", err)
 		}
 	}
+	changed := make(chan struct{}, 1)
+	statsDone := make(chan struct{})
+	stopStats := make(chan struct{})
+	go func() {
+		defer close(statsDone)
+		for {
+			select {
+			case <-stopStats:
+				return
+			case <-changed:
+			}
+			writeStats(stats.snapshot())
+			select {
+			case <-stopStats:
+				return
+			case <-time.After(cfg.StatsInterval):
+			}
+		}
+	}()
 	onResult := func(res transform.Result) {
 		level := slog.LevelInfo
 		switch res.Status {
@@ -190,7 +216,11 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		}
 		runLog.Log(ctx, level, strings.ToUpper(res.Status)+" "+res.UniqueID, "unique_id", res.UniqueID, "status", res.Status,
 			"rows_affected", res.RowsAffected, "failures", res.Failures, "seconds", res.Seconds, "message", res.Message)
-		writeStats(stats.add(res))
+		stats.add(res)
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
 	}
 	parsed, err := transformation.ParseWith(ctx, in, transform.Options{
 		Dialect: transformation.DialectOf(dstType), TargetSchema: schema, FullRefresh: r.FullRefresh, Threads: int(spec.Threads),
@@ -199,6 +229,8 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 	if err != nil {
 		reason := oneLine(err, scrub)
 		runLog.Error("run failed: the project does not parse: " + reason)
+		close(stopStats)
+		<-statsDone
 		sink.Close()
 		return w.end(ctx, r, nil, log, StatusFailed, reason, Stats{Phase: PhaseDone})
 	}
@@ -228,6 +260,8 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 	stop(nil)
 	<-beating
 	cancel()
+	close(stopStats)
+	<-statsDone
 
 	final := Stats{Phase: PhaseDone, Nodes: []transform.Result{}}
 	var rows int64
@@ -359,6 +393,7 @@ func (w *TransformRunWorker) addBuiltToCatalog(ctx context.Context, r dbgen.Run,
 		cols               []connectors.Column
 	}
 	var all []built
+	bySchema := map[string]map[string]*built{}
 	for _, n := range s.Nodes {
 		if n.Status != transform.StatusSuccess {
 			continue
@@ -372,17 +407,30 @@ func (w *TransformRunWorker) addBuiltToCatalog(ctx context.Context, r dbgen.Run,
 		if !ok || ephemeral {
 			continue
 		}
-		b := built{schema: schema, name: name, cols: []connectors.Column{}}
-		var kind string
-		if err := db.QueryRowContext(wctx, dia.RelationKindQuery(), schema, name).Scan(&kind); err != nil {
-			continue
+		if bySchema[schema] == nil {
+			bySchema[schema] = map[string]*built{}
 		}
-		b.kind = "table"
-		if strings.EqualFold(kind, "VIEW") {
-			b.kind = "view"
+		bySchema[schema][name] = &built{schema: schema, name: name, cols: []connectors.Column{}}
+	}
+	// One look at each schema's tables and columns, whatever the number of relations.
+	for schema, rels := range bySchema {
+		readSchema(wctx, db, dia.Placeholder(1), schema, func(table, kind string) {
+			if b := rels[table]; b != nil {
+				b.kind = "table"
+				if strings.EqualFold(kind, "VIEW") {
+					b.kind = "view"
+				}
+			}
+		}, func(table, column, typ string) {
+			if b := rels[table]; b != nil {
+				b.cols = append(b.cols, connectors.Column{Name: column, Type: typ, Nullable: true})
+			}
+		})
+		for _, b := range rels {
+			if b.kind != "" {
+				all = append(all, *b)
+			}
 		}
-		b.cols = builtColumns(wctx, db, dia.ColumnsQuery(), schema, name)
-		all = append(all, b)
 	}
 	if len(all) == 0 {
 		return
@@ -405,23 +453,28 @@ func (w *TransformRunWorker) addBuiltToCatalog(ctx context.Context, r dbgen.Run,
 	runLog.Info("built relations recorded in the destination's catalog", "relations", len(all))
 }
 
-// builtColumns reads a built relation's columns (name and type) from the destination; none
-// when they cannot be read.
-func builtColumns(ctx context.Context, db *sql.DB, query, schema, name string) []connectors.Column {
-	cols := []connectors.Column{}
-	rows, err := db.QueryContext(ctx, query, schema, name)
+// readSchema reads the tables (name, type) and columns (table, name, data type) of one schema
+// of the destination from its information schema; what cannot be read is left out.
+func readSchema(ctx context.Context, db *sql.DB, placeholder, schema string, table func(name, kind string), column func(table, name, typ string)) {
+	// The placeholder is the dialect's own ($1 or ?); the schema is a bound argument.
+	eachRow(ctx, db, "select table_name, table_type, '' from information_schema.tables where table_schema = "+placeholder, schema, //nolint:gosec // see above
+		func(a, b, _ string) { table(a, b) })
+	eachRow(ctx, db, "select table_name, column_name, data_type from information_schema.columns where table_schema = "+placeholder+ //nolint:gosec // see above
+		" order by table_name, ordinal_position", schema, column)
+}
+
+// eachRow calls fn with the three text columns of each row of query.
+func eachRow(ctx context.Context, db *sql.DB, query, arg string, fn func(a, b, c string)) {
+	rows, err := db.QueryContext(ctx, query, arg)
 	if err != nil {
-		return cols
+		return
 	}
 	defer func() { _ = rows.Close() }()
 	for rows.Next() {
-		c := connectors.Column{Nullable: true}
-		if rows.Scan(&c.Name, &c.Type) == nil {
-			cols = append(cols, c)
+		var a, b, c string
+		if rows.Scan(&a, &b, &c) == nil {
+			fn(a, b, c)
 		}
 	}
-	if rows.Err() != nil {
-		return []connectors.Column{}
-	}
-	return cols
+	_ = rows.Err()
 }
