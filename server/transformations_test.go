@@ -438,6 +438,12 @@ func TestTransformations_CompilePlansOnTheDestination(t *testing.T) {
 	require.False(t, missing.Plan.Ok)
 	require.Contains(t, *missing.Plan.Message, "no_such_schema")
 
+	// EXPLAIN ANALYZE would run the query: what is not a query is not planned.
+	smuggled := decode[api.CompileResult](t, s.call(t, http.MethodPost, "/api/v1/transformations/compile", f.viewer.AccessToken, map[string]any{
+		"sql_body": "analyze select pg_sleep(5)", "destination_connection_id": conn}), http.StatusOK)
+	require.False(t, smuggled.Plan.Checked)
+	require.Contains(t, *smuggled.Plan.Message, "only a query")
+
 	// A model over one not built yet says so instead of failing.
 	s.createModel(t, f, conn, "stg_unbuilt", "select 1 as id")
 	waits := decode[api.CompileResult](t, s.call(t, http.MethodPost, "/api/v1/transformations/compile", f.viewer.AccessToken, map[string]any{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
@@ -99,6 +100,15 @@ func (s *Service) PlanOf(ctx context.Context, p auth.Principal, c Compiled) Plan
 		return Plan{Checked: true, OK: true, Unbuilt: unbuilt,
 			Message: "not planned: upstream not built yet (" + strings.Join(unbuilt, ", ") + "); build it first"}
 	}
+	if !isQuery(c.SQL) {
+		// EXPLAIN ANALYZE would run what follows it: only a query is planned.
+		return Plan{Message: "not planned: only a query (select, with, values) is planned"}
+	}
+	if d.Name == "postgres" {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 30000"); err != nil {
+			return Plan{Message: "the destination could not be asked: " + scrub(err.Error(), secrets)}
+		}
+	}
 	const prefix = "EXPLAIN "
 	_, err = tx.ExecContext(ctx, prefix+c.SQL)
 	if err == nil {
@@ -117,6 +127,24 @@ func (s *Service) PlanOf(ctx context.Context, p auth.Principal, c Compiled) Plan
 		plan.Message = myErr.Message
 	}
 	return plan
+}
+
+var leadingNoise = regexp.MustCompile(`^(?s:\s+|--[^\n]*\n?|/\*.*?\*/|\()*`)
+
+// isQuery reports whether sql, past comments, whitespace and parentheses, starts with select,
+// with or values: what EXPLAIN only plans, never runs.
+func isQuery(sql string) bool {
+	rest := strings.ToLower(leadingNoise.ReplaceAllString(sql, ""))
+	for _, kw := range []string{"select", "with", "values"} {
+		if strings.HasPrefix(rest, kw) && (len(rest) == len(kw) || !isWordByte(rest[len(kw)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
 }
 
 // lineCol turns a 1-based character position of text into a 1-based line and column.

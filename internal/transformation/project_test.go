@@ -79,3 +79,13 @@ func TestCheckPath(t *testing.T) {
 		require.NotEmpty(t, checkPath(bad), bad)
 	}
 }
+
+func TestIsQuery_OnlyQueriesArePlanned(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"select 1", "  -- c\n/* x */ (select 1)", "WITH a AS (select 1) select * from a", "values (1)", "select"} {
+		require.True(t, isQuery(q), q)
+	}
+	for _, q := range []string{"analyze select 1", "ANALYZE t", "selection", "delete from t", "/* select */ update t set a = 1", "verbose select 1", ""} {
+		require.False(t, isQuery(q), q)
+	}
+}
