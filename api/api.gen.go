@@ -2374,7 +2374,7 @@ type ClientInterface interface {
 
 	// DeleteConnection Delete a connection (admin)
 	//
-	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 	//
 	// Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 	DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3572,7 +3572,7 @@ func (c *Client) TestUnsavedConnection(ctx context.Context, params *TestUnsavedC
 
 // DeleteConnection Delete a connection (admin)
 //
-// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 //
 // Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 func (c *Client) DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9711,7 +9711,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteConnectionWithResponse Delete a connection (admin)
 	//
-	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15021,7 +15021,7 @@ func (c *ClientWithResponses) TestUnsavedConnectionWithResponse(ctx context.Cont
 
 // DeleteConnectionWithResponse Delete a connection (admin)
 //
-// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //

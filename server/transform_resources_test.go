@@ -192,3 +192,19 @@ func TestSources_EachPipelineContributesItsSchemaWithTheTablesItLoaded(t *testin
 	decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/transformations", f.editor.AccessToken, map[string]any{
 		"name": "orders2", "sql_body": "select * from {{ source('raw', 'orders') }}", "destination_connection_id": src.Id}), http.StatusUnprocessableEntity)
 }
+
+func TestConnections_DeleteIsRefusedWhileJobsSeedsOrSourcesUseIt(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	for _, make := range []func(conn int64) string{
+		func(conn int64) string { s.createJob(t, f, conn); return "job" },
+		func(conn int64) string { s.createSeed(t, f, conn); return "seed" },
+		func(conn int64) string { s.createSource(t, f, conn, uniqueIdent("src")); return "source" },
+	} {
+		conn := s.createConnection(t, f).Id
+		kind := make(conn)
+		p := decodeProblem(t, s.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/connections/%d", conn), f.admin.AccessToken, nil), http.StatusConflict)
+		require.Contains(t, *p.Detail, kind+" ")
+	}
+}

@@ -20,7 +20,8 @@ type Querier interface {
 	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
 	CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error
-	// The live pipelines and transformations that use a connection, which forbid deleting it.
+	// The live pipelines, transformations, jobs, seeds and sources that use a connection, which
+	// forbid deleting it.
 	ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error)
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
 	CountRunningRuns(ctx context.Context, orgID int64) (int64, error)

@@ -576,7 +576,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a connection (admin)
-         * @description Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+         * @description Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
          */
         delete: operations["deleteConnection"];
         options?: never;
