@@ -222,7 +222,7 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		default:
 		}
 	}
-	parsed, err := transformation.ParseWith(ctx, in, transform.Options{
+	parsed, err := w.projects.ParseForRun(ctx, r.OrgID, destID, in, transform.Options{
 		Dialect: transformation.DialectOf(dstType), TargetSchema: schema, FullRefresh: r.FullRefresh, Threads: int(spec.Threads),
 		Logger: slog.New(slog.DiscardHandler), OnResult: onResult, RunStartedAt: time.Now().UTC(),
 	})

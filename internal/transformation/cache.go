@@ -1,6 +1,7 @@
 package transformation
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -52,4 +53,14 @@ func (pc *projectCaches) get(orgID, connID int64) *projectCache {
 	}
 	c.used = time.Now()
 	return c
+}
+
+// ParseForRun parses a destination's project for a run, with the engine options a run needs,
+// through the service's parse cache of that project (a worker keeps it between runs).
+func (s *Service) ParseForRun(ctx context.Context, orgID, connID int64, in Input, opts transform.Options) (*Parsed, error) {
+	c := s.caches.get(orgID, connID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	opts.Cache = c.cache
+	return ParseWith(ctx, in, opts)
 }
