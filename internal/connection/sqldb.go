@@ -35,6 +35,10 @@ func (s *Service) SQLDBEnv(c Connection, env connectors.Env, maxConns int) (*sql
 		if err != nil {
 			return nil, err
 		}
+		// The engine runs the same catalog lookups for every node: prepared once per
+		// connection they take one round trip instead of two. (Extended protocol either way,
+		// so a text of several statements is still refused.)
+		cc.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 		db = stdlib.OpenDB(*cc)
 	case interface{ DriverConfig() *mysql.Config }:
 		mc, err := mysql.NewConnector(k.DriverConfig())
