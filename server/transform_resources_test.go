@@ -11,7 +11,11 @@ import (
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/connection"
+	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/testutil"
 )
 
 func TestMacros_CheckedInEveryProjectAndRefusedWhileUsed(t *testing.T) {
@@ -207,4 +211,31 @@ func TestConnections_DeleteIsRefusedWhileJobsSeedsOrSourcesUseIt(t *testing.T) {
 		p := decodeProblem(t, s.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/connections/%d", conn), f.admin.AccessToken, nil), http.StatusConflict)
 		require.Contains(t, *p.Detail, kind+" ")
 	}
+}
+
+func TestTransformations_TheWarehouseIsTheDefaultDestination(t *testing.T) {
+	t.Parallel()
+	s := setupDB(t)
+	f := s.newOrg(t)
+	require.NoError(t, connection.New(s.pool, standard.Registry(), testKeyring(t), connectors.Env{}, testutil.Logger()).
+		UpsertManaged(context.Background(), f.orgID, localPostgres("warehouse-pw")))
+	conns := decode[api.ConnectionList](t, s.call(t, http.MethodGet, "/api/v1/connections", f.viewer.AccessToken, nil), http.StatusOK)
+	var warehouse int64
+	for _, c := range conns.Items {
+		if c.Managed {
+			warehouse = c.Id
+		}
+	}
+	require.NotZero(t, warehouse)
+	m := decode[api.Transformation](t, s.call(t, http.MethodPost, "/api/v1/transformations", f.editor.AccessToken,
+		map[string]any{"name": "in_the_warehouse", "sql_body": "select 1 as id"}), http.StatusCreated)
+	require.Equal(t, warehouse, m.DestinationConnectionId)
+	c := decode[api.CompileResult](t, s.call(t, http.MethodPost, "/api/v1/transformations/compile", f.viewer.AccessToken,
+		map[string]any{"sql_body": "select * from {{ ref('in_the_warehouse') }}"}), http.StatusOK)
+	require.Equal(t, []string{"model.datanika.in_the_warehouse"}, c.DependsOn)
+	require.True(t, c.Plan.Checked, "the Warehouse is reached through its own dialer: %v", c.Plan.Message)
+	j := decode[api.Job](t, s.call(t, http.MethodPost, "/api/v1/jobs", f.editor.AccessToken, map[string]any{"name": "nightly", "command": "build"}), http.StatusCreated)
+	require.Equal(t, warehouse, j.DestinationConnectionId)
+	files := s.export(t, f.viewer.AccessToken, "")
+	require.Contains(t, files, "models/in_the_warehouse.sql")
 }
