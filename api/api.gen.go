@@ -2986,7 +2986,7 @@ type ClientInterface interface {
 	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
 	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
 	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
-	// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
 	// parse afterwards, else nothing is stored (422 with file, line and column).
 	//
 	// Takes any type of body and a specified content type.
@@ -4954,7 +4954,7 @@ func (c *Client) ExportTransformations(ctx context.Context, params *ExportTransf
 // Warehouse), with their generic tests in `tests_config`; macro files become macros,
 // seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
 // overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
-// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
 // parse afterwards, else nothing is stored (422 with file, line and column).
 //
 // Takes any type of body and a specified content type.
@@ -10403,7 +10403,7 @@ type ClientWithResponsesInterface interface {
 	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
 	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
 	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
-	// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
 	// parse afterwards, else nothing is stored (422 with file, line and column).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16175,7 +16175,7 @@ func (c *ClientWithResponses) ExportTransformationsWithResponse(ctx context.Cont
 // Warehouse), with their generic tests in `tests_config`; macro files become macros,
 // seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
 // overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
-// sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
 // parse afterwards, else nothing is stored (422 with file, line and column).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).

@@ -224,9 +224,12 @@ func TestTransformImport_BrokenProjectsStoreNothing(t *testing.T) {
 	// A working one, with a warning for what is not kept.
 	rep := decode[api.ImportReport](t, s.call(t, http.MethodPost, "/api/v1/transformations/import"+dest, f.editor.AccessToken,
 		upload{"file", "p.zip", project(map[string]string{"tests/t.sql": "select * from {{ ref('a') }} where id < 0",
-			"packages.yml": "packages:\n  - package: calogica/dbt_expectations\n    version: 0.10.0\n"})}), http.StatusOK)
+			"packages.yml":     "packages:\n  - package: calogica/dbt_expectations\n    version: 0.10.0\n",
+			"models/props.yml": "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        description: the key\n        data_tests: [unique]\n"})}), http.StatusOK)
 	require.Equal(t, 1, rep.Created.Transformations)
-	require.Len(t, rep.Warnings, 2, "%v", rep.Warnings)
+	require.Equal(t, 1, rep.Created.Tests)
+	require.Len(t, rep.Warnings, 3, "%v", rep.Warnings)
+	require.Contains(t, rep.Warnings[0]+rep.Warnings[1]+rep.Warnings[2], "descriptions of 1 column(s) of a are not kept")
 }
 
 func init() {

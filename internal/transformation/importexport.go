@@ -45,18 +45,21 @@ const MaxImportBytes = 50 << 20
 // propsEntry is a model's or snapshot's entry in a properties file, as far as import keeps it.
 type propsEntry struct {
 	Columns []struct {
-		Name      string `yaml:"name"`
-		Tests     []any  `yaml:"tests"`
-		DataTests []any  `yaml:"data_tests"`
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+		Tests       []any  `yaml:"tests"`
+		DataTests   []any  `yaml:"data_tests"`
 	} `yaml:"columns"`
 	Tests     []any `yaml:"tests"`
 	DataTests []any `yaml:"data_tests"`
 }
 
 // testsByModel reads the generic tests of every model and snapshot from the properties files,
-// as written (so export writes them back the same): tests_config per name, and the count.
-func testsByModel(proj *project.Project) (map[string]map[string]any, map[string]int) {
+// as written (so export writes them back the same): tests_config per name, the count, and
+// warnings for what the properties say that is not kept (column descriptions).
+func testsByModel(proj *project.Project) (map[string]map[string]any, map[string]int, []string) {
 	out, counts := map[string]map[string]any{}, map[string]int{}
+	var warnings []string
 	names := make([]string, 0, len(proj.Files))
 	for n := range proj.Files {
 		names = append(names, n)
@@ -85,7 +88,11 @@ func testsByModel(proj *project.Project) (map[string]map[string]any, map[string]
 			}
 			cfg := map[string]any{}
 			cols := map[string]any{}
+			described := 0
 			for _, c := range e.Columns {
+				if c.Description != "" {
+					described++
+				}
 				list := append(append([]any{}, c.Tests...), c.DataTests...)
 				if len(list) > 0 {
 					cols[c.Name] = jsonSafe(list)
@@ -102,9 +109,12 @@ func testsByModel(proj *project.Project) (map[string]map[string]any, map[string]
 			if len(cfg) > 0 {
 				out[modelName] = cfg
 			}
+			if described > 0 {
+				warnings = append(warnings, fmt.Sprintf("%s: the descriptions of %d column(s) of %s are not kept (column descriptions are not stored yet)", name, described, modelName))
+			}
 		}
 	}
-	return out, counts
+	return out, counts, warnings
 }
 
 // jsonSafe turns YAML-decoded values into what JSON stores (map[string]any keys).
@@ -207,7 +217,8 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, zipped []byte, d
 		return rep, apperr.Invalidf([]apperr.FieldError{f}, "The project does not load: %s", f.Message)
 	}
 	rep.Warnings = append(rep.Warnings, proj.Warnings...)
-	tests, testCounts := testsByModel(proj)
+	tests, testCounts, propWarnings := testsByModel(proj)
+	rep.Warnings = append(rep.Warnings, propWarnings...)
 	ids := make([]string, 0, len(proj.Nodes))
 	for id := range proj.Nodes {
 		ids = append(ids, id)

@@ -775,7 +775,7 @@ export interface paths {
          *     Warehouse), with their generic tests in `tests_config`; macro files become macros,
          *     seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
          *     overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
-         *     sources, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+         *     sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
          *     parse afterwards, else nothing is stored (422 with file, line and column).
          */
         post: operations["importTransformations"];
