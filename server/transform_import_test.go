@@ -15,10 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/testutil"
+	"github.com/datanika/datanika/internal/transform"
+	"github.com/datanika/datanika/internal/transform/project"
 )
 
 // jaffleZip zips the engine's jaffle_shop test project with its raw seeds (read from
@@ -136,6 +139,35 @@ func TestTransformImport_JaffleShopImportsAndAJobBuildsItWithItsTests(t *testing
 	require.NoError(t, e.dst.QueryRow(context.Background(), `SELECT count(*) FROM analytics.orders`).Scan(&orders))
 	require.Equal(t, 100, customers)
 	require.Equal(t, 99, orders)
+
+	// The tables equal those the CLI's engine builds from the exported project in a database of
+	// its own (`datanika transform build` does exactly this: load, New, Run).
+	cliURL := testutil.EmptyDatabase(t)
+	rec = e.call(t, http.MethodGet, fmt.Sprintf("/api/v1/transformations/export?destination_connection_id=%d", e.dstConn.Id), e.f.viewer.AccessToken, nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	fsys, err := project.OpenZip(rec.Body.Bytes())
+	require.NoError(t, err)
+	proj, err := project.Load(fsys)
+	require.NoError(t, err)
+	tgt, err := transform.OpenTarget(cliURL, "analytics", 4)
+	require.NoError(t, err)
+	defer func() { _ = tgt.DB.Close() }()
+	eng, err := transform.New(context.Background(), proj, transform.Options{Dialect: tgt.Dialect, TargetSchema: tgt.Schema, Threads: 4})
+	require.NoError(t, err)
+	sum, err := eng.Run(context.Background(), tgt.DB, transform.CmdBuild, "", "")
+	require.NoError(t, err)
+	require.Equal(t, transform.StatusSuccess, sum.Status)
+	cli, err := pgxpool.New(context.Background(), cliURL)
+	require.NoError(t, err)
+	defer cli.Close()
+	for _, table := range []string{"stg_customers", "stg_orders", "stg_payments", "customers", "orders", "payments_incremental"} {
+		q := "SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM analytics." + table + " t"
+		var ours, theirs string
+		require.NoError(t, e.dst.QueryRow(context.Background(), q).Scan(&ours))
+		require.NoError(t, cli.QueryRow(context.Background(), q).Scan(&theirs))
+		require.NotEmpty(t, ours, table)
+		require.Equal(t, theirs, ours, table)
+	}
 
 	// A second run is incremental: payments_incremental adds nothing.
 	r = runJob()
