@@ -254,6 +254,27 @@ func (e FileFormat) Valid() bool {
 	}
 }
 
+// Defines values for FreshnessPeriodPeriod.
+const (
+	FreshnessPeriodPeriodDay    FreshnessPeriodPeriod = "day"
+	FreshnessPeriodPeriodHour   FreshnessPeriodPeriod = "hour"
+	FreshnessPeriodPeriodMinute FreshnessPeriodPeriod = "minute"
+)
+
+// Valid indicates whether the value is a known member of the FreshnessPeriodPeriod enum.
+func (e FreshnessPeriodPeriod) Valid() bool {
+	switch e {
+	case FreshnessPeriodPeriodDay:
+		return true
+	case FreshnessPeriodPeriodHour:
+		return true
+	case FreshnessPeriodPeriodMinute:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk HealthStatus = "ok"
@@ -263,6 +284,66 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JobCommand.
+const (
+	JobCommandBuild     JobCommand = "build"
+	JobCommandCompile   JobCommand = "compile"
+	JobCommandFreshness JobCommand = "freshness"
+	JobCommandRun       JobCommand = "run"
+	JobCommandSeed      JobCommand = "seed"
+	JobCommandSnapshot  JobCommand = "snapshot"
+	JobCommandTest      JobCommand = "test"
+)
+
+// Valid indicates whether the value is a known member of the JobCommand enum.
+func (e JobCommand) Valid() bool {
+	switch e {
+	case JobCommandBuild:
+		return true
+	case JobCommandCompile:
+		return true
+	case JobCommandFreshness:
+		return true
+	case JobCommandRun:
+		return true
+	case JobCommandSeed:
+		return true
+	case JobCommandSnapshot:
+		return true
+	case JobCommandTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Materialization.
+const (
+	MaterializationEphemeral   Materialization = "ephemeral"
+	MaterializationIncremental Materialization = "incremental"
+	MaterializationSnapshot    Materialization = "snapshot"
+	MaterializationTable       Materialization = "table"
+	MaterializationView        Materialization = "view"
+)
+
+// Valid indicates whether the value is a known member of the Materialization enum.
+func (e Materialization) Valid() bool {
+	switch e {
+	case MaterializationEphemeral:
+		return true
+	case MaterializationIncremental:
+		return true
+	case MaterializationSnapshot:
+		return true
+	case MaterializationTable:
+		return true
+	case MaterializationView:
 		return true
 	default:
 		return false
@@ -353,6 +434,36 @@ func (e RunLogLineLevel) Valid() bool {
 	case RunLogLineLevelInfo:
 		return true
 	case RunLogLineLevelWarn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunNodeStatsStatus.
+const (
+	RunNodeStatsStatusError   RunNodeStatsStatus = "error"
+	RunNodeStatsStatusFail    RunNodeStatsStatus = "fail"
+	RunNodeStatsStatusPass    RunNodeStatsStatus = "pass"
+	RunNodeStatsStatusSkipped RunNodeStatsStatus = "skipped"
+	RunNodeStatsStatusSuccess RunNodeStatsStatus = "success"
+	RunNodeStatsStatusWarn    RunNodeStatsStatus = "warn"
+)
+
+// Valid indicates whether the value is a known member of the RunNodeStatsStatus enum.
+func (e RunNodeStatsStatus) Valid() bool {
+	switch e {
+	case RunNodeStatsStatusError:
+		return true
+	case RunNodeStatsStatusFail:
+		return true
+	case RunNodeStatsStatusPass:
+		return true
+	case RunNodeStatsStatusSkipped:
+		return true
+	case RunNodeStatsStatusSuccess:
+		return true
+	case RunNodeStatsStatusWarn:
 		return true
 	default:
 		return false
@@ -452,6 +563,27 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for TriggerTransformationRunRequestCommand.
+const (
+	TriggerTransformationRunRequestCommandBuild TriggerTransformationRunRequestCommand = "build"
+	TriggerTransformationRunRequestCommandRun   TriggerTransformationRunRequestCommand = "run"
+	TriggerTransformationRunRequestCommandTest  TriggerTransformationRunRequestCommand = "test"
+)
+
+// Valid indicates whether the value is a known member of the TriggerTransformationRunRequestCommand enum.
+func (e TriggerTransformationRunRequestCommand) Valid() bool {
+	switch e {
+	case TriggerTransformationRunRequestCommandBuild:
+		return true
+	case TriggerTransformationRunRequestCommandRun:
+		return true
+	case TriggerTransformationRunRequestCommandTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Provider.
 const (
 	ProviderGithub Provider = "github"
@@ -464,6 +596,24 @@ func (e Provider) Valid() bool {
 	case ProviderGithub:
 		return true
 	case ProviderGoogle:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportTransformationsParamsOnConflict.
+const (
+	ImportTransformationsParamsOnConflictOverwrite ImportTransformationsParamsOnConflict = "overwrite"
+	ImportTransformationsParamsOnConflictSkip      ImportTransformationsParamsOnConflict = "skip"
+)
+
+// Valid indicates whether the value is a known member of the ImportTransformationsParamsOnConflict enum.
+func (e ImportTransformationsParamsOnConflict) Valid() bool {
+	switch e {
+	case ImportTransformationsParamsOnConflictOverwrite:
+		return true
+	case ImportTransformationsParamsOnConflictSkip:
 		return true
 	default:
 		return false
@@ -593,6 +743,51 @@ type CatalogTable struct {
 // CatalogTableKind defines model for CatalogTable.Kind.
 type CatalogTableKind string
 
+// CompilePlan What the destination said when asked to plan the compiled query without running it
+// (EXPLAIN in a read-only transaction, rolled back).
+type CompilePlan struct {
+	// Checked false when the destination could not be asked (`message` says why).
+	Checked bool `json:"checked"`
+
+	// Column 1-based column of `compiled_sql`, when the destination says.
+	Column *int `json:"column,omitempty"`
+
+	// Line 1-based line of `compiled_sql` the error points at, when the destination says (PostgreSQL).
+	Line *int `json:"line,omitempty"`
+
+	// Message The destination's error (an unknown table or column…), or why it was not asked.
+	Message *string `json:"message,omitempty"`
+
+	// Ok The destination accepted the query (or it waits for `unbuilt`).
+	Ok bool `json:"ok"`
+
+	// Unbuilt Upstream models, seeds or snapshots not built in the destination yet; the query is planned once they are.
+	Unbuilt []string `json:"unbuilt"`
+}
+
+// CompileResult defines model for CompileResult.
+type CompileResult struct {
+	// CompiledSql The SQL the model runs: refs and sources resolved to relations, ephemeral models inlined.
+	CompiledSql string `json:"compiled_sql"`
+
+	// DependsOn Unique ids of what the model reads.
+	DependsOn []string `json:"depends_on"`
+
+	// Plan What the destination said when asked to plan the compiled query without running it
+	// (EXPLAIN in a read-only transaction, rolled back).
+	Plan CompilePlan `json:"plan"`
+}
+
+// CompileTransformationRequest defines model for CompileTransformationRequest.
+type CompileTransformationRequest struct {
+	Config                  *map[string]interface{} `json:"config,omitempty"`
+	DestinationConnectionId *int64                  `json:"destination_connection_id,omitempty"`
+	Materialization         *Materialization        `json:"materialization,omitempty"`
+	Name                    *string                 `json:"name,omitempty"`
+	SchemaName              *string                 `json:"schema_name,omitempty"`
+	SqlBody                 string                  `json:"sql_body"`
+}
+
 // Connection defines model for Connection.
 type Connection struct {
 	// Config Secrets shown as ********.
@@ -663,6 +858,25 @@ type CreateConnectionRequest struct {
 	Type   string                 `json:"type"`
 }
 
+// CreateJobRequest defines model for CreateJobRequest.
+type CreateJobRequest struct {
+	Command                 JobCommand `json:"command"`
+	Description             *string    `json:"description,omitempty"`
+	DestinationConnectionId *int64     `json:"destination_connection_id,omitempty"`
+	Exclude                 *string    `json:"exclude,omitempty"`
+	FullRefresh             *bool      `json:"full_refresh,omitempty"`
+	Name                    string     `json:"name"`
+	Select                  *string    `json:"select,omitempty"`
+	Threads                 *int       `json:"threads,omitempty"`
+}
+
+// CreateMacroRequest defines model for CreateMacroRequest.
+type CreateMacroRequest struct {
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+	SqlBody     string  `json:"sql_body"`
+}
+
 // CreatePipelineRequest defines model for CreatePipelineRequest.
 type CreatePipelineRequest struct {
 	Config                  *map[string]interface{} `json:"config,omitempty"`
@@ -674,6 +888,44 @@ type CreatePipelineRequest struct {
 	Name               string          `json:"name"`
 	SourceConnectionId int64           `json:"source_connection_id"`
 	Status             *PipelineStatus `json:"status,omitempty"`
+}
+
+// CreateSeedRequest defines model for CreateSeedRequest.
+type CreateSeedRequest struct {
+	ColumnTypes             *map[string]string `json:"column_types,omitempty"`
+	Description             *string            `json:"description,omitempty"`
+	DestinationConnectionId *int64             `json:"destination_connection_id,omitempty"`
+	FileId                  int64              `json:"file_id"`
+
+	// Name Default: the file's name without its extension.
+	Name       *string `json:"name,omitempty"`
+	SchemaName *string `json:"schema_name,omitempty"`
+}
+
+// CreateSourceRequest defines model for CreateSourceRequest.
+type CreateSourceRequest struct {
+	// ConnectionId Default: the Warehouse.
+	ConnectionId *int64        `json:"connection_id,omitempty"`
+	Description  *string       `json:"description,omitempty"`
+	Name         string        `json:"name"`
+	SchemaName   string        `json:"schema_name"`
+	Tables       []SourceTable `json:"tables"`
+}
+
+// CreateTransformationRequest defines model for CreateTransformationRequest.
+type CreateTransformationRequest struct {
+	Config                  *map[string]interface{} `json:"config,omitempty"`
+	Description             *string                 `json:"description,omitempty"`
+	DestinationConnectionId *int64                  `json:"destination_connection_id,omitempty"`
+	IncrementalConfig       *map[string]interface{} `json:"incremental_config,omitempty"`
+	Materialization         *Materialization        `json:"materialization,omitempty"`
+	Name                    string                  `json:"name"`
+	Path                    *string                 `json:"path,omitempty"`
+	SchemaName              *string                 `json:"schema_name,omitempty"`
+	SnapshotConfig          *map[string]interface{} `json:"snapshot_config,omitempty"`
+	SqlBody                 string                  `json:"sql_body"`
+	Tags                    *[]string               `json:"tags,omitempty"`
+	TestsConfig             *map[string]interface{} `json:"tests_config,omitempty"`
 }
 
 // Dashboard defines model for Dashboard.
@@ -732,8 +984,17 @@ type FailingPipeline struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
+	// Column 1-based column in `file`, when known.
+	Column *int `json:"column,omitempty"`
+
 	// Field A JSON path to the offending field, such as `config.incremental.cursor_path`.
-	Field   string `json:"field"`
+	Field string `json:"field"`
+
+	// File For a template or project error, the file of the org's dbt project it is in (`models/staging/stg_orders.sql`).
+	File *string `json:"file,omitempty"`
+
+	// Line 1-based line in `file`, when known.
+	Line    *int   `json:"line,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -763,6 +1024,15 @@ type FileList struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// FreshnessPeriod defines model for FreshnessPeriod.
+type FreshnessPeriod struct {
+	Count  int                   `json:"count"`
+	Period FreshnessPeriodPeriod `json:"period"`
+}
+
+// FreshnessPeriodPeriod defines model for FreshnessPeriod.Period.
+type FreshnessPeriodPeriod string
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -770,6 +1040,24 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// ImportCounts defines model for ImportCounts.
+type ImportCounts struct {
+	Macros          int `json:"macros"`
+	Seeds           int `json:"seeds"`
+	Snapshots       int `json:"snapshots"`
+	Sources         int `json:"sources"`
+	Tests           int `json:"tests"`
+	Transformations int `json:"transformations"`
+}
+
+// ImportReport defines model for ImportReport.
+type ImportReport struct {
+	Created  ImportCounts `json:"created"`
+	Skipped  ImportCounts `json:"skipped"`
+	Updated  ImportCounts `json:"updated"`
+	Warnings []string     `json:"warnings"`
+}
 
 // Invitation defines model for Invitation.
 type Invitation struct {
@@ -790,6 +1078,33 @@ type InvitationList struct {
 	NextCursor *string      `json:"next_cursor"`
 }
 
+// Job defines model for Job.
+type Job struct {
+	Command                 JobCommand `json:"command"`
+	CreatedAt               time.Time  `json:"created_at"`
+	Description             string     `json:"description"`
+	DestinationConnectionId int64      `json:"destination_connection_id"`
+	Exclude                 string     `json:"exclude"`
+	FullRefresh             bool       `json:"full_refresh"`
+	Id                      int64      `json:"id"`
+	LastRun                 *Run       `json:"last_run,omitempty"`
+	Name                    string     `json:"name"`
+
+	// Select dbt selector; empty: every node.
+	Select    string    `json:"select"`
+	Threads   int       `json:"threads"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// JobCommand defines model for JobCommand.
+type JobCommand string
+
+// JobList defines model for JobList.
+type JobList struct {
+	Items      []Job   `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
 // LinkOAuthRequest defines model for LinkOAuthRequest.
 type LinkOAuthRequest struct {
 	Redirect *string `json:"redirect,omitempty"`
@@ -800,6 +1115,27 @@ type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 }
+
+// Macro defines model for Macro.
+type Macro struct {
+	CreatedAt   time.Time `json:"created_at"`
+	Description string    `json:"description"`
+	Id          int64     `json:"id"`
+
+	// Name The macro file's name (macros/<name>.sql).
+	Name      string    `json:"name"`
+	SqlBody   string    `json:"sql_body"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MacroList defines model for MacroList.
+type MacroList struct {
+	Items      []Macro `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// Materialization defines model for Materialization.
+type Materialization string
 
 // Me defines model for Me.
 type Me struct {
@@ -898,6 +1234,17 @@ type PipelineList struct {
 
 // PipelineStatus defines model for PipelineStatus.
 type PipelineStatus string
+
+// PreviewRequest defines model for PreviewRequest.
+type PreviewRequest struct {
+	Limit *int `json:"limit,omitempty"`
+}
+
+// PreviewResult defines model for PreviewResult.
+type PreviewResult struct {
+	Columns []string        `json:"columns"`
+	Rows    [][]interface{} `json:"rows"`
+}
 
 // Problem An RFC 9457 problem document. `detail` is meant for people; `code` for programs.
 type Problem struct {
@@ -1028,9 +1375,31 @@ type RunLogList struct {
 	NextAfter int64        `json:"next_after"`
 }
 
+// RunNodeStats defines model for RunNodeStats.
+type RunNodeStats struct {
+	Failures int64  `json:"failures"`
+	Message  string `json:"message"`
+
+	// ResourceType model, test, seed, snapshot, source, unit_test or operation.
+	ResourceType string `json:"resource_type"`
+	RowsAffected int64  `json:"rows_affected"`
+
+	// SampleRows A few failing rows of a failing test.
+	SampleRows *[]map[string]interface{} `json:"sample_rows,omitempty"`
+	Seconds    float64                   `json:"seconds"`
+	Status     RunNodeStatsStatus        `json:"status"`
+	UniqueId   string                    `json:"unique_id"`
+}
+
+// RunNodeStatsStatus defines model for RunNodeStats.Status.
+type RunNodeStatsStatus string
+
 // RunStats defines model for RunStats.
 type RunStats struct {
-	// Phase What the run is doing: queued, connecting, loading, publishing, done.
+	// Nodes A transformation's or job's nodes as they finish (the objects `datanika transform --output json` prints).
+	Nodes *[]RunNodeStats `json:"nodes,omitempty"`
+
+	// Phase What the run is doing: queued, connecting, loading, publishing, transforming, done.
 	Phase  *string          `json:"phase,omitempty"`
 	Tables *[]RunTableStats `json:"tables,omitempty"`
 }
@@ -1054,6 +1423,28 @@ type RunTargetType string
 // RunTrigger defines model for RunTrigger.
 type RunTrigger string
 
+// Seed defines model for Seed.
+type Seed struct {
+	ColumnTypes             map[string]string `json:"column_types"`
+	CreatedAt               time.Time         `json:"created_at"`
+	Description             string            `json:"description"`
+	DestinationConnectionId int64             `json:"destination_connection_id"`
+
+	// FileId The uploaded file it was made from; null for an imported seed.
+	FileId     *int64    `json:"file_id"`
+	Id         int64     `json:"id"`
+	Name       string    `json:"name"`
+	RowCount   int64     `json:"row_count"`
+	SchemaName *string   `json:"schema_name"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// SeedList defines model for SeedList.
+type SeedList struct {
+	Items      []Seed  `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
 // SignupRequest defines model for SignupRequest.
 type SignupRequest struct {
 	Email       string  `json:"email"`
@@ -1063,6 +1454,44 @@ type SignupRequest struct {
 
 	// Password 10 to 72 bytes; not the email.
 	Password string `json:"password"`
+}
+
+// Source defines model for Source.
+type Source struct {
+	ConnectionId int64         `json:"connection_id"`
+	CreatedAt    time.Time     `json:"created_at"`
+	Description  string        `json:"description"`
+	Id           int64         `json:"id"`
+	Name         string        `json:"name"`
+	SchemaName   string        `json:"schema_name"`
+	Tables       []SourceTable `json:"tables"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+// SourceFreshness defines model for SourceFreshness.
+type SourceFreshness struct {
+	ErrorAfter *FreshnessPeriod `json:"error_after,omitempty"`
+	WarnAfter  *FreshnessPeriod `json:"warn_after,omitempty"`
+}
+
+// SourceList defines model for SourceList.
+type SourceList struct {
+	Items      []Source `json:"items"`
+	NextCursor *string  `json:"next_cursor"`
+}
+
+// SourceTable defines model for SourceTable.
+type SourceTable struct {
+	Columns *[]struct {
+		Description *string        `json:"description,omitempty"`
+		Name        string         `json:"name"`
+		Tests       *[]interface{} `json:"tests,omitempty"`
+	} `json:"columns,omitempty"`
+	Description   *string          `json:"description,omitempty"`
+	Freshness     *SourceFreshness `json:"freshness,omitempty"`
+	Identifier    *string          `json:"identifier,omitempty"`
+	LoadedAtField *string          `json:"loaded_at_field,omitempty"`
+	Name          string           `json:"name"`
 }
 
 // SwitchOrgRequest defines model for SwitchOrgRequest.
@@ -1093,6 +1522,47 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// Transformation defines model for Transformation.
+type Transformation struct {
+	// Config Any other dbt model config (alias, enabled, persist_docs, …).
+	Config    map[string]interface{} `json:"config"`
+	CreatedAt time.Time              `json:"created_at"`
+
+	// DependsOn Unique ids of the models, seeds, snapshots and sources the model reads (`model.datanika.stg_orders`, `source.datanika.raw.orders`).
+	DependsOn               []string `json:"depends_on"`
+	Description             string   `json:"description"`
+	DestinationConnectionId int64    `json:"destination_connection_id"`
+	Id                      int64    `json:"id"`
+
+	// IncrementalConfig {unique_key, strategy: append|merge|delete+insert, on_schema_change}
+	IncrementalConfig *map[string]interface{} `json:"incremental_config"`
+	Materialization   Materialization         `json:"materialization"`
+	Name              string                  `json:"name"`
+
+	// Path File path in the dbt project, under models/ (snapshots under snapshots/), e.g. staging/stg_orders.sql.
+	Path string `json:"path"`
+
+	// SchemaName Custom schema; null: the org's default schema.
+	SchemaName *string `json:"schema_name"`
+
+	// SnapshotConfig {unique_key, strategy: timestamp|check, updated_at, check_cols, invalidate_hard_deletes}
+	SnapshotConfig *map[string]interface{} `json:"snapshot_config"`
+
+	// SqlBody Jinja + SQL of the model.
+	SqlBody string   `json:"sql_body"`
+	Tags    []string `json:"tags"`
+
+	// TestsConfig {"columns": {"id": ["not_null", "unique", {"accepted_values": {"values": [...]}}]}}
+	TestsConfig *map[string]interface{} `json:"tests_config"`
+	UpdatedAt   time.Time               `json:"updated_at"`
+}
+
+// TransformationList defines model for TransformationList.
+type TransformationList struct {
+	Items      []Transformation `json:"items"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
 // TriggerRunRequest defines model for TriggerRunRequest.
 type TriggerRunRequest struct {
 	// Downstream Also run the DAG's descendants (once dependencies exist).
@@ -1102,10 +1572,43 @@ type TriggerRunRequest struct {
 	FullRefresh *bool `json:"full_refresh,omitempty"`
 }
 
+// TriggerTransformationRunRequest defines model for TriggerTransformationRunRequest.
+type TriggerTransformationRunRequest struct {
+	Command TriggerTransformationRunRequestCommand `json:"command"`
+
+	// Downstream Also the model's descendants (selector `name+`).
+	Downstream *bool `json:"downstream,omitempty"`
+
+	// FullRefresh Rebuild incremental models and seeds whole.
+	FullRefresh *bool `json:"full_refresh,omitempty"`
+}
+
+// TriggerTransformationRunRequestCommand defines model for TriggerTransformationRunRequest.Command.
+type TriggerTransformationRunRequestCommand string
+
 // UpdateConnectionRequest defines model for UpdateConnectionRequest.
 type UpdateConnectionRequest struct {
 	Config *map[string]interface{} `json:"config,omitempty"`
 	Name   *string                 `json:"name,omitempty"`
+}
+
+// UpdateJobRequest defines model for UpdateJobRequest.
+type UpdateJobRequest struct {
+	Command                 *JobCommand `json:"command,omitempty"`
+	Description             *string     `json:"description,omitempty"`
+	DestinationConnectionId *int64      `json:"destination_connection_id,omitempty"`
+	Exclude                 *string     `json:"exclude,omitempty"`
+	FullRefresh             *bool       `json:"full_refresh,omitempty"`
+	Name                    *string     `json:"name,omitempty"`
+	Select                  *string     `json:"select,omitempty"`
+	Threads                 *int        `json:"threads,omitempty"`
+}
+
+// UpdateMacroRequest defines model for UpdateMacroRequest.
+type UpdateMacroRequest struct {
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	SqlBody     *string `json:"sql_body,omitempty"`
 }
 
 // UpdateMeRequest defines model for UpdateMeRequest.
@@ -1135,6 +1638,31 @@ type UpdatePipelineRequest struct {
 	Name                    *string                 `json:"name,omitempty"`
 	SourceConnectionId      *int64                  `json:"source_connection_id,omitempty"`
 	Status                  *PipelineStatus         `json:"status,omitempty"`
+}
+
+// UpdateSourceRequest defines model for UpdateSourceRequest.
+type UpdateSourceRequest struct {
+	ConnectionId *int64         `json:"connection_id,omitempty"`
+	Description  *string        `json:"description,omitempty"`
+	Name         *string        `json:"name,omitempty"`
+	SchemaName   *string        `json:"schema_name,omitempty"`
+	Tables       *[]SourceTable `json:"tables,omitempty"`
+}
+
+// UpdateTransformationRequest defines model for UpdateTransformationRequest.
+type UpdateTransformationRequest struct {
+	Config                  *map[string]interface{} `json:"config,omitempty"`
+	Description             *string                 `json:"description,omitempty"`
+	DestinationConnectionId *int64                  `json:"destination_connection_id,omitempty"`
+	IncrementalConfig       *map[string]interface{} `json:"incremental_config,omitempty"`
+	Materialization         *Materialization        `json:"materialization,omitempty"`
+	Name                    *string                 `json:"name,omitempty"`
+	Path                    *string                 `json:"path,omitempty"`
+	SchemaName              *string                 `json:"schema_name,omitempty"`
+	SnapshotConfig          *map[string]interface{} `json:"snapshot_config,omitempty"`
+	SqlBody                 *string                 `json:"sql_body,omitempty"`
+	Tags                    *[]string               `json:"tags,omitempty"`
+	TestsConfig             *map[string]interface{} `json:"tests_config,omitempty"`
 }
 
 // UserSummary defines model for UserSummary.
@@ -1279,6 +1807,42 @@ type ListInvitationsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListJobsParams defines parameters for ListJobs.
+type ListJobsParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateJobParams defines parameters for CreateJob.
+type CreateJobParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TriggerJobRunParams defines parameters for TriggerJobRun.
+type TriggerJobRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMacrosParams defines parameters for ListMacros.
+type ListMacrosParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateMacroParams defines parameters for CreateMacro.
+type CreateMacroParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// Limit Page size (default 50, at most 500).
@@ -1360,6 +1924,79 @@ type RetryRunParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListSeedsParams defines parameters for ListSeeds.
+type ListSeedsParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateSeedParams defines parameters for CreateSeed.
+type CreateSeedParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListSourcesParams defines parameters for ListSources.
+type ListSourcesParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateSourceParams defines parameters for CreateSource.
+type CreateSourceParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListTransformationsParams defines parameters for ListTransformations.
+type ListTransformationsParams struct {
+	// Limit Page size (default 50, at most 500).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The opaque `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateTransformationParams defines parameters for CreateTransformation.
+type CreateTransformationParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ExportTransformationsParams defines parameters for ExportTransformations.
+type ExportTransformationsParams struct {
+	DestinationConnectionId *int64 `form:"destination_connection_id,omitempty" json:"destination_connection_id,omitempty"`
+}
+
+// ImportTransformationsMultipartBody defines parameters for ImportTransformations.
+type ImportTransformationsMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
+// ImportTransformationsParams defines parameters for ImportTransformations.
+type ImportTransformationsParams struct {
+	DestinationConnectionId *int64                                 `form:"destination_connection_id,omitempty" json:"destination_connection_id,omitempty"`
+	OnConflict              *ImportTransformationsParamsOnConflict `form:"on_conflict,omitempty" json:"on_conflict,omitempty"`
+
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ImportTransformationsParamsOnConflict defines parameters for ImportTransformations.
+type ImportTransformationsParamsOnConflict string
+
+// TriggerTransformationRunParams defines parameters for TriggerTransformationRun.
+type TriggerTransformationRunParams struct {
+	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = CreateApiKeyRequest
 
@@ -1396,6 +2033,18 @@ type QueryConnectionJSONRequestBody = QueryRequest
 // UploadFileMultipartRequestBody defines body for UploadFile for multipart/form-data ContentType.
 type UploadFileMultipartRequestBody UploadFileMultipartBody
 
+// CreateJobJSONRequestBody defines body for CreateJob for application/json ContentType.
+type CreateJobJSONRequestBody = CreateJobRequest
+
+// UpdateJobJSONRequestBody defines body for UpdateJob for application/json ContentType.
+type UpdateJobJSONRequestBody = UpdateJobRequest
+
+// CreateMacroJSONRequestBody defines body for CreateMacro for application/json ContentType.
+type CreateMacroJSONRequestBody = CreateMacroRequest
+
+// UpdateMacroJSONRequestBody defines body for UpdateMacro for application/json ContentType.
+type UpdateMacroJSONRequestBody = UpdateMacroRequest
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UpdateMeRequest
 
@@ -1416,6 +2065,33 @@ type UpdatePipelineJSONRequestBody = UpdatePipelineRequest
 
 // TriggerPipelineRunJSONRequestBody defines body for TriggerPipelineRun for application/json ContentType.
 type TriggerPipelineRunJSONRequestBody = TriggerRunRequest
+
+// CreateSeedJSONRequestBody defines body for CreateSeed for application/json ContentType.
+type CreateSeedJSONRequestBody = CreateSeedRequest
+
+// CreateSourceJSONRequestBody defines body for CreateSource for application/json ContentType.
+type CreateSourceJSONRequestBody = CreateSourceRequest
+
+// UpdateSourceJSONRequestBody defines body for UpdateSource for application/json ContentType.
+type UpdateSourceJSONRequestBody = UpdateSourceRequest
+
+// CreateTransformationJSONRequestBody defines body for CreateTransformation for application/json ContentType.
+type CreateTransformationJSONRequestBody = CreateTransformationRequest
+
+// CompileTransformationSQLJSONRequestBody defines body for CompileTransformationSQL for application/json ContentType.
+type CompileTransformationSQLJSONRequestBody = CompileTransformationRequest
+
+// ImportTransformationsMultipartRequestBody defines body for ImportTransformations for multipart/form-data ContentType.
+type ImportTransformationsMultipartRequestBody ImportTransformationsMultipartBody
+
+// UpdateTransformationJSONRequestBody defines body for UpdateTransformation for application/json ContentType.
+type UpdateTransformationJSONRequestBody = UpdateTransformationRequest
+
+// PreviewTransformationJSONRequestBody defines body for PreviewTransformation for application/json ContentType.
+type PreviewTransformationJSONRequestBody = PreviewRequest
+
+// TriggerTransformationRunJSONRequestBody defines body for TriggerTransformationRun for application/json ContentType.
+type TriggerTransformationRunJSONRequestBody = TriggerTransformationRunRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1698,7 +2374,7 @@ type ClientInterface interface {
 
 	// DeleteConnection Delete a connection (admin)
 	//
-	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 	//
 	// Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 	DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1797,6 +2473,114 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
 	RevokeInvitation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListJobs Jobs
+	//
+	// Corresponds with GET /api/v1/jobs (the `ListJobs` operationId).
+	ListJobs(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateJobWithBody Create a job (editor)
+	//
+	// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+	CreateJobWithBody(ctx context.Context, params *CreateJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateJob Create a job (editor)
+	//
+	// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+	CreateJob(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteJob Delete a job (editor)
+	//
+	// Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
+	//
+	// Corresponds with DELETE /api/v1/jobs/{id} (the `DeleteJob` operationId).
+	DeleteJob(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetJob A job
+	//
+	// Corresponds with GET /api/v1/jobs/{id} (the `GetJob` operationId).
+	GetJob(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateJobWithBody Change a job (editor)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+	UpdateJobWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateJob Change a job (editor)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+	UpdateJob(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerJobRun Run a job now (editor)
+	//
+	// Runs the job's command over its selection as the job is now; 202 with the queued run,
+	// 409 (with `active_run_id`) while the job has a queued or running run.
+	//
+	// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+	TriggerJobRun(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMacros Org macros
+	//
+	// Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
+	ListMacros(ctx context.Context, params *ListMacrosParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMacroWithBody Create a macro file (editor)
+	//
+	// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+	// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+	CreateMacroWithBody(ctx context.Context, params *CreateMacroParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMacro Create a macro file (editor)
+	//
+	// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+	// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+	CreateMacro(ctx context.Context, params *CreateMacroParams, body CreateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMacro Delete a macro (editor)
+	//
+	// 422 when a model still calls one of its macros.
+	//
+	// Corresponds with DELETE /api/v1/macros/{id} (the `DeleteMacro` operationId).
+	DeleteMacro(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMacro A macro
+	//
+	// Corresponds with GET /api/v1/macros/{id} (the `GetMacro` operationId).
+	GetMacro(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMacroWithBody Change a macro (editor)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+	UpdateMacroWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMacro Change a macro (editor)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+	UpdateMacro(ctx context.Context, id ID, body UpdateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The signed-in user and their memberships
 	//
@@ -1997,6 +2781,15 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
 	GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	//
+	// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+	// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+	// pipeline runs.
+	//
+	// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifact(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CancelRun Cancel a queued or running run (editor)
 	//
 	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -2026,6 +2819,263 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
 	RetryRun(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSeeds Seeds
+	//
+	// Corresponds with GET /api/v1/seeds (the `ListSeeds` operationId).
+	ListSeeds(ctx context.Context, params *ListSeedsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSeedWithBody Create a seed from an uploaded CSV file (editor)
+	//
+	// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+	// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+	CreateSeedWithBody(ctx context.Context, params *CreateSeedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSeed Create a seed from an uploaded CSV file (editor)
+	//
+	// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+	// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+	CreateSeed(ctx context.Context, params *CreateSeedParams, body CreateSeedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSeed Delete a seed (editor)
+	//
+	// 422 while a model refers to it.
+	//
+	// Corresponds with DELETE /api/v1/seeds/{id} (the `DeleteSeed` operationId).
+	DeleteSeed(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSeed A seed
+	//
+	// Corresponds with GET /api/v1/seeds/{id} (the `GetSeed` operationId).
+	GetSeed(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSources Sources
+	//
+	// The sources stored in the org. Each pipeline also contributes a source named by its `destination_schema` to the project of its destination; those are not listed here.
+	//
+	// Corresponds with GET /api/v1/sources (the `ListSources` operationId).
+	ListSources(ctx context.Context, params *ListSourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSourceWithBody Create a source (editor)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+	CreateSourceWithBody(ctx context.Context, params *CreateSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSource Create a source (editor)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+	CreateSource(ctx context.Context, params *CreateSourceParams, body CreateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSource Delete a source (editor)
+	//
+	// 422 while a model reads one of its tables.
+	//
+	// Corresponds with DELETE /api/v1/sources/{id} (the `DeleteSource` operationId).
+	DeleteSource(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSource A source
+	//
+	// Corresponds with GET /api/v1/sources/{id} (the `GetSource` operationId).
+	GetSource(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSourceWithBody Change a source (editor)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+	UpdateSourceWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSource Change a source (editor)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+	UpdateSource(ctx context.Context, id ID, body UpdateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTransformations Transformations (models)
+	//
+	// Corresponds with GET /api/v1/transformations (the `ListTransformations` operationId).
+	ListTransformations(ctx context.Context, params *ListTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransformationWithBody Create a transformation (editor)
+	//
+	// The models of one destination connection form one dbt project, assembled from the
+	// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+	// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+	// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+	// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+	// `path` defaults to `<name>.sql`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+	CreateTransformationWithBody(ctx context.Context, params *CreateTransformationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTransformation Create a transformation (editor)
+	//
+	// The models of one destination connection form one dbt project, assembled from the
+	// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+	// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+	// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+	// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+	// `path` defaults to `<name>.sql`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+	CreateTransformation(ctx context.Context, params *CreateTransformationParams, body CreateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompileTransformationSQLWithBody Compile unsaved SQL in the org's project
+	//
+	// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+	// that name is replaced for this compile) of the project of `destination_connection_id`
+	// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+	// error answers 422 with file, line and column. The destination is then asked to plan the
+	// compiled query without running it (`plan`): an unknown table or column comes back with
+	// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+	// lists them in `plan.unbuilt` instead of failing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+	CompileTransformationSQLWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompileTransformationSQL Compile unsaved SQL in the org's project
+	//
+	// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+	// that name is replaced for this compile) of the project of `destination_connection_id`
+	// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+	// error answers 422 with file, line and column. The destination is then asked to plan the
+	// compiled query without running it (`plan`): an unknown table or column comes back with
+	// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+	// lists them in `plan.unbuilt` instead of failing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+	CompileTransformationSQL(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportTransformations Export the project as a dbt project
+	//
+	// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+	// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+	// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+	// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+	//
+	// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+	ExportTransformations(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportTransformationsWithBody Import a dbt project (editor)
+	//
+	// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+	// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+	// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+	// transformations in the project of `destination_connection_id` (default: the
+	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+	// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// parse afterwards, else nothing is stored (422 with file, line and column).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+	ImportTransformationsWithBody(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteTransformation Delete a transformation (editor)
+	//
+	// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
+	//
+	// Corresponds with DELETE /api/v1/transformations/{id} (the `DeleteTransformation` operationId).
+	DeleteTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTransformation A transformation
+	//
+	// Corresponds with GET /api/v1/transformations/{id} (the `GetTransformation` operationId).
+	GetTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTransformationWithBody Change a transformation (editor)
+	//
+	// The changed project is parsed again before anything is stored (422 as at creation).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+	UpdateTransformationWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTransformation Change a transformation (editor)
+	//
+	// The changed project is parsed again before anything is stored (422 as at creation).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+	UpdateTransformation(ctx context.Context, id ID, body UpdateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompileTransformation Compile a saved transformation
+	//
+	// As `POST /transformations/compile`, for the stored model.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/compile (the `CompileTransformation` operationId).
+	CompileTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewTransformationWithBody Preview a model's rows
+	//
+	// Runs the compiled query on the destination in a read-only transaction, rolled back,
+	// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+	// The destination's error answers 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+	PreviewTransformationWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewTransformation Preview a model's rows
+	//
+	// Runs the compiled query on the destination in a read-only transaction, rolled back,
+	// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+	// The destination's error answers 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+	PreviewTransformation(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerTransformationRunWithBody Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithBody(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRun(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVersion Build version
 	//
@@ -2522,7 +3572,7 @@ func (c *Client) TestUnsavedConnection(ctx context.Context, params *TestUnsavedC
 
 // DeleteConnection Delete a connection (admin)
 //
-// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 //
 // Corresponds with DELETE /api/v1/connections/{id} (the `DeleteConnection` operationId).
 func (c *Client) DeleteConnection(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2752,6 +3802,264 @@ func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsPar
 // Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
 func (c *Client) RevokeInvitation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokeInvitationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListJobs Jobs
+//
+// Corresponds with GET /api/v1/jobs (the `ListJobs` operationId).
+func (c *Client) ListJobs(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListJobsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateJobWithBody Create a job (editor)
+//
+// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+func (c *Client) CreateJobWithBody(ctx context.Context, params *CreateJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateJobRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateJob Create a job (editor)
+//
+// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+func (c *Client) CreateJob(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateJobRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteJob Delete a job (editor)
+//
+// Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
+//
+// Corresponds with DELETE /api/v1/jobs/{id} (the `DeleteJob` operationId).
+func (c *Client) DeleteJob(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteJobRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetJob A job
+//
+// Corresponds with GET /api/v1/jobs/{id} (the `GetJob` operationId).
+func (c *Client) GetJob(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJobRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateJobWithBody Change a job (editor)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+func (c *Client) UpdateJobWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateJobRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateJob Change a job (editor)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+func (c *Client) UpdateJob(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateJobRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerJobRun Run a job now (editor)
+//
+// Runs the job's command over its selection as the job is now; 202 with the queued run,
+// 409 (with `active_run_id`) while the job has a queued or running run.
+//
+// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+func (c *Client) TriggerJobRun(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerJobRunRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMacros Org macros
+//
+// Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
+func (c *Client) ListMacros(ctx context.Context, params *ListMacrosParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMacrosRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMacroWithBody Create a macro file (editor)
+//
+// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+func (c *Client) CreateMacroWithBody(ctx context.Context, params *CreateMacroParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMacroRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMacro Create a macro file (editor)
+//
+// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+func (c *Client) CreateMacro(ctx context.Context, params *CreateMacroParams, body CreateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMacroRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMacro Delete a macro (editor)
+//
+// 422 when a model still calls one of its macros.
+//
+// Corresponds with DELETE /api/v1/macros/{id} (the `DeleteMacro` operationId).
+func (c *Client) DeleteMacro(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMacroRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMacro A macro
+//
+// Corresponds with GET /api/v1/macros/{id} (the `GetMacro` operationId).
+func (c *Client) GetMacro(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMacroRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMacroWithBody Change a macro (editor)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+func (c *Client) UpdateMacroWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMacroRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMacro Change a macro (editor)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+func (c *Client) UpdateMacro(ctx context.Context, id ID, body UpdateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMacroRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3211,6 +4519,25 @@ func (c *Client) GetRun(ctx context.Context, id ID, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// GetRunArtifact A dbt artifact of a transformation or job run
+//
+// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+// pipeline runs.
+//
+// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *Client) GetRunArtifact(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRunArtifactRequest(c.Server, id, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CancelRun Cancel a queued or running run (editor)
 //
 // A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -3271,6 +4598,543 @@ func (c *Client) StreamRunLogs(ctx context.Context, id ID, params *StreamRunLogs
 // Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
 func (c *Client) RetryRun(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetryRunRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSeeds Seeds
+//
+// Corresponds with GET /api/v1/seeds (the `ListSeeds` operationId).
+func (c *Client) ListSeeds(ctx context.Context, params *ListSeedsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSeedsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSeedWithBody Create a seed from an uploaded CSV file (editor)
+//
+// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+func (c *Client) CreateSeedWithBody(ctx context.Context, params *CreateSeedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSeedRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSeed Create a seed from an uploaded CSV file (editor)
+//
+// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+func (c *Client) CreateSeed(ctx context.Context, params *CreateSeedParams, body CreateSeedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSeedRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSeed Delete a seed (editor)
+//
+// 422 while a model refers to it.
+//
+// Corresponds with DELETE /api/v1/seeds/{id} (the `DeleteSeed` operationId).
+func (c *Client) DeleteSeed(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSeedRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSeed A seed
+//
+// Corresponds with GET /api/v1/seeds/{id} (the `GetSeed` operationId).
+func (c *Client) GetSeed(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSeedRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSources Sources
+//
+// The sources stored in the org. Each pipeline also contributes a source named by its `destination_schema` to the project of its destination; those are not listed here.
+//
+// Corresponds with GET /api/v1/sources (the `ListSources` operationId).
+func (c *Client) ListSources(ctx context.Context, params *ListSourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSourcesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSourceWithBody Create a source (editor)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+func (c *Client) CreateSourceWithBody(ctx context.Context, params *CreateSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSourceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSource Create a source (editor)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+func (c *Client) CreateSource(ctx context.Context, params *CreateSourceParams, body CreateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSourceRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSource Delete a source (editor)
+//
+// 422 while a model reads one of its tables.
+//
+// Corresponds with DELETE /api/v1/sources/{id} (the `DeleteSource` operationId).
+func (c *Client) DeleteSource(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSourceRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSource A source
+//
+// Corresponds with GET /api/v1/sources/{id} (the `GetSource` operationId).
+func (c *Client) GetSource(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSourceRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSourceWithBody Change a source (editor)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+func (c *Client) UpdateSourceWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSourceRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSource Change a source (editor)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+func (c *Client) UpdateSource(ctx context.Context, id ID, body UpdateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSourceRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTransformations Transformations (models)
+//
+// Corresponds with GET /api/v1/transformations (the `ListTransformations` operationId).
+func (c *Client) ListTransformations(ctx context.Context, params *ListTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTransformationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransformationWithBody Create a transformation (editor)
+//
+// The models of one destination connection form one dbt project, assembled from the
+// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+// `path` defaults to `<name>.sql`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+func (c *Client) CreateTransformationWithBody(ctx context.Context, params *CreateTransformationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransformationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTransformation Create a transformation (editor)
+//
+// The models of one destination connection form one dbt project, assembled from the
+// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+// `path` defaults to `<name>.sql`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+func (c *Client) CreateTransformation(ctx context.Context, params *CreateTransformationParams, body CreateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTransformationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompileTransformationSQLWithBody Compile unsaved SQL in the org's project
+//
+// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+// that name is replaced for this compile) of the project of `destination_connection_id`
+// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+// error answers 422 with file, line and column. The destination is then asked to plan the
+// compiled query without running it (`plan`): an unknown table or column comes back with
+// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+// lists them in `plan.unbuilt` instead of failing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+func (c *Client) CompileTransformationSQLWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompileTransformationSQLRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompileTransformationSQL Compile unsaved SQL in the org's project
+//
+// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+// that name is replaced for this compile) of the project of `destination_connection_id`
+// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+// error answers 422 with file, line and column. The destination is then asked to plan the
+// compiled query without running it (`plan`): an unknown table or column comes back with
+// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+// lists them in `plan.unbuilt` instead of failing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+func (c *Client) CompileTransformationSQL(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompileTransformationSQLRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportTransformations Export the project as a dbt project
+//
+// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+//
+// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+func (c *Client) ExportTransformations(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportTransformationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportTransformationsWithBody Import a dbt project (editor)
+//
+// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+// transformations in the project of `destination_connection_id` (default: the
+// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// parse afterwards, else nothing is stored (422 with file, line and column).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+func (c *Client) ImportTransformationsWithBody(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportTransformationsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteTransformation Delete a transformation (editor)
+//
+// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
+//
+// Corresponds with DELETE /api/v1/transformations/{id} (the `DeleteTransformation` operationId).
+func (c *Client) DeleteTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTransformationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTransformation A transformation
+//
+// Corresponds with GET /api/v1/transformations/{id} (the `GetTransformation` operationId).
+func (c *Client) GetTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTransformationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTransformationWithBody Change a transformation (editor)
+//
+// The changed project is parsed again before anything is stored (422 as at creation).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+func (c *Client) UpdateTransformationWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTransformationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTransformation Change a transformation (editor)
+//
+// The changed project is parsed again before anything is stored (422 as at creation).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+func (c *Client) UpdateTransformation(ctx context.Context, id ID, body UpdateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTransformationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompileTransformation Compile a saved transformation
+//
+// As `POST /transformations/compile`, for the stored model.
+//
+// Corresponds with POST /api/v1/transformations/{id}/compile (the `CompileTransformation` operationId).
+func (c *Client) CompileTransformation(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompileTransformationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewTransformationWithBody Preview a model's rows
+//
+// Runs the compiled query on the destination in a read-only transaction, rolled back,
+// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+// The destination's error answers 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+func (c *Client) PreviewTransformationWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewTransformationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewTransformation Preview a model's rows
+//
+// Runs the compiled query on the destination in a read-only transaction, rolled back,
+// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+// The destination's error answers 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+func (c *Client) PreviewTransformation(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewTransformationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerTransformationRunWithBody Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *Client) TriggerTransformationRunWithBody(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerTransformationRunRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TriggerTransformationRun Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *Client) TriggerTransformationRun(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTriggerTransformationRunRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4822,6 +6686,527 @@ func NewRevokeInvitationRequest(server string, id ID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListJobsRequest constructs an http.Request for the ListJobs method
+func NewListJobsRequest(server string, params *ListJobsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateJobRequest calls the generic CreateJob builder with application/json body
+func NewCreateJobRequest(server string, params *CreateJobParams, body CreateJobJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateJobRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateJobRequestWithBody constructs an http.Request for the CreateJob method, with any body, and a specified content type
+func NewCreateJobRequestWithBody(server string, params *CreateJobParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteJobRequest constructs an http.Request for the DeleteJob method
+func NewDeleteJobRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetJobRequest constructs an http.Request for the GetJob method
+func NewGetJobRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateJobRequest calls the generic UpdateJob builder with application/json body
+func NewUpdateJobRequest(server string, id ID, body UpdateJobJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateJobRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateJobRequestWithBody constructs an http.Request for the UpdateJob method, with any body, and a specified content type
+func NewUpdateJobRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTriggerJobRunRequest constructs an http.Request for the TriggerJobRun method
+func NewTriggerJobRunRequest(server string, id ID, params *TriggerJobRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMacrosRequest constructs an http.Request for the ListMacros method
+func NewListMacrosRequest(server string, params *ListMacrosParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/macros")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMacroRequest calls the generic CreateMacro builder with application/json body
+func NewCreateMacroRequest(server string, params *CreateMacroParams, body CreateMacroJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMacroRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMacroRequestWithBody constructs an http.Request for the CreateMacro method, with any body, and a specified content type
+func NewCreateMacroRequestWithBody(server string, params *CreateMacroParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/macros")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMacroRequest constructs an http.Request for the DeleteMacro method
+func NewDeleteMacroRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/macros/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMacroRequest constructs an http.Request for the GetMacro method
+func NewGetMacroRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/macros/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMacroRequest calls the generic UpdateMacro builder with application/json body
+func NewUpdateMacroRequest(server string, id ID, body UpdateMacroJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMacroRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateMacroRequestWithBody constructs an http.Request for the UpdateMacro method, with any body, and a specified content type
+func NewUpdateMacroRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/macros/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetMeRequest constructs an http.Request for the GetMe method
 func NewGetMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -5682,6 +8067,47 @@ func NewGetRunRequest(server string, id ID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetRunArtifactRequest constructs an http.Request for the GetRunArtifact method
+func NewGetRunArtifactRequest(server string, id ID, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/runs/%s/artifacts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCancelRunRequest constructs an http.Request for the CancelRun method
 func NewCancelRunRequest(server string, id ID, params *CancelRunParams) (*http.Request, error) {
 	var err error
@@ -5910,6 +8336,987 @@ func NewRetryRunRequest(server string, id ID, params *RetryRunParams) (*http.Req
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListSeedsRequest constructs an http.Request for the ListSeeds method
+func NewListSeedsRequest(server string, params *ListSeedsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/seeds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSeedRequest calls the generic CreateSeed builder with application/json body
+func NewCreateSeedRequest(server string, params *CreateSeedParams, body CreateSeedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSeedRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSeedRequestWithBody constructs an http.Request for the CreateSeed method, with any body, and a specified content type
+func NewCreateSeedRequestWithBody(server string, params *CreateSeedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/seeds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteSeedRequest constructs an http.Request for the DeleteSeed method
+func NewDeleteSeedRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/seeds/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSeedRequest constructs an http.Request for the GetSeed method
+func NewGetSeedRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/seeds/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSourcesRequest constructs an http.Request for the ListSources method
+func NewListSourcesRequest(server string, params *ListSourcesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sources")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSourceRequest calls the generic CreateSource builder with application/json body
+func NewCreateSourceRequest(server string, params *CreateSourceParams, body CreateSourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSourceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSourceRequestWithBody constructs an http.Request for the CreateSource method, with any body, and a specified content type
+func NewCreateSourceRequestWithBody(server string, params *CreateSourceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sources")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteSourceRequest constructs an http.Request for the DeleteSource method
+func NewDeleteSourceRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sources/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSourceRequest constructs an http.Request for the GetSource method
+func NewGetSourceRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sources/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSourceRequest calls the generic UpdateSource builder with application/json body
+func NewUpdateSourceRequest(server string, id ID, body UpdateSourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSourceRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateSourceRequestWithBody constructs an http.Request for the UpdateSource method, with any body, and a specified content type
+func NewUpdateSourceRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sources/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListTransformationsRequest constructs an http.Request for the ListTransformations method
+func NewListTransformationsRequest(server string, params *ListTransformationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTransformationRequest calls the generic CreateTransformation builder with application/json body
+func NewCreateTransformationRequest(server string, params *CreateTransformationParams, body CreateTransformationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTransformationRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateTransformationRequestWithBody constructs an http.Request for the CreateTransformation method, with any body, and a specified content type
+func NewCreateTransformationRequestWithBody(server string, params *CreateTransformationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCompileTransformationSQLRequest calls the generic CompileTransformationSQL builder with application/json body
+func NewCompileTransformationSQLRequest(server string, body CompileTransformationSQLJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompileTransformationSQLRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCompileTransformationSQLRequestWithBody constructs an http.Request for the CompileTransformationSQL method, with any body, and a specified content type
+func NewCompileTransformationSQLRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/compile")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewExportTransformationsRequest constructs an http.Request for the ExportTransformations method
+func NewExportTransformationsRequest(server string, params *ExportTransformationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DestinationConnectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "destination_connection_id", *params.DestinationConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewImportTransformationsRequestWithBody constructs an http.Request for the ImportTransformations method, with any body, and a specified content type
+func NewImportTransformationsRequestWithBody(server string, params *ImportTransformationsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DestinationConnectionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "destination_connection_id", *params.DestinationConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OnConflict != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "on_conflict", *params.OnConflict, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteTransformationRequest constructs an http.Request for the DeleteTransformation method
+func NewDeleteTransformationRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTransformationRequest constructs an http.Request for the GetTransformation method
+func NewGetTransformationRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateTransformationRequest calls the generic UpdateTransformation builder with application/json body
+func NewUpdateTransformationRequest(server string, id ID, body UpdateTransformationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateTransformationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateTransformationRequestWithBody constructs an http.Request for the UpdateTransformation method, with any body, and a specified content type
+func NewUpdateTransformationRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCompileTransformationRequest constructs an http.Request for the CompileTransformation method
+func NewCompileTransformationRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s/compile", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPreviewTransformationRequest calls the generic PreviewTransformation builder with application/json body
+func NewPreviewTransformationRequest(server string, id ID, body PreviewTransformationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewTransformationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPreviewTransformationRequestWithBody constructs an http.Request for the PreviewTransformation method, with any body, and a specified content type
+func NewPreviewTransformationRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s/preview", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewTriggerTransformationRunRequest calls the generic TriggerTransformationRun builder with application/json body
+func NewTriggerTransformationRunRequest(server string, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTriggerTransformationRunRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewTriggerTransformationRunRequestWithBody constructs an http.Request for the TriggerTransformationRun method, with any body, and a specified content type
+func NewTriggerTransformationRunRequestWithBody(server string, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/transformations/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -6304,7 +9711,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteConnectionWithResponse Delete a connection (admin)
 	//
-	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+	// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6421,6 +9828,128 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/invitations/{id} (the `RevokeInvitation` operationId).
 	RevokeInvitationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*RevokeInvitationResponse, error)
+
+	// ListJobsWithResponse Jobs
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/jobs (the `ListJobs` operationId).
+	ListJobsWithResponse(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*ListJobsResponse, error)
+
+	// CreateJobWithBodyWithResponse Create a job (editor)
+	//
+	// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+	CreateJobWithBodyWithResponse(ctx context.Context, params *CreateJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobResponse, error)
+
+	// CreateJobWithResponse Create a job (editor)
+	//
+	// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+	CreateJobWithResponse(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobResponse, error)
+
+	// DeleteJobWithResponse Delete a job (editor)
+	//
+	// Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/jobs/{id} (the `DeleteJob` operationId).
+	DeleteJobWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error)
+
+	// GetJobWithResponse A job
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/jobs/{id} (the `GetJob` operationId).
+	GetJobWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetJobResponse, error)
+
+	// UpdateJobWithBodyWithResponse Change a job (editor)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+	UpdateJobWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
+
+	// UpdateJobWithResponse Change a job (editor)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+	UpdateJobWithResponse(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error)
+
+	// TriggerJobRunWithResponse Run a job now (editor)
+	//
+	// Runs the job's command over its selection as the job is now; 202 with the queued run,
+	// 409 (with `active_run_id`) while the job has a queued or running run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+	TriggerJobRunWithResponse(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*TriggerJobRunResponse, error)
+
+	// ListMacrosWithResponse Org macros
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
+	ListMacrosWithResponse(ctx context.Context, params *ListMacrosParams, reqEditors ...RequestEditorFn) (*ListMacrosResponse, error)
+
+	// CreateMacroWithBodyWithResponse Create a macro file (editor)
+	//
+	// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+	// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+	CreateMacroWithBodyWithResponse(ctx context.Context, params *CreateMacroParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMacroResponse, error)
+
+	// CreateMacroWithResponse Create a macro file (editor)
+	//
+	// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+	// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+	CreateMacroWithResponse(ctx context.Context, params *CreateMacroParams, body CreateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMacroResponse, error)
+
+	// DeleteMacroWithResponse Delete a macro (editor)
+	//
+	// 422 when a model still calls one of its macros.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/macros/{id} (the `DeleteMacro` operationId).
+	DeleteMacroWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteMacroResponse, error)
+
+	// GetMacroWithResponse A macro
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/macros/{id} (the `GetMacro` operationId).
+	GetMacroWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetMacroResponse, error)
+
+	// UpdateMacroWithBodyWithResponse Change a macro (editor)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+	UpdateMacroWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMacroResponse, error)
+
+	// UpdateMacroWithResponse Change a macro (editor)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+	UpdateMacroWithResponse(ctx context.Context, id ID, body UpdateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMacroResponse, error)
 
 	// GetMeWithResponse The signed-in user and their memberships
 	//
@@ -6643,6 +10172,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/runs/{id} (the `GetRun` operationId).
 	GetRunWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
 
+	// GetRunArtifactWithResponse A dbt artifact of a transformation or job run
+	//
+	// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+	// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+	// pipeline runs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifactWithResponse(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error)
+
 	// CancelRunWithResponse Cancel a queued or running run (editor)
 	//
 	// A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -6680,6 +10220,285 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/runs/{id}/retry (the `RetryRun` operationId).
 	RetryRunWithResponse(ctx context.Context, id ID, params *RetryRunParams, reqEditors ...RequestEditorFn) (*RetryRunResponse, error)
+
+	// ListSeedsWithResponse Seeds
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/seeds (the `ListSeeds` operationId).
+	ListSeedsWithResponse(ctx context.Context, params *ListSeedsParams, reqEditors ...RequestEditorFn) (*ListSeedsResponse, error)
+
+	// CreateSeedWithBodyWithResponse Create a seed from an uploaded CSV file (editor)
+	//
+	// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+	// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+	CreateSeedWithBodyWithResponse(ctx context.Context, params *CreateSeedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSeedResponse, error)
+
+	// CreateSeedWithResponse Create a seed from an uploaded CSV file (editor)
+	//
+	// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+	// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+	CreateSeedWithResponse(ctx context.Context, params *CreateSeedParams, body CreateSeedJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSeedResponse, error)
+
+	// DeleteSeedWithResponse Delete a seed (editor)
+	//
+	// 422 while a model refers to it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/seeds/{id} (the `DeleteSeed` operationId).
+	DeleteSeedWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteSeedResponse, error)
+
+	// GetSeedWithResponse A seed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/seeds/{id} (the `GetSeed` operationId).
+	GetSeedWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetSeedResponse, error)
+
+	// ListSourcesWithResponse Sources
+	//
+	// The sources stored in the org. Each pipeline also contributes a source named by its `destination_schema` to the project of its destination; those are not listed here.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sources (the `ListSources` operationId).
+	ListSourcesWithResponse(ctx context.Context, params *ListSourcesParams, reqEditors ...RequestEditorFn) (*ListSourcesResponse, error)
+
+	// CreateSourceWithBodyWithResponse Create a source (editor)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+	CreateSourceWithBodyWithResponse(ctx context.Context, params *CreateSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSourceResponse, error)
+
+	// CreateSourceWithResponse Create a source (editor)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+	CreateSourceWithResponse(ctx context.Context, params *CreateSourceParams, body CreateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSourceResponse, error)
+
+	// DeleteSourceWithResponse Delete a source (editor)
+	//
+	// 422 while a model reads one of its tables.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/sources/{id} (the `DeleteSource` operationId).
+	DeleteSourceWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteSourceResponse, error)
+
+	// GetSourceWithResponse A source
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sources/{id} (the `GetSource` operationId).
+	GetSourceWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetSourceResponse, error)
+
+	// UpdateSourceWithBodyWithResponse Change a source (editor)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+	UpdateSourceWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSourceResponse, error)
+
+	// UpdateSourceWithResponse Change a source (editor)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+	UpdateSourceWithResponse(ctx context.Context, id ID, body UpdateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSourceResponse, error)
+
+	// ListTransformationsWithResponse Transformations (models)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/transformations (the `ListTransformations` operationId).
+	ListTransformationsWithResponse(ctx context.Context, params *ListTransformationsParams, reqEditors ...RequestEditorFn) (*ListTransformationsResponse, error)
+
+	// CreateTransformationWithBodyWithResponse Create a transformation (editor)
+	//
+	// The models of one destination connection form one dbt project, assembled from the
+	// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+	// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+	// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+	// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+	// `path` defaults to `<name>.sql`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+	CreateTransformationWithBodyWithResponse(ctx context.Context, params *CreateTransformationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransformationResponse, error)
+
+	// CreateTransformationWithResponse Create a transformation (editor)
+	//
+	// The models of one destination connection form one dbt project, assembled from the
+	// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+	// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+	// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+	// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+	// `path` defaults to `<name>.sql`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+	CreateTransformationWithResponse(ctx context.Context, params *CreateTransformationParams, body CreateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransformationResponse, error)
+
+	// CompileTransformationSQLWithBodyWithResponse Compile unsaved SQL in the org's project
+	//
+	// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+	// that name is replaced for this compile) of the project of `destination_connection_id`
+	// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+	// error answers 422 with file, line and column. The destination is then asked to plan the
+	// compiled query without running it (`plan`): an unknown table or column comes back with
+	// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+	// lists them in `plan.unbuilt` instead of failing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+	CompileTransformationSQLWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompileTransformationSQLResponse, error)
+
+	// CompileTransformationSQLWithResponse Compile unsaved SQL in the org's project
+	//
+	// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+	// that name is replaced for this compile) of the project of `destination_connection_id`
+	// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+	// error answers 422 with file, line and column. The destination is then asked to plan the
+	// compiled query without running it (`plan`): an unknown table or column comes back with
+	// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+	// lists them in `plan.unbuilt` instead of failing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+	CompileTransformationSQLWithResponse(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*CompileTransformationSQLResponse, error)
+
+	// ExportTransformationsWithResponse Export the project as a dbt project
+	//
+	// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+	// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+	// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+	// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+	ExportTransformationsWithResponse(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*ExportTransformationsResponse, error)
+
+	// ImportTransformationsWithBodyWithResponse Import a dbt project (editor)
+	//
+	// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+	// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+	// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+	// transformations in the project of `destination_connection_id` (default: the
+	// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+	// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+	// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+	// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+	// parse afterwards, else nothing is stored (422 with file, line and column).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+	ImportTransformationsWithBodyWithResponse(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTransformationsResponse, error)
+
+	// DeleteTransformationWithResponse Delete a transformation (editor)
+	//
+	// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/transformations/{id} (the `DeleteTransformation` operationId).
+	DeleteTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteTransformationResponse, error)
+
+	// GetTransformationWithResponse A transformation
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/transformations/{id} (the `GetTransformation` operationId).
+	GetTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetTransformationResponse, error)
+
+	// UpdateTransformationWithBodyWithResponse Change a transformation (editor)
+	//
+	// The changed project is parsed again before anything is stored (422 as at creation).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+	UpdateTransformationWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTransformationResponse, error)
+
+	// UpdateTransformationWithResponse Change a transformation (editor)
+	//
+	// The changed project is parsed again before anything is stored (422 as at creation).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+	UpdateTransformationWithResponse(ctx context.Context, id ID, body UpdateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTransformationResponse, error)
+
+	// CompileTransformationWithResponse Compile a saved transformation
+	//
+	// As `POST /transformations/compile`, for the stored model.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/compile (the `CompileTransformation` operationId).
+	CompileTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*CompileTransformationResponse, error)
+
+	// PreviewTransformationWithBodyWithResponse Preview a model's rows
+	//
+	// Runs the compiled query on the destination in a read-only transaction, rolled back,
+	// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+	// The destination's error answers 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+	PreviewTransformationWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewTransformationResponse, error)
+
+	// PreviewTransformationWithResponse Preview a model's rows
+	//
+	// Runs the compiled query on the destination in a read-only transaction, rolled back,
+	// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+	// The destination's error answers 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+	PreviewTransformationWithResponse(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewTransformationResponse, error)
+
+	// TriggerTransformationRunWithBodyWithResponse Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error)
+
+	// TriggerTransformationRunWithResponse Run, test or build a model now (editor)
+	//
+	// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+	// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+	// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+	// fill in as each node finishes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+	TriggerTransformationRunWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error)
 
 	// GetVersionWithResponse Build version
 	//
@@ -8102,6 +11921,520 @@ func (r RevokeInvitationResponse) ContentType() string {
 	return ""
 }
 
+type ListJobsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JobList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListJobsResponse) GetJSON200() *JobList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListJobsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListJobsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListJobsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListJobsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListJobsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Job
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateJobResponse) GetJSON201() *Job {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateJobResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateJobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteJobResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteJobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Job
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetJobResponse) GetJSON200() *Job {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetJobResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Job
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateJobResponse) GetJSON200() *Job {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateJobResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateJobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TriggerJobRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TriggerJobRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TriggerJobRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TriggerJobRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TriggerJobRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TriggerJobRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TriggerJobRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMacrosResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MacroList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMacrosResponse) GetJSON200() *MacroList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListMacrosResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMacrosResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMacrosResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMacrosResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMacrosResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateMacroResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Macro
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMacroResponse) GetJSON201() *Macro {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateMacroResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMacroResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMacroResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMacroResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMacroResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMacroResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteMacroResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMacroResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMacroResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMacroResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMacroResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMacroResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Macro
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMacroResponse) GetJSON200() *Macro {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetMacroResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMacroResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMacroResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMacroResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMacroResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateMacroResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Macro
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMacroResponse) GetJSON200() *Macro {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateMacroResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMacroResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMacroResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMacroResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMacroResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8952,6 +13285,54 @@ func (r GetRunResponse) ContentType() string {
 	return ""
 }
 
+type GetRunArtifactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRunArtifactResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRunArtifactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRunArtifactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRunArtifactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRunArtifactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CancelRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9131,6 +13512,938 @@ func (r RetryRunResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RetryRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSeedsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SeedList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSeedsResponse) GetJSON200() *SeedList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListSeedsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSeedsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSeedsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSeedsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSeedsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSeedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Seed
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSeedResponse) GetJSON201() *Seed {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateSeedResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSeedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSeedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSeedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSeedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteSeedResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSeedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSeedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSeedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSeedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Seed
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSeedResponse) GetJSON200() *Seed {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetSeedResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSeedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSeedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSeedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSourcesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SourceList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSourcesResponse) GetJSON200() *SourceList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListSourcesResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSourcesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSourcesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSourcesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSourcesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Source
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSourceResponse) GetJSON201() *Source {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateSourceResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteSourceResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Source
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSourceResponse) GetJSON200() *Source {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetSourceResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Source
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSourceResponse) GetJSON200() *Source {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateSourceResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTransformationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransformationList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTransformationsResponse) GetJSON200() *TransformationList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListTransformationsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTransformationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTransformationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTransformationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTransformationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transformation
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateTransformationResponse) GetJSON201() *Transformation {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CompileTransformationSQLResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompileResult
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CompileTransformationSQLResponse) GetJSON200() *CompileResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CompileTransformationSQLResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CompileTransformationSQLResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompileTransformationSQLResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompileTransformationSQLResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompileTransformationSQLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ExportTransformationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ExportTransformationsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportTransformationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportTransformationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportTransformationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportTransformationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ImportTransformationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReport
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportTransformationsResponse) GetJSON200() *ImportReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ImportTransformationsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportTransformationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportTransformationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportTransformationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportTransformationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Transformation
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTransformationResponse) GetJSON200() *Transformation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Transformation
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateTransformationResponse) GetJSON200() *Transformation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CompileTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CompileResult
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CompileTransformationResponse) GetJSON200() *CompileResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CompileTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CompileTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompileTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompileTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompileTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PreviewTransformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PreviewResult
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewTransformationResponse) GetJSON200() *PreviewResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PreviewTransformationResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewTransformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewTransformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewTransformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewTransformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TriggerTransformationRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Run
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TriggerTransformationRunResponse) GetJSON202() *Run {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r TriggerTransformationRunResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r TriggerTransformationRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TriggerTransformationRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TriggerTransformationRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TriggerTransformationRunResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9708,7 +15021,7 @@ func (c *ClientWithResponses) TestUnsavedConnectionWithResponse(ctx context.Cont
 
 // DeleteConnectionWithResponse Delete a connection (admin)
 //
-// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+// Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9908,6 +15221,218 @@ func (c *ClientWithResponses) RevokeInvitationWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRevokeInvitationResponse(rsp)
+}
+
+// ListJobsWithResponse Jobs
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/jobs (the `ListJobs` operationId).
+func (c *ClientWithResponses) ListJobsWithResponse(ctx context.Context, params *ListJobsParams, reqEditors ...RequestEditorFn) (*ListJobsResponse, error) {
+	rsp, err := c.ListJobs(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListJobsResponse(rsp)
+}
+
+// CreateJobWithBodyWithResponse Create a job (editor)
+//
+// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+func (c *ClientWithResponses) CreateJobWithBodyWithResponse(ctx context.Context, params *CreateJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateJobResponse, error) {
+	rsp, err := c.CreateJobWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateJobResponse(rsp)
+}
+
+// CreateJobWithResponse Create a job (editor)
+//
+// A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
+func (c *ClientWithResponses) CreateJobWithResponse(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobResponse, error) {
+	rsp, err := c.CreateJob(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateJobResponse(rsp)
+}
+
+// DeleteJobWithResponse Delete a job (editor)
+//
+// Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/jobs/{id} (the `DeleteJob` operationId).
+func (c *ClientWithResponses) DeleteJobWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteJobResponse, error) {
+	rsp, err := c.DeleteJob(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteJobResponse(rsp)
+}
+
+// GetJobWithResponse A job
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/jobs/{id} (the `GetJob` operationId).
+func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetJobResponse, error) {
+	rsp, err := c.GetJob(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJobResponse(rsp)
+}
+
+// UpdateJobWithBodyWithResponse Change a job (editor)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+func (c *ClientWithResponses) UpdateJobWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
+	rsp, err := c.UpdateJobWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateJobResponse(rsp)
+}
+
+// UpdateJobWithResponse Change a job (editor)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/jobs/{id} (the `UpdateJob` operationId).
+func (c *ClientWithResponses) UpdateJobWithResponse(ctx context.Context, id ID, body UpdateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateJobResponse, error) {
+	rsp, err := c.UpdateJob(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateJobResponse(rsp)
+}
+
+// TriggerJobRunWithResponse Run a job now (editor)
+//
+// Runs the job's command over its selection as the job is now; 202 with the queued run,
+// 409 (with `active_run_id`) while the job has a queued or running run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs/{id}/runs (the `TriggerJobRun` operationId).
+func (c *ClientWithResponses) TriggerJobRunWithResponse(ctx context.Context, id ID, params *TriggerJobRunParams, reqEditors ...RequestEditorFn) (*TriggerJobRunResponse, error) {
+	rsp, err := c.TriggerJobRun(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerJobRunResponse(rsp)
+}
+
+// ListMacrosWithResponse Org macros
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/macros (the `ListMacros` operationId).
+func (c *ClientWithResponses) ListMacrosWithResponse(ctx context.Context, params *ListMacrosParams, reqEditors ...RequestEditorFn) (*ListMacrosResponse, error) {
+	rsp, err := c.ListMacros(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMacrosResponse(rsp)
+}
+
+// CreateMacroWithBodyWithResponse Create a macro file (editor)
+//
+// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+func (c *ClientWithResponses) CreateMacroWithBodyWithResponse(ctx context.Context, params *CreateMacroParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMacroResponse, error) {
+	rsp, err := c.CreateMacroWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMacroResponse(rsp)
+}
+
+// CreateMacroWithResponse Create a macro file (editor)
+//
+// `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+// org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/macros (the `CreateMacro` operationId).
+func (c *ClientWithResponses) CreateMacroWithResponse(ctx context.Context, params *CreateMacroParams, body CreateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMacroResponse, error) {
+	rsp, err := c.CreateMacro(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMacroResponse(rsp)
+}
+
+// DeleteMacroWithResponse Delete a macro (editor)
+//
+// 422 when a model still calls one of its macros.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/macros/{id} (the `DeleteMacro` operationId).
+func (c *ClientWithResponses) DeleteMacroWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteMacroResponse, error) {
+	rsp, err := c.DeleteMacro(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMacroResponse(rsp)
+}
+
+// GetMacroWithResponse A macro
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/macros/{id} (the `GetMacro` operationId).
+func (c *ClientWithResponses) GetMacroWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetMacroResponse, error) {
+	rsp, err := c.GetMacro(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMacroResponse(rsp)
+}
+
+// UpdateMacroWithBodyWithResponse Change a macro (editor)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+func (c *ClientWithResponses) UpdateMacroWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMacroResponse, error) {
+	rsp, err := c.UpdateMacroWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMacroResponse(rsp)
+}
+
+// UpdateMacroWithResponse Change a macro (editor)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/macros/{id} (the `UpdateMacro` operationId).
+func (c *ClientWithResponses) UpdateMacroWithResponse(ctx context.Context, id ID, body UpdateMacroJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMacroResponse, error) {
+	rsp, err := c.UpdateMacro(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMacroResponse(rsp)
 }
 
 // GetMeWithResponse The signed-in user and their memberships
@@ -10281,6 +15806,23 @@ func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id ID, req
 	return ParseGetRunResponse(rsp)
 }
 
+// GetRunArtifactWithResponse A dbt artifact of a transformation or job run
+//
+// dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+// `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+// pipeline runs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *ClientWithResponses) GetRunArtifactWithResponse(ctx context.Context, id ID, name string, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error) {
+	rsp, err := c.GetRunArtifact(ctx, id, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRunArtifactResponse(rsp)
+}
+
 // CancelRunWithResponse Cancel a queued or running run (editor)
 //
 // A queued run ends `cancelled` at once; a running one has its worker's context cancelled,
@@ -10341,6 +15883,453 @@ func (c *ClientWithResponses) RetryRunWithResponse(ctx context.Context, id ID, p
 		return nil, err
 	}
 	return ParseRetryRunResponse(rsp)
+}
+
+// ListSeedsWithResponse Seeds
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/seeds (the `ListSeeds` operationId).
+func (c *ClientWithResponses) ListSeedsWithResponse(ctx context.Context, params *ListSeedsParams, reqEditors ...RequestEditorFn) (*ListSeedsResponse, error) {
+	rsp, err := c.ListSeeds(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSeedsResponse(rsp)
+}
+
+// CreateSeedWithBodyWithResponse Create a seed from an uploaded CSV file (editor)
+//
+// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+func (c *ClientWithResponses) CreateSeedWithBodyWithResponse(ctx context.Context, params *CreateSeedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSeedResponse, error) {
+	rsp, err := c.CreateSeedWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSeedResponse(rsp)
+}
+
+// CreateSeedWithResponse Create a seed from an uploaded CSV file (editor)
+//
+// The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+// seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/seeds (the `CreateSeed` operationId).
+func (c *ClientWithResponses) CreateSeedWithResponse(ctx context.Context, params *CreateSeedParams, body CreateSeedJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSeedResponse, error) {
+	rsp, err := c.CreateSeed(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSeedResponse(rsp)
+}
+
+// DeleteSeedWithResponse Delete a seed (editor)
+//
+// 422 while a model refers to it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/seeds/{id} (the `DeleteSeed` operationId).
+func (c *ClientWithResponses) DeleteSeedWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteSeedResponse, error) {
+	rsp, err := c.DeleteSeed(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSeedResponse(rsp)
+}
+
+// GetSeedWithResponse A seed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/seeds/{id} (the `GetSeed` operationId).
+func (c *ClientWithResponses) GetSeedWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetSeedResponse, error) {
+	rsp, err := c.GetSeed(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSeedResponse(rsp)
+}
+
+// ListSourcesWithResponse Sources
+//
+// The sources stored in the org. Each pipeline also contributes a source named by its `destination_schema` to the project of its destination; those are not listed here.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sources (the `ListSources` operationId).
+func (c *ClientWithResponses) ListSourcesWithResponse(ctx context.Context, params *ListSourcesParams, reqEditors ...RequestEditorFn) (*ListSourcesResponse, error) {
+	rsp, err := c.ListSources(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSourcesResponse(rsp)
+}
+
+// CreateSourceWithBodyWithResponse Create a source (editor)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+func (c *ClientWithResponses) CreateSourceWithBodyWithResponse(ctx context.Context, params *CreateSourceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSourceResponse, error) {
+	rsp, err := c.CreateSourceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSourceResponse(rsp)
+}
+
+// CreateSourceWithResponse Create a source (editor)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sources (the `CreateSource` operationId).
+func (c *ClientWithResponses) CreateSourceWithResponse(ctx context.Context, params *CreateSourceParams, body CreateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSourceResponse, error) {
+	rsp, err := c.CreateSource(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSourceResponse(rsp)
+}
+
+// DeleteSourceWithResponse Delete a source (editor)
+//
+// 422 while a model reads one of its tables.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/sources/{id} (the `DeleteSource` operationId).
+func (c *ClientWithResponses) DeleteSourceWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteSourceResponse, error) {
+	rsp, err := c.DeleteSource(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSourceResponse(rsp)
+}
+
+// GetSourceWithResponse A source
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sources/{id} (the `GetSource` operationId).
+func (c *ClientWithResponses) GetSourceWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetSourceResponse, error) {
+	rsp, err := c.GetSource(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSourceResponse(rsp)
+}
+
+// UpdateSourceWithBodyWithResponse Change a source (editor)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+func (c *ClientWithResponses) UpdateSourceWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSourceResponse, error) {
+	rsp, err := c.UpdateSourceWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSourceResponse(rsp)
+}
+
+// UpdateSourceWithResponse Change a source (editor)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/sources/{id} (the `UpdateSource` operationId).
+func (c *ClientWithResponses) UpdateSourceWithResponse(ctx context.Context, id ID, body UpdateSourceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSourceResponse, error) {
+	rsp, err := c.UpdateSource(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSourceResponse(rsp)
+}
+
+// ListTransformationsWithResponse Transformations (models)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/transformations (the `ListTransformations` operationId).
+func (c *ClientWithResponses) ListTransformationsWithResponse(ctx context.Context, params *ListTransformationsParams, reqEditors ...RequestEditorFn) (*ListTransformationsResponse, error) {
+	rsp, err := c.ListTransformations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTransformationsResponse(rsp)
+}
+
+// CreateTransformationWithBodyWithResponse Create a transformation (editor)
+//
+// The models of one destination connection form one dbt project, assembled from the
+// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+// `path` defaults to `<name>.sql`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+func (c *ClientWithResponses) CreateTransformationWithBodyWithResponse(ctx context.Context, params *CreateTransformationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTransformationResponse, error) {
+	rsp, err := c.CreateTransformationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransformationResponse(rsp)
+}
+
+// CreateTransformationWithResponse Create a transformation (editor)
+//
+// The models of one destination connection form one dbt project, assembled from the
+// database; the new model is parsed in it before it is stored. An unknown `ref()` or
+// `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+// file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+// unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+// `path` defaults to `<name>.sql`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations (the `CreateTransformation` operationId).
+func (c *ClientWithResponses) CreateTransformationWithResponse(ctx context.Context, params *CreateTransformationParams, body CreateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTransformationResponse, error) {
+	rsp, err := c.CreateTransformation(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTransformationResponse(rsp)
+}
+
+// CompileTransformationSQLWithBodyWithResponse Compile unsaved SQL in the org's project
+//
+// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+// that name is replaced for this compile) of the project of `destination_connection_id`
+// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+// error answers 422 with file, line and column. The destination is then asked to plan the
+// compiled query without running it (`plan`): an unknown table or column comes back with
+// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+// lists them in `plan.unbuilt` instead of failing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+func (c *ClientWithResponses) CompileTransformationSQLWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompileTransformationSQLResponse, error) {
+	rsp, err := c.CompileTransformationSQLWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompileTransformationSQLResponse(rsp)
+}
+
+// CompileTransformationSQLWithResponse Compile unsaved SQL in the org's project
+//
+// Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+// that name is replaced for this compile) of the project of `destination_connection_id`
+// (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+// error answers 422 with file, line and column. The destination is then asked to plan the
+// compiled query without running it (`plan`): an unknown table or column comes back with
+// its line and column in `compiled_sql`; a model whose upstream models are not built yet
+// lists them in `plan.unbuilt` instead of failing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/compile (the `CompileTransformationSQL` operationId).
+func (c *ClientWithResponses) CompileTransformationSQLWithResponse(ctx context.Context, body CompileTransformationSQLJSONRequestBody, reqEditors ...RequestEditorFn) (*CompileTransformationSQLResponse, error) {
+	rsp, err := c.CompileTransformationSQL(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompileTransformationSQLResponse(rsp)
+}
+
+// ExportTransformationsWithResponse Export the project as a dbt project
+//
+// A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+// layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+// properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+// packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/transformations/export (the `ExportTransformations` operationId).
+func (c *ClientWithResponses) ExportTransformationsWithResponse(ctx context.Context, params *ExportTransformationsParams, reqEditors ...RequestEditorFn) (*ExportTransformationsResponse, error) {
+	rsp, err := c.ExportTransformations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportTransformationsResponse(rsp)
+}
+
+// ImportTransformationsWithBodyWithResponse Import a dbt project (editor)
+//
+// A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+// its folder-level configs, models/**.sql, properties files with tests and descriptions,
+// seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+// transformations in the project of `destination_connection_id` (default: the
+// Warehouse), with their generic tests in `tests_config`; macro files become macros,
+// seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+// overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+// sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+// parse afterwards, else nothing is stored (422 with file, line and column).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/import (the `ImportTransformations` operationId).
+func (c *ClientWithResponses) ImportTransformationsWithBodyWithResponse(ctx context.Context, params *ImportTransformationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTransformationsResponse, error) {
+	rsp, err := c.ImportTransformationsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportTransformationsResponse(rsp)
+}
+
+// DeleteTransformationWithResponse Delete a transformation (editor)
+//
+// Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/transformations/{id} (the `DeleteTransformation` operationId).
+func (c *ClientWithResponses) DeleteTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*DeleteTransformationResponse, error) {
+	rsp, err := c.DeleteTransformation(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTransformationResponse(rsp)
+}
+
+// GetTransformationWithResponse A transformation
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/transformations/{id} (the `GetTransformation` operationId).
+func (c *ClientWithResponses) GetTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetTransformationResponse, error) {
+	rsp, err := c.GetTransformation(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTransformationResponse(rsp)
+}
+
+// UpdateTransformationWithBodyWithResponse Change a transformation (editor)
+//
+// The changed project is parsed again before anything is stored (422 as at creation).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+func (c *ClientWithResponses) UpdateTransformationWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTransformationResponse, error) {
+	rsp, err := c.UpdateTransformationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTransformationResponse(rsp)
+}
+
+// UpdateTransformationWithResponse Change a transformation (editor)
+//
+// The changed project is parsed again before anything is stored (422 as at creation).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/transformations/{id} (the `UpdateTransformation` operationId).
+func (c *ClientWithResponses) UpdateTransformationWithResponse(ctx context.Context, id ID, body UpdateTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTransformationResponse, error) {
+	rsp, err := c.UpdateTransformation(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTransformationResponse(rsp)
+}
+
+// CompileTransformationWithResponse Compile a saved transformation
+//
+// As `POST /transformations/compile`, for the stored model.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/compile (the `CompileTransformation` operationId).
+func (c *ClientWithResponses) CompileTransformationWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*CompileTransformationResponse, error) {
+	rsp, err := c.CompileTransformation(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompileTransformationResponse(rsp)
+}
+
+// PreviewTransformationWithBodyWithResponse Preview a model's rows
+//
+// Runs the compiled query on the destination in a read-only transaction, rolled back,
+// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+// The destination's error answers 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+func (c *ClientWithResponses) PreviewTransformationWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewTransformationResponse, error) {
+	rsp, err := c.PreviewTransformationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewTransformationResponse(rsp)
+}
+
+// PreviewTransformationWithResponse Preview a model's rows
+//
+// Runs the compiled query on the destination in a read-only transaction, rolled back,
+// with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+// The destination's error answers 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/preview (the `PreviewTransformation` operationId).
+func (c *ClientWithResponses) PreviewTransformationWithResponse(ctx context.Context, id ID, body PreviewTransformationJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewTransformationResponse, error) {
+	rsp, err := c.PreviewTransformation(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewTransformationResponse(rsp)
+}
+
+// TriggerTransformationRunWithBodyWithResponse Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *ClientWithResponses) TriggerTransformationRunWithBodyWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error) {
+	rsp, err := c.TriggerTransformationRunWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerTransformationRunResponse(rsp)
+}
+
+// TriggerTransformationRunWithResponse Run, test or build a model now (editor)
+//
+// Creates the run and enqueues its job in one transaction and answers 202 with the queued
+// run. `downstream` selects the model's descendants too (`name+`). 409 (with
+// `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+// fill in as each node finishes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/transformations/{id}/runs (the `TriggerTransformationRun` operationId).
+func (c *ClientWithResponses) TriggerTransformationRunWithResponse(ctx context.Context, id ID, params *TriggerTransformationRunParams, body TriggerTransformationRunJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerTransformationRunResponse, error) {
+	rsp, err := c.TriggerTransformationRun(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTriggerTransformationRunResponse(rsp)
 }
 
 // GetVersionWithResponse Build version
@@ -11409,6 +17398,361 @@ func ParseRevokeInvitationResponse(rsp *http.Response) (*RevokeInvitationRespons
 	return response, nil
 }
 
+// ParseListJobsResponse parses an HTTP response from a ListJobsWithResponse call
+func ParseListJobsResponse(rsp *http.Response) (*ListJobsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListJobsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JobList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateJobResponse parses an HTTP response from a CreateJobWithResponse call
+func ParseCreateJobResponse(rsp *http.Response) (*CreateJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Job
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteJobResponse parses an HTTP response from a DeleteJobWithResponse call
+func ParseDeleteJobResponse(rsp *http.Response) (*DeleteJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetJobResponse parses an HTTP response from a GetJobWithResponse call
+func ParseGetJobResponse(rsp *http.Response) (*GetJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Job
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateJobResponse parses an HTTP response from a UpdateJobWithResponse call
+func ParseUpdateJobResponse(rsp *http.Response) (*UpdateJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Job
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTriggerJobRunResponse parses an HTTP response from a TriggerJobRunWithResponse call
+func ParseTriggerJobRunResponse(rsp *http.Response) (*TriggerJobRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TriggerJobRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMacrosResponse parses an HTTP response from a ListMacrosWithResponse call
+func ParseListMacrosResponse(rsp *http.Response) (*ListMacrosResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMacrosResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MacroList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateMacroResponse parses an HTTP response from a CreateMacroWithResponse call
+func ParseCreateMacroResponse(rsp *http.Response) (*CreateMacroResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMacroResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Macro
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMacroResponse parses an HTTP response from a DeleteMacroWithResponse call
+func ParseDeleteMacroResponse(rsp *http.Response) (*DeleteMacroResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMacroResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMacroResponse parses an HTTP response from a GetMacroWithResponse call
+func ParseGetMacroResponse(rsp *http.Response) (*GetMacroResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMacroResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Macro
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMacroResponse parses an HTTP response from a UpdateMacroWithResponse call
+func ParseUpdateMacroResponse(rsp *http.Response) (*UpdateMacroResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMacroResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Macro
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
 func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11998,6 +18342,39 @@ func ParseGetRunResponse(rsp *http.Response) (*GetRunResponse, error) {
 	return response, nil
 }
 
+// ParseGetRunArtifactResponse parses an HTTP response from a GetRunArtifactWithResponse call
+func ParseGetRunArtifactResponse(rsp *http.Response) (*GetRunArtifactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRunArtifactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCancelRunResponse parses an HTTP response from a CancelRunWithResponse call
 func ParseCancelRunResponse(rsp *http.Response) (*CancelRunResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12099,6 +18476,647 @@ func ParseRetryRunResponse(rsp *http.Response) (*RetryRunResponse, error) {
 	}
 
 	response := &RetryRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Run
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSeedsResponse parses an HTTP response from a ListSeedsWithResponse call
+func ParseListSeedsResponse(rsp *http.Response) (*ListSeedsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSeedsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SeedList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSeedResponse parses an HTTP response from a CreateSeedWithResponse call
+func ParseCreateSeedResponse(rsp *http.Response) (*CreateSeedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSeedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Seed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSeedResponse parses an HTTP response from a DeleteSeedWithResponse call
+func ParseDeleteSeedResponse(rsp *http.Response) (*DeleteSeedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSeedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSeedResponse parses an HTTP response from a GetSeedWithResponse call
+func ParseGetSeedResponse(rsp *http.Response) (*GetSeedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSeedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Seed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSourcesResponse parses an HTTP response from a ListSourcesWithResponse call
+func ParseListSourcesResponse(rsp *http.Response) (*ListSourcesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSourcesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SourceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSourceResponse parses an HTTP response from a CreateSourceWithResponse call
+func ParseCreateSourceResponse(rsp *http.Response) (*CreateSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Source
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSourceResponse parses an HTTP response from a DeleteSourceWithResponse call
+func ParseDeleteSourceResponse(rsp *http.Response) (*DeleteSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSourceResponse parses an HTTP response from a GetSourceWithResponse call
+func ParseGetSourceResponse(rsp *http.Response) (*GetSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Source
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSourceResponse parses an HTTP response from a UpdateSourceWithResponse call
+func ParseUpdateSourceResponse(rsp *http.Response) (*UpdateSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Source
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListTransformationsResponse parses an HTTP response from a ListTransformationsWithResponse call
+func ParseListTransformationsResponse(rsp *http.Response) (*ListTransformationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTransformationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransformationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateTransformationResponse parses an HTTP response from a CreateTransformationWithResponse call
+func ParseCreateTransformationResponse(rsp *http.Response) (*CreateTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transformation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCompileTransformationSQLResponse parses an HTTP response from a CompileTransformationSQLWithResponse call
+func ParseCompileTransformationSQLResponse(rsp *http.Response) (*CompileTransformationSQLResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompileTransformationSQLResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompileResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportTransformationsResponse parses an HTTP response from a ExportTransformationsWithResponse call
+func ParseExportTransformationsResponse(rsp *http.Response) (*ExportTransformationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportTransformationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseImportTransformationsResponse parses an HTTP response from a ImportTransformationsWithResponse call
+func ParseImportTransformationsResponse(rsp *http.Response) (*ImportTransformationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportTransformationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteTransformationResponse parses an HTTP response from a DeleteTransformationWithResponse call
+func ParseDeleteTransformationResponse(rsp *http.Response) (*DeleteTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTransformationResponse parses an HTTP response from a GetTransformationWithResponse call
+func ParseGetTransformationResponse(rsp *http.Response) (*GetTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Transformation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateTransformationResponse parses an HTTP response from a UpdateTransformationWithResponse call
+func ParseUpdateTransformationResponse(rsp *http.Response) (*UpdateTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Transformation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCompileTransformationResponse parses an HTTP response from a CompileTransformationWithResponse call
+func ParseCompileTransformationResponse(rsp *http.Response) (*CompileTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompileTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CompileResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewTransformationResponse parses an HTTP response from a PreviewTransformationWithResponse call
+func ParsePreviewTransformationResponse(rsp *http.Response) (*PreviewTransformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewTransformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PreviewResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTriggerTransformationRunResponse parses an HTTP response from a TriggerTransformationRunWithResponse call
+func ParseTriggerTransformationRunResponse(rsp *http.Response) (*TriggerTransformationRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TriggerTransformationRunResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -12344,6 +19362,39 @@ type ServerInterface interface {
 	// RevokeInvitation Revoke a pending invitation (admin)
 	// (DELETE /api/v1/invitations/{id})
 	RevokeInvitation(ctx echo.Context, id ID) error
+	// ListJobs Jobs
+	// (GET /api/v1/jobs)
+	ListJobs(ctx echo.Context, params ListJobsParams) error
+	// CreateJob Create a job (editor)
+	// (POST /api/v1/jobs)
+	CreateJob(ctx echo.Context, params CreateJobParams) error
+	// DeleteJob Delete a job (editor)
+	// (DELETE /api/v1/jobs/{id})
+	DeleteJob(ctx echo.Context, id ID) error
+	// GetJob A job
+	// (GET /api/v1/jobs/{id})
+	GetJob(ctx echo.Context, id ID) error
+	// UpdateJob Change a job (editor)
+	// (PATCH /api/v1/jobs/{id})
+	UpdateJob(ctx echo.Context, id ID) error
+	// TriggerJobRun Run a job now (editor)
+	// (POST /api/v1/jobs/{id}/runs)
+	TriggerJobRun(ctx echo.Context, id ID, params TriggerJobRunParams) error
+	// ListMacros Org macros
+	// (GET /api/v1/macros)
+	ListMacros(ctx echo.Context, params ListMacrosParams) error
+	// CreateMacro Create a macro file (editor)
+	// (POST /api/v1/macros)
+	CreateMacro(ctx echo.Context, params CreateMacroParams) error
+	// DeleteMacro Delete a macro (editor)
+	// (DELETE /api/v1/macros/{id})
+	DeleteMacro(ctx echo.Context, id ID) error
+	// GetMacro A macro
+	// (GET /api/v1/macros/{id})
+	GetMacro(ctx echo.Context, id ID) error
+	// UpdateMacro Change a macro (editor)
+	// (PATCH /api/v1/macros/{id})
+	UpdateMacro(ctx echo.Context, id ID) error
 	// GetMe The signed-in user and their memberships
 	// (GET /api/v1/me)
 	GetMe(ctx echo.Context) error
@@ -12398,6 +19449,9 @@ type ServerInterface interface {
 	// GetRun A run
 	// (GET /api/v1/runs/{id})
 	GetRun(ctx echo.Context, id ID) error
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	// (GET /api/v1/runs/{id}/artifacts/{name})
+	GetRunArtifact(ctx echo.Context, id ID, name string) error
 	// CancelRun Cancel a queued or running run (editor)
 	// (POST /api/v1/runs/{id}/cancel)
 	CancelRun(ctx echo.Context, id ID, params CancelRunParams) error
@@ -12410,6 +19464,66 @@ type ServerInterface interface {
 	// RetryRun Run an ended run's target again (editor)
 	// (POST /api/v1/runs/{id}/retry)
 	RetryRun(ctx echo.Context, id ID, params RetryRunParams) error
+	// ListSeeds Seeds
+	// (GET /api/v1/seeds)
+	ListSeeds(ctx echo.Context, params ListSeedsParams) error
+	// CreateSeed Create a seed from an uploaded CSV file (editor)
+	// (POST /api/v1/seeds)
+	CreateSeed(ctx echo.Context, params CreateSeedParams) error
+	// DeleteSeed Delete a seed (editor)
+	// (DELETE /api/v1/seeds/{id})
+	DeleteSeed(ctx echo.Context, id ID) error
+	// GetSeed A seed
+	// (GET /api/v1/seeds/{id})
+	GetSeed(ctx echo.Context, id ID) error
+	// ListSources Sources
+	// (GET /api/v1/sources)
+	ListSources(ctx echo.Context, params ListSourcesParams) error
+	// CreateSource Create a source (editor)
+	// (POST /api/v1/sources)
+	CreateSource(ctx echo.Context, params CreateSourceParams) error
+	// DeleteSource Delete a source (editor)
+	// (DELETE /api/v1/sources/{id})
+	DeleteSource(ctx echo.Context, id ID) error
+	// GetSource A source
+	// (GET /api/v1/sources/{id})
+	GetSource(ctx echo.Context, id ID) error
+	// UpdateSource Change a source (editor)
+	// (PATCH /api/v1/sources/{id})
+	UpdateSource(ctx echo.Context, id ID) error
+	// ListTransformations Transformations (models)
+	// (GET /api/v1/transformations)
+	ListTransformations(ctx echo.Context, params ListTransformationsParams) error
+	// CreateTransformation Create a transformation (editor)
+	// (POST /api/v1/transformations)
+	CreateTransformation(ctx echo.Context, params CreateTransformationParams) error
+	// CompileTransformationSQL Compile unsaved SQL in the org's project
+	// (POST /api/v1/transformations/compile)
+	CompileTransformationSQL(ctx echo.Context) error
+	// ExportTransformations Export the project as a dbt project
+	// (GET /api/v1/transformations/export)
+	ExportTransformations(ctx echo.Context, params ExportTransformationsParams) error
+	// ImportTransformations Import a dbt project (editor)
+	// (POST /api/v1/transformations/import)
+	ImportTransformations(ctx echo.Context, params ImportTransformationsParams) error
+	// DeleteTransformation Delete a transformation (editor)
+	// (DELETE /api/v1/transformations/{id})
+	DeleteTransformation(ctx echo.Context, id ID) error
+	// GetTransformation A transformation
+	// (GET /api/v1/transformations/{id})
+	GetTransformation(ctx echo.Context, id ID) error
+	// UpdateTransformation Change a transformation (editor)
+	// (PATCH /api/v1/transformations/{id})
+	UpdateTransformation(ctx echo.Context, id ID) error
+	// CompileTransformation Compile a saved transformation
+	// (POST /api/v1/transformations/{id}/compile)
+	CompileTransformation(ctx echo.Context, id ID) error
+	// PreviewTransformation Preview a model's rows
+	// (POST /api/v1/transformations/{id}/preview)
+	PreviewTransformation(ctx echo.Context, id ID) error
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	// (POST /api/v1/transformations/{id}/runs)
+	TriggerTransformationRun(ctx echo.Context, id ID, params TriggerTransformationRunParams) error
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx echo.Context) error
@@ -13057,6 +20171,246 @@ func (w *ServerInterfaceWrapper) RevokeInvitation(ctx echo.Context) error {
 	return err
 }
 
+// ListJobs converts echo context to params.
+func (w *ServerInterfaceWrapper) ListJobs(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListJobsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListJobs(ctx, params)
+	return err
+}
+
+// CreateJob converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateJob(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateJobParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateJob(ctx, params)
+	return err
+}
+
+// DeleteJob converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteJob(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteJob(ctx, id)
+	return err
+}
+
+// GetJob converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJob(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJob(ctx, id)
+	return err
+}
+
+// UpdateJob converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateJob(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateJob(ctx, id)
+	return err
+}
+
+// TriggerJobRun converts echo context to params.
+func (w *ServerInterfaceWrapper) TriggerJobRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TriggerJobRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TriggerJobRun(ctx, id, params)
+	return err
+}
+
+// ListMacros converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMacros(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMacrosParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMacros(ctx, params)
+	return err
+}
+
+// CreateMacro converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMacro(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMacroParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMacro(ctx, params)
+	return err
+}
+
+// DeleteMacro converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMacro(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMacro(ctx, id)
+	return err
+}
+
+// GetMacro converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMacro(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMacro(ctx, id)
+	return err
+}
+
+// UpdateMacro converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMacro(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMacro(ctx, id)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -13418,6 +20772,30 @@ func (w *ServerInterfaceWrapper) GetRun(ctx echo.Context) error {
 	return err
 }
 
+// GetRunArtifact converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRunArtifact(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", ctx.Param("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter name: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRunArtifact(ctx, id, name)
+	return err
+}
+
 // CancelRun converts echo context to params.
 func (w *ServerInterfaceWrapper) CancelRun(ctx echo.Context) error {
 	var err error
@@ -13564,6 +20942,433 @@ func (w *ServerInterfaceWrapper) RetryRun(ctx echo.Context) error {
 	return err
 }
 
+// ListSeeds converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSeeds(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSeedsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSeeds(ctx, params)
+	return err
+}
+
+// CreateSeed converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSeed(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateSeedParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSeed(ctx, params)
+	return err
+}
+
+// DeleteSeed converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteSeed(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteSeed(ctx, id)
+	return err
+}
+
+// GetSeed converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSeed(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSeed(ctx, id)
+	return err
+}
+
+// ListSources converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSources(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSourcesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSources(ctx, params)
+	return err
+}
+
+// CreateSource converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSource(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateSourceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSource(ctx, params)
+	return err
+}
+
+// DeleteSource converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteSource(ctx, id)
+	return err
+}
+
+// GetSource converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSource(ctx, id)
+	return err
+}
+
+// UpdateSource converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateSource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateSource(ctx, id)
+	return err
+}
+
+// ListTransformations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTransformations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTransformationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTransformations(ctx, params)
+	return err
+}
+
+// CreateTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateTransformation(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTransformationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateTransformation(ctx, params)
+	return err
+}
+
+// CompileTransformationSQL converts echo context to params.
+func (w *ServerInterfaceWrapper) CompileTransformationSQL(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompileTransformationSQL(ctx)
+	return err
+}
+
+// ExportTransformations converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportTransformations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportTransformationsParams
+	// ------------- Optional query parameter "destination_connection_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "destination_connection_id", ctx.QueryParams(), &params.DestinationConnectionId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter destination_connection_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportTransformations(ctx, params)
+	return err
+}
+
+// ImportTransformations converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportTransformations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportTransformationsParams
+	// ------------- Optional query parameter "destination_connection_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "destination_connection_id", ctx.QueryParams(), &params.DestinationConnectionId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter destination_connection_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "on_conflict" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "on_conflict", ctx.QueryParams(), &params.OnConflict, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter on_conflict: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportTransformations(ctx, params)
+	return err
+}
+
+// DeleteTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteTransformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteTransformation(ctx, id)
+	return err
+}
+
+// GetTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTransformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTransformation(ctx, id)
+	return err
+}
+
+// UpdateTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateTransformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateTransformation(ctx, id)
+	return err
+}
+
+// CompileTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) CompileTransformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompileTransformation(ctx, id)
+	return err
+}
+
+// PreviewTransformation converts echo context to params.
+func (w *ServerInterfaceWrapper) PreviewTransformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PreviewTransformation(ctx, id)
+	return err
+}
+
+// TriggerTransformationRun converts echo context to params.
+func (w *ServerInterfaceWrapper) TriggerTransformationRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TriggerTransformationRunParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TriggerTransformationRun(ctx, id, params)
+	return err
+}
+
 // GetVersion converts echo context to params.
 func (w *ServerInterfaceWrapper) GetVersion(ctx echo.Context) error {
 	var err error
@@ -13695,10 +21500,42 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/pipelines/:id", wrapper.GetPipeline, options.OperationMiddlewares["getPipeline"]...)
 	router.PATCH(options.BaseURL+"/api/v1/pipelines/:id", wrapper.UpdatePipeline, options.OperationMiddlewares["updatePipeline"]...)
 	router.POST(options.BaseURL+"/api/v1/pipelines/:id/runs", wrapper.TriggerPipelineRun, options.OperationMiddlewares["triggerPipelineRun"]...)
+	router.GET(options.BaseURL+"/api/v1/transformations", wrapper.ListTransformations, options.OperationMiddlewares["listTransformations"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations", wrapper.CreateTransformation, options.OperationMiddlewares["createTransformation"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/import", wrapper.ImportTransformations, options.OperationMiddlewares["importTransformations"]...)
+	router.GET(options.BaseURL+"/api/v1/transformations/export", wrapper.ExportTransformations, options.OperationMiddlewares["exportTransformations"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/compile", wrapper.CompileTransformationSQL, options.OperationMiddlewares["compileTransformationSQL"]...)
+	router.DELETE(options.BaseURL+"/api/v1/transformations/:id", wrapper.DeleteTransformation, options.OperationMiddlewares["deleteTransformation"]...)
+	router.GET(options.BaseURL+"/api/v1/transformations/:id", wrapper.GetTransformation, options.OperationMiddlewares["getTransformation"]...)
+	router.PATCH(options.BaseURL+"/api/v1/transformations/:id", wrapper.UpdateTransformation, options.OperationMiddlewares["updateTransformation"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/:id/compile", wrapper.CompileTransformation, options.OperationMiddlewares["compileTransformation"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/:id/preview", wrapper.PreviewTransformation, options.OperationMiddlewares["previewTransformation"]...)
+	router.GET(options.BaseURL+"/api/v1/macros", wrapper.ListMacros, options.OperationMiddlewares["listMacros"]...)
+	router.POST(options.BaseURL+"/api/v1/macros", wrapper.CreateMacro, options.OperationMiddlewares["createMacro"]...)
+	router.DELETE(options.BaseURL+"/api/v1/macros/:id", wrapper.DeleteMacro, options.OperationMiddlewares["deleteMacro"]...)
+	router.GET(options.BaseURL+"/api/v1/macros/:id", wrapper.GetMacro, options.OperationMiddlewares["getMacro"]...)
+	router.PATCH(options.BaseURL+"/api/v1/macros/:id", wrapper.UpdateMacro, options.OperationMiddlewares["updateMacro"]...)
+	router.GET(options.BaseURL+"/api/v1/seeds", wrapper.ListSeeds, options.OperationMiddlewares["listSeeds"]...)
+	router.POST(options.BaseURL+"/api/v1/seeds", wrapper.CreateSeed, options.OperationMiddlewares["createSeed"]...)
+	router.DELETE(options.BaseURL+"/api/v1/seeds/:id", wrapper.DeleteSeed, options.OperationMiddlewares["deleteSeed"]...)
+	router.GET(options.BaseURL+"/api/v1/seeds/:id", wrapper.GetSeed, options.OperationMiddlewares["getSeed"]...)
+	router.GET(options.BaseURL+"/api/v1/sources", wrapper.ListSources, options.OperationMiddlewares["listSources"]...)
+	router.POST(options.BaseURL+"/api/v1/sources", wrapper.CreateSource, options.OperationMiddlewares["createSource"]...)
+	router.DELETE(options.BaseURL+"/api/v1/sources/:id", wrapper.DeleteSource, options.OperationMiddlewares["deleteSource"]...)
+	router.GET(options.BaseURL+"/api/v1/sources/:id", wrapper.GetSource, options.OperationMiddlewares["getSource"]...)
+	router.PATCH(options.BaseURL+"/api/v1/sources/:id", wrapper.UpdateSource, options.OperationMiddlewares["updateSource"]...)
+	router.GET(options.BaseURL+"/api/v1/jobs", wrapper.ListJobs, options.OperationMiddlewares["listJobs"]...)
+	router.POST(options.BaseURL+"/api/v1/jobs", wrapper.CreateJob, options.OperationMiddlewares["createJob"]...)
+	router.DELETE(options.BaseURL+"/api/v1/jobs/:id", wrapper.DeleteJob, options.OperationMiddlewares["deleteJob"]...)
+	router.GET(options.BaseURL+"/api/v1/jobs/:id", wrapper.GetJob, options.OperationMiddlewares["getJob"]...)
+	router.PATCH(options.BaseURL+"/api/v1/jobs/:id", wrapper.UpdateJob, options.OperationMiddlewares["updateJob"]...)
 	router.GET(options.BaseURL+"/api/v1/runs", wrapper.ListRuns, options.OperationMiddlewares["listRuns"]...)
 	router.GET(options.BaseURL+"/api/v1/runs/:id", wrapper.GetRun, options.OperationMiddlewares["getRun"]...)
 	router.POST(options.BaseURL+"/api/v1/runs/:id/cancel", wrapper.CancelRun, options.OperationMiddlewares["cancelRun"]...)
 	router.POST(options.BaseURL+"/api/v1/runs/:id/retry", wrapper.RetryRun, options.OperationMiddlewares["retryRun"]...)
+	router.POST(options.BaseURL+"/api/v1/transformations/:id/runs", wrapper.TriggerTransformationRun, options.OperationMiddlewares["triggerTransformationRun"]...)
+	router.POST(options.BaseURL+"/api/v1/jobs/:id/runs", wrapper.TriggerJobRun, options.OperationMiddlewares["triggerJobRun"]...)
+	router.GET(options.BaseURL+"/api/v1/runs/:id/artifacts/:name", wrapper.GetRunArtifact, options.OperationMiddlewares["getRunArtifact"]...)
 	router.GET(options.BaseURL+"/api/v1/runs/:id/logs", wrapper.GetRunLogs, options.OperationMiddlewares["getRunLogs"]...)
 	router.GET(options.BaseURL+"/api/v1/runs/:id/logs/stream", wrapper.StreamRunLogs, options.OperationMiddlewares["streamRunLogs"]...)
 	router.GET(options.BaseURL+"/api/v1/dashboard", wrapper.GetDashboard, options.OperationMiddlewares["getDashboard"]...)
@@ -14861,6 +22698,428 @@ func (response RevokeInvitationdefaultApplicationProblemPlusJSONResponse) VisitR
 	return err
 }
 
+type ListJobsRequestObject struct {
+	Params ListJobsParams
+}
+
+type ListJobsResponseObject interface {
+	VisitListJobsResponse(w http.ResponseWriter) error
+}
+
+type ListJobs200JSONResponse JobList
+
+func (response ListJobs200JSONResponse) VisitListJobsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJobsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListJobsdefaultApplicationProblemPlusJSONResponse) VisitListJobsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJobRequestObject struct {
+	Params CreateJobParams
+	Body   *CreateJobJSONRequestBody
+}
+
+type CreateJobResponseObject interface {
+	VisitCreateJobResponse(w http.ResponseWriter) error
+}
+
+type CreateJob201JSONResponse Job
+
+func (response CreateJob201JSONResponse) VisitCreateJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJobdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateJobdefaultApplicationProblemPlusJSONResponse) VisitCreateJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJobRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteJobResponseObject interface {
+	VisitDeleteJobResponse(w http.ResponseWriter) error
+}
+
+type DeleteJob204Response struct {
+}
+
+func (response DeleteJob204Response) VisitDeleteJobResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteJobdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteJobdefaultApplicationProblemPlusJSONResponse) VisitDeleteJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJobRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetJobResponseObject interface {
+	VisitGetJobResponse(w http.ResponseWriter) error
+}
+
+type GetJob200JSONResponse Job
+
+func (response GetJob200JSONResponse) VisitGetJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJobdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetJobdefaultApplicationProblemPlusJSONResponse) VisitGetJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJobRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateJobJSONRequestBody
+}
+
+type UpdateJobResponseObject interface {
+	VisitUpdateJobResponse(w http.ResponseWriter) error
+}
+
+type UpdateJob200JSONResponse Job
+
+func (response UpdateJob200JSONResponse) VisitUpdateJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJobdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateJobdefaultApplicationProblemPlusJSONResponse) VisitUpdateJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerJobRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params TriggerJobRunParams
+}
+
+type TriggerJobRunResponseObject interface {
+	VisitTriggerJobRunResponse(w http.ResponseWriter) error
+}
+
+type TriggerJobRun202JSONResponse Run
+
+func (response TriggerJobRun202JSONResponse) VisitTriggerJobRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerJobRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TriggerJobRundefaultApplicationProblemPlusJSONResponse) VisitTriggerJobRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMacrosRequestObject struct {
+	Params ListMacrosParams
+}
+
+type ListMacrosResponseObject interface {
+	VisitListMacrosResponse(w http.ResponseWriter) error
+}
+
+type ListMacros200JSONResponse MacroList
+
+func (response ListMacros200JSONResponse) VisitListMacrosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMacrosdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMacrosdefaultApplicationProblemPlusJSONResponse) VisitListMacrosResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMacroRequestObject struct {
+	Params CreateMacroParams
+	Body   *CreateMacroJSONRequestBody
+}
+
+type CreateMacroResponseObject interface {
+	VisitCreateMacroResponse(w http.ResponseWriter) error
+}
+
+type CreateMacro201JSONResponse Macro
+
+func (response CreateMacro201JSONResponse) VisitCreateMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMacrodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateMacrodefaultApplicationProblemPlusJSONResponse) VisitCreateMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMacroRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteMacroResponseObject interface {
+	VisitDeleteMacroResponse(w http.ResponseWriter) error
+}
+
+type DeleteMacro204Response struct {
+}
+
+func (response DeleteMacro204Response) VisitDeleteMacroResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMacrodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMacrodefaultApplicationProblemPlusJSONResponse) VisitDeleteMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMacroRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetMacroResponseObject interface {
+	VisitGetMacroResponse(w http.ResponseWriter) error
+}
+
+type GetMacro200JSONResponse Macro
+
+func (response GetMacro200JSONResponse) VisitGetMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMacrodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMacrodefaultApplicationProblemPlusJSONResponse) VisitGetMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMacroRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateMacroJSONRequestBody
+}
+
+type UpdateMacroResponseObject interface {
+	VisitUpdateMacroResponse(w http.ResponseWriter) error
+}
+
+type UpdateMacro200JSONResponse Macro
+
+func (response UpdateMacro200JSONResponse) VisitUpdateMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMacrodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateMacrodefaultApplicationProblemPlusJSONResponse) VisitUpdateMacroResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -15567,6 +23826,46 @@ func (response GetRundefaultApplicationProblemPlusJSONResponse) VisitGetRunRespo
 	return err
 }
 
+type GetRunArtifactRequestObject struct {
+	Id   ID     `json:"id"`
+	Name string `json:"name"`
+}
+
+type GetRunArtifactResponseObject interface {
+	VisitGetRunArtifactResponse(w http.ResponseWriter) error
+}
+
+type GetRunArtifact200JSONResponse map[string]interface{}
+
+func (response GetRunArtifact200JSONResponse) VisitGetRunArtifactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunArtifactdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRunArtifactdefaultApplicationProblemPlusJSONResponse) VisitGetRunArtifactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CancelRunRequestObject struct {
 	Id     ID `json:"id"`
 	Params CancelRunParams
@@ -15745,6 +24044,783 @@ type RetryRundefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RetryRundefaultApplicationProblemPlusJSONResponse) VisitRetryRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeedsRequestObject struct {
+	Params ListSeedsParams
+}
+
+type ListSeedsResponseObject interface {
+	VisitListSeedsResponse(w http.ResponseWriter) error
+}
+
+type ListSeeds200JSONResponse SeedList
+
+func (response ListSeeds200JSONResponse) VisitListSeedsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeedsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListSeedsdefaultApplicationProblemPlusJSONResponse) VisitListSeedsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSeedRequestObject struct {
+	Params CreateSeedParams
+	Body   *CreateSeedJSONRequestBody
+}
+
+type CreateSeedResponseObject interface {
+	VisitCreateSeedResponse(w http.ResponseWriter) error
+}
+
+type CreateSeed201JSONResponse Seed
+
+func (response CreateSeed201JSONResponse) VisitCreateSeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSeeddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateSeeddefaultApplicationProblemPlusJSONResponse) VisitCreateSeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSeedRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteSeedResponseObject interface {
+	VisitDeleteSeedResponse(w http.ResponseWriter) error
+}
+
+type DeleteSeed204Response struct {
+}
+
+func (response DeleteSeed204Response) VisitDeleteSeedResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSeeddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteSeeddefaultApplicationProblemPlusJSONResponse) VisitDeleteSeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSeedRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetSeedResponseObject interface {
+	VisitGetSeedResponse(w http.ResponseWriter) error
+}
+
+type GetSeed200JSONResponse Seed
+
+func (response GetSeed200JSONResponse) VisitGetSeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSeeddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSeeddefaultApplicationProblemPlusJSONResponse) VisitGetSeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSourcesRequestObject struct {
+	Params ListSourcesParams
+}
+
+type ListSourcesResponseObject interface {
+	VisitListSourcesResponse(w http.ResponseWriter) error
+}
+
+type ListSources200JSONResponse SourceList
+
+func (response ListSources200JSONResponse) VisitListSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSourcesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListSourcesdefaultApplicationProblemPlusJSONResponse) VisitListSourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSourceRequestObject struct {
+	Params CreateSourceParams
+	Body   *CreateSourceJSONRequestBody
+}
+
+type CreateSourceResponseObject interface {
+	VisitCreateSourceResponse(w http.ResponseWriter) error
+}
+
+type CreateSource201JSONResponse Source
+
+func (response CreateSource201JSONResponse) VisitCreateSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateSourcedefaultApplicationProblemPlusJSONResponse) VisitCreateSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSourceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteSourceResponseObject interface {
+	VisitDeleteSourceResponse(w http.ResponseWriter) error
+}
+
+type DeleteSource204Response struct {
+}
+
+func (response DeleteSource204Response) VisitDeleteSourceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteSourcedefaultApplicationProblemPlusJSONResponse) VisitDeleteSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSourceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetSourceResponseObject interface {
+	VisitGetSourceResponse(w http.ResponseWriter) error
+}
+
+type GetSource200JSONResponse Source
+
+func (response GetSource200JSONResponse) VisitGetSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetSourcedefaultApplicationProblemPlusJSONResponse) VisitGetSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSourceRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateSourceJSONRequestBody
+}
+
+type UpdateSourceResponseObject interface {
+	VisitUpdateSourceResponse(w http.ResponseWriter) error
+}
+
+type UpdateSource200JSONResponse Source
+
+func (response UpdateSource200JSONResponse) VisitUpdateSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateSourcedefaultApplicationProblemPlusJSONResponse) VisitUpdateSourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTransformationsRequestObject struct {
+	Params ListTransformationsParams
+}
+
+type ListTransformationsResponseObject interface {
+	VisitListTransformationsResponse(w http.ResponseWriter) error
+}
+
+type ListTransformations200JSONResponse TransformationList
+
+func (response ListTransformations200JSONResponse) VisitListTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTransformationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListTransformationsdefaultApplicationProblemPlusJSONResponse) VisitListTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTransformationRequestObject struct {
+	Params CreateTransformationParams
+	Body   *CreateTransformationJSONRequestBody
+}
+
+type CreateTransformationResponseObject interface {
+	VisitCreateTransformationResponse(w http.ResponseWriter) error
+}
+
+type CreateTransformation201JSONResponse Transformation
+
+func (response CreateTransformation201JSONResponse) VisitCreateTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateTransformationdefaultApplicationProblemPlusJSONResponse) VisitCreateTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompileTransformationSQLRequestObject struct {
+	Body *CompileTransformationSQLJSONRequestBody
+}
+
+type CompileTransformationSQLResponseObject interface {
+	VisitCompileTransformationSQLResponse(w http.ResponseWriter) error
+}
+
+type CompileTransformationSQL200JSONResponse CompileResult
+
+func (response CompileTransformationSQL200JSONResponse) VisitCompileTransformationSQLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompileTransformationSQLdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CompileTransformationSQLdefaultApplicationProblemPlusJSONResponse) VisitCompileTransformationSQLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportTransformationsRequestObject struct {
+	Params ExportTransformationsParams
+}
+
+type ExportTransformationsResponseObject interface {
+	VisitExportTransformationsResponse(w http.ResponseWriter) error
+}
+
+type ExportTransformations200ApplicationzipResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ExportTransformations200ApplicationzipResponse) VisitExportTransformationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportTransformationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportTransformationsdefaultApplicationProblemPlusJSONResponse) VisitExportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTransformationsRequestObject struct {
+	Params ImportTransformationsParams
+	Body   *multipart.Reader
+}
+
+type ImportTransformationsResponseObject interface {
+	VisitImportTransformationsResponse(w http.ResponseWriter) error
+}
+
+type ImportTransformations200JSONResponse ImportReport
+
+func (response ImportTransformations200JSONResponse) VisitImportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTransformationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ImportTransformationsdefaultApplicationProblemPlusJSONResponse) VisitImportTransformationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTransformationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteTransformationResponseObject interface {
+	VisitDeleteTransformationResponse(w http.ResponseWriter) error
+}
+
+type DeleteTransformation204Response struct {
+}
+
+func (response DeleteTransformation204Response) VisitDeleteTransformationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteTransformationdefaultApplicationProblemPlusJSONResponse) VisitDeleteTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransformationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetTransformationResponseObject interface {
+	VisitGetTransformationResponse(w http.ResponseWriter) error
+}
+
+type GetTransformation200JSONResponse Transformation
+
+func (response GetTransformation200JSONResponse) VisitGetTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTransformationdefaultApplicationProblemPlusJSONResponse) VisitGetTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTransformationRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateTransformationJSONRequestBody
+}
+
+type UpdateTransformationResponseObject interface {
+	VisitUpdateTransformationResponse(w http.ResponseWriter) error
+}
+
+type UpdateTransformation200JSONResponse Transformation
+
+func (response UpdateTransformation200JSONResponse) VisitUpdateTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateTransformationdefaultApplicationProblemPlusJSONResponse) VisitUpdateTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompileTransformationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type CompileTransformationResponseObject interface {
+	VisitCompileTransformationResponse(w http.ResponseWriter) error
+}
+
+type CompileTransformation200JSONResponse CompileResult
+
+func (response CompileTransformation200JSONResponse) VisitCompileTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompileTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CompileTransformationdefaultApplicationProblemPlusJSONResponse) VisitCompileTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewTransformationRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PreviewTransformationJSONRequestBody
+}
+
+type PreviewTransformationResponseObject interface {
+	VisitPreviewTransformationResponse(w http.ResponseWriter) error
+}
+
+type PreviewTransformation200JSONResponse PreviewResult
+
+func (response PreviewTransformation200JSONResponse) VisitPreviewTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewTransformationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PreviewTransformationdefaultApplicationProblemPlusJSONResponse) VisitPreviewTransformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerTransformationRunRequestObject struct {
+	Id     ID `json:"id"`
+	Params TriggerTransformationRunParams
+	Body   *TriggerTransformationRunJSONRequestBody
+}
+
+type TriggerTransformationRunResponseObject interface {
+	VisitTriggerTransformationRunResponse(w http.ResponseWriter) error
+}
+
+type TriggerTransformationRun202JSONResponse Run
+
+func (response TriggerTransformationRun202JSONResponse) VisitTriggerTransformationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TriggerTransformationRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TriggerTransformationRundefaultApplicationProblemPlusJSONResponse) VisitTriggerTransformationRunResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16008,6 +25084,39 @@ type StrictServerInterface interface {
 	// RevokeInvitation Revoke a pending invitation (admin)
 	// (DELETE /api/v1/invitations/{id})
 	RevokeInvitation(ctx context.Context, request RevokeInvitationRequestObject) (RevokeInvitationResponseObject, error)
+	// ListJobs Jobs
+	// (GET /api/v1/jobs)
+	ListJobs(ctx context.Context, request ListJobsRequestObject) (ListJobsResponseObject, error)
+	// CreateJob Create a job (editor)
+	// (POST /api/v1/jobs)
+	CreateJob(ctx context.Context, request CreateJobRequestObject) (CreateJobResponseObject, error)
+	// DeleteJob Delete a job (editor)
+	// (DELETE /api/v1/jobs/{id})
+	DeleteJob(ctx context.Context, request DeleteJobRequestObject) (DeleteJobResponseObject, error)
+	// GetJob A job
+	// (GET /api/v1/jobs/{id})
+	GetJob(ctx context.Context, request GetJobRequestObject) (GetJobResponseObject, error)
+	// UpdateJob Change a job (editor)
+	// (PATCH /api/v1/jobs/{id})
+	UpdateJob(ctx context.Context, request UpdateJobRequestObject) (UpdateJobResponseObject, error)
+	// TriggerJobRun Run a job now (editor)
+	// (POST /api/v1/jobs/{id}/runs)
+	TriggerJobRun(ctx context.Context, request TriggerJobRunRequestObject) (TriggerJobRunResponseObject, error)
+	// ListMacros Org macros
+	// (GET /api/v1/macros)
+	ListMacros(ctx context.Context, request ListMacrosRequestObject) (ListMacrosResponseObject, error)
+	// CreateMacro Create a macro file (editor)
+	// (POST /api/v1/macros)
+	CreateMacro(ctx context.Context, request CreateMacroRequestObject) (CreateMacroResponseObject, error)
+	// DeleteMacro Delete a macro (editor)
+	// (DELETE /api/v1/macros/{id})
+	DeleteMacro(ctx context.Context, request DeleteMacroRequestObject) (DeleteMacroResponseObject, error)
+	// GetMacro A macro
+	// (GET /api/v1/macros/{id})
+	GetMacro(ctx context.Context, request GetMacroRequestObject) (GetMacroResponseObject, error)
+	// UpdateMacro Change a macro (editor)
+	// (PATCH /api/v1/macros/{id})
+	UpdateMacro(ctx context.Context, request UpdateMacroRequestObject) (UpdateMacroResponseObject, error)
 	// GetMe The signed-in user and their memberships
 	// (GET /api/v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -16062,6 +25171,9 @@ type StrictServerInterface interface {
 	// GetRun A run
 	// (GET /api/v1/runs/{id})
 	GetRun(ctx context.Context, request GetRunRequestObject) (GetRunResponseObject, error)
+	// GetRunArtifact A dbt artifact of a transformation or job run
+	// (GET /api/v1/runs/{id}/artifacts/{name})
+	GetRunArtifact(ctx context.Context, request GetRunArtifactRequestObject) (GetRunArtifactResponseObject, error)
 	// CancelRun Cancel a queued or running run (editor)
 	// (POST /api/v1/runs/{id}/cancel)
 	CancelRun(ctx context.Context, request CancelRunRequestObject) (CancelRunResponseObject, error)
@@ -16074,6 +25186,66 @@ type StrictServerInterface interface {
 	// RetryRun Run an ended run's target again (editor)
 	// (POST /api/v1/runs/{id}/retry)
 	RetryRun(ctx context.Context, request RetryRunRequestObject) (RetryRunResponseObject, error)
+	// ListSeeds Seeds
+	// (GET /api/v1/seeds)
+	ListSeeds(ctx context.Context, request ListSeedsRequestObject) (ListSeedsResponseObject, error)
+	// CreateSeed Create a seed from an uploaded CSV file (editor)
+	// (POST /api/v1/seeds)
+	CreateSeed(ctx context.Context, request CreateSeedRequestObject) (CreateSeedResponseObject, error)
+	// DeleteSeed Delete a seed (editor)
+	// (DELETE /api/v1/seeds/{id})
+	DeleteSeed(ctx context.Context, request DeleteSeedRequestObject) (DeleteSeedResponseObject, error)
+	// GetSeed A seed
+	// (GET /api/v1/seeds/{id})
+	GetSeed(ctx context.Context, request GetSeedRequestObject) (GetSeedResponseObject, error)
+	// ListSources Sources
+	// (GET /api/v1/sources)
+	ListSources(ctx context.Context, request ListSourcesRequestObject) (ListSourcesResponseObject, error)
+	// CreateSource Create a source (editor)
+	// (POST /api/v1/sources)
+	CreateSource(ctx context.Context, request CreateSourceRequestObject) (CreateSourceResponseObject, error)
+	// DeleteSource Delete a source (editor)
+	// (DELETE /api/v1/sources/{id})
+	DeleteSource(ctx context.Context, request DeleteSourceRequestObject) (DeleteSourceResponseObject, error)
+	// GetSource A source
+	// (GET /api/v1/sources/{id})
+	GetSource(ctx context.Context, request GetSourceRequestObject) (GetSourceResponseObject, error)
+	// UpdateSource Change a source (editor)
+	// (PATCH /api/v1/sources/{id})
+	UpdateSource(ctx context.Context, request UpdateSourceRequestObject) (UpdateSourceResponseObject, error)
+	// ListTransformations Transformations (models)
+	// (GET /api/v1/transformations)
+	ListTransformations(ctx context.Context, request ListTransformationsRequestObject) (ListTransformationsResponseObject, error)
+	// CreateTransformation Create a transformation (editor)
+	// (POST /api/v1/transformations)
+	CreateTransformation(ctx context.Context, request CreateTransformationRequestObject) (CreateTransformationResponseObject, error)
+	// CompileTransformationSQL Compile unsaved SQL in the org's project
+	// (POST /api/v1/transformations/compile)
+	CompileTransformationSQL(ctx context.Context, request CompileTransformationSQLRequestObject) (CompileTransformationSQLResponseObject, error)
+	// ExportTransformations Export the project as a dbt project
+	// (GET /api/v1/transformations/export)
+	ExportTransformations(ctx context.Context, request ExportTransformationsRequestObject) (ExportTransformationsResponseObject, error)
+	// ImportTransformations Import a dbt project (editor)
+	// (POST /api/v1/transformations/import)
+	ImportTransformations(ctx context.Context, request ImportTransformationsRequestObject) (ImportTransformationsResponseObject, error)
+	// DeleteTransformation Delete a transformation (editor)
+	// (DELETE /api/v1/transformations/{id})
+	DeleteTransformation(ctx context.Context, request DeleteTransformationRequestObject) (DeleteTransformationResponseObject, error)
+	// GetTransformation A transformation
+	// (GET /api/v1/transformations/{id})
+	GetTransformation(ctx context.Context, request GetTransformationRequestObject) (GetTransformationResponseObject, error)
+	// UpdateTransformation Change a transformation (editor)
+	// (PATCH /api/v1/transformations/{id})
+	UpdateTransformation(ctx context.Context, request UpdateTransformationRequestObject) (UpdateTransformationResponseObject, error)
+	// CompileTransformation Compile a saved transformation
+	// (POST /api/v1/transformations/{id}/compile)
+	CompileTransformation(ctx context.Context, request CompileTransformationRequestObject) (CompileTransformationResponseObject, error)
+	// PreviewTransformation Preview a model's rows
+	// (POST /api/v1/transformations/{id}/preview)
+	PreviewTransformation(ctx context.Context, request PreviewTransformationRequestObject) (PreviewTransformationResponseObject, error)
+	// TriggerTransformationRun Run, test or build a model now (editor)
+	// (POST /api/v1/transformations/{id}/runs)
+	TriggerTransformationRun(ctx context.Context, request TriggerTransformationRunRequestObject) (TriggerTransformationRunResponseObject, error)
 	// GetVersion Build version
 	// (GET /api/v1/version)
 	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
@@ -17082,6 +26254,374 @@ func (sh *strictHandler) RevokeInvitation(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// ListJobs operation middleware
+func (sh *strictHandler) ListJobs(ctx echo.Context, params ListJobsParams) error {
+	var request ListJobsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListJobs(ctx.Request().Context(), request.(ListJobsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListJobs")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListJobsResponseObject); ok {
+		return validResponse.VisitListJobsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateJob operation middleware
+func (sh *strictHandler) CreateJob(ctx echo.Context, params CreateJobParams) error {
+	var request CreateJobRequestObject
+
+	request.Params = params
+
+	var body CreateJobJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateJob(ctx.Request().Context(), request.(CreateJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateJobResponseObject); ok {
+		return validResponse.VisitCreateJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteJob operation middleware
+func (sh *strictHandler) DeleteJob(ctx echo.Context, id ID) error {
+	var request DeleteJobRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteJob(ctx.Request().Context(), request.(DeleteJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteJobResponseObject); ok {
+		return validResponse.VisitDeleteJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJob operation middleware
+func (sh *strictHandler) GetJob(ctx echo.Context, id ID) error {
+	var request GetJobRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJob(ctx.Request().Context(), request.(GetJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJobResponseObject); ok {
+		return validResponse.VisitGetJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateJob operation middleware
+func (sh *strictHandler) UpdateJob(ctx echo.Context, id ID) error {
+	var request UpdateJobRequestObject
+
+	request.Id = id
+
+	var body UpdateJobJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateJob(ctx.Request().Context(), request.(UpdateJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateJobResponseObject); ok {
+		return validResponse.VisitUpdateJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TriggerJobRun operation middleware
+func (sh *strictHandler) TriggerJobRun(ctx echo.Context, id ID, params TriggerJobRunParams) error {
+	var request TriggerJobRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TriggerJobRun(ctx.Request().Context(), request.(TriggerJobRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TriggerJobRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TriggerJobRunResponseObject); ok {
+		return validResponse.VisitTriggerJobRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMacros operation middleware
+func (sh *strictHandler) ListMacros(ctx echo.Context, params ListMacrosParams) error {
+	var request ListMacrosRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMacros(ctx.Request().Context(), request.(ListMacrosRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMacros")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMacrosResponseObject); ok {
+		return validResponse.VisitListMacrosResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMacro operation middleware
+func (sh *strictHandler) CreateMacro(ctx echo.Context, params CreateMacroParams) error {
+	var request CreateMacroRequestObject
+
+	request.Params = params
+
+	var body CreateMacroJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMacro(ctx.Request().Context(), request.(CreateMacroRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMacro")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMacroResponseObject); ok {
+		return validResponse.VisitCreateMacroResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMacro operation middleware
+func (sh *strictHandler) DeleteMacro(ctx echo.Context, id ID) error {
+	var request DeleteMacroRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMacro(ctx.Request().Context(), request.(DeleteMacroRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMacro")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMacroResponseObject); ok {
+		return validResponse.VisitDeleteMacroResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMacro operation middleware
+func (sh *strictHandler) GetMacro(ctx echo.Context, id ID) error {
+	var request GetMacroRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMacro(ctx.Request().Context(), request.(GetMacroRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMacro")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMacroResponseObject); ok {
+		return validResponse.VisitGetMacroResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMacro operation middleware
+func (sh *strictHandler) UpdateMacro(ctx echo.Context, id ID) error {
+	var request UpdateMacroRequestObject
+
+	request.Id = id
+
+	var body UpdateMacroJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMacro(ctx.Request().Context(), request.(UpdateMacroRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMacro")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMacroResponseObject); ok {
+		return validResponse.VisitUpdateMacroResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	var request GetMeRequestObject
@@ -17685,6 +27225,32 @@ func (sh *strictHandler) GetRun(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// GetRunArtifact operation middleware
+func (sh *strictHandler) GetRunArtifact(ctx echo.Context, id ID, name string) error {
+	var request GetRunArtifactRequestObject
+
+	request.Id = id
+	request.Name = name
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRunArtifact(ctx.Request().Context(), request.(GetRunArtifactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRunArtifact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRunArtifactResponseObject); ok {
+		return validResponse.VisitGetRunArtifactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CancelRun operation middleware
 func (sh *strictHandler) CancelRun(ctx echo.Context, id ID, params CancelRunParams) error {
 	var request CancelRunRequestObject
@@ -17783,6 +27349,698 @@ func (sh *strictHandler) RetryRun(ctx echo.Context, id ID, params RetryRunParams
 		return err
 	} else if validResponse, ok := response.(RetryRunResponseObject); ok {
 		return validResponse.VisitRetryRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSeeds operation middleware
+func (sh *strictHandler) ListSeeds(ctx echo.Context, params ListSeedsParams) error {
+	var request ListSeedsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSeeds(ctx.Request().Context(), request.(ListSeedsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSeeds")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSeedsResponseObject); ok {
+		return validResponse.VisitListSeedsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSeed operation middleware
+func (sh *strictHandler) CreateSeed(ctx echo.Context, params CreateSeedParams) error {
+	var request CreateSeedRequestObject
+
+	request.Params = params
+
+	var body CreateSeedJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSeed(ctx.Request().Context(), request.(CreateSeedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSeed")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSeedResponseObject); ok {
+		return validResponse.VisitCreateSeedResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteSeed operation middleware
+func (sh *strictHandler) DeleteSeed(ctx echo.Context, id ID) error {
+	var request DeleteSeedRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSeed(ctx.Request().Context(), request.(DeleteSeedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSeed")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteSeedResponseObject); ok {
+		return validResponse.VisitDeleteSeedResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSeed operation middleware
+func (sh *strictHandler) GetSeed(ctx echo.Context, id ID) error {
+	var request GetSeedRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSeed(ctx.Request().Context(), request.(GetSeedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSeed")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSeedResponseObject); ok {
+		return validResponse.VisitGetSeedResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSources operation middleware
+func (sh *strictHandler) ListSources(ctx echo.Context, params ListSourcesParams) error {
+	var request ListSourcesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSources(ctx.Request().Context(), request.(ListSourcesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSources")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSourcesResponseObject); ok {
+		return validResponse.VisitListSourcesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSource operation middleware
+func (sh *strictHandler) CreateSource(ctx echo.Context, params CreateSourceParams) error {
+	var request CreateSourceRequestObject
+
+	request.Params = params
+
+	var body CreateSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSource(ctx.Request().Context(), request.(CreateSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSourceResponseObject); ok {
+		return validResponse.VisitCreateSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteSource operation middleware
+func (sh *strictHandler) DeleteSource(ctx echo.Context, id ID) error {
+	var request DeleteSourceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSource(ctx.Request().Context(), request.(DeleteSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteSourceResponseObject); ok {
+		return validResponse.VisitDeleteSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSource operation middleware
+func (sh *strictHandler) GetSource(ctx echo.Context, id ID) error {
+	var request GetSourceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSource(ctx.Request().Context(), request.(GetSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSourceResponseObject); ok {
+		return validResponse.VisitGetSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateSource operation middleware
+func (sh *strictHandler) UpdateSource(ctx echo.Context, id ID) error {
+	var request UpdateSourceRequestObject
+
+	request.Id = id
+
+	var body UpdateSourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSource(ctx.Request().Context(), request.(UpdateSourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateSourceResponseObject); ok {
+		return validResponse.VisitUpdateSourceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTransformations operation middleware
+func (sh *strictHandler) ListTransformations(ctx echo.Context, params ListTransformationsParams) error {
+	var request ListTransformationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTransformations(ctx.Request().Context(), request.(ListTransformationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTransformations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTransformationsResponseObject); ok {
+		return validResponse.VisitListTransformationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTransformation operation middleware
+func (sh *strictHandler) CreateTransformation(ctx echo.Context, params CreateTransformationParams) error {
+	var request CreateTransformationRequestObject
+
+	request.Params = params
+
+	var body CreateTransformationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTransformation(ctx.Request().Context(), request.(CreateTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTransformationResponseObject); ok {
+		return validResponse.VisitCreateTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompileTransformationSQL operation middleware
+func (sh *strictHandler) CompileTransformationSQL(ctx echo.Context) error {
+	var request CompileTransformationSQLRequestObject
+
+	var body CompileTransformationSQLJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompileTransformationSQL(ctx.Request().Context(), request.(CompileTransformationSQLRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompileTransformationSQL")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompileTransformationSQLResponseObject); ok {
+		return validResponse.VisitCompileTransformationSQLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportTransformations operation middleware
+func (sh *strictHandler) ExportTransformations(ctx echo.Context, params ExportTransformationsParams) error {
+	var request ExportTransformationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportTransformations(ctx.Request().Context(), request.(ExportTransformationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportTransformations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportTransformationsResponseObject); ok {
+		return validResponse.VisitExportTransformationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportTransformations operation middleware
+func (sh *strictHandler) ImportTransformations(ctx echo.Context, params ImportTransformationsParams) error {
+	var request ImportTransformationsRequestObject
+
+	request.Params = params
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportTransformations(ctx.Request().Context(), request.(ImportTransformationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportTransformations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportTransformationsResponseObject); ok {
+		return validResponse.VisitImportTransformationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteTransformation operation middleware
+func (sh *strictHandler) DeleteTransformation(ctx echo.Context, id ID) error {
+	var request DeleteTransformationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTransformation(ctx.Request().Context(), request.(DeleteTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteTransformationResponseObject); ok {
+		return validResponse.VisitDeleteTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTransformation operation middleware
+func (sh *strictHandler) GetTransformation(ctx echo.Context, id ID) error {
+	var request GetTransformationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTransformation(ctx.Request().Context(), request.(GetTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTransformationResponseObject); ok {
+		return validResponse.VisitGetTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateTransformation operation middleware
+func (sh *strictHandler) UpdateTransformation(ctx echo.Context, id ID) error {
+	var request UpdateTransformationRequestObject
+
+	request.Id = id
+
+	var body UpdateTransformationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateTransformation(ctx.Request().Context(), request.(UpdateTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateTransformationResponseObject); ok {
+		return validResponse.VisitUpdateTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompileTransformation operation middleware
+func (sh *strictHandler) CompileTransformation(ctx echo.Context, id ID) error {
+	var request CompileTransformationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompileTransformation(ctx.Request().Context(), request.(CompileTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompileTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompileTransformationResponseObject); ok {
+		return validResponse.VisitCompileTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PreviewTransformation operation middleware
+func (sh *strictHandler) PreviewTransformation(ctx echo.Context, id ID) error {
+	var request PreviewTransformationRequestObject
+
+	request.Id = id
+
+	var body PreviewTransformationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PreviewTransformation(ctx.Request().Context(), request.(PreviewTransformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PreviewTransformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PreviewTransformationResponseObject); ok {
+		return validResponse.VisitPreviewTransformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TriggerTransformationRun operation middleware
+func (sh *strictHandler) TriggerTransformationRun(ctx echo.Context, id ID, params TriggerTransformationRunParams) error {
+	var request TriggerTransformationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body TriggerTransformationRunJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TriggerTransformationRun(ctx.Request().Context(), request.(TriggerTransformationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TriggerTransformationRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TriggerTransformationRunResponseObject); ok {
+		return validResponse.VisitTriggerTransformationRunResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -30,7 +30,20 @@ func problemFor(err error) api.Problem {
 		if len(e.Fields) > 0 || e.Kind == apperr.Invalid {
 			fields := make([]api.FieldError, 0, len(e.Fields))
 			for _, f := range e.Fields {
-				fields = append(fields, api.FieldError{Field: f.Field, Message: f.Message})
+				fe := api.FieldError{Field: f.Field, Message: f.Message}
+				if f.File != "" {
+					file := f.File
+					fe.File = &file
+				}
+				if f.Line > 0 {
+					line := f.Line
+					fe.Line = &line
+				}
+				if f.Column > 0 {
+					col := f.Column
+					fe.Column = &col
+				}
+				fields = append(fields, fe)
 			}
 			p.Errors = &fields
 		}

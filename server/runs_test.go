@@ -24,6 +24,7 @@ import (
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/testutil"
+	"github.com/datanika/datanika/internal/transformation"
 )
 
 // runPassword is in every connection of these tests: it must never reach a log line or an error.
@@ -33,6 +34,7 @@ const runPassword = "Run-s3cret-Pa55word"
 // databases (source and destination) with a connection to each.
 type runEnv struct {
 	*testServer
+	dstURL   string
 	owner    *pgxpool.Pool // the metadata database, outside row-level security
 	f        orgFixture
 	src, dst *pgxpool.Pool
@@ -64,9 +66,15 @@ func testKeyring(t *testing.T) *secrets.Keyring {
 // newRunWorker is the pipeline-run worker of these tests, on pool.
 func newRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *run.PipelineRunWorker {
 	t.Helper()
+	return run.NewPipelineRunWorker(runWorkerConfig(t, pool, o))
+}
+
+// runWorkerConfig is the config of these tests' run workers, on pool.
+func runWorkerConfig(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) run.WorkerConfig {
+	t.Helper()
 	policy, err := egress.New(true, "")
 	require.NoError(t, err)
-	return run.NewPipelineRunWorker(run.WorkerConfig{
+	return run.WorkerConfig{
 		Pool:                pool,
 		Connections:         connection.New(pool, standard.Registry(), testKeyring(t), connectors.Env{}, testutil.Logger()),
 		Env:                 func(int64, bool) connectors.Env { return connectors.Env{Dialer: policy.Dialer(10 * time.Second)} },
@@ -79,15 +87,19 @@ func newRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *run.Pipeli
 		Pause:               o.pause,
 
 		WithoutDestinationRecord: o.withoutRecord,
-	})
+	}
 }
 
 // startRunWorker starts a River client on pool that works runs, stopped when the test ends.
 func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Client {
 	t.Helper()
 	w := newRunWorker(t, pool, o)
+	tw := run.NewTransformRunWorker(runWorkerConfig(t, pool, o), transformation.New(pool, nil, testutil.Logger()))
 	client, err := queue.New(pool, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 10,
-		FetchPollInterval: 50 * time.Millisecond, Register: func(ws *river.Workers) { run.Register(ws, w) }})
+		FetchPollInterval: 50 * time.Millisecond, Register: func(ws *river.Workers) {
+			run.Register(ws, w)
+			run.RegisterTransform(ws, tw)
+		}})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(context.Background()))
 	t.Cleanup(func() {
@@ -122,7 +134,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
-	env.srcURL = srcURL
+	env.srcURL, env.dstURL = srcURL, dstURL
 	env.src, err = pgxpool.New(context.Background(), srcURL)
 	require.NoError(t, err)
 	t.Cleanup(env.src.Close)

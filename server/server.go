@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ import (
 	"github.com/datanika/datanika/internal/ratelimit"
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
+	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
 )
 
@@ -93,20 +95,21 @@ type Deps struct {
 
 // handlers implements api.StrictServerInterface; its methods live in one file per resource.
 type handlers struct {
-	pool        *pgxpool.Pool
-	spec        []byte
-	gatherer    prometheus.Gatherer
-	production  bool
-	identity    *identity.Service
-	org         *org.Service
-	files       *files.Service
-	connections *connection.Service
-	history     *history.Service
-	idempotency *idempotency.Store
-	pipelines   *pipeline.Service
-	runs        *run.Service
-	logger      *slog.Logger
-	stopping    <-chan struct{} // Deps.Stopping
+	pool            *pgxpool.Pool
+	spec            []byte
+	gatherer        prometheus.Gatherer
+	production      bool
+	identity        *identity.Service
+	org             *org.Service
+	files           *files.Service
+	connections     *connection.Service
+	history         *history.Service
+	idempotency     *idempotency.Store
+	pipelines       *pipeline.Service
+	transformations *transformation.Service
+	runs            *run.Service
+	logger          *slog.Logger
+	stopping        <-chan struct{} // Deps.Stopping
 
 	secretKey   []byte
 	oauth       map[string]*oauth.Provider
@@ -146,7 +149,7 @@ func New(d Deps) (*echo.Echo, error) {
 		metrics.middleware(),
 		accessLog(d.Logger),
 		securityHeaders(d.Production),
-		bodyLimit(d.MaxBodyBytes, map[string]int64{"/api/v1/files": d.MaxUploadBytes}),
+		bodyLimit(d.MaxBodyBytes, map[string]int64{"/api/v1/files": d.MaxUploadBytes, "/api/v1/transformations/import": d.MaxUploadBytes}),
 	)
 
 	validators, err := operationValidators(d.Spec)
@@ -185,6 +188,13 @@ func New(d Deps) (*echo.Echo, error) {
 		},
 	}, d.Logger).WithManagedDialer(d.Egress.ManagedDialer(connectors.TestTimeout))
 	h.pipelines = pipeline.New(db, d.Connectors, d.Logger)
+	h.transformations = transformation.New(db, func(ctx context.Context, p auth.Principal, id int64) ([]byte, error) {
+		path, err := h.files.Path(ctx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		return os.ReadFile(path) //nolint:gosec // the blob store's own path of an upload of this org
+	}, d.Logger).WithConnections(h.connections)
 	runQueue := d.Queue
 	if runQueue == nil {
 		// Runs need a queue to be triggered: without one given, an insert-only client on the pool

@@ -43,6 +43,7 @@ import (
 	"github.com/datanika/datanika/internal/ratelimit"
 	runs "github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
+	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
 	"github.com/datanika/datanika/server"
 )
@@ -311,12 +312,22 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
 		Logger:              logger,
 	})
+	transformWorker := runs.NewTransformRunWorker(runs.WorkerConfig{
+		Pool:                pool,
+		Connections:         connection.New(pool, builtin.Registry(), keyring, connectors.Env{}, logger),
+		Env:                 runs.OrgEnv(policy.Dialer(30*time.Second), policy.ManagedDialer(30*time.Second), runFiles.Path),
+		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
+		Timeout:             cfg.RunTimeout,
+		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		Logger:              logger,
+	}, transformation.New(pool, nil, logger))
 	registerWarehouse := register
 	register = func(w *river.Workers) {
 		if registerWarehouse != nil {
 			registerWarehouse(w)
 		}
 		runs.Register(w, runWorker)
+		runs.RegisterTransform(w, transformWorker)
 		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger, Settle: runWorker.SettleReaped})
 	}
 

@@ -17,6 +17,15 @@ SELECT u.kind, u.id, u.name FROM (
     UNION ALL
     SELECT 'transformation'::text AS kind, t.id, t.name FROM transformations t
     WHERE t.org_id = $1 AND t.deleted_at IS NULL AND t.destination_connection_id = $2
+    UNION ALL
+    SELECT 'job'::text AS kind, j.id, j.name FROM jobs j
+    WHERE j.org_id = $1 AND j.deleted_at IS NULL AND j.destination_connection_id = $2
+    UNION ALL
+    SELECT 'seed'::text AS kind, d.id, d.name FROM seeds d
+    WHERE d.org_id = $1 AND d.destination_connection_id = $2
+    UNION ALL
+    SELECT 'source'::text AS kind, o.id, o.name FROM sources o
+    WHERE o.org_id = $1 AND o.connection_id = $2
 ) u
 ORDER BY u.kind, u.id
 LIMIT 21
@@ -33,7 +42,8 @@ type ConnectionUsersRow struct {
 	Name string `json:"name"`
 }
 
-// The live pipelines and transformations that use a connection, which forbid deleting it.
+// The live pipelines, transformations, jobs, seeds and sources that use a connection, which
+// forbid deleting it.
 func (q *Queries) ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error) {
 	rows, err := q.db.Query(ctx, connectionUsers, arg.ForOrg, arg.ConnID)
 	if err != nil {

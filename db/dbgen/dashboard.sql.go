@@ -93,7 +93,7 @@ func (q *Queries) DashboardDays(ctx context.Context, orgID int64) ([]DashboardDa
 }
 
 const dashboardFailingPipelines = `-- name: DashboardFailingPipelines :many
-SELECT p.id AS pipeline_id, p.name AS pipeline_name, r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at
+SELECT p.id AS pipeline_id, p.name AS pipeline_name, r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at, r.command, r.selector, r.exclude, r.threads
 FROM pipelines p
 JOIN runs r ON r.id = (
     SELECT e.id FROM runs e
@@ -144,6 +144,10 @@ func (q *Queries) DashboardFailingPipelines(ctx context.Context, orgID int64) ([
 			&i.Run.Stats,
 			&i.Run.CreatedAt,
 			&i.Run.UpdatedAt,
+			&i.Run.Command,
+			&i.Run.Selector,
+			&i.Run.Exclude,
+			&i.Run.Threads,
 		); err != nil {
 			return nil, err
 		}

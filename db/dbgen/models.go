@@ -124,6 +124,34 @@ type Invitation struct {
 	CreatedAt  pgtype.Timestamptz `json:"created_at"`
 }
 
+type Job struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	Command                 string             `json:"command"`
+	Select                  string             `json:"select"`
+	Exclude                 string             `json:"exclude"`
+	FullRefresh             bool               `json:"full_refresh"`
+	Threads                 int32              `json:"threads"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
+}
+
+type Macro struct {
+	ID          int64              `json:"id"`
+	OrgID       int64              `json:"org_id"`
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	SqlBody     string             `json:"sql_body"`
+	CreatedBy   *int64             `json:"created_by"`
+	CreatedAt   pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+}
+
 type Membership struct {
 	ID        int64              `json:"id"`
 	OrgID     int64              `json:"org_id"`
@@ -209,6 +237,18 @@ type Run struct {
 	Stats       []byte             `json:"stats"`
 	CreatedAt   pgtype.Timestamptz `json:"created_at"`
 	UpdatedAt   pgtype.Timestamptz `json:"updated_at"`
+	Command     *string            `json:"command"`
+	Selector    *string            `json:"selector"`
+	Exclude     *string            `json:"exclude"`
+	Threads     *int32             `json:"threads"`
+}
+
+type RunArtifact struct {
+	RunID     int64              `json:"run_id"`
+	Name      string             `json:"name"`
+	OrgID     int64              `json:"org_id"`
+	Body      []byte             `json:"body"`
+	CreatedAt pgtype.Timestamptz `json:"created_at"`
 }
 
 type RunLog struct {
@@ -219,6 +259,42 @@ type RunLog struct {
 	Level   string             `json:"level"`
 	Message string             `json:"message"`
 	Fields  []byte             `json:"fields"`
+}
+
+type Seed struct {
+	ID                      int64              `json:"id"`
+	OrgID                   int64              `json:"org_id"`
+	Name                    string             `json:"name"`
+	Description             string             `json:"description"`
+	FileID                  *int64             `json:"file_id"`
+	DestinationConnectionID int64              `json:"destination_connection_id"`
+	SchemaName              *string            `json:"schema_name"`
+	ColumnTypes             []byte             `json:"column_types"`
+	Csv                     []byte             `json:"csv"`
+	RowCount                int64              `json:"row_count"`
+	CreatedBy               *int64             `json:"created_by"`
+	CreatedAt               pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
+}
+
+type Source struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	Name         string             `json:"name"`
+	Description  string             `json:"description"`
+	SchemaName   string             `json:"schema_name"`
+	ConnectionID int64              `json:"connection_id"`
+	Tables       []byte             `json:"tables"`
+	CreatedBy    *int64             `json:"created_by"`
+	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
+}
+
+type TransformProject struct {
+	ConnectionID int64              `json:"connection_id"`
+	OrgID        int64              `json:"org_id"`
+	Vars         []byte             `json:"vars"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
 }
 
 type Transformation struct {
@@ -238,6 +314,8 @@ type Transformation struct {
 	CreatedAt               pgtype.Timestamptz `json:"created_at"`
 	UpdatedAt               pgtype.Timestamptz `json:"updated_at"`
 	DeletedAt               pgtype.Timestamptz `json:"deleted_at"`
+	Path                    string             `json:"path"`
+	Config                  []byte             `json:"config"`
 }
 
 type User struct {

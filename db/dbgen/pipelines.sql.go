@@ -121,7 +121,7 @@ func (q *Queries) GetPipelineForUpdate(ctx context.Context, arg GetPipelineForUp
 }
 
 const latestRunsOfPipelines = `-- name: LatestRunsOfPipelines :many
-SELECT DISTINCT ON (target_id) id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM runs
+SELECT DISTINCT ON (target_id) id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads FROM runs
 WHERE org_id = $1 AND target_type = 'pipeline' AND target_id = ANY($2::bigint[])
 ORDER BY target_id, created_at DESC, id DESC
 `
@@ -161,6 +161,10 @@ func (q *Queries) LatestRunsOfPipelines(ctx context.Context, arg LatestRunsOfPip
 			&i.Stats,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Command,
+			&i.Selector,
+			&i.Exclude,
+			&i.Threads,
 		); err != nil {
 			return nil, err
 		}

@@ -13,11 +13,15 @@ import (
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
 	ActiveRunOf(ctx context.Context, arg ActiveRunOfParams) (int64, error)
+	AllMacros(ctx context.Context, orgID int64) ([]Macro, error)
+	// The tables the catalog knows of a connection in the given schemas.
+	CatalogTablesOfSchemas(ctx context.Context, arg CatalogTablesOfSchemasParams) ([]CatalogTablesOfSchemasRow, error)
 	// Claims a key for a request in progress; no row when the key is already taken.
 	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
 	CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error
-	// The live pipelines and transformations that use a connection, which forbid deleting it.
+	// The live pipelines, transformations, jobs, seeds and sources that use a connection, which
+	// forbid deleting it.
 	ConnectionUsers(ctx context.Context, arg ConnectionUsersParams) ([]ConnectionUsersRow, error)
 	CountOwners(ctx context.Context, orgID int64) (int64, error)
 	CountRunningRuns(ctx context.Context, orgID int64) (int64, error)
@@ -25,6 +29,8 @@ type Querier interface {
 	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)
 	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
+	CreateJob(ctx context.Context, arg CreateJobParams) (Job, error)
+	CreateMacro(ctx context.Context, arg CreateMacroParams) (Macro, error)
 	// The org's managed-warehouse connection, made by the server (never through the API).
 	CreateManagedConnection(ctx context.Context, arg CreateManagedConnectionParams) (Connection, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
@@ -33,6 +39,10 @@ type Querier interface {
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
+	CreateSeed(ctx context.Context, arg CreateSeedParams) (Seed, error)
+	CreateSource(ctx context.Context, arg CreateSourceParams) (Source, error)
+	CreateTransformRun(ctx context.Context, arg CreateTransformRunParams) (Run, error)
+	CreateTransformation(ctx context.Context, arg CreateTransformationParams) (Transformation, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
 	DashboardCounts(ctx context.Context, orgID int64) (DashboardCountsRow, error)
 	// The last 14 UTC days, oldest first, zero-filled: runs by status and rows loaded, each run
@@ -44,6 +54,9 @@ type Querier interface {
 	DashboardRunsByStatus(ctx context.Context, orgID int64) ([]DashboardRunsByStatusRow, error)
 	// Answers are kept 24 hours (SPEC §3); older entries of the org are dropped when it sends a new key.
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
+	DeleteMacro(ctx context.Context, arg DeleteMacroParams) (Macro, error)
+	DeleteSeed(ctx context.Context, arg DeleteSeedParams) (Seed, error)
+	DeleteSource(ctx context.Context, arg DeleteSourceParams) (Source, error)
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
 	DeleteStaleCatalogEntries(ctx context.Context, arg DeleteStaleCatalogEntriesParams) error
 	// Runs left queued without a live River job end cancelled (their job was cancelled) or failed,
@@ -58,6 +71,12 @@ type Querier interface {
 	GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (IdempotencyKey, error)
 	GetInstallation(ctx context.Context) (GetInstallationRow, error)
 	GetInvitationByHash(ctx context.Context, pHash []byte) (Invitation, error)
+	GetJob(ctx context.Context, arg GetJobParams) (Job, error)
+	GetJobForRun(ctx context.Context, arg GetJobForRunParams) (Job, error)
+	GetJobForUpdate(ctx context.Context, arg GetJobForUpdateParams) (Job, error)
+	GetMacro(ctx context.Context, arg GetMacroParams) (Macro, error)
+	GetMacroByName(ctx context.Context, arg GetMacroByNameParams) (Macro, error)
+	GetMacroForUpdate(ctx context.Context, arg GetMacroForUpdateParams) (Macro, error)
 	// description kept
 	GetManagedConnection(ctx context.Context, orgID int64) (Connection, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
@@ -68,8 +87,19 @@ type Querier interface {
 	// The pipeline a PATCH changes, locked so two concurrent changes apply one after the other.
 	GetPipelineForUpdate(ctx context.Context, arg GetPipelineForUpdateParams) (Pipeline, error)
 	GetPipelineState(ctx context.Context, arg GetPipelineStateParams) (string, error)
+	GetProjectVars(ctx context.Context, arg GetProjectVarsParams) ([]byte, error)
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
+	GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error)
+	GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error)
+	GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error)
+	GetSource(ctx context.Context, arg GetSourceParams) (Source, error)
+	GetSourceByName(ctx context.Context, arg GetSourceByNameParams) (Source, error)
+	GetSourceForUpdate(ctx context.Context, arg GetSourceForUpdateParams) (Source, error)
+	GetTransformation(ctx context.Context, arg GetTransformationParams) (Transformation, error)
+	GetTransformationByName(ctx context.Context, arg GetTransformationByNameParams) (Transformation, error)
+	GetTransformationForRun(ctx context.Context, arg GetTransformationForRunParams) (Transformation, error)
+	GetTransformationForUpdate(ctx context.Context, arg GetTransformationForUpdateParams) (Transformation, error)
 	GetUser(ctx context.Context, id int64) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	// Counts one attempt in the bucket's current window (a new window starts when the old one has
@@ -90,11 +120,19 @@ type Querier interface {
 	ListCatalogEntries(ctx context.Context, arg ListCatalogEntriesParams) ([]CatalogEntry, error)
 	ListConnections(ctx context.Context, arg ListConnectionsParams) ([]Connection, error)
 	ListFiles(ctx context.Context, arg ListFilesParams) ([]File, error)
+	ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, error)
+	ListMacros(ctx context.Context, arg ListMacrosParams) ([]Macro, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
+	ListSeeds(ctx context.Context, arg ListSeedsParams) ([]Seed, error)
+	ListSources(ctx context.Context, arg ListSourcesParams) ([]Source, error)
+	ListTransformations(ctx context.Context, arg ListTransformationsParams) ([]Transformation, error)
 	// The user's live memberships in live organizations, oldest first (sign-in picks the first).
 	ListUserMemberships(ctx context.Context, userID int64) ([]ListUserMembershipsRow, error)
+	// A live connection of the org a transformation, seed, source or job is about to use, locked
+	// FOR SHARE until commit (see LockPipelineConnection).
+	LockDestinationConnection(ctx context.Context, arg LockDestinationConnectionParams) (Connection, error)
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
 	// Serializes the starts of one org's runs (transaction-scoped), so counting the running ones
@@ -115,7 +153,15 @@ type Querier interface {
 	// API (list, get, logs) live in runs_read.sql.
 	// FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 	PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error)
+	// The pipelines loading into a connection: each contributes a source named by its schema.
+	ProjectPipelineSources(ctx context.Context, arg ProjectPipelineSourcesParams) ([]ProjectPipelineSourcesRow, error)
+	ProjectSeeds(ctx context.Context, arg ProjectSeedsParams) ([]Seed, error)
+	ProjectSources(ctx context.Context, arg ProjectSourcesParams) ([]Source, error)
+	// Every live model of one destination connection: one dbt project.
+	ProjectTransformations(ctx context.Context, arg ProjectTransformationsParams) ([]Transformation, error)
 	PutPipelineState(ctx context.Context, arg PutPipelineStateParams) error
+	PutProjectVars(ctx context.Context, arg PutProjectVarsParams) error
+	PutRunArtifact(ctx context.Context, arg PutRunArtifactParams) error
 	ReadRun(ctx context.Context, arg ReadRunParams) (Run, error)
 	ReadRunLogs(ctx context.Context, arg ReadRunLogsParams) ([]RunLog, error)
 	// Newest first, keyset-paged on (created_at, id); every filter is optional. The target's name is
@@ -155,24 +201,40 @@ type Querier interface {
 	SlugTaken(ctx context.Context, slug string) (bool, error)
 	SoftDeleteConnection(ctx context.Context, arg SoftDeleteConnectionParams) (Connection, error)
 	SoftDeleteFile(ctx context.Context, arg SoftDeleteFileParams) (File, error)
+	SoftDeleteJob(ctx context.Context, arg SoftDeleteJobParams) (Job, error)
 	SoftDeleteMembership(ctx context.Context, arg SoftDeleteMembershipParams) error
 	SoftDeleteOrgMemberships(ctx context.Context, orgID int64) error
 	SoftDeleteOrganization(ctx context.Context, id int64) error
 	SoftDeletePipeline(ctx context.Context, arg SoftDeletePipelineParams) (Pipeline, error)
+	SoftDeleteTransformation(ctx context.Context, arg SoftDeleteTransformationParams) (Transformation, error)
 	StartRun(ctx context.Context, arg StartRunParams) (Run, error)
+	// The queued or running run of a transformation or job, if any (at most one: runs_one_active).
+	TargetActiveRun(ctx context.Context, arg TargetActiveRunParams) (int64, error)
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	// The worker's heartbeat while a run works: a run nobody touches for long is reaped below. No
 	// row means the run is no longer running (reaped, or ended elsewhere): the worker stops.
 	TouchRun(ctx context.Context, arg TouchRunParams) (int64, error)
 	TouchWorkerHeartbeat(ctx context.Context) error
+	// The destination connection of a transformation's or job's run target (deleted ones included:
+	// a run queued before a delete still knows where it was to run).
+	TransformRunDestination(ctx context.Context, arg TransformRunDestinationParams) (int64, error)
+	// The connections that hold models, seeds or sources of the org: one project each.
+	TransformationDestinations(ctx context.Context, forOrg int64) ([]int64, error)
 	UpdateConnection(ctx context.Context, arg UpdateConnectionParams) (Connection, error)
+	UpdateJob(ctx context.Context, arg UpdateJobParams) (Job, error)
+	UpdateMacro(ctx context.Context, arg UpdateMacroParams) (Macro, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)
+	UpdateSeed(ctx context.Context, arg UpdateSeedParams) (Seed, error)
+	UpdateSource(ctx context.Context, arg UpdateSourceParams) (Source, error)
+	UpdateTransformation(ctx context.Context, arg UpdateTransformationParams) (Transformation, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
 	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
+	// A relation a transform run built enters its destination's catalog (kind view or table).
+	UpsertBuiltCatalogEntry(ctx context.Context, arg UpsertBuiltCatalogEntryParams) error
 	// A table a pipeline loaded enters the destination's catalog as a `source` entry, which
 	// transformations can name with source('<schema>', '<table>'). A later catalog refresh keeps it
 	// while the table exists (its upsert leaves origin alone).

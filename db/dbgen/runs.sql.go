@@ -44,7 +44,7 @@ func (q *Queries) CountRunningRuns(ctx context.Context, orgID int64) (int64, err
 const createRun = `-- name: CreateRun :one
 INSERT INTO runs (org_id, target_type, target_id, trigger, attempt, retry_of, full_refresh, created_by, stats)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
 `
 
 type CreateRunParams struct {
@@ -92,12 +92,16 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
 
 const endOrphanedRuns = `-- name: EndOrphanedRuns :many
-SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM dnk_end_orphaned_runs($1::text, $2::text)
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads FROM dnk_end_orphaned_runs($1::text, $2::text)
 `
 
 type EndOrphanedRunsParams struct {
@@ -136,6 +140,10 @@ func (q *Queries) EndOrphanedRuns(ctx context.Context, arg EndOrphanedRunsParams
 			&i.Stats,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Command,
+			&i.Selector,
+			&i.Exclude,
+			&i.Threads,
 		); err != nil {
 			return nil, err
 		}
@@ -150,7 +158,7 @@ func (q *Queries) EndOrphanedRuns(ctx context.Context, arg EndOrphanedRunsParams
 const finishRun = `-- name: FinishRun :one
 UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_at = now(), updated_at = now()
 WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running')
-RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
 `
 
 type FinishRunParams struct {
@@ -192,6 +200,10 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (Run, erro
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
@@ -273,7 +285,7 @@ func (q *Queries) LockOrgRuns(ctx context.Context, orgID int64) error {
 }
 
 const lockRun = `-- name: LockRun :one
-SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM runs WHERE org_id = $1 AND id = $2 FOR UPDATE
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads FROM runs WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockRunParams struct {
@@ -304,6 +316,10 @@ func (q *Queries) LockRun(ctx context.Context, arg LockRunParams) (Run, error) {
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
@@ -368,7 +384,7 @@ func (q *Queries) PutPipelineState(ctx context.Context, arg PutPipelineStatePara
 }
 
 const reapStaleRuns = `-- name: ReapStaleRuns :many
-SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM dnk_reap_stale_runs($1::text, $2::float8)
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads FROM dnk_reap_stale_runs($1::text, $2::float8)
 `
 
 type ReapStaleRunsParams struct {
@@ -407,6 +423,10 @@ func (q *Queries) ReapStaleRuns(ctx context.Context, arg ReapStaleRunsParams) ([
 			&i.Stats,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Command,
+			&i.Selector,
+			&i.Exclude,
+			&i.Threads,
 		); err != nil {
 			return nil, err
 		}
@@ -459,7 +479,7 @@ func (q *Queries) RunChainRoot(ctx context.Context, arg RunChainRootParams) (int
 }
 
 const setRunJob = `-- name: SetRunJob :one
-UPDATE runs SET job_id = $3, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+UPDATE runs SET job_id = $3, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
 `
 
 type SetRunJobParams struct {
@@ -491,6 +511,10 @@ func (q *Queries) SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, erro
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
@@ -513,7 +537,7 @@ func (q *Queries) SetRunStats(ctx context.Context, arg SetRunStatsParams) error 
 const settleRun = `-- name: SettleRun :one
 UPDATE runs SET status = $3, error = $4, rows_loaded = $5, stats = $6, finished_at = now(), updated_at = now()
 WHERE org_id = $1 AND id = $2 AND (status IN ('queued', 'running') OR (status = 'failed' AND error = $7::text))
-RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
 `
 
 type SettleRunParams struct {
@@ -560,6 +584,10 @@ func (q *Queries) SettleRun(ctx context.Context, arg SettleRunParams) (Run, erro
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
@@ -567,7 +595,7 @@ func (q *Queries) SettleRun(ctx context.Context, arg SettleRunParams) (Run, erro
 const startRun = `-- name: StartRun :one
 UPDATE runs SET status = 'running', started_at = now(), finished_at = NULL, error = NULL, stats = $3, updated_at = now()
 WHERE org_id = $1 AND id = $2 AND status = 'queued'
-RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at
+RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
 `
 
 type StartRunParams struct {
@@ -599,6 +627,10 @@ func (q *Queries) StartRun(ctx context.Context, arg StartRunParams) (Run, error)
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }

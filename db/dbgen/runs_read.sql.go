@@ -12,7 +12,7 @@ import (
 )
 
 const readRun = `-- name: ReadRun :one
-SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at FROM runs WHERE org_id = $1 AND id = $2
+SELECT id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads FROM runs WHERE org_id = $1 AND id = $2
 `
 
 type ReadRunParams struct {
@@ -43,6 +43,10 @@ func (q *Queries) ReadRun(ctx context.Context, arg ReadRunParams) (Run, error) {
 		&i.Stats,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
 	)
 	return i, err
 }
@@ -95,7 +99,7 @@ func (q *Queries) ReadRunLogs(ctx context.Context, arg ReadRunLogsParams) ([]Run
 }
 
 const readRuns = `-- name: ReadRuns :many
-SELECT r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at,
+SELECT r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at, r.command, r.selector, r.exclude, r.threads,
        COALESCE(p.name, t.name, '')::text AS target_name
 FROM runs r
 LEFT JOIN pipelines p ON r.target_type = 'pipeline' AND p.org_id = r.org_id AND p.id = r.target_id
@@ -173,6 +177,10 @@ func (q *Queries) ReadRuns(ctx context.Context, arg ReadRunsParams) ([]ReadRunsR
 			&i.Run.Stats,
 			&i.Run.CreatedAt,
 			&i.Run.UpdatedAt,
+			&i.Run.Command,
+			&i.Run.Selector,
+			&i.Run.Exclude,
+			&i.Run.Threads,
 			&i.TargetName,
 		); err != nil {
 			return nil, err

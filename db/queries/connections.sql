@@ -60,7 +60,8 @@ RETURNING *;
 SELECT * FROM connections WHERE org_id = $1 AND lower(name) = lower(sqlc.arg(name)) AND deleted_at IS NULL;
 
 -- name: ConnectionUsers :many
--- The live pipelines and transformations that use a connection, which forbid deleting it.
+-- The live pipelines, transformations, jobs, seeds and sources that use a connection, which
+-- forbid deleting it.
 SELECT u.kind, u.id, u.name FROM (
     SELECT 'pipeline'::text AS kind, p.id, p.name FROM pipelines p
     WHERE p.org_id = sqlc.arg(for_org) AND p.deleted_at IS NULL
@@ -68,6 +69,15 @@ SELECT u.kind, u.id, u.name FROM (
     UNION ALL
     SELECT 'transformation'::text AS kind, t.id, t.name FROM transformations t
     WHERE t.org_id = sqlc.arg(for_org) AND t.deleted_at IS NULL AND t.destination_connection_id = sqlc.arg(conn_id)
+    UNION ALL
+    SELECT 'job'::text AS kind, j.id, j.name FROM jobs j
+    WHERE j.org_id = sqlc.arg(for_org) AND j.deleted_at IS NULL AND j.destination_connection_id = sqlc.arg(conn_id)
+    UNION ALL
+    SELECT 'seed'::text AS kind, d.id, d.name FROM seeds d
+    WHERE d.org_id = sqlc.arg(for_org) AND d.destination_connection_id = sqlc.arg(conn_id)
+    UNION ALL
+    SELECT 'source'::text AS kind, o.id, o.name FROM sources o
+    WHERE o.org_id = sqlc.arg(for_org) AND o.connection_id = sqlc.arg(conn_id)
 ) u
 ORDER BY u.kind, u.id
 LIMIT 21;

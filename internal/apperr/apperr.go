@@ -29,6 +29,10 @@ const (
 type FieldError struct {
 	Field   string
 	Message string
+	// File, Line and Column place an error of a dbt project's file (a model's Jinja); zero
+	// when the error is not about a file.
+	File         string
+	Line, Column int
 }
 
 // Error is a domain error with a public detail and a hidden cause.

@@ -57,7 +57,7 @@ func NewService(db database.DB, queue *river.Client[pgx.Tx]) *Service {
 // errActive is the 409 of a trigger or retry while a run is active, naming it (the HTTP layer
 // answers its id as the problem's active_run_id).
 func errActive(id int64) error {
-	e := apperr.Conflictf("The pipeline already has an active run (%d); wait for it or cancel it.", id)
+	e := apperr.Conflictf("The target already has an active run (%d); wait for it or cancel it.", id)
 	e.ActiveRunID = id
 	return e
 }
@@ -108,6 +108,11 @@ func userOf(p auth.Principal) *int64 {
 // enqueue inserts the run and its job. The pre-check gives the common case a clear answer; the
 // unique index runs_one_active settles a race between two triggers.
 func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, params dbgen.CreateRunParams) (dbgen.Run, error) {
+	return s.enqueueWith(ctx, q, tx, p, params, nil)
+}
+
+// enqueueWith is enqueue; spec, when set, is what a transformation or job run does.
+func (s *Service) enqueueWith(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, params dbgen.CreateRunParams, spec *TransformSpec) (dbgen.Run, error) {
 	if id, err := q.ActiveRunOf(ctx, dbgen.ActiveRunOfParams{OrgID: p.OrgID, TargetType: params.TargetType, TargetID: params.TargetID}); err == nil {
 		return dbgen.Run{}, errActive(id)
 	} else if !errors.Is(err, pgx.ErrNoRows) {
@@ -122,13 +127,22 @@ func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p au
 	if err != nil {
 		return dbgen.Run{}, err
 	}
-	r, err := dbgen.New(sp).CreateRun(ctx, params)
+	var r dbgen.Run
+	if spec == nil {
+		r, err = dbgen.New(sp).CreateRun(ctx, params)
+	} else {
+		r, err = dbgen.New(sp).CreateTransformRun(ctx, dbgen.CreateTransformRunParams{
+			OrgID: params.OrgID, TargetType: params.TargetType, TargetID: params.TargetID, Trigger: params.Trigger,
+			Attempt: params.Attempt, RetryOf: params.RetryOf, FullRefresh: params.FullRefresh, CreatedBy: params.CreatedBy,
+			Stats: params.Stats, Command: &spec.Command, Selector: &spec.Select, Exclude: &spec.Exclude, Threads: &spec.Threads,
+		})
+	}
 	if isActiveViolation(err) {
 		_ = sp.Rollback(ctx)
 		if id, lerr := q.ActiveRunOf(ctx, dbgen.ActiveRunOfParams{OrgID: p.OrgID, TargetType: params.TargetType, TargetID: params.TargetID}); lerr == nil {
 			return dbgen.Run{}, errActive(id)
 		}
-		return dbgen.Run{}, apperr.Conflictf("The pipeline already has an active run.").WithCause(err)
+		return dbgen.Run{}, apperr.Conflictf("The %s already has an active run.", params.TargetType).WithCause(err)
 	}
 	if err != nil {
 		return dbgen.Run{}, err
@@ -136,7 +150,11 @@ func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p au
 	if err := sp.Commit(ctx); err != nil {
 		return dbgen.Run{}, err
 	}
-	job, err := s.queue.InsertTx(ctx, tx, PipelineRunArgs{OrgID: p.OrgID, RunID: r.ID}, nil)
+	var args river.JobArgs = PipelineRunArgs{OrgID: p.OrgID, RunID: r.ID}
+	if spec != nil {
+		args = TransformRunArgs{OrgID: p.OrgID, RunID: r.ID}
+	}
+	job, err := s.queue.InsertTx(ctx, tx, args, nil)
 	if err != nil {
 		return dbgen.Run{}, fmt.Errorf("enqueue run %d: %w", r.ID, err)
 	}
@@ -245,7 +263,8 @@ func (s *Service) Retry(ctx context.Context, p auth.Principal, runID int64) (dbg
 			return apperr.Conflictf("Run %d ended %s; only failed or cancelled runs are retried.", r.ID, r.Status)
 		}
 		if r.TargetType != TargetPipeline {
-			return apperr.Conflictf("Runs of a %s cannot be retried yet.", r.TargetType)
+			out, err = s.retryTransform(ctx, q, tx, p, r)
+			return err
 		}
 		pl, err := q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: r.TargetID})
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/transform"
 )
 
 // Phases of a run, shown in its stats.
@@ -21,6 +22,8 @@ const (
 type Stats struct {
 	Phase  string       `json:"phase,omitempty"`
 	Tables []TableStats `json:"tables"`
+	// Nodes are a transformation's or job's per-node results (SPEC §3.0 run stats).
+	Nodes []transform.Result `json:"nodes,omitempty"`
 }
 
 // TableStats are one table's figures, as the API's RunTableStats: the engine's own.

@@ -577,6 +577,7 @@ func (w *PipelineRunWorker) retryOrFail(ctx context.Context, job *river.Job[Pipe
 // clients (the api role), which River lets insert only the kinds they know.
 func RegisterKinds(workers *river.Workers) {
 	river.AddWorker(workers, NewPipelineRunWorker(WorkerConfig{}))
+	river.AddWorker(workers, NewTransformRunWorker(WorkerConfig{}, nil))
 }
 
 // OrgEnv is WorkerConfig.Env for the program: connectors dial through the egress policy's
@@ -699,8 +700,8 @@ func (w *PipelineRunWorker) SettleReaped(ctx context.Context, orgID, runID int64
 // publishedBy asks the run's destination what the run published (its ledger); ok false when it
 // cannot be asked.
 func (w *PipelineRunWorker) publishedBy(ctx context.Context, r dbgen.Run) (map[string]int64, bool) {
-	if w.cfg.Connections == nil {
-		return nil, false
+	if w.cfg.Connections == nil || r.TargetType != TargetPipeline {
+		return nil, false // a transform run keeps no ledger in its destination
 	}
 	pl, _, dst, _, err := w.prepare(ctx, auth.Principal{OrgID: r.OrgID}, r)
 	if err != nil {

@@ -43,6 +43,9 @@ type Options struct {
 	Threads         int
 	RunStartedAt    time.Time
 	Logger          *slog.Logger
+	// OnResult, when set, is called with each node's result as it finishes (from the goroutine
+	// that collects them, one at a time), for live progress.
+	OnResult func(Result)
 	// Cache, when set, reuses the parse results of a previous New of the same project for
 	// every file that did not change (see Cache).
 	Cache *Cache
@@ -661,3 +664,16 @@ func (e *Engine) renderSourceLocations(ctx context.Context) error {
 	}
 	return nil
 }
+
+// NodeError is why node id could not be parsed or resolved (a template error, an unknown
+// ref() or source()), nil when it parsed; running the node would fail with it.
+func (e *Engine) NodeError(id string) error {
+	if n, ok := e.nodes[id]; ok {
+		return n.err
+	}
+	return nil
+}
+
+// MacroProblems are the macro files that could not be parsed, each error naming its file,
+// line and column; their macros fail where they are called.
+func (e *Engine) MacroProblems() []error { return e.env.Problems() }

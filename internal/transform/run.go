@@ -355,6 +355,13 @@ func (e *Engine) execute(ctx context.Context, db *sql.DB, command string, ids []
 						Message: "skipped because " + blocker + " did not succeed"}
 					continue
 				}
+				if ctx.Err() != nil {
+					// Cancelled: what has not started does not start (the statement in flight
+					// was cancelled on the destination with the context).
+					done <- Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+						Message: "skipped because the run was stopped"}
+					continue
+				}
 				done <- e.runNode(ctx, db, command, e.nodes[id])
 			}
 		}()
@@ -363,6 +370,9 @@ func (e *Engine) execute(ctx context.Context, db *sql.DB, command string, ids []
 		r := <-done
 		results[r.UniqueID] = r
 		e.opts.Logger.Info("node finished", slog.String("unique_id", r.UniqueID), slog.String("status", r.Status), slog.Float64("seconds", r.Seconds))
+		if e.opts.OnResult != nil {
+			e.opts.OnResult(r)
+		}
 		mu.Lock()
 		for _, c := range children[r.UniqueID] {
 			if !r.ok() {

@@ -576,7 +576,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a connection (admin)
-         * @description Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines or transformations use the connection.
+         * @description Soft-deletes the connection; its name is free again. Answers 409, naming them, while live pipelines, transformations, jobs, seeds or sources use the connection.
          */
         delete: operations["deleteConnection"];
         options?: never;
@@ -731,6 +731,363 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/transformations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Transformations (models) */
+        get: operations["listTransformations"];
+        put?: never;
+        /**
+         * Create a transformation (editor)
+         * @description The models of one destination connection form one dbt project, assembled from the
+         *     database; the new model is parsed in it before it is stored. An unknown `ref()` or
+         *     `source()`, a dependency cycle (with its path) or a Jinja error answers 422 with the
+         *     file, line and column in `errors[]`. The name follows `^[A-Za-z_][A-Za-z0-9_]*$` and is
+         *     unique in the org (409). `destination_connection_id` defaults to the org's Warehouse;
+         *     `path` defaults to `<name>.sql`.
+         */
+        post: operations["createTransformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a dbt project (editor)
+         * @description A multipart upload of a zipped dbt project in the part named `file` (dbt_project.yml with
+         *     its folder-level configs, models/**.sql, properties files with tests and descriptions,
+         *     seeds/*.csv, snapshots/*.sql, macros/*.sql). Models and snapshots become
+         *     transformations in the project of `destination_connection_id` (default: the
+         *     Warehouse), with their generic tests in `tests_config`; macro files become macros,
+         *     seeds seeds, sources sources, vars the project's vars. A name that exists is skipped or
+         *     overwritten (`on_conflict`, default skip). What is not kept (singular tests, tests on
+         *     sources, column descriptions, packages other than dbt_utils, hooks) is listed in `warnings`. The project must
+         *     parse afterwards, else nothing is stored (422 with file, line and column).
+         */
+        post: operations["importTransformations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the project as a dbt project
+         * @description A zip of the project of `destination_connection_id` (default: the Warehouse) in the
+         *     layout dbt-core reads: dbt_project.yml (with the project's vars), models and their
+         *     properties with tests, snapshots, seeds, sources (the pipelines' included), macros, and
+         *     packages.yml when dbt_utils is used. Importing it and exporting again gives the same files.
+         */
+        get: operations["exportTransformations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/compile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compile unsaved SQL in the org's project
+         * @description Renders `sql_body` as a model named `name` (default `__preview__`; a saved model of
+         *     that name is replaced for this compile) of the project of `destination_connection_id`
+         *     (default: the Warehouse). Nothing is stored. An unknown `ref()`/`source()` or a Jinja
+         *     error answers 422 with file, line and column. The destination is then asked to plan the
+         *     compiled query without running it (`plan`): an unknown table or column comes back with
+         *     its line and column in `compiled_sql`; a model whose upstream models are not built yet
+         *     lists them in `plan.unbuilt` instead of failing.
+         */
+        post: operations["compileTransformationSQL"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A transformation */
+        get: operations["getTransformation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a transformation (editor)
+         * @description Soft-deletes the model; 422 while another model refers to it, 409 (with `active_run_id`) while it has a queued or running run.
+         */
+        delete: operations["deleteTransformation"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a transformation (editor)
+         * @description The changed project is parsed again before anything is stored (422 as at creation).
+         */
+        patch: operations["updateTransformation"];
+        trace?: never;
+    };
+    "/api/v1/transformations/{id}/compile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compile a saved transformation
+         * @description As `POST /transformations/compile`, for the stored model.
+         */
+        post: operations["compileTransformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a model's rows
+         * @description Runs the compiled query on the destination in a read-only transaction, rolled back,
+         *     with at most `limit` rows (default and cap 500) and a 30 s timeout. Nothing is built.
+         *     The destination's error answers 422.
+         */
+        post: operations["previewTransformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Org macros */
+        get: operations["listMacros"];
+        put?: never;
+        /**
+         * Create a macro file (editor)
+         * @description `sql_body` is Jinja defining one or more `{% macro %}`s, shared by every project of the
+         *     org. A Jinja error, or a change that breaks a model, answers 422 with file, line and column.
+         */
+        post: operations["createMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/macros/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A macro */
+        get: operations["getMacro"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a macro (editor)
+         * @description 422 when a model still calls one of its macros.
+         */
+        delete: operations["deleteMacro"];
+        options?: never;
+        head?: never;
+        /** Change a macro (editor) */
+        patch: operations["updateMacro"];
+        trace?: never;
+    };
+    "/api/v1/seeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seeds */
+        get: operations["listSeeds"];
+        put?: never;
+        /**
+         * Create a seed from an uploaded CSV file (editor)
+         * @description The CSV content of `file_id` (an uploaded csv file, at most 10 MiB) is copied into the
+         *     seed, so deleting the file later keeps the seed. Models read it with `ref('<name>')`.
+         */
+        post: operations["createSeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A seed */
+        get: operations["getSeed"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a seed (editor)
+         * @description 422 while a model refers to it.
+         */
+        delete: operations["deleteSeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sources
+         * @description The sources stored in the org. Each pipeline also contributes a source named by its `destination_schema` to the project of its destination; those are not listed here.
+         */
+        get: operations["listSources"];
+        put?: never;
+        /** Create a source (editor) */
+        post: operations["createSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A source */
+        get: operations["getSource"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a source (editor)
+         * @description 422 while a model reads one of its tables.
+         */
+        delete: operations["deleteSource"];
+        options?: never;
+        head?: never;
+        /** Change a source (editor) */
+        patch: operations["updateSource"];
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs */
+        get: operations["listJobs"];
+        put?: never;
+        /**
+         * Create a job (editor)
+         * @description A saved transform command over a dbt selector; the selector is checked against the project of the destination (422).
+         */
+        post: operations["createJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A job */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a job (editor)
+         * @description Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
+         */
+        delete: operations["deleteJob"];
+        options?: never;
+        head?: never;
+        /** Change a job (editor) */
+        patch: operations["updateJob"];
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -806,6 +1163,79 @@ export interface paths {
          * @description A new run with `attempt` + 1 and trigger `retry`. 409 while the run or another run of the target is active.
          */
         post: operations["retryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transformations/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run, test or build a model now (editor)
+         * @description Creates the run and enqueues its job in one transaction and answers 202 with the queued
+         *     run. `downstream` selects the model's descendants too (`name+`). 409 (with
+         *     `active_run_id`) while the model has a queued or running run. The run's `stats.nodes`
+         *     fill in as each node finishes.
+         */
+        post: operations["triggerTransformationRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a job now (editor)
+         * @description Runs the job's command over its selection as the job is now; 202 with the queued run,
+         *     409 (with `active_run_id`) while the job has a queued or running run.
+         */
+        post: operations["triggerJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/artifacts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                name: "run_results.json" | "manifest.json";
+            };
+            cookie?: never;
+        };
+        /**
+         * A dbt artifact of a transformation or job run
+         * @description dbt's `run_results.json` (each node's status, timing, rows and failures) or the project's
+         *     `manifest.json` as the run saw it, written when the run ends; 404 before that and for
+         *     pipeline runs.
+         */
+        get: operations["getRunArtifact"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -914,6 +1344,12 @@ export interface components {
             /** @description A JSON path to the offending field, such as `config.incremental.cursor_path`. */
             field: string;
             message: string;
+            /** @description For a template or project error, the file of the org's dbt project it is in (`models/staging/stg_orders.sql`). */
+            file?: string;
+            /** @description 1-based line in `file`, when known. */
+            line?: number;
+            /** @description 1-based column in `file`, when known. */
+            column?: number;
         };
         /**
          * @description A stable machine-readable error code.
@@ -1095,6 +1531,325 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** @enum {string} */
+        Materialization: "view" | "table" | "incremental" | "ephemeral" | "snapshot";
+        Transformation: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            description: string;
+            /** @description Jinja + SQL of the model. */
+            sql_body: string;
+            materialization: components["schemas"]["Materialization"];
+            /** @description Custom schema; null: the org's default schema. */
+            schema_name: string | null;
+            /** Format: int64 */
+            destination_connection_id: number;
+            tags: string[];
+            /** @description {unique_key, strategy: append|merge|delete+insert, on_schema_change} */
+            incremental_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description {unique_key, strategy: timestamp|check, updated_at, check_cols, invalidate_hard_deletes} */
+            snapshot_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description {"columns": {"id": ["not_null", "unique", {"accepted_values": {"values": [...]}}]}} */
+            tests_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Unique ids of the models, seeds, snapshots and sources the model reads (`model.datanika.stg_orders`, `source.datanika.raw.orders`). */
+            depends_on: string[];
+            /** @description File path in the dbt project, under models/ (snapshots under snapshots/), e.g. staging/stg_orders.sql. */
+            path: string;
+            /** @description Any other dbt model config (alias, enabled, persist_docs, …). */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TransformationList: {
+            items: components["schemas"]["Transformation"][];
+            next_cursor: string | null;
+        };
+        CreateTransformationRequest: {
+            name: string;
+            description?: string;
+            sql_body: string;
+            materialization?: components["schemas"]["Materialization"];
+            schema_name?: string | null;
+            /** Format: int64 */
+            destination_connection_id?: number;
+            tags?: string[];
+            incremental_config?: {
+                [key: string]: unknown;
+            } | null;
+            snapshot_config?: {
+                [key: string]: unknown;
+            } | null;
+            tests_config?: {
+                [key: string]: unknown;
+            } | null;
+            path?: string;
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        UpdateTransformationRequest: {
+            name?: string;
+            description?: string;
+            sql_body?: string;
+            materialization?: components["schemas"]["Materialization"];
+            schema_name?: string | null;
+            /** Format: int64 */
+            destination_connection_id?: number;
+            tags?: string[];
+            incremental_config?: {
+                [key: string]: unknown;
+            } | null;
+            snapshot_config?: {
+                [key: string]: unknown;
+            } | null;
+            tests_config?: {
+                [key: string]: unknown;
+            } | null;
+            path?: string;
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        CompileTransformationRequest: {
+            sql_body: string;
+            /** Format: int64 */
+            destination_connection_id?: number;
+            name?: string;
+            materialization?: components["schemas"]["Materialization"];
+            schema_name?: string | null;
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        CompileResult: {
+            /** @description The SQL the model runs: refs and sources resolved to relations, ephemeral models inlined. */
+            compiled_sql: string;
+            /** @description Unique ids of what the model reads. */
+            depends_on: string[];
+            plan: components["schemas"]["CompilePlan"];
+        };
+        /**
+         * @description What the destination said when asked to plan the compiled query without running it
+         *     (EXPLAIN in a read-only transaction, rolled back).
+         */
+        CompilePlan: {
+            /** @description false when the destination could not be asked (`message` says why). */
+            checked: boolean;
+            /** @description The destination accepted the query (or it waits for `unbuilt`). */
+            ok: boolean;
+            /** @description The destination's error (an unknown table or column…), or why it was not asked. */
+            message?: string;
+            /** @description 1-based line of `compiled_sql` the error points at, when the destination says (PostgreSQL). */
+            line?: number;
+            /** @description 1-based column of `compiled_sql`, when the destination says. */
+            column?: number;
+            /** @description Upstream models, seeds or snapshots not built in the destination yet; the query is planned once they are. */
+            unbuilt: string[];
+        };
+        PreviewRequest: {
+            /** @default 500 */
+            limit: number;
+        };
+        PreviewResult: {
+            columns: string[];
+            rows: unknown[][];
+        };
+        ImportCounts: {
+            transformations: number;
+            macros: number;
+            seeds: number;
+            sources: number;
+            tests: number;
+            snapshots: number;
+        };
+        ImportReport: {
+            created: components["schemas"]["ImportCounts"];
+            updated: components["schemas"]["ImportCounts"];
+            skipped: components["schemas"]["ImportCounts"];
+            warnings: string[];
+        };
+        Macro: {
+            /** Format: int64 */
+            id: number;
+            /** @description The macro file's name (macros/<name>.sql). */
+            name: string;
+            description: string;
+            sql_body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MacroList: {
+            items: components["schemas"]["Macro"][];
+            next_cursor: string | null;
+        };
+        CreateMacroRequest: {
+            name: string;
+            description?: string;
+            sql_body: string;
+        };
+        UpdateMacroRequest: {
+            name?: string;
+            description?: string;
+            sql_body?: string;
+        };
+        Seed: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            description: string;
+            /**
+             * Format: int64
+             * @description The uploaded file it was made from; null for an imported seed.
+             */
+            file_id: number | null;
+            schema_name: string | null;
+            column_types: {
+                [key: string]: string;
+            };
+            /** Format: int64 */
+            row_count: number;
+            /** Format: int64 */
+            destination_connection_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SeedList: {
+            items: components["schemas"]["Seed"][];
+            next_cursor: string | null;
+        };
+        CreateSeedRequest: {
+            /** @description Default: the file's name without its extension. */
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            file_id: number;
+            schema_name?: string | null;
+            column_types?: {
+                [key: string]: string;
+            };
+            /** Format: int64 */
+            destination_connection_id?: number;
+        };
+        SourceTable: {
+            name: string;
+            identifier?: string;
+            description?: string;
+            loaded_at_field?: string;
+            freshness?: components["schemas"]["SourceFreshness"];
+            columns?: {
+                name: string;
+                description?: string;
+                tests?: unknown[];
+            }[];
+        };
+        SourceFreshness: {
+            warn_after?: components["schemas"]["FreshnessPeriod"];
+            error_after?: components["schemas"]["FreshnessPeriod"];
+        };
+        FreshnessPeriod: {
+            count: number;
+            /** @enum {string} */
+            period: "minute" | "hour" | "day";
+        };
+        Source: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            description: string;
+            schema_name: string;
+            /** Format: int64 */
+            connection_id: number;
+            tables: components["schemas"]["SourceTable"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SourceList: {
+            items: components["schemas"]["Source"][];
+            next_cursor: string | null;
+        };
+        CreateSourceRequest: {
+            name: string;
+            description?: string;
+            schema_name: string;
+            /**
+             * Format: int64
+             * @description Default: the Warehouse.
+             */
+            connection_id?: number;
+            tables: components["schemas"]["SourceTable"][];
+        };
+        UpdateSourceRequest: {
+            name?: string;
+            description?: string;
+            schema_name?: string;
+            /** Format: int64 */
+            connection_id?: number;
+            tables?: components["schemas"]["SourceTable"][];
+        };
+        /** @enum {string} */
+        JobCommand: "build" | "run" | "test" | "seed" | "snapshot" | "compile" | "freshness";
+        Job: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            description: string;
+            command: components["schemas"]["JobCommand"];
+            /** @description dbt selector; empty: every node. */
+            select: string;
+            exclude: string;
+            full_refresh: boolean;
+            threads: number;
+            /** Format: int64 */
+            destination_connection_id: number;
+            last_run?: components["schemas"]["Run"] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        JobList: {
+            items: components["schemas"]["Job"][];
+            next_cursor: string | null;
+        };
+        CreateJobRequest: {
+            name: string;
+            description?: string;
+            command: components["schemas"]["JobCommand"];
+            select?: string;
+            exclude?: string;
+            full_refresh?: boolean;
+            threads?: number;
+            /** Format: int64 */
+            destination_connection_id?: number;
+        };
+        UpdateJobRequest: {
+            name?: string;
+            description?: string;
+            command?: components["schemas"]["JobCommand"];
+            select?: string;
+            exclude?: string;
+            full_refresh?: boolean;
+            threads?: number;
+            /** Format: int64 */
+            destination_connection_id?: number;
+        };
         TriggerRunRequest: {
             /**
              * @description Reload every table whole and reset incremental state.
@@ -1113,6 +1868,38 @@ export interface components {
         RunTargetType: "pipeline" | "transformation" | "job";
         /** @enum {string} */
         RunTrigger: "manual" | "schedule" | "dependency" | "api" | "retry";
+        TriggerTransformationRunRequest: {
+            /** @enum {string} */
+            command: "run" | "test" | "build";
+            /**
+             * @description Also the model's descendants (selector `name+`).
+             * @default false
+             */
+            downstream: boolean;
+            /**
+             * @description Rebuild incremental models and seeds whole.
+             * @default false
+             */
+            full_refresh: boolean;
+        };
+        RunNodeStats: {
+            unique_id: string;
+            /** @description model, test, seed, snapshot, source, unit_test or operation. */
+            resource_type: string;
+            /** @enum {string} */
+            status: "success" | "error" | "skipped" | "pass" | "fail" | "warn";
+            /** Format: int64 */
+            rows_affected: number;
+            /** Format: int64 */
+            failures: number;
+            message: string;
+            /** Format: double */
+            seconds: number;
+            /** @description A few failing rows of a failing test. */
+            sample_rows?: {
+                [key: string]: unknown;
+            }[];
+        };
         RunTableStats: {
             name: string;
             /** Format: int64 */
@@ -1127,9 +1914,11 @@ export interface components {
             seconds: number;
         };
         RunStats: {
-            /** @description What the run is doing: queued, connecting, loading, publishing, done. */
+            /** @description What the run is doing: queued, connecting, loading, publishing, transforming, done. */
             phase?: string;
             tables?: components["schemas"]["RunTableStats"][];
+            /** @description A transformation's or job's nodes as they finish (the objects `datanika transform --output json` prints). */
+            nodes?: components["schemas"]["RunNodeStats"][];
         };
         Run: {
             /** Format: int64 */
@@ -2715,6 +3504,736 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    listTransformations: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transformations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransformationList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createTransformation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTransformationRequest"];
+            };
+        };
+        responses: {
+            /** @description The transformation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transformation"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    importTransformations: {
+        parameters: {
+            query?: {
+                destination_connection_id?: number;
+                on_conflict?: "skip" | "overwrite";
+            };
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What the import did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    exportTransformations: {
+        parameters: {
+            query?: {
+                destination_connection_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zipped project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    compileTransformationSQL: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompileTransformationRequest"];
+            };
+        };
+        responses: {
+            /** @description The compiled SQL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompileResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transformation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transformation"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTransformationRequest"];
+            };
+        };
+        responses: {
+            /** @description The transformation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transformation"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    compileTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The compiled SQL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompileResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    previewTransformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listMacros: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of macros. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MacroList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createMacro: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMacroRequest"];
+            };
+        };
+        responses: {
+            /** @description The macro. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The macro. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMacroRequest"];
+            };
+        };
+        responses: {
+            /** @description The macro. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listSeeds: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of seeds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createSeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSeedRequest"];
+            };
+        };
+        responses: {
+            /** @description The seed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getSeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The seed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteSeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listSources: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createSource: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSourceRequest"];
+            };
+        };
+        responses: {
+            /** @description The source. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSourceRequest"];
+            };
+        };
+        responses: {
+            /** @description The source. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The job. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
@@ -2819,6 +4338,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    triggerTransformationRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerTransformationRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    triggerJobRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getRunArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                name: "run_results.json" | "manifest.json";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The artifact. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             default: components["responses"]["Problem"];
