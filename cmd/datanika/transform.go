@@ -73,7 +73,7 @@ func cmdTransform(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitFailure
 	}
 	engine, err := transform.New(ctx, proj, transform.Options{
-		Dialect: tgt.Dialect, TargetSchema: tgt.Schema, TargetDatabase: tgt.Database, Vars: vars, FullRefresh: *fullRefresh,
+		Dialect: tgt.Dialect, TargetSchema: tgt.Schema, TargetDatabase: tgt.Database, LazyTemplates: true, Vars: vars, FullRefresh: *fullRefresh,
 		Threads: *threads, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -20,7 +20,7 @@ func compileAll(ctx context.Context, dir string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	e, err := New(ctx, p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 4})
+	e, err := New(ctx, p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 4, LazyTemplates: true})
 	if err != nil {
 		return 0, err
 	}

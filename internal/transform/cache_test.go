@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -111,9 +112,9 @@ func TestCache_KeepsTheErrorOfANodeThatCannotRender(t *testing.T) {
 // BenchmarkReparse_1000Models is the IDE's case: one model of a 1,000-model project is edited
 // and the project is loaded and parsed again with the cache of the previous load.
 func BenchmarkReparse_1000Models(b *testing.B) {
-	// static: the models' calls are read statically (the default for models like these);
-	// rendered: every model needs its parse render, which the cache spares for all but the
-	// edited one.
+	// static: LazyTemplates, the models' calls read statically (the command line's way);
+	// rendered: every model rendered at load, as the platform checks a project on save,
+	// which the cache spares for all but the edited one.
 	for _, mode := range []struct {
 		name     string
 		noStatic bool
@@ -124,7 +125,8 @@ func BenchmarkReparse_1000Models(b *testing.B) {
 			load := func(cache *Cache) {
 				p, err := project.Load(os.DirFS(dir))
 				require.NoError(b, err)
-				_, err = New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 2, Cache: cache, noStaticParse: mode.noStatic})
+				_, err = New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "bench", Threads: 2, Cache: cache,
+					LazyTemplates: !mode.noStatic, noStaticParse: mode.noStatic})
 				require.NoError(b, err)
 			}
 			cache := NewCache()
@@ -175,7 +177,9 @@ func TestStaticParse_GivesWhatRenderingGives(t *testing.T) {
 		p, err := project.Load(os.DirFS(dir))
 		require.NoError(t, err, dir)
 		engine := func(noStatic bool) *Engine {
-			e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s", Vars: map[string]any{"n": 1}, noStaticParse: noStatic})
+			// The static engine is lazy too (as the command line runs it): trees built at compile.
+			e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s", Vars: map[string]any{"n": 1},
+				noStaticParse: noStatic, LazyTemplates: !noStatic})
 			require.NoError(t, err, dir)
 			return e
 		}
@@ -205,4 +209,31 @@ func TestStaticParse_GivesWhatRenderingGives(t *testing.T) {
 		require.Equal(t, want, got, dir)
 	}
 	require.Greater(t, staticNodes, 120, "the static reading is used")
+}
+
+// Without LazyTemplates (the platform's way) every model renders when the project loads, so a
+// template or render error is the node's load error; lazily, the node fails when it compiles.
+func TestStaticParse_TemplateErrorsSurfaceAtLoadUnlessLazy(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"dbt_project.yml":    {Data: []byte("name: p\nversion: '1'\n")},
+		"models/a.sql":       {Data: []byte("select 1 as id\n")},
+		"models/bad.sql":     {Data: []byte("select * from {{ ref('a') }}\n{% if %}x{% endif %}\n")},
+		"models/nomacro.sql": {Data: []byte("select * from {{ ref('a') }} where {{ no_such_macro() }}\n")},
+	}
+	p, err := project.Load(fsys)
+	require.NoError(t, err)
+	e, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s"})
+	require.NoError(t, err)
+	require.ErrorContains(t, e.nodes["model.p.bad"].err, "models/bad.sql:2")
+	require.ErrorContains(t, e.nodes["model.p.nomacro"].err, "no_such_macro")
+
+	lazy, err := New(context.Background(), p, Options{Dialect: dialect.Postgres, TargetSchema: "s", LazyTemplates: true})
+	require.NoError(t, err)
+	require.NoError(t, lazy.nodes["model.p.bad"].err)
+	require.Equal(t, []string{"model.p.a"}, lazy.graph.Parents("model.p.bad"), "its refs are read statically")
+	_, err = lazy.CompileNode(context.Background(), "model.p.bad", nil)
+	require.ErrorContains(t, err, "models/bad.sql:2", "it fails when it compiles")
+	_, err = lazy.CompileNode(context.Background(), "model.p.nomacro", nil)
+	require.ErrorContains(t, err, "no_such_macro")
 }

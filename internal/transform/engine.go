@@ -25,6 +25,13 @@ type Options struct {
 	Dialect *dialect.Dialect
 	// TargetSchema is the schema models land in unless they name a custom one.
 	TargetSchema string
+	// LazyTemplates reads a model's ref/source/config calls statically when they are
+	// top-level literal calls (jinja.Env.StaticCalls) instead of rendering it at load, and
+	// parses its template only when it compiles (dropping the tree after): a large compile
+	// runs in about half the CPU and memory. A template or render error then fails the node
+	// when it compiles instead of when the project loads, so the platform, which checks a
+	// project on save, leaves it off; the command line turns it on.
+	LazyTemplates bool
 	// noStaticParse makes parsing render every model, as without jinja.Env.StaticCalls
 	// (tests compare both ways and exercise the parse cache).
 	noStaticParse bool
@@ -339,7 +346,7 @@ func (e *Engine) parsePass(ctx context.Context, ids []string) {
 				var err error
 				if src := templateSource(n.Node); src != "" {
 					n.templateText = src
-					if n.Test == nil && !e.opts.noStaticParse {
+					if n.Test == nil && e.opts.LazyTemplates && !e.opts.noStaticParse {
 						if calls, ok := e.env.StaticCalls(src); ok {
 							if rec, ok := recorderOf(calls); ok {
 								n.lazy = true
