@@ -127,3 +127,35 @@ describe("pipeline wizard: file sources", () => {
     expect(config).not.toHaveProperty("source_schema");
   });
 });
+
+describe("pipeline wizard: REST API sources", () => {
+  it("shows each picked resource's columns inferred from its first page", async () => {
+    mockPipelinesApi([pipeline()]);
+    server.use(
+      http.get("/api/v1/connections/:id/catalog", () =>
+        HttpResponse.json({
+          ...catalog,
+          connection_id: 13,
+          schemas: [
+            {
+              name: "api",
+              tables: [
+                { name: "posts", kind: "table", columns: [{ ...column("id", "integer"), primary_key: true }, column("title", "string"), column("tags", "json")] },
+                { name: "comments", kind: "table", columns: [] },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+    const { user } = await renderApp("/pipelines/new");
+    await toTables(user, "13");
+    await user.click(await screen.findByRole("checkbox", { name: "api.posts" }));
+    const posts = screen.getByRole("list", { name: "Columns of posts (from its first page)" });
+    expect(within(posts).getAllByRole("listitem").map((item) => item.textContent)).toEqual(["id integerkey", "title string", "tags json"]);
+    await user.click(screen.getByRole("checkbox", { name: "api.comments" }));
+    expect(screen.getByText("The first page held no records.")).toBeInTheDocument();
+    // A REST source sends no config.files.
+    expect(await reviewConfig(user)).toMatchObject({ mode: "full_database", source_schema: "api", table_names: ["posts", "comments"] });
+  });
+});
