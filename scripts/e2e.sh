@@ -2,7 +2,8 @@
 # `make test/e2e`: browser tests of the real binary. Installs Debian's Chromium when missing,
 # starts bin/datanika on a free port against a fresh database, runs the Playwright tests in
 # frontend/e2e (playwright-core driving the system Chromium), then stops the server and drops
-# the database. Screenshots land in frontend/test-results/.
+# the database. Screenshots land in frontend/test-results/. Arguments go to Playwright
+# (scripts/e2e.sh e2e/file-pipeline.spec.ts runs one spec).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -101,7 +102,7 @@ fi
 echo "e2e: testing $url with $CHROMIUM_PATH" >&2
 
 status=0
-E2E_BASE_URL=$url npm --prefix frontend run test:e2e || status=$?
+E2E_BASE_URL=$url npm --prefix frontend run test:e2e -- "$@" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log:" >&2
   tail -n 50 "$log" >&2

@@ -105,7 +105,7 @@ export function PipelineWizard({
             </Alert>
           ) : null}
           {wizard.step === "source" ? <SourceStep {...stepProps} sources={sources} /> : null}
-          {wizard.step === "tables" ? <TablesStep {...stepProps} catalog={wizard.catalog} /> : null}
+          {wizard.step === "tables" ? <TablesStep {...stepProps} catalog={wizard.catalog} sourceType={sources.find((c) => c.id === wizard.form.sourceId)?.type} /> : null}
           {wizard.step === "destination" ? (
             <DestinationStep {...stepProps} destinations={destinations} editing={pipeline !== undefined} />
           ) : null}

@@ -3,6 +3,7 @@ import { EmptyState } from "@/components/empty-state";
 import { Field } from "@/components/form";
 import { Input, NativeSelect } from "@/components/ui/input";
 import type { Connection } from "@/features/connections/api";
+import { emptyFileForm } from "./config";
 import { errorAt } from "./errors";
 import type { StepProps } from "./useWizardForm";
 
@@ -45,8 +46,8 @@ export function SourceStep({ form, update, errors, sources }: StepProps & { sour
               value={form.sourceId ?? ""}
               onChange={(event) => {
                 const id = event.target.value ? Number(event.target.value) : null;
-                // Tables, keys and filters belong to the old source.
-                if (id !== form.sourceId) update({ sourceId: id, tables: [], wholeSchema: null, primaryKeys: {}, filters: [] });
+                // Tables, keys, filters and file settings belong to the old source.
+                if (id !== form.sourceId) update({ sourceId: id, tables: [], wholeSchema: null, primaryKeys: {}, filters: [], files: emptyFileForm() });
               }}
             >
               <option value="">{t("pipelines.wizard.choose")}</option>

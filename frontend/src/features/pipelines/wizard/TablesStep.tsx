@@ -8,16 +8,25 @@ import { Loading } from "@/components/loading";
 import { Button } from "@/components/ui/button";
 import { Input, Label } from "@/components/ui/input";
 import { catalogQuery, fetchCatalog, type Catalog } from "@/features/connections/api";
+import { isFileSource, splitTable } from "./config";
 import { errorAt } from "./errors";
+import { Section } from "./controls";
+import { FileSettings } from "./FileSettings";
 import type { StepProps } from "./useWizardForm";
 
-/** Step 2: the tables to load, picked from the source's catalog (with search and select-all). */
+/**
+ * Step 2: the tables to load, picked from the source's catalog (with search and select-all). A
+ * file source (an uploaded file, an S3 prefix) adds config.files below: the detected columns
+ * with type overrides and the CSV dialect; an S3 source loads its files as one table named here,
+ * with a glob picking the objects.
+ */
 export function TablesStep({
   form,
   update,
   errors,
   catalog,
-}: StepProps & { catalog: ReturnType<typeof useQuery<Catalog>> }) {
+  sourceType,
+}: StepProps & { catalog: ReturnType<typeof useQuery<Catalog>>; sourceType?: string | undefined }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [search, setSearch] = useState("");
@@ -31,6 +40,7 @@ export function TablesStep({
   if (form.sourceId === null) return <EmptyState>{t("pipelines.wizard.pickSourceFirst")}</EmptyState>;
   if (catalog.isPending) return <Loading />;
   if (catalog.isError) return <ErrorAlert error={catalog.error} title={t("pipelines.wizard.catalogFailed")} />;
+  if (sourceType === "s3") return <S3Tables form={form} update={update} errors={errors} catalog={catalog.data} />;
   const all = catalog.data.schemas.flatMap((schema) => schema.tables.map((table) => ({ schema: schema.name, table })));
   const selected = new Set(
     form.wholeSchema !== null ? all.filter((entry) => entry.schema === form.wholeSchema).map((e) => `${e.schema}.${e.table.name}`) : form.tables,
@@ -146,6 +156,84 @@ export function TablesStep({
           {tableError}
         </p>
       ) : null}
+      {sourceType === "rest_api" ? <ResourceColumns tables={all.filter((entry) => selected.has(`${entry.schema}.${entry.table.name}`))} /> : null}
+      {isFileSource(sourceType) ? (
+        <FileSettings
+          form={form}
+          update={update}
+          errors={errors}
+          s3={false}
+          columns={all.find((entry) => selected.has(`${entry.schema}.${entry.table.name}`))?.table.columns ?? all[0]?.table.columns ?? []}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * An S3 source is one table of every object under the prefix that matches the glob: its name
+ * (sent as the one entry of table_names) and the glob; the columns are the first file's.
+ */
+function S3Tables({ form, update, errors, catalog }: StepProps & { catalog: Catalog }) {
+  const { t } = useTranslation();
+  const first = catalog.schemas.flatMap((schema) => schema.tables)[0];
+  const name = form.tables.length === 1 ? splitTable(form.tables[0] ?? "")[1] : "";
+  const tableError = errorAt(errors, "config.table_names") ?? errorAt(errors, "config.table") ?? errorAt(errors, "config.source_schema");
+  return (
+    <div className="flex flex-col gap-4">
+      <Field label={t("pipelines.wizard.files.tableName")} hint={t("pipelines.wizard.files.tableNameHint")} error={tableError}>
+        {(props) => (
+          <Input
+            {...props}
+            value={name}
+            maxLength={63}
+            onChange={(event) => {
+              const value = event.target.value.trim();
+              update({ tables: value ? [value] : [], wholeSchema: null, primaryKeys: {} });
+            }}
+          />
+        )}
+      </Field>
+      <Field label={t("pipelines.wizard.files.glob")} hint={t("pipelines.wizard.files.globHint")} error={errorAt(errors, "config.files.glob")}>
+        {(props) => (
+          <Input
+            {...props}
+            value={form.files.glob}
+            maxLength={1024}
+            placeholder="**/*.csv"
+            onChange={(event) => {
+              update({ files: { ...form.files, glob: event.target.value } });
+            }}
+          />
+        )}
+      </Field>
+      <FileSettings form={form} update={update} errors={errors} s3 columns={first?.columns ?? []} />
+    </div>
+  );
+}
+
+/** A REST API's picked resources with the columns inferred from their first page. */
+function ResourceColumns({ tables }: { tables: { schema: string; table: Catalog["schemas"][number]["tables"][number] }[] }) {
+  const { t } = useTranslation();
+  if (tables.length === 0) return null;
+  return (
+    <div className="flex flex-col gap-3">
+      {tables.map(({ table }) => (
+        <Section key={table.name} title={t("pipelines.wizard.files.resourceColumns", { resource: table.name })}>
+          {table.columns.length === 0 ? (
+            <p className="text-sm text-muted-foreground">{t("pipelines.wizard.files.noRecords")}</p>
+          ) : (
+            <ul aria-label={t("pipelines.wizard.files.resourceColumns", { resource: table.name })} className="flex flex-wrap gap-2 text-sm">
+              {table.columns.map((column) => (
+                <li key={column.name} className="rounded border px-2 py-0.5 font-mono">
+                  {column.name} <span className="text-muted-foreground">{column.type}</span>
+                  {column.primary_key ? <span className="ml-1 text-xs text-muted-foreground">{t("pipelines.wizard.files.key")}</span> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+      ))}
     </div>
   );
 }

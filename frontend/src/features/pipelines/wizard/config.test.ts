@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   buildConfig,
+  emptyFileForm,
   emptyForm,
+  fileFormOf,
+  fileOptions,
   formFromConfig,
   localErrors,
   snakeCase,
@@ -197,5 +200,55 @@ describe("rules", () => {
         messages,
       ),
     ).toEqual({ "config.incremental.cursor_path": "pickCursor" });
+  });
+});
+
+describe("config.files", () => {
+  it("sends nothing when every setting is left to detection", () => {
+    expect(fileOptions(emptyFileForm())).toBeUndefined();
+    expect(buildConfig(form({ tables: ["file.file_7"] }))).not.toHaveProperty("files");
+  });
+
+  it("writes the overrides under the load engine's names and reads them back", () => {
+    const files = {
+      ...emptyFileForm(),
+      glob: " 2024/**/*.csv ",
+      allowEmpty: true,
+      fileColumn: "source_key",
+      delimiter: "\t",
+      quote: "'",
+      header: "no" as const,
+      encoding: "utf-16le" as const,
+      nullMarker: "\\N",
+      columns: { zip: "text", amount: "decimal" },
+    };
+    const config = buildConfig(form({ tables: ["file.file_7"], files }));
+    expect(config.files).toEqual({
+      glob: "2024/**/*.csv",
+      allow_empty: true,
+      file_column: "source_key",
+      delimiter: "\t",
+      quote: "'",
+      header: false,
+      encoding: "utf-16le",
+      null_marker: "\\N",
+      columns: { zip: "text", amount: "decimal" },
+    });
+    expect(formFromConfig(config).files).toEqual({ ...files, glob: "2024/**/*.csv" });
+  });
+
+  it("keeps header true, and drops what the form cannot show", () => {
+    expect(fileOptions({ ...emptyFileForm(), header: "yes" })).toEqual({ header: true });
+    expect(fileFormOf({ header: true, encoding: "ebcdic", columns: { a: 1, b: "date" }, sample_rows: 10 })).toEqual({
+      ...emptyFileForm(),
+      header: "yes",
+      columns: { b: "date" },
+    });
+    expect(fileFormOf("nope")).toEqual(emptyFileForm());
+  });
+
+  it("shows config.files errors on the tables step", () => {
+    expect(stepOfField("config.files.columns.zip")).toBe("tables");
+    expect(stepOfField("config.files")).toBe("tables");
   });
 });

@@ -26,6 +26,72 @@ export const rowOrders = ["asc", "desc"] as const;
 
 export type FilterRow = { column: string; op: FilterOp; value: string };
 
+/** The connection types whose pipelines read files (config.files applies only to them). */
+export const fileSourceTypes = ["file", "s3"] as const;
+export function isFileSource(type: string | undefined): boolean {
+  return type !== undefined && (fileSourceTypes as readonly string[]).includes(type);
+}
+
+/** The column types config.files.columns takes (internal/load columnTypeOverride). */
+export const fileColumnTypes = ["text", "integer", "decimal", "double", "boolean", "date", "timestamp", "timestamptz", "uuid", "json"] as const;
+export const fileEncodings = ["utf-8", "utf-16le", "utf-16be", "latin1"] as const;
+export const headerChoices = ["detect", "yes", "no"] as const;
+
+/**
+ * config.files as the form edits it (internal/load FileOptions): empty text and "detect" leave a
+ * setting to the load engine's detection. Glob, allow_empty and file_column are S3's.
+ */
+export type FileForm = {
+  glob: string;
+  allowEmpty: boolean;
+  fileColumn: string;
+  delimiter: string;
+  quote: string;
+  header: (typeof headerChoices)[number];
+  encoding: "" | (typeof fileEncodings)[number];
+  nullMarker: string;
+  /** Type overrides by column name. */
+  columns: Record<string, string>;
+};
+
+export function emptyFileForm(): FileForm {
+  return { glob: "", allowEmpty: false, fileColumn: "", delimiter: "", quote: "", header: "detect", encoding: "", nullMarker: "", columns: {} };
+}
+
+/** config.files of the form, or undefined when everything is left to detection. */
+export function fileOptions(files: FileForm): Config | undefined {
+  const out: Config = {};
+  if (files.glob.trim() !== "") out.glob = files.glob.trim();
+  if (files.allowEmpty) out.allow_empty = true;
+  if (files.fileColumn.trim() !== "") out.file_column = files.fileColumn.trim();
+  if (files.delimiter !== "") out.delimiter = files.delimiter;
+  if (files.quote !== "") out.quote = files.quote;
+  if (files.header !== "detect") out.header = files.header === "yes";
+  if (files.encoding !== "") out.encoding = files.encoding;
+  if (files.nullMarker !== "") out.null_marker = files.nullMarker;
+  const columns = Object.entries(files.columns).filter(([, type]) => type !== "");
+  if (columns.length > 0) out.columns = Object.fromEntries(columns);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The form of a stored config.files. */
+export function fileFormOf(raw: unknown): FileForm {
+  const files = emptyFileForm();
+  if (!isObject(raw)) return files;
+  files.glob = str(raw.glob);
+  files.allowEmpty = raw.allow_empty === true;
+  files.fileColumn = str(raw.file_column);
+  files.delimiter = str(raw.delimiter);
+  files.quote = str(raw.quote);
+  files.header = raw.header === true ? "yes" : raw.header === false ? "no" : "detect";
+  files.encoding = pick(raw.encoding, fileEncodings, "" as const);
+  files.nullMarker = str(raw.null_marker);
+  if (isObject(raw.columns)) {
+    for (const [name, type] of Object.entries(raw.columns)) if (typeof type === "string") files.columns[name] = type;
+  }
+  return files;
+}
+
 export type FormState = {
   name: string;
   description: string;
@@ -49,6 +115,8 @@ export type FormState = {
   batchSize: string;
   verify: (typeof verifyModes)[number];
   naming: (typeof namings)[number];
+  /** config.files, sent only for file sources (file, s3) and only when something is set. */
+  files: FileForm;
 };
 
 export function emptyForm(): FormState {
@@ -68,6 +136,7 @@ export function emptyForm(): FormState {
     batchSize: "50000",
     verify: "count",
     naming: "snake_case",
+    files: emptyFileForm(),
   };
 }
 
@@ -205,6 +274,8 @@ export function buildConfig(form: FormState, columnTypes = new Map<string, strin
   }
   config.verify = form.verify;
   config.naming = form.naming;
+  const files = fileOptions(form.files);
+  if (files) config.files = files;
   return config;
 }
 
@@ -222,7 +293,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+function pick<T extends string, F extends string = T>(value: unknown, allowed: readonly T[], fallback: F): T | F {
   return typeof value === "string" && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
@@ -284,6 +355,7 @@ export function formFromConfig(config: Config, base: FormState = emptyForm()): F
   form.batchSize = config.batch_size === undefined ? "50000" : str(config.batch_size);
   form.verify = pick(config.verify, verifyModes, "count");
   form.naming = pick(config.naming, namings, "snake_case");
+  form.files = fileFormOf(config.files);
   return form;
 }
 
@@ -308,7 +380,7 @@ export type Step = (typeof steps)[number];
 export function stepOfField(field: string): Step {
   if (field === "name" || field === "description" || field === "source_connection_id") return "source";
   if (field === "destination_connection_id" || field === "destination_schema") return "destination";
-  if (/^config\.(mode|table|table_names|source_schema)(\W|$)/.test(field)) return "tables";
+  if (/^config\.(mode|table|table_names|source_schema|files)(\W|$)/.test(field)) return "tables";
   if (field.startsWith("config.")) return "loading";
   return "review";
 }

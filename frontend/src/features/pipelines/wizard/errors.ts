@@ -15,5 +15,6 @@ export function errorAt(errors: Errors, path: string, exact = false): string | u
 export const placed = [
   /^(name|description|source_connection_id|destination_connection_id|destination_schema)$/,
   /^config\.(mode|table|table_names|source_schema)(\W|$)/,
+  /^config\.files\.(glob|file_column|delimiter|quote|header|encoding|null_marker|columns)(\W|$)/,
   /^config\.(write_disposition|primary_key|merge_config|incremental|schema_contract|filters|batch_size|verify|naming)(\W|$)/,
 ];
