@@ -237,3 +237,12 @@ func TestStaticParse_TemplateErrorsSurfaceAtLoadUnlessLazy(t *testing.T) {
 	_, err = lazy.CompileNode(context.Background(), "model.p.nomacro", nil)
 	require.ErrorContains(t, err, "no_such_macro")
 }
+
+func TestStaticRefs_ReadsGeneratedTestTemplates(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	staticRefs("select * from {{ ref('orders') }} join {{ ref( \"pkg\" , 'items' ) }} join {{ source('raw', 'events') }}"+
+		" {{ myref('no') }} {{ ref(x) }} {{ ref('a', 'b', 'c') }} {{ source('only_one') }} {{ ref('unclosed' }}", rec)
+	require.Equal(t, [][2]string{{"", "orders"}, {"pkg", "items"}}, rec.refs)
+	require.Equal(t, [][2]string{{"raw", "events"}}, rec.sources)
+}

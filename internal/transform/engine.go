@@ -484,22 +484,79 @@ func (e *Engine) parseRender(ctx context.Context, n *node, rec *recorder) error 
 	return err
 }
 
+// staticRef and staticSource read one ref() or source() call (a unit test's given input).
 var (
 	staticRef    = regexp.MustCompile(`\bref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)`)
 	staticSource = regexp.MustCompile(`\bsource\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
 )
 
-// staticRefs reads ref() and source() calls from a template we generated ourselves.
+// staticRefs reads ref() and source() calls from a template we generated ourselves (a
+// generic test's: ref('x'), ref('pkg', 'x'), source('s', 't') with quoted literal arguments).
+// A hand-written scan: it runs for every test of the project on every load.
 func staticRefs(text string, rec *recorder) {
-	for _, m := range staticRef.FindAllStringSubmatch(text, -1) {
-		ref := [2]string{"", m[1]}
-		if m[2] != "" {
-			ref = [2]string{m[1], m[2]}
+	for _, fn := range []string{"ref(", "source("} {
+		for rest, off := text, 0; ; {
+			i := strings.Index(rest, fn)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			rest, off = text[at+len(fn):], at+len(fn)
+			if at > 0 && isIdentByte(text[at-1]) {
+				continue
+			}
+			args, ok := quotedArgs(rest)
+			if !ok {
+				continue
+			}
+			switch {
+			case fn == "ref(" && len(args) == 1:
+				rec.refs = append(rec.refs, [2]string{"", args[0]})
+			case fn == "ref(" && len(args) == 2:
+				rec.refs = append(rec.refs, [2]string{args[0], args[1]})
+			case fn == "source(" && len(args) == 2:
+				rec.sources = append(rec.sources, [2]string{args[0], args[1]})
+			}
 		}
-		rec.refs = append(rec.refs, ref)
 	}
-	for _, m := range staticSource.FindAllStringSubmatch(text, -1) {
-		rec.sources = append(rec.sources, [2]string{m[1], m[2]})
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// quotedArgs reads "'a', 'b')" — quoted arguments up to the closing parenthesis.
+func quotedArgs(s string) ([]string, bool) {
+	var args []string
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+			i++
+		}
+		if i >= len(s) || (s[i] != '\'' && s[i] != '"') {
+			return nil, false
+		}
+		q := s[i]
+		end := strings.IndexByte(s[i+1:], q)
+		if end <= 0 {
+			return nil, false
+		}
+		arg := s[i+1 : i+1+end]
+		if strings.ContainsAny(arg, "'\"") {
+			return nil, false
+		}
+		args = append(args, arg)
+		i += end + 2
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+			i++
+		}
+		if i < len(s) && s[i] == ')' {
+			return args, true
+		}
+		if i >= len(s) || s[i] != ',' || len(args) == 2 {
+			return nil, false
+		}
+		i++
 	}
 }
 
