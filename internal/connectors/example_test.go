@@ -31,10 +31,12 @@ func ExampleRegistry_Merge() {
 	_, err := r.Merge("example", stored, moved)
 	fmt.Println(err)
 
-	fmt.Println(r.Validate("example", map[string]any{"host": 5}))
+	for _, fe := range r.Validate("example", map[string]any{"host": 5}) {
+		fmt.Println(fe.Field, fe.Message)
+	}
 	// Output:
 	// ********
 	// sales s3cret
 	// invalid config: config.password: must be entered again: the connection now points elsewhere (config.host), and a stored secret is never sent to a new destination
-	// [{config.host must be of type string}]
+	// config.host must be of type string
 }
