@@ -29,7 +29,7 @@ import {
   settingsRoute,
 } from "./settings";
 import { statusRoute } from "./status";
-import { transformationsRoute } from "./transformations";
+import { newTransformationRoute, transformationRoute, transformationsIndexRoute, transformationsRoute } from "./transformations";
 
 export const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
@@ -44,7 +44,7 @@ export const routeTree = rootRoute.addChildren([
       ]),
       filesRoute,
       pipelinesRoute.addChildren([pipelinesIndexRoute, newPipelineRoute, editPipelineRoute, pipelineRoute]),
-      transformationsRoute,
+      transformationsRoute.addChildren([transformationsIndexRoute, newTransformationRoute, transformationRoute]),
       jobsRoute,
       dagRoute,
       schedulesRoute,

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { CircleCheckIcon, CircleXIcon, RefreshCwIcon, TriangleAlertIcon } from "lucide-react";
 import { useId, type ReactNode } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
 import { PageHeader } from "@/components/page-header";
@@ -120,7 +121,7 @@ function QueryCard<T>({
   );
 }
 
-function describeError(error: Error, t: ReturnType<typeof useTranslation>["t"]): string {
+function describeError(error: Error, t: TFunction): string {
   if (error instanceof ApiError) {
     const detail = error.problem?.detail ?? error.problem?.title;
     const http = t("status.httpError", { status: error.status });
