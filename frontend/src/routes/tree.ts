@@ -13,7 +13,7 @@ import {
 import { dagRoute } from "./dag";
 import { dashboardAliasRoute, dashboardRoute } from "./dashboard";
 import { filesRoute } from "./files";
-import { jobsRoute } from "./jobs";
+import { jobRoute, jobsIndexRoute, jobsRoute, newJobRoute } from "./jobs";
 import { editPipelineRoute, newPipelineRoute, pipelineRoute, pipelinesIndexRoute, pipelinesRoute } from "./pipelines";
 import { rootRoute } from "./root";
 import { runRoute, runsIndexRoute, runsRoute } from "./runs";
@@ -45,7 +45,7 @@ export const routeTree = rootRoute.addChildren([
       filesRoute,
       pipelinesRoute.addChildren([pipelinesIndexRoute, newPipelineRoute, editPipelineRoute, pipelineRoute]),
       transformationsRoute.addChildren([transformationsIndexRoute, newTransformationRoute, transformationRoute]),
-      jobsRoute,
+      jobsRoute.addChildren([jobsIndexRoute, newJobRoute, jobRoute]),
       dagRoute,
       schedulesRoute,
       runsRoute.addChildren([runsIndexRoute, runRoute]),
