@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useBlocker, useNavigate, useParams } from "@tanstack/react-router";
 import { EyeIcon, HammerIcon, PlayIcon, SaveIcon, ScanSearchIcon, TestTubeIcon, TriangleAlertIcon } from "lucide-react";
-import { useId, useMemo, useState } from "react";
+import { useId, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorAlert, Field } from "@/components/form";
 import { Loading } from "@/components/loading";
@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
+import { connectionsQuery } from "@/features/connections/api";
 import { formatCell } from "@/features/connections/SqlConsole";
 import { runKeys, runQuery, runsQuery } from "@/features/runs/api";
 import { RunStatusBadge } from "@/features/runs/common";
@@ -47,12 +48,13 @@ export function TransformationEditorPage() {
   return <TransformationEditor key={model.data.id} saved={model.data} />;
 }
 
-type Draft = { name: string; path: string; materialization: Materialization; sql: string };
+/** A model's editable fields; `destination` null is the org's Warehouse. */
+type Draft = { name: string; path: string; materialization: Materialization; sql: string; destination: number | null };
 
 function draftOf(saved: Transformation | null): Draft {
   return saved
-    ? { name: saved.name, path: saved.path, materialization: saved.materialization, sql: saved.sql_body }
-    : { name: "", path: "", materialization: "view", sql: "" };
+    ? { name: saved.name, path: saved.path, materialization: saved.materialization, sql: saved.sql_body, destination: saved.destination_connection_id }
+    : { name: "", path: "", materialization: "view", sql: "", destination: null };
 }
 
 /** The changes of `draft` against what is saved, as the body of an update. */
@@ -63,6 +65,7 @@ export function changesOf(draft: Draft, saved: Transformation | null) {
     ...(draft.path !== base.path ? { path: draft.path } : {}),
     ...(draft.materialization !== base.materialization ? { materialization: draft.materialization } : {}),
     ...(draft.sql !== base.sql ? { sql_body: draft.sql } : {}),
+    ...(draft.destination !== base.destination && draft.destination !== null ? { destination_connection_id: draft.destination } : {}),
   };
 }
 
@@ -75,7 +78,9 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
   const [current, setCurrent] = useState<Transformation | null>(saved);
   const [downstream, setDownstream] = useState(false);
   const [pane, setPane] = useState<"compiled" | "preview">("compiled");
-  const destinationId = useDestinationId(current?.destination_connection_id);
+  const destinationId = useDestinationId(draft.destination ?? undefined);
+  const connections = useQuery(connectionsQuery);
+  const destinations = (connections.data ?? []).filter((c) => c.direction !== "source");
   const completions = useCompletionData(destinationId);
   const dirty = Object.keys(changesOf(draft, current)).length > 0;
   const nameError = draft.name !== "" && !modelNamePattern.test(draft.name) ? t("transformations.nameInvalid") : undefined;
@@ -94,6 +99,7 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
           sql_body: draft.sql,
           materialization: draft.materialization,
           ...(draft.path.trim() !== "" ? { path: draft.path.trim() } : {}),
+          ...(draft.destination !== null ? { destination_connection_id: draft.destination } : {}),
         });
       }
       return updateTransformation(current.id, changesOf(draft, current));
@@ -104,7 +110,8 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
       setDraft((d) => ({ ...d, path: model.path, name: model.name }));
       queryClient.setQueryData(transformationKeys.detail(model.id), model);
       await queryClient.invalidateQueries({ queryKey: transformationKeys.models() });
-      if (created) void navigate({ to: "/transformations/$transformationId", params: { transformationId: model.id }, ignoreBlocker: true });
+      // A preview saves a new model and shows its rows here; a plain save opens the model's page.
+      if (created && !previewing.current) void navigate({ to: "/transformations/$transformationId", params: { transformationId: model.id }, ignoreBlocker: true });
     },
   });
   const compile = useMutation({
@@ -116,10 +123,18 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
         ...(destinationId !== undefined ? { destination_connection_id: destinationId } : {}),
       }),
   });
+  const previewing = useRef(false);
   const preview = useMutation({
     mutationFn: async (): Promise<PreviewResult> => {
       let model = current;
-      if (model === null || dirty) model = await save.mutateAsync();
+      if (model === null || dirty) {
+        previewing.current = true;
+        try {
+          model = await save.mutateAsync();
+        } finally {
+          previewing.current = false;
+        }
+      }
       return previewTransformation(model.id, 100);
     },
   });
@@ -162,7 +177,7 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
           </Button>
         }
       />
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Field label={t("transformations.fields.name")} error={nameError}>
           {(props) => (
             <Input
@@ -201,6 +216,25 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
               {materializations.map((m) => (
                 <option key={m} value={m}>
                   {m}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </Field>
+        <Field label={t("transformations.fields.destination")}>
+          {(props) => (
+            <NativeSelect
+              {...props}
+              value={draft.destination === null ? "" : String(draft.destination)}
+              disabled={!canEdit}
+              onChange={(event) => {
+                setDraft({ ...draft, destination: event.target.value === "" ? null : Number(event.target.value) });
+              }}
+            >
+              {draft.destination === null ? <option value="">{t("transformations.warehouse")}</option> : null}
+              {destinations.map((c) => (
+                <option key={c.id} value={String(c.id)}>
+                  {c.name}
                 </option>
               ))}
             </NativeSelect>
