@@ -27,3 +27,21 @@ export const transformationRoute = createRoute({
   params: positiveIntParam("transformationId"),
   component: lazyRouteComponent(() => import("@/features/transformations/TransformationEditorPage"), "TransformationEditorPage"),
 });
+
+export const macrosRoute = createRoute({
+  getParentRoute: () => transformationsRoute,
+  path: "macros",
+  component: lazyRouteComponent(() => import("@/features/transformations/ProjectPages"), "MacrosPage"),
+});
+
+export const seedsRoute = createRoute({
+  getParentRoute: () => transformationsRoute,
+  path: "seeds",
+  component: lazyRouteComponent(() => import("@/features/transformations/ProjectPages"), "SeedsPage"),
+});
+
+export const sourcesRoute = createRoute({
+  getParentRoute: () => transformationsRoute,
+  path: "sources",
+  component: lazyRouteComponent(() => import("@/features/transformations/ProjectPages"), "SourcesPage"),
+});

@@ -29,7 +29,15 @@ import {
   settingsRoute,
 } from "./settings";
 import { statusRoute } from "./status";
-import { newTransformationRoute, transformationRoute, transformationsIndexRoute, transformationsRoute } from "./transformations";
+import {
+  macrosRoute,
+  newTransformationRoute,
+  seedsRoute,
+  sourcesRoute,
+  transformationRoute,
+  transformationsIndexRoute,
+  transformationsRoute,
+} from "./transformations";
 
 export const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
@@ -44,7 +52,14 @@ export const routeTree = rootRoute.addChildren([
       ]),
       filesRoute,
       pipelinesRoute.addChildren([pipelinesIndexRoute, newPipelineRoute, editPipelineRoute, pipelineRoute]),
-      transformationsRoute.addChildren([transformationsIndexRoute, newTransformationRoute, transformationRoute]),
+      transformationsRoute.addChildren([
+        transformationsIndexRoute,
+        newTransformationRoute,
+        macrosRoute,
+        seedsRoute,
+        sourcesRoute,
+        transformationRoute,
+      ]),
       jobsRoute.addChildren([jobsIndexRoute, newJobRoute, jobRoute]),
       dagRoute,
       schedulesRoute,

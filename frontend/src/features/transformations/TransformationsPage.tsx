@@ -36,6 +36,17 @@ export function TransformationsPage() {
           </>
         }
       />
+      <nav aria-label={t("project.label")} className="flex flex-wrap gap-3 text-sm">
+        <Link to="/transformations/macros" className="underline">
+          {t("project.macros")}
+        </Link>
+        <Link to="/transformations/seeds" className="underline">
+          {t("project.seeds")}
+        </Link>
+        <Link to="/transformations/sources" className="underline">
+          {t("project.sources")}
+        </Link>
+      </nav>
       {canEdit ? <ImportForm /> : null}
       <ModelTree />
     </div>
