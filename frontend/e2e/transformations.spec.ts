@@ -64,6 +64,20 @@ test("writes a model with ref() completion, compiles, previews and builds it wit
   const firstRun = page.getByRole("table", { name: "Nodes" });
   await expect(firstRun.getByRole("row").filter({ hasText: base }).getByText("Success")).toBeVisible({ timeout: 30_000 });
 
+  // An unknown ref is refused at save time and marked at its line in the editor.
+  await newModel(`e2e_broken_${stamp}`);
+  await page.keyboard.type("select 1 as id\nfrom {{ ref('no_such_model') }}");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "The model could not be saved." })).toBeVisible();
+  await expect(page.locator('[data-error-line="2"]')).toBeVisible();
+  // Leaving with unsaved changes asks first: dismissed, the page stays; accepted, it goes.
+  page.once("dialog", (dialog) => void dialog.dismiss());
+  await page.getByRole("link", { name: "All models" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("New model");
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("link", { name: "All models" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Transformations");
+
   // The downstream model, written with ref() completion.
   await newModel(orders);
   await page.keyboard.type("select id * 10 as amount from {{ ref('e2e_b");
