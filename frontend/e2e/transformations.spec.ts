@@ -51,7 +51,7 @@ async function newModel(name: string): Promise<void> {
   await page.getByRole("textbox", { name: "Model SQL" }).click();
 }
 
-test("writes a model with ref() completion, compiles, previews and builds it with downstream", async () => {
+test("writes a model with ref() completion, compiles, previews, adds a unique test and builds with downstream", async () => {
   if (destination === null) return;
   await createDestination(destination);
 
@@ -106,12 +106,19 @@ test("writes a model with ref() completion, compiles, previews and builds it wit
   await page.getByRole("searchbox", { name: "Search models" }).fill(stamp);
   await page.getByRole("link", { name: new RegExp(base) }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(base);
+  // A unique test on its id column, saved with the model, runs in the build.
+  await page.getByRole("button", { name: "Add a column" }).click();
+  await page.getByLabel("Column", { exact: true }).fill("id");
+  await page.getByRole("checkbox", { name: "unique", exact: true }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("unsaved")).toBeHidden();
   await page.getByLabel("With downstream models").check();
   await page.getByRole("button", { name: "Build" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   const nodes = page.getByRole("table", { name: "Nodes" });
   await expect(nodes.getByRole("row").filter({ hasText: base }).getByText("Success")).toBeVisible({ timeout: 30_000 });
   await expect(nodes.getByRole("row").filter({ hasText: orders }).getByText("Success")).toBeVisible({ timeout: 30_000 });
+  await expect(nodes.getByRole("row").filter({ hasText: `unique_${base}_id` }).getByText("Pass")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Succeeded", { exact: true })).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: path.join(artifacts, "transformation-run.png"), fullPage: true });
 });

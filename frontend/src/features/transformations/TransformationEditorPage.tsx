@@ -33,6 +33,8 @@ import {
 } from "./api";
 import { lineErrors, modelNamePattern, pathFor } from "./diagnostics";
 import { ModelEditor } from "./ModelEditor";
+import { TestsEditor } from "./TestsEditor";
+import { columnTestsOf, withColumnTests, type ColumnTests } from "./testsConfig";
 import { useCompletionData, useDestinationId } from "./useCompletionData";
 
 export function NewTransformationPage() {
@@ -49,18 +51,28 @@ export function TransformationEditorPage() {
 }
 
 /** A model's editable fields; `destination` null is the org's Warehouse. */
-type Draft = { name: string; path: string; materialization: Materialization; sql: string; destination: number | null };
+type Draft = { name: string; path: string; materialization: Materialization; sql: string; destination: number | null; tests: ColumnTests[] };
 
 function draftOf(saved: Transformation | null): Draft {
   return saved
-    ? { name: saved.name, path: saved.path, materialization: saved.materialization, sql: saved.sql_body, destination: saved.destination_connection_id }
-    : { name: "", path: "", materialization: "view", sql: "", destination: null };
+    ? {
+        name: saved.name,
+        path: saved.path,
+        materialization: saved.materialization,
+        sql: saved.sql_body,
+        destination: saved.destination_connection_id,
+        tests: columnTestsOf(saved.tests_config),
+      }
+    : { name: "", path: "", materialization: "view", sql: "", destination: null, tests: [] };
 }
 
 /** The changes of `draft` against what is saved, as the body of an update. */
 export function changesOf(draft: Draft, saved: Transformation | null) {
   const base = draftOf(saved);
+  const tests = withColumnTests(saved?.tests_config, draft.tests);
+  const testsChanged = JSON.stringify(tests) !== JSON.stringify(withColumnTests(saved?.tests_config, base.tests));
   return {
+    ...(testsChanged ? { tests_config: tests } : {}),
     ...(draft.name !== base.name ? { name: draft.name } : {}),
     ...(draft.path !== base.path ? { path: draft.path } : {}),
     ...(draft.materialization !== base.materialization ? { materialization: draft.materialization } : {}),
@@ -100,6 +112,7 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
           materialization: draft.materialization,
           ...(draft.path.trim() !== "" ? { path: draft.path.trim() } : {}),
           ...(draft.destination !== null ? { destination_connection_id: draft.destination } : {}),
+          ...(draft.tests.length > 0 ? { tests_config: withColumnTests(null, draft.tests) } : {}),
         });
       }
       return updateTransformation(current.id, changesOf(draft, current));
@@ -301,6 +314,14 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
         {pane === "preview" && preview.isError && !save.isError ? <ErrorAlert error={preview.error} title={t("transformations.previewFailed")} /> : null}
         {pane === "preview" && preview.isSuccess ? <PreviewPane result={preview.data} /> : null}
       </section>
+      <TestsEditor
+        rows={draft.tests}
+        disabled={!canEdit}
+        models={completions.models}
+        onChange={(tests) => {
+          setDraft((d) => ({ ...d, tests }));
+        }}
+      />
       {current ? <RunHistory modelId={current.id} /> : null}
     </div>
   );

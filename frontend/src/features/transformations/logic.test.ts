@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/api/client";
 import { completionContext, filterOptions, macroNames } from "./completion";
+import { columnTestsOf, withColumnTests } from "./testsConfig";
 import { lineErrors, pathFor } from "./diagnostics";
 import { treeRows } from "./tree";
 import { completionData } from "./useCompletionData";
@@ -103,5 +104,38 @@ describe("lineErrors", () => {
   it("names a model's default path", () => {
     expect(pathFor("orders", "")).toBe("orders.sql");
     expect(pathFor("orders", "/marts/")).toBe("marts/orders.sql");
+  });
+});
+
+describe("column tests", () => {
+  const config = {
+    tests: [{ "dbt_utils.expression_is_true": { expression: "amount >= 0" } }],
+    columns: {
+      status: [{ accepted_values: { values: ["placed", "shipped"] } }],
+      id: ["unique", "not_null", "dbt_utils.not_constant", { relationships: { to: "ref('customers')", field: "id" } }, { custom_test: { x: 1 } }],
+    },
+  };
+
+  it("reads each column's tests and keeps what it does not show", () => {
+    expect(columnTestsOf(config)).toEqual([
+      { column: "id", notNull: true, unique: true, acceptedValues: null, relationships: { to: "customers", field: "id" }, utils: ["dbt_utils.not_constant"], other: [{ custom_test: { x: 1 } }] },
+      { column: "status", notNull: false, unique: false, acceptedValues: "placed, shipped", relationships: null, utils: [], other: [] },
+    ]);
+    expect(columnTestsOf(null)).toEqual([]);
+  });
+
+  it("writes them back as dbt reads them, model-level tests kept, blank columns dropped", () => {
+    const rows = columnTestsOf(config);
+    expect(withColumnTests(config, rows)).toEqual({
+      tests: config.tests,
+      columns: {
+        id: ["not_null", "unique", { relationships: { to: "ref('customers')", field: "id" } }, "dbt_utils.not_constant", { custom_test: { x: 1 } }],
+        status: [{ accepted_values: { values: ["placed", "shipped"] } }],
+      },
+    });
+    expect(withColumnTests(null, [{ column: " ", notNull: true, unique: false, acceptedValues: null, relationships: null, utils: [], other: [] }])).toEqual({});
+    expect(withColumnTests(null, [{ column: "email", notNull: false, unique: true, acceptedValues: "a, ,b", relationships: null, utils: [], other: [] }])).toEqual({
+      columns: { email: ["unique", { accepted_values: { values: ["a", "b"] } }] },
+    });
   });
 });
