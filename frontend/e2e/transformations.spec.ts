@@ -106,6 +106,9 @@ test("writes a model with ref() completion, compiles, previews, adds a unique te
   await page.getByRole("searchbox", { name: "Search models" }).fill(stamp);
   await page.getByRole("link", { name: new RegExp(base) }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(base);
+  // Its lineage names the model built on it.
+  await expect(page.getByRole("link", { name: orders, exact: true })).toHaveAttribute("href", /\/transformations\/\d+$/);
+
   // A unique test on its id column, saved with the model, runs in the build.
   await page.getByRole("button", { name: "Add a column" }).click();
   await page.getByLabel("Column", { exact: true }).fill("id");

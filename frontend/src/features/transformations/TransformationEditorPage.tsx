@@ -23,6 +23,7 @@ import {
   previewTransformation,
   transformationKeys,
   transformationQuery,
+  transformationsQuery,
   triggerTransformationRun,
   updateTransformation,
   type CompileResult,
@@ -34,6 +35,7 @@ import {
 import { lineErrors, modelNamePattern, pathFor } from "./diagnostics";
 import { ModelEditor } from "./ModelEditor";
 import { TestsEditor } from "./TestsEditor";
+import { lineageOf } from "./tree";
 import { columnTestsOf, withColumnTests, type ColumnTests } from "./testsConfig";
 import { useCompletionData, useDestinationId } from "./useCompletionData";
 
@@ -322,6 +324,7 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
           setDraft((d) => ({ ...d, tests }));
         }}
       />
+      {current ? <Lineage model={current} /> : null}
       {current ? <RunHistory modelId={current.id} /> : null}
     </div>
   );
@@ -476,6 +479,52 @@ function RunHistory({ modelId }: { modelId: number }) {
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+function Lineage({ model }: { model: Transformation }) {
+  const { t } = useTranslation();
+  const models = useQuery(transformationsQuery);
+  const { upstream, downstream } = lineageOf(models.data ?? [], model);
+  const linkClass = "font-mono text-xs hover:underline";
+  return (
+    <section aria-labelledby="model-lineage" className="grid gap-4 rounded-lg border p-4 sm:grid-cols-2">
+      <h2 id="model-lineage" className="font-semibold sm:col-span-2">
+        {t("transformations.lineage.title")}
+      </h2>
+      <div>
+        <h3 className="text-sm text-muted-foreground">{t("transformations.lineage.upstream")}</h3>
+        {upstream.length === 0 ? <p className="text-sm">—</p> : null}
+        <ul>
+          {upstream.map((node) => (
+            <li key={node.uniqueId} title={node.uniqueId}>
+              {node.model ? (
+                <Link to="/transformations/$transformationId" params={{ transformationId: node.model.id }} className={linkClass}>
+                  {node.name}
+                </Link>
+              ) : (
+                <span className="font-mono text-xs">
+                  {node.name} <span className="text-muted-foreground">({node.uniqueId.split(".")[0]})</span>
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div>
+        <h3 className="text-sm text-muted-foreground">{t("transformations.lineage.downstream")}</h3>
+        {downstream.length === 0 ? <p className="text-sm">—</p> : null}
+        <ul>
+          {downstream.map((m) => (
+            <li key={m.id}>
+              <Link to="/transformations/$transformationId" params={{ transformationId: m.id }} className={linkClass}>
+                {m.name}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </div>
     </section>
   );
 }

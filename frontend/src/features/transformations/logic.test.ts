@@ -3,7 +3,7 @@ import { ApiError } from "@/api/client";
 import { completionContext, filterOptions, macroNames } from "./completion";
 import { columnTestsOf, withColumnTests } from "./testsConfig";
 import { lineErrors, pathFor } from "./diagnostics";
-import { treeRows } from "./tree";
+import { lineageOf, treeRows } from "./tree";
 import { completionData } from "./useCompletionData";
 
 const m = (id: number, name: string, path: string) => ({ id, name, path });
@@ -137,5 +137,25 @@ describe("column tests", () => {
     expect(withColumnTests(null, [{ column: "email", notNull: false, unique: true, acceptedValues: "a, ,b", relationships: null, utils: [], other: [] }])).toEqual({
       columns: { email: ["unique", { accepted_values: { values: ["a", "b"] } }] },
     });
+  });
+});
+
+describe("lineageOf", () => {
+  it("names what a model reads and the models that read it", () => {
+    const models = [
+      { id: 1, name: "stg_orders", path: "stg_orders.sql", depends_on: ["source.datanika.raw.orders"] },
+      { id: 2, name: "orders", path: "orders.sql", depends_on: ["model.datanika.stg_orders", "seed.datanika.countries"] },
+      { id: 3, name: "report", path: "report.sql", depends_on: ["model.datanika.orders"] },
+    ];
+    const [stg, orders, report] = models;
+    if (!stg || !orders || !report) throw new Error("fixtures");
+    const lineage = lineageOf(models, orders);
+    expect(lineage.upstream).toEqual([
+      { uniqueId: "model.datanika.stg_orders", name: "stg_orders", model: stg },
+      { uniqueId: "seed.datanika.countries", name: "countries", model: undefined },
+    ]);
+    expect(lineage.downstream).toEqual([report]);
+    expect(lineageOf(models, stg).upstream).toEqual([{ uniqueId: "source.datanika.raw.orders", name: "raw.orders", model: undefined }]);
+    expect(lineageOf(models, report).downstream).toEqual([]);
   });
 });

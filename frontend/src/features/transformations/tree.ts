@@ -41,3 +41,21 @@ export function treeRows<M extends TreeModel>(models: readonly M[], search = "")
   walk(root, "", 0);
   return rows;
 }
+
+/** What a model reads (its `depends_on`) and the models that read it, by unique id. */
+export function lineageOf<M extends TreeModel & { depends_on: string[] }>(
+  models: readonly M[],
+  model: { name: string; depends_on: string[] },
+): { upstream: { uniqueId: string; name: string; model: M | undefined }[]; downstream: M[] } {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const upstream = model.depends_on.map((uniqueId) => {
+    const parts = uniqueId.split(".");
+    const kind = parts[0];
+    const name = kind === "source" ? parts.slice(2).join(".") : (parts.at(-1) ?? uniqueId);
+    return { uniqueId, name, model: kind === "model" || kind === "snapshot" ? byName.get(name) : undefined };
+  });
+  const downstream = models
+    .filter((m) => m.depends_on.some((id) => /^(model|snapshot)\./.test(id) && id.split(".").at(-1) === model.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { upstream, downstream };
+}
