@@ -13,7 +13,7 @@ import {
 import { dagRoute } from "./dag";
 import { dashboardAliasRoute, dashboardRoute } from "./dashboard";
 import { filesRoute } from "./files";
-import { jobsRoute } from "./jobs";
+import { jobRoute, jobsIndexRoute, jobsRoute, newJobRoute } from "./jobs";
 import { editPipelineRoute, newPipelineRoute, pipelineRoute, pipelinesIndexRoute, pipelinesRoute } from "./pipelines";
 import { rootRoute } from "./root";
 import { runRoute, runsIndexRoute, runsRoute } from "./runs";
@@ -29,7 +29,15 @@ import {
   settingsRoute,
 } from "./settings";
 import { statusRoute } from "./status";
-import { transformationsRoute } from "./transformations";
+import {
+  macrosRoute,
+  newTransformationRoute,
+  seedsRoute,
+  sourcesRoute,
+  transformationRoute,
+  transformationsIndexRoute,
+  transformationsRoute,
+} from "./transformations";
 
 export const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
@@ -44,8 +52,15 @@ export const routeTree = rootRoute.addChildren([
       ]),
       filesRoute,
       pipelinesRoute.addChildren([pipelinesIndexRoute, newPipelineRoute, editPipelineRoute, pipelineRoute]),
-      transformationsRoute,
-      jobsRoute,
+      transformationsRoute.addChildren([
+        transformationsIndexRoute,
+        newTransformationRoute,
+        macrosRoute,
+        seedsRoute,
+        sourcesRoute,
+        transformationRoute,
+      ]),
+      jobsRoute.addChildren([jobsIndexRoute, newJobRoute, jobRoute]),
       dagRoute,
       schedulesRoute,
       runsRoute.addChildren([runsIndexRoute, runRoute]),

@@ -17,6 +17,7 @@ import { cn } from "@/lib/utils";
 import { cancelRun, isActive, retryRun, runKeys, runQuery, type Run } from "./api";
 import { runDuration, RunStatusBadge, useFormatDuration, useFormatNumber } from "./common";
 import { LogViewer } from "./LogViewer";
+import { NodesTable } from "./NodesTable";
 
 export function RunPage() {
   const { t } = useTranslation();
@@ -40,16 +41,19 @@ export function RunPage() {
 }
 
 export const phases = ["queued", "connecting", "loading", "publishing", "done"] as const;
+/** A transformation's or job's run connects to the destination, then builds its nodes. */
+export const transformPhases = ["queued", "connecting", "transforming", "done"] as const;
 
 /** The run's phases, the current one marked; a run that ended badly stops at the phase it was in. */
 function Phases({ run }: { run: Run }) {
   const { t } = useTranslation();
   const phase = run.stats.phase ?? (run.status === "queued" ? "queued" : run.status === "success" ? "done" : undefined);
-  const reached = phase === undefined ? -1 : (phases as readonly string[]).indexOf(phase);
+  const steps: readonly (typeof phases[number] | typeof transformPhases[number])[] = run.target_type === "pipeline" ? phases : transformPhases;
+  const reached = phase === undefined ? -1 : (steps as readonly string[]).indexOf(phase);
   const failed = run.status === "failed" || run.status === "cancelled";
   return (
     <ol aria-label={t("runs.phases.label")} className="flex flex-wrap items-center gap-2 text-sm">
-      {phases.map((name, index) => {
+      {steps.map((name, index) => {
         const done = index < reached || (index === reached && run.status === "success");
         const current = index === reached && !done;
         return (
@@ -165,8 +169,14 @@ function RunView({ run }: { run: Run }) {
                 <Link to="/pipelines/$pipelineId" params={{ pipelineId: run.target_id }} className="font-medium hover:underline">
                   {targetName}
                 </Link>
+              ) : run.target_type === "transformation" ? (
+                <Link to="/transformations/$transformationId" params={{ transformationId: run.target_id }} className="font-medium hover:underline">
+                  {targetName}
+                </Link>
               ) : (
-                targetName
+                <Link to="/jobs/$jobId" params={{ jobId: run.target_id }} className="font-medium hover:underline">
+                  {targetName}
+                </Link>
               )}
             </dd>
           </div>
@@ -204,42 +214,58 @@ function RunView({ run }: { run: Run }) {
           </div>
         </dl>
       </div>
-      <section aria-labelledby="run-tables" className="flex flex-col gap-3">
-        <h2 id="run-tables" className="text-lg font-semibold">
-          {t("runs.tables.title")}
-        </h2>
-        {stats.length === 0 ? (
-          <p className="text-sm text-muted-foreground">{active ? t("runs.tables.pending") : t("runs.tables.none")}</p>
-        ) : (
-          <Table aria-label={t("runs.tables.title")}>
-            <TableHeader>
-              <TableRow>
-                <TableHead>{t("runs.tables.name")}</TableHead>
-                <TableHead className="text-right">{t("runs.tables.read")}</TableHead>
-                <TableHead className="text-right">{t("runs.tables.written")}</TableHead>
-                <TableHead className="text-right">{t("runs.tables.rejected")}</TableHead>
-                <TableHead className="text-right">{t("runs.tables.bytes")}</TableHead>
-                <TableHead className="text-right">{t("runs.tables.seconds")}</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {stats.map((table) => (
-                <TableRow key={table.name}>
-                  <TableCell className="font-mono">{table.name}</TableCell>
-                  <TableCell className="text-right tabular-nums">{formatNumber(table.rows_read)}</TableCell>
-                  <TableCell className="text-right tabular-nums">{formatNumber(table.rows_written)}</TableCell>
-                  <TableCell className={cn("text-right tabular-nums", table.rows_rejected > 0 && "text-destructive")}>
-                    {formatNumber(table.rows_rejected)}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">{formatNumber(table.bytes)}</TableCell>
-                  <TableCell className="text-right tabular-nums">{formatDuration(table.seconds * 1000)}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
-      </section>
-      <LogViewer runId={run.id} />
+      {run.target_type === "pipeline" ? (
+        <>
+          <section aria-labelledby="run-tables" className="flex flex-col gap-3">
+            <h2 id="run-tables" className="text-lg font-semibold">
+              {t("runs.tables.title")}
+            </h2>
+            {stats.length === 0 ? (
+              <p className="text-sm text-muted-foreground">{active ? t("runs.tables.pending") : t("runs.tables.none")}</p>
+            ) : (
+              <Table aria-label={t("runs.tables.title")}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHead>{t("runs.tables.name")}</TableHead>
+                    <TableHead className="text-right">{t("runs.tables.read")}</TableHead>
+                    <TableHead className="text-right">{t("runs.tables.written")}</TableHead>
+                    <TableHead className="text-right">{t("runs.tables.rejected")}</TableHead>
+                    <TableHead className="text-right">{t("runs.tables.bytes")}</TableHead>
+                    <TableHead className="text-right">{t("runs.tables.seconds")}</TableHead>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {stats.map((table) => (
+                    <TableRow key={table.name}>
+                      <TableCell className="font-mono">{table.name}</TableCell>
+                      <TableCell className="text-right tabular-nums">{formatNumber(table.rows_read)}</TableCell>
+                      <TableCell className="text-right tabular-nums">{formatNumber(table.rows_written)}</TableCell>
+                      <TableCell className={cn("text-right tabular-nums", table.rows_rejected > 0 && "text-destructive")}>
+                        {formatNumber(table.rows_rejected)}
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums">{formatNumber(table.bytes)}</TableCell>
+                      <TableCell className="text-right tabular-nums">{formatDuration(table.seconds * 1000)}</TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </section>
+          <LogViewer runId={run.id} />
+        </>
+      ) : (
+        <div className="grid gap-6 xl:grid-cols-2">
+          <section aria-labelledby="run-nodes" className="flex min-w-0 flex-col gap-3">
+            <h2 id="run-nodes" className="text-lg font-semibold">
+              {t("runs.nodes.title")}
+            </h2>
+            <NodesTable nodes={run.stats.nodes ?? []} active={active} />
+          </section>
+          <div className="min-w-0">
+            <LogViewer runId={run.id} />
+          </div>
+        </div>
+      )}
       <ConfirmDialog
         open={confirmCancel}
         onOpenChange={setConfirmCancel}

@@ -1,0 +1,72 @@
+import { screen, waitFor } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import type { Schemas } from "@/api/client";
+import { renderApp } from "@/test/render";
+import { server } from "@/test/server";
+import { jobBody, jobForm, jobFormErrors } from "./form";
+
+const job: Schemas["Job"] = {
+  id: 31,
+  name: "nightly",
+  description: "",
+  command: "build",
+  select: "tag:nightly",
+  exclude: "",
+  full_refresh: false,
+  threads: 4,
+  destination_connection_id: 1,
+  last_run: null,
+  created_at: "2025-03-04T05:06:06Z",
+  updated_at: "2025-03-04T05:06:06Z",
+};
+
+describe("job form", () => {
+  it("needs a name and 1 to 32 threads, and trims what it sends", () => {
+    expect(jobFormErrors(jobForm(null))).toEqual({ name: "required" });
+    expect(jobFormErrors({ ...jobForm(job), threads: "0" })).toEqual({ threads: "threadsRange" });
+    expect(jobFormErrors({ ...jobForm(job), threads: "33" })).toEqual({ threads: "threadsRange" });
+    expect(jobFormErrors({ ...jobForm(job), threads: "2.5" })).toEqual({ threads: "threadsRange" });
+    expect(jobBody({ ...jobForm(job), name: " n ", select: " +orders ", fullRefresh: true, threads: "8" })).toEqual({
+      name: "n",
+      description: "",
+      command: "build",
+      select: "+orders",
+      exclude: "",
+      full_refresh: true,
+      threads: 8,
+    });
+  });
+});
+
+describe("jobs pages", () => {
+  it("lists jobs and creates one with an Idempotency-Key", async () => {
+    let body: unknown = null;
+    let key: string | null = null;
+    server.use(
+      http.get("/api/v1/jobs", () => HttpResponse.json({ items: [job], next_cursor: null })),
+      http.get("/api/v1/jobs/:id", () => HttpResponse.json({ ...job, id: 32, name: "hourly" })),
+      http.post("/api/v1/jobs", async ({ request }) => {
+        body = await request.json();
+        key = request.headers.get("Idempotency-Key");
+        return HttpResponse.json({ ...job, id: 32, name: "hourly" }, { status: 201 });
+      }),
+    );
+    const { user, router } = await renderApp("/jobs");
+    expect(await screen.findByRole("link", { name: "nightly" })).toHaveAttribute("href", "/jobs/31");
+    expect(screen.getByText("tag:nightly")).toBeInTheDocument();
+    await user.click(screen.getByRole("link", { name: "New job" }));
+    await user.click(await screen.findByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Required.")).toBeInTheDocument();
+    expect(body).toBeNull();
+    await user.type(screen.getByLabelText("Name"), "hourly");
+    await user.selectOptions(screen.getByLabelText("Command"), "run");
+    await user.type(screen.getByLabelText("Select"), "stg_orders+");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => {
+      expect(router.state.location.pathname).toBe("/jobs/32");
+    });
+    expect(body).toMatchObject({ name: "hourly", command: "run", select: "stg_orders+", threads: 4, full_refresh: false });
+    expect(key).toBeTruthy();
+  });
+});
