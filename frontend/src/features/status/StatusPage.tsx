@@ -2,7 +2,6 @@ import { useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-q
 import { CircleCheckIcon, CircleXIcon, RefreshCwIcon, TriangleAlertIcon } from "lucide-react";
 import type { TFunction } from "i18next";
 import { useId, type ReactNode } from "react";
-import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
 import { PageHeader } from "@/components/page-header";
