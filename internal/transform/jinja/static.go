@@ -109,25 +109,28 @@ func (e *Env) staticCalls(src string) (calls []StaticCall, ok bool) {
 				return nil, false
 			}
 			body := strings.Trim(text[i+2:end-1], "-+")
-			toks, lexed := lex(body)
-			if !lexed {
-				return nil, false
-			}
-			if text[i+1] == '%' {
-				if mentionsParseWord(toks) {
-					return nil, false
-				}
-				if len(toks) > 0 && toks[0].kind == tName {
-					kw := toks[0].text
+			if !mentionsParseWords(body) {
+				// Most tags: only a statement's keyword matters (no lexing, no allocation).
+				if text[i+1] == '%' {
+					kw := firstWord(body)
 					switch {
 					case blockOpeners[kw]:
 						depth++
-					case kw == "set" && !hasAssign(toks):
+					case kw == "set" && !hasAssignText(body):
 						depth++
 					case strings.HasPrefix(kw, "end"):
 						depth--
 					}
 				}
+				i = end
+				continue
+			}
+			toks, lexed := lex(body)
+			if !lexed {
+				return nil, false
+			}
+			if text[i+1] == '%' {
+				return nil, false // a statement mentioning ref/source/config: render it
 			} else if mentionsParseWord(toks) {
 				call, isCall := literalCall(toks)
 				if depth != 0 || !isCall {
@@ -164,10 +167,41 @@ func mentionsParseWord(toks []token) bool {
 	return false
 }
 
-func hasAssign(toks []token) bool {
-	for _, t := range toks {
-		if t.kind == tOp && t.text == "=" {
-			return true
+// firstWord is a statement's keyword.
+func firstWord(body string) string {
+	body = strings.TrimLeft(body, " \t\r\n")
+	j := 0
+	for j < len(body) && isWordByte(body[j]) {
+		j++
+	}
+	return body[:j]
+}
+
+// hasAssignText says a set statement assigns (a = outside quotes, not part of ==, !=, <=, >=).
+func hasAssignText(body string) bool {
+	var quote byte
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '=':
+			prev, next := byte(0), byte(0)
+			if i > 0 {
+				prev = body[i-1]
+			}
+			if i+1 < len(body) {
+				next = body[i+1]
+			}
+			if next != '=' && prev != '=' && prev != '!' && prev != '<' && prev != '>' {
+				return true
+			}
 		}
 	}
 	return false
