@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -640,40 +641,22 @@ func (p *exprParser) fail() node {
 }
 
 // parseTopConditional parses an expression whose outermost conditional stays gonja's own.
-func (p *exprParser) parseTopConditional() node {
-	e := p.parseOr()
-	if e == nil {
-		return nil
-	}
-	if !p.acceptName("if") {
-		return e
-	}
-	cond := p.parseOr()
-	if cond == nil {
-		return p.fail()
-	}
-	top := &topCond{then: e, cond: cond}
-	if p.acceptName("else") {
-		if top.els = p.parseExpr(); top.els == nil {
-			return p.fail()
-		}
-	}
-	return top
-}
+func (p *exprParser) parseTopConditional() node { return p.parseConditional(true) }
 
-func (p *exprParser) parseExpr() node {
+func (p *exprParser) parseExpr() node { return p.parseConditional(false) }
+
+// parseConditional is `then if cond else els`; top keeps it gonja's own conditional (the
+// whole of a {{ }} or {% set %}), else it is printed with and/or.
+func (p *exprParser) parseConditional(top bool) node {
 	e := p.parseOr()
-	if e == nil {
-		return nil
-	}
-	if !p.acceptName("if") {
+	if e == nil || !p.acceptName("if") {
 		return e
 	}
 	cond := p.parseOr()
 	if cond == nil {
 		return p.fail()
 	}
-	c := &condExpr{then: e, cond: cond}
+	c := &condExpr{then: e, cond: cond, top: top}
 	if p.acceptName("else") {
 		if c.els = p.parseExpr(); c.els == nil {
 			return p.fail()
@@ -682,29 +665,28 @@ func (p *exprParser) parseExpr() node {
 	return c
 }
 
-func (p *exprParser) parseOr() node {
-	l := p.parseAnd()
-	for l != nil && p.acceptName("or") {
-		r := p.parseAnd()
+// binaryLevel parses one left-associative level of operators: next (op next)*. ops are
+// operator tokens, or names (and, or) when named.
+func (p *exprParser) binaryLevel(next func() node, named bool, ops ...string) node {
+	l := next()
+	for l != nil {
+		t := p.peek()
+		if t == nil || (named && t.kind != tName) || (!named && t.kind != tOp) || !slices.Contains(ops, t.text) {
+			return l
+		}
+		p.pos++
+		r := next()
 		if r == nil {
 			return p.fail()
 		}
-		l = &binary{op: "or", l: l, r: r}
+		l = &binary{op: t.text, l: l, r: r}
 	}
 	return l
 }
 
-func (p *exprParser) parseAnd() node {
-	l := p.parseNot()
-	for l != nil && p.acceptName("and") {
-		r := p.parseNot()
-		if r == nil {
-			return p.fail()
-		}
-		l = &binary{op: "and", l: l, r: r}
-	}
-	return l
-}
+func (p *exprParser) parseOr() node { return p.binaryLevel(p.parseAnd, true, "or") }
+
+func (p *exprParser) parseAnd() node { return p.binaryLevel(p.parseNot, true, "and") }
 
 func (p *exprParser) parseNot() node {
 	if p.acceptName("not") {
@@ -749,57 +731,15 @@ func (p *exprParser) parseCompare() node {
 	return l
 }
 
-func (p *exprParser) parseMath1() node {
-	l := p.parseConcat()
-	for l != nil && (p.isOp("+") || p.isOp("-")) {
-		op := p.toks[p.pos].text
-		p.pos++
-		r := p.parseConcat()
-		if r == nil {
-			return p.fail()
-		}
-		l = &binary{op: op, l: l, r: r}
-	}
-	return l
-}
+func (p *exprParser) parseMath1() node { return p.binaryLevel(p.parseConcat, false, "+", "-") }
 
-func (p *exprParser) parseConcat() node {
-	l := p.parseMath2()
-	for l != nil && p.acceptOp("~") {
-		r := p.parseMath2()
-		if r == nil {
-			return p.fail()
-		}
-		l = &binary{op: "~", l: l, r: r}
-	}
-	return l
-}
+func (p *exprParser) parseConcat() node { return p.binaryLevel(p.parseMath2, false, "~") }
 
 func (p *exprParser) parseMath2() node {
-	l := p.parsePow()
-	for l != nil && (p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%")) {
-		op := p.toks[p.pos].text
-		p.pos++
-		r := p.parsePow()
-		if r == nil {
-			return p.fail()
-		}
-		l = &binary{op: op, l: l, r: r}
-	}
-	return l
+	return p.binaryLevel(p.parsePow, false, "*", "/", "//", "%")
 }
 
-func (p *exprParser) parsePow() node {
-	l := p.parseUnary()
-	for l != nil && p.acceptOp("**") {
-		r := p.parseUnary()
-		if r == nil {
-			return p.fail()
-		}
-		l = &binary{op: "**", l: l, r: r}
-	}
-	return l
-}
+func (p *exprParser) parsePow() node { return p.binaryLevel(p.parseUnary, false, "**") }
 
 // parseUnary is Jinja2's parse_unary: a sign applies to the operand before its filters
 // (`-1|abs` is 1).
@@ -1144,9 +1084,11 @@ type (
 		op   string
 		l, r node
 	}
-	condExpr struct{ then, cond, els node }
-	topCond  struct{ then, cond, els node }
-	filter   struct {
+	condExpr struct {
+		then, cond, els node
+		top             bool
+	}
+	filter struct {
 		e    node
 		name string
 		args *args
@@ -1216,6 +1158,9 @@ func (n *binary) print(top bool) string {
 // semantics (`x and y` gives x when x is false, else y): ((C and [A]) or [B])[0]. The lists keep
 // a false A from falling through to B, and only the branch taken is evaluated, as in Jinja.
 func (n *condExpr) print(bool) string {
+	if n.top {
+		return n.printTop()
+	}
 	els := "none"
 	if n.els != nil {
 		els = n.els.print(true)
@@ -1223,7 +1168,7 @@ func (n *condExpr) print(bool) string {
 	return "((" + n.cond.print(false) + " and [" + n.then.print(true) + "]) or [" + els + "])[0]"
 }
 
-func (n *topCond) print(top bool) string {
+func (n *condExpr) printTop() string {
 	s := n.then.print(false) + " if " + n.cond.print(false)
 	if n.els != nil {
 		s += " else " + n.els.print(false)
