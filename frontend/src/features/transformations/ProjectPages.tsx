@@ -106,9 +106,7 @@ export function MacrosPage() {
                       >
                         {t("project.edit")}
                       </Button>
-                      <Button variant="ghost" size="sm" aria-label={t("project.deleteNamed", { name: macro.name })} onClick={() => { del.ask(macro); }}>
-                        <TrashIcon aria-hidden="true" />
-                      </Button>
+                      <DeleteButton name={macro.name} onClick={() => { del.ask(macro); }} />
                     </>
                   ) : null}
                 </TableCell>
@@ -118,13 +116,7 @@ export function MacrosPage() {
         </Table>
       ) : null}
       {canEdit ? (
-        <form
-          className="flex max-w-3xl flex-col gap-3 rounded-lg border p-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
+        <FormCard onSubmit={() => { save.mutate(); }}>
           <h2 className="font-semibold">{editing ? t("project.editMacro", { name: editing.name }) : t("project.newMacro")}</h2>
           <Field label={t("project.fileName")}>{(props) => <Input {...props} value={name} onChange={(e) => { setName(e.target.value); }} />}</Field>
           <Field label={t("project.macroBody")}>
@@ -146,7 +138,7 @@ export function MacrosPage() {
               {t("project.save")}
             </Button>
           </div>
-        </form>
+        </FormCard>
       ) : null}
       <ConfirmDialog {...del.dialog} title={t("project.deleteTitle", { name: del.target?.name ?? "" })} description={t("project.deleteBody")} confirmLabel={t("project.delete")} />
     </ProjectPage>
@@ -201,9 +193,7 @@ export function SeedsPage() {
                 </TableCell>
                 <TableCell className="text-right">
                   {canEdit ? (
-                    <Button variant="ghost" size="sm" aria-label={t("project.deleteNamed", { name: seed.name })} onClick={() => { del.ask(seed); }}>
-                      <TrashIcon aria-hidden="true" />
-                    </Button>
+                    <DeleteButton name={seed.name} onClick={() => { del.ask(seed); }} />
                   ) : null}
                 </TableCell>
               </TableRow>
@@ -212,13 +202,7 @@ export function SeedsPage() {
         </Table>
       ) : null}
       {canEdit ? (
-        <form
-          className="flex max-w-3xl flex-col gap-3 rounded-lg border p-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
+        <FormCard onSubmit={() => { create.mutate(); }}>
           <h2 className="font-semibold">{t("project.newSeed")}</h2>
           {files.isSuccess && csvFiles.length === 0 ? (
             <p className="text-sm text-muted-foreground">
@@ -250,7 +234,7 @@ export function SeedsPage() {
               {t("project.createSeed")}
             </Button>
           </div>
-        </form>
+        </FormCard>
       ) : null}
       <ConfirmDialog {...del.dialog} title={t("project.deleteTitle", { name: del.target?.name ?? "" })} description={t("project.deleteBody")} confirmLabel={t("project.delete")} />
     </ProjectPage>
@@ -320,9 +304,7 @@ export function SourcesPage() {
                 </TableCell>
                 <TableCell className="text-right">
                   {canEdit ? (
-                    <Button variant="ghost" size="sm" aria-label={t("project.deleteNamed", { name: source.name })} onClick={() => { del.ask(source); }}>
-                      <TrashIcon aria-hidden="true" />
-                    </Button>
+                    <DeleteButton name={source.name} onClick={() => { del.ask(source); }} />
                   ) : null}
                 </TableCell>
               </TableRow>
@@ -331,13 +313,7 @@ export function SourcesPage() {
         </Table>
       ) : null}
       {canEdit ? (
-        <form
-          className="flex max-w-3xl flex-col gap-3 rounded-lg border p-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
+        <FormCard onSubmit={() => { create.mutate(); }}>
           <h2 className="font-semibold">{t("project.newSource")}</h2>
           <Field label={t("project.name")}>{(props) => <Input {...props} value={name} onChange={(e) => { setName(e.target.value); }} />}</Field>
           <Field label={t("project.schema")}>{(props) => <Input {...props} value={schema} onChange={(e) => { setSchema(e.target.value); }} />}</Field>
@@ -351,9 +327,34 @@ export function SourcesPage() {
               {t("project.createSource")}
             </Button>
           </div>
-        </form>
+        </FormCard>
       ) : null}
       <ConfirmDialog {...del.dialog} title={t("project.deleteTitle", { name: del.target?.name ?? "" })} description={t("project.deleteBody")} confirmLabel={t("project.delete")} />
     </ProjectPage>
+  );
+}
+
+// DeleteButton is a row's delete action, confirmed by the page's ConfirmDialog.
+function DeleteButton({ name, onClick }: { name: string; onClick: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Button variant="ghost" size="sm" aria-label={t("project.deleteNamed", { name })} onClick={onClick}>
+      <TrashIcon aria-hidden="true" />
+    </Button>
+  );
+}
+
+// FormCard is a page's create or edit form.
+function FormCard({ onSubmit, children }: { onSubmit: () => void; children: ReactNode }) {
+  return (
+    <form
+      className="flex max-w-3xl flex-col gap-3 rounded-lg border p-4"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
   );
 }
