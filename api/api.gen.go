@@ -323,6 +323,36 @@ func (e JobCommand) Valid() bool {
 	}
 }
 
+// Defines values for JobPlanNodeResourceType.
+const (
+	JobPlanNodeResourceTypeModel    JobPlanNodeResourceType = "model"
+	JobPlanNodeResourceTypeSeed     JobPlanNodeResourceType = "seed"
+	JobPlanNodeResourceTypeSnapshot JobPlanNodeResourceType = "snapshot"
+	JobPlanNodeResourceTypeSource   JobPlanNodeResourceType = "source"
+	JobPlanNodeResourceTypeTest     JobPlanNodeResourceType = "test"
+	JobPlanNodeResourceTypeUnitTest JobPlanNodeResourceType = "unit_test"
+)
+
+// Valid indicates whether the value is a known member of the JobPlanNodeResourceType enum.
+func (e JobPlanNodeResourceType) Valid() bool {
+	switch e {
+	case JobPlanNodeResourceTypeModel:
+		return true
+	case JobPlanNodeResourceTypeSeed:
+		return true
+	case JobPlanNodeResourceTypeSnapshot:
+		return true
+	case JobPlanNodeResourceTypeSource:
+		return true
+	case JobPlanNodeResourceTypeTest:
+		return true
+	case JobPlanNodeResourceTypeUnitTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Materialization.
 const (
 	MaterializationEphemeral   Materialization = "ephemeral"
@@ -1105,6 +1135,21 @@ type JobList struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// JobPlan defines model for JobPlan.
+type JobPlan struct {
+	Nodes []JobPlanNode `json:"nodes"`
+}
+
+// JobPlanNode defines model for JobPlanNode.
+type JobPlanNode struct {
+	Name         string                  `json:"name"`
+	ResourceType JobPlanNodeResourceType `json:"resource_type"`
+	UniqueId     string                  `json:"unique_id"`
+}
+
+// JobPlanNodeResourceType defines model for JobPlanNode.ResourceType.
+type JobPlanNodeResourceType string
+
 // LinkOAuthRequest defines model for LinkOAuthRequest.
 type LinkOAuthRequest struct {
 	Redirect *string `json:"redirect,omitempty"`
@@ -1234,6 +1279,14 @@ type PipelineList struct {
 
 // PipelineStatus defines model for PipelineStatus.
 type PipelineStatus string
+
+// PlanJobRequest defines model for PlanJobRequest.
+type PlanJobRequest struct {
+	Command                 JobCommand `json:"command"`
+	DestinationConnectionId *int64     `json:"destination_connection_id,omitempty"`
+	Exclude                 *string    `json:"exclude,omitempty"`
+	Select                  *string    `json:"select,omitempty"`
+}
 
 // PreviewRequest defines model for PreviewRequest.
 type PreviewRequest struct {
@@ -2036,6 +2089,9 @@ type UploadFileMultipartRequestBody UploadFileMultipartBody
 // CreateJobJSONRequestBody defines body for CreateJob for application/json ContentType.
 type CreateJobJSONRequestBody = CreateJobRequest
 
+// PlanJobJSONRequestBody defines body for PlanJob for application/json ContentType.
+type PlanJobJSONRequestBody = PlanJobRequest
+
 // UpdateJobJSONRequestBody defines body for UpdateJob for application/json ContentType.
 type UpdateJobJSONRequestBody = UpdateJobRequest
 
@@ -2496,6 +2552,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
 	CreateJob(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanJobWithBody The nodes a job would execute
+	//
+	// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+	// `exclude` would execute in the project of `destination_connection_id` (default: the
+	// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+	// selector or destination answers 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+	PlanJobWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanJob The nodes a job would execute
+	//
+	// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+	// `exclude` would execute in the project of `destination_connection_id` (default: the
+	// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+	// selector or destination answers 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+	PlanJob(ctx context.Context, body PlanJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteJob Delete a job (editor)
 	//
@@ -3855,6 +3935,50 @@ func (c *Client) CreateJobWithBody(ctx context.Context, params *CreateJobParams,
 // Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
 func (c *Client) CreateJob(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateJobRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanJobWithBody The nodes a job would execute
+//
+// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+// `exclude` would execute in the project of `destination_connection_id` (default: the
+// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+// selector or destination answers 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+func (c *Client) PlanJobWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanJobRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanJob The nodes a job would execute
+//
+// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+// `exclude` would execute in the project of `destination_connection_id` (default: the
+// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+// selector or destination answers 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+func (c *Client) PlanJob(ctx context.Context, body PlanJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanJobRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6803,6 +6927,46 @@ func NewCreateJobRequestWithBody(server string, params *CreateJobParams, content
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewPlanJobRequest calls the generic PlanJob builder with application/json body
+func NewPlanJobRequest(server string, body PlanJobJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPlanJobRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPlanJobRequestWithBody constructs an http.Request for the PlanJob method, with any body, and a specified content type
+func NewPlanJobRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/jobs/plan")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -9854,6 +10018,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/jobs (the `CreateJob` operationId).
 	CreateJobWithResponse(ctx context.Context, params *CreateJobParams, body CreateJobJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateJobResponse, error)
 
+	// PlanJobWithBodyWithResponse The nodes a job would execute
+	//
+	// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+	// `exclude` would execute in the project of `destination_connection_id` (default: the
+	// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+	// selector or destination answers 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+	PlanJobWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanJobResponse, error)
+
+	// PlanJobWithResponse The nodes a job would execute
+	//
+	// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+	// `exclude` would execute in the project of `destination_connection_id` (default: the
+	// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+	// selector or destination answers 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+	PlanJobWithResponse(ctx context.Context, body PlanJobJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanJobResponse, error)
+
 	// DeleteJobWithResponse Delete a job (editor)
 	//
 	// Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
@@ -12011,6 +12199,54 @@ func (r CreateJobResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateJobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PlanJobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JobPlan
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PlanJobResponse) GetJSON200() *JobPlan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PlanJobResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PlanJobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PlanJobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PlanJobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PlanJobResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15266,6 +15502,42 @@ func (c *ClientWithResponses) CreateJobWithResponse(ctx context.Context, params 
 	return ParseCreateJobResponse(rsp)
 }
 
+// PlanJobWithBodyWithResponse The nodes a job would execute
+//
+// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+// `exclude` would execute in the project of `destination_connection_id` (default: the
+// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+// selector or destination answers 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+func (c *ClientWithResponses) PlanJobWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanJobResponse, error) {
+	rsp, err := c.PlanJobWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanJobResponse(rsp)
+}
+
+// PlanJobWithResponse The nodes a job would execute
+//
+// Lists, in the order they would run, the nodes a job of this `command`, `select` and
+// `exclude` would execute in the project of `destination_connection_id` (default: the
+// Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+// selector or destination answers 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/jobs/plan (the `PlanJob` operationId).
+func (c *ClientWithResponses) PlanJobWithResponse(ctx context.Context, body PlanJobJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanJobResponse, error) {
+	rsp, err := c.PlanJob(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanJobResponse(rsp)
+}
+
 // DeleteJobWithResponse Delete a job (editor)
 //
 // Soft-deletes the job; 409 (with `active_run_id`) while it has a queued or running run.
@@ -17464,6 +17736,39 @@ func ParseCreateJobResponse(rsp *http.Response) (*CreateJobResponse, error) {
 	return response, nil
 }
 
+// ParsePlanJobResponse parses an HTTP response from a PlanJobWithResponse call
+func ParsePlanJobResponse(rsp *http.Response) (*PlanJobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PlanJobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JobPlan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteJobResponse parses an HTTP response from a DeleteJobWithResponse call
 func ParseDeleteJobResponse(rsp *http.Response) (*DeleteJobResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19368,6 +19673,9 @@ type ServerInterface interface {
 	// CreateJob Create a job (editor)
 	// (POST /api/v1/jobs)
 	CreateJob(ctx echo.Context, params CreateJobParams) error
+	// PlanJob The nodes a job would execute
+	// (POST /api/v1/jobs/plan)
+	PlanJob(ctx echo.Context) error
 	// DeleteJob Delete a job (editor)
 	// (DELETE /api/v1/jobs/{id})
 	DeleteJob(ctx echo.Context, id ID) error
@@ -20222,6 +20530,15 @@ func (w *ServerInterfaceWrapper) CreateJob(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateJob(ctx, params)
+	return err
+}
+
+// PlanJob converts echo context to params.
+func (w *ServerInterfaceWrapper) PlanJob(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PlanJob(ctx)
 	return err
 }
 
@@ -21526,6 +21843,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/api/v1/sources/:id", wrapper.UpdateSource, options.OperationMiddlewares["updateSource"]...)
 	router.GET(options.BaseURL+"/api/v1/jobs", wrapper.ListJobs, options.OperationMiddlewares["listJobs"]...)
 	router.POST(options.BaseURL+"/api/v1/jobs", wrapper.CreateJob, options.OperationMiddlewares["createJob"]...)
+	router.POST(options.BaseURL+"/api/v1/jobs/plan", wrapper.PlanJob, options.OperationMiddlewares["planJob"]...)
 	router.DELETE(options.BaseURL+"/api/v1/jobs/:id", wrapper.DeleteJob, options.OperationMiddlewares["deleteJob"]...)
 	router.GET(options.BaseURL+"/api/v1/jobs/:id", wrapper.GetJob, options.OperationMiddlewares["getJob"]...)
 	router.PATCH(options.BaseURL+"/api/v1/jobs/:id", wrapper.UpdateJob, options.OperationMiddlewares["updateJob"]...)
@@ -22766,6 +23084,45 @@ type CreateJobdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateJobdefaultApplicationProblemPlusJSONResponse) VisitCreateJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanJobRequestObject struct {
+	Body *PlanJobJSONRequestBody
+}
+
+type PlanJobResponseObject interface {
+	VisitPlanJobResponse(w http.ResponseWriter) error
+}
+
+type PlanJob200JSONResponse JobPlan
+
+func (response PlanJob200JSONResponse) VisitPlanJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanJobdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PlanJobdefaultApplicationProblemPlusJSONResponse) VisitPlanJobResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -25090,6 +25447,9 @@ type StrictServerInterface interface {
 	// CreateJob Create a job (editor)
 	// (POST /api/v1/jobs)
 	CreateJob(ctx context.Context, request CreateJobRequestObject) (CreateJobResponseObject, error)
+	// PlanJob The nodes a job would execute
+	// (POST /api/v1/jobs/plan)
+	PlanJob(ctx context.Context, request PlanJobRequestObject) (PlanJobResponseObject, error)
 	// DeleteJob Delete a job (editor)
 	// (DELETE /api/v1/jobs/{id})
 	DeleteJob(ctx context.Context, request DeleteJobRequestObject) (DeleteJobResponseObject, error)
@@ -26321,6 +26681,52 @@ func (sh *strictHandler) CreateJob(ctx echo.Context, params CreateJobParams) err
 		return err
 	} else if validResponse, ok := response.(CreateJobResponseObject); ok {
 		return validResponse.VisitCreateJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PlanJob operation middleware
+func (sh *strictHandler) PlanJob(ctx echo.Context) error {
+	var request PlanJobRequestObject
+
+	var body PlanJobJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PlanJob(ctx.Request().Context(), request.(PlanJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PlanJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PlanJobResponseObject); ok {
+		return validResponse.VisitPlanJobResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

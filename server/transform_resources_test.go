@@ -239,3 +239,43 @@ func TestTransformations_TheWarehouseIsTheDefaultDestination(t *testing.T) {
 	files := s.export(t, f.viewer.AccessToken, "")
 	require.Contains(t, files, "models/in_the_warehouse.sql")
 }
+
+func TestJobs_PlanListsTheNodesTheSelectorPicksInRunOrder(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	f := s.newOrg(t)
+	conn := s.createConnection(t, f).Id
+	s.createModel(t, f, conn, "stg", "select 1 as id")
+	s.createModel(t, f, conn, "orders", "select * from {{ ref('stg') }}")
+	s.createModel(t, f, conn, "other", "select 2 as id")
+	plan := func(body map[string]any) []string {
+		t.Helper()
+		body["destination_connection_id"] = conn
+		p := decode[api.JobPlan](t, s.call(t, http.MethodPost, "/api/v1/jobs/plan", f.viewer.AccessToken, body), http.StatusOK)
+		names := []string{}
+		for _, n := range p.Nodes {
+			require.Equal(t, api.JobPlanNodeResourceType("model"), n.ResourceType)
+			require.Equal(t, "model.datanika."+n.Name, n.UniqueId)
+			names = append(names, n.Name)
+		}
+		return names
+	}
+	require.Equal(t, []string{"stg", "orders"}, plan(map[string]any{"command": "run", "select": "stg+"}))
+	require.Equal(t, []string{"stg"}, plan(map[string]any{"command": "build", "select": "stg+", "exclude": "orders"}))
+	require.ElementsMatch(t, []string{"stg", "orders", "other"}, plan(map[string]any{"command": "run"}))
+	require.Empty(t, plan(map[string]any{"command": "seed", "select": "stg+"}))
+	require.Empty(t, plan(map[string]any{"command": "run", "select": "nothing_by_this_name"}))
+
+	// Nothing was stored.
+	list := decode[api.JobList](t, s.call(t, http.MethodGet, "/api/v1/jobs", f.viewer.AccessToken, nil), http.StatusOK)
+	require.Empty(t, list.Items)
+
+	fieldErr(t, decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/jobs/plan", f.viewer.AccessToken, map[string]any{
+		"command": "run", "select": "colour:blue", "destination_connection_id": conn}), http.StatusUnprocessableEntity), "select")
+	fieldErr(t, decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/jobs/plan", f.viewer.AccessToken, map[string]any{
+		"command": "deploy", "destination_connection_id": conn}), http.StatusUnprocessableEntity), "command")
+	// Another org's connection is no connection of this org.
+	g := s.newOrg(t)
+	fieldErr(t, decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/jobs/plan", g.viewer.AccessToken, map[string]any{
+		"command": "run", "destination_connection_id": conn}), http.StatusUnprocessableEntity), "destination_connection_id")
+}

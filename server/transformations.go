@@ -453,3 +453,24 @@ func (h *handlers) DeleteJob(ctx context.Context, req api.DeleteJobRequestObject
 	}
 	return api.DeleteJob204Response{}, nil
 }
+
+// PlanJob lists the nodes a job being written would execute.
+func (h *handlers) PlanJob(ctx context.Context, req api.PlanJobRequestObject) (api.PlanJobResponseObject, error) {
+	b := req.Body
+	in := transformation.PlanInput{Command: string(b.Command), DestinationConnectionID: b.DestinationConnectionId}
+	if b.Select != nil {
+		in.Select = *b.Select
+	}
+	if b.Exclude != nil {
+		in.Exclude = *b.Exclude
+	}
+	nodes, err := h.transformations.PlanJob(ctx, principal(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	out := api.JobPlan{Nodes: make([]api.JobPlanNode, 0, len(nodes))}
+	for _, n := range nodes {
+		out.Nodes = append(out.Nodes, api.JobPlanNode{UniqueId: n.UniqueID, Name: n.Name, ResourceType: api.JobPlanNodeResourceType(n.ResourceType)})
+	}
+	return api.PlanJob200JSONResponse(out), nil
+}

@@ -131,6 +131,10 @@ func init() {
 		c := s.createConnection(t, f)
 		return request{http.MethodPost, "/api/v1/jobs", map[string]any{"name": uniqueEmail("job"), "command": "build", "destination_connection_id": c.Id}}
 	}
+	requestBuilders["planJob"] = func(t *testing.T, s *testServer, f orgFixture) request {
+		c := s.createConnection(t, f)
+		return request{http.MethodPost, "/api/v1/jobs/plan", map[string]any{"command": "build", "destination_connection_id": c.Id}}
+	}
 	requestBuilders["getJob"] = func(t *testing.T, s *testServer, f orgFixture) request {
 		return request{http.MethodGet, fmt.Sprintf("/api/v1/jobs/%d", s.createJob(t, f, 0).Id), nil}
 	}

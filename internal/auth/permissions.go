@@ -88,6 +88,7 @@ var OperationPermissions = map[string]Permission{
 	"listJobs":                 Read,
 	"getJob":                   Read,
 	"createJob":                Write,
+	"planJob":                  Read,
 	"updateJob":                Write,
 	"deleteJob":                Write,
 

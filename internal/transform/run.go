@@ -80,29 +80,11 @@ type Summary struct {
 // Run runs a command over the selected nodes against db, in DAG order, up to Threads at a
 // time; the descendants of a node that fails are skipped.
 func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, excludeExpr string) (*Summary, error) {
-	types, ok := commandTypes[command]
-	if !ok {
-		return nil, fmt.Errorf("unknown command %q (one of %s)", command, strings.Join(Commands, ", "))
-	}
-	chosen, err := e.graph.Select(selectExpr, excludeExpr)
+	ids, err := e.Plan(command, selectExpr, excludeExpr)
 	if err != nil {
 		return nil, err
 	}
 	e.which.Store(&command)
-	var ids []string
-	for _, id := range e.graph.Order() {
-		n := e.nodes[id]
-		if !chosen[id] || !slices.Contains(types, n.ResourceType) {
-			continue
-		}
-		if n.ResourceType == project.Model && n.config.Materialized() == "ephemeral" {
-			continue
-		}
-		if n.ResourceType == project.Source && (n.Source.Freshness == nil || n.Source.LoadedAtField == "") {
-			continue
-		}
-		ids = append(ids, id)
-	}
 	deps := e.schedule(ids, command == CmdBuild)
 	start := time.Now()
 	// on-run-start and on-run-end run around every command that touches the warehouse, as
@@ -131,6 +113,35 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 		}
 	}
 	return s, nil
+}
+
+// Plan returns the unique ids of the nodes a command over a selector would execute, in DAG
+// order: the selected nodes of the command's resource types, less ephemeral models (they run
+// inside their children) and sources without a freshness rule.
+func (e *Engine) Plan(command, selectExpr, excludeExpr string) ([]string, error) {
+	types, ok := commandTypes[command]
+	if !ok {
+		return nil, fmt.Errorf("unknown command %q (one of %s)", command, strings.Join(Commands, ", "))
+	}
+	chosen, err := e.graph.Select(selectExpr, excludeExpr)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range e.graph.Order() {
+		n := e.nodes[id]
+		if !chosen[id] || !slices.Contains(types, n.ResourceType) {
+			continue
+		}
+		if n.ResourceType == project.Model && n.config.Materialized() == "ephemeral" {
+			continue
+		}
+		if n.ResourceType == project.Source && (n.Source.Freshness == nil || n.Source.LoadedAtField == "") {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // ResourceOperation is the resource type of an on-run-start or on-run-end hook's result.

@@ -183,3 +183,55 @@ func (s *Service) DeleteJob(ctx context.Context, p auth.Principal, id int64) err
 		return writeAudit(ctx, tx, p, "job.delete", "job", id, jobAudit(row), nil)
 	})
 }
+
+// PlanInput is a job's command and selector as being written, before it is saved.
+type PlanInput struct {
+	Command, Select, Exclude string
+	DestinationConnectionID  *int64
+}
+
+// PlannedNode is a node a job would execute.
+type PlannedNode struct {
+	UniqueID, Name, ResourceType string
+}
+
+// PlanJob lists the nodes a job of this command and selector would execute in the project of
+// its destination (default: the Warehouse), in the order they would run; nothing is stored or
+// run. A bad command, selector or destination answers 422.
+func (s *Service) PlanJob(ctx context.Context, p auth.Principal, in PlanInput) ([]PlannedNode, error) {
+	var out []PlannedNode
+	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
+		if !slices.Contains(transform.Commands, in.Command) || in.Command == "deps" {
+			return apperr.Invalidf([]apperr.FieldError{{Field: "command",
+				Message: "must be one of: build, run, test, seed, snapshot, compile, freshness"}}, "The command is invalid.")
+		}
+		conn, f, err := destination(ctx, q, p, in.DestinationConnectionID, "destination_connection_id")
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
+		}
+		l, err := s.load(ctx, q, p, conn)
+		if err != nil {
+			return err
+		}
+		parsed, err := l.parse(ctx, l.in)
+		if err != nil {
+			return err
+		}
+		ids, err := parsed.Engine.Plan(in.Command, strings.TrimSpace(in.Select), strings.TrimSpace(in.Exclude))
+		if err != nil {
+			return apperr.Invalidf([]apperr.FieldError{{Field: "select", Message: err.Error()}}, "The selector is invalid.")
+		}
+		nodes := parsed.Engine.Project().Nodes
+		out = make([]PlannedNode, 0, len(ids))
+		for _, id := range ids {
+			if n := nodes[id]; n != nil {
+				out = append(out, PlannedNode{UniqueID: id, Name: n.Name, ResourceType: n.ResourceType})
+			}
+		}
+		return nil
+	})
+	return out, err
+}

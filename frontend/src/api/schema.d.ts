@@ -1064,6 +1064,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The nodes a job would execute
+         * @description Lists, in the order they would run, the nodes a job of this `command`, `select` and
+         *     `exclude` would execute in the project of `destination_connection_id` (default: the
+         *     Warehouse), as the job form's live preview. Nothing is stored or run. A bad command,
+         *     selector or destination answers 422.
+         */
+        post: operations["planJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -1838,6 +1861,22 @@ export interface components {
             threads?: number;
             /** Format: int64 */
             destination_connection_id?: number;
+        };
+        PlanJobRequest: {
+            command: components["schemas"]["JobCommand"];
+            select?: string;
+            exclude?: string;
+            /** Format: int64 */
+            destination_connection_id?: number;
+        };
+        JobPlan: {
+            nodes: components["schemas"]["JobPlanNode"][];
+        };
+        JobPlanNode: {
+            unique_id: string;
+            name: string;
+            /** @enum {string} */
+            resource_type: "model" | "test" | "unit_test" | "seed" | "snapshot" | "source";
         };
         UpdateJobRequest: {
             name?: string;
@@ -4158,6 +4197,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    planJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The nodes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPlan"];
                 };
             };
             default: components["responses"]["Problem"];
