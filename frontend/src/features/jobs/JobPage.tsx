@@ -13,7 +13,8 @@ import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useHasRole } from "@/features/auth/hooks";
 import { runKeys, runQuery } from "@/features/runs/api";
-import { createJob, deleteJob, jobCommands, jobKeys, jobQuery, triggerJobRun, updateJob, type Job, type JobCommand } from "./api";
+import { useDebounced } from "@/lib/use-debounced";
+import { createJob, deleteJob, jobCommands, jobKeys, jobPlanQuery, jobQuery, triggerJobRun, updateJob, type Job, type JobCommand } from "./api";
 import { jobBody, jobForm, jobFormErrors, type JobForm } from "./form";
 
 export function NewJobPage() {
@@ -144,7 +145,14 @@ function JobEditor({ saved }: { saved: Job | null }) {
           <input id={fullRefreshId} type="checkbox" checked={form.fullRefresh} disabled={!canEdit} onChange={(e) => { set("fullRefresh", e.target.checked); }} />
           {t("jobs.fields.fullRefresh")}
         </label>
-        <p className="text-xs text-muted-foreground sm:col-span-2">{t("jobs.noSelectionPreview")}</p>
+        <div className="sm:col-span-2">
+          <SelectionPreview
+            command={form.command}
+            select={form.select.trim()}
+            exclude={form.exclude.trim()}
+            destination={saved?.destination_connection_id}
+          />
+        </div>
         {save.isError ? (
           <div className="sm:col-span-2">
             <ErrorAlert error={save.error} title={t("jobs.saveFailed")} />
@@ -167,5 +175,55 @@ function JobEditor({ saved }: { saved: Job | null }) {
         confirmLabel={t("jobs.delete")}
       />
     </div>
+  );
+}
+
+/** The most nodes the preview lists by name; the count is always whole. */
+const previewLimit = 50;
+
+/** Which nodes the job would execute, following the selector as it is typed. */
+function SelectionPreview({ command, select, exclude, destination }: { command: JobCommand; select: string; exclude: string; destination?: number }) {
+  const { t } = useTranslation();
+  const settledSelect = useDebounced(select);
+  const settledExclude = useDebounced(exclude);
+  const plan = useQuery(
+    jobPlanQuery({ command, select: settledSelect, exclude: settledExclude, ...(destination === undefined ? {} : { destination_connection_id: destination }) }),
+  );
+  const headingId = useId();
+  let content;
+  if (plan.isPending) {
+    content = <p className="text-sm text-muted-foreground">{t("jobs.preview.loading")}</p>;
+  } else if (plan.isError) {
+    content = (
+      <p role="alert" className="text-sm text-destructive">
+        {plan.error instanceof ApiError ? (plan.error.fieldErrors.select ?? plan.error.message) : t("jobs.preview.failed")}
+      </p>
+    );
+  } else if (plan.data.length === 0) {
+    content = <p className="text-sm text-muted-foreground">{t("jobs.preview.none")}</p>;
+  } else {
+    content = (
+      <>
+        <p className="text-sm">{t("jobs.preview.count", { count: plan.data.length })}</p>
+        <ol className="mt-2 grid gap-1 font-mono text-xs sm:grid-cols-2">
+          {plan.data.slice(0, previewLimit).map((node) => (
+            <li key={node.unique_id} title={node.unique_id}>
+              <span className="text-muted-foreground">{node.resource_type}</span> {node.name}
+            </li>
+          ))}
+        </ol>
+        {plan.data.length > previewLimit ? (
+          <p className="mt-1 text-xs text-muted-foreground">{t("jobs.preview.more", { count: plan.data.length - previewLimit })}</p>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <section aria-labelledby={headingId} className="rounded-md border p-3">
+      <h2 id={headingId} className="text-sm font-medium">
+        {t("jobs.preview.title")}
+      </h2>
+      <div className="mt-1">{content}</div>
+    </section>
   );
 }

@@ -8,6 +8,9 @@ export type JobCommand = Schemas["JobCommand"];
 export type CreateJobRequest = Schemas["CreateJobRequest"];
 export type UpdateJobRequest = Schemas["UpdateJobRequest"];
 
+export type JobPlanNode = Schemas["JobPlanNode"];
+export type PlanJobRequest = Schemas["PlanJobRequest"];
+
 export const jobCommands: JobCommand[] = ["build", "run", "test", "seed", "snapshot", "compile", "freshness"];
 
 /** An organization's jobs fit in one page (the API's maximum). */
@@ -32,6 +35,18 @@ export function jobQuery(id: number) {
     queryFn: async ({ signal }) => {
       return unwrap(await api.GET("/api/v1/jobs/{id}", { signal, params: { path: { id } } }));
     },
+  });
+}
+
+/** The nodes a job of this command and selector would execute, in run order (nothing is saved). */
+export function jobPlanQuery(body: PlanJobRequest) {
+  return queryOptions({
+    queryKey: [...jobKeys.all, "plan", body] as const,
+    queryFn: async ({ signal }) => {
+      return unwrap(await api.POST("/api/v1/jobs/plan", { signal, body })).nodes;
+    },
+    retry: false,
+    staleTime: 10_000,
   });
 }
 

@@ -46,6 +46,7 @@ describe("jobs pages", () => {
     server.use(
       http.get("/api/v1/jobs", () => HttpResponse.json({ items: [job], next_cursor: null })),
       http.get("/api/v1/jobs/:id", () => HttpResponse.json({ ...job, id: 32, name: "hourly" })),
+      http.post("/api/v1/jobs/plan", () => HttpResponse.json({ nodes: [] })),
       http.post("/api/v1/jobs", async ({ request }) => {
         body = await request.json();
         key = request.headers.get("Idempotency-Key");
@@ -68,5 +69,45 @@ describe("jobs pages", () => {
     });
     expect(body).toMatchObject({ name: "hourly", command: "run", select: "stg_orders+", threads: 4, full_refresh: false });
     expect(key).toBeTruthy();
+  });
+});
+
+describe("job selection preview", () => {
+  it("lists the nodes the selector picks as it is typed, and says why a selector is refused", async () => {
+    const asked: unknown[] = [];
+    server.use(
+      http.get("/api/v1/jobs/:id", () => HttpResponse.json(job)),
+      http.post("/api/v1/jobs/plan", async ({ request }) => {
+        const body = (await request.json()) as { select?: string; command: string };
+        asked.push(body);
+        if (body.select === "colour:blue") {
+          return HttpResponse.json(
+            { type: "about:blank", title: "Unprocessable", status: 422, detail: "The selector is invalid.", errors: [{ field: "select", message: "unknown method colour" }] },
+            { status: 422 },
+          );
+        }
+        if (body.select === "stg+") {
+          return HttpResponse.json({
+            nodes: [
+              { unique_id: "model.shop.stg", name: "stg", resource_type: "model" },
+              { unique_id: "model.shop.orders", name: "orders", resource_type: "model" },
+              { unique_id: "test.shop.unique_orders_id", name: "unique_orders_id", resource_type: "test" },
+            ],
+          });
+        }
+        return HttpResponse.json({ nodes: [] });
+      }),
+    );
+    const { user } = await renderApp("/jobs/31");
+    expect(await screen.findByText("The selector picks no node for this command.")).toBeInTheDocument();
+    expect(asked[0]).toEqual({ command: "build", select: "tag:nightly", exclude: "", destination_connection_id: 1 });
+    const select = screen.getByLabelText("Select");
+    await user.clear(select);
+    await user.type(select, "stg+");
+    expect(await screen.findByText("3 nodes, in the order they run:")).toBeInTheDocument();
+    expect(screen.getByTitle("model.shop.orders")).toHaveTextContent("model orders");
+    await user.clear(select);
+    await user.type(select, "colour:blue");
+    expect(await screen.findByText("unknown method colour")).toBeInTheDocument();
   });
 });
