@@ -37,3 +37,21 @@ export async function signOut(page: Page, fullName: string): Promise<void> {
   await page.getByRole("menuitem", { name: "Sign out" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in");
 }
+
+/** Creates a PostgreSQL connection to url through the form and returns its id. */
+export async function createPostgresConnection(page: Page, name: string, url: URL): Promise<number> {
+  await page.goto("/connections/new");
+  await page.getByRole("button", { name: /PostgreSQL/ }).click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Host", { exact: true }).fill(url.hostname);
+  await page.getByLabel("Port", { exact: true }).fill(url.port || "5432");
+  await page.getByLabel("Database", { exact: true }).fill(url.pathname.slice(1));
+  await page.getByLabel("User", { exact: true }).fill(decodeURIComponent(url.username) || "postgres");
+  if (url.password) await page.getByLabel("Password", { exact: true }).fill(decodeURIComponent(url.password));
+  await page.getByLabel("SSL mode").selectOption("disable");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  const id = Number(/\/connections\/(\d+)/.exec(page.url())?.[1]);
+  expect(id).toBeGreaterThan(0);
+  return id;
+}

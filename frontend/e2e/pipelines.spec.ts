@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import path from "node:path";
-import { signUp } from "./helpers.ts";
+import { createPostgresConnection, signUp } from "./helpers.ts";
 
 const artifacts = path.join(import.meta.dirname, "..", "test-results");
 
@@ -30,20 +30,7 @@ test.afterAll(async () => {
 
 /** Creates a PostgreSQL connection through the form and returns its id. */
 async function createConnection(name: string, url: URL): Promise<number> {
-  await page.goto("/connections/new");
-  await page.getByRole("button", { name: /PostgreSQL/ }).click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByLabel("Host", { exact: true }).fill(url.hostname);
-  await page.getByLabel("Port", { exact: true }).fill(url.port || "5432");
-  await page.getByLabel("Database", { exact: true }).fill(url.pathname.slice(1));
-  await page.getByLabel("User", { exact: true }).fill(decodeURIComponent(url.username) || "postgres");
-  if (url.password) await page.getByLabel("Password", { exact: true }).fill(decodeURIComponent(url.password));
-  await page.getByLabel("SSL mode").selectOption("disable");
-  await page.getByRole("button", { name: "Create connection" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
-  const id = Number(/\/connections\/(\d+)/.exec(page.url())?.[1]);
-  expect(id).toBeGreaterThan(0);
-  return id;
+  return createPostgresConnection(page, name, url);
 }
 
 /** Walks the pipeline wizard with the defaults (append) for one source table. */

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import path from "node:path";
-import { signUp } from "./helpers.ts";
+import { createPostgresConnection, signUp } from "./helpers.ts";
 
 const artifacts = path.join(import.meta.dirname, "..", "test-results");
 
@@ -28,17 +28,7 @@ test.afterAll(async () => {
 });
 
 async function createDestination(url: URL): Promise<void> {
-  await page.goto("/connections/new");
-  await page.getByRole("button", { name: /PostgreSQL/ }).click();
-  await page.getByLabel("Name", { exact: true }).fill(destinationName);
-  await page.getByLabel("Host", { exact: true }).fill(url.hostname);
-  await page.getByLabel("Port", { exact: true }).fill(url.port || "5432");
-  await page.getByLabel("Database", { exact: true }).fill(url.pathname.slice(1));
-  await page.getByLabel("User", { exact: true }).fill(decodeURIComponent(url.username) || "postgres");
-  if (url.password) await page.getByLabel("Password", { exact: true }).fill(decodeURIComponent(url.password));
-  await page.getByLabel("SSL mode").selectOption("disable");
-  await page.getByRole("button", { name: "Create connection" }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText(destinationName);
+  await createPostgresConnection(page, destinationName, url);
 }
 
 /** Opens a new model, names it and points it at the destination. */

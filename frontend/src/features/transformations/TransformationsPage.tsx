@@ -9,14 +9,16 @@ import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
+import { Input, NativeSelect } from "@/components/ui/input";
 import { useHasRole } from "@/features/auth/hooks";
+import { connectionsQuery } from "@/features/connections/api";
 import { exportProject, importProject, transformationKeys, transformationsQuery, type ImportReport } from "./api";
 import { treeRows } from "./tree";
 
 export function TransformationsPage() {
   const { t } = useTranslation();
   const canEdit = useHasRole("editor");
+  const [project, setProject] = useState<number | null>(null);
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
@@ -24,7 +26,8 @@ export function TransformationsPage() {
         description={t("sections.transformations.description")}
         actions={
           <>
-            <ExportButton />
+            <ProjectSelect value={project} onChange={setProject} />
+            <ExportButton destination={project} />
             {canEdit ? (
               <Button asChild>
                 <Link to="/transformations/new">
@@ -47,7 +50,7 @@ export function TransformationsPage() {
           {t("project.sources")}
         </Link>
       </nav>
-      {canEdit ? <ImportForm /> : null}
+      {canEdit ? <ImportForm destination={project} /> : null}
       <ModelTree />
     </div>
   );
@@ -104,10 +107,42 @@ function ModelTree() {
   );
 }
 
-function ExportButton() {
+/**
+ * Which destination's project Export and Import work on: each destination connection holds one
+ * dbt project; left on the default, the org's Warehouse.
+ */
+function ProjectSelect({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
+  const { t } = useTranslation();
+  const connections = useQuery(connectionsQuery);
+  const destinations = (connections.data ?? []).filter((c) => c.direction !== "source" && !c.managed);
+  const id = useId();
+  return (
+    <div className="flex items-center gap-2">
+      <label htmlFor={id} className="text-sm">
+        {t("transformations.projectOf")}
+      </label>
+      <NativeSelect
+        id={id}
+        value={value === null ? "" : String(value)}
+        onChange={(event) => {
+          onChange(event.target.value === "" ? null : Number(event.target.value));
+        }}
+      >
+        <option value="">{t("transformations.warehouse")}</option>
+        {destinations.map((c) => (
+          <option key={c.id} value={String(c.id)}>
+            {c.name}
+          </option>
+        ))}
+      </NativeSelect>
+    </div>
+  );
+}
+
+function ExportButton({ destination }: { destination: number | null }) {
   const { t } = useTranslation();
   const download = useMutation({
-    mutationFn: exportProject,
+    mutationFn: () => exportProject(destination),
     onSuccess: (blob) => {
       const url = URL.createObjectURL(blob);
       const link = document.createElement("a");
@@ -134,7 +169,7 @@ function ExportButton() {
   );
 }
 
-function ImportForm() {
+function ImportForm({ destination }: { destination: number | null }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const input = useRef<HTMLInputElement>(null);
@@ -142,7 +177,7 @@ function ImportForm() {
   const fileId = useId();
   const overwriteId = useId();
   const upload = useMutation({
-    mutationFn: (file: File) => importProject(file, overwrite),
+    mutationFn: (file: File) => importProject(file, overwrite, destination),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: transformationKeys.all });
     },

@@ -136,11 +136,12 @@ export async function deleteSource(id: number): Promise<void> {
 }
 
 /** Uploads a zipped dbt project; `overwrite` replaces what exists instead of skipping it. */
-export async function importProject(file: File, overwrite: boolean): Promise<ImportReport> {
+/** destination: the connection whose project is meant; null for the org's Warehouse. */
+export async function importProject(file: File, overwrite: boolean, destination: number | null = null): Promise<ImportReport> {
   return unwrap(await api.POST("/api/v1/transformations/import", {
     params: {
       header: { "Idempotency-Key": idempotencyKey() },
-      query: { on_conflict: overwrite ? "overwrite" : "skip" },
+      query: { on_conflict: overwrite ? "overwrite" : "skip", ...(destination === null ? {} : { destination_connection_id: destination }) },
     },
     body: { file: "" },
     bodySerializer: () => {
@@ -152,6 +153,9 @@ export async function importProject(file: File, overwrite: boolean): Promise<Imp
 }
 
 /** The project as a zip, in the layout dbt-core reads. */
-export async function exportProject(): Promise<Blob> {
-  return unwrap(await api.GET("/api/v1/transformations/export", { parseAs: "blob" }));
+export async function exportProject(destination: number | null = null): Promise<Blob> {
+  return unwrap(await api.GET("/api/v1/transformations/export", {
+    parseAs: "blob",
+    params: { query: destination === null ? {} : { destination_connection_id: destination } },
+  }));
 }

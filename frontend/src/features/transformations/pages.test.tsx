@@ -60,6 +60,49 @@ describe("transformations list", () => {
   });
 });
 
+describe("project import and export", () => {
+  it("imports into and exports the project of the destination picked", async () => {
+    const asked: string[] = [];
+    server.use(
+      http.get("/api/v1/transformations", () => HttpResponse.json({ items: [], next_cursor: null })),
+      http.get("/api/v1/connections", () =>
+        HttpResponse.json({
+          items: [
+            { id: 1, name: "Warehouse", type: "postgres", direction: "both", config: {}, managed: true, created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" },
+            { id: 7, name: "Marts DB", type: "mysql", direction: "destination", config: {}, managed: false, created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" },
+            { id: 8, name: "Shop", type: "postgres", direction: "source", config: {}, managed: false, created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" },
+          ],
+          next_cursor: null,
+        }),
+      ),
+      http.post("/api/v1/transformations/import", ({ request }) => {
+        asked.push(`import ${new URL(request.url).searchParams.get("destination_connection_id") ?? "default"}`);
+        return HttpResponse.json({ created: counts(1), updated: counts(0), skipped: counts(0), warnings: [] });
+      }),
+      http.get("/api/v1/transformations/export", ({ request }) => {
+        asked.push(`export ${new URL(request.url).searchParams.get("destination_connection_id") ?? "default"}`);
+        return new HttpResponse(new Uint8Array([80, 75]), { headers: { "Content-Type": "application/zip" } });
+      }),
+    );
+    URL.createObjectURL = () => "blob:project";
+    URL.revokeObjectURL = () => undefined;
+    const { user } = await renderApp("/transformations");
+    const project = screen.getByLabelText("Project of");
+    // Source connections and the Warehouse (the default) are not listed twice.
+    await waitFor(() => {
+      expect(within(project).getAllByRole("option").map((o) => o.textContent)).toEqual(["The org's Warehouse", "Marts DB"]);
+    });
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.selectOptions(project, "Marts DB");
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.upload(screen.getByLabelText("Import a dbt project (zip)"), new File(["zip"], "project.zip", { type: "application/zip" }));
+    await user.click(screen.getByRole("button", { name: "Import" }));
+    await screen.findByTestId("import-report");
+    expect(asked).toEqual(["export default", "export 7", "import 7"]);
+    expect(screen.queryByText("The project could not be exported.")).not.toBeInTheDocument();
+  });
+});
+
 describe("seeds and sources", () => {
   it("makes a seed from an uploaded CSV file", async () => {
     let body: unknown = null;
