@@ -32,6 +32,8 @@ db="dnk_e2e_$(date +%s)_$$"
 source_db="dnk_e2e_source_$(date +%s)_$$"
 # An empty database the pipelines spec loads into.
 dest_db="dnk_e2e_dest_$(date +%s)_$$"
+# Chinook, loaded from ../shared/datasets when it is there.
+chinook_db="dnk_e2e_chinook_$(date +%s)_$$"
 work=$(mktemp -d)
 log="$work/datanika.log"
 pid=""
@@ -45,6 +47,7 @@ cleanup() {
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$source_db\" WITH (FORCE)" >/dev/null 2>&1 || true
     psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$dest_db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    psql "$server_url/postgres?sslmode=disable" -qc "DROP DATABASE IF EXISTS \"$chinook_db\" WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -71,6 +74,19 @@ SQL
   psql "$server_url/postgres?sslmode=disable" -qc "CREATE DATABASE \"$dest_db\"" >/dev/null
   export E2E_SOURCE_URL="$server_url/$source_db"
   export E2E_DEST_URL="$server_url/$dest_db"
+  # Chinook, for the spec that tries the product as a new user would: read in place from the
+  # shared datasets (never copied into the repository), its own DROP/CREATE DATABASE lines cut.
+  chinook_sql=${CHINOOK_SQL:-}
+  for candidate in "$root/../shared/datasets/chinook/Chinook_PostgreSql.sql" /work/shared/datasets/chinook/Chinook_PostgreSql.sql; do
+    if [ -z "$chinook_sql" ] && [ -f "$candidate" ]; then chinook_sql=$candidate; fi
+  done
+  if [ -n "$chinook_sql" ]; then
+    psql "$server_url/postgres?sslmode=disable" -qc "CREATE DATABASE \"$chinook_db\"" >/dev/null
+    sed '1,/^\\c chinook;/d' "$chinook_sql" | psql "$server_url/$chinook_db?sslmode=disable" -q -v ON_ERROR_STOP=1 >/dev/null
+    export E2E_CHINOOK_URL="$server_url/$chinook_db"
+  else
+    echo "e2e: no Chinook_PostgreSql.sql found (set CHINOOK_SQL): the Chinook spec will skip" >&2
+  fi
 else
   echo "e2e: psql is missing: the connections spec will skip its database steps" >&2
 fi

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createPostgresConnection, signUp } from "./helpers.ts";
 
@@ -114,4 +115,30 @@ test("writes a model with ref() completion, compiles, previews, adds a unique te
   await expect(nodes.getByRole("row").filter({ hasText: `unique_${base}_id` }).getByText("Pass")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Succeeded", { exact: true })).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: path.join(artifacts, "transformation-run.png"), fullPage: true });
+});
+
+test("exports the project as a zip and imports it back, skipping then overwriting", async () => {
+  if (destination === null) return;
+  await page.goto("/transformations");
+  await page.getByLabel("Project of").selectOption({ label: destinationName });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export" }).click()]);
+  expect(download.suggestedFilename()).toBe("dbt_project.zip");
+  const zip = path.join(artifacts, `dbt_project_${stamp}.zip`);
+  await download.saveAs(zip);
+  const bytes = await readFile(zip);
+  expect(bytes.subarray(0, 2).toString()).toBe("PK");
+  expect(bytes.includes(Buffer.from(`models/${orders}.sql`))).toBe(true);
+
+  // Into the same project with "skip": both models exist, nothing changes.
+  await page.getByLabel("Import a dbt project (zip)").setInputFiles(zip);
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const report = page.getByTestId("import-report");
+  await expect(report.getByRole("row", { name: /Models/ })).toHaveText(/Models\s*0\s*0\s*2/);
+
+  // Again with "Overwrite what exists": both are updated from the zip.
+  await page.getByLabel("Overwrite what exists").check();
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(report.getByRole("row", { name: /Models/ })).toHaveText(/Models\s*0\s*2\s*0/);
+  await page.getByRole("searchbox", { name: "Search models" }).fill(orders);
+  await expect(page.getByRole("link", { name: new RegExp(orders) })).toHaveCount(1);
 });
