@@ -58,9 +58,9 @@ func (c *Connector) matches(key string) (string, bool) {
 	return "", false
 }
 
-// list returns up to limit data files under the prefix, in key order, and whether more
-// exist.
-func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error) {
+// list returns up to limit data files under the prefix that keep accepts (all when nil), in
+// key order, and whether more exist.
+func (c *Connector) list(ctx context.Context, keep func(key string) bool, limit int) ([]Object, bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the listing once enough were seen
 	var out []Object
@@ -72,6 +72,9 @@ func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error)
 			continue // folder markers and keys we could not name safely
 		}
 		if _, ok := c.matches(obj.Key); !ok {
+			continue
+		}
+		if keep != nil && !keep(obj.Key) {
 			continue
 		}
 		if len(out) == limit {
@@ -89,7 +92,7 @@ func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error)
 // compression say), in key order. More than MaxFiles is an error: the prefix is too broad.
 func (c *Connector) Files(ctx context.Context) ([]Object, error) {
 	defer c.transport.CloseIdleConnections()
-	out, more, err := c.list(ctx, MaxFiles)
+	out, more, err := c.list(ctx, nil, MaxFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +101,16 @@ func (c *Connector) Files(ctx context.Context) ([]Object, error) {
 	}
 	return out, nil
 }
+
+// Match lists the data files under the prefix (as Files does) that keep accepts, in key order:
+// at most limit, and whether more match.
+func (c *Connector) Match(ctx context.Context, keep func(key string) bool, limit int) ([]Object, bool, error) {
+	defer c.transport.CloseIdleConnections()
+	return c.list(ctx, keep, limit)
+}
+
+// Prefix is the connection's key prefix ("" for the whole bucket).
+func (c *Connector) Prefix() string { return c.cfg.Prefix }
 
 // Open streams the object key (one of Files) from its start. Reading stops with ctx.
 func (c *Connector) Open(ctx context.Context, key string) (io.ReadCloser, error) {
