@@ -34,7 +34,7 @@ func (s *Service) Objects(ctx context.Context, p auth.Principal, id int64, glob 
 	if _, err := load.ObjectMatcher("", glob); err != nil {
 		var ge *load.GlobError
 		if errors.As(err, &ge) {
-			return nil, false, apperr.Invalidf([]apperr.FieldError{{Field: "glob", Message: "is not a valid glob: " + ge.Reason}}, "The glob is not valid.")
+			return nil, false, apperr.Invalidf([]apperr.FieldError{{Field: "glob", Message: "is not valid: " + ge.Reason}}, "The glob is not valid.")
 		}
 		return nil, false, err
 	}
