@@ -2515,7 +2515,9 @@ type ClientInterface interface {
 	// columns with their inferred types and at most `limit` rows, nested objects flattened
 	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 	// naming given to the column names. `resource_config`, when sent, replaces the stored
-	// resource of that name (or adds one) for this preview only: nothing is stored. An
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
 	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
 	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
 	// the API cannot be read (its answer, secrets removed).
@@ -2532,7 +2534,9 @@ type ClientInterface interface {
 	// columns with their inferred types and at most `limit` rows, nested objects flattened
 	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 	// naming given to the column names. `resource_config`, when sent, replaces the stored
-	// resource of that name (or adds one) for this preview only: nothing is stored. An
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
 	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
 	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
 	// the API cannot be read (its answer, secrets removed).
@@ -3838,7 +3842,9 @@ func (c *Client) QueryConnection(ctx context.Context, id ID, params *QueryConnec
 // columns with their inferred types and at most `limit` rows, nested objects flattened
 // or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 // naming given to the column names. `resource_config`, when sent, replaces the stored
-// resource of that name (or adds one) for this preview only: nothing is stored. An
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
 // incremental resource starts at its `initial_value`, as a first run does. 422 for a
 // connection that is not rest_api, an unknown resource or an invalid config; 409 when
 // the API cannot be read (its answer, secrets removed).
@@ -3865,7 +3871,9 @@ func (c *Client) PreviewRestResourceWithBody(ctx context.Context, id ID, content
 // columns with their inferred types and at most `limit` rows, nested objects flattened
 // or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 // naming given to the column names. `resource_config`, when sent, replaces the stored
-// resource of that name (or adds one) for this preview only: nothing is stored. An
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
 // incremental resource starts at its `initial_value`, as a first run does. 422 for a
 // connection that is not rest_api, an unknown resource or an invalid config; 409 when
 // the API cannot be read (its answer, secrets removed).
@@ -10100,7 +10108,9 @@ type ClientWithResponsesInterface interface {
 	// columns with their inferred types and at most `limit` rows, nested objects flattened
 	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 	// naming given to the column names. `resource_config`, when sent, replaces the stored
-	// resource of that name (or adds one) for this preview only: nothing is stored. An
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
 	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
 	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
 	// the API cannot be read (its answer, secrets removed).
@@ -10117,7 +10127,9 @@ type ClientWithResponsesInterface interface {
 	// columns with their inferred types and at most `limit` rows, nested objects flattened
 	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 	// naming given to the column names. `resource_config`, when sent, replaces the stored
-	// resource of that name (or adds one) for this preview only: nothing is stored. An
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
 	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
 	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
 	// the API cannot be read (its answer, secrets removed).
@@ -15601,7 +15613,9 @@ func (c *ClientWithResponses) QueryConnectionWithResponse(ctx context.Context, i
 // columns with their inferred types and at most `limit` rows, nested objects flattened
 // or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 // naming given to the column names. `resource_config`, when sent, replaces the stored
-// resource of that name (or adds one) for this preview only: nothing is stored. An
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
 // incremental resource starts at its `initial_value`, as a first run does. 422 for a
 // connection that is not rest_api, an unknown resource or an invalid config; 409 when
 // the API cannot be read (its answer, secrets removed).
@@ -15624,7 +15638,9 @@ func (c *ClientWithResponses) PreviewRestResourceWithBodyWithResponse(ctx contex
 // columns with their inferred types and at most `limit` rows, nested objects flattened
 // or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
 // naming given to the column names. `resource_config`, when sent, replaces the stored
-// resource of that name (or adds one) for this preview only: nothing is stored. An
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
 // incremental resource starts at its `initial_value`, as a first run does. 422 for a
 // connection that is not rest_api, an unknown resource or an invalid config; 409 when
 // the API cannot be read (its answer, secrets removed).

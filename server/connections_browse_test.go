@@ -229,6 +229,12 @@ func TestConnections_RESTPreviewIsTheFirstPageAsItLoads(t *testing.T) {
 	stored := decode[api.Connection](t, s.call(t, http.MethodGet, fmt.Sprintf("/api/v1/connections/%d", c.Id), f.viewer.AccessToken, nil), http.StatusOK)
 	require.Equal(t, "orders", stored.Config["resources"].([]any)[0].(map[string]any)["path"], "nothing is stored")
 
+	// Only who may change the connection may choose its requests: a viewer previews the stored
+	// resources alone.
+	p := decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.viewer.AccessToken, map[string]any{"resource": "orders",
+		"resource_config": map[string]any{"name": "orders", "path": "v2/orders"}}), http.StatusForbidden)
+	require.Equal(t, api.ErrorCodeForbidden, *p.Code)
+
 	// A resource not stored yet is added for the preview.
 	got = preview(f.editor.AccessToken, map[string]any{"resource": "orders_v2",
 		"resource_config": map[string]any{"name": "orders_v2", "path": "v2/orders", "data_selector": "data", "primary_key": "id"}})
@@ -237,12 +243,12 @@ func TestConnections_RESTPreviewIsTheFirstPageAsItLoads(t *testing.T) {
 
 	// 422: an unknown resource, an invalid resource or pipeline config, a connection that is
 	// not a REST API.
-	p := decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.viewer.AccessToken,
+	p = decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.editor.AccessToken,
 		map[string]any{"resource": "orders", "resource_config": map[string]any{"name": "refunds", "path": "refunds"}}), http.StatusUnprocessableEntity)
 	require.Contains(t, fieldsOf(p), "resource_config.name")
 	p = decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.viewer.AccessToken, map[string]any{"resource": "refunds"}), http.StatusUnprocessableEntity)
 	require.Contains(t, fieldsOf(p), "resource")
-	p = decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.viewer.AccessToken,
+	p = decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.editor.AccessToken,
 		map[string]any{"resource": "orders", "resource_config": map[string]any{"name": "orders", "path": 5}}), http.StatusUnprocessableEntity)
 	require.Contains(t, fieldsOf(p), "resource_config.path")
 	p = decodeProblem(t, s.call(t, http.MethodPost, restPreviewPath(c.Id), f.viewer.AccessToken,

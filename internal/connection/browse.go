@@ -72,6 +72,11 @@ func (s *Service) RESTPreview(ctx context.Context, p auth.Principal, id int64, n
 	}
 	connCfg := conn.Config
 	if resource != nil {
+		// An unsaved resource chooses the requests made with the connection's credentials: only
+		// whoever may change the connection may send one.
+		if !auth.Write.Allows(p.Role, p.IsAPIKey(), p.Scopes) {
+			return nil, apperr.New(apperr.Forbidden, "Previewing an unsaved resource config needs the editor role; a viewer previews the stored resources.")
+		}
 		if connCfg, err = s.withResource(conn, name, resource); err != nil {
 			return nil, err
 		}

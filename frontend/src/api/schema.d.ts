@@ -696,7 +696,9 @@ export interface paths {
          *     columns with their inferred types and at most `limit` rows, nested objects flattened
          *     or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
          *     naming given to the column names. `resource_config`, when sent, replaces the stored
-         *     resource of that name (or adds one) for this preview only: nothing is stored. An
+         *     resource of that name (or adds one) for this preview only: nothing is stored; sending
+         *     it needs the editor role (403 for a viewer), since it chooses the requests made with the
+         *     connection's credentials. An
          *     incremental resource starts at its `initial_value`, as a first run does. 422 for a
          *     connection that is not rest_api, an unknown resource or an invalid config; 409 when
          *     the API cannot be read (its answer, secrets removed).
