@@ -3,6 +3,7 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "@/api/client";
 import { brokenSqlite, catalog, connectionTypes, savedPostgres, sqliteType } from "@/test/connections";
+import { problem } from "@/test/identity";
 import { pipeline } from "@/test/pipelines";
 import { mockPipelinesApi } from "@/test/pipelines-api";
 import { renderApp } from "@/test/render";
@@ -237,5 +238,23 @@ describe("pipeline wizard: REST API sources", () => {
     expect(screen.queryByRole("table", { name: "First page of comments" })).not.toBeInTheDocument();
     // A REST source sends no config.files.
     expect(await reviewConfig(user)).toMatchObject({ mode: "full_database", source_schema: "api", table_names: ["posts", "comments"] });
+  });
+
+  it("says why a resource's first page could not be read and keeps the catalog's columns", async () => {
+    mockPipelinesApi([pipeline()]);
+    server.use(
+      http.get("/api/v1/connections/:id/catalog", () =>
+        HttpResponse.json({ ...catalog, connection_id: 13, schemas: [{ name: "api", tables: [{ name: "posts", kind: "table", columns: [column("id", "integer")] }] }] }),
+      ),
+      http.post("/api/v1/connections/13/rest-preview", () => problem(409, "The resource could not be previewed: GET /posts answered 401 Unauthorized")),
+    );
+    const { user } = await renderApp("/pipelines/new");
+    await toTables(user, "13");
+    await user.click(await screen.findByRole("checkbox", { name: "api.posts" }));
+    expect(await screen.findByText("The first page could not be read")).toBeInTheDocument();
+    expect(screen.getByText("The resource could not be previewed: GET /posts answered 401 Unauthorized")).toBeInTheDocument();
+    const posts = screen.getByRole("list", { name: "Columns of posts (from its first page)" });
+    expect(within(posts).getAllByRole("listitem").map((item) => item.textContent)).toEqual(["id integer"]);
+    expect(screen.queryByRole("table", { name: "First page of posts" })).not.toBeInTheDocument();
   });
 });
