@@ -64,6 +64,7 @@ func (c *Connector) list(ctx context.Context, keep func(key string) bool, limit 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the listing once enough were seen
 	var out []Object
+	seen := 0
 	for obj := range c.client.ListObjects(ctx, c.cfg.Bucket, minio.ListObjectsOptions{Prefix: c.cfg.Prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return nil, false, c.describe(obj.Err)
@@ -73,6 +74,11 @@ func (c *Connector) list(ctx context.Context, keep func(key string) bool, limit 
 		}
 		if _, ok := c.matches(obj.Key); !ok {
 			continue
+		}
+		seen++
+		if keep != nil && seen > c.maxScan {
+			// A run would refuse this prefix (Files): say so rather than list without end.
+			return nil, false, c.tooMany()
 		}
 		if keep != nil && !keep(obj.Key) {
 			continue
@@ -92,18 +98,23 @@ func (c *Connector) list(ctx context.Context, keep func(key string) bool, limit 
 // compression say), in key order. More than MaxFiles is an error: the prefix is too broad.
 func (c *Connector) Files(ctx context.Context) ([]Object, error) {
 	defer c.transport.CloseIdleConnections()
-	out, more, err := c.list(ctx, nil, MaxFiles)
+	out, more, err := c.list(ctx, nil, c.maxScan)
 	if err != nil {
 		return nil, err
 	}
 	if more {
-		return nil, fmt.Errorf("more than %d %s files under %q: choose a narrower prefix", MaxFiles, c.cfg.Format, c.cfg.Prefix)
+		return nil, c.tooMany()
 	}
 	return out, nil
 }
 
+func (c *Connector) tooMany() error {
+	return fmt.Errorf("more than %d %s files under %q: choose a narrower prefix", c.maxScan, c.cfg.Format, c.cfg.Prefix)
+}
+
 // Match lists the data files under the prefix (as Files does) that keep accepts, in key order:
-// at most limit, and whether more match.
+// at most limit, and whether more match. Like Files, it refuses a prefix of more than MaxFiles
+// data files.
 func (c *Connector) Match(ctx context.Context, keep func(key string) bool, limit int) ([]Object, bool, error) {
 	defer c.transport.CloseIdleConnections()
 	return c.list(ctx, keep, limit)
