@@ -78,6 +78,8 @@ export function objectsQuery(id: number, glob: string) {
         params: { path: { id }, query: { glob, limit: objectsShown } },
       })),
     retry: false,
+    // Each listing or preview calls the source system: not again on every focus.
+    staleTime: 30_000,
   });
 }
 
@@ -98,6 +100,8 @@ export function restPreviewQuery(id: number, resource: string, config: Config) {
         body: { resource, config, limit: previewRows },
       })),
     retry: false,
+    // Each listing or preview calls the source system: not again on every focus.
+    staleTime: 30_000,
   });
 }
 
