@@ -1232,6 +1232,14 @@ type OAuthAuthorizeURL struct {
 	AuthorizeUrl string `json:"authorize_url"`
 }
 
+// ObjectList defines model for ObjectList.
+type ObjectList struct {
+	Objects []StorageObject `json:"objects"`
+
+	// Truncated More objects match than `limit`.
+	Truncated bool `json:"truncated"`
+}
+
 // Org defines model for Org.
 type Org struct {
 	CreatedAt     time.Time `json:"created_at"`
@@ -1373,6 +1381,45 @@ type ReadinessCheck struct {
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken *string `json:"refresh_token,omitempty"`
+}
+
+// RestPreview defines model for RestPreview.
+type RestPreview struct {
+	// ChildTables The child tables the page's arrays make (nested tables), by destination name.
+	ChildTables []string            `json:"child_tables"`
+	Columns     []RestPreviewColumn `json:"columns"`
+
+	// Rows Rows in the order of `columns`; dates, timestamps and decimals as text.
+	Rows [][]interface{} `json:"rows"`
+
+	// Table The table's name in the destination.
+	Table string `json:"table"`
+
+	// Truncated The first page held more rows than `limit`.
+	Truncated bool `json:"truncated"`
+}
+
+// RestPreviewColumn defines model for RestPreviewColumn.
+type RestPreviewColumn struct {
+	// Name The column's name in the destination.
+	Name       string `json:"name"`
+	PrimaryKey bool   `json:"primary_key"`
+
+	// Type The load engine's type: bool, int64, decimal, float64, date, timestamp, timestamptz, text or json.
+	Type string `json:"type"`
+}
+
+// RestPreviewRequest defines model for RestPreviewRequest.
+type RestPreviewRequest struct {
+	// Config The pipeline's config as the wizard holds it (validated as a pipeline's); its `filters` and `naming` apply.
+	Config *map[string]interface{} `json:"config,omitempty"`
+	Limit  *int                    `json:"limit,omitempty"`
+
+	// Resource The resource's name.
+	Resource string `json:"resource"`
+
+	// ResourceConfig An unsaved resource (the shape of one of the connection's `resources`) used instead of the stored one of that name.
+	ResourceConfig *map[string]interface{} `json:"resource_config,omitempty"`
 }
 
 // Role defines model for Role.
@@ -1545,6 +1592,14 @@ type SourceTable struct {
 	Identifier    *string          `json:"identifier,omitempty"`
 	LoadedAtField *string          `json:"loaded_at_field,omitempty"`
 	Name          string           `json:"name"`
+}
+
+// StorageObject defines model for StorageObject.
+type StorageObject struct {
+	Etag         string    `json:"etag"`
+	Key          string    `json:"key"`
+	LastModified time.Time `json:"last_modified"`
+	Size         int64     `json:"size"`
 }
 
 // SwitchOrgRequest defines model for SwitchOrgRequest.
@@ -1819,6 +1874,12 @@ type GetConnectionCatalogParams struct {
 	Refresh *bool `form:"refresh,omitempty" json:"refresh,omitempty"`
 }
 
+// ListConnectionObjectsParams defines parameters for ListConnectionObjects.
+type ListConnectionObjectsParams struct {
+	Glob  *string `form:"glob,omitempty" json:"glob,omitempty"`
+	Limit *int32  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // QueryConnectionParams defines parameters for QueryConnection.
 type QueryConnectionParams struct {
 	// IdempotencyKey A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice.
@@ -2082,6 +2143,9 @@ type UpdateConnectionJSONRequestBody = UpdateConnectionRequest
 
 // QueryConnectionJSONRequestBody defines body for QueryConnection for application/json ContentType.
 type QueryConnectionJSONRequestBody = QueryRequest
+
+// PreviewRestResourceJSONRequestBody defines body for PreviewRestResource for application/json ContentType.
+type PreviewRestResourceJSONRequestBody = RestPreviewRequest
 
 // UploadFileMultipartRequestBody defines body for UploadFile for multipart/form-data ContentType.
 type UploadFileMultipartRequestBody UploadFileMultipartBody
@@ -2471,6 +2535,17 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/connections/{id}/catalog (the `GetConnectionCatalog` operationId).
 	GetConnectionCatalog(ctx context.Context, id ID, params *GetConnectionCatalogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListConnectionObjects The objects of an s3 connection an s3 source would read
+	//
+	// The data files under the connection's prefix (of its format and compression) whose key,
+	// after the prefix, matches `glob` (every one when empty), in key order: exactly the
+	// objects a pipeline with `config.files.glob` set to it loads. At most `limit`;
+	// `truncated` says more match. 422 for a connection that is not s3 or a glob that does
+	// not compile; 409 when the bucket cannot be listed (the reason, secrets removed).
+	//
+	// Corresponds with GET /api/v1/connections/{id}/objects (the `ListConnectionObjects` operationId).
+	ListConnectionObjects(ctx context.Context, id ID, params *ListConnectionObjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// QueryConnectionWithBody Run one read-only statement (editor)
 	//
 	// In a read-only transaction with a 30 s statement timeout; writes and DDL are refused by the database.
@@ -2488,6 +2563,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
 	QueryConnection(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewRestResourceWithBody The rows a REST API resource's first page loads as
+	//
+	// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+	// too, for a dependent resource) and returns the table a load would make of it: the
+	// columns with their inferred types and at most `limit` rows, nested objects flattened
+	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+	// naming given to the column names. `resource_config`, when sent, replaces the stored
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
+	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+	// the API cannot be read (its answer, secrets removed).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+	PreviewRestResourceWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewRestResource The rows a REST API resource's first page loads as
+	//
+	// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+	// too, for a dependent resource) and returns the table a load would make of it: the
+	// columns with their inferred types and at most `limit` rows, nested objects flattened
+	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+	// naming given to the column names. `resource_config`, when sent, replaces the stored
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
+	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+	// the API cannot be read (its answer, secrets removed).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+	PreviewRestResource(ctx context.Context, id ID, body PreviewRestResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TestConnection Test a saved connection
 	//
@@ -3743,6 +3856,27 @@ func (c *Client) GetConnectionCatalog(ctx context.Context, id ID, params *GetCon
 	return c.Client.Do(req)
 }
 
+// ListConnectionObjects The objects of an s3 connection an s3 source would read
+//
+// The data files under the connection's prefix (of its format and compression) whose key,
+// after the prefix, matches `glob` (every one when empty), in key order: exactly the
+// objects a pipeline with `config.files.glob` set to it loads. At most `limit`;
+// `truncated` says more match. 422 for a connection that is not s3 or a glob that does
+// not compile; 409 when the bucket cannot be listed (the reason, secrets removed).
+//
+// Corresponds with GET /api/v1/connections/{id}/objects (the `ListConnectionObjects` operationId).
+func (c *Client) ListConnectionObjects(ctx context.Context, id ID, params *ListConnectionObjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConnectionObjectsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // QueryConnectionWithBody Run one read-only statement (editor)
 //
 // In a read-only transaction with a 30 s statement timeout; writes and DDL are refused by the database.
@@ -3771,6 +3905,64 @@ func (c *Client) QueryConnectionWithBody(ctx context.Context, id ID, params *Que
 // Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
 func (c *Client) QueryConnection(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewQueryConnectionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewRestResourceWithBody The rows a REST API resource's first page loads as
+//
+// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+// too, for a dependent resource) and returns the table a load would make of it: the
+// columns with their inferred types and at most `limit` rows, nested objects flattened
+// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+// naming given to the column names. `resource_config`, when sent, replaces the stored
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
+// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+// the API cannot be read (its answer, secrets removed).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+func (c *Client) PreviewRestResourceWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewRestResourceRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewRestResource The rows a REST API resource's first page loads as
+//
+// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+// too, for a dependent resource) and returns the table a load would make of it: the
+// columns with their inferred types and at most `limit` rows, nested objects flattened
+// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+// naming given to the column names. `resource_config`, when sent, replaces the stored
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
+// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+// the API cannot be read (its answer, secrets removed).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+func (c *Client) PreviewRestResource(ctx context.Context, id ID, body PreviewRestResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewRestResourceRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6428,6 +6620,79 @@ func NewGetConnectionCatalogRequest(server string, id ID, params *GetConnectionC
 	return req, nil
 }
 
+// NewListConnectionObjectsRequest constructs an http.Request for the ListConnectionObjects method
+func NewListConnectionObjectsRequest(server string, id ID, params *ListConnectionObjectsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/connections/%s/objects", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Glob != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "glob", *params.Glob, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewQueryConnectionRequest calls the generic QueryConnection builder with application/json body
 func NewQueryConnectionRequest(server string, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6486,6 +6751,53 @@ func NewQueryConnectionRequestWithBody(server string, id ID, params *QueryConnec
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewPreviewRestResourceRequest calls the generic PreviewRestResource builder with application/json body
+func NewPreviewRestResourceRequest(server string, id ID, body PreviewRestResourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewRestResourceRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPreviewRestResourceRequestWithBody constructs an http.Request for the PreviewRestResource method, with any body, and a specified content type
+func NewPreviewRestResourceRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/connections/%s/rest-preview", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -9922,6 +10234,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/connections/{id}/catalog (the `GetConnectionCatalog` operationId).
 	GetConnectionCatalogWithResponse(ctx context.Context, id ID, params *GetConnectionCatalogParams, reqEditors ...RequestEditorFn) (*GetConnectionCatalogResponse, error)
 
+	// ListConnectionObjectsWithResponse The objects of an s3 connection an s3 source would read
+	//
+	// The data files under the connection's prefix (of its format and compression) whose key,
+	// after the prefix, matches `glob` (every one when empty), in key order: exactly the
+	// objects a pipeline with `config.files.glob` set to it loads. At most `limit`;
+	// `truncated` says more match. 422 for a connection that is not s3 or a glob that does
+	// not compile; 409 when the bucket cannot be listed (the reason, secrets removed).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/connections/{id}/objects (the `ListConnectionObjects` operationId).
+	ListConnectionObjectsWithResponse(ctx context.Context, id ID, params *ListConnectionObjectsParams, reqEditors ...RequestEditorFn) (*ListConnectionObjectsResponse, error)
+
 	// QueryConnectionWithBodyWithResponse Run one read-only statement (editor)
 	//
 	// In a read-only transaction with a 30 s statement timeout; writes and DDL are refused by the database.
@@ -9939,6 +10264,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/connections/{id}/query (the `QueryConnection` operationId).
 	QueryConnectionWithResponse(ctx context.Context, id ID, params *QueryConnectionParams, body QueryConnectionJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryConnectionResponse, error)
+
+	// PreviewRestResourceWithBodyWithResponse The rows a REST API resource's first page loads as
+	//
+	// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+	// too, for a dependent resource) and returns the table a load would make of it: the
+	// columns with their inferred types and at most `limit` rows, nested objects flattened
+	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+	// naming given to the column names. `resource_config`, when sent, replaces the stored
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
+	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+	// the API cannot be read (its answer, secrets removed).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+	PreviewRestResourceWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewRestResourceResponse, error)
+
+	// PreviewRestResourceWithResponse The rows a REST API resource's first page loads as
+	//
+	// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+	// too, for a dependent resource) and returns the table a load would make of it: the
+	// columns with their inferred types and at most `limit` rows, nested objects flattened
+	// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+	// naming given to the column names. `resource_config`, when sent, replaces the stored
+	// resource of that name (or adds one) for this preview only: nothing is stored; sending
+	// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+	// connection's credentials. An
+	// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+	// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+	// the API cannot be read (its answer, secrets removed).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+	PreviewRestResourceWithResponse(ctx context.Context, id ID, body PreviewRestResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewRestResourceResponse, error)
 
 	// TestConnectionWithResponse Test a saved connection
 	//
@@ -11739,6 +12102,54 @@ func (r GetConnectionCatalogResponse) ContentType() string {
 	return ""
 }
 
+type ListConnectionObjectsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ObjectList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConnectionObjectsResponse) GetJSON200() *ObjectList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListConnectionObjectsResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConnectionObjectsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConnectionObjectsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConnectionObjectsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConnectionObjectsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type QueryConnectionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11781,6 +12192,54 @@ func (r QueryConnectionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r QueryConnectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PreviewRestResourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RestPreview
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewRestResourceResponse) GetJSON200() *RestPreview {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r PreviewRestResourceResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewRestResourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewRestResourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewRestResourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewRestResourceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15334,6 +15793,25 @@ func (c *ClientWithResponses) GetConnectionCatalogWithResponse(ctx context.Conte
 	return ParseGetConnectionCatalogResponse(rsp)
 }
 
+// ListConnectionObjectsWithResponse The objects of an s3 connection an s3 source would read
+//
+// The data files under the connection's prefix (of its format and compression) whose key,
+// after the prefix, matches `glob` (every one when empty), in key order: exactly the
+// objects a pipeline with `config.files.glob` set to it loads. At most `limit`;
+// `truncated` says more match. 422 for a connection that is not s3 or a glob that does
+// not compile; 409 when the bucket cannot be listed (the reason, secrets removed).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/connections/{id}/objects (the `ListConnectionObjects` operationId).
+func (c *ClientWithResponses) ListConnectionObjectsWithResponse(ctx context.Context, id ID, params *ListConnectionObjectsParams, reqEditors ...RequestEditorFn) (*ListConnectionObjectsResponse, error) {
+	rsp, err := c.ListConnectionObjects(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConnectionObjectsResponse(rsp)
+}
+
 // QueryConnectionWithBodyWithResponse Run one read-only statement (editor)
 //
 // In a read-only transaction with a 30 s statement timeout; writes and DDL are refused by the database.
@@ -15362,6 +15840,56 @@ func (c *ClientWithResponses) QueryConnectionWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseQueryConnectionResponse(rsp)
+}
+
+// PreviewRestResourceWithBodyWithResponse The rows a REST API resource's first page loads as
+//
+// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+// too, for a dependent resource) and returns the table a load would make of it: the
+// columns with their inferred types and at most `limit` rows, nested objects flattened
+// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+// naming given to the column names. `resource_config`, when sent, replaces the stored
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
+// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+// the API cannot be read (its answer, secrets removed).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+func (c *ClientWithResponses) PreviewRestResourceWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewRestResourceResponse, error) {
+	rsp, err := c.PreviewRestResourceWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewRestResourceResponse(rsp)
+}
+
+// PreviewRestResourceWithResponse The rows a REST API resource's first page loads as
+//
+// Reads the first page of `resource` of a rest_api connection (its parents' first pages
+// too, for a dependent resource) and returns the table a load would make of it: the
+// columns with their inferred types and at most `limit` rows, nested objects flattened
+// or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+// naming given to the column names. `resource_config`, when sent, replaces the stored
+// resource of that name (or adds one) for this preview only: nothing is stored; sending
+// it needs the editor role (403 for a viewer), since it chooses the requests made with the
+// connection's credentials. An
+// incremental resource starts at its `initial_value`, as a first run does. 422 for a
+// connection that is not rest_api, an unknown resource or an invalid config; 409 when
+// the API cannot be read (its answer, secrets removed).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/connections/{id}/rest-preview (the `PreviewRestResource` operationId).
+func (c *ClientWithResponses) PreviewRestResourceWithResponse(ctx context.Context, id ID, body PreviewRestResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewRestResourceResponse, error) {
+	rsp, err := c.PreviewRestResource(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewRestResourceResponse(rsp)
 }
 
 // TestConnectionWithResponse Test a saved connection
@@ -17414,6 +17942,39 @@ func ParseGetConnectionCatalogResponse(rsp *http.Response) (*GetConnectionCatalo
 	return response, nil
 }
 
+// ParseListConnectionObjectsResponse parses an HTTP response from a ListConnectionObjectsWithResponse call
+func ParseListConnectionObjectsResponse(rsp *http.Response) (*ListConnectionObjectsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConnectionObjectsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ObjectList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseQueryConnectionResponse parses an HTTP response from a QueryConnectionWithResponse call
 func ParseQueryConnectionResponse(rsp *http.Response) (*QueryConnectionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17430,6 +17991,39 @@ func ParseQueryConnectionResponse(rsp *http.Response) (*QueryConnectionResponse,
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest QueryResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewRestResourceResponse parses an HTTP response from a PreviewRestResourceWithResponse call
+func ParsePreviewRestResourceResponse(rsp *http.Response) (*PreviewRestResourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewRestResourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RestPreview
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19643,9 +20237,15 @@ type ServerInterface interface {
 	// GetConnectionCatalog Schemas, tables and columns of a connection
 	// (GET /api/v1/connections/{id}/catalog)
 	GetConnectionCatalog(ctx echo.Context, id ID, params GetConnectionCatalogParams) error
+	// ListConnectionObjects The objects of an s3 connection an s3 source would read
+	// (GET /api/v1/connections/{id}/objects)
+	ListConnectionObjects(ctx echo.Context, id ID, params ListConnectionObjectsParams) error
 	// QueryConnection Run one read-only statement (editor)
 	// (POST /api/v1/connections/{id}/query)
 	QueryConnection(ctx echo.Context, id ID, params QueryConnectionParams) error
+	// PreviewRestResource The rows a REST API resource's first page loads as
+	// (POST /api/v1/connections/{id}/rest-preview)
+	PreviewRestResource(ctx echo.Context, id ID) error
 	// TestConnection Test a saved connection
 	// (POST /api/v1/connections/{id}/test)
 	TestConnection(ctx echo.Context, id ID, params TestConnectionParams) error
@@ -20287,6 +20887,38 @@ func (w *ServerInterfaceWrapper) GetConnectionCatalog(ctx echo.Context) error {
 	return err
 }
 
+// ListConnectionObjects converts echo context to params.
+func (w *ServerInterfaceWrapper) ListConnectionObjects(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListConnectionObjectsParams
+	// ------------- Optional query parameter "glob" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "glob", ctx.QueryParams(), &params.Glob, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter glob: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListConnectionObjects(ctx, id, params)
+	return err
+}
+
 // QueryConnection converts echo context to params.
 func (w *ServerInterfaceWrapper) QueryConnection(ctx echo.Context) error {
 	var err error
@@ -20320,6 +20952,22 @@ func (w *ServerInterfaceWrapper) QueryConnection(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.QueryConnection(ctx, id, params)
+	return err
+}
+
+// PreviewRestResource converts echo context to params.
+func (w *ServerInterfaceWrapper) PreviewRestResource(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PreviewRestResource(ctx, id)
 	return err
 }
 
@@ -21811,6 +22459,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/connections/:id/test", wrapper.TestConnection, options.OperationMiddlewares["testConnection"]...)
 	router.GET(options.BaseURL+"/api/v1/connections/:id/catalog", wrapper.GetConnectionCatalog, options.OperationMiddlewares["getConnectionCatalog"]...)
 	router.POST(options.BaseURL+"/api/v1/connections/:id/query", wrapper.QueryConnection, options.OperationMiddlewares["queryConnection"]...)
+	router.GET(options.BaseURL+"/api/v1/connections/:id/objects", wrapper.ListConnectionObjects, options.OperationMiddlewares["listConnectionObjects"]...)
+	router.POST(options.BaseURL+"/api/v1/connections/:id/rest-preview", wrapper.PreviewRestResource, options.OperationMiddlewares["previewRestResource"]...)
 	router.GET(options.BaseURL+"/api/v1/pipelines", wrapper.ListPipelines, options.OperationMiddlewares["listPipelines"]...)
 	router.POST(options.BaseURL+"/api/v1/pipelines", wrapper.CreatePipeline, options.OperationMiddlewares["createPipeline"]...)
 	router.DELETE(options.BaseURL+"/api/v1/pipelines/:id", wrapper.DeletePipeline, options.OperationMiddlewares["deletePipeline"]...)
@@ -22713,6 +23363,46 @@ func (response GetConnectionCatalogdefaultApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type ListConnectionObjectsRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListConnectionObjectsParams
+}
+
+type ListConnectionObjectsResponseObject interface {
+	VisitListConnectionObjectsResponse(w http.ResponseWriter) error
+}
+
+type ListConnectionObjects200JSONResponse ObjectList
+
+func (response ListConnectionObjects200JSONResponse) VisitListConnectionObjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConnectionObjectsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListConnectionObjectsdefaultApplicationProblemPlusJSONResponse) VisitListConnectionObjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type QueryConnectionRequestObject struct {
 	Id     ID `json:"id"`
 	Params QueryConnectionParams
@@ -22743,6 +23433,46 @@ type QueryConnectiondefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response QueryConnectiondefaultApplicationProblemPlusJSONResponse) VisitQueryConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewRestResourceRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PreviewRestResourceJSONRequestBody
+}
+
+type PreviewRestResourceResponseObject interface {
+	VisitPreviewRestResourceResponse(w http.ResponseWriter) error
+}
+
+type PreviewRestResource200JSONResponse RestPreview
+
+func (response PreviewRestResource200JSONResponse) VisitPreviewRestResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PreviewRestResourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PreviewRestResourcedefaultApplicationProblemPlusJSONResponse) VisitPreviewRestResourceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -25417,9 +26147,15 @@ type StrictServerInterface interface {
 	// GetConnectionCatalog Schemas, tables and columns of a connection
 	// (GET /api/v1/connections/{id}/catalog)
 	GetConnectionCatalog(ctx context.Context, request GetConnectionCatalogRequestObject) (GetConnectionCatalogResponseObject, error)
+	// ListConnectionObjects The objects of an s3 connection an s3 source would read
+	// (GET /api/v1/connections/{id}/objects)
+	ListConnectionObjects(ctx context.Context, request ListConnectionObjectsRequestObject) (ListConnectionObjectsResponseObject, error)
 	// QueryConnection Run one read-only statement (editor)
 	// (POST /api/v1/connections/{id}/query)
 	QueryConnection(ctx context.Context, request QueryConnectionRequestObject) (QueryConnectionResponseObject, error)
+	// PreviewRestResource The rows a REST API resource's first page loads as
+	// (POST /api/v1/connections/{id}/rest-preview)
+	PreviewRestResource(ctx context.Context, request PreviewRestResourceRequestObject) (PreviewRestResourceResponseObject, error)
 	// TestConnection Test a saved connection
 	// (POST /api/v1/connections/{id}/test)
 	TestConnection(ctx context.Context, request TestConnectionRequestObject) (TestConnectionResponseObject, error)
@@ -26385,6 +27121,32 @@ func (sh *strictHandler) GetConnectionCatalog(ctx echo.Context, id ID, params Ge
 	return nil
 }
 
+// ListConnectionObjects operation middleware
+func (sh *strictHandler) ListConnectionObjects(ctx echo.Context, id ID, params ListConnectionObjectsParams) error {
+	var request ListConnectionObjectsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConnectionObjects(ctx.Request().Context(), request.(ListConnectionObjectsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConnectionObjects")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListConnectionObjectsResponseObject); ok {
+		return validResponse.VisitListConnectionObjectsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // QueryConnection operation middleware
 func (sh *strictHandler) QueryConnection(ctx echo.Context, id ID, params QueryConnectionParams) error {
 	var request QueryConnectionRequestObject
@@ -26428,6 +27190,54 @@ func (sh *strictHandler) QueryConnection(ctx echo.Context, id ID, params QueryCo
 		return err
 	} else if validResponse, ok := response.(QueryConnectionResponseObject); ok {
 		return validResponse.VisitQueryConnectionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PreviewRestResource operation middleware
+func (sh *strictHandler) PreviewRestResource(ctx echo.Context, id ID) error {
+	var request PreviewRestResourceRequestObject
+
+	request.Id = id
+
+	var body PreviewRestResourceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PreviewRestResource(ctx.Request().Context(), request.(PreviewRestResourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PreviewRestResource")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PreviewRestResourceResponseObject); ok {
+		return validResponse.VisitPreviewRestResourceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/datanika/datanika/api"
@@ -161,4 +162,49 @@ func (h *handlers) QueryConnection(ctx context.Context, req api.QueryConnectionR
 		return nil, err
 	}
 	return api.QueryConnection200JSONResponse{Columns: r.Columns, Rows: r.Rows, Truncated: r.Truncated}, nil
+}
+
+// ListConnectionObjects lists the objects of an s3 connection that a glob picks.
+func (h *handlers) ListConnectionObjects(ctx context.Context, req api.ListConnectionObjectsRequestObject) (api.ListConnectionObjectsResponseObject, error) {
+	glob, limit := "", 100
+	if req.Params.Glob != nil {
+		glob = *req.Params.Glob
+	}
+	if req.Params.Limit != nil {
+		limit = int(*req.Params.Limit)
+	}
+	objs, more, err := h.connections.Objects(ctx, principal(ctx), req.Id, glob, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := api.ObjectList{Objects: make([]api.StorageObject, 0, len(objs)), Truncated: more}
+	for _, o := range objs {
+		out.Objects = append(out.Objects, api.StorageObject{Key: o.Key, Size: o.Size, Etag: o.ETag, LastModified: o.LastModified.UTC()})
+	}
+	return api.ListConnectionObjects200JSONResponse(out), nil
+}
+
+// PreviewRestResource answers the first page of a REST API resource as the table it loads as.
+func (h *handlers) PreviewRestResource(ctx context.Context, req api.PreviewRestResourceRequestObject) (api.PreviewRestResourceResponseObject, error) {
+	limit := 100
+	if req.Body.Limit != nil {
+		limit = *req.Body.Limit
+	}
+	var resource, config map[string]any
+	if req.Body.ResourceConfig != nil {
+		resource = *req.Body.ResourceConfig
+	}
+	if req.Body.Config != nil {
+		config = *req.Body.Config
+	}
+	p, err := h.connections.RESTPreview(ctx, principal(ctx), req.Id, req.Body.Resource, resource, config, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := api.RestPreview{Table: p.Table, Columns: make([]api.RestPreviewColumn, 0, len(p.Columns)), Rows: p.Rows,
+		Truncated: p.Truncated, ChildTables: p.ChildTables}
+	for _, c := range p.Columns {
+		out.Columns = append(out.Columns, api.RestPreviewColumn{Name: c.Name, Type: c.Type.String(), PrimaryKey: slices.Contains(p.PrimaryKey, c.Name)})
+	}
+	return api.PreviewRestResource200JSONResponse(out), nil
 }

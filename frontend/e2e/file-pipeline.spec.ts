@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import path from "node:path";
-import { signUp } from "./helpers.ts";
+import { signUp, type Account } from "./helpers.ts";
 
 const artifacts = path.join(import.meta.dirname, "..", "test-results");
 
@@ -12,12 +12,13 @@ test.skip(Boolean(process.env.E2E_MOCK_API), "needs the real server");
 test.skip(destination === null, "scripts/e2e.sh sets E2E_DEST_URL when psql is installed");
 
 let page: Page;
+let account: Account;
 const stamp = Date.now().toString(36);
 
 test.beforeAll(async ({ browser }, testInfo) => {
   const { baseURL, locale, colorScheme, viewport } = testInfo.project.use;
   page = await browser.newPage({ baseURL, locale, colorScheme, viewport });
-  await signUp(page, "file-pipeline");
+  account = await signUp(page, "file-pipeline");
 });
 
 test.afterAll(async () => {
@@ -125,4 +126,31 @@ test("a CSV uploaded in the browser becomes a pipeline into the warehouse, runs,
   );
   expect(answer).toContain("rows=5 ids=15 amount=16.25 zip=10100 first=2024-01-10 types=bigint/text/date");
   await page.screenshot({ path: path.join(artifacts, "file-pipeline-query.png"), fullPage: true });
+});
+
+test("a REST API resource's first page shows in the wizard as the rows it loads", async ({ baseURL }) => {
+  // A REST API connection to this server's own readiness answer, made through the API.
+  const login = await page.request.post("/api/v1/auth/login", { data: { email: account.email, password: account.password } });
+  expect(login.status()).toBe(200);
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const created = await page.request.post("/api/v1/connections", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { name: `Self ${stamp}`, type: "rest_api", config: { base_url: baseURL, resources: [{ name: "readiness", path: "readyz", nested: "tables" }] } },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+
+  await page.goto("/pipelines/new");
+  await page.getByLabel("Name", { exact: true }).fill(`Readiness ${stamp}`);
+  await page.getByLabel("Source connection").selectOption({ label: `Self ${stamp} (rest_api)` });
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("checkbox", { name: "api.readiness" }).check();
+  // The page's one record, flattened and typed as the load makes it.
+  const rows = page.getByRole("table", { name: "First page of readiness" });
+  await expect(rows.getByRole("row")).toHaveCount(2);
+  await expect(rows.getByRole("columnheader", { name: "database__ok" })).toBeVisible();
+  await expect(rows.getByRole("cell", { name: "ready", exact: true })).toBeVisible();
+  const columns = page.getByRole("list", { name: "Columns of readiness (from its first page)" });
+  await expect(columns.getByRole("listitem").filter({ hasText: /^database__ok bool$/ })).toHaveCount(1);
+  await expect(columns.getByRole("listitem").filter({ hasText: /^status text$/ })).toHaveCount(1);
+  await page.screenshot({ path: path.join(artifacts, "pipeline-wizard-rest-preview.png"), fullPage: true });
 });

@@ -51,6 +51,9 @@ var OperationPermissions = map[string]Permission{
 	"testConnection":        Read,
 	"getConnectionCatalog":  Read,
 	"queryConnection":       Write,
+	// Browsing reads what the catalog reads (a source's objects, an API's first page): any member.
+	"listConnectionObjects": Read,
+	"previewRestResource":   Read,
 
 	// Pipelines.
 	"listPipelines":  Read,

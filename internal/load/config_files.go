@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -154,6 +155,28 @@ func (v *validator) files(raw any) *FileOptions {
 	}
 	return o
 }
+
+// ObjectMatcher is how an s3 source picks its objects: it keeps a key when the key, after the
+// connection's prefix, matches config.files.glob; with no glob, every key. A glob that does not
+// compile is a *GlobError.
+func ObjectMatcher(prefix, glob string) (func(key string) bool, error) {
+	if glob == "" {
+		return func(string) bool { return true }, nil
+	}
+	re, err := globRegexp(glob)
+	if err != nil {
+		return nil, &GlobError{Glob: glob, Reason: err.Error()}
+	}
+	return func(key string) bool { return re.MatchString(strings.TrimPrefix(key, prefix)) }, nil
+}
+
+// GlobError is a config.files.glob that does not compile.
+type GlobError struct {
+	Glob   string
+	Reason string
+}
+
+func (e *GlobError) Error() string { return fmt.Sprintf("glob %q is not valid: %s", e.Glob, e.Reason) }
 
 // globRegexp compiles a glob: * and ? within a segment, ** across segments, [...] classes.
 func globRegexp(glob string) (*regexp.Regexp, error) {

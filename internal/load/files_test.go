@@ -633,3 +633,49 @@ func TestFileSource_ParquetStructsAndMapsAsJSON(t *testing.T) {
 		require.Equal(t, "jsonb", columnTypes(t, pg, verify, "n")["addr"])
 	}
 }
+
+// ListS3Objects answers, for a glob, exactly the objects a run with that glob loads: the
+// connection's format only, matched after the prefix, ** across folders.
+func TestListS3Objects_AreTheObjectsARunLoads(t *testing.T) {
+	t.Parallel()
+	pg := newPG(t)
+	srv := s3test.New(t, "")
+	env := s3Env(t)
+	for _, k := range []string{"in/2024/01/a.csv", "in/2024/02/b.csv", "in/2024/02/b.json", "in/top.csv", "out/c.csv"} {
+		srv.Put(t, k, []byte("id\n1\n"))
+	}
+	src := s3Endpoint(srv, env, "in/")
+	list := func(glob string, limit int) ([]string, bool) {
+		t.Helper()
+		objs, more, err := load.ListS3Objects(context.Background(), src.Config, env, glob, limit)
+		require.NoError(t, err)
+		var keys []string
+		for _, o := range objs {
+			require.Positive(t, o.Size)
+			require.NotEmpty(t, o.ETag)
+			keys = append(keys, o.Key)
+		}
+		return keys, more
+	}
+	keys, more := list("2024/**/*.csv", 10)
+	require.Equal(t, []string{"in/2024/01/a.csv", "in/2024/02/b.csv"}, keys)
+	require.False(t, more)
+	res, err := runLoad(t, load.Spec{Pipeline: "s3_list", Source: src, Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"mode": "single_table", "table": "t", "files": {"glob": "2024/**/*.csv"}}`)})
+	require.NoError(t, err)
+	require.Equal(t, int64(len(keys)), res.RowsLoaded)
+	require.Equal(t, int64(2), pg.count(t, `SELECT count(DISTINCT _dnk_file) FROM raw.t WHERE _dnk_file IN ('in/2024/01/a.csv', 'in/2024/02/b.csv')`))
+
+	keys, more = list("", 2)
+	require.Equal(t, []string{"in/2024/01/a.csv", "in/2024/02/b.csv"}, keys)
+	require.True(t, more, "in/top.csv matches too")
+	keys, _ = list("*.csv", 10)
+	require.Equal(t, []string{"in/top.csv"}, keys, "* stays within a folder")
+	keys, more = list("2025/*.csv", 10)
+	require.Empty(t, keys)
+	require.False(t, more)
+
+	_, _, err = load.ListS3Objects(context.Background(), src.Config, env, "[abc", 10)
+	var ge *load.GlobError
+	require.ErrorAs(t, err, &ge)
+}

@@ -145,17 +145,15 @@ func OpenS3Source(ctx context.Context, config map[string]any, env connectors.Env
 	if err != nil {
 		return nil, err
 	}
-	var match func(string) bool
+	match, err := ObjectMatcher(prefix, s.opts.Glob)
+	if err != nil {
+		return nil, fmt.Errorf("config.files.glob: %w", err)
+	}
 	if s.opts.Glob != "" {
-		re, err := globRegexp(s.opts.Glob)
-		if err != nil {
-			return nil, fmt.Errorf("config.files.glob: %w", err)
-		}
-		match = re.MatchString
 		s.where += fmt.Sprintf(" matching %q", s.opts.Glob)
 	}
 	for _, o := range objs {
-		if match != nil && !match(strings.TrimPrefix(o.Key, prefix)) {
+		if !match(o.Key) {
 			continue
 		}
 		listed := o
@@ -177,6 +175,21 @@ func OpenS3Source(ctx context.Context, config map[string]any, env connectors.Env
 	s.pending = s.objects
 	s.tracked = true
 	return s, nil
+}
+
+// ListS3Objects lists the objects of an s3 connection that a source with config.files.glob set
+// to glob reads (OpenS3Source's data files and matcher), in key order: at most limit, and
+// whether more match. A bad glob is a *GlobError; every request dials through env's Dialer.
+func ListS3Objects(ctx context.Context, config map[string]any, env connectors.Env, glob string, limit int) ([]s3.Object, bool, error) {
+	c, err := s3.New(config, env)
+	if err != nil {
+		return nil, false, err
+	}
+	match, err := ObjectMatcher(c.Prefix(), glob)
+	if err != nil {
+		return nil, false, err
+	}
+	return c.Match(ctx, match, limit)
 }
 
 // objectState is what the pipeline's state keeps of a loaded object.

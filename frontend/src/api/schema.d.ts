@@ -652,6 +652,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connections/{id}/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The objects of an s3 connection an s3 source would read
+         * @description The data files under the connection's prefix (of its format and compression) whose key,
+         *     after the prefix, matches `glob` (every one when empty), in key order: exactly the
+         *     objects a pipeline with `config.files.glob` set to it loads. At most `limit`;
+         *     `truncated` says more match. 422 for a connection that is not s3 or a glob that does
+         *     not compile; 409 when the bucket cannot be listed (the reason, secrets removed).
+         */
+        get: operations["listConnectionObjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connections/{id}/rest-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The rows a REST API resource's first page loads as
+         * @description Reads the first page of `resource` of a rest_api connection (its parents' first pages
+         *     too, for a dependent resource) and returns the table a load would make of it: the
+         *     columns with their inferred types and at most `limit` rows, nested objects flattened
+         *     or kept as JSON as the resource's `nested` says, the `config`'s filters applied and its
+         *     naming given to the column names. `resource_config`, when sent, replaces the stored
+         *     resource of that name (or adds one) for this preview only: nothing is stored; sending
+         *     it needs the editor role (403 for a viewer), since it chooses the requests made with the
+         *     connection's credentials. An
+         *     incremental resource starts at its `initial_value`, as a first run does. 422 for a
+         *     connection that is not rest_api, an unknown resource or an invalid config; 409 when
+         *     the API cannot be read (its answer, secrets removed).
+         */
+        post: operations["previewRestResource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pipelines": {
         parameters: {
             query?: never;
@@ -1500,6 +1558,51 @@ export interface components {
             columns: string[];
             rows: unknown[][];
             truncated: boolean;
+        };
+        StorageObject: {
+            key: string;
+            /** Format: int64 */
+            size: number;
+            etag: string;
+            /** Format: date-time */
+            last_modified: string;
+        };
+        ObjectList: {
+            objects: components["schemas"]["StorageObject"][];
+            /** @description More objects match than `limit`. */
+            truncated: boolean;
+        };
+        RestPreviewRequest: {
+            /** @description The resource's name. */
+            resource: string;
+            /** @description An unsaved resource (the shape of one of the connection's `resources`) used instead of the stored one of that name. */
+            resource_config?: {
+                [key: string]: unknown;
+            };
+            /** @description The pipeline's config as the wizard holds it (validated as a pipeline's); its `filters` and `naming` apply. */
+            config?: {
+                [key: string]: unknown;
+            };
+            /** @default 100 */
+            limit: number;
+        };
+        RestPreviewColumn: {
+            /** @description The column's name in the destination. */
+            name: string;
+            /** @description The load engine's type: bool, int64, decimal, float64, date, timestamp, timestamptz, text or json. */
+            type: string;
+            primary_key: boolean;
+        };
+        RestPreview: {
+            /** @description The table's name in the destination. */
+            table: string;
+            columns: components["schemas"]["RestPreviewColumn"][];
+            /** @description Rows in the order of `columns`; dates, timestamps and decimals as text. */
+            rows: unknown[][];
+            /** @description The first page held more rows than `limit`. */
+            truncated: boolean;
+            /** @description The child tables the page's arrays make (nested tables), by destination name. */
+            child_tables: string[];
         };
         /** @enum {string} */
         PipelineStatus: "draft" | "active" | "paused" | "error";
@@ -3383,6 +3486,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listConnectionObjects: {
+        parameters: {
+            query?: {
+                glob?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching objects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    previewRestResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The first page as the resource's table. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestPreview"];
                 };
             };
             default: components["responses"]["Problem"];

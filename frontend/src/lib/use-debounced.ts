@@ -1,15 +1,15 @@
 import { useEffect, useState } from "react";
 
-/** value, once it has stayed the same for delay milliseconds (for queries that follow typing). */
-export function useDebounced<T>(value: T, delay = 300): T {
+/** `value`, once it has stayed the same for `ms` milliseconds (what a query that follows typing should use). */
+export function useDebounced<T>(value: T, ms = 300): T {
   const [settled, setSettled] = useState(value);
   useEffect(() => {
     const timer = setTimeout(() => {
       setSettled(value);
-    }, delay);
+    }, ms);
     return () => {
       clearTimeout(timer);
     };
-  }, [value, delay]);
+  }, [value, ms]);
   return settled;
 }

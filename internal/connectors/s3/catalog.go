@@ -24,7 +24,7 @@ const (
 // that cannot be read or is not what the config says is listed with no columns.
 func (c *Connector) Catalog(ctx context.Context) ([]connectors.Schema, error) {
 	defer c.transport.CloseIdleConnections()
-	objs, _, err := c.list(ctx, MaxCatalogFiles)
+	objs, _, err := c.list(ctx, nil, MaxCatalogFiles)
 	if err != nil {
 		return nil, err
 	}

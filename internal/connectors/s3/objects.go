@@ -58,12 +58,13 @@ func (c *Connector) matches(key string) (string, bool) {
 	return "", false
 }
 
-// list returns up to limit data files under the prefix, in key order, and whether more
-// exist.
-func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error) {
+// list returns up to limit data files under the prefix that keep accepts (all when nil), in
+// key order, and whether more exist.
+func (c *Connector) list(ctx context.Context, keep func(key string) bool, limit int) ([]Object, bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the listing once enough were seen
 	var out []Object
+	seen := 0
 	for obj := range c.client.ListObjects(ctx, c.cfg.Bucket, minio.ListObjectsOptions{Prefix: c.cfg.Prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return nil, false, c.describe(obj.Err)
@@ -72,6 +73,14 @@ func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error)
 			continue // folder markers and keys we could not name safely
 		}
 		if _, ok := c.matches(obj.Key); !ok {
+			continue
+		}
+		seen++
+		if keep != nil && seen > c.maxScan {
+			// A run would refuse this prefix (Files): say so rather than list without end.
+			return nil, false, c.tooMany()
+		}
+		if keep != nil && !keep(obj.Key) {
 			continue
 		}
 		if len(out) == limit {
@@ -89,15 +98,30 @@ func (c *Connector) list(ctx context.Context, limit int) ([]Object, bool, error)
 // compression say), in key order. More than MaxFiles is an error: the prefix is too broad.
 func (c *Connector) Files(ctx context.Context) ([]Object, error) {
 	defer c.transport.CloseIdleConnections()
-	out, more, err := c.list(ctx, MaxFiles)
+	out, more, err := c.list(ctx, nil, c.maxScan)
 	if err != nil {
 		return nil, err
 	}
 	if more {
-		return nil, fmt.Errorf("more than %d %s files under %q: choose a narrower prefix", MaxFiles, c.cfg.Format, c.cfg.Prefix)
+		return nil, c.tooMany()
 	}
 	return out, nil
 }
+
+func (c *Connector) tooMany() error {
+	return fmt.Errorf("more than %d %s files under %q: choose a narrower prefix", c.maxScan, c.cfg.Format, c.cfg.Prefix)
+}
+
+// Match lists the data files under the prefix (as Files does) that keep accepts, in key order:
+// at most limit, and whether more match. Like Files, it refuses a prefix of more than MaxFiles
+// data files.
+func (c *Connector) Match(ctx context.Context, keep func(key string) bool, limit int) ([]Object, bool, error) {
+	defer c.transport.CloseIdleConnections()
+	return c.list(ctx, keep, limit)
+}
+
+// Prefix is the connection's key prefix ("" for the whole bucket).
+func (c *Connector) Prefix() string { return c.cfg.Prefix }
 
 // Open streams the object key (one of Files) from its start. Reading stops with ctx.
 func (c *Connector) Open(ctx context.Context, key string) (io.ReadCloser, error) {

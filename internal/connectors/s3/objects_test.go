@@ -191,3 +191,35 @@ func TestS3_OpenListedReadsTheVersionListed(t *testing.T) {
 	_, err = c.OpenListed(bg(), Object{Key: "elsewhere/b.csv"})
 	require.ErrorContains(t, err, "is not a file under the connection's prefix")
 }
+
+func TestS3_MatchKeepsWhatItIsToldAndRefusesAPrefixTooBroad(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, testKeyID)
+	for _, k := range []string{"in/a.csv", "in/b.csv", "in/c.csv", "in/d.json"} {
+		f.put(t, k, []byte("a\n1\n"))
+	}
+	c := open(t, f.config("prefix", "in/", "format", "csv"), connectors.Env{})
+	keys := func(objs []Object) []string {
+		var out []string
+		for _, o := range objs {
+			out = append(out, o.Key)
+		}
+		return out
+	}
+	got, more, err := c.Match(bg(), func(k string) bool { return k != "in/b.csv" }, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{"in/a.csv", "in/c.csv"}, keys(got))
+	require.False(t, more)
+	got, more, err = c.Match(bg(), func(string) bool { return true }, 1)
+	require.NoError(t, err)
+	require.Equal(t, []string{"in/a.csv"}, keys(got))
+	require.True(t, more)
+
+	// Past MaxFiles data files a run refuses the prefix, and so does a listing that is still
+	// looking for matches.
+	c.maxScan = 2
+	_, _, err = c.Match(bg(), func(string) bool { return false }, 10)
+	require.ErrorContains(t, err, `more than 2 csv files under "in/": choose a narrower prefix`)
+	_, err = c.Files(bg())
+	require.ErrorContains(t, err, `more than 2 csv files under "in/"`)
+}

@@ -59,6 +59,8 @@ type Connector struct {
 	client    *minio.Client
 	transport *http.Transport
 	secrets   []string
+	// maxScan is MaxFiles (smaller in tests).
+	maxScan int
 }
 
 var (
@@ -109,7 +111,7 @@ func New(config map[string]any, env connectors.Env) (*Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 config: %w", err)
 	}
-	return &Connector{cfg: cfg, client: client, transport: tr, secrets: connectors.SecretValues(schema, config)}, nil
+	return &Connector{cfg: cfg, client: client, transport: tr, secrets: connectors.SecretValues(schema, config), maxScan: MaxFiles}, nil
 }
 
 // endpointOf returns the host[:port] to call and whether it speaks TLS.

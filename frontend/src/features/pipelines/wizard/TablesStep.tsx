@@ -8,10 +8,10 @@ import { Loading } from "@/components/loading";
 import { Button } from "@/components/ui/button";
 import { Input, Label } from "@/components/ui/input";
 import { catalogQuery, fetchCatalog, type Catalog } from "@/features/connections/api";
-import { isFileSource, splitTable } from "./config";
+import { buildConfig, isFileSource, splitTable, type FormState } from "./config";
 import { errorAt } from "./errors";
-import { Section } from "./controls";
 import { FileSettings } from "./FileSettings";
+import { ObjectMatches, ResourcePreview } from "./SourcePreview";
 import type { StepProps } from "./useWizardForm";
 
 /**
@@ -156,7 +156,9 @@ export function TablesStep({
           {tableError}
         </p>
       ) : null}
-      {sourceType === "rest_api" ? <ResourceColumns tables={all.filter((entry) => selected.has(`${entry.schema}.${entry.table.name}`))} /> : null}
+      {sourceType === "rest_api" ? (
+        <ResourcePreviews connectionId={form.sourceId} form={form} tables={all.filter((entry) => selected.has(`${entry.schema}.${entry.table.name}`))} />
+      ) : null}
       {isFileSource(sourceType) ? (
         <FileSettings
           form={form}
@@ -207,32 +209,24 @@ function S3Tables({ form, update, errors, catalog }: StepProps & { catalog: Cata
           />
         )}
       </Field>
+      <ObjectMatches connectionId={form.sourceId ?? 0} glob={form.files.glob} />
       <FileSettings form={form} update={update} errors={errors} s3 columns={first?.columns ?? []} />
     </div>
   );
 }
 
-/** A REST API's picked resources with the columns inferred from their first page. */
-function ResourceColumns({ tables }: { tables: { schema: string; table: Catalog["schemas"][number]["tables"][number] }[] }) {
-  const { t } = useTranslation();
+/**
+ * A REST API's picked resources, each with the columns and first-page rows it loads as, under
+ * the filters and naming set in the wizard so far.
+ */
+function ResourcePreviews({ connectionId, form, tables }: { connectionId: number; form: FormState; tables: { table: Catalog["schemas"][number]["tables"][number] }[] }) {
   if (tables.length === 0) return null;
+  const built = buildConfig(form);
+  const config = built.filters === undefined ? { naming: built.naming } : { naming: built.naming, filters: built.filters };
   return (
     <div className="flex flex-col gap-3">
       {tables.map(({ table }) => (
-        <Section key={table.name} title={t("pipelines.wizard.files.resourceColumns", { resource: table.name })}>
-          {table.columns.length === 0 ? (
-            <p className="text-sm text-muted-foreground">{t("pipelines.wizard.files.noRecords")}</p>
-          ) : (
-            <ul aria-label={t("pipelines.wizard.files.resourceColumns", { resource: table.name })} className="flex flex-wrap gap-2 text-sm">
-              {table.columns.map((column) => (
-                <li key={column.name} className="rounded border px-2 py-0.5 font-mono">
-                  {column.name} <span className="text-muted-foreground">{column.type}</span>
-                  {column.primary_key ? <span className="ml-1 text-xs text-muted-foreground">{t("pipelines.wizard.files.key")}</span> : null}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Section>
+        <ResourcePreview key={table.name} connectionId={connectionId} table={table} config={config} />
       ))}
     </div>
   );

@@ -40,7 +40,7 @@ export function ColumnSelect({
 /** A titled group of settings. */
 export function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <fieldset className="flex flex-col gap-3 rounded-lg border p-4">
+    <fieldset className="flex min-w-0 flex-col gap-3 rounded-lg border p-4">
       <legend className="px-1 text-sm font-semibold">{title}</legend>
       {children}
     </fieldset>
