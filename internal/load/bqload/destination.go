@@ -256,17 +256,22 @@ func (l *tableLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) 
 		_ = pw.CloseWithError(srcErr)
 	}()
 	stats, err := l.dst.upload(ctx, l.sc.StageName, pr)
-	_ = pr.CloseWithError(errors.New("the load job ended"))
+	_ = pr.CloseWithError(errJobEnded)
 	<-done
-	if srcErr != nil {
-		return n, srcErr
+	if srcErr != nil && !errors.Is(srcErr, errJobEnded) {
+		return n, srcErr // the source's failure, not the upload's echo of it
 	}
 	if err != nil {
 		return n, fmt.Errorf("copy into %q: %w", l.tp.Name, err)
 	}
+	if srcErr != nil {
+		return n, fmt.Errorf("copy into %q: the load job ended before every row was sent", l.tp.Name)
+	}
 	l.staged = stats.OutputRows
 	return n, nil
 }
+
+var errJobEnded = errors.New("the load job ended")
 
 // upload runs the load job of r into table (which exists), replacing its rows.
 func (dst *Destination) upload(ctx context.Context, table string, r io.Reader) (*bq.LoadStatistics, error) {
