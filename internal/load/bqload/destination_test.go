@@ -2,6 +2,7 @@ package bqload
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -363,4 +364,31 @@ func TestAppendValue_SpellsEachKindAsBigQuerysJSONLoaderReadsIt(t *testing.T) {
 	}
 	_, err = appendValue(nil, load.KindJSON, "{not json")
 	require.ErrorContains(t, err, "not valid JSON")
+}
+
+func TestRegister_MakesBigQueryALoadDestination(t *testing.T) {
+	t.Parallel()
+	Register()
+	require.NoError(t, load.SupportsDestination("bigquery"))
+	require.Contains(t, load.RegisteredDestinations(), "bigquery")
+
+	const secret = "-----BEGIN PRIVATE KEY-----\nTm90QVJlYWxLZXlCdXRMb25nRW5vdWdoVG9CZVNjcnViYmVk\n-----END PRIVATE KEY-----\n"
+	key, err := json.Marshal(map[string]string{"type": "service_account", "private_key": secret, "client_email": "a@b.c", "token_uri": "https://127.0.0.1:1/token"})
+	require.NoError(t, err)
+	// Opening makes no call; the first one fails (the key's token endpoint does not answer),
+	// quoting nothing of the key.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dst, err := load.OpenDestination(ctx, load.Endpoint{Type: "bigquery", Config: map[string]any{
+		"project_id": "my-project-123", "dataset": "d", "credentials_json": string(key)}}, "raw")
+	require.NoError(t, err)
+	defer func() { _ = dst.Close() }()
+	_, err = dst.Begin(ctx, plan(load.Append, evolve))
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "Tm90QVJlYWxLZXlCdXRMb25nRW5vdWdoVG9CZVNjcnViYmVk")
+	require.NoError(t, ctx.Err(), "failed at once, not at the deadline")
+
+	_, err = load.OpenDestination(context.Background(), load.Endpoint{Type: "bigquery", Config: map[string]any{
+		"project_id": "my-project-123", "dataset": "d", "credentials_json": `{"type": "external_account"}`}}, "raw")
+	require.ErrorContains(t, err, "only keys of type service_account are accepted")
 }

@@ -48,12 +48,12 @@ type fakeBigQuery struct {
 
 type fakeJob struct {
 	id, kind, sql, location string
-	params        map[string]any
-	errMessage    string
-	rows          [][]any
-	fields        []map[string]any
-	outputRows    int64
-	configuration map[string]any
+	params                  map[string]any
+	errMessage              string
+	rows                    [][]any
+	fields                  []map[string]any
+	outputRows              int64
+	configuration           map[string]any
 }
 
 const (
@@ -176,7 +176,7 @@ func (f *fakeBigQuery) jobResource(project string, j *fakeJob) map[string]any {
 		stats["query"] = map[string]any{"statementType": "SCRIPT"}
 	}
 	return map[string]any{"kind": "bigquery#job", "id": project + ":" + j.id,
-		"jobReference": map[string]any{"projectId": project, "jobId": j.id, "location": j.location},
+		"jobReference":  map[string]any{"projectId": project, "jobId": j.id, "location": j.location},
 		"configuration": j.configuration, "status": status, "statistics": stats}
 }
 
