@@ -392,3 +392,21 @@ func TestRegister_MakesBigQueryALoadDestination(t *testing.T) {
 		"project_id": "my-project-123", "dataset": "d", "credentials_json": `{"type": "external_account"}`}}, "raw")
 	require.ErrorContains(t, err, "only keys of type service_account are accepted")
 }
+
+func TestPublished_ReadsTheLedgerByAttempt(t *testing.T) {
+	t.Parallel()
+	f := newFakeBigQuery(t)
+	dst := onFake(t, f)
+	got, err := dst.Published(context.Background(), "run-8")
+	require.NoError(t, err)
+	require.Empty(t, got, "no ledger yet")
+	require.Empty(t, f.queries())
+
+	f.tables["_dnk_loads"] = []string{"run_id", "table_name", "pipeline", "attempt", "rows_written", "cursor_value", "published_at"}
+	got, err = dst.Published(context.Background(), "run-8")
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"orders": 3, "customers": 0}, got)
+	sent := f.sent()
+	require.Contains(t, sent, "SELECT table_name, rows_written FROM `raw_data`.`_dnk_loads` WHERE attempt = @attempt")
+	require.Contains(t, sent, `"value": "run-8"`)
+}

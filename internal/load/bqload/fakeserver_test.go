@@ -246,6 +246,9 @@ func (f *fakeBigQuery) insertJob(w http.ResponseWriter, job map[string]any) {
 		}
 	case dropRe.MatchString(sql):
 		delete(f.tables, unescape(dropRe.FindStringSubmatch(sql)[1]))
+	case strings.HasPrefix(sql, "SELECT table_name, rows_written"):
+		j.rows = [][]any{{"orders", "3"}, {"customers", "0"}}
+		j.fields = []map[string]any{{"name": "table_name", "type": "STRING"}, {"name": "rows_written", "type": "INTEGER"}}
 	case strings.HasPrefix(sql, "SELECT cursor_value"):
 		j.rows = [][]any{{"2026-01-02"}}
 		j.fields = []map[string]any{{"name": "cursor_value", "type": "STRING"}}
