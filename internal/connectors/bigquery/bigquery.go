@@ -21,8 +21,11 @@
 // whose endpoints have effects. The complete guarantee is a service account that can only
 // read: grant it BigQuery Data Viewer on the dataset and BigQuery Job User on the project.
 //
-// Its SDK is heavy (about 45 s to compile): it belongs in this package alone, linked only by
-// package builtin.
+// The load destination (package bqload) writes through Client, the same client: what is said
+// above of reading is about the connector's Query, which the SQL editor and catalog use.
+//
+// Its SDK is heavy (about 45 s to compile): it belongs in this package and bqload, linked only
+// by package builtin.
 package bigquery
 
 import (

@@ -81,10 +81,10 @@ type Destination struct {
 	closeFn func()
 }
 
-var (
-	_ load.Destination = (*Destination)(nil)
-	d                  = sqlgen.BigQuery
-)
+var _ load.Destination = (*Destination)(nil)
+
+// dialect writes the SQL.
+var dialect = sqlgen.BigQuery
 
 // Close releases the client.
 func (dst *Destination) Close() error {
@@ -162,7 +162,7 @@ func (dst *Destination) State(ctx context.Context, pipeline, table string) (stri
 	if err != nil || len(cols) == 0 {
 		return "", false, err
 	}
-	job, err := dst.query(ctx, "SELECT cursor_value FROM "+d.Quote(dst.Dataset)+"."+d.Quote(load.StateTable)+
+	job, err := dst.query(ctx, "SELECT cursor_value FROM "+dialect.Quote(dst.Dataset)+"."+dialect.Quote(load.StateTable)+
 		" WHERE pipeline = @pipeline AND table_name = @table_name",
 		[]sqlgen.Arg{{Name: "pipeline", Value: pipeline}, {Name: "table_name", Value: table}})
 	if err != nil {
@@ -206,14 +206,14 @@ func (dst *Destination) Begin(ctx context.Context, tp *load.TablePlan) (load.Tab
 	if err != nil {
 		return nil, err
 	}
-	p, keep, err := sqlgen.PlanFor(d, dst.Dataset, tp, existing)
+	p, keep, err := sqlgen.PlanFor(dialect, dst.Dataset, tp, existing)
 	if err != nil {
 		return nil, err
 	}
 	l := &tableLoad{dst: dst, tp: tp, plan: p, keep: keep}
 	withState := *p
 	withState.State = &load.StateEntry{} // so that Prepare creates the state table
-	if l.sc, err = d.Script(&withState); err != nil {
+	if l.sc, err = dialect.Script(&withState); err != nil {
 		return nil, err
 	}
 	for _, s := range l.sc.Prepare {

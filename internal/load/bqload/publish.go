@@ -51,7 +51,7 @@ func (l *tableLoad) Publish(ctx context.Context, pub load.Publication) (out load
 	}
 	p := *l.plan
 	p.State = pub.State
-	sc, err := d.Script(&p)
+	sc, err := dialect.Script(&p)
 	if err != nil {
 		return out, err
 	}
@@ -93,7 +93,7 @@ func (l *tableLoad) Publish(ctx context.Context, pub load.Publication) (out load
 
 // ledgerDDL creates the ledger (DDL cannot be in the transaction).
 func ledgerDDL(dataset string) string {
-	return "CREATE TABLE IF NOT EXISTS " + d.Quote(dataset) + "." + d.Quote(load.LedgerTable) +
+	return "CREATE TABLE IF NOT EXISTS " + dialect.Quote(dataset) + "." + dialect.Quote(load.LedgerTable) +
 		" (run_id STRING NOT NULL, table_name STRING NOT NULL, pipeline STRING NOT NULL, attempt STRING NOT NULL," +
 		" rows_written INT64 NOT NULL, cursor_value STRING, published_at TIMESTAMP NOT NULL," +
 		" PRIMARY KEY (run_id, table_name) NOT ENFORCED)"
@@ -126,7 +126,7 @@ func publishScript(sc *sqlgen.Script, p *sqlgen.Plan, staged int64, pub load.Pub
 	if p.Disposition == load.Merge {
 		keys := make([]string, len(p.Keys))
 		for i, k := range p.Keys {
-			keys[i] = d.Quote(k)
+			keys[i] = dialect.Quote(k)
 		}
 		add(sqlgen.Statement{SQL: "SET written = (SELECT COUNT(*) FROM (SELECT DISTINCT " + strings.Join(keys, ", ") +
 			" FROM " + sc.Stage + ") AS k)"}, "  ")
@@ -155,7 +155,7 @@ func publishScript(sc *sqlgen.Script, p *sqlgen.Plan, staged int64, pub load.Pub
 		add(st, "  ")
 	}
 	if pub.Ledger != nil {
-		add(sqlgen.Statement{SQL: "MERGE INTO " + d.Quote(p.Schema) + "." + d.Quote(load.LedgerTable) + " AS t" +
+		add(sqlgen.Statement{SQL: "MERGE INTO " + dialect.Quote(p.Schema) + "." + dialect.Quote(load.LedgerTable) + " AS t" +
 			" USING (SELECT @run_id AS run_id, @table_name AS table_name) AS s ON t.run_id = s.run_id AND t.table_name = s.table_name" +
 			" WHEN MATCHED THEN UPDATE SET attempt = @ledger_attempt, rows_written = written," +
 			" cursor_value = NULLIF(@ledger_cursor, ''), published_at = CURRENT_TIMESTAMP()" +
@@ -196,7 +196,7 @@ func (dst *Destination) Published(ctx context.Context, attempt string) (map[stri
 	if err != nil || len(cols) == 0 {
 		return out, err
 	}
-	job, err := dst.query(ctx, "SELECT table_name, rows_written FROM "+d.Quote(dst.Dataset)+"."+d.Quote(load.LedgerTable)+
+	job, err := dst.query(ctx, "SELECT table_name, rows_written FROM "+dialect.Quote(dst.Dataset)+"."+dialect.Quote(load.LedgerTable)+
 		" WHERE attempt = @attempt", []sqlgen.Arg{{Name: "attempt", Value: attempt}})
 	if err != nil {
 		return nil, err
