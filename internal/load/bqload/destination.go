@@ -206,6 +206,15 @@ func (dst *Destination) Begin(ctx context.Context, tp *load.TablePlan) (load.Tab
 	if err != nil {
 		return nil, err
 	}
+	// BigQuery's column names are case-insensitive: a column the target has in another case is
+	// the same column.
+	for i, have := range existing {
+		for _, want := range tp.Columns {
+			if strings.EqualFold(have, want) {
+				existing[i] = want
+			}
+		}
+	}
 	p, keep, err := sqlgen.PlanFor(dialect, dst.Dataset, tp, existing)
 	if err != nil {
 		return nil, err

@@ -275,6 +275,13 @@ func TestLoad_SchemaContract(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a column in another case is the same column", func(t *testing.T) {
+		f := newFakeBigQuery(t)
+		f.tables["orders"] = []string{"ID", "Note", "AMOUNT", "Ratio", "_dnk_loaded_at", "_dnk_run_id"}
+		tl, err := onFake(t, f).Begin(context.Background(), plan(load.Append, load.SchemaContract{Columns: load.ContractFreeze}))
+		require.NoError(t, err)
+		require.Empty(t, tl.(*tableLoad).Discarded())
+	})
 	t.Run("evolve adds the column before the transaction", func(t *testing.T) {
 		f := newFakeBigQuery(t)
 		f.tables["orders"] = existing
