@@ -15,6 +15,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/sqlgen"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -416,4 +417,14 @@ func TestPublished_ReadsTheLedgerByAttempt(t *testing.T) {
 	sent := f.sent()
 	require.Contains(t, sent, "SELECT table_name, rows_written FROM `raw_data`.`_dnk_loads` WHERE attempt = @attempt")
 	require.Contains(t, sent, `"value": "run-8"`)
+}
+
+func TestHold_MakesTheSuitesHostileNamesOnesBigQueryTakes(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "dnk__q___b________append____1a2b", hold("schema", "dnk \"q\" `b` ;-- é append __ 1a2b"))
+	require.Equal(t, "we-ird -Tab- DROP TABLE x- -- é", hold("table", "we\"ird `Tab; DROP TABLE x; -- é"))
+	require.Equal(t, "q-uote'", hold("column", "q\"uote'"))
+	for kind, name := range map[string]string{"schema": hold("schema", "dnk é ;"), "table": hold("table", "T!é`"), "column": hold("column", "x`y;")} {
+		require.NoError(t, sqlgen.BigQuery.ValidateName(kind, name))
+	}
 }

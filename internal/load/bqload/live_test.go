@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	bq "cloud.google.com/go/bigquery"
@@ -60,8 +61,26 @@ func TestConformanceLive_BigQuery(t *testing.T) {
 			Bind:       func(int) string { return "?" },
 			DropSchema: func(s string) string { return "DROP SCHEMA IF EXISTS " + sqlgen.BigQuery.Quote(s) + " CASCADE" },
 			// Column names take 300 characters, table names 1,024 bytes: the source's 63 bind.
-			MaxIdentifier: 300, NoChecksum: true}
+			MaxIdentifier: 300, NoChecksum: true, Hold: hold}
 	})
+}
+
+// hold replaces each character BigQuery does not allow in a name of that kind: with "_" in a
+// dataset name, with "-" in a table or column name.
+func hold(kind, name string) string {
+	sub := "-"
+	if kind == "schema" {
+		sub = "_"
+	}
+	var b strings.Builder
+	for _, r := range name {
+		if sqlgen.BigQuery.ValidateName(kind, string(r)) != nil {
+			b.WriteString(sub)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // liveConnector is a database/sql driver over the BigQuery client, for the suite to read the
