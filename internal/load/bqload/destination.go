@@ -8,9 +8,10 @@
 //     dialect's Prepare statements one query job each: the dataset, the bookkeeping tables,
 //     the target when it is new (empty), evolve's added columns, and the staging table (a
 //     CREATE OR REPLACE of a table that expires after 24 hours, named after the run and table).
-//  2. Copy streams the rows as newline-delimited JSON into one load job (WRITE_TRUNCATE into
-//     staging, so a repeated Copy replaces rather than adds). The load job's own count of rows
-//     is what verify=count compares.
+//  2. Copy streams the rows as newline-delimited JSON into one load job (WRITE_APPEND and
+//     CREATE_NEVER into the staging table Begin just created empty, with its schema; a retry is
+//     a new Begin, which replaces it). The load job's own count of rows is what verify=count
+//     compares.
 //  3. Publish runs ONE script job: BEGIN TRANSACTION; the guard (rows of this run id already in
 //     the target); unless it found some, the data (append INSERT … WHERE NOT EXISTS, replace
 //     DELETE + INSERT, merge MERGE) and the rejected rows; the state; the ledger;
@@ -282,12 +283,12 @@ func (l *tableLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) 
 
 var errJobEnded = errors.New("the load job ended")
 
-// upload runs the load job of r into table (which exists), replacing its rows.
+// upload runs the load job of r into table, which exists (and is empty).
 func (dst *Destination) upload(ctx context.Context, table string, r io.Reader) (*bq.LoadStatistics, error) {
 	src := bq.NewReaderSource(r)
 	src.SourceFormat = bq.JSON
 	loader := dst.Client.Dataset(dst.Dataset).Table(table).LoaderFrom(src)
-	loader.WriteDisposition = bq.WriteTruncate
+	loader.WriteDisposition = bq.WriteAppend // into the table Begin created empty: its schema, its options
 	loader.CreateDisposition = bq.CreateNever
 	loader.Location = dst.Location
 	if dst.JobTimeout > 0 {

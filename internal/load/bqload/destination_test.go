@@ -132,7 +132,7 @@ func TestLoad_ReplaceUploadsBeyondOneChunkAsAResumableUpload(t *testing.T) {
 	sent := f.sent()
 	require.Contains(t, sent, "uploadType=resumable")
 	require.Contains(t, sent, "Content-Range: bytes 0-262143/*")
-	require.Contains(t, sent, `"writeDisposition": "WRITE_TRUNCATE"`)
+	require.Contains(t, sent, `"writeDisposition": "WRITE_APPEND"`)
 	script := q[len(q)-2]
 	require.Contains(t, script, "DELETE FROM `raw_data`.`orders` WHERE TRUE;\n  INSERT INTO `raw_data`.`orders`")
 	require.Equal(t, "DROP TABLE IF EXISTS `raw_data`.`_dnk_stage_"+stageHash(t, load.Replace)+"`", q[len(q)-1])
