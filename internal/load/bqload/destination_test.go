@@ -428,3 +428,24 @@ func TestHold_MakesTheSuitesHostileNamesOnesBigQueryTakes(t *testing.T) {
 		require.NoError(t, sqlgen.BigQuery.ValidateName(kind, name))
 	}
 }
+
+// BenchmarkWriteRows measures the JSON encoding of the upload (rows of orders' four columns).
+func BenchmarkWriteRows(b *testing.B) {
+	cols, keep := orders().Columns, []bool{true, true, true, true}
+	const n = 100000
+	b.ReportAllocs()
+	for b.Loop() {
+		next := rows(n)
+		first, _ := next()
+		var count int64
+		var w countingWriter
+		if err := writeRows(&w, cols, keep, false, first, next, &count); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(w.n)
+	}
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
