@@ -117,14 +117,27 @@ func (dst *Destination) query(ctx context.Context, sql string, args []sqlgen.Arg
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", firstWords(sql), dst.scrub(err))
 	}
-	status, err := job.Wait(ctx)
-	if err == nil {
-		err = status.Err()
-	}
-	if err != nil {
+	if _, err := dst.wait(ctx, job); err != nil {
 		return nil, fmt.Errorf("%s: %w", firstWords(sql), dst.scrub(err))
 	}
 	return job, nil
+}
+
+// wait waits for a job to end. When ctx ends first (the run was cancelled), the job is
+// cancelled too, best effort: BigQuery would otherwise run it to its end — a publishing
+// script then rolls back, unless it had already committed, which the next run's guard finds.
+func (dst *Destination) wait(ctx context.Context, job *bq.Job) (*bq.JobStatus, error) {
+	status, err := job.Wait(ctx)
+	if err != nil && ctx.Err() != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = job.Cancel(cctx)
+		return nil, err
+	}
+	if err == nil {
+		err = status.Err()
+	}
+	return status, err
 }
 
 // firstWords names a failed statement without flooding the message.
@@ -301,10 +314,7 @@ func (dst *Destination) upload(ctx context.Context, table string, r io.Reader) (
 	if err != nil {
 		return nil, dst.scrub(err)
 	}
-	status, err := job.Wait(ctx)
-	if err == nil {
-		err = status.Err()
-	}
+	status, err := dst.wait(ctx, job)
 	if err != nil {
 		return nil, dst.scrub(err)
 	}

@@ -449,3 +449,23 @@ func BenchmarkWriteRows(b *testing.B) {
 type countingWriter struct{ n int64 }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+func TestLoad_ACancelledRunCancelsItsRunningJob(t *testing.T) {
+	t.Parallel()
+	f := newFakeBigQuery(t)
+	f.pending = func(sql string) bool { return strings.HasPrefix(sql, "DECLARE") }
+	dst := onFake(t, f)
+	tl, err := dst.Begin(context.Background(), plan(load.Append, evolve))
+	require.NoError(t, err)
+	_, err = tl.Copy(context.Background(), rows(2))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = tl.Publish(ctx, load.Publication{ExpectRows: 2})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Len(t, f.cancelled, 1)
+	require.True(t, strings.HasPrefix(f.cancelled[0], "DECLARE already"), "the publishing script was cancelled")
+	require.Equal(t, 0, f.published)
+}

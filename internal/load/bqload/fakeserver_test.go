@@ -42,8 +42,12 @@ type fakeBigQuery struct {
 	// failAfterCommit makes the next publishing script commit, then fail its reply (the
 	// client sees an error although the data is in).
 	failAfterCommit bool
-	sessions        map[string]*bytes.Buffer
-	sessionJob      map[string]map[string]any
+	// pending, when set, says which query jobs never end on their own (until cancelled).
+	pending func(sql string) bool
+	// cancelled are the SQL texts of the jobs the client cancelled.
+	cancelled  []string
+	sessions   map[string]*bytes.Buffer
+	sessionJob map[string]map[string]any
 }
 
 type fakeJob struct {
@@ -54,6 +58,7 @@ type fakeJob struct {
 	fields                  []map[string]any
 	outputRows              int64
 	configuration           map[string]any
+	running                 bool
 }
 
 const (
@@ -104,6 +109,19 @@ func (f *fakeBigQuery) api(w http.ResponseWriter, r *http.Request, body []byte) 
 		var job map[string]any
 		_ = json.Unmarshal(body, &job)
 		f.insertJob(w, job)
+	// projects/{p}/jobs/{id}/cancel
+	case r.Method == http.MethodPost && len(parts) == 5 && parts[2] == "jobs" && parts[4] == "cancel":
+		f.record(r, nil, "")
+		j := f.job(parts[3])
+		if j == nil {
+			apiError(w, http.StatusNotFound, "notFound", "no job "+parts[3])
+			return
+		}
+		f.mu.Lock()
+		j.running, j.errMessage = false, "Job execution was cancelled: User requested cancellation"
+		f.cancelled = append(f.cancelled, j.sql)
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"kind": "bigquery#jobCancelResponse", "job": f.jobResource(parts[1], j)})
 	// projects/{p}/jobs/{id}
 	case r.Method == http.MethodGet && len(parts) == 4 && parts[2] == "jobs":
 		f.record(r, nil, "")
@@ -130,6 +148,14 @@ func (f *fakeBigQuery) api(w http.ResponseWriter, r *http.Request, body []byte) 
 		}
 		if r.URL.Query().Get("maxResults") == "0" {
 			rows = nil
+		}
+		f.mu.Lock()
+		running := j.running
+		f.mu.Unlock()
+		if running {
+			writeJSON(w, http.StatusOK, map[string]any{"kind": "bigquery#getQueryResultsResponse", "jobComplete": false,
+				"jobReference": map[string]any{"projectId": parts[1], "jobId": parts[3]}})
+			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"kind": "bigquery#getQueryResultsResponse", "jobComplete": true,
 			"jobReference": map[string]any{"projectId": parts[1], "jobId": parts[3]},
@@ -164,10 +190,16 @@ func (f *fakeBigQuery) job(id string) *fakeJob {
 }
 
 func (f *fakeBigQuery) jobResource(project string, j *fakeJob) map[string]any {
+	f.mu.Lock()
+	running, errMessage := j.running, j.errMessage
+	f.mu.Unlock()
 	status := map[string]any{"state": "DONE"}
-	if j.errMessage != "" {
-		status["errorResult"] = map[string]any{"reason": "invalid", "message": j.errMessage}
-		status["errors"] = []any{map[string]any{"reason": "invalid", "message": j.errMessage}}
+	if running {
+		status["state"] = "RUNNING"
+	}
+	if errMessage != "" {
+		status["errorResult"] = map[string]any{"reason": "invalid", "message": errMessage}
+		status["errors"] = []any{map[string]any{"reason": "invalid", "message": errMessage}}
 	}
 	stats := map[string]any{"creationTime": "1", "startTime": "1", "endTime": "2"}
 	if j.kind == "load" {
@@ -215,6 +247,13 @@ func (f *fakeBigQuery) insertJob(w http.ResponseWriter, job map[string]any) {
 	}
 	f.mu.Lock()
 	lost := false
+	if f.pending != nil && f.pending(sql) {
+		j.running = true
+		f.jobs[id] = j
+		f.mu.Unlock()
+		writeJSON(w, http.StatusOK, f.jobResource(project, j))
+		return
+	}
 	switch {
 	case strings.HasPrefix(sql, "DECLARE already"):
 		run := scalar(params["run_id"])
