@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/connectors/builtin"
 )
 
 // The pipeline operations in the RBAC and cross-tenant tables (rbac_test.go walks openapi.yaml
@@ -438,4 +439,22 @@ func TestPipelines_CreateWaitsForAConcurrentConnectionDelete(t *testing.T) {
 	require.Equal(t, "no such connection", fieldsOf(p)["destination_connection_id"])
 	list := decode[api.PipelineList](t, s.call(t, http.MethodGet, "/api/v1/pipelines", f.viewer.AccessToken, nil), http.StatusOK)
 	require.Empty(t, list.Items, "no pipeline points at a deleted connection")
+}
+
+// The program registers every destination the engine drives (package builtin): a pipeline
+// into BigQuery is accepted now that the engine loads into it; a file store still is not.
+func TestPipelines_ABigQueryDestinationIsAcceptedWithTheProgramsConnectors(t *testing.T) {
+	t.Parallel()
+	s := setup(t, func(d *Deps) { d.Connectors = builtin.Registry() })
+	f := s.newOrg(t)
+	pg := s.createConnection(t, f)
+	warehouse := s.connectionOf(t, f, "bigquery", map[string]any{"project_id": "my-project-123", "dataset": "analytics",
+		"location": "EU", "credentials_json": `{"type": "service_account", "private_key": "bq-secret-value"}`})
+	bucket := s.connectionOf(t, f, "s3", map[string]any{"bucket": "exports", "region": "eu-west-1"})
+	p := decode[api.Pipeline](t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, map[string]any{
+		"name": "orders to bigquery", "source_connection_id": pg.Id, "destination_connection_id": warehouse.Id}), http.StatusCreated)
+	require.Equal(t, warehouse.Id, p.DestinationConnectionId)
+	prob := decodeProblem(t, s.call(t, http.MethodPost, "/api/v1/pipelines", f.editor.AccessToken, map[string]any{
+		"name": "orders to a bucket", "source_connection_id": pg.Id, "destination_connection_id": bucket.Id}), http.StatusUnprocessableEntity)
+	require.Contains(t, fieldsOf(prob)["destination_connection_id"], "cannot load into")
 }

@@ -21,8 +21,11 @@
 // whose endpoints have effects. The complete guarantee is a service account that can only
 // read: grant it BigQuery Data Viewer on the dataset and BigQuery Job User on the project.
 //
-// Its SDK is heavy (about 45 s to compile): it belongs in this package alone, linked only by
-// package builtin.
+// The load destination (package bqload) writes through Client, the same client: what is said
+// above of reading is about the connector's Query, which the SQL editor and catalog use.
+//
+// Its SDK is heavy (about 45 s to compile): it belongs in this package and bqload, linked only
+// by package builtin.
 package bigquery
 
 import (
@@ -214,3 +217,20 @@ func (c *Connector) Test(ctx context.Context) connectors.Result {
 		return err
 	})
 }
+
+// Client is a BigQuery client for the load destination (package bqload), built as the
+// connector's own: every API call and token request dials through the Env's Dialer, and only
+// the service-account key is used. closeFn releases it and its connections.
+func (c *Connector) Client(ctx context.Context) (client *bq.Client, closeFn func(), err error) {
+	client, closeFn, err = c.client(ctx)
+	if err != nil {
+		return nil, nil, connectors.ScrubError(err, c.secrets)
+	}
+	return client, closeFn, nil
+}
+
+// Location is the configured location of the connection's datasets ("": BigQuery infers it).
+func (c *Connector) Location() string { return c.cfg.Location }
+
+// Secrets are the values that must never appear in a message: the key and its parts.
+func (c *Connector) Secrets() []string { return c.secrets }

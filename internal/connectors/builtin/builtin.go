@@ -8,12 +8,17 @@ import (
 	"github.com/datanika/datanika/internal/connectors/bigquery"
 	"github.com/datanika/datanika/internal/connectors/snowflake"
 	"github.com/datanika/datanika/internal/connectors/standard"
+	"github.com/datanika/datanika/internal/load/bqload"
 	"github.com/datanika/datanika/internal/load/sqlgen"
 )
 
 // The program loads into every destination the load engine drives, not only PostgreSQL and
-// MySQL: those that go through SQL scripts live in sqlgen, which load cannot import.
-func init() { sqlgen.Register() }
+// MySQL: those that go through SQL scripts live in sqlgen (BigQuery's driver in bqload),
+// which load cannot import.
+func init() {
+	sqlgen.Register()
+	bqload.Register()
+}
 
 // Types returns every shipped type, available or only described.
 func Types() []connectors.Type {

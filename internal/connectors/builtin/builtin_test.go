@@ -103,6 +103,15 @@ func TestRegistry_SQLTypesImplementCatalogAndQuery(t *testing.T) {
 func TestBuiltin_RegistersTheLoadDestinations(t *testing.T) {
 	t.Parallel()
 	require.Subset(t, load.RegisteredDestinations(), []string{"bigquery", "clickhouse", "mssql", "redshift", "snowflake"})
+	// A pipeline into any offered destination type is accepted (pipeline validation asks
+	// SupportsDestination, and answers 422 when it refuses), except the file stores.
+	var loadable []string
+	for _, typ := range builtin.Registry().Offered() {
+		if typ.Capabilities.Destination && load.SupportsDestination(typ.Name) == nil {
+			loadable = append(loadable, typ.Name)
+		}
+	}
+	require.Equal(t, []string{"bigquery", "clickhouse", "mssql", "mysql", "postgres", "redshift", "snowflake"}, loadable)
 }
 
 // markedPaths lists the dotted paths of a schema's properties carrying marker, nested objects,

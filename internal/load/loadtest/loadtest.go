@@ -67,6 +67,11 @@ type Target struct {
 	// NoPrimaryKeys says the destination declares no primary key in
 	// information_schema.table_constraints (ClickHouse), so the suite does not look for one.
 	NoPrimaryKeys bool
+	// Hold, when not nil, maps a name of the suite (kind "schema", "table" or "column") to one
+	// the destination can hold at all (BigQuery: datasets of letters, digits and underscores;
+	// no quotes, backticks or semicolons in table and column names), so that the hostile names
+	// that remain still round-trip; nil keeps every name.
+	Hold func(kind, name string) string
 	// From, when not nil, is what a query reads for a qualified table (ClickHouse: "t FINAL",
 	// so that rows a merge replaced are not counted before the engine collapses them).
 	From func(qualified string) string
@@ -134,9 +139,17 @@ func (e *env) srcExec(t *testing.T, stmts ...string) {
 // schema names a destination schema for the case, dropped after it.
 func (e *env) schema(t *testing.T, prefix string) string {
 	t.Helper()
-	s := prefix + suffix()
+	s := e.hold("schema", prefix+suffix())
 	t.Cleanup(func() { _, _ = e.target.DB.ExecContext(context.Background(), e.target.DropSchema(s)) })
 	return s
+}
+
+// hold is a name as the target can hold it (Target.Hold).
+func (e *env) hold(kind, name string) string {
+	if e.target.Hold == nil {
+		return name
+	}
+	return e.target.Hold(kind, name)
 }
 
 func (e *env) table(schema, table string) string {
@@ -568,8 +581,10 @@ func hostileNames(t *testing.T, e *env) {
 
 func hostileRoundTrip(t *testing.T, e *env, hc hostileCase) {
 	maxLen := min(e.target.MaxIdentifier, 63)
+	hc.table, hc.want = e.hold("table", hc.table), e.hold("table", hc.want)
 	cols := make([]string, len(hc.cols))
 	for i, c := range hc.cols {
+		c = e.hold("column", c)
 		if len(c) > maxLen {
 			c = c[:maxLen]
 		}

@@ -146,7 +146,8 @@ func (d bigqueryDialect) Script(p *Plan) (*Script, error) {
 		c := p.Columns[i]
 		sc.Prepare = append(sc.Prepare, stmt("ALTER TABLE "+target+" ADD COLUMN IF NOT EXISTS "+d.Quote(c.Name)+" "+d.ColumnType(c.Type, false)))
 	}
-	stage := d.qualified(p.Schema, shortName("_dnk_stage_", p))
+	sc.StageName = shortName("_dnk_stage_", p)
+	stage := d.qualified(p.Schema, sc.StageName)
 	sc.Stage, sc.StageColumns = stage, stageColumns(p)
 	sd := make([]string, 0, len(p.Columns)+1)
 	for _, c := range p.Columns {
@@ -188,11 +189,14 @@ func (d bigqueryDialect) Script(p *Plan) (*Script, error) {
 		" SELECT @run_id, @table_name, r.column_name, r.reason, PARSE_JSON(r.row), CURRENT_TIMESTAMP() FROM UNNEST(@rejected) AS r",
 		Arg{"run_id", p.RunID}, Arg{"table_name", p.Table}, Arg{"rejected", nil})
 	if p.State != nil {
-		sc.State = []Statement{stmt("MERGE INTO "+d.qualified(p.Schema, load.StateTable)+" AS t USING (SELECT @pipeline AS pipeline,"+
-			" @table_name AS table_name, @cursor_value AS cursor_value) AS s ON t.pipeline = s.pipeline AND t.table_name = s.table_name"+
+		// Its parameters have names of their own: the script binds every statement's parameters
+		// once, and the state's table (the source's) is not the target's.
+		sc.State = []Statement{stmt("MERGE INTO "+d.qualified(p.Schema, load.StateTable)+" AS t USING (SELECT @state_pipeline AS pipeline,"+
+			" @state_table AS table_name, @state_cursor AS cursor_value) AS s ON t.pipeline = s.pipeline AND t.table_name = s.table_name"+
 			" WHEN MATCHED THEN UPDATE SET cursor_value = s.cursor_value, updated_at = CURRENT_TIMESTAMP()"+
 			" WHEN NOT MATCHED THEN INSERT (pipeline, table_name, cursor_value, updated_at)"+
-			" VALUES (s.pipeline, s.table_name, s.cursor_value, CURRENT_TIMESTAMP())", stateArgs(p.State)...)}
+			" VALUES (s.pipeline, s.table_name, s.cursor_value, CURRENT_TIMESTAMP())",
+			Arg{"state_pipeline", p.State.Pipeline}, Arg{"state_table", p.State.Table}, Arg{"state_cursor", p.State.Value})}
 	}
 	sc.Commit = []Statement{stmt("COMMIT TRANSACTION")}
 	sc.Cleanup = []Statement{stmt("DROP TABLE IF EXISTS " + stage)}

@@ -199,33 +199,15 @@ func (d *Destination) Begin(ctx context.Context, tp *load.TablePlan) (load.Table
 	if err != nil {
 		return nil, err
 	}
-	l := &tableLoad{d: d, tp: tp, keep: make([]bool, len(tp.Columns))}
-	p := &Plan{Schema: d.Schema, Table: tp.Name, Disposition: tp.Disposition, Keys: tp.Keys, PrimaryKey: tp.PrimaryKey,
-		RunID: tp.RunID, Exists: len(existing) > 0, S3: d.S3}
+	p, keep, err := PlanFor(d.Dialect, d.Schema, tp, existing)
+	if err != nil {
+		return nil, err
+	}
+	p.S3 = d.S3
+	l := &tableLoad{d: d, tp: tp, keep: keep}
 	if d.Staging != nil {
 		l.files = d.Staging.files(tp.RunID, d.Schema, tp.Name)
 		p.S3 = l.files.source()
-	}
-	if !p.Exists && tp.Contract.Tables == load.ContractFreeze {
-		return nil, fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
-			load.ErrContract, d.Schema+"."+tp.Name)
-	}
-	rebuilt := tp.Disposition == load.Replace && d.Dialect.Name() != "snowflake" && d.Dialect.Name() != "bigquery"
-	for i, name := range tp.Columns {
-		l.keep[i] = true
-		if p.Exists && !rebuilt && !slices.Contains(existing, name) {
-			switch tp.Contract.Columns {
-			case load.ContractFreeze:
-				return nil, fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
-					load.ErrContract, name, d.Schema+"."+tp.Name)
-			case load.ContractDiscardValue, load.ContractDiscardRow:
-				l.keep[i] = false
-				continue
-			default:
-				p.AddColumns = append(p.AddColumns, len(p.Columns))
-			}
-		}
-		p.Columns = append(p.Columns, Column{Name: name, Type: tp.Source.Columns[i].Type})
 	}
 	l.plan = p
 	withState := *p
@@ -240,6 +222,39 @@ func (d *Destination) Begin(ctx context.Context, tp *load.TablePlan) (load.Table
 		}
 	}
 	return l, nil
+}
+
+// PlanFor is the plan of a table's load into schema, given the columns the target already has
+// (none: it does not exist), with the schema contract applied: freeze fails on a missing table
+// or column (load.ErrContract), discard_value and discard_row leave a missing column out (keep
+// is false for it), evolve adds it. A replace rebuilds the table where the dialect drops it
+// first, so no column is missing then.
+func PlanFor(dialect Dialect, schema string, tp *load.TablePlan, existing []string) (p *Plan, keep []bool, err error) {
+	keep = make([]bool, len(tp.Columns))
+	p = &Plan{Schema: schema, Table: tp.Name, Disposition: tp.Disposition, Keys: tp.Keys, PrimaryKey: tp.PrimaryKey,
+		RunID: tp.RunID, Exists: len(existing) > 0}
+	if !p.Exists && tp.Contract.Tables == load.ContractFreeze {
+		return nil, nil, fmt.Errorf("%w: table %q does not exist in the destination and schema_contract.tables is freeze",
+			load.ErrContract, schema+"."+tp.Name)
+	}
+	rebuilt := tp.Disposition == load.Replace && dialect.Name() != "snowflake" && dialect.Name() != "bigquery"
+	for i, name := range tp.Columns {
+		keep[i] = true
+		if p.Exists && !rebuilt && !slices.Contains(existing, name) {
+			switch tp.Contract.Columns {
+			case load.ContractFreeze:
+				return nil, nil, fmt.Errorf("%w: column %q of %q is not in the destination and schema_contract.columns is freeze",
+					load.ErrContract, name, schema+"."+tp.Name)
+			case load.ContractDiscardValue, load.ContractDiscardRow:
+				keep[i] = false
+				continue
+			default:
+				p.AddColumns = append(p.AddColumns, len(p.Columns))
+			}
+		}
+		p.Columns = append(p.Columns, Column{Name: name, Type: tp.Source.Columns[i].Type})
+	}
+	return p, keep, nil
 }
 
 // Discarded lists the source columns left out by the columns contract (as the PostgreSQL

@@ -2,7 +2,6 @@ package sqlgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -18,19 +17,14 @@ import (
 
 // Register makes load.OpenDestination open this package's destinations: mssql, clickhouse,
 // snowflake and redshift, each connected with its connector's own config code (dialing
-// through the Env's Dialer). bigquery is registered too, only to say why it cannot be loaded
-// into yet. The program calls it (package builtin); it may be called more than once.
+// through the Env's Dialer). BigQuery's driver is package bqload (its SDK is too heavy for
+// this package). The program calls it (package builtin); it may be called more than once.
 func Register() {
 	load.RegisterDestination("mssql", openMSSQL)
 	load.RegisterDestination("clickhouse", openClickHouse)
 	load.RegisterDestination("snowflake", openSnowflake)
 	load.RegisterDestination("redshift", openRedshift)
-	load.RegisterUnavailableDestination("bigquery", ErrBigQueryLoad)
 }
-
-// ErrBigQueryLoad is the error of a load into BigQuery.
-var ErrBigQueryLoad = errors.New("loading into BigQuery is not available yet: its scripts need a load job " +
-	"into the staging table and a BigQuery session for the publishing transaction, which the load engine does not drive yet")
 
 // ready sets up the session on the destination's connection, closing everything on failure;
 // the error names the destination and carries none of the config's secrets.

@@ -56,14 +56,12 @@ func TestOpenDestination_EachRegisteredTypeFailsCleanlyWhenNothingAnswers(t *tes
 	}
 }
 
-func TestOpenDestination_UnknownAndUnloadableTypesSaySo(t *testing.T) {
+func TestOpenDestination_UnknownTypesSaySo(t *testing.T) {
 	t.Parallel()
 	sqlgen.Register()
 	_, err := load.OpenDestination(context.Background(), load.Endpoint{Type: "oracle"}, "raw")
 	require.EqualError(t, err, `destination type "oracle" is not supported by the load engine`)
-	_, err = load.OpenDestination(context.Background(), load.Endpoint{Type: "bigquery"}, "raw")
-	require.ErrorIs(t, err, sqlgen.ErrBigQueryLoad)
-	require.Subset(t, load.RegisteredDestinations(), []string{"bigquery", "clickhouse", "mssql", "redshift", "snowflake"})
+	require.Subset(t, load.RegisteredDestinations(), []string{"clickhouse", "mssql", "redshift", "snowflake"})
 }
 
 func TestOpenDestination_RedshiftWithoutStagingNamesTheMissingSetting(t *testing.T) {
@@ -89,7 +87,6 @@ func TestSupportsDestination_SaysWhichTypesCanBeLoadedInto(t *testing.T) {
 	for _, typ := range []string{"postgres", "mysql", "mssql", "clickhouse", "snowflake", "redshift"} {
 		require.NoError(t, load.SupportsDestination(typ), typ)
 	}
-	require.ErrorIs(t, load.SupportsDestination("bigquery"), sqlgen.ErrBigQueryLoad)
 	require.ErrorIs(t, load.SupportsDestination("oracle"), load.ErrDestinationNotSupported)
 	require.True(t, load.SupportsSource("sqlite"))
 	require.True(t, load.SupportsSource("rest_api"))

@@ -100,6 +100,9 @@ type Script struct {
 	// the last row of a key).
 	Stage        string
 	StageColumns []string
+	// StageName is Stage unquoted and unqualified, for drivers that fill it through an API
+	// rather than SQL (BigQuery's load job).
+	StageName string
 	// StageInsert is a parameterised one-row INSERT into Stage, for drivers whose bulk API is
 	// batched parameter arrays (Snowflake, ClickHouse).
 	StageInsert Statement

@@ -29,8 +29,8 @@ INSERT INTO `raw_data`.`Order Lines-ü` (`id`, `Kéy ключ`, `Where`, `a-b`, 
 INSERT INTO `raw_data`.`_dnk_rejected` (run_id, table_name, column_name, reason, `row`, rejected_at) SELECT @run_id, @table_name, r.column_name, r.reason, PARSE_JSON(r.row), CURRENT_TIMESTAMP() FROM UNNEST(@rejected) AS r;
 
 -- state
--- args: pipeline="orders sync", table_name="Order Lines-ü", cursor_value="2026-01-01T00:00:00Z"
-MERGE INTO `raw_data`.`_dnk_state` AS t USING (SELECT @pipeline AS pipeline, @table_name AS table_name, @cursor_value AS cursor_value) AS s ON t.pipeline = s.pipeline AND t.table_name = s.table_name WHEN MATCHED THEN UPDATE SET cursor_value = s.cursor_value, updated_at = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (pipeline, table_name, cursor_value, updated_at) VALUES (s.pipeline, s.table_name, s.cursor_value, CURRENT_TIMESTAMP());
+-- args: state_pipeline="orders sync", state_table="Order Lines-ü", state_cursor="2026-01-01T00:00:00Z"
+MERGE INTO `raw_data`.`_dnk_state` AS t USING (SELECT @state_pipeline AS pipeline, @state_table AS table_name, @state_cursor AS cursor_value) AS s ON t.pipeline = s.pipeline AND t.table_name = s.table_name WHEN MATCHED THEN UPDATE SET cursor_value = s.cursor_value, updated_at = CURRENT_TIMESTAMP() WHEN NOT MATCHED THEN INSERT (pipeline, table_name, cursor_value, updated_at) VALUES (s.pipeline, s.table_name, s.cursor_value, CURRENT_TIMESTAMP());
 
 -- commit
 COMMIT TRANSACTION;
