@@ -20,6 +20,7 @@ const pageSize = 500;
 export const jobKeys = {
   all: ["jobs"] as const,
   detail: (id: number) => [...jobKeys.all, id] as const,
+  plan: (body: PlanJobRequest) => [...jobKeys.all, "plan", body] as const,
 };
 
 export const jobsQuery = queryOptions({
@@ -41,7 +42,7 @@ export function jobQuery(id: number) {
 /** The nodes a job of this command and selector would execute, in run order (nothing is saved). */
 export function jobPlanQuery(body: PlanJobRequest) {
   return queryOptions({
-    queryKey: [...jobKeys.all, "plan", body] as const,
+    queryKey: jobKeys.plan(body),
     queryFn: async ({ signal }) => {
       return unwrap(await api.POST("/api/v1/jobs/plan", { signal, body })).nodes;
     },
