@@ -43,7 +43,7 @@ func TestTransformRuns_BuildWithDownstreamRecordsEveryNodeArtifactsAndCatalog(t 
 	stg := e.model(t, map[string]any{"name": "stg_orders", "materialization": "table",
 		"sql_body":     "select g as id, g * 10 as amount from generate_series(1, 3) g",
 		"tests_config": map[string]any{"columns": map[string]any{"id": []any{"unique", "not_null"}}}})
-	e.model(t, map[string]any{"name": "big_orders", "sql_body": "select id, amount from {{ ref('stg_orders') }} where amount > 10"})
+	big := e.model(t, map[string]any{"name": "big_orders", "sql_body": "select id, amount from {{ ref('stg_orders') }} where amount > 10"})
 
 	queued := e.runModel(t, stg.Id, map[string]any{"command": "build", "downstream": true})
 	require.Equal(t, api.RunTargetType("transformation"), queued.TargetType)
@@ -102,6 +102,30 @@ func TestTransformRuns_BuildWithDownstreamRecordsEveryNodeArtifactsAndCatalog(t 
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"view", "table"}, kinds, "big_orders, stg_orders")
+	require.Equal(t, `[{"name":"id","nullable":true,"primary_key":false,"type":"integer"},{"name":"amount","nullable":true,"primary_key":false,"type":"integer"}]`,
+		e.catalogColumns(t, "big_orders"), "the columns in their order, as the destination reports them")
+
+	// A later run that changes a relation's columns updates its entry.
+	decode[api.Transformation](t, e.call(t, http.MethodPatch, transformationPath(big.Id), e.f.editor.AccessToken,
+		map[string]any{"sql_body": "select id, amount, amount > 20 as large from {{ ref('stg_orders') }} where amount > 10"}), http.StatusOK)
+	again := e.runModel(t, big.Id, map[string]any{"command": "run"})
+	r = e.waitFor(t, again.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r.status, "%v %+v", r.errMsg, r.stats.Nodes)
+	require.Equal(t, `[{"name":"id","nullable":true,"primary_key":false,"type":"integer"},{"name":"amount","nullable":true,"primary_key":false,"type":"integer"},`+
+		`{"name":"large","nullable":true,"primary_key":false,"type":"boolean"}]`, e.catalogColumns(t, "big_orders"))
+}
+
+// catalogColumns is the catalog's columns of a relation of the destination's schema analytics.
+func (e *runEnv) catalogColumns(t *testing.T, table string) string {
+	t.Helper()
+	var cols string
+	require.NoError(t, e.owner.QueryRow(context.Background(), `SELECT columns::text FROM catalog_entries
+		WHERE connection_id = $1 AND schema_name = 'analytics' AND table_name = $2`, e.dstConn.Id, table).Scan(&cols))
+	var compact []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(cols), &compact))
+	b, err := json.Marshal(compact)
+	require.NoError(t, err)
+	return string(b)
 }
 
 func TestTransformRuns_AFailingTestFailsTheRunAtSeverityErrorAndWarnsAtWarn(t *testing.T) {
