@@ -297,3 +297,34 @@ func TestTransformRuns_TwoRunsBuildingTheSameRelationNeverBuildItAtOnce(t *testi
 	// after the first run's end.
 	require.False(t, r2.finished.Before(r1.finished.Add(1400*time.Millisecond)), "first ended %v, second %v", r1.finished, r2.finished)
 }
+
+// A job whose destination cannot be opened (its sealed config no longer opens) fails with that
+// reason in its error and its log, while the project it read beside the opening is let go.
+func TestTransformRuns_ADestinationThatCannotBeOpenedFailsTheRunWithItsReason(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{})
+	e.model(t, map[string]any{"name": "a", "sql_body": "select 1 as id"})
+	j := decode[api.Job](t, e.call(t, http.MethodPost, "/api/v1/jobs", e.f.editor.AccessToken, map[string]any{
+		"name": "Nightly", "command": "build", "destination_connection_id": e.dstConn.Id}), http.StatusCreated)
+	e.exec(t, e.owner, `UPDATE connections SET config_sealed = 'not a sealed config' WHERE id = $1`, e.dstConn.Id)
+
+	jr := decode[api.Run](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/runs", j.Id), e.f.editor.AccessToken, nil), http.StatusAccepted)
+	r := e.waitFor(t, jr.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "failed", r.status)
+	require.NotNil(t, r.errMsg)
+	require.Contains(t, *r.errMsg, fmt.Sprintf("destination connection %d", e.dstConn.Id))
+	require.Equal(t, "done", r.stats.Phase)
+	var messages []string
+	rows, err := e.owner.Query(context.Background(), `SELECT message FROM run_logs WHERE run_id = $1 ORDER BY seq`, jr.Id)
+	require.NoError(t, err)
+	for rows.Next() {
+		var m string
+		require.NoError(t, rows.Scan(&m))
+		messages = append(messages, m)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"run started", "run failed: " + *r.errMsg}, messages)
+	var exists bool
+	require.NoError(t, e.dst.QueryRow(context.Background(), `SELECT to_regclass('analytics.a') IS NOT NULL`).Scan(&exists))
+	require.False(t, exists, "nothing was built")
+}
