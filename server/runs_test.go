@@ -55,6 +55,9 @@ type runEnvOptions struct {
 	pause          func(ctx context.Context, runID int64, point string) // run.WorkerConfig.Pause
 	// withoutRecord switches the destination's record off (run.WorkerConfig's field).
 	withoutRecord bool
+	// programQueue runs the worker with the program's queue poll and stats interval rather
+	// than these tests' faster ones (benchmarks).
+	programQueue bool
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -74,6 +77,10 @@ func runWorkerConfig(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) run.Work
 	t.Helper()
 	policy, err := egress.New(true, "")
 	require.NoError(t, err)
+	statsInterval := 100 * time.Millisecond
+	if o.programQueue {
+		statsInterval = 0 // the program's default
+	}
 	return run.WorkerConfig{
 		Pool:                pool,
 		Connections:         connection.New(pool, standard.Registry(), testKeyring(t), connectors.Env{}, testutil.Logger()),
@@ -81,7 +88,7 @@ func runWorkerConfig(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) run.Work
 		MaxConcurrentPerOrg: o.orgLimit,
 		Timeout:             o.runTimeout,
 		LimitWait:           200 * time.Millisecond,
-		StatsInterval:       100 * time.Millisecond,
+		StatsInterval:       statsInterval,
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
 		Pause:               o.pause,
@@ -95,8 +102,12 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 	t.Helper()
 	w := newRunWorker(t, pool, o)
 	tw := run.NewTransformRunWorker(runWorkerConfig(t, pool, o), transformation.New(pool, nil, testutil.Logger()))
+	poll := 50 * time.Millisecond
+	if o.programQueue {
+		poll = 0 // queue.DefaultFetchPollInterval
+	}
 	client, err := queue.New(pool, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 10,
-		FetchPollInterval: 50 * time.Millisecond, Register: func(ws *river.Workers) {
+		FetchPollInterval: poll, Register: func(ws *river.Workers) {
 			run.Register(ws, w)
 			run.RegisterTransform(ws, tw)
 		}})

@@ -43,7 +43,7 @@ func TestTransformRuns_BuildWithDownstreamRecordsEveryNodeArtifactsAndCatalog(t 
 	stg := e.model(t, map[string]any{"name": "stg_orders", "materialization": "table",
 		"sql_body":     "select g as id, g * 10 as amount from generate_series(1, 3) g",
 		"tests_config": map[string]any{"columns": map[string]any{"id": []any{"unique", "not_null"}}}})
-	e.model(t, map[string]any{"name": "big_orders", "sql_body": "select id, amount from {{ ref('stg_orders') }} where amount > 10"})
+	big := e.model(t, map[string]any{"name": "big_orders", "sql_body": "select id, amount from {{ ref('stg_orders') }} where amount > 10"})
 
 	queued := e.runModel(t, stg.Id, map[string]any{"command": "build", "downstream": true})
 	require.Equal(t, api.RunTargetType("transformation"), queued.TargetType)
@@ -102,6 +102,30 @@ func TestTransformRuns_BuildWithDownstreamRecordsEveryNodeArtifactsAndCatalog(t 
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"view", "table"}, kinds, "big_orders, stg_orders")
+	require.Equal(t, `[{"name":"id","nullable":true,"primary_key":false,"type":"integer"},{"name":"amount","nullable":true,"primary_key":false,"type":"integer"}]`,
+		e.catalogColumns(t, "big_orders"), "the columns in their order, as the destination reports them")
+
+	// A later run that changes a relation's columns updates its entry.
+	decode[api.Transformation](t, e.call(t, http.MethodPatch, transformationPath(big.Id), e.f.editor.AccessToken,
+		map[string]any{"sql_body": "select id, amount, amount > 20 as large from {{ ref('stg_orders') }} where amount > 10"}), http.StatusOK)
+	again := e.runModel(t, big.Id, map[string]any{"command": "run"})
+	r = e.waitFor(t, again.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "success", r.status, "%v %+v", r.errMsg, r.stats.Nodes)
+	require.Equal(t, `[{"name":"id","nullable":true,"primary_key":false,"type":"integer"},{"name":"amount","nullable":true,"primary_key":false,"type":"integer"},`+
+		`{"name":"large","nullable":true,"primary_key":false,"type":"boolean"}]`, e.catalogColumns(t, "big_orders"))
+}
+
+// catalogColumns is the catalog's columns of a relation of the destination's schema analytics.
+func (e *runEnv) catalogColumns(t *testing.T, table string) string {
+	t.Helper()
+	var cols string
+	require.NoError(t, e.owner.QueryRow(context.Background(), `SELECT columns::text FROM catalog_entries
+		WHERE connection_id = $1 AND schema_name = 'analytics' AND table_name = $2`, e.dstConn.Id, table).Scan(&cols))
+	var compact []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(cols), &compact))
+	b, err := json.Marshal(compact)
+	require.NoError(t, err)
+	return string(b)
 }
 
 func TestTransformRuns_AFailingTestFailsTheRunAtSeverityErrorAndWarnsAtWarn(t *testing.T) {
@@ -272,4 +296,35 @@ func TestTransformRuns_TwoRunsBuildingTheSameRelationNeverBuildItAtOnce(t *testi
 	// The second built only after the first had finished: its node took the whole pg_sleep
 	// after the first run's end.
 	require.False(t, r2.finished.Before(r1.finished.Add(1400*time.Millisecond)), "first ended %v, second %v", r1.finished, r2.finished)
+}
+
+// A job whose destination cannot be opened (its sealed config no longer opens) fails with that
+// reason in its error and its log, while the project it read beside the opening is let go.
+func TestTransformRuns_ADestinationThatCannotBeOpenedFailsTheRunWithItsReason(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{})
+	e.model(t, map[string]any{"name": "a", "sql_body": "select 1 as id"})
+	j := decode[api.Job](t, e.call(t, http.MethodPost, "/api/v1/jobs", e.f.editor.AccessToken, map[string]any{
+		"name": "Nightly", "command": "build", "destination_connection_id": e.dstConn.Id}), http.StatusCreated)
+	e.exec(t, e.owner, `UPDATE connections SET config_sealed = 'not a sealed config' WHERE id = $1`, e.dstConn.Id)
+
+	jr := decode[api.Run](t, e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/runs", j.Id), e.f.editor.AccessToken, nil), http.StatusAccepted)
+	r := e.waitFor(t, jr.Id, 30*time.Second, "success", "failed", "cancelled")
+	require.Equal(t, "failed", r.status)
+	require.NotNil(t, r.errMsg)
+	require.Contains(t, *r.errMsg, fmt.Sprintf("destination connection %d", e.dstConn.Id))
+	require.Equal(t, "done", r.stats.Phase)
+	var messages []string
+	rows, err := e.owner.Query(context.Background(), `SELECT message FROM run_logs WHERE run_id = $1 ORDER BY seq`, jr.Id)
+	require.NoError(t, err)
+	for rows.Next() {
+		var m string
+		require.NoError(t, rows.Scan(&m))
+		messages = append(messages, m)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"run started", "run failed: " + *r.errMsg}, messages)
+	var exists bool
+	require.NoError(t, e.dst.QueryRow(context.Background(), `SELECT to_regclass('analytics.a') IS NOT NULL`).Scan(&exists))
+	require.False(t, exists, "nothing was built")
 }

@@ -233,8 +233,10 @@ type Querier interface {
 	UpdateTransformation(ctx context.Context, arg UpdateTransformationParams) (Transformation, error)
 	UpdateUserName(ctx context.Context, arg UpdateUserNameParams) (User, error)
 	UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error
-	// A relation a transform run built enters its destination's catalog (kind view or table).
-	UpsertBuiltCatalogEntry(ctx context.Context, arg UpsertBuiltCatalogEntryParams) error
+	// The relations a transform run built enter their destination's catalog (kind view or table),
+	// all in one statement: element i of each array is relation i (no (schema, table) twice; the
+	// unnests of the select list advance in lockstep).
+	UpsertBuiltCatalogEntries(ctx context.Context, arg UpsertBuiltCatalogEntriesParams) error
 	// A table a pipeline loaded enters the destination's catalog as a `source` entry, which
 	// transformations can name with source('<schema>', '<table>'). A later catalog refresh keeps it
 	// while the table exists (its upsert leaves origin alone).

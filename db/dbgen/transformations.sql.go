@@ -1828,30 +1828,34 @@ func (q *Queries) UpdateTransformation(ctx context.Context, arg UpdateTransforma
 	return i, err
 }
 
-const upsertBuiltCatalogEntry = `-- name: UpsertBuiltCatalogEntry :exec
+const upsertBuiltCatalogEntries = `-- name: UpsertBuiltCatalogEntries :exec
 INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kind, columns)
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT $1::bigint, $2::bigint,
+       unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
+       unnest($6::jsonb[])
 ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
 SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now()
 `
 
-type UpsertBuiltCatalogEntryParams struct {
-	OrgID        int64  `json:"org_id"`
-	ConnectionID int64  `json:"connection_id"`
-	SchemaName   string `json:"schema_name"`
-	TableName    string `json:"table_name"`
-	Kind         string `json:"kind"`
-	Columns      []byte `json:"columns"`
+type UpsertBuiltCatalogEntriesParams struct {
+	OrgID        int64    `json:"org_id"`
+	ConnectionID int64    `json:"connection_id"`
+	SchemaNames  []string `json:"schema_names"`
+	TableNames   []string `json:"table_names"`
+	Kinds        []string `json:"kinds"`
+	Columns      [][]byte `json:"columns"`
 }
 
-// A relation a transform run built enters its destination's catalog (kind view or table).
-func (q *Queries) UpsertBuiltCatalogEntry(ctx context.Context, arg UpsertBuiltCatalogEntryParams) error {
-	_, err := q.db.Exec(ctx, upsertBuiltCatalogEntry,
+// The relations a transform run built enter their destination's catalog (kind view or table),
+// all in one statement: element i of each array is relation i (no (schema, table) twice; the
+// unnests of the select list advance in lockstep).
+func (q *Queries) UpsertBuiltCatalogEntries(ctx context.Context, arg UpsertBuiltCatalogEntriesParams) error {
+	_, err := q.db.Exec(ctx, upsertBuiltCatalogEntries,
 		arg.OrgID,
 		arg.ConnectionID,
-		arg.SchemaName,
-		arg.TableName,
-		arg.Kind,
+		arg.SchemaNames,
+		arg.TableNames,
+		arg.Kinds,
 		arg.Columns,
 	)
 	return err

@@ -192,10 +192,14 @@ SELECT * FROM jobs WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHAR
 -- name: GetTransformationForRun :one
 SELECT * FROM transformations WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE;
 
--- name: UpsertBuiltCatalogEntry :exec
--- A relation a transform run built enters its destination's catalog (kind view or table).
+-- name: UpsertBuiltCatalogEntries :exec
+-- The relations a transform run built enter their destination's catalog (kind view or table),
+-- all in one statement: element i of each array is relation i (no (schema, table) twice; the
+-- unnests of the select list advance in lockstep).
 INSERT INTO catalog_entries (org_id, connection_id, schema_name, table_name, kind, columns)
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT sqlc.arg(org_id)::bigint, sqlc.arg(connection_id)::bigint,
+       unnest(sqlc.arg(schema_names)::text[]), unnest(sqlc.arg(table_names)::text[]), unnest(sqlc.arg(kinds)::text[]),
+       unnest(sqlc.arg(columns)::jsonb[])
 ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE
 SET kind = EXCLUDED.kind, columns = EXCLUDED.columns, refreshed_at = now();
 

@@ -2,10 +2,12 @@ package queue_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/riverqueue/river"
@@ -190,4 +192,77 @@ func TestHeartbeat_WorkerRecordsLivenessOnStart(t *testing.T) {
 		inst, err := dbgen.New(pool).GetInstallation(ctx)
 		return err == nil && inst.WorkerHeartbeatAt.Valid
 	}, 15*time.Second, 100*time.Millisecond, "the leader runs the heartbeat at start")
+}
+
+// An inserting client (the api role) notifies the workers of every insert more than
+// queue.FetchCooldown after the last: River's default limiter (100 ms) kept quiet for the second
+// of two runs triggered 30 ms apart, which then waited for a worker's poll.
+func TestQueue_InsertsApartByMoreThanTheCooldownEachNotify(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := dnktest.NewDatabase(t)
+	_, err := pool.Exec(ctx, "CREATE TABLE probe (id bigint PRIMARY KEY, worked int NOT NULL DEFAULT 0)")
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &probeWorker{pool: pool})
+	inserter, err := queue.New(pool, queue.Options{Logger: dnktest.Logger(), Workers: workers})
+	require.NoError(t, err)
+
+	listener, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer listener.Release()
+	var schema string
+	require.NoError(t, listener.QueryRow(ctx, "SELECT current_schema()").Scan(&schema))
+	_, err = listener.Exec(ctx, "LISTEN "+pgx.Identifier{schema + ".river_insert"}.Sanitize())
+	require.NoError(t, err)
+
+	insertRowAndJob(t, pool, inserter, 1, false, true)
+	time.Sleep(30 * time.Millisecond)
+	insertRowAndJob(t, pool, inserter, 2, false, true)
+	got := 0
+	for got < 2 {
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := listener.Conn().WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		got++
+	}
+	require.Equal(t, 2, got, "each insert must wake the workers")
+}
+
+// A worker picks up a job inserted just after its last fetch without waiting for its poll nor
+// River's default cooldown (100 ms): each of five jobs, inserted as soon as the one before was
+// worked, starts well within that.
+func TestQueue_AWorkerPicksUpAJobInsertedJustAfterItsLastFetch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := dnktest.NewDatabase(t)
+	_, err := pool.Exec(ctx, "CREATE TABLE probe (id bigint PRIMARY KEY, worked int NOT NULL DEFAULT 0)")
+	require.NoError(t, err)
+	worker := &probeWorker{pool: pool, started: make(chan int64, 1), release: make(chan struct{})}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, worker)
+	client, err := queue.New(pool, queue.Options{Logger: dnktest.Logger(), Work: true, MaxWorkers: 2, Workers: workers,
+		FetchPollInterval: 5 * time.Second}) // no poll within the test: only notifications wake it
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	defer func() { require.NoError(t, queue.Stop(ctx, client)) }()
+	time.Sleep(200 * time.Millisecond) // the worker's first fetch and listener are up
+
+	var waits []time.Duration
+	for id := int64(1); id <= 5; id++ {
+		begin := time.Now()
+		insertRowAndJob(t, pool, client, id, true, true)
+		select {
+		case <-worker.started:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("job %d was not picked up within 10s", id)
+		}
+		waits = append(waits, time.Since(begin))
+		worker.release <- struct{}{}
+	}
+	slices.Sort(waits)
+	require.Less(t, waits[2], 60*time.Millisecond, "median pickup %v (all %v)", waits[2], waits)
 }

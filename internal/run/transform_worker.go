@@ -143,12 +143,18 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 	var dstType string
 	var db *sql.DB
 	var dstManaged bool
+	// The project's read and the destination's opening (then the log's) are independent: the
+	// project is read beside them.
+	var loaded chan struct{}
+	var loadErr error
 	if prepErr == nil {
-		var conn dbgen.Connection
-		in, schema, conn, prepErr = w.projects.LoadProject(ctx, p, destID)
-		dstType = conn.Type
-	}
-	if prepErr == nil {
+		loaded = make(chan struct{})
+		go func() {
+			defer close(loaded)
+			var conn dbgen.Connection
+			in, schema, conn, loadErr = w.projects.LoadProject(ctx, p, destID)
+			dstType = conn.Type
+		}()
 		dst, err := cfg.Connections.Get(ctx, p, destID)
 		if err != nil {
 			prepErr = fmt.Errorf("destination connection %d: %w", destID, err)
@@ -162,6 +168,12 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		defer func() { _ = db.Close() }()
 	}
 	sink, err := w.base.openLog(ctx, r, scrub)
+	if loaded != nil {
+		<-loaded
+		if loadErr != nil { // the project's error first, as when it was read before the connection
+			prepErr = loadErr
+		}
+	}
 	if err != nil {
 		return w.end(ctx, r, nil, log, StatusFailed, oneLine(err, nil), Stats{Phase: PhaseDone})
 	}
@@ -234,7 +246,10 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		sink.Close()
 		return w.end(ctx, r, nil, log, StatusFailed, reason, Stats{Phase: PhaseDone})
 	}
-	writeStats(Stats{Phase: PhaseTransforming})
+	select { // the phase, written by the stats goroutine: the run does not wait for it
+	case changed <- struct{}{}:
+	default:
+	}
 
 	lctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, errTimedOut)
 	hctx, stop := context.WithCancelCause(lctx)
@@ -265,6 +280,7 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 
 	final := Stats{Phase: PhaseDone, Nodes: []transform.Result{}}
 	var rows int64
+	artifactsDone := make(chan struct{})
 	if summary != nil {
 		for _, n := range summary.Nodes {
 			n.CompiledSQL = ""
@@ -274,12 +290,19 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		for _, warning := range summary.Warnings {
 			runLog.Warn(warning)
 		}
-		w.saveArtifacts(ctx, r, parsed, summary, spec.Command, log)
+		// The artifacts are written beside the catalog's update; the run ends after both.
+		go func() {
+			defer close(artifactsDone)
+			w.saveArtifacts(ctx, r, parsed, summary, spec.Command, log)
+		}()
+	} else {
+		close(artifactsDone)
 	}
 	var status, reason string
 	switch {
 	case reaped:
 		runLog.Error("stopped: the run had been ended failed while this worker was cut off")
+		<-artifactsDone
 		sink.Close()
 		return river.JobCancel(errRunReaped)
 	case cancelled:
@@ -302,6 +325,7 @@ func (w *TransformRunWorker) execute(ctx context.Context, r dbgen.Run) error {
 		w.addBuiltToCatalog(ctx, r, destID, dstManaged, db, parsed, summary, runLog)
 		runLog.Info("run succeeded", "nodes", len(summary.Nodes), "rows_affected", rows, "seconds", summary.Seconds)
 	}
+	<-artifactsDone
 	sink.Close()
 	return w.end(ctx, r, summary, log, status, reason, final)
 }
@@ -388,12 +412,8 @@ func (w *TransformRunWorker) addBuiltToCatalog(ctx context.Context, r dbgen.Run,
 	defer cancel()
 	d := parsed.Engine
 	dia := transformation.DialectOf(parsed.Adapter)
-	type built struct {
-		schema, name, kind string
-		cols               []connectors.Column
-	}
-	var all []built
-	bySchema := map[string]map[string]*built{}
+	bySchema := map[string][]string{}
+	seen := map[[2]string]bool{}
 	for _, n := range s.Nodes {
 		if n.Status != transform.StatusSuccess {
 			continue
@@ -404,63 +424,70 @@ func (w *TransformRunWorker) addBuiltToCatalog(ctx context.Context, r dbgen.Run,
 			continue
 		}
 		schema, name, ephemeral, ok := d.RelationOf(n.UniqueID)
-		if !ok || ephemeral {
+		if !ok || ephemeral || seen[[2]string{schema, name}] {
 			continue
 		}
-		if bySchema[schema] == nil {
-			bySchema[schema] = map[string]*built{}
-		}
-		bySchema[schema][name] = &built{schema: schema, name: name, cols: []connectors.Column{}}
+		seen[[2]string{schema, name}] = true
+		bySchema[schema] = append(bySchema[schema], name)
 	}
-	// One look at each schema's tables and columns, whatever the number of relations.
-	for schema, rels := range bySchema {
-		readSchema(wctx, db, dia.Placeholder(1), schema, func(table, kind string) {
-			if b := rels[table]; b != nil {
-				b.kind = "table"
-				if strings.EqualFold(kind, "VIEW") {
-					b.kind = "view"
-				}
+	// One look at each schema's tables and columns, whatever the number of relations; every
+	// relation the destination shows goes into one statement.
+	var p dbgen.UpsertBuiltCatalogEntriesParams
+	for schema, names := range bySchema {
+		kinds, cols := readSchema(wctx, db, dia.Placeholder(1), schema)
+		for _, name := range names {
+			kind, ok := kinds[name]
+			if !ok {
+				continue
 			}
-		}, func(table, column, typ string) {
-			if b := rels[table]; b != nil {
-				b.cols = append(b.cols, connectors.Column{Name: column, Type: typ, Nullable: true})
+			c := cols[name]
+			if c == nil {
+				c = []connectors.Column{}
 			}
-		})
-		for _, b := range rels {
-			if b.kind != "" {
-				all = append(all, *b)
-			}
+			raw, _ := json.Marshal(c)
+			p.SchemaNames = append(p.SchemaNames, schema)
+			p.TableNames = append(p.TableNames, name)
+			p.Kinds = append(p.Kinds, kind)
+			p.Columns = append(p.Columns, raw)
 		}
 	}
-	if len(all) == 0 {
+	if len(p.TableNames) == 0 {
 		return
 	}
+	p.OrgID, p.ConnectionID = r.OrgID, destID
 	err := database.InTx(wctx, w.base.cfg.Pool, database.Scope{OrgID: r.OrgID}, func(tx pgx.Tx) error {
-		q := dbgen.New(tx)
-		for _, b := range all {
-			raw, _ := json.Marshal(b.cols)
-			if err := q.UpsertBuiltCatalogEntry(wctx, dbgen.UpsertBuiltCatalogEntryParams{OrgID: r.OrgID, ConnectionID: destID,
-				SchemaName: b.schema, TableName: b.name, Kind: b.kind, Columns: raw}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return dbgen.New(tx).UpsertBuiltCatalogEntries(wctx, p)
 	})
 	if err != nil {
 		runLog.Warn("the built relations could not be recorded in the destination's catalog", "error", err)
 		return
 	}
-	runLog.Info("built relations recorded in the destination's catalog", "relations", len(all))
+	runLog.Info("built relations recorded in the destination's catalog", "relations", len(p.TableNames))
 }
 
-// readSchema reads the tables (name, type) and columns (table, name, data type) of one schema
-// of the destination from its information schema; what cannot be read is left out.
-func readSchema(ctx context.Context, db *sql.DB, placeholder, schema string, table func(name, kind string), column func(table, name, typ string)) {
-	// The placeholder is the dialect's own ($1 or ?); the schema is a bound argument.
+// readSchema reads the tables (name → "view" or "table") and columns (table → its columns in
+// order) of one schema of the destination from its information schema, both queries at once;
+// what cannot be read is left out.
+func readSchema(ctx context.Context, db *sql.DB, placeholder, schema string) (map[string]string, map[string][]connectors.Column) {
+	kinds, cols := map[string]string{}, map[string][]connectors.Column{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The placeholder is the dialect's own ($1 or ?); the schema is a bound argument.
+		eachRow(ctx, db, "select table_name, column_name, data_type from information_schema.columns where table_schema = "+placeholder+ //nolint:gosec // see above
+			" order by table_name, ordinal_position", schema, func(table, column, typ string) {
+			cols[table] = append(cols[table], connectors.Column{Name: column, Type: typ, Nullable: true})
+		})
+	}()
 	eachRow(ctx, db, "select table_name, table_type, '' from information_schema.tables where table_schema = "+placeholder, schema, //nolint:gosec // see above
-		func(a, b, _ string) { table(a, b) })
-	eachRow(ctx, db, "select table_name, column_name, data_type from information_schema.columns where table_schema = "+placeholder+ //nolint:gosec // see above
-		" order by table_name, ordinal_position", schema, column)
+		func(table, typ, _ string) {
+			kinds[table] = "table"
+			if strings.EqualFold(typ, "VIEW") {
+				kinds[table] = "view"
+			}
+		})
+	<-done
+	return kinds, cols
 }
 
 // eachRow calls fn with the three text columns of each row of query.
