@@ -44,14 +44,7 @@ func (s *Service) Compile(ctx context.Context, p auth.Principal, in CompileInput
 		if strings.TrimSpace(in.SQL) == "" {
 			return apperr.Invalidf([]apperr.FieldError{{Field: "sql_body", Message: "is required"}}, "Write the model's SQL to compile.")
 		}
-		conn, f, err := destination(ctx, q, p, in.DestinationConnectionID, "destination_connection_id")
-		if err != nil {
-			return err
-		}
-		if f != nil {
-			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
-		}
-		l, err := s.load(ctx, q, p, conn)
+		l, err := s.projectOf(ctx, q, p, in.DestinationConnectionID)
 		if err != nil {
 			return err
 		}
@@ -81,7 +74,7 @@ func (s *Service) Compile(ctx context.Context, p auth.Principal, in CompileInput
 			after.Models = append(after.Models, m)
 		}
 		out, err = compileIn(ctx, l, after, m)
-		out.Conn = conn
+		out.Conn = l.conn
 		return err
 	})
 	return out, err

@@ -539,14 +539,7 @@ func importInvalid(m Model, fields []apperr.FieldError) error {
 func (s *Service) Export(ctx context.Context, p auth.Principal, destID *int64) ([]byte, error) {
 	var files map[string][]byte
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
-		conn, f, err := destination(ctx, q, p, destID, "destination_connection_id")
-		if err != nil {
-			return err
-		}
-		if f != nil {
-			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
-		}
-		l, err := s.load(ctx, q, p, conn)
+		l, err := s.projectOf(ctx, q, p, destID)
 		if err != nil {
 			return err
 		}

@@ -205,14 +205,7 @@ func (s *Service) PlanJob(ctx context.Context, p auth.Principal, in PlanInput) (
 			return apperr.Invalidf([]apperr.FieldError{{Field: "command",
 				Message: "must be one of: build, run, test, seed, snapshot, compile, freshness"}}, "The command is invalid.")
 		}
-		conn, f, err := destination(ctx, q, p, in.DestinationConnectionID, "destination_connection_id")
-		if err != nil {
-			return err
-		}
-		if f != nil {
-			return apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
-		}
-		l, err := s.load(ctx, q, p, conn)
+		l, err := s.projectOf(ctx, q, p, in.DestinationConnectionID)
 		if err != nil {
 			return err
 		}

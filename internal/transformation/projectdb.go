@@ -76,6 +76,19 @@ func sourceOf(s dbgen.Source) (SourceDef, error) {
 	return out, nil
 }
 
+// projectOf loads the project of destination id (nil: the org's Warehouse) for a request that
+// names it in destination_connection_id: 422 when it is no destination that can hold models.
+func (s *Service) projectOf(ctx context.Context, q *dbgen.Queries, p auth.Principal, id *int64) (*loaded, error) {
+	conn, f, err := destination(ctx, q, p, id, "destination_connection_id")
+	if err != nil {
+		return nil, err
+	}
+	if f != nil {
+		return nil, apperr.Invalidf([]apperr.FieldError{*f}, "The destination cannot hold models.")
+	}
+	return s.load(ctx, q, p, conn)
+}
+
 // load is loadProject with the service's parse cache of the project.
 func (s *Service) load(ctx context.Context, q *dbgen.Queries, p auth.Principal, conn dbgen.Connection) (*loaded, error) {
 	l, err := loadProject(ctx, q, p, conn)
