@@ -164,6 +164,9 @@ func printSummary(w io.Writer, command string, s *transform.Summary) {
 
 // loadProject reads a project directory or a zipped one.
 func loadProject(path string) (*project.Project, error) {
+	// The command loads its project once: the decoded properties files kept for a reload
+	// would only hold memory.
+	defer project.ForgetDecoded()
 	if !strings.HasSuffix(strings.ToLower(path), ".zip") {
 		return project.LoadDir(path)
 	}
