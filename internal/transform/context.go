@@ -102,7 +102,9 @@ func (e *Engine) varFunc(vars map[string]any) jinja.Func {
 // baseGlobals is the per-node part of the dbt context: this, model, execute and adapter
 // (its namespace is shared: introspection replaces it with a fuller one).
 func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
-	g := make(map[string]any, 16)
+	// 14: what a node's compile render ends with (these six, ref, source, config,
+	// is_incremental and introspection's), which a table of 16 slots holds without growing.
+	g := make(map[string]any, 14)
 	g["execute"] = executing
 	g["graph"] = parseGraph
 	g["adapter"] = e.sharedAdapter()

@@ -196,7 +196,7 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	}
 	applyOverrides(gctx, globals)
 	adapter, _ := globals["adapter"].(Namespace)
-	merged := Namespace{}
+	merged := make(Namespace, len(adapter)+1)
 	for k, v := range adapter {
 		merged[k] = v
 	}
