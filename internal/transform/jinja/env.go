@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
@@ -162,6 +163,8 @@ type Env struct {
 	macroHash string
 	// local caches parsed templates by text when Options.Cache is not set.
 	local *Cache
+	// adapter is the last adapter namespace renders were given, with dispatch (render.go).
+	adapter atomic.Pointer[mergedAdapter]
 	// broken maps the macros of files that could not be parsed to why; calling one fails
 	// the render that calls it, and nothing else.
 	broken map[string]error

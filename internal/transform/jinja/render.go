@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -82,6 +83,8 @@ type state struct {
 	frames     []*frame
 	fatal      error
 	rangeItems int
+	// gctx is the render's context (globals).
+	gctx *exec.Context
 	// pkg is the package of the template rendered, "" for the root project.
 	pkg string
 }
@@ -196,13 +199,50 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	}
 	applyOverrides(gctx, globals)
 	adapter, _ := globals["adapter"].(Namespace)
+	st.gctx = gctx
+	gctx.Set(stateKey, st)
+	gctx.Set("adapter", e.withDispatch(adapter))
+	return gctx
+}
+
+// stateKey is where a render's context holds its state, for adapter.dispatch; no template
+// can spell it.
+const stateKey = "\x00render_state"
+
+// mergedAdapter is the caller's adapter namespace with dispatch added.
+type mergedAdapter struct {
+	src, merged Namespace
+}
+
+// withDispatch is adapter with dispatch. The engine passes the same namespace to the renders
+// of a command, so the last one is kept: copying it for every render was a fortieth of a
+// compile. dispatch finds the render it serves through the caller's context.
+func (e *Env) withDispatch(adapter Namespace) Namespace {
+	if c := e.adapter.Load(); c != nil && reflect.ValueOf(c.src).UnsafePointer() == reflect.ValueOf(adapter).UnsafePointer() {
+		return c.merged
+	}
 	merged := make(Namespace, len(adapter)+1)
 	for k, v := range adapter {
 		merged[k] = v
 	}
-	merged["dispatch"] = func(va *exec.VarArgs) *exec.Value { return st.dispatch(gctx, va) }
-	gctx.Set("adapter", merged)
-	return gctx
+	merged["dispatch"] = dispatchInRender
+	e.adapter.Store(&mergedAdapter{src: adapter, merged: merged})
+	return merged
+}
+
+// dispatchInRender is adapter.dispatch: the render calling it is the one whose state its
+// context leads to.
+func dispatchInRender(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	var st *state
+	if ev != nil {
+		if v, ok := ev.Environment.Context.Get(stateKey); ok {
+			st, _ = v.(*state)
+		}
+	}
+	if st == nil {
+		return exec.AsValue(errors.New("adapter.dispatch can only be called while rendering"))
+	}
+	return st.dispatch(st.gctx, va)
 }
 
 // macroReturned is the panic that unwinds a macro's rendering from its return() call to the
