@@ -424,6 +424,9 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	for k, v := range opts.Globals {
 		globals.Set(k, v)
 	}
+	// range() and return() work on the state of the render calling them (render.go).
+	globals.Set("range", renderRange)
+	globals.Set("return", renderReturn)
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
 	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},

@@ -103,45 +103,14 @@ func (st *state) check() error {
 	return st.fatal
 }
 
-// globals builds the context of one render: the caller's names, return(), and every macro
-// bound to this render's state.
+// globals builds the context of one render: the caller's names and every macro bound to this
+// render's state. range() and return() are the Env's, and find the state through stateKey.
 func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	// The engine's globals (namespace, range, cycler…) sit under ours.
 	gctx := st.env.env.Context.Inherit()
 	for k, v := range globals {
 		gctx.Set(k, v)
 	}
-	// range() draws on a budget per render, so nested loops cannot run away either.
-	gctx.Set("range", func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-		if err := st.check(); err != nil {
-			return exec.AsValue(err)
-		}
-		v := boundedRange(ev, va)
-		if v.IsList() {
-			st.rangeItems += v.Len()
-			if st.rangeItems > MaxRangeItems {
-				st.fatal = fmt.Errorf("range() produced more than %d items in one render", MaxRangeItems)
-				return exec.AsValue(st.fatal)
-			}
-		}
-		return v
-	})
-	gctx.Set("return", func(va *exec.VarArgs) *exec.Value {
-		if len(st.frames) == 0 {
-			return exec.AsValue(errors.New("return() outside a macro"))
-		}
-		top := st.frames[len(st.frames)-1]
-		top.returned = true
-		if len(va.Args) > 0 {
-			top.value = va.Args[0].Interface()
-		}
-		// dbt's return() raises: nothing after it in the macro runs (a raise_compiler_error
-		// behind `{% if not execute %}{{ return('') }}{% endif %}` included). The panic
-		// unwinds gonja's rendering up to the macro's bind, which gives the value. (An error
-		// value would unwind too, but gonja wraps it at every level it passes, with a stack
-		// trace each time: a tenth of a compile's CPU went there.)
-		panic(macroReturned{})
-	})
 	e := st.env
 	renderers := make([]*exec.Renderer, len(e.files))
 	namespaces := map[string]Namespace{}
@@ -230,15 +199,60 @@ func (e *Env) withDispatch(adapter Namespace) Namespace {
 	return merged
 }
 
+// stateOf is the state of the render whose context ev evaluates in, nil outside a render.
+func stateOf(ev *exec.Evaluator) *state {
+	if ev == nil {
+		return nil
+	}
+	v, _ := ev.Environment.Context.Get(stateKey)
+	st, _ := v.(*state)
+	return st
+}
+
+// renderRange is range(): it draws on a budget per render, so nested loops cannot run away
+// either.
+func renderRange(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateOf(ev)
+	if st == nil {
+		return boundedRange(ev, va)
+	}
+	if err := st.check(); err != nil {
+		return exec.AsValue(err)
+	}
+	v := boundedRange(ev, va)
+	if v.IsList() {
+		st.rangeItems += v.Len()
+		if st.rangeItems > MaxRangeItems {
+			st.fatal = fmt.Errorf("range() produced more than %d items in one render", MaxRangeItems)
+			return exec.AsValue(st.fatal)
+		}
+	}
+	return v
+}
+
+// renderReturn is return(): it gives the value to the macro running.
+func renderReturn(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateOf(ev)
+	if st == nil || len(st.frames) == 0 {
+		return exec.AsValue(errors.New("return() outside a macro"))
+	}
+	top := st.frames[len(st.frames)-1]
+	top.returned = true
+	if len(va.Args) > 0 {
+		top.value = va.Args[0].Interface()
+	}
+	// dbt's return() raises: nothing after it in the macro runs (a raise_compiler_error
+	// behind `{% if not execute %}{{ return('') }}{% endif %}` included). The panic
+	// unwinds gonja's rendering up to the macro's bind, which gives the value. (An error
+	// value would unwind too, but gonja wraps it at every level it passes, with a stack
+	// trace each time: a tenth of a compile's CPU went there.)
+	panic(macroReturned{})
+}
+
 // dispatchInRender is adapter.dispatch: the render calling it is the one whose state its
 // context leads to.
 func dispatchInRender(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	var st *state
-	if ev != nil {
-		if v, ok := ev.Environment.Context.Get(stateKey); ok {
-			st, _ = v.(*state)
-		}
-	}
+	st := stateOf(ev)
 	if st == nil {
 		return exec.AsValue(errors.New("adapter.dispatch can only be called while rendering"))
 	}
