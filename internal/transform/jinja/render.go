@@ -112,34 +112,48 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 		gctx.Set(k, v)
 	}
 	e := st.env
-	renderers := make([]*exec.Renderer, len(e.files))
-	namespaces := map[string]Namespace{}
+	// One renderer per context the macros run in (the render's, or a package's own): what a
+	// macro's renderer gives it is that context, the filters and the configuration; which
+	// file's tree the renderer holds only matters to {% block %} and self, which macro files
+	// do not use. (A renderer per file cost a fiftieth of a compile.)
+	var shared *exec.Renderer
+	renderers := map[string]*exec.Renderer{}
+	namespaces := make(map[string]Namespace, 2)
 	// A package's macros run in a context where its own macros come first (they call each
 	// other by bare name), over everything else.
 	local := map[string]*exec.Context{}
 	for _, i := range macros {
 		m := &e.macros[i]
-		if renderers[m.file] == nil {
+		r := shared
+		if e.isPackage[m.namespace] {
+			r = renderers[m.namespace]
+		}
+		if r == nil {
 			mctx := gctx
 			if e.isPackage[m.namespace] {
-				if local[m.namespace] == nil {
-					local[m.namespace] = gctx.Inherit()
-				}
-				mctx = local[m.namespace]
+				mctx = gctx.Inherit()
+				local[m.namespace] = mctx
 			}
 			env := &exec.Environment{Context: mctx, Filters: e.env.Filters, Tests: e.env.Tests,
 				ControlStructures: e.env.ControlStructures, Methods: e.env.Methods}
-			renderers[m.file] = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
+			r = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
+			if e.isPackage[m.namespace] {
+				renderers[m.namespace] = r
+			} else {
+				shared = r
+			}
 		}
-		fn := st.bind(m, renderers[m.file], gctx)
+		fn := st.bind(m, r, gctx)
 		if e.byName[m.name] == i {
 			gctx.Set(m.name, fn)
 		}
 		if m.namespace != "" {
-			if namespaces[m.namespace] == nil {
-				namespaces[m.namespace] = Namespace{}
+			members := namespaces[m.namespace]
+			if members == nil {
+				members = make(Namespace, countNamespace(e, macros, m.namespace))
+				namespaces[m.namespace] = members
 			}
-			namespaces[m.namespace][m.name] = fn
+			members[m.name] = fn
 		}
 	}
 	for ns, lctx := range local {
@@ -172,6 +186,17 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	gctx.Set(stateKey, st)
 	gctx.Set("adapter", e.withDispatch(adapter))
 	return gctx
+}
+
+// countNamespace is how many of macros belong to ns.
+func countNamespace(e *Env, macros []int, ns string) int {
+	n := 0
+	for _, i := range macros {
+		if e.macros[i].namespace == ns {
+			n++
+		}
+	}
+	return n
 }
 
 // stateKey is where a render's context holds its state, for adapter.dispatch; no template
