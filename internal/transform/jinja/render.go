@@ -199,8 +199,8 @@ func countNamespace(e *Env, macros []int, ns string) int {
 	return n
 }
 
-// stateKey is where a render's context holds its state, for adapter.dispatch; no template
-// can spell it.
+// stateKey is where a render's context holds its state, for range(), return() and
+// adapter.dispatch; no template can spell it.
 const stateKey = "\x00render_state"
 
 // mergedAdapter is the caller's adapter namespace with dispatch added.
