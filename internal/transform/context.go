@@ -99,24 +99,16 @@ func (e *Engine) varFunc(vars map[string]any) jinja.Func {
 	}
 }
 
-// baseGlobals is the per-node part of the dbt context: this, model, execute and adapter.
+// baseGlobals is the per-node part of the dbt context: this, model, execute and adapter
+// (its namespace is shared: introspection replaces it with a fuller one).
 func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
-	d := e.d
-	g := map[string]any{
-		"execute": executing,
-		"graph":   parseGraph,
-		"adapter": jinja.Namespace{
-			"quote": func(va *exec.VarArgs) *exec.Value {
-				if len(va.Args) == 0 {
-					return exec.AsValue(errors.New("adapter.quote needs an identifier"))
-				}
-				return exec.AsValue(d.Quote(va.Args[0].String()))
-			},
-			"get_columns_in_relation": func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any{}) },
-			"type":                    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.Name) },
-		},
-		"flags": e.flags(),
-	}
+	// 14: what a node's compile render ends with (these six, ref, source, config,
+	// is_incremental and introspection's), which a table of 16 slots holds without growing.
+	g := make(map[string]any, 14)
+	g["execute"] = executing
+	g["graph"] = parseGraph
+	g["adapter"] = e.sharedAdapter()
+	g["flags"] = e.flags()
 	if executing {
 		g["graph"] = lazyGraph{e: e}
 	}
@@ -125,11 +117,33 @@ func (e *Engine) baseGlobals(n *node, executing bool) map[string]any {
 		g["var"] = e.varFunc(e.proj.VarsFor(n.Package))
 	}
 	if n != nil {
-		g["this"] = n.relation(d)
+		g["this"] = n.relation(e.d)
 		g["model"] = jinja.Namespace{"name": n.Name, "package_name": n.Package, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
 			"config": map[string]any(n.config), "path": n.Path}
 	}
 	return g
+}
+
+// baseAdapter is a new adapter namespace with what needs no target: quote, type and an empty
+// get_columns_in_relation.
+func (e *Engine) baseAdapter() jinja.Namespace {
+	d := e.d
+	return jinja.Namespace{
+		"quote": func(va *exec.VarArgs) *exec.Value {
+			if len(va.Args) == 0 {
+				return exec.AsValue(errors.New("adapter.quote needs an identifier"))
+			}
+			return exec.AsValue(d.Quote(va.Args[0].String()))
+		},
+		"get_columns_in_relation": func(*exec.VarArgs) *exec.Value { return exec.AsValue([]any{}) },
+		"type":                    func(*exec.VarArgs) *exec.Value { return exec.AsValue(d.Name) },
+	}
+}
+
+// sharedAdapter is baseAdapter built once; nothing changes it.
+func (e *Engine) sharedAdapter() jinja.Namespace {
+	e.adapterOne.Do(func() { e.adapter0 = e.baseAdapter() })
+	return e.adapter0
 }
 
 func argString(va *exec.VarArgs) string {

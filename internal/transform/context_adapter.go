@@ -15,9 +15,8 @@ import (
 // drop_schema, rename_relation, truncate_relation, check_schema_exists, already_exists and
 // get_missing_columns, and the global load_relation. While parsing (no database) they do
 // nothing and answer none, as dbt's do when execute is false; compiling offline, the ones that
-// change the database fail.
-func (e *Engine) adapterMethods(ctx context.Context, globals map[string]any, cat Catalog, executing bool) {
-	adapter := globals["adapter"].(jinja.Namespace)
+// change the database fail. It fills adapter and returns load_relation.
+func (e *Engine) adapterMethods(ctx context.Context, adapter jinja.Namespace, cat Catalog, executing bool) jinja.Func {
 	d := e.d
 	qr, canRun := cat.(queryRunner)
 	run := func(what, stmt string) *exec.Value {
@@ -181,7 +180,7 @@ func (e *Engine) adapterMethods(ctx context.Context, globals map[string]any, cat
 		}
 		return exec.AsValue(out)
 	}
-	globals["load_relation"] = func(va *exec.VarArgs) *exec.Value {
+	return func(va *exec.VarArgs) *exec.Value {
 		r, err := relArg(va, 0, "relation")
 		if err != nil {
 			return exec.AsValue(fmt.Errorf("load_relation: %w", err))

@@ -36,14 +36,25 @@ func newInvocationID() string {
 }
 
 // flags is dbt's flags: FULL_REFRESH, WHICH (the command being run) and the usual others.
+// It is built once per command and shared by the renders, which only read it.
 func (e *Engine) flags() jinja.Namespace {
 	which := "run"
 	if w := e.which.Load(); w != nil {
 		which = *w
 	}
-	return jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": which, "STORE_FAILURES": false,
+	if f := e.flagsNS.Load(); f != nil && f.which == which {
+		return f.ns
+	}
+	ns := jinja.Namespace{"FULL_REFRESH": e.opts.FullRefresh, "WHICH": which, "STORE_FAILURES": false,
 		"DEBUG": false, "FAIL_FAST": false, "WARN_ERROR": false, "USE_COLORS": false, "EMPTY": false,
 		"INTROSPECT": true, "STATE_MODIFIED_COMPARE_MORE_UNRENDERED_VALUES": false}
+	e.flagsNS.Store(&flagsFor{which: which, ns: ns})
+	return ns
+}
+
+type flagsFor struct {
+	which string
+	ns    jinja.Namespace
 }
 
 // contextFunctions are dbt's pure context functions.

@@ -75,6 +75,13 @@ type Engine struct {
 	graphCtx  map[string]any
 	// which is the command being run, flags.WHICH.
 	which atomic.Pointer[string]
+	// flagsNS is flags for the last WHICH (context_functions.go); kit is the last
+	// introspection's shared part (context_dbt.go); adapter0 the adapter namespace of a
+	// render without introspection. Renders only read them.
+	flagsNS    atomic.Pointer[flagsFor]
+	kit        atomic.Pointer[introKit]
+	adapter0   jinja.Namespace
+	adapterOne sync.Once
 	// testConfigs are the config() calls generic tests' macros made when they ran.
 	testConfigMu sync.Mutex
 	testConfigs  map[string]map[string]any

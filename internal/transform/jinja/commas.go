@@ -15,31 +15,38 @@ func dropTrailingCommas(src string) string {
 	if !strings.Contains(src, ",") {
 		return src
 	}
-	b := []byte(src)
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] != '{' {
+	// The text is copied only when a comma is blanked: most templates have none to blank.
+	var b []byte
+	done := func() string {
+		if b == nil {
+			return src
+		}
+		return string(b)
+	}
+	for i := 0; i+1 < len(src); i++ {
+		if src[i] != '{' {
 			continue
 		}
-		switch b[i+1] {
+		switch src[i+1] {
 		case '#':
 			end := strings.Index(src[i+2:], "#}")
 			if end < 0 {
-				return string(b)
+				return done()
 			}
 			i += 2 + end + 1
 		case '{', '%':
-			if b[i+1] == '%' && isRawTag(src[i:]) {
+			if src[i+1] == '%' && isRawTag(src[i:]) {
 				loc := rawBlockEnd.FindStringIndex(src[i:])
 				if loc == nil {
-					return string(b)
+					return done()
 				}
 				i += loc[1] - 1
 				continue
 			}
-			i = blankInTag(b, i+2, b[i+1])
+			i = blankInTag(src, &b, i+2, src[i+1])
 		}
 	}
-	return string(b)
+	return done()
 }
 
 var rawTag = regexp.MustCompile(`^\{%-?\s*raw\s*-?%\}`)
@@ -50,9 +57,10 @@ func isRawTag(s string) bool {
 	return strings.HasPrefix(rest, "raw") && rawTag.MatchString(s)
 }
 
-// blankInTag scans one tag from start (just after {{ or {%) to its end and blanks trailing
-// commas; it returns the index of the tag's last character.
-func blankInTag(b []byte, start int, kind byte) int {
+// blankInTag scans one tag of src from start (just after {{ or {%) to its end and blanks its
+// trailing commas in *out (a copy of src made at the first); it returns the index of the tag's
+// last character.
+func blankInTag(b string, out *[]byte, start int, kind byte) int {
 	closer := byte('}')
 	if kind == '%' {
 		closer = '%'
@@ -92,7 +100,10 @@ func blankInTag(b []byte, start int, kind byte) int {
 				j++
 			}
 			if j < len(b) && (b[j] == ')' || b[j] == ']' || (b[j] == '}' && depth > 0)) {
-				b[i] = ' '
+				if *out == nil {
+					*out = []byte(b)
+				}
+				(*out)[i] = ' '
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
@@ -162,6 +163,8 @@ type Env struct {
 	macroHash string
 	// local caches parsed templates by text when Options.Cache is not set.
 	local *Cache
+	// adapter is the last adapter namespace renders were given, with dispatch (render.go).
+	adapter atomic.Pointer[mergedAdapter]
 	// broken maps the macros of files that could not be parsed to why; calling one fails
 	// the render that calls it, and nothing else.
 	broken map[string]error
@@ -421,6 +424,9 @@ func NewEnv(opts Options, files []File) (*Env, error) {
 	for k, v := range opts.Globals {
 		globals.Set(k, v)
 	}
+	// range() and return() work on the state of the render calling them (render.go).
+	globals.Set("range", renderRange)
+	globals.Set("return", renderReturn)
 	env := &exec.Environment{Context: globals, Filters: base.Filters, Tests: base.Tests,
 		ControlStructures: base.ControlStructures, Methods: base.Methods}
 	e := &Env{opts: opts, cfg: cfg, env: env, byName: map[string]int{}, namespaces: map[string][]string{},

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -170,7 +171,7 @@ func normalizeExpressions(src string) string {
 				i = len(src)
 				continue
 			}
-			if repl, ok := normalizeTag(src[i : end+1]); ok {
+			if repl, ok := normalizeTagCached(src[i : end+1]); ok {
 				out.WriteString(src[last:i])
 				out.WriteString(repl)
 				last = end + 1
@@ -365,6 +366,43 @@ func adjacentLiterals(s string) bool {
 		}
 	}
 	return false
+}
+
+// normalizedTags keeps normalizeTag's answers by tag text: the same tags come back in file
+// after file ({{ config(materialized='table') }}, a macro call with the same arguments), and
+// re-parsing each was a twentieth of a compile. When full it starts again empty.
+var normalizedTags struct {
+	sync.Mutex
+	m map[string]normalizedTag
+}
+
+type normalizedTag struct {
+	repl string
+	ok   bool
+}
+
+const maxNormalizedTags = 4096
+
+// normalizeTagCached is normalizeTag, remembered for tags that need the work.
+func normalizeTagCached(tag string) (string, bool) {
+	if !needsNormalizing(tag) {
+		return "", false
+	}
+	normalizedTags.Lock()
+	r, hit := normalizedTags.m[tag]
+	normalizedTags.Unlock()
+	if hit {
+		return r.repl, r.ok
+	}
+	r.repl, r.ok = normalizeTag(tag)
+	normalizedTags.Lock()
+	if normalizedTags.m == nil || len(normalizedTags.m) >= maxNormalizedTags {
+		normalizedTags.m = map[string]normalizedTag{}
+	}
+	// A copy: the tag is a slice of a whole template, which the key would otherwise keep.
+	normalizedTags.m[strings.Clone(tag)] = r
+	normalizedTags.Unlock()
+	return r.repl, r.ok
 }
 
 // normalizeTag rewrites one whole tag ("{{- x -}}", "{% if x %}"); ok is false to keep it.

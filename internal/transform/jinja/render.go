@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -82,6 +83,8 @@ type state struct {
 	frames     []*frame
 	fatal      error
 	rangeItems int
+	// gctx is the render's context (globals).
+	gctx *exec.Context
 	// pkg is the package of the template rendered, "" for the root project.
 	pkg string
 }
@@ -100,72 +103,57 @@ func (st *state) check() error {
 	return st.fatal
 }
 
-// globals builds the context of one render: the caller's names, return(), and every macro
-// bound to this render's state.
+// globals builds the context of one render: the caller's names and every macro bound to this
+// render's state. range() and return() are the Env's, and find the state through stateKey.
 func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	// The engine's globals (namespace, range, cycler…) sit under ours.
 	gctx := st.env.env.Context.Inherit()
 	for k, v := range globals {
 		gctx.Set(k, v)
 	}
-	// range() draws on a budget per render, so nested loops cannot run away either.
-	gctx.Set("range", func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-		if err := st.check(); err != nil {
-			return exec.AsValue(err)
-		}
-		v := boundedRange(ev, va)
-		if v.IsList() {
-			st.rangeItems += v.Len()
-			if st.rangeItems > MaxRangeItems {
-				st.fatal = fmt.Errorf("range() produced more than %d items in one render", MaxRangeItems)
-				return exec.AsValue(st.fatal)
-			}
-		}
-		return v
-	})
-	gctx.Set("return", func(va *exec.VarArgs) *exec.Value {
-		if len(st.frames) == 0 {
-			return exec.AsValue(errors.New("return() outside a macro"))
-		}
-		top := st.frames[len(st.frames)-1]
-		top.returned = true
-		if len(va.Args) > 0 {
-			top.value = va.Args[0].Interface()
-		}
-		// dbt's return() raises: nothing after it in the macro runs (a raise_compiler_error
-		// behind `{% if not execute %}{{ return('') }}{% endif %}` included). The error
-		// unwinds gonja's rendering up to the macro's bind, which gives the value.
-		return exec.AsValue(errReturned)
-	})
 	e := st.env
-	renderers := make([]*exec.Renderer, len(e.files))
-	namespaces := map[string]Namespace{}
+	// One renderer per context the macros run in (the render's, or a package's own): what a
+	// macro's renderer gives it is that context, the filters and the configuration; which
+	// file's tree the renderer holds only matters to {% block %} and self, which macro files
+	// do not use. (A renderer per file cost a fiftieth of a compile.)
+	var shared *exec.Renderer
+	renderers := map[string]*exec.Renderer{}
+	namespaces := make(map[string]Namespace, 2)
 	// A package's macros run in a context where its own macros come first (they call each
 	// other by bare name), over everything else.
 	local := map[string]*exec.Context{}
 	for _, i := range macros {
 		m := &e.macros[i]
-		if renderers[m.file] == nil {
+		r := shared
+		if e.isPackage[m.namespace] {
+			r = renderers[m.namespace]
+		}
+		if r == nil {
 			mctx := gctx
 			if e.isPackage[m.namespace] {
-				if local[m.namespace] == nil {
-					local[m.namespace] = gctx.Inherit()
-				}
-				mctx = local[m.namespace]
+				mctx = gctx.Inherit()
+				local[m.namespace] = mctx
 			}
 			env := &exec.Environment{Context: mctx, Filters: e.env.Filters, Tests: e.env.Tests,
 				ControlStructures: e.env.ControlStructures, Methods: e.env.Methods}
-			renderers[m.file] = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
+			r = exec.NewRenderer(env, io.Discard, e.cfg, nil, e.files[m.file])
+			if e.isPackage[m.namespace] {
+				renderers[m.namespace] = r
+			} else {
+				shared = r
+			}
 		}
-		fn := st.bind(m, renderers[m.file], gctx)
+		fn := st.bind(m, r, gctx)
 		if e.byName[m.name] == i {
 			gctx.Set(m.name, fn)
 		}
 		if m.namespace != "" {
-			if namespaces[m.namespace] == nil {
-				namespaces[m.namespace] = Namespace{}
+			members := namespaces[m.namespace]
+			if members == nil {
+				members = make(Namespace, countNamespace(e, macros, m.namespace))
+				namespaces[m.namespace] = members
 			}
-			namespaces[m.namespace][m.name] = fn
+			members[m.name] = fn
 		}
 	}
 	for ns, lctx := range local {
@@ -194,17 +182,111 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 	}
 	applyOverrides(gctx, globals)
 	adapter, _ := globals["adapter"].(Namespace)
-	merged := Namespace{}
-	for k, v := range adapter {
-		merged[k] = v
-	}
-	merged["dispatch"] = func(va *exec.VarArgs) *exec.Value { return st.dispatch(gctx, va) }
-	gctx.Set("adapter", merged)
+	st.gctx = gctx
+	gctx.Set(stateKey, st)
+	gctx.Set("adapter", e.withDispatch(adapter))
 	return gctx
 }
 
-// errReturned unwinds a macro's rendering from its return() call.
-var errReturned = errors.New("return() left the macro")
+// countNamespace is how many of macros belong to ns.
+func countNamespace(e *Env, macros []int, ns string) int {
+	n := 0
+	for _, i := range macros {
+		if e.macros[i].namespace == ns {
+			n++
+		}
+	}
+	return n
+}
+
+// stateKey is where a render's context holds its state, for range(), return() and
+// adapter.dispatch; no template can spell it.
+const stateKey = "\x00render_state"
+
+// mergedAdapter is the caller's adapter namespace with dispatch added.
+type mergedAdapter struct {
+	src, merged Namespace
+}
+
+// withDispatch is adapter with dispatch. The engine passes the same namespace to the renders
+// of a command, so the last one is kept: copying it for every render was a fortieth of a
+// compile. dispatch finds the render it serves through the caller's context.
+func (e *Env) withDispatch(adapter Namespace) Namespace {
+	if c := e.adapter.Load(); c != nil && reflect.ValueOf(c.src).UnsafePointer() == reflect.ValueOf(adapter).UnsafePointer() {
+		return c.merged
+	}
+	merged := make(Namespace, len(adapter)+1)
+	for k, v := range adapter {
+		merged[k] = v
+	}
+	merged["dispatch"] = dispatchInRender
+	e.adapter.Store(&mergedAdapter{src: adapter, merged: merged})
+	return merged
+}
+
+// stateOf is the state of the render whose context ev evaluates in, nil outside a render.
+func stateOf(ev *exec.Evaluator) *state {
+	if ev == nil {
+		return nil
+	}
+	v, _ := ev.Environment.Context.Get(stateKey)
+	st, _ := v.(*state)
+	return st
+}
+
+// renderRange is range(): it draws on a budget per render, so nested loops cannot run away
+// either.
+func renderRange(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateOf(ev)
+	if st == nil {
+		return boundedRange(ev, va)
+	}
+	if err := st.check(); err != nil {
+		return exec.AsValue(err)
+	}
+	v := boundedRange(ev, va)
+	if v.IsList() {
+		st.rangeItems += v.Len()
+		if st.rangeItems > MaxRangeItems {
+			st.fatal = fmt.Errorf("range() produced more than %d items in one render", MaxRangeItems)
+			return exec.AsValue(st.fatal)
+		}
+	}
+	return v
+}
+
+// renderReturn is return(): it gives the value to the macro running.
+func renderReturn(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateOf(ev)
+	if st == nil || len(st.frames) == 0 {
+		return exec.AsValue(errors.New("return() outside a macro"))
+	}
+	top := st.frames[len(st.frames)-1]
+	top.returned = true
+	if len(va.Args) > 0 {
+		top.value = va.Args[0].Interface()
+	}
+	// dbt's return() raises: nothing after it in the macro runs (a raise_compiler_error
+	// behind `{% if not execute %}{{ return('') }}{% endif %}` included). The panic
+	// unwinds gonja's rendering up to the macro's bind, which gives the value. (An error
+	// value would unwind too, but gonja wraps it at every level it passes, with a stack
+	// trace each time: a tenth of a compile's CPU went there.)
+	panic(macroReturned{})
+}
+
+// dispatchInRender is adapter.dispatch: the render calling it is the one whose state its
+// context leads to.
+func dispatchInRender(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateOf(ev)
+	if st == nil {
+		return exec.AsValue(errors.New("adapter.dispatch can only be called while rendering"))
+	}
+	return st.dispatch(st.gctx, va)
+}
+
+// macroReturned is the panic that unwinds a macro's rendering from its return() call to the
+// macro's bind.
+type macroReturned struct{}
 
 // bind makes a macro callable for this render, honouring return() and the limits.
 func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
@@ -226,13 +308,27 @@ func (st *state) bind(m *macroDef, r *exec.Renderer, gctx *exec.Context) func(*e
 		}
 		fr := &frame{}
 		st.frames = append(st.frames, fr)
-		v := fn(va)
+		v := callFrame(fn, va)
 		st.frames = st.frames[:len(st.frames)-1]
 		if fr.returned {
 			return exec.AsValue(fr.value)
 		}
 		return v
 	}
+}
+
+// callFrame calls a macro and stops the unwinding its return() starts; any other panic goes on
+// to Render's.
+func callFrame(fn func(*exec.VarArgs) *exec.Value, va *exec.VarArgs) (v *exec.Value) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(macroReturned); !ok {
+				panic(r)
+			}
+			v = nil
+		}
+	}()
+	return fn(va)
 }
 
 // dispatch implements adapter.dispatch(name, macro_namespace) as dbt does: for each package of

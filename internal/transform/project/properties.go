@@ -77,6 +77,14 @@ var decodedProperties struct {
 // maxDecodedProperties bounds decodedProperties; when full it starts again empty.
 const maxDecodedProperties = 256
 
+// ForgetDecoded empties the cache of decoded properties files, for a process that loads a
+// project once (the CLI): what it holds would only take memory while the project runs.
+func ForgetDecoded() {
+	decodedProperties.Lock()
+	decodedProperties.m = nil
+	decodedProperties.Unlock()
+}
+
 func decodeProperties(raw []byte) (*propertiesFile, error) {
 	key := sha256.Sum256(raw)
 	decodedProperties.Lock()
