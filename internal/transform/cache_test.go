@@ -245,4 +245,11 @@ func TestStaticRefs_ReadsGeneratedTestTemplates(t *testing.T) {
 		" {{ myref('no') }} {{ ref(x) }} {{ ref('a', 'b', 'c') }} {{ source('only_one') }} {{ ref('unclosed' }}", rec)
 	require.Equal(t, [][2]string{{"", "orders"}, {"pkg", "items"}}, rec.refs)
 	require.Equal(t, [][2]string{{"raw", "events"}}, rec.sources)
+
+	// A test of a model version reads ref('m', version='2'), as dbt writes it.
+	rec = &recorder{}
+	staticRefs("{{ ref('m', version='2') }} {{ ref('pkg', 'm', v=3) }} {{ ref('m', version = \"1.5\" ) }}"+
+		" {{ ref('m', other='1') }} {{ ref('m', version=x) }} {{ ref('m', version='1', v='2') }} {{ source('a', 'b', version='1') }}", rec)
+	require.Equal(t, [][2]string{{"", "m" + project.VersionSep + "2"}, {"pkg", "m" + project.VersionSep + "3"}, {"", "m" + project.VersionSep + "1.5"}}, rec.refs)
+	require.Empty(t, rec.sources)
 }

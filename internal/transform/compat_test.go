@@ -468,12 +468,26 @@ func TestCompat_ModelVersionsRefTheLatestOrTheOneAskedFor(t *testing.T) {
 	const p = "compat_model_versions"
 	runCompat(t, compatCase{dir: "model_versions", steps: []compatStep{
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
-			"model." + p + ".dim_customers.v1":         {status: StatusSuccess},
-			"model." + p + ".dim_customers.v2":         {status: StatusSuccess},
-			"model." + p + ".dim_customers.v3":         {status: StatusSuccess},
-			"model." + p + ".uses_latest":              {status: StatusSuccess},
-			"model." + p + ".uses_versions":            {status: StatusSuccess},
-			"test." + p + ".not_null_dim_customers_id": {status: StatusPass},
+			"model." + p + ".dim_customers.v1": {status: StatusSuccess},
+			"model." + p + ".dim_customers.v2": {status: StatusSuccess},
+			"model." + p + ".dim_customers.v3": {status: StatusSuccess},
+			"model." + p + ".uses_latest":      {status: StatusSuccess},
+			"model." + p + ".uses_versions":    {status: StatusSuccess},
+			// Every version is tested under its own name, on its own relation: v2's labels
+			// fail the entry's accepted_values (it read v1, the latest, they would pass), its
+			// own column is_new exists only in v2, and it excludes id.
+			"test." + p + ".not_null_dim_customers_v1_id":                       {status: StatusPass},
+			"test." + p + ".unique_dim_customers_v1_id":                         {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v1_label__one__three": {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v2_label__one__three": {status: StatusWarn, failures: 1},
+			"test." + p + ".not_null_dim_customers_v2_is_new":                   {status: StatusPass},
+			"test." + p + ".not_null_dim_customers_v3_id":                       {status: StatusPass},
+			"test." + p + ".unique_dim_customers_v3_id":                         {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v3_label__one__three": {status: StatusPass},
+		}},
+		{command: CmdTest, sel: "dim_customers.v2", status: StatusSuccess, want: map[string]compatWant{
+			"test." + p + ".accepted_values_dim_customers_v2_label__one__three": {status: StatusWarn, failures: 1},
+			"test." + p + ".not_null_dim_customers_v2_is_new":                   {status: StatusPass},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		require.Equal(t, "one", scalar[string](t, db, `select label from compat.uses_latest`), "latest_version: 1")

@@ -513,7 +513,7 @@ func staticRefs(text string, rec *recorder) {
 				continue
 			}
 			args, ok := quotedArgs(rest)
-			if !ok {
+			if !ok || fn == "source(" && strings.Contains(args[len(args)-1], project.VersionSep) {
 				continue
 			}
 			switch {
@@ -532,39 +532,96 @@ func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// quotedArgs reads "'a', 'b')" — quoted arguments up to the closing parenthesis.
+// quotedArgs reads "'a', 'b')" — quoted arguments up to the closing parenthesis — and, after
+// them, a version as a test of a model version writes it (", version='2')", or v=2): the
+// version comes back joined to the last argument, as project.Ref reads it.
 func quotedArgs(s string) ([]string, bool) {
 	var args []string
-	i := 0
+	i := skipSpace(s, 0)
 	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
-			i++
-		}
-		if i >= len(s) || (s[i] != '\'' && s[i] != '"') {
-			return nil, false
-		}
-		q := s[i]
-		end := strings.IndexByte(s[i+1:], q)
-		if end <= 0 {
-			return nil, false
-		}
-		arg := s[i+1 : i+1+end]
-		if strings.ContainsAny(arg, "'\"") {
+		arg, next, ok := quoted(s, i)
+		if !ok {
 			return nil, false
 		}
 		args = append(args, arg)
-		i += end + 2
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
-			i++
-		}
+		i = skipSpace(s, next)
 		if i < len(s) && s[i] == ')' {
 			return args, true
 		}
-		if i >= len(s) || s[i] != ',' || len(args) == 2 {
+		if i >= len(s) || s[i] != ',' {
 			return nil, false
 		}
+		i = skipSpace(s, i+1)
+		if i < len(s) && (s[i] == '\'' || s[i] == '"') && len(args) < 2 {
+			continue
+		}
+		version, ok := versionArg(s, i)
+		if !ok {
+			return nil, false
+		}
+		args[len(args)-1] += project.VersionSep + version
+		return args, true
+	}
+}
+
+// versionArg reads "v='2')" or "version=2)" at s[i:], up to the closing parenthesis.
+func versionArg(s string, i int) (string, bool) {
+	rest := s[i:]
+	switch {
+	case strings.HasPrefix(rest, "version"):
+		i += len("version")
+	case strings.HasPrefix(rest, "v"):
+		i++
+	default:
+		return "", false
+	}
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != '=' {
+		return "", false
+	}
+	i = skipSpace(s, i+1)
+	var v string
+	if arg, next, ok := quoted(s, i); ok {
+		v, i = arg, next
+	} else {
+		j := i
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
+			j++
+		}
+		if j == i {
+			return "", false
+		}
+		v, i = s[i:j], j
+	}
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != ')' {
+		return "", false
+	}
+	return v, true
+}
+
+// quoted reads one quoted string without quotes inside at s[i:]: the string and where after it.
+func quoted(s string, i int) (string, int, bool) {
+	if i >= len(s) || (s[i] != '\'' && s[i] != '"') {
+		return "", 0, false
+	}
+	q := s[i]
+	end := strings.IndexByte(s[i+1:], q)
+	if end <= 0 {
+		return "", 0, false
+	}
+	arg := s[i+1 : i+1+end]
+	if strings.ContainsAny(arg, "'\"") {
+		return "", 0, false
+	}
+	return arg, i + end + 2, true
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
 		i++
 	}
+	return i
 }
 
 // resolve applies what parsing recorded: config() over the file's config, refs and sources to

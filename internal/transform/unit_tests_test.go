@@ -110,6 +110,10 @@ func TestCompat_UnitTestMistakesFailTheUnitTestNamingTheProblem(t *testing.T) {
 				message: `models/schema.yml:38: unit test bad_format: input ref('things'): format "xml" is not dict, csv or sql`},
 			ut + "base.rows_not_a_list": {status: StatusError,
 				message: `models/schema.yml:42: unit test rows_not_a_list: input ref('things'): rows: of format dict must be a list of maps, not map[string]interface {}`},
+			// dbt looks a dotted override up in the package namespaces; adapter is no namespace
+			// of macros, and its methods cannot be replaced.
+			ut + "base.overrides_an_adapter_method": {status: StatusError,
+				message: `models/schema.yml:49: unit test overrides_an_adapter_method: overrides: macros: adapter.get_relation: a unit test cannot override a method of adapter, as in dbt`},
 		}},
 	}})
 }

@@ -181,6 +181,8 @@ func (st *state) globals(globals map[string]any, macros []int) *exec.Context {
 		})
 	}
 	applyOverrides(gctx, globals)
+	// adapter is set after the overrides, and whole: as in dbt, a unit test cannot replace one
+	// of its methods (the project refuses overrides: macros: adapter.<method>).
 	adapter, _ := globals["adapter"].(Namespace)
 	st.gctx = gctx
 	gctx.Set(stateKey, st)

@@ -31,13 +31,28 @@ type resourceProps struct {
 	Tests       []yaml.Node    `yaml:"tests"`
 	DataTests   []yaml.Node    `yaml:"data_tests"`
 	// LatestVersion and Versions are dbt 1.5's model versions.
-	LatestVersion any `yaml:"latest_version"`
-	Versions      []struct {
-		V           any            `yaml:"v"`
-		DefinedIn   string         `yaml:"defined_in"`
-		Description string         `yaml:"description"`
-		Config      map[string]any `yaml:"config"`
-	} `yaml:"versions"`
+	LatestVersion any            `yaml:"latest_version"`
+	Versions      []versionProps `yaml:"versions"`
+}
+
+// versionProps is one entry of a model's versions:. Its columns: are the entry's columns it
+// keeps (one include:/exclude: element, all of them without it) and its own; its tests, when
+// it has a tests: or data_tests: key, replace the entry's model-level tests.
+type versionProps struct {
+	V           any                  `yaml:"v"`
+	DefinedIn   string               `yaml:"defined_in"`
+	Description string               `yaml:"description"`
+	Config      map[string]any       `yaml:"config"`
+	Columns     []versionColumnProps `yaml:"columns"`
+	Tests       *[]yaml.Node         `yaml:"tests"`
+	DataTests   *[]yaml.Node         `yaml:"data_tests"`
+}
+
+// versionColumnProps is an element of a version's columns:: a column, or include:/exclude:.
+type versionColumnProps struct {
+	columnProps `yaml:",inline"`
+	Include     any      `yaml:"include"`
+	Exclude     []string `yaml:"exclude"`
 }
 
 type columnProps struct {
@@ -117,18 +132,16 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 		props []resourceProps
 	}{{Model, pf.Models}, {Seed, pf.Seeds}, {Snapshot, pf.Snapshots}} {
 		for _, rp := range group.props {
-			alias := ""
 			if group.rt == Model && len(rp.Versions) > 0 {
-				if err := l.addVersions(name, rp); err != nil {
+				versioned, err := l.addVersions(name, rp)
+				if err != nil {
 					return err
 				}
-				alias = Model + "." + l.pkg + "." + rp.Name
+				if versioned {
+					continue
+				}
 			}
 			n := l.p.Nodes[group.rt+"."+l.pkg+"."+rp.Name]
-			if alias != "" && n != nil {
-				// Only while this entry is read: the latest version under the bare name.
-				delete(l.p.Nodes, alias)
-			}
 			if n == nil {
 				// dbt warns and goes on: a stale entry must not stop the project.
 				l.p.Warnings = append(l.p.Warnings, fmt.Sprintf("%s: %s %q is described but there is no such %s", name, group.rt, rp.Name, group.rt))
@@ -199,21 +212,22 @@ func (l *loader) addProperties(name string, raw []byte, testPaths []string) erro
 	return nil
 }
 
-// refCall is how a test of this tree names the model it tests: ref('x') in the root project,
-// ref('pkg', 'x') in a package, so it finds the package's own model.
 // addVersions makes the files of a versioned model (<name>_v<v>.sql, or defined_in:) its
 // versions: one node each, model.<package>.<name>.v<v>, its relation <name>_v<v> unless an
 // alias is configured. ref('<name>') is the latest version (latest_version:, else the
-// highest); ref('<name>', v=1) one of them. The entry's description, config, columns and tests
-// go to the latest version (dbt gives its tests to every version; here the others have none).
-func (l *loader) addVersions(file string, rp resourceProps) error {
+// highest); ref('<name>', v=1) one of them. As dbt does, every version gets the entry's
+// description and config under its own, the entry's columns it includes with its own columns,
+// and the tests of those columns and the entry's model tests (or its own), each test named
+// by its version and reading ref('<name>', version='<v>'). It reports false when no version
+// has a file, so the entry describes a model of that name if there is one.
+func (l *loader) addVersions(file string, rp resourceProps) (bool, error) {
 	mv := &ModelVersions{IDs: map[string]string{}}
-	var latestID string
 	highest := ""
-	for _, v := range rp.Versions {
+	found := make([]*Node, len(rp.Versions))
+	for i, v := range rp.Versions {
 		ver := fmt.Sprint(v.V)
 		if v.V == nil || ver == "" {
-			return &LoadError{Path: file, Err: fmt.Errorf("model %s: every entry of versions: needs its v", rp.Name)}
+			return false, &LoadError{Path: file, Err: fmt.Errorf("model %s: every entry of versions: needs its v", rp.Name)}
 		}
 		defined := v.DefinedIn
 		if defined == "" {
@@ -232,34 +246,161 @@ func (l *loader) addVersions(file string, rp resourceProps) error {
 		if n.Config.String("alias") == "" {
 			n.Config = n.Config.Merge(map[string]any{"alias": defined})
 		}
+		// Properties sit between the folder config and config() in the file; the version's
+		// own config over the entry's.
 		n.Config = n.Config.Merge(rp.Config).Merge(v.Config)
+		n.Description = rp.Description
 		if v.Description != "" {
 			n.Description = v.Description
 		}
 		l.p.Nodes[n.UniqueID] = n
 		mv.IDs[ver] = n.UniqueID
+		found[i] = n
 		if highest == "" || versionLess(highest, ver) {
 			highest = ver
 		}
 	}
 	if len(mv.IDs) == 0 {
-		return nil
+		return false, nil
 	}
 	mv.Latest = highest
 	if rp.LatestVersion != nil {
 		mv.Latest = fmt.Sprint(rp.LatestVersion)
 	}
-	latestID = mv.IDs[mv.Latest]
-	if latestID == "" {
-		return &LoadError{Path: file, Err: fmt.Errorf("model %s: latest_version %s is not one of its versions", rp.Name, mv.Latest)}
+	if mv.IDs[mv.Latest] == "" {
+		return true, &LoadError{Path: file, Err: fmt.Errorf("model %s: latest_version %s is not one of its versions", rp.Name, mv.Latest)}
 	}
 	if l.p.Versions == nil {
 		l.p.Versions = map[string]*ModelVersions{}
 	}
 	l.p.Versions[l.pkg+"."+rp.Name] = mv
-	// The entry's properties below find the latest version under the model's own name.
-	l.p.Nodes[Model+"."+l.pkg+"."+rp.Name] = l.p.Nodes[latestID]
+	for i, n := range found {
+		if n == nil {
+			continue
+		}
+		if err := l.addVersionColumnsAndTests(file, rp, &rp.Versions[i], n); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// addVersionColumnsAndTests gives one version its columns and their tests, and the model
+// tests: the version's own when it lists any (an empty list means none), else the entry's.
+func (l *loader) addVersionColumnsAndTests(file string, rp resourceProps, v *versionProps, n *Node) error {
+	var filter *versionColumnProps
+	own := make([]columnProps, 0, len(v.Columns))
+	for i := range v.Columns {
+		c := &v.Columns[i]
+		if c.Include != nil || c.Exclude != nil {
+			if filter != nil {
+				return &LoadError{Path: file, Err: fmt.Errorf("model %s version %s: columns: holds at most one include/exclude element", rp.Name, n.Version)}
+			}
+			filter = c
+			continue
+		}
+		if c.Name == "" {
+			return &LoadError{Path: file, Err: fmt.Errorf("model %s version %s: each of its columns needs a name (or is an include/exclude element)", rp.Name, n.Version)}
+		}
+		own = append(own, c.columnProps)
+	}
+	includes, err := columnFilter(filter)
+	if err != nil {
+		return &LoadError{Path: file, Err: fmt.Errorf("model %s version %s: %w", rp.Name, n.Version, err)}
+	}
+	ref := l.versionRefCall(rp.Name, n.Version)
+	addColumn := func(c columnProps) error {
+		// A version's own column of an included column's name describes it anew; the tests of
+		// both run, as in dbt.
+		if i := slices.IndexFunc(n.Columns, func(x Column) bool { return x.Name == c.Name }); i >= 0 {
+			n.Columns[i].Description = c.Description
+		} else {
+			n.Columns = append(n.Columns, Column{Name: c.Name, Description: c.Description})
+		}
+		for _, t := range slices.Concat(c.Tests, c.DataTests) {
+			if err := l.addGenericTest(file, t, ref, n, c.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, c := range rp.Columns {
+		if includes(c.Name) {
+			if err := addColumn(c); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range own {
+		if err := addColumn(c); err != nil {
+			return err
+		}
+	}
+	tests := slices.Concat(rp.Tests, rp.DataTests)
+	if v.Tests != nil || v.DataTests != nil {
+		tests = nil
+		for _, list := range []*[]yaml.Node{v.Tests, v.DataTests} {
+			if list != nil {
+				tests = append(tests, *list...)
+			}
+		}
+	}
+	for _, t := range tests {
+		if err := l.addGenericTest(file, t, ref, n, ""); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// columnFilter reads a version's include:/exclude: element: include: is all, * or a list of
+// the entry's columns, exclude: (only beside all) the ones left out. Without the element every
+// column is included; an element with exclude: only includes the rest.
+func columnFilter(f *versionColumnProps) (func(string) bool, error) {
+	if f == nil {
+		return func(string) bool { return true }, nil
+	}
+	all := true
+	var list []string
+	switch in := f.Include.(type) {
+	case nil:
+	case string:
+		if in != "all" && in != "*" {
+			return nil, fmt.Errorf("include: must be all, * or a list of column names, not %q", in)
+		}
+	case []any:
+		all = false
+		for _, c := range in {
+			list = append(list, fmt.Sprint(c))
+		}
+	default:
+		return nil, fmt.Errorf("include: must be all, * or a list of column names, not %v", in)
+	}
+	if !all && len(f.Exclude) > 0 {
+		return nil, fmt.Errorf("exclude only with include: all (or *), not beside a list")
+	}
+	return func(name string) bool {
+		return (all || slices.Contains(list, name)) && !slices.Contains(f.Exclude, name)
+	}, nil
+}
+
+// refCall is how a test of this tree names the model it tests: ref('x') in the root project,
+// ref('pkg', 'x') in a package, so it finds the package's own model.
+func (l *loader) refCall(name string) string {
+	if l.pkg == l.p.Name {
+		return fmt.Sprintf("ref('%s')", name)
+	}
+	return fmt.Sprintf("ref('%s', '%s')", l.pkg, name)
+}
+
+// versionRefCall is refCall for one version of a versioned model, written as dbt writes a
+// version's test: ref('x', version='2').
+func (l *loader) versionRefCall(name, version string) string {
+	v := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(version)
+	if l.pkg == l.p.Name {
+		return fmt.Sprintf("ref('%s', version='%s')", name, v)
+	}
+	return fmt.Sprintf("ref('%s', '%s', version='%s')", l.pkg, name, v)
 }
 
 // versionLess orders versions as numbers when both are, else as text.
@@ -270,13 +411,6 @@ func versionLess(a, b string) bool {
 		return fa < fb
 	}
 	return a < b
-}
-
-func (l *loader) refCall(name string) string {
-	if l.pkg == l.p.Name {
-		return fmt.Sprintf("ref('%s')", name)
-	}
-	return fmt.Sprintf("ref('%s', '%s')", l.pkg, name)
 }
 
 func parseFreshness(m map[string]any) *Freshness {
@@ -363,6 +497,10 @@ func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, o
 		parts = append(parts, "source", on.Source.SourceName)
 	}
 	parts = append(parts, on.Name)
+	if on.Version != "" {
+		// dbt names a version's tests by it: unique_orders_v2_id.
+		parts = append(parts, "v"+on.Version)
+	}
 	if column != "" {
 		parts = append(parts, column)
 	}

@@ -3,8 +3,10 @@ package project
 import (
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,6 +109,13 @@ func (l *loader) addUnitTests(file string, entries []yaml.Node, testPaths []stri
 
 func (l *loader) unitSpec(up unitTestProps, testPaths []string) (*UnitTestSpec, error) {
 	spec := &UnitTestSpec{Model: up.Model, Macros: up.Overrides.Macros, Vars: up.Overrides.Vars, EnvVars: up.Overrides.EnvVars}
+	for _, name := range slices.Sorted(maps.Keys(up.Overrides.Macros)) {
+		// dbt replaces a macro, or a macro of a package namespace (dbt_utils.star); adapter is
+		// an object, not a namespace of macros, and dbt fails on adapter.<method>.
+		if strings.HasPrefix(name, "adapter.") {
+			return spec, fmt.Errorf("overrides: macros: %s: a unit test cannot override a method of adapter, as in dbt", name)
+		}
+	}
 	if up.Given == nil {
 		// given: [] is allowed (a model with no inputs); only a missing given: is not.
 		return spec, fmt.Errorf("given: is required (a list of inputs with their rows)")
