@@ -23,8 +23,10 @@ GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# A checkout whose node_modules is a link to another checkout's install (a git worktree) does
+# not reinstall it: npm ci through the link would empty the other checkout's install.
 frontend/node_modules/.installed: frontend/package-lock.json
-	$(NPM) ci --no-audit --no-fund
+	@if [ -L frontend/node_modules ]; then echo "frontend/node_modules links to another install: not reinstalling it" >&2; else $(NPM) ci --no-audit --no-fund; fi
 	@touch $@
 
 gen: frontend/node_modules/.installed ## Regenerate api/ (oapi-codegen), db/dbgen (sqlc) and the SPA's TypeScript client
