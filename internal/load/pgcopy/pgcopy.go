@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"time"
 )
@@ -162,6 +163,12 @@ func (w *Writer) Timestamp(micros int64) {
 	w.u64(uint64(micros)) //nolint:gosec // two's complement, as PostgreSQL reads it
 }
 
+// Time writes a time (of day) as microseconds since midnight.
+func (w *Writer) Time(micros int64) {
+	w.u32(8)
+	w.u64(uint64(micros)) //nolint:gosec // 0 to 86,400,000,000
+}
+
 // TimestampOf converts t to Timestamp's microseconds: its instant for a timestamptz (utc
 // true), its wall clock for a timestamp; sub-microsecond digits are cut, as PostgreSQL rounds
 // them away.
@@ -184,7 +191,31 @@ func (w *Writer) Numeric(unscaled int64, scale int) {
 		abs = -abs
 	}
 	w.digits = strconv.AppendUint(w.digits[:0], abs, 10)
-	ds := w.digits
+	w.numeric(neg, w.digits, scale)
+}
+
+// BigNumeric writes a numeric of value n × 10^exp (a decimal wider than 64 bits), with -exp
+// digits after the point when exp < 0.
+func (w *Writer) BigNumeric(n *big.Int, exp int) {
+	w.digits = n.Append(w.digits[:0], 10)
+	ds, neg := w.digits, n.Sign() < 0
+	if neg {
+		ds = ds[1:]
+	}
+	scale := 0
+	if exp < 0 {
+		scale = -exp
+	} else {
+		for range exp {
+			ds = append(ds, '0')
+		}
+	}
+	w.numeric(neg, ds, scale)
+}
+
+// numeric writes the decimal of the magnitude's digits ds (no sign, no point) with scale digits
+// after the point.
+func (w *Writer) numeric(neg bool, ds []byte, scale int) {
 	// Left-pad the integer part and right-pad the fraction to whole base-10000 groups.
 	intLen := len(ds) - scale
 	lead := 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -201,4 +202,46 @@ func TestWriter_NumericDigitForDigit(t *testing.T) {
 	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.Equal(t, want, got)
+}
+
+// Wide decimals and times of day.
+func TestWriter_BigNumericAndTime(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testutil.EmptyDatabase(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	_, err = conn.Exec(ctx, "create table t (i integer, v numeric, h time)")
+	require.NoError(t, err)
+	num := func(s string) *big.Int {
+		n, ok := new(big.Int).SetString(s, 10)
+		require.True(t, ok)
+		return n
+	}
+	cases := []struct {
+		n    *big.Int
+		exp  int
+		want string
+	}{
+		{num("123456789012345678901234567890123456789"), -10, "12345678901234567890123456789.0123456789"},
+		{num("-98765432109876543210"), -25, "-0.0000098765432109876543210"},
+		{num("5"), 3, "5000"},
+		{num("0"), -2, "0.00"},
+	}
+	var buf bytes.Buffer
+	w := pgcopy.NewWriter(&buf)
+	for i, c := range cases {
+		w.Row(3)
+		w.Int32(int32(i)) //nolint:gosec // a few
+		w.BigNumeric(c.n, c.exp)
+		w.Time(int64(i)*3_600_000_000 + 1)
+	}
+	require.NoError(t, w.Close())
+	_, err = conn.PgConn().CopyFrom(ctx, &buf, "COPY t (i, v, h) FROM STDIN (FORMAT binary)")
+	require.NoError(t, err)
+	rows, err := conn.Query(ctx, "select v::text || ' ' || h::text from t order by i")
+	require.NoError(t, err)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{cases[0].want + " 00:00:00.000001", cases[1].want + " 01:00:00.000001",
+		cases[2].want + " 02:00:00.000001", cases[3].want + " 03:00:00.000001"}, got)
 }
