@@ -3,23 +3,18 @@ package load
 import (
 	"bufio"
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/parquet-go/parquet-go"
+	"github.com/datanika/datanika/internal/load/pgcopy"
 )
 
-// CSV, TSV and parquet files to PostgreSQL as COPY text: every value is still checked against its
+// CSV and TSV files to PostgreSQL as COPY text (parquet files go as binary COPY,
+// copy_parquet_postgres.go, on the same conditions): every value is still checked against its
 // column's kind (a value that does not fit follows the contract as on the decoding path), but it
 // is passed on as the file spells it, escaped for COPY, instead of being converted to a Go value
 // and encoded again — PostgreSQL reads the spellings the checks accept (integers, decimals in
@@ -30,12 +25,14 @@ import (
 // It is taken when nothing needs the values themselves: no checksum, a data_type contract of
 // evolve or freeze (discard_* records rows one by one), and every column written.
 
-// fileTextCopies counts the tables copied this way (tests check which path a load took).
-var fileTextCopies atomic.Int64
+// fileTextCopies counts the tables copied this way (tests check which path a load took), and
+// parquetBinaryCopies those of them that went as binary COPY.
+var fileTextCopies, parquetBinaryCopies atomic.Int64
 
 // textCopyable says whether the file source can take the COPY text path.
 func (s *fileSource) textCopyable(w Window) bool {
-	return (s.format == "csv" || s.format == "tsv" || s.format == "parquet") && len(w.Filters) == 0 && w.Cursor == "" &&
+	return (s.format == "csv" || s.format == "tsv" || s.format == "parquet" && s.table != nil && parquetBinaryCopyable(s.table)) &&
+		len(w.Filters) == 0 && w.Cursor == "" &&
 		(w.reject == nil || w.reject.mode == ContractEvolve || w.reject.mode == ContractFreeze)
 }
 
@@ -48,12 +45,18 @@ func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window
 		err error
 	}
 	done := make(chan result, 1)
+	// Parquet's typed values go as binary COPY (copy_parquet_postgres.go), CSV and TSV as COPY text.
+	binary := s.format == "parquet"
 	go func() {
-		n, err := dst.copyIn(ctx, pr, false)
+		n, err := dst.copyIn(ctx, pr, binary)
 		_ = pr.CloseWithError(err) // a failed COPY stops the writer
 		done <- result{n, err}
 	}()
 	bw := bufio.NewWriterSize(pw, 256<<10)
+	var bin *pgcopy.Writer
+	if binary {
+		bin = pgcopy.NewWriter(pw)
+	}
 	s.rows = 0
 	rd := &rowReader{s: s, t: t, w: w}
 	for _, obj := range s.pending {
@@ -61,11 +64,12 @@ func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window
 			break
 		}
 		var n int64
-		write := s.writeCSVText
-		if s.format == "parquet" {
-			write = s.writeParquetText
+		report := func(r int64) { progress(rows + r) }
+		if binary {
+			n, err = s.writeParquetBinary(ctx, obj, rd, bin, report)
+		} else {
+			n, err = s.writeCSVText(ctx, obj, rd, bw, report)
 		}
-		n, err = write(ctx, obj, rd, bw, func(r int64) { progress(rows + r) })
 		rows += n
 		bytes += obj.Size
 		if err != nil {
@@ -73,7 +77,11 @@ func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window
 		}
 	}
 	if err == nil {
-		err = bw.Flush()
+		if binary {
+			err = bin.Close()
+		} else {
+			err = bw.Flush()
+		}
 	}
 	_ = pw.CloseWithError(err)
 	out := <-done
@@ -86,6 +94,9 @@ func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window
 		return rows, bytes, fmt.Errorf("%w: %s: %d records read, the destination took %d", ErrVerify, t.QualifiedName(), rows, out.n)
 	}
 	fileTextCopies.Add(1)
+	if binary {
+		parquetBinaryCopies.Add(1)
+	}
 	return rows, bytes, nil
 }
 
@@ -239,119 +250,6 @@ func textForCopy(k Kind, v string) (string, error) {
 	return "", err
 }
 
-// writeParquetText writes one parquet object's rows as COPY text lines, in the table's column
-// order.
-func (s *fileSource) writeParquetText(ctx context.Context, obj fileObject, rd *rowReader, bw *bufio.Writer, progress func(int64)) (int64, error) {
-	var line []byte
-	var rows int64
-	cols := rd.t.Columns
-	var field []int // the file's field of each table column, -1 for none (the file column)
-	err := s.eachParquetRow(ctx, obj, rd.t, func(fields []parquetField, pos []int, vals []parquet.Value, nested map[string]any) error {
-		if field == nil {
-			field = make([]int, len(cols))
-			for ci := range field {
-				field[ci] = slices.Index(pos, ci)
-			}
-		}
-		line = line[:0]
-		for ci := range cols {
-			if ci > 0 {
-				line = append(line, '\t')
-			}
-			fi := field[ci]
-			switch {
-			case fi < 0: // the file column
-				line = appendCopyEscaped(line, []byte(obj.Name))
-				continue
-			case fields[fi].leaf < 0:
-				v, ok := nested[fields[fi].name]
-				if !ok || v == nil {
-					line = append(line, '\\', 'N')
-					continue
-				}
-				b, err := json.Marshal(v)
-				if err != nil {
-					return fmt.Errorf("column %q: %w", fields[fi].name, err)
-				}
-				line = appendCopyEscaped(line, b)
-				continue
-			}
-			v := vals[fi]
-			if v.IsNull() {
-				line = append(line, '\\', 'N')
-				continue
-			}
-			var err error
-			if line, err = appendParquetText(line, fields[fi], cols[ci].Type.Kind, v); err != nil {
-				return fmt.Errorf("column %q: %w", fields[fi].name, err)
-			}
-		}
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-		rows++
-		s.rows++
-		if rows%10000 == 0 {
-			progress(rows)
-		}
-		return nil
-	})
-	return rows, err
-}
-
-// appendParquetText appends a parquet value (not null) as COPY text reads it for kind k.
-func appendParquetText(dst []byte, pf parquetField, k Kind, v parquet.Value) ([]byte, error) {
-	if pf.scale >= 0 {
-		n := v.Int64()
-		if v.Kind() == parquet.Int32 {
-			n = int64(v.Int32())
-		}
-		return appendScaled(dst, n, pf.scale), nil
-	}
-	out, err := pf.conv(v)
-	if err != nil {
-		return dst, err
-	}
-	switch x := out.(type) {
-	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
-	case float64:
-		bits := 64
-		if k == KindFloat32 {
-			bits = 32
-		}
-		return strconv.AppendFloat(dst, x, 'g', -1, bits), nil
-	case bool:
-		if x {
-			return append(dst, 't'), nil
-		}
-		return append(dst, 'f'), nil
-	case string:
-		return appendCopyEscaped(dst, []byte(x)), nil
-	case []byte:
-		dst = append(dst, `\\x`...)
-		return hex.AppendEncode(dst, x), nil
-	case [16]byte:
-		return append(dst, uuid.UUID(x).String()...), nil
-	case time.Time:
-		switch k {
-		case KindDate:
-			return x.AppendFormat(dst, time.DateOnly), nil
-		case KindTimestampTZ:
-			dst = x.Truncate(time.Microsecond).UTC().AppendFormat(dst, "2006-01-02 15:04:05.999999")
-			return append(dst, "+00"...), nil
-		default:
-			return x.Truncate(time.Microsecond).AppendFormat(dst, "2006-01-02 15:04:05.999999"), nil
-		}
-	case pgtype.Numeric:
-		return append(dst, NumericText(x)...), nil
-	case pgtype.Time:
-		return append(dst, timeOfDay(x.Microseconds)...), nil
-	}
-	return dst, fmt.Errorf("a %T value has no COPY text", out)
-}
-
 // pgReadsAsIs says PostgreSQL reads an ISO date and time (already checked) to the same
 // microsecond as the decoding path: at most six fractional digits and a zone of Z, ±HH or
 // ±HH:MM, or none.
@@ -376,26 +274,4 @@ func pgReadsAsIs(s string) bool {
 		return true
 	}
 	return false
-}
-
-// appendScaled appends the decimal n × 10^-scale.
-func appendScaled(dst []byte, n int64, scale int) []byte {
-	if scale == 0 {
-		return strconv.AppendInt(dst, n, 10)
-	}
-	digits := strconv.AppendInt(nil, n, 10)
-	if n < 0 {
-		dst = append(dst, '-')
-		digits = digits[1:]
-	}
-	if len(digits) <= scale {
-		dst = append(dst, '0', '.')
-		for range scale - len(digits) {
-			dst = append(dst, '0')
-		}
-		return append(dst, digits...)
-	}
-	dst = append(dst, digits[:len(digits)-scale]...)
-	dst = append(dst, '.')
-	return append(dst, digits[len(digits)-scale:]...)
 }

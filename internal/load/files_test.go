@@ -347,13 +347,14 @@ func TestFileSource_ParquetTypesMapExactly(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, parquet.Write(&b, rows))
 	env := uploads(writeTemp(t, "p.parquet", b.String()))
-	// verify count copies the values as COPY text; checksum decodes them (both paths).
+	// verify count copies the values as binary COPY; checksum decodes them (both paths).
 	for _, verify := range []string{"count", "checksum"} {
-		before := load.FileTextCopies()
+		before, beforeBinary := load.FileTextCopies(), load.ParquetBinaryCopies()
 		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: verify,
 			Config: mustConfig(t, `{"mode": "single_table", "table": "p", "verify": "`+verify+`"}`)})
 		require.NoError(t, err)
 		require.Equal(t, verify == "count", load.FileTextCopies() == before+1, "the path taken with verify %s", verify)
+		require.Equal(t, verify == "count", load.ParquetBinaryCopies() == beforeBinary+1, "binary COPY with verify %s", verify)
 		requireParquetRows(t, pg, verify)
 	}
 }
@@ -678,4 +679,62 @@ func TestListS3Objects_AreTheObjectsARunLoads(t *testing.T) {
 	_, _, err = load.ListS3Objects(context.Background(), src.Config, env, "[abc", 10)
 	var ge *load.GlobError
 	require.ErrorAs(t, err, &ge)
+}
+
+// parquetKinds has a column of every parquet type the binary COPY path writes.
+type parquetKinds struct {
+	ID     int64    `parquet:"id"`
+	I8     int8     `parquet:"i8,int(8)"`
+	I16    int16    `parquet:"i16,int(16)"`
+	U16    uint16   `parquet:"u16,uint(16)"`
+	U32    uint32   `parquet:"u32,uint(32)"`
+	U64    uint64   `parquet:"u64,uint(64)"`
+	F32    float32  `parquet:"f32"`
+	Str    string   `parquet:"str"`
+	Enum   string   `parquet:"enum,enum"`
+	JSON   string   `parquet:"js,json"`
+	UUID   [16]byte `parquet:"uuid,uuid"`
+	Raw    [3]byte  `parquet:"raw"`
+	Dec32  int32    `parquet:"dec32,decimal(3:9)"`
+	Day    int32    `parquet:"day,date"`
+	TMs    int32    `parquet:"tms,time(millisecond)"`
+	TUs    int64    `parquet:"tus,time(microsecond)"`
+	TNs    int64    `parquet:"tns,time(nanosecond)"`
+	TsMs   int64    `parquet:"tsms,timestamp(millisecond:local)"`
+	TsNs   int64    `parquet:"tsns,timestamp(nanosecond:local)"`
+	TsUTC  int64    `parquet:"tsutc,timestamp(microsecond:utc)"`
+	Opt    *int64   `parquet:"opt,optional"`
+	Nested []int32  `parquet:"nested,list"`
+}
+
+// Every parquet type loads the same through binary COPY as through the decoding path.
+func TestFileSource_ParquetBinaryCopyEqualsTheDecodingPath(t *testing.T) {
+	pg := newPG(t)
+	seven := int64(7)
+	rows := []parquetKinds{
+		{ID: 1, I8: -128, I16: -32768, U16: 65535, U32: 4294967295, U64: 18446744073709551615, F32: 1.5, Str: "tab\tand \\ ünï",
+			Enum: "A", JSON: `{"a": [1, 2.5]}`, UUID: [16]byte{1, 2, 3}, Raw: [3]byte{0, 0xff, 7}, Dec32: -123456789,
+			Day: days(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)), TMs: 86399999, TUs: 1, TNs: 45296789123456,
+			TsMs: time.Date(2024, 1, 2, 3, 4, 5, 6e6, time.UTC).UnixMilli(), TsNs: time.Date(1900, 1, 1, 0, 0, 0, 999999999, time.UTC).UnixNano(),
+			TsUTC: time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro(), Opt: &seven, Nested: []int32{1, 2}},
+		{ID: 2, Str: "", JSON: `null`, Day: days(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)), TsUTC: -1, Nested: nil},
+	}
+	var b bytes.Buffer
+	require.NoError(t, parquet.Write(&b, rows))
+	env := uploads(writeTemp(t, "k.parquet", b.String()))
+	cols := []string{"id", "i8", "i16", "u16", "u32", "u64", "f32", "str", "enum", "js", "uuid", "raw", "dec32", "day", "tms", "tus", "tns",
+		"tsms", "tsns", "tsutc", "opt", "nested"}
+	got := map[string][][]string{}
+	for _, verify := range []string{"count", "checksum"} {
+		beforeBinary := load.ParquetBinaryCopies()
+		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: "k_" + verify,
+			Config: mustConfig(t, `{"mode": "single_table", "table": "k", "verify": "`+verify+`"}`)})
+		require.NoError(t, err)
+		require.Equal(t, verify == "count", load.ParquetBinaryCopies() == beforeBinary+1, "binary COPY with verify %s", verify)
+		got[verify] = tableTextUTC(t, pg, "k_"+verify+".k", cols)
+	}
+	require.Equal(t, got["checksum"], got["count"])
+	require.Equal(t, []string{"1", "-128", "-32768", "65535", "4294967295", "18446744073709551615", "1.5", "tab\tand \\ ünï", "A",
+		`{"a": [1, 2.5]}`, "01020300-0000-0000-0000-000000000000", `\x00ff07`, "-123456.789", "2024-02-29", "23:59:59.999", "00:00:00.000001",
+		"12:34:56.789123", "2024-01-02 03:04:05.006", "1900-01-01 00:00:00.999999", "9999-12-31 23:59:59.999999+00", "7", "[1, 2]"}, got["count"][0])
 }

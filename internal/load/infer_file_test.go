@@ -233,17 +233,6 @@ func parseFileTimestampSlow(s string, zoned bool) (time.Time, error) {
 	return time.Time{}, err
 }
 
-func TestAppendScaled(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		n     int64
-		scale int
-		want  string
-	}{{12345, 2, "123.45"}, {-1, 2, "-0.01"}, {5, 0, "5"}, {0, 3, "0.000"}, {-123456, 3, "-123.456"}, {-9223372036854775808, 4, "-922337203685477.5808"}} {
-		require.Equal(t, c.want, string(appendScaled(nil, c.n, c.scale)))
-	}
-}
-
 func TestTextForCopy_TimestampsAsTheDecodingPathSendsThem(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{

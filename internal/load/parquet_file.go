@@ -84,7 +84,7 @@ func planParquet(schema *parquet.Schema) (*parquetPlan, []Column, error) {
 			return nil, nil, fmt.Errorf("column %q: %w", field.Name(), err)
 		}
 		pf := parquetField{name: field.Name(), leaf: leaf, conv: conv, scale: -1}
-		if k := field.Type().Kind(); typ.Kind == KindDecimal && (k == parquet.Int32 || k == parquet.Int64) {
+		if k := field.Type().Kind(); isParquetDecimal(field) && (k == parquet.Int32 || k == parquet.Int64) {
 			pf.scale = typ.Scale
 		}
 		plan.fields = append(plan.fields, pf)
@@ -92,6 +92,17 @@ func planParquet(schema *parquet.Schema) (*parquetPlan, []Column, error) {
 		leaf += n
 	}
 	return plan, cols, nil
+}
+
+// isParquetDecimal says whether a leaf is a DECIMAL: an unsigned 64-bit integer also loads as
+// a decimal, but its int64 bits are not a signed unscaled value.
+func isParquetDecimal(field parquet.Field) bool {
+	lt := field.Type().LogicalType()
+	if lt == nil {
+		return false
+	}
+	_, ok := lt.Value.(*format.DecimalType)
+	return ok
 }
 
 func leafCount(n parquet.Node) int {
