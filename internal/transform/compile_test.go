@@ -148,13 +148,13 @@ func TestCompile_HostileNamesAreQuoted(t *testing.T) {
 func TestCompile_GenericTestsBecomeFailingRowQueries(t *testing.T) {
 	t.Parallel()
 	e := newEngine(t, os.DirFS(jaffleDir(t, false)), dialect.Postgres)
-	rel := compileID(t, e, "test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_")
+	rel := compileID(t, e, "test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2")
 	require.Contains(t, rel, `from "analytics"."orders"`)
 	require.Contains(t, rel, `from "analytics"."customers"`)
 	require.Contains(t, rel, "where parent.to_field is null")
 	av := compileID(t, e, findTest(t, e, "test.jaffle_shop.accepted_values_stg_orders_status__placed"))
 	require.Contains(t, av, "where value_field not in ('placed', 'shipped', 'completed', 'return_pending', 'returned')")
-	rng := compileID(t, e, "test.jaffle_shop.accepted_range_customers_customer_lifetime_value__0")
+	rng := compileID(t, e, "test.jaffle_shop.dbt_utils_accepted_range_customers_customer_lifetime_value__0.f65ec0729a")
 	require.Contains(t, rng, "or not (customer_lifetime_value >= 0)")
 }
 
@@ -179,7 +179,7 @@ func TestCompile_TestWhereConfigFiltersTheModel(t *testing.T) {
 		"models/a.yml":    {Data: []byte("version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tests:\n          - not_null:\n              config:\n                where: \"id > 1\"\n                severity: warn\n")},
 	}
 	e := newEngine(t, fsys, dialect.Postgres)
-	id := "test.p.not_null_a_id"
+	id := "test.p.not_null_a_id.c1cebc1440"
 	require.Equal(t, "warn", e.nodes[id].config.String("severity"))
 	sql := compileID(t, e, id)
 	require.Contains(t, sql, `from (select * from "analytics"."a" where id > 1) dbt_subquery`)

@@ -99,6 +99,9 @@ type node struct {
 	config   project.Config
 	schema   string
 	refs     []string // unique ids of parents
+	// refCalls are its ref() calls as written: package ("" when not given) and name, with
+	// the version asked for after project.VersionSep; graph refs list them.
+	refCalls [][2]string
 	sources  []string
 	// err is why the node could not be parsed; running it fails with it, alone.
 	err error
@@ -638,6 +641,7 @@ func (e *Engine) resolve(n *node, rec *recorder) error {
 			return fmt.Errorf("%s: %s refers to %s, which is not a model, seed or snapshot of the project", n.Path, n.Name, refText(ref))
 		}
 		n.refs = append(n.refs, target.UniqueID)
+		n.refCalls = append(n.refCalls, ref)
 	}
 	for _, s := range rec.sources {
 		target := e.proj.Source(n.Package, s[0], s[1])
