@@ -641,8 +641,9 @@ func (e *Engine) resolve(n *node, rec *recorder) error {
 			return fmt.Errorf("%s: %s refers to %s, which is not a model, seed or snapshot of the project", n.Path, n.Name, refText(ref))
 		}
 		n.refs = append(n.refs, target.UniqueID)
-		n.refCalls = append(n.refCalls, ref)
 	}
+	// Read only, so shared with the recorder (and the parse cache).
+	n.refCalls = rec.refs
 	for _, s := range rec.sources {
 		target := e.proj.Source(n.Package, s[0], s[1])
 		if target == nil {

@@ -469,30 +469,45 @@ func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, o
 	default:
 		return fmt.Errorf("a test on %s must be a name or a map, not %T", on.Name, def)
 	}
-	// dbt 1.10: the macro's arguments under arguments:, over the entry's other keys.
-	merged := make(map[string]any, len(args))
-	nodes := make(map[string]*yaml.Node, len(args))
-	for k, v := range args {
-		if k != "arguments" {
-			merged[k] = v
-			nodes[k] = mapValueNode(argsNode, k)
+	// nodes are the YAML nodes of the arguments whose order a name reads (maps, lists).
+	var nodes map[string]*yaml.Node
+	note := func(k string, v any, parent *yaml.Node) {
+		switch v.(type) {
+		case map[string]any, []any:
+			if nodes == nil {
+				nodes = map[string]*yaml.Node{}
+			}
+			nodes[k] = mapValueNode(parent, k)
 		}
 	}
+	merged := args
 	if c, ok := args["arguments"].(map[string]any); ok {
+		// dbt 1.10: the macro's arguments under arguments:, over the entry's other keys.
+		merged = make(map[string]any, len(args)+len(c))
+		for k, v := range args {
+			if k != "arguments" {
+				merged[k] = v
+				note(k, v, argsNode)
+			}
+		}
 		an := mapValueNode(argsNode, "arguments")
 		for k, v := range c {
 			merged[k] = v
-			nodes[k] = mapValueNode(an, k)
+			note(k, v, an)
+		}
+	} else {
+		for k, v := range args {
+			note(k, v, argsNode)
 		}
 	}
 	var customName string
 	hasName := false
 	kwargs := map[string]any{}
 	cfg := Config{"severity": "error"}
-	own := Config{}
+	var own Config
 	for ak, av := range merged {
 		switch {
-		case ak == "test_name" || ak == "description":
+		case ak == "test_name" || ak == "description" || ak == "arguments":
 		case ak == "name":
 			// dbt ≥ 1.5: the test's own name, never an argument of its macro.
 			customName, hasName = fmt.Sprint(av), true
@@ -523,32 +538,28 @@ func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, o
 		testType = namespace + "_" + testType
 	}
 	// The arguments dbt names and hashes a test by: the macro's, its column, its model.
-	named := make(map[string]any, len(kwargs)+2)
-	for k, v := range kwargs {
-		named[k] = v
-	}
-	if column != "" {
-		named["column_name"] = column
-		nodes["column_name"] = nil
-	}
-	named["model"] = "{{ get_where_subquery(" + dbtModelArg(on) + ") }}"
+	named := testArgs{vals: kwargs, nodes: nodes, column: column,
+		model: "{{ get_where_subquery(" + dbtModelArg(on) + ") }}"}
 	compiled, name := customName, customName
 	if !hasName {
-		compiled, name = synthesizeTestNames(testType, target, testArgs{vals: named, nodes: nodes})
+		compiled, name = synthesizeTestNames(testType, target, named)
 		if compiled != name && own.String("alias") == "" {
 			// dbt: the hashed short name is the relation's when the full one is too long.
 			own = own.Merge(map[string]any{"alias": compiled})
 		}
 	}
 	cfg = cfg.Merge(own)
-	id := "test." + l.pkg + "." + name + "." + testHash(name, short, namespace, named)
+	hash := testHash(name, short, namespace, named)
+	id := "test." + l.pkg + "." + name + "." + hash
 	for i := 2; l.p.Nodes[id] != nil; i++ {
 		// Tests dbt would refuse as duplicates (the same test, arguments and name): kept, apart.
-		id = fmt.Sprintf("test.%s.%s.%s_%d", l.pkg, name, testHash(name, short, namespace, named), i)
+		id = fmt.Sprintf("test.%s.%s.%s_%d", l.pkg, name, hash, i)
 	}
-	fqn := []string{l.pkg}
-	if dirs := strings.Split(strings.TrimPrefix(file, l.prefix), "/"); len(dirs) > 2 {
+	fqn := make([]string, 1, 3)
+	fqn[0] = l.pkg
+	if rel := strings.TrimPrefix(file, l.prefix); strings.Count(rel, "/") > 1 {
 		// The properties file's folders below its resource path, as a model's.
+		dirs := strings.Split(rel, "/")
 		fqn = append(fqn, dirs[1:len(dirs)-1]...)
 	}
 	fqn = append(fqn, name)

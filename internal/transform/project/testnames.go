@@ -34,32 +34,59 @@ import (
 //     of the md5 of the name followed by the repr() of the test's metadata
 //     ({'kwargs': …, 'name': …, 'namespace': …}, keys sorted, every leaf made a string).
 
-// testArgs is a test's macro arguments as dbt names and hashes them: values as decoded, and
-// the YAML node of each where it has one (a map's key order lives there).
+// testArgs are the arguments dbt names and hashes a test by: its macro's (values as decoded,
+// and the YAML node of each map or list, where their order lives), its column_name (over an
+// argument of that name) when it has one, and its model.
 type testArgs struct {
-	vals  map[string]any
-	nodes map[string]*yaml.Node
+	vals   map[string]any
+	nodes  map[string]*yaml.Node
+	column string
+	model  string
+}
+
+// keys are the arguments' names, sorted; model among them only when withModel.
+func (a testArgs) keys(withModel bool) []string {
+	keys := make([]string, 0, len(a.vals)+2)
+	for k := range a.vals {
+		if k != "model" && (k != "column_name" || a.column == "") {
+			keys = append(keys, k)
+		}
+	}
+	if a.column != "" {
+		keys = append(keys, "column_name")
+	}
+	if withModel {
+		keys = append(keys, "model")
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// get is an argument's value and YAML node.
+func (a testArgs) get(k string) (any, *yaml.Node) {
+	switch {
+	case k == "model":
+		return a.model, nil
+	case k == "column_name" && a.column != "":
+		return a.column, nil
+	}
+	return a.vals[k], a.nodes[k]
 }
 
 // synthesizeTestNames is dbt's pair of names for a generic test: short (the compiled file
 // and the alias) and full (the node's name).
 func synthesizeTestNames(testType, target string, args testArgs) (short, full string) {
-	keys := make([]string, 0, len(args.vals))
-	for k := range args.vals {
-		if k != "model" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var b strings.Builder
+	b.Grow(len(testType) + len(target) + 64)
 	b.WriteString(testType)
 	b.WriteByte('_')
 	b.WriteString(target)
 	identifier := b.String()
 	b.WriteByte('_')
 	first := true
-	for _, k := range keys {
-		flattenArg(args.vals[k], args.nodes[k], func(part string) {
+	for _, k := range args.keys(false) {
+		v, n := args.get(k)
+		flattenArg(v, n, func(part string) {
 			if !first {
 				b.WriteString("__")
 			}
@@ -95,12 +122,21 @@ func flattenArg(v any, n *yaml.Node, emit func(string)) {
 
 // testHash is the suffix of a generic test's unique id: the last 10 hex digits of the md5
 // of its name and the repr() of its metadata.
-func testHash(name, testName, namespace string, kwargs map[string]any) string {
+func testHash(name, testName, namespace string, args testArgs) string {
 	var b strings.Builder
+	b.Grow(2*len(name) + 128)
 	b.WriteString(name)
-	b.WriteString("{'kwargs': ")
-	hashableRepr(&b, kwargs)
-	b.WriteString(", 'name': ")
+	b.WriteString("{'kwargs': {")
+	for i, k := range args.keys(true) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		v, _ := args.get(k)
+		writeQuoted(&b, k)
+		b.WriteString(": ")
+		hashableRepr(&b, v)
+	}
+	b.WriteString("}, 'name': ")
 	b.WriteString(pyQuote(testName))
 	b.WriteString(", 'namespace': ")
 	if namespace == "" {
@@ -130,7 +166,7 @@ func hashableRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyQuote(k))
+			writeQuoted(b, k)
 			b.WriteString(": ")
 			hashableRepr(b, x[k])
 		}
@@ -145,7 +181,7 @@ func hashableRepr(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	default:
-		b.WriteString(pyQuote(pyStr(v, nil)))
+		writeQuoted(b, pyStr(v, nil))
 	}
 }
 
@@ -242,12 +278,18 @@ func pyFloat(f float64) string {
 
 // pyQuote is Python's repr() of a string.
 func pyQuote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	writeQuoted(&b, s)
+	return b.String()
+}
+
+// writeQuoted writes Python's repr() of a string.
+func writeQuoted(b *strings.Builder, s string) {
 	q := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		q = '"'
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
 	b.WriteByte(q)
 	for _, r := range s {
 		switch {
@@ -276,7 +318,6 @@ func pyQuote(s string) string {
 		}
 	}
 	b.WriteByte(q)
-	return b.String()
 }
 
 // isDate tells a YAML date (2020-01-01) from a timestamp, by its text when there is one.
