@@ -215,6 +215,24 @@ func TestSelect_OnTheJaffleProject(t *testing.T) {
 	require.ElementsMatch(t, []string{"customers", "orders", "payments_incremental"}, models("config.materialized:table config.materialized:incremental", ""))
 	require.ElementsMatch(t, []string{"stg_payments", "order_payments", "orders", "customers", "payments_incremental"}, models("stg_payments+", ""))
 	require.ElementsMatch(t, []string{"order_payments", "orders"}, models("stg_payments+", "customers tag:incremental stg_payments"))
+
+	// A test is selected by the name dbt gives it (dbt test -s <name>), a long one by its
+	// full name, not by its hashed alias.
+	tests := func(sel string) []string {
+		chosen, err := e.Graph().Select(sel, "")
+		require.NoError(t, err)
+		var out []string
+		for id := range chosen {
+			if strings.HasPrefix(id, "test.") {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"test.jaffle_shop.unique_orders_order_id.fed79b3a6e"}, tests("unique_orders_order_id"))
+	long := "dbt_utils_expression_is_true_orders_amount_credit_card_amount_coupon_amount_bank_transfer_amount_gift_card_amount"
+	require.Equal(t, []string{"test.jaffle_shop." + long + ".8784e4d04e"}, tests(long))
+	require.Empty(t, tests("dbt_utils_expression_is_true_o_3440a4c953e866bb2753dc8b2178010b"))
 }
 
 func TestCompile_SourceSchemaMayUseJinja(t *testing.T) {
