@@ -181,7 +181,7 @@ models:
 	require.NotContains(t, combo.Test.Kwargs, "severity")
 	// name: is the test's name, as written; its id still has the hash.
 	custom := testNamed(t, p, "my_combo")
-	require.Regexp(t, `^test\.shop\.my_combo\.[0-9a-f]{10}$`, custom.UniqueID)
+	require.Equal(t, "test.shop.my_combo.d7640e8672", custom.UniqueID)
 	require.Equal(t, "my_combo", custom.Alias())
 	require.NotContains(t, custom.Test.Kwargs, "name")
 }
