@@ -97,9 +97,9 @@ func TestTransform_DepsInstallsFromTheHubThenBuildRunsThePackagesCode(t *testing
 		got[n.UniqueID] = n.Status
 	}
 	require.Equal(t, map[string]string{
-		"model.greeter.greeter_model":           "success",
-		"model.cli_pkgs.uses":                   "success",
-		"test.cli_pkgs.not_empty_uses_greeting": "pass",
+		"model.greeter.greeter_model":                              "success",
+		"model.cli_pkgs.uses":                                      "success",
+		"test.cli_pkgs.greeter_not_empty_uses_greeting.415a80d790": "pass", // dbt: namespace kept, id hashed
 	}, got)
 
 	// The package's vars under the root's, its dispatch with postgres__ first.

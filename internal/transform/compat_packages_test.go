@@ -16,16 +16,16 @@ func TestCompat_PackagesRunTheirOwnMacrosModelsVarsAndTests(t *testing.T) {
 	t.Parallel()
 	runCompat(t, compatCase{dir: "packages", steps: []compatStep{
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
-			"seed.fake_utils.fake_codes":                        {status: StatusSuccess, rows: 2},
-			"model.fake_utils.fake_calendar":                    {status: StatusSuccess},
-			"model.compat_packages.uses_pkg":                    {status: StatusSuccess},
-			"test.compat_packages.is_positive_uses_pkg_doubled": {status: StatusPass},
-			"test.compat_packages.doubled_is_positive_bare":     {status: StatusPass},
-			"test.compat_packages.is_positive_uses_pkg_code":    {status: StatusWarn, failures: 1},
-			"test.fake_utils.not_null_fake_calendar_days":       {status: StatusPass},
-			"test.fake_utils.is_positive_fake_calendar_days":    {status: StatusPass},
+			"seed.fake_utils.fake_codes":                                              {status: StatusSuccess, rows: 2},
+			"model.fake_utils.fake_calendar":                                          {status: StatusSuccess},
+			"model.compat_packages.uses_pkg":                                          {status: StatusSuccess},
+			"test.compat_packages.fake_utils_is_positive_uses_pkg_doubled.bafdb31a1d": {status: StatusPass},
+			"test.compat_packages.doubled_is_positive_bare.c63754bf7d":                {status: StatusPass},
+			"test.compat_packages.fake_utils_is_positive_uses_pkg_code.fa5db08d6e":    {status: StatusWarn, failures: 1},
+			"test.fake_utils.not_null_fake_calendar_days.316d554669":                  {status: StatusPass},
+			"test.fake_utils.is_positive_fake_calendar_days.15e670942a":               {status: StatusPass},
 			// The package's test counts its failures with its own config(fail_calc=…).
-			"test.compat_packages.same_count_uses_pkg__ref_fake_utils_fake_codes_": {status: StatusPass},
+			"test.compat_packages.fake_utils_same_count_uses_pkg_ref_fake_utils_fake_codes_.3093cb172c": {status: StatusPass},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		// dispatch: the search order's shim_pkg wins wrap, the root project's override wins
@@ -77,10 +77,10 @@ func TestCompat_AFailingTestHoldsBackOnlyTheChildrenOfItsOwnModel(t *testing.T) 
 			"seed.compat_attached.customers":       {status: StatusSuccess, rows: 2},
 			"model.compat_attached.orders":         {status: StatusSuccess},
 			"model.compat_attached.customer_names": {status: StatusSuccess},
-			"test.compat_attached.relationships_orders_customer_id__id__ref_customers_": {status: StatusFail, failures: 1,
+			"test.compat_attached.relationships_orders_customer_id__id__ref_customers_.4282b0c525": {status: StatusFail, failures: 1,
 				message: "got 1 result"},
 			"model.compat_attached.order_totals": {status: StatusSkipped,
-				message: "skipped because test.compat_attached.relationships_orders_customer_id__id__ref_customers_ did not succeed"},
+				message: "skipped because test.compat_attached.relationships_orders_customer_id__id__ref_customers_.4282b0c525 did not succeed"},
 		}},
 	}})
 }

@@ -143,13 +143,13 @@ func TestCompat_TestNameKeyNamesTheTestAndIsNoArgument(t *testing.T) {
 			"seed.compat_test_name.orders": {status: StatusSuccess, rows: 4},
 		}},
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
-			"seed.compat_test_name.orders":                      {status: StatusSuccess, rows: 4},
-			"model.compat_test_name.stg_orders":                 {status: StatusSuccess},
-			"test.compat_test_name.status_is_known":             {status: StatusPass},
-			"test.compat_test_name.status_is_placed":            {status: StatusWarn, failures: 2},
-			"test.compat_test_name.status_is_shipped_from_id_2": {status: StatusPass},
-			"test.compat_test_name.id_is_small":                 {status: StatusWarn, failures: 1},
-			"test.compat_test_name.id_is_unique":                {status: StatusPass},
+			"seed.compat_test_name.orders":                                 {status: StatusSuccess, rows: 4},
+			"model.compat_test_name.stg_orders":                            {status: StatusSuccess},
+			"test.compat_test_name.status_is_known.32136f8d27":             {status: StatusPass},
+			"test.compat_test_name.status_is_placed.61baeb78fb":            {status: StatusWarn, failures: 2},
+			"test.compat_test_name.status_is_shipped_from_id_2.1ee457be82": {status: StatusPass},
+			"test.compat_test_name.id_is_small.ea61faeb44":                 {status: StatusWarn, failures: 1},
+			"test.compat_test_name.id_is_unique.32fc02921e":                {status: StatusPass},
 		}},
 	}})
 }
@@ -161,13 +161,13 @@ func TestCompat_JinjaInTestArgumentsProjectConfigsAndTrailingCommas(t *testing.T
 			"seed.compat_jinja_in_config.orders": {status: StatusSuccess, rows: 3},
 		}},
 		{command: CmdBuild, status: StatusSuccess, want: map[string]compatWant{
-			"seed.compat_jinja_in_config.orders":                     {status: StatusSuccess, rows: 3},
-			"model.compat_jinja_in_config.stg_orders":                {status: StatusSuccess},
-			"model.compat_jinja_in_config.order_counts":              {status: StatusSuccess},
-			"model.compat_jinja_in_config.picked":                    {status: StatusSuccess},
-			"test.compat_jinja_in_config.status_is_known":            {status: StatusPass},
-			"test.compat_jinja_in_config.only_shipped_when_filtered": {status: StatusPass},
-			"test.compat_jinja_in_config.picked_is_c":                {status: StatusPass},
+			"seed.compat_jinja_in_config.orders":                                {status: StatusSuccess, rows: 3},
+			"model.compat_jinja_in_config.stg_orders":                           {status: StatusSuccess},
+			"model.compat_jinja_in_config.order_counts":                         {status: StatusSuccess},
+			"model.compat_jinja_in_config.picked":                               {status: StatusSuccess},
+			"test.compat_jinja_in_config.status_is_known.10e11df337":            {status: StatusPass},
+			"test.compat_jinja_in_config.only_shipped_when_filtered.9c4ed9b7d5": {status: StatusPass},
+			"test.compat_jinja_in_config.picked_is_c.d82305e4d4":                {status: StatusPass},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		require.Equal(t, 3, scalar[int](t, db, `select sum(n) from compat_marts.order_counts`))
@@ -186,11 +186,11 @@ func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 			"seed.compat_error_isolation.customers": {status: StatusSuccess, rows: 2},
 		}},
 		{command: CmdBuild, status: StatusError, warnings: []string{broken, ghost}, want: map[string]compatWant{
-			"seed.compat_error_isolation.customers":           {status: StatusSuccess, rows: 2},
-			"model.compat_error_isolation.good":               {status: StatusSuccess},
-			"model.compat_error_isolation.grandchild_of_good": {status: StatusSuccess},
-			"test.compat_error_isolation.not_null_good_id":    {status: StatusPass},
-			"test.compat_error_isolation.n_in_missing_var": {status: StatusError,
+			"seed.compat_error_isolation.customers":                   {status: StatusSuccess, rows: 2},
+			"model.compat_error_isolation.good":                       {status: StatusSuccess},
+			"model.compat_error_isolation.grandchild_of_good":         {status: StatusSuccess},
+			"test.compat_error_isolation.not_null_good_id.cf53bc9459": {status: StatusPass},
+			"test.compat_error_isolation.n_in_missing_var.abbdf814fd": {status: StatusError,
 				message: "models/schema.yml:11: "},
 			"model.compat_error_isolation.bad_macro": {status: StatusError,
 				message: "models/bad_macro.sql:2:"},
@@ -200,7 +200,7 @@ func TestCompat_OneBrokenModelFailsOnlyItselfAndItsChildren(t *testing.T) {
 				message: "macro shout cannot be used: macros/shout.sql:4:"},
 			"model.compat_error_isolation.child_of_bad": {status: StatusSkipped,
 				message: "skipped because model.compat_error_isolation.bad_macro did not succeed"},
-			"test.compat_error_isolation.not_null_bad_macro_id": {status: StatusSkipped},
+			"test.compat_error_isolation.not_null_bad_macro_id.2946c377c5": {status: StatusSkipped},
 		}},
 		{command: CmdRun, sel: "good", status: StatusSuccess, warnings: []string{broken, ghost}, want: map[string]compatWant{
 			"model.compat_error_isolation.good": {status: StatusSuccess},
@@ -476,18 +476,18 @@ func TestCompat_ModelVersionsRefTheLatestOrTheOneAskedFor(t *testing.T) {
 			// Every version is tested under its own name, on its own relation: v2's labels
 			// fail the entry's accepted_values (it read v1, the latest, they would pass), its
 			// own column is_new exists only in v2, and it excludes id.
-			"test." + p + ".not_null_dim_customers_v1_id":                       {status: StatusPass},
-			"test." + p + ".unique_dim_customers_v1_id":                         {status: StatusPass},
-			"test." + p + ".accepted_values_dim_customers_v1_label__one__three": {status: StatusPass},
-			"test." + p + ".accepted_values_dim_customers_v2_label__one__three": {status: StatusWarn, failures: 1},
-			"test." + p + ".not_null_dim_customers_v2_is_new":                   {status: StatusPass},
-			"test." + p + ".not_null_dim_customers_v3_id":                       {status: StatusPass},
-			"test." + p + ".unique_dim_customers_v3_id":                         {status: StatusPass},
-			"test." + p + ".accepted_values_dim_customers_v3_label__one__three": {status: StatusPass},
+			"test." + p + ".not_null_dim_customers_v1_id.ccb11c9411":                       {status: StatusPass},
+			"test." + p + ".unique_dim_customers_v1_id.f55d167630":                         {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v1_label__one__three.097c250de5": {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v2_label__one__three.1ccfc9f405": {status: StatusWarn, failures: 1},
+			"test." + p + ".not_null_dim_customers_v2_is_new.c939556ed7":                   {status: StatusPass},
+			"test." + p + ".not_null_dim_customers_v3_id.4e43c44196":                       {status: StatusPass},
+			"test." + p + ".unique_dim_customers_v3_id.45f7d18552":                         {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v3_label__one__three.06aa393a3c": {status: StatusPass},
 		}},
 		{command: CmdTest, sel: "dim_customers.v2", status: StatusSuccess, want: map[string]compatWant{
-			"test." + p + ".accepted_values_dim_customers_v2_label__one__three": {status: StatusWarn, failures: 1},
-			"test." + p + ".not_null_dim_customers_v2_is_new":                   {status: StatusPass},
+			"test." + p + ".accepted_values_dim_customers_v2_label__one__three.1ccfc9f405": {status: StatusWarn, failures: 1},
+			"test." + p + ".not_null_dim_customers_v2_is_new.c939556ed7":                   {status: StatusPass},
 		}},
 	}, check: func(t *testing.T, db *sql.DB) {
 		require.Equal(t, "one", scalar[string](t, db, `select label from compat.uses_latest`), "latest_version: 1")

@@ -148,13 +148,13 @@ func TestCompile_HostileNamesAreQuoted(t *testing.T) {
 func TestCompile_GenericTestsBecomeFailingRowQueries(t *testing.T) {
 	t.Parallel()
 	e := newEngine(t, os.DirFS(jaffleDir(t, false)), dialect.Postgres)
-	rel := compileID(t, e, "test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_")
+	rel := compileID(t, e, "test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2")
 	require.Contains(t, rel, `from "analytics"."orders"`)
 	require.Contains(t, rel, `from "analytics"."customers"`)
 	require.Contains(t, rel, "where parent.to_field is null")
 	av := compileID(t, e, findTest(t, e, "test.jaffle_shop.accepted_values_stg_orders_status__placed"))
 	require.Contains(t, av, "where value_field not in ('placed', 'shipped', 'completed', 'return_pending', 'returned')")
-	rng := compileID(t, e, "test.jaffle_shop.accepted_range_customers_customer_lifetime_value__0")
+	rng := compileID(t, e, "test.jaffle_shop.dbt_utils_accepted_range_customers_customer_lifetime_value__0.f65ec0729a")
 	require.Contains(t, rng, "or not (customer_lifetime_value >= 0)")
 }
 
@@ -179,7 +179,7 @@ func TestCompile_TestWhereConfigFiltersTheModel(t *testing.T) {
 		"models/a.yml":    {Data: []byte("version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tests:\n          - not_null:\n              config:\n                where: \"id > 1\"\n                severity: warn\n")},
 	}
 	e := newEngine(t, fsys, dialect.Postgres)
-	id := "test.p.not_null_a_id"
+	id := "test.p.not_null_a_id.c1cebc1440"
 	require.Equal(t, "warn", e.nodes[id].config.String("severity"))
 	sql := compileID(t, e, id)
 	require.Contains(t, sql, `from (select * from "analytics"."a" where id > 1) dbt_subquery`)
@@ -215,6 +215,24 @@ func TestSelect_OnTheJaffleProject(t *testing.T) {
 	require.ElementsMatch(t, []string{"customers", "orders", "payments_incremental"}, models("config.materialized:table config.materialized:incremental", ""))
 	require.ElementsMatch(t, []string{"stg_payments", "order_payments", "orders", "customers", "payments_incremental"}, models("stg_payments+", ""))
 	require.ElementsMatch(t, []string{"order_payments", "orders"}, models("stg_payments+", "customers tag:incremental stg_payments"))
+
+	// A test is selected by the name dbt gives it (dbt test -s <name>), a long one by its
+	// full name, not by its hashed alias.
+	tests := func(sel string) []string {
+		chosen, err := e.Graph().Select(sel, "")
+		require.NoError(t, err)
+		var out []string
+		for id := range chosen {
+			if strings.HasPrefix(id, "test.") {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"test.jaffle_shop.unique_orders_order_id.fed79b3a6e"}, tests("unique_orders_order_id"))
+	long := "dbt_utils_expression_is_true_orders_amount_credit_card_amount_coupon_amount_bank_transfer_amount_gift_card_amount"
+	require.Equal(t, []string{"test.jaffle_shop." + long + ".8784e4d04e"}, tests(long))
+	require.Empty(t, tests("dbt_utils_expression_is_true_o_3440a4c953e866bb2753dc8b2178010b"))
 }
 
 func TestCompile_SourceSchemaMayUseJinja(t *testing.T) {

@@ -94,8 +94,8 @@ func (e *Engine) graphNode(n *node) map[string]any {
 		"refs": []any{}, "sources": []any{},
 		"relation_name": nil,
 	}
-	for _, id := range n.refs {
-		out["refs"] = append(out["refs"].([]any), map[string]any{"name": e.nodes[id].Name, "package": nil, "version": nil})
+	for _, call := range n.refCalls {
+		out["refs"] = append(out["refs"].([]any), graphRef(call))
 	}
 	for _, id := range n.sources {
 		if s := e.nodes[id].Source; s != nil {
@@ -120,6 +120,8 @@ func (e *Engine) graphNode(n *node) map[string]any {
 			out["column_name"] = t.Column
 		}
 		out["test_metadata"] = map[string]any{"name": short, "namespace": ns, "kwargs": kwargs}
+		// dbt's path of a generic test is its compiled file: the short name, .sql.
+		out["path"] = t.CompiledName + ".sql"
 		out["attached_node"] = t.AttachedID
 	}
 	return out
@@ -135,6 +137,20 @@ func (e *Engine) graphSource(n *node) map[string]any {
 		"meta": metaOf(n.config), "config": map[string]any{"enabled": true}, "loader": "",
 		"relation_name": n.relation(e.d).String(),
 	}
+}
+
+// graphRef is a ref() call as dbt's manifest lists it: name, package and version as the call
+// gave them, nil where it did not (an unpinned ref to a versioned model has no version).
+func graphRef(call [2]string) map[string]any {
+	name, version, pinned := strings.Cut(call[1], project.VersionSep)
+	out := map[string]any{"name": name, "package": nil, "version": nil}
+	if call[0] != "" {
+		out["package"] = call[0]
+	}
+	if pinned {
+		out["version"] = version
+	}
+	return out
 }
 
 func graphColumns(cols []project.Column) map[string]any {

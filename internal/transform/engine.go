@@ -99,6 +99,9 @@ type node struct {
 	config   project.Config
 	schema   string
 	refs     []string // unique ids of parents
+	// refCalls are its ref() calls as written: package ("" when not given) and name, with
+	// the version asked for after project.VersionSep; graph refs list them.
+	refCalls [][2]string
 	sources  []string
 	// err is why the node could not be parsed; running it fails with it, alone.
 	err error
@@ -639,6 +642,8 @@ func (e *Engine) resolve(n *node, rec *recorder) error {
 		}
 		n.refs = append(n.refs, target.UniqueID)
 	}
+	// Read only, so shared with the recorder (and the parse cache).
+	n.refCalls = rec.refs
 	for _, s := range rec.sources {
 		target := e.proj.Source(n.Package, s[0], s[1])
 		if target == nil {

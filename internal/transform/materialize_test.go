@@ -163,11 +163,11 @@ func TestBuild_FailingTestSkipsDownstreamWarnDoesNot(t *testing.T) {
 	})
 	s := runDir(t, db, dialect.Postgres, "analytics", dir, CmdBuild, "")
 	res := byID(s)
-	require.Equal(t, StatusFail, res["test.b.unique_a_id"].Status)
-	require.Equal(t, int64(1), res["test.b.unique_a_id"].Failures)
-	require.Len(t, res["test.b.unique_a_id"].Sample, 1)
+	require.Equal(t, StatusFail, res["test.b.unique_a_id.f6a5f640da"].Status)
+	require.Equal(t, int64(1), res["test.b.unique_a_id.f6a5f640da"].Failures)
+	require.Len(t, res["test.b.unique_a_id.f6a5f640da"].Sample, 1)
 	require.Equal(t, StatusSkipped, res["model.b.after"].Status)
-	require.Equal(t, StatusWarn, res["test.b.not_null_w_id"].Status)
+	require.Equal(t, StatusWarn, res["test.b.not_null_w_id.e0e7a2eae7"].Status)
 	require.Equal(t, StatusSuccess, res["model.b.after_w"].Status)
 }
 

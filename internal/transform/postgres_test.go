@@ -83,7 +83,7 @@ func testJaffleShop(t *testing.T, db *sql.DB, d *dialect.Dialect, schema, dir st
 	requireAllOK(t, first)
 	res := byID(first)
 	require.Equal(t, StatusSuccess, res["model.jaffle_shop.customers"].Status)
-	require.Equal(t, StatusPass, res["test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_"].Status)
+	require.Equal(t, StatusPass, res["test.jaffle_shop.relationships_orders_customer_id__customer_id__ref_customers_.c6ec7f58f2"].Status)
 	require.Equal(t, int64(113), res["seed.jaffle_shop.raw_payments"].RowsAffected)
 	require.NotContains(t, res, "model.jaffle_shop.order_payments", "ephemeral models are not run")
 	var tests int

@@ -91,7 +91,7 @@ models:
 		require.Equal(t, want, got, id)
 	}
 	require.Equal(t, 12, tests)
-	require.Contains(t, mustCompile(t, e, "test.shapes.relationships_b_id__id__ref_a_"), `"analytics"."a"`)
+	require.Contains(t, mustCompile(t, e, "test.shapes.relationships_b_id__id__ref_a_.7af89a82ca"), `"analytics"."a"`)
 }
 
 func mustCompile(t *testing.T, e *Engine, id string) string {

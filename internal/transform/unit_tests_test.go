@@ -25,14 +25,14 @@ func unitTestsCase(leftovers func(t *testing.T, db *sql.DB, schema string) int) 
 		ut + "constants.constants_from_vars":               {status: StatusPass},
 	}
 	build := map[string]compatWant{
-		"seed." + p + ".raw_orders":             {status: StatusSuccess, rows: 3},
-		"seed." + p + ".raw_customers":          {status: StatusSuccess, rows: 2},
-		"seed." + p + ".raw_gifts":              {status: StatusSuccess, rows: 2},
-		"model." + p + ".gifts":                 {status: StatusSuccess},
-		"model." + p + ".constants":             {status: StatusSuccess},
-		"model." + p + ".stg_orders":            {status: StatusSuccess},
-		"model." + p + ".new_orders":            {status: StatusSuccess},
-		"test." + p + ".not_null_stg_orders_id": {status: StatusPass},
+		"seed." + p + ".raw_orders":                        {status: StatusSuccess, rows: 3},
+		"seed." + p + ".raw_customers":                     {status: StatusSuccess, rows: 2},
+		"seed." + p + ".raw_gifts":                         {status: StatusSuccess, rows: 2},
+		"model." + p + ".gifts":                            {status: StatusSuccess},
+		"model." + p + ".constants":                        {status: StatusSuccess},
+		"model." + p + ".stg_orders":                       {status: StatusSuccess},
+		"model." + p + ".new_orders":                       {status: StatusSuccess},
+		"test." + p + ".not_null_stg_orders_id.8cf5724805": {status: StatusPass},
 		"model." + p + ".customer_totals": {status: StatusSkipped,
 			message: "skipped because " + ut + "customer_totals.totals_wrong_on_purpose did not succeed"},
 	}

@@ -104,6 +104,9 @@ type TestSpec struct {
 	AttachedID string
 	Column     string
 	Kwargs     map[string]any
+	// CompiledName is dbt's short name of a generic test: its compiled file's (and its
+	// relation's, unless configured) — the name, or a hashed one when that is too long.
+	CompiledName string
 }
 
 // SourceSpec is a source table's location and freshness rules.

@@ -37,8 +37,9 @@ func TestLoad_NodesSourcesSnapshotsAndTests(t *testing.T) {
 	require.Equal(t, "landing", src.Source.Schema)
 	require.Equal(t, "orders_v2", src.Alias())
 	require.Equal(t, 2, src.Source.Freshness.WarnAfter.Count)
-	require.Contains(t, p.Nodes, "test.shop.unique_source_raw_orders_id")
-	require.Equal(t, "source('raw', 'orders')", p.Nodes["test.shop.unique_source_raw_orders_id"].Test.Attached)
+	// dbt names a source's test source_<test>_<source>_<table>_<column>, its id hashed.
+	require.Contains(t, p.Nodes, "test.shop.source_unique_raw_orders_id.56401af608")
+	require.Equal(t, "source('raw', 'orders')", testNamed(t, p, "source_unique_raw_orders_id").Test.Attached)
 	a, b := p.Nodes["snapshot.shop.snap_a"], p.Nodes["snapshot.shop.snap_b"]
 	require.Equal(t, "snapshot", a.Config.Materialized())
 	require.Equal(t, "\n\nselect 1\n", a.Raw, "the body keeps its line numbers")

@@ -1,13 +1,10 @@
 package project
 
 import (
-	"crypto/md5" //nolint:gosec // a short name suffix, as dbt makes, not a security boundary
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -432,26 +429,31 @@ func parseFreshness(m map[string]any) *Freshness {
 	return &Freshness{WarnAfter: period(m["warn_after"]), ErrorAfter: period(m["error_after"])}
 }
 
-var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+// testConfigArgs are the keys of a test entry dbt reads as its config, never as arguments of
+// its macro (dbt-core's TestBuilder.CONFIG_ARGS).
+var testConfigArgs = map[string]bool{"severity": true, "tags": true, "enabled": true, "where": true,
+	"limit": true, "warn_if": true, "error_if": true, "fail_calc": true, "store_failures": true,
+	"store_failures_as": true, "sql_header": true, "meta": true, "database": true, "schema": true, "alias": true}
 
-// addGenericTest turns one entry of a tests: list into a test node named as dbt names it; the
-// node keeps the entry's line, so its errors point at it.
+// addGenericTest turns one entry of a tests: list into a test node named as dbt names it
+// (testnames.go); the node keeps the entry's line, so its errors point at it.
 func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, on *Node, column string) error {
 	var def any
 	if err := entry.Decode(&def); err != nil {
 		return fmt.Errorf("line %d: %w", entry.Line, err)
 	}
-	var testName, customName string
-	kwargs := map[string]any{}
-	cfg := Config{"severity": "error"}
+	var testName string
 	var args map[string]any
+	// argsNode is the mapping the arguments were read from, for the order of their maps.
+	var argsNode *yaml.Node
+	ent := deref(&entry)
 	switch d := def.(type) {
 	case string:
 		testName = d
 	case map[string]any:
 		if n, ok := d["test_name"].(string); ok {
 			// The alternative format: test_name: is the test, the other keys are as below.
-			testName, args = n, d
+			testName, args, argsNode = n, d, ent
 			break
 		}
 		if len(d) != 1 {
@@ -461,89 +463,129 @@ func (l *loader) addGenericTest(file string, entry yaml.Node, attached string, o
 			testName = k
 			args, _ = v.(map[string]any)
 		}
+		if ent.Kind == yaml.MappingNode && len(ent.Content) == 2 {
+			argsNode = ent.Content[1]
+		}
 	default:
 		return fmt.Errorf("a test on %s must be a name or a map, not %T", on.Name, def)
 	}
-	for ak, av := range args {
-		switch ak {
-		case "test_name", "description":
-		case "name":
+	// nodes are the YAML nodes of the arguments whose order a name reads (maps, lists).
+	var nodes map[string]*yaml.Node
+	note := func(k string, v any, parent *yaml.Node) {
+		switch v.(type) {
+		case map[string]any, []any:
+			if nodes == nil {
+				nodes = map[string]*yaml.Node{}
+			}
+			nodes[k] = mapValueNode(parent, k)
+		}
+	}
+	merged := args
+	if c, ok := args["arguments"].(map[string]any); ok {
+		// dbt 1.10: the macro's arguments under arguments:, over the entry's other keys.
+		merged = make(map[string]any, len(args)+len(c))
+		for k, v := range args {
+			if k != "arguments" {
+				merged[k] = v
+				note(k, v, argsNode)
+			}
+		}
+		an := mapValueNode(argsNode, "arguments")
+		for k, v := range c {
+			merged[k] = v
+			note(k, v, an)
+		}
+	} else {
+		for k, v := range args {
+			note(k, v, argsNode)
+		}
+	}
+	var customName string
+	hasName := false
+	kwargs := map[string]any{}
+	cfg := Config{"severity": "error"}
+	var own Config
+	for ak, av := range merged {
+		switch {
+		case ak == "test_name" || ak == "description" || ak == "arguments":
+		case ak == "name":
 			// dbt ≥ 1.5: the test's own name, never an argument of its macro.
-			customName = fmt.Sprint(av)
-		case "config":
+			customName, hasName = fmt.Sprint(av), true
+		case ak == "config":
 			if c, ok := av.(map[string]any); ok {
-				cfg = cfg.Merge(c)
+				own = own.Merge(c)
 			}
-		case "arguments":
-			// dbt 1.10: the macro's arguments under arguments:.
-			if c, ok := av.(map[string]any); ok {
-				for k2, v2 := range c {
-					kwargs[k2] = v2
-				}
+		case testConfigArgs[ak]:
+			if av != nil {
+				own = own.Merge(map[string]any{ak: av})
 			}
-		case "severity", "where", "tags", "enabled", "warn_if", "error_if", "limit", "store_failures":
-			cfg = cfg.Merge(map[string]any{ak: av})
 		default:
 			kwargs[ak] = av
 		}
 	}
-	short := testName
+	short, namespace := testName, ""
 	if i := strings.LastIndex(short, "."); i >= 0 {
-		short = short[i+1:]
+		short, namespace = short[i+1:], short[:i]
 	}
-	// Named as dbt names them: test_model_column, then the arguments' values after "__".
-	parts := []string{short}
+	testType, target := short, on.Name
 	if on.Source != nil {
-		parts = append(parts, "source", on.Source.SourceName)
-	}
-	parts = append(parts, on.Name)
-	if on.Version != "" {
+		testType, target = "source_"+short, on.Source.SourceName+"_"+on.Name
+	} else if on.Version != "" {
 		// dbt names a version's tests by it: unique_orders_v2_id.
-		parts = append(parts, "v"+on.Version)
+		target = on.Name + "_v" + on.Version
 	}
-	if column != "" {
-		parts = append(parts, column)
+	if namespace != "" {
+		testType = namespace + "_" + testType
 	}
-	base := strings.Join(parts, "_")
-	keys := make([]string, 0, len(kwargs))
-	for k := range kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var argParts []string
-	for _, k := range keys {
-		if list, ok := kwargs[k].([]any); ok {
-			for _, e := range list {
-				argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(e), "_"))
-			}
-			continue
+	// The arguments dbt names and hashes a test by: the macro's, its column, its model.
+	named := testArgs{vals: kwargs, nodes: nodes, column: column,
+		model: "{{ get_where_subquery(" + dbtModelArg(on) + ") }}"}
+	compiled, name := customName, customName
+	if !hasName {
+		compiled, name = synthesizeTestNames(testType, target, named)
+		if compiled != name && own.String("alias") == "" {
+			// dbt: the hashed short name is the relation's when the full one is too long.
+			own = own.Merge(map[string]any{"alias": compiled})
 		}
-		argParts = append(argParts, nonWord.ReplaceAllString(fmt.Sprint(kwargs[k]), "_"))
 	}
-	name := nonWord.ReplaceAllString(base, "_")
-	if len(argParts) > 0 {
-		name += "__" + strings.Join(argParts, "__")
-	}
-	if customName != "" {
-		name = nonWord.ReplaceAllString(customName, "_")
-	} else if len(name) > 64 {
-		sum := md5.Sum([]byte(name)) //nolint:gosec // naming only
-		name = name[:50] + "_" + hex.EncodeToString(sum[:])[:10]
-	}
-	id := "test." + l.pkg + "." + name
+	cfg = cfg.Merge(own)
+	hash := testHash(name, short, namespace, named)
+	id := "test." + l.pkg + "." + name + "." + hash
 	for i := 2; l.p.Nodes[id] != nil; i++ {
-		id = fmt.Sprintf("test.%s.%s_%d", l.pkg, name, i)
+		// Tests dbt would refuse as duplicates (the same test, arguments and name): kept, apart.
+		id = fmt.Sprintf("test.%s.%s.%s_%d", l.pkg, name, hash, i)
 	}
+	fqn := make([]string, 1, 3)
+	fqn[0] = l.pkg
+	if rel := strings.TrimPrefix(file, l.prefix); strings.Count(rel, "/") > 1 {
+		// The properties file's folders below its resource path, as a model's.
+		dirs := strings.Split(rel, "/")
+		fqn = append(fqn, dirs[1:len(dirs)-1]...)
+	}
+	fqn = append(fqn, name)
 	n := &Node{
-		UniqueID: id, ResourceType: Test, Name: strings.TrimPrefix(id, "test."+l.pkg+"."),
-		Package: l.pkg, Path: file, Line: entry.Line, FQN: []string{l.pkg, name},
-		Config: l.treeConfig(Test, []string{l.pkg}).Merge(cfg),
-		Test:   &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column, Kwargs: kwargs},
+		UniqueID: id, ResourceType: Test, Name: name,
+		Package: l.pkg, Path: file, Line: entry.Line, FQN: fqn,
+		Config: l.treeConfig(Test, fqn).Merge(cfg),
+		Test: &TestSpec{Name: testName, Attached: attached, AttachedID: on.UniqueID, Column: column,
+			Kwargs: kwargs, CompiledName: compiled},
 	}
 	// A test inherits its model's tags, so tag: selectors pick a model's tests too.
 	n.Config = n.Config.Merge(map[string]any{"tags": on.Config.Strings("tags")})
 	l.p.Nodes[id] = n
 	return nil
+}
+
+// dbtModelArg is how dbt writes the tested relation in a test's model argument (which its
+// unique id hashes): ref('x'), ref('x', version='2') or source('s', 't'), never with a package.
+func dbtModelArg(on *Node) string {
+	switch {
+	case on.Source != nil:
+		return "source('" + on.Source.SourceName + "', '" + on.Name + "')"
+	case on.Version != "":
+		return "ref('" + on.Name + "', version='" + on.Version + "')"
+	}
+	return "ref('" + on.Name + "')"
 }
 
 var snapshotBlock = regexp.MustCompile(`(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}`)

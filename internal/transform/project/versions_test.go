@@ -67,30 +67,30 @@ func TestLoad_VersionsGetTheirColumnsAndTestsNamedByVersion(t *testing.T) {
 		"macros/nothing.sql": "",
 	})
 	require.Equal(t, []string{
-		"test.shop.accepted_values_dim_v2_label__a__b",
-		"test.shop.not_null_dim_v1_id",
-		"test.shop.not_null_dim_v1_label",
-		"test.shop.not_null_dim_v2_id",
-		"test.shop.not_null_dim_v3_country",
-		"test.shop.not_null_dim_v3_id",
-		"test.shop.not_null_dim_v3_label",
-		"test.shop.row_check_dim_v1__1",
-		"test.shop.row_check_dim_v3__1",
-		"test.shop.unique_dim_v1_id",
-		"test.shop.unique_dim_v2_id",
-		"test.shop.unique_dim_v3_id",
-		"test.shop.unique_other_id",
-	}, testIDs(p), "every version gets the entry's columns it includes and the model tests, unless it has its own; an unversioned model's tests keep their names")
+		"accepted_values_dim_v2_label__a__b",
+		"not_null_dim_v1_id",
+		"not_null_dim_v1_label",
+		"not_null_dim_v2_id",
+		"not_null_dim_v3_country",
+		"not_null_dim_v3_id",
+		"not_null_dim_v3_label",
+		"row_check_dim_v1_1",
+		"row_check_dim_v3_1",
+		"unique_dim_v1_id",
+		"unique_dim_v2_id",
+		"unique_dim_v3_id",
+		"unique_other_id",
+	}, testNames(p), "every version gets the entry's columns it includes and the model tests, unless it has its own; an unversioned model's tests keep their names")
 
-	u1 := p.Nodes["test.shop.unique_dim_v1_id"].Test
+	u1 := testNamed(t, p, "unique_dim_v1_id").Test
 	require.Equal(t, "ref('dim', version='1')", u1.Attached)
 	require.Equal(t, "model.shop.dim.v1", u1.AttachedID)
-	require.Equal(t, "model.shop.dim.v2", p.Nodes["test.shop.accepted_values_dim_v2_label__a__b"].Test.AttachedID)
-	r3 := p.Nodes["test.shop.row_check_dim_v3__1"].Test
+	require.Equal(t, "model.shop.dim.v2", testNamed(t, p, "accepted_values_dim_v2_label__a__b").Test.AttachedID)
+	r3 := testNamed(t, p, "row_check_dim_v3_1").Test
 	require.Equal(t, "model.shop.dim.v3", r3.AttachedID)
 	require.Equal(t, "ref('dim', version='3')", r3.Attached)
 	require.Empty(t, r3.Column)
-	require.Equal(t, "ref('other')", p.Nodes["test.shop.unique_other_id"].Test.Attached)
+	require.Equal(t, "ref('other')", testNamed(t, p, "unique_other_id").Test.Attached)
 
 	v1, v2, v3 := p.Nodes["model.shop.dim.v1"], p.Nodes["model.shop.dim.v2"], p.Nodes["model.shop.dim.v3"]
 	require.Equal(t, []Column{{Name: "id", Description: "the key"}, {Name: "label"}}, v1.Columns)
@@ -103,7 +103,7 @@ func TestLoad_VersionsGetTheirColumnsAndTestsNamedByVersion(t *testing.T) {
 	require.Equal(t, "table", v3.Config.Materialized())
 	require.Equal(t, v2, p.ByName("dim"), "the bare name is the latest version")
 	require.NotContains(t, p.Nodes, "model.shop.dim", "no node under the bare name")
-	require.Equal(t, []string{"base"}, p.Nodes["test.shop.unique_dim_v1_id"].Config.Strings("tags"), "a test inherits its version's tags")
+	require.Equal(t, []string{"base"}, testNamed(t, p, "unique_dim_v1_id").Config.Strings("tags"), "a test inherits its version's tags")
 }
 
 func TestLoad_VersionsInAPackageRefThePackage(t *testing.T) {
@@ -118,8 +118,8 @@ func TestLoad_VersionsInAPackageRefThePackage(t *testing.T) {
 	}
 	p, err := Load(fsys)
 	require.NoError(t, err)
-	require.Equal(t, "ref('pkg', 'm', version='1')", p.Nodes["test.pkg.unique_m_v1_id"].Test.Attached)
-	require.Equal(t, "ref('pkg', 'm', version='2')", p.Nodes["test.pkg.unique_m_v2_id"].Test.Attached)
+	require.Equal(t, "ref('pkg', 'm', version='1')", testNamed(t, p, "unique_m_v1_id").Test.Attached)
+	require.Equal(t, "ref('pkg', 'm', version='2')", testNamed(t, p, "unique_m_v2_id").Test.Attached)
 }
 
 func TestLoad_VersionColumnsIncludeExcludeErrors(t *testing.T) {
