@@ -1480,6 +1480,9 @@ type RunNodeStats struct {
 	Failures int64  `json:"failures"`
 	Message  string `json:"message"`
 
+	// Name The node's name (a versioned model's without its version).
+	Name string `json:"name"`
+
 	// ResourceType model, test, seed, snapshot, source, unit_test or operation.
 	ResourceType string `json:"resource_type"`
 	RowsAffected int64  `json:"rows_affected"`

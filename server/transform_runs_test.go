@@ -209,6 +209,14 @@ func TestTransformRuns_JobBuildsOnTheDestination(t *testing.T) {
 	r := e.waitFor(t, jr.Id, 30*time.Second, "success", "failed", "cancelled")
 	require.Equal(t, "success", r.status, "%v", r.errMsg)
 	require.Len(t, r.stats.Nodes, 2, "a and b, not c")
+	// Each node names itself, through the API as SPEC's stats.nodes lists it.
+	got := decode[api.Run](t, e.call(t, http.MethodGet, fmt.Sprintf("/api/v1/runs/%d", jr.Id), e.f.viewer.AccessToken, nil), http.StatusOK)
+	require.NotNil(t, got.Stats.Nodes)
+	var names []string
+	for _, n := range *got.Stats.Nodes {
+		names = append(names, n.Name)
+	}
+	require.Equal(t, []string{"a", "b"}, names)
 	var exists bool
 	require.NoError(t, e.dst.QueryRow(context.Background(), `SELECT to_regclass('analytics.c') IS NOT NULL`).Scan(&exists))
 	require.False(t, exists)

@@ -52,7 +52,10 @@ const (
 
 // Result is one node's outcome.
 type Result struct {
-	UniqueID     string           `json:"unique_id"`
+	UniqueID string `json:"unique_id"`
+	// Name is the node's name (a test's, a versioned model's without its version; a hook's
+	// <project>-on-run-start-<n>).
+	Name         string           `json:"name"`
 	ResourceType string           `json:"resource_type"`
 	Status       string           `json:"status"`
 	RowsAffected int64            `json:"rows_affected"`
@@ -97,7 +100,7 @@ func (e *Engine) Run(ctx context.Context, db *sql.DB, command, selectExpr, exclu
 	if blocker := firstFailed(results); blocker != "" {
 		// A failing on-run-start stops the command: nothing it set up can be trusted.
 		for _, id := range ids {
-			results = append(results, Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+			results = append(results, Result{UniqueID: id, Name: e.nodes[id].Name, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
 				Message: "skipped because " + blocker + " (on-run-start) did not succeed"})
 		}
 	} else if results == nil {
@@ -192,7 +195,8 @@ func (e *Engine) runProjectHooks(ctx context.Context, db *sql.DB, key string, ex
 		}
 		for i, hook := range o.hooks {
 			start := time.Now()
-			res := Result{UniqueID: fmt.Sprintf("operation.%s.%s-%s-%d", o.pkg, o.pkg, key, i), ResourceType: ResourceOperation}
+			name := fmt.Sprintf("%s-%s-%d", o.pkg, key, i)
+			res := Result{UniqueID: "operation." + o.pkg + "." + name, Name: name, ResourceType: ResourceOperation}
 			switch {
 			case failed != "":
 				res.Status, res.Message = StatusSkipped, "skipped because "+failed+" did not succeed"
@@ -370,14 +374,14 @@ func (e *Engine) execute(ctx context.Context, db *sql.DB, command string, ids []
 				blocker, skip := failedBy[id]
 				mu.Unlock()
 				if skip {
-					done <- Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+					done <- Result{UniqueID: id, Name: e.nodes[id].Name, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
 						Message: "skipped because " + blocker + " did not succeed"}
 					continue
 				}
 				if ctx.Err() != nil {
 					// Cancelled: what has not started does not start (the statement in flight
 					// was cancelled on the destination with the context).
-					done <- Result{UniqueID: id, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
+					done <- Result{UniqueID: id, Name: e.nodes[id].Name, ResourceType: e.nodes[id].ResourceType, Status: StatusSkipped,
 						Message: "skipped because the run was stopped"}
 					continue
 				}
@@ -413,7 +417,7 @@ func (e *Engine) execute(ctx context.Context, db *sql.DB, command string, ids []
 
 func (e *Engine) runNode(ctx context.Context, db *sql.DB, command string, n *node) (res Result) {
 	start := time.Now()
-	res = Result{UniqueID: n.UniqueID, ResourceType: n.ResourceType}
+	res = Result{UniqueID: n.UniqueID, Name: n.Name, ResourceType: n.ResourceType}
 	defer func() { res.Seconds = time.Since(start).Seconds() }()
 	fail := func(err error) Result {
 		res.Status = StatusError

@@ -2026,6 +2026,8 @@ export interface components {
         };
         RunNodeStats: {
             unique_id: string;
+            /** @description The node's name (a versioned model's without its version). */
+            name: string;
             /** @description model, test, seed, snapshot, source, unit_test or operation. */
             resource_type: string;
             /** @enum {string} */

@@ -9,7 +9,7 @@ import { useFormatDuration, useFormatNumber } from "./common";
 
 export type RunNode = Schemas["RunNodeStats"];
 
-/** `model.datanika.stg_orders` → `stg_orders`; a test's id keeps its name without the package. */
+/** A node's name from its id, for runs recorded before nodes carried their name: `model.datanika.stg_orders` → `stg_orders`. */
 export function nodeName(uniqueId: string): string {
   const parts = uniqueId.split(".");
   if (parts.length <= 2) return uniqueId;
@@ -52,7 +52,7 @@ export function NodesTable({ nodes, active }: { nodes: readonly RunNode[]; activ
             <Fragment key={node.unique_id}>
               <TableRow data-status={node.status}>
                 <TableCell className="font-mono text-xs" title={node.unique_id}>
-                  {nodeName(node.unique_id)}
+                  {node.name === "" ? nodeName(node.unique_id) : node.name}
                 </TableCell>
                 <TableCell className="text-xs">{node.resource_type}</TableCell>
                 <TableCell>

@@ -24,9 +24,10 @@ describe("nodes of a transform run", () => {
       stats: {
         phase: "done",
         nodes: [
-          { unique_id: "model.datanika.orders", resource_type: "model", status: "success", rows_affected: 42, failures: 0, message: "", seconds: 1.5 },
+          { unique_id: "model.datanika.orders", name: "", resource_type: "model", status: "success", rows_affected: 42, failures: 0, message: "", seconds: 1.5 },
           {
-            unique_id: "test.datanika.unique_orders_id",
+            unique_id: "test.datanika.unique_orders_id.c5af1ff4b1",
+            name: "unique_orders_id",
             resource_type: "test",
             status: "fail",
             rows_affected: 0,
@@ -51,6 +52,9 @@ describe("nodes of a transform run", () => {
     expect(within(model).getByText("Success")).toBeInTheDocument();
     expect(within(model).getByText("42")).toBeInTheDocument();
     expect(within(test).getByText("Fail")).toBeInTheDocument();
+    // A node shows its name (a test's id ends in a hash); one recorded without a name, its id's.
+    expect(within(test).getByText("unique_orders_id")).toHaveAttribute("title", "test.datanika.unique_orders_id.c5af1ff4b1");
+    expect(within(model).getByText("orders")).toHaveAttribute("title", "model.datanika.orders");
     expect(within(test).getByText("2 failing rows")).toBeInTheDocument();
     expect(within(table).getByText("Got 2 results, configured to fail if != 0")).toBeInTheDocument();
     expect(within(table).getByText("n_records")).toBeInTheDocument();
