@@ -19,6 +19,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
 )
 
 const token = "bench-token"

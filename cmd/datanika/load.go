@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
 )
 
 const loadUsage = `Usage: datanika load --source URL --destination URL --name NAME [--destination-schema raw]

@@ -28,7 +28,7 @@ func ChecksumTable(ctx context.Context, e Endpoint, schema, table string, column
 				return sum, fmt.Errorf("column %q is not a column of %s", c, t.QualifiedName())
 			}
 			p.Columns = append(p.Columns, *col)
-			p.castText = append(p.castText, t.castText[i])
+			p.CastText = append(p.CastText, t.CastText[i])
 		}
 		t = p
 	}

@@ -347,7 +347,7 @@ func appendParquetText(dst []byte, pf parquetField, k Kind, v parquet.Value) ([]
 	case pgtype.Numeric:
 		return append(dst, NumericText(x)...), nil
 	case pgtype.Time:
-		return append(dst, timeOfDay(x.Microseconds)...), nil
+		return append(dst, TimeOfDay(x.Microseconds)...), nil
 	}
 	return dst, fmt.Errorf("a %T value has no COPY text", out)
 }

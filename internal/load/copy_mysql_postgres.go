@@ -40,38 +40,14 @@ func mysqlTextKinds(t *Table) bool {
 	return true
 }
 
-// errNoTextQuery says the driver would not run the query over the text protocol (a character
-// set it will not interpolate parameters in): the decoding path reads the table instead.
-var errNoTextQuery = errors.New("the mysql driver cannot run the query over the text protocol")
-
 // copyMySQLText copies a window of a MySQL table into the destination's staging as COPY text.
 // cursor, when >= 0, is the incremental cursor column: its largest value is returned. It
-// fails with errNoTextQuery, before anything is copied, when the text protocol is not available.
-func copyMySQLText(ctx context.Context, src *mysqlSource, dst *pgTableLoad, w Window, cursor int,
+// fails with ErrNoTextQuery, before anything is copied, when the text protocol is not available.
+func copyMySQLText(ctx context.Context, src MySQLTextSource, dst *pgTableLoad, w Window, cursor int,
 	progress func(rows int64)) (rows, bytes int64, maxCursor any, err error) {
 	t := dst.plan.Source
-	q, args, err := src.selectSQL(t, w)
-	if err != nil {
-		return 0, 0, nil, err
-	}
 	var copied int64
-	err = src.conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return errNoTextQuery
-		}
-		named := make([]driver.NamedValue, len(args))
-		for i, a := range args {
-			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-		}
-		rs, err := qc.QueryContext(ctx, q, named)
-		if errors.Is(err, driver.ErrSkip) {
-			return errNoTextQuery
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
-		}
-		defer func() { _ = rs.Close() }()
+	err = src.QueryText(ctx, t, w, func(rs driver.Rows) error {
 		pr, pw := io.Pipe()
 		type result struct {
 			n   int64
@@ -84,7 +60,8 @@ func copyMySQLText(ctx context.Context, src *mysqlSource, dst *pgTableLoad, w Wi
 			done <- result{n, err}
 		}()
 		bw := bufio.NewWriterSize(pw, 256<<10)
-		rows, bytes, maxCursor, err = writeMySQLText(bw, rs, t, cursor, progress)
+		var err error
+		rows, bytes, maxCursor, err = writeMySQLText(bw, rs, t, src.TextValue, cursor, progress)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -112,8 +89,9 @@ func copyMySQLText(ctx context.Context, src *mysqlSource, dst *pgTableLoad, w Wi
 // mysqlTextCopies counts the tables copied this way (tests check which path a load took).
 var mysqlTextCopies atomic.Int64
 
-// writeMySQLText writes the rows of rs as COPY text lines.
-func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *Table, cursor int, progress func(int64)) (rows, bytes int64, maxCursor any, err error) {
+// writeMySQLText writes the rows of rs as COPY text lines; textValue decodes the cursor's.
+func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *Table, textValue func(Kind, []byte) (any, error), cursor int,
+	progress func(int64)) (rows, bytes int64, maxCursor any, err error) {
 	dest := make([]driver.Value, len(t.Columns))
 	var line []byte
 	for {
@@ -136,7 +114,7 @@ func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *Table, cursor int, progr
 			bytes += int64(len(line) - n)
 			if i == cursor && v != nil {
 				r, _ := mysqlRaw(v)
-				c, err := mysqlValue(t.Columns[i].Type.Kind, r, false)
+				c, err := textValue(t.Columns[i].Type.Kind, r)
 				if err != nil {
 					return rows, bytes, maxCursor, fmt.Errorf("column %q: %w", t.Columns[i].Name, err)
 				}

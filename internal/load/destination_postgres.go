@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,14 +13,6 @@ import (
 
 	"github.com/datanika/datanika/internal/connectors"
 	pgconn "github.com/datanika/datanika/internal/connectors/postgres"
-)
-
-// Columns every loaded table gets.
-const (
-	LoadedAtColumn = "_dnk_loaded_at"
-	RunIDColumn    = "_dnk_run_id"
-	StateTable     = "_dnk_state"
-	stageSeqColumn = "_dnk_seq"
 )
 
 // postgresDestination loads into one schema of a PostgreSQL database: COPY (binary) into a
@@ -79,32 +69,20 @@ func (d *postgresDestination) State(ctx context.Context, pipeline, table string)
 	return v, err == nil, err
 }
 
-// existingColumn is a column of a destination table as it is.
-type existingColumn struct {
-	name, typ string
-}
-
 func (d *postgresDestination) existingColumns(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, table string) ([]existingColumn, error) {
+}, table string) ([]ExistingColumn, error) {
 	rows, err := q.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
 		d.qualified(table))
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (existingColumn, error) {
-		var c existingColumn
-		err := r.Scan(&c.name, &c.typ)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExistingColumn, error) {
+		var c ExistingColumn
+		err := r.Scan(&c.Name, &c.Type)
 		return c, err
 	})
-}
-
-// shortName makes a table name from a prefix and a hash of the parts, within PostgreSQL's
-// 63-byte identifiers.
-func shortName(prefix string, parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return prefix + hex.EncodeToString(h[:6])
 }
 
 type pgTableLoad struct {
@@ -114,7 +92,7 @@ type pgTableLoad struct {
 	// (replace), built beside the old one.
 	stage      string
 	stageIdent string
-	contractCheck
+	ContractCheck
 	// windowRows, set by a delta merge (merge_delta_postgres.go), is the rows of the window,
 	// of which only those that differ from the target were staged.
 	windowRows int64
@@ -136,7 +114,7 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		return nil, err
 	}
 	// Existing columns are widened in the publishing transaction, so a failed run leaves them.
-	if l.contractCheck, err = newContractCheck(plan, d.schema, existing, postgresWiden,
+	if l.ContractCheck, err = NewContractCheck(plan, d.schema, existing, postgresWiden,
 		func(i int) string { return PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
 		return nil, err
 	}
@@ -149,7 +127,7 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 	}
 	var cols []string
 	for i, c := range plan.Source.Columns {
-		if l.keep[i] {
+		if l.Keep[i] {
 			typ, ok := stageType[i]
 			if !ok {
 				typ = PostgresColumnType(c.Type)
@@ -161,7 +139,7 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		if err := d.sweepNewTables(ctx); err != nil {
 			return nil, err
 		}
-		l.stage = shortName(newTablePrefix, plan.RunID, plan.Name)
+		l.stage = ShortName(newTablePrefix, plan.RunID, plan.Name)
 		l.stageIdent = d.qualified(l.stage)
 		// The loader's two columns are added when publishing, as constant defaults that
 		// PostgreSQL keeps in the catalog instead of in every row (no rewrite): COPY and the
@@ -184,10 +162,10 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		l.stageTx = tx
 		return l, nil
 	}
-	l.stage = shortName("_dnk_stage_", plan.RunID, plan.Name)
+	l.stage = ShortName("_dnk_stage_", plan.RunID, plan.Name)
 	l.stageIdent = pgIdent(l.stage)
 	if plan.Disposition == Merge {
-		cols = append(cols, pgIdent(stageSeqColumn)+" bigint GENERATED ALWAYS AS IDENTITY")
+		cols = append(cols, pgIdent(StageSeqColumn)+" bigint GENERATED ALWAYS AS IDENTITY")
 	}
 	_, _ = d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
 	if _, err := d.conn.Exec(ctx, "CREATE TEMPORARY TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
@@ -254,7 +232,7 @@ func (s *copySource) Err() error { return s.err }
 func (l *pgTableLoad) copyColumns() []string {
 	var cols []string
 	for i, n := range l.plan.Columns {
-		if l.keep[i] {
+		if l.Keep[i] {
 			cols = append(cols, n)
 		}
 	}
@@ -263,7 +241,7 @@ func (l *pgTableLoad) copyColumns() []string {
 
 func (l *pgTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
 	cols := l.copyColumns()
-	src := &copySource{next: next, keep: l.keep, allKept: !slices.Contains(l.keep, false)}
+	src := &copySource{next: next, keep: l.Keep, allKept: !slices.Contains(l.Keep, false)}
 	table := pgx.Identifier{l.stage}
 	if l.plan.Disposition == Replace {
 		table = pgx.Identifier{l.d.schema, l.stage}
@@ -314,7 +292,7 @@ func (l *pgTableLoad) copyIn(ctx context.Context, r io.Reader, binary bool) (int
 // discard_value or discard_row).
 func (l *pgTableLoad) Discarded() []int {
 	var out []int
-	for i, k := range l.keep {
+	for i, k := range l.Keep {
 		if !k {
 			out = append(out, i)
 		}
@@ -380,7 +358,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 	if plan.Disposition == Replace && len(plan.PrimaryKey) > 0 {
 		// Built before the swap locks the old table: the index build is the slow part.
 		if _, err := d.conn.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD CONSTRAINT "+
-			pgIdent(shortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
+			pgIdent(ShortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 			return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
 		}
 	}
@@ -418,7 +396,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		}
 		if len(plan.PrimaryKey) > 0 {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" RENAME CONSTRAINT "+
-				pgIdent(shortName("_dnk_pk_", plan.RunID, plan.Name))+" TO "+pgIdent(truncateIdent(plan.Name+"_pkey"))); err != nil {
+				pgIdent(ShortName("_dnk_pk_", plan.RunID, plan.Name))+" TO "+pgIdent(truncateIdent(plan.Name+"_pkey"))); err != nil {
 				return out, err
 			}
 		}
@@ -454,7 +432,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 			}
 			out.RowsWritten = tag.RowsAffected()
 		}
-		if !l.exists && len(plan.PrimaryKey) > 0 && plan.Disposition == Merge {
+		if !l.Exists && len(plan.PrimaryKey) > 0 && plan.Disposition == Merge {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 				return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
 			}
@@ -539,7 +517,7 @@ func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int
 		var cols []Column
 		var names []string
 		for i, c := range l.plan.Source.Columns {
-			if l.keep[i] {
+			if l.Keep[i] {
 				cols = append(cols, c)
 				names = append(names, l.plan.Columns[i])
 			}
@@ -583,7 +561,7 @@ func checksumQuery(ctx context.Context, q interface {
 func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 	d, plan := l.d, l.plan
 	target := d.qualified(plan.Name)
-	if !l.exists {
+	if !l.Exists {
 		var cols []string
 		for i, c := range plan.Source.Columns {
 			cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
@@ -597,22 +575,22 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 		}
 		return nil
 	}
-	for _, w := range l.widen {
+	for _, w := range l.Widen {
 		// Rewrites the table under an exclusive lock, in the publishing transaction: readers
 		// see the old rows in the old type until the commit, and a failed run keeps both.
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ALTER COLUMN "+pgIdent(w.column)+" TYPE "+w.to+
-			" USING "+pgUsing(w.from, w.to, pgIdent(w.column))); err != nil {
-			return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.column, plan.Name, w.from, w.to, err)
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ALTER COLUMN "+pgIdent(w.Column)+" TYPE "+w.To+
+			" USING "+pgUsing(w.From, w.To, pgIdent(w.Column))); err != nil {
+			return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.Column, plan.Name, w.From, w.To, err)
 		}
 	}
-	for _, i := range l.addColumns {
+	for _, i := range l.AddColumns {
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(plan.Columns[i])+" "+
 			PostgresColumnType(plan.Source.Columns[i].Type)); err != nil {
 			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
 		}
 	}
 	for _, c := range []string{LoadedAtColumn, RunIDColumn} {
-		if !slices.ContainsFunc(l.existing, func(e existingColumn) bool { return e.name == c }) {
+		if !slices.ContainsFunc(l.Existing, func(e ExistingColumn) bool { return e.Name == c }) {
 			typ := "text"
 			if c == LoadedAtColumn {
 				typ = "timestamptz"
@@ -648,7 +626,7 @@ func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{d.schema, RejectedTable}, []string{"run_id", "table_name", "column_name", "reason", "row"},
 		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			return []any{plan.RunID, plan.Name, rows[i].Column, rows[i].Reason, rowJSON(rows[i].Row)}, nil
+			return []any{plan.RunID, plan.Name, rows[i].Column, rows[i].Reason, RowJSON(rows[i].Row)}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", RejectedTable, err)

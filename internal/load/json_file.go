@@ -237,7 +237,7 @@ func (s *fileSource) inferJSON(ctx context.Context, obj fileObject) error {
 			idx, _ := t.column(f.key)
 			if idx < 0 {
 				t.Columns = append(t.Columns, Column{Name: f.key, Nullable: true})
-				t.castText = append(t.castText, false)
+				t.CastText = append(t.CastText, false)
 				infs = append(infs, newKindInference())
 				idx = len(t.Columns) - 1
 			}

@@ -38,7 +38,7 @@ const deltaMergeMinRows = 50_000
 // deltaMergeKey says whether the load can merge as a delta, and which column is the key.
 func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window) (int, bool, error) {
 	p := dst.plan
-	if p.Disposition != Merge || !dst.exists || !p.KeysUnique || len(p.Keys) != 1 || !dst.allKept() ||
+	if p.Disposition != Merge || !dst.Exists || !p.KeysUnique || len(p.Keys) != 1 || !dst.allKept() ||
 		w.Cursor != "" || w.From != nil || len(w.Filters) > 0 || pgLegacyMerge || noDeltaMerge {
 		return -1, false, nil
 	}
@@ -52,8 +52,8 @@ func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w
 		return -1, false, nil
 	}
 	for i, c := range p.Source.Columns {
-		idx := slices.IndexFunc(dst.existing, func(e existingColumn) bool { return e.name == p.Columns[i] })
-		if idx < 0 || !sameType(dst.existing[idx].typ, PostgresColumnType(c.Type)) {
+		idx := slices.IndexFunc(dst.Existing, func(e ExistingColumn) bool { return e.Name == p.Columns[i] })
+		if idx < 0 || !sameType(dst.Existing[idx].Type, PostgresColumnType(c.Type)) {
 			return -1, false, nil
 		}
 	}
@@ -71,7 +71,7 @@ func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w
 		return -1, false, nil
 	}
 	dst.deltaTargetRows = int64(targetRows)
-	est, err := src.estimateRows(ctx, p.Source)
+	est, err := src.EstimateRows(ctx, p.Source)
 	if err != nil || float64(est) < targetRows/4 {
 		return -1, false, err // a small window into a big table: the plain merge reads less
 	}

@@ -33,9 +33,9 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 	}
 	from := l.stageIdent
 	if !plan.KeysUnique {
-		dedup := pgIdent(shortName("_dnk_last_", plan.RunID, plan.Name))
+		dedup := pgIdent(ShortName("_dnk_last_", plan.RunID, plan.Name))
 		tag, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+dedup+" ON COMMIT DROP AS SELECT DISTINCT ON ("+identList(plan.Keys)+") * FROM "+
-			from+" ORDER BY "+identList(plan.Keys)+", "+pgIdent(stageSeqColumn)+" DESC")
+			from+" ORDER BY "+identList(plan.Keys)+", "+pgIdent(StageSeqColumn)+" DESC")
 		if err != nil {
 			return 0, fmt.Errorf("merge into %q: resolve duplicate keys: %w", plan.Name, err)
 		}
@@ -48,7 +48,7 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 	cols := l.copyColumns()
 	all := identList(cols) + ", " + pgIdent(LoadedAtColumn) + ", " + pgIdent(RunIDColumn)
 	values := "s." + strings.Join(quoteAll(cols), ", s.") + ", now(), $1"
-	if !l.exists {
+	if !l.Exists {
 		if _, err := tx.Exec(ctx, "INSERT INTO "+target+" ("+all+") SELECT "+values+" FROM "+from+" s", plan.RunID); err != nil {
 			return 0, fmt.Errorf("merge into %q: %w", plan.Name, err)
 		}
@@ -68,7 +68,7 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 	}
 	var set, changed []string
 	for i, c := range plan.Columns {
-		if !l.keep[i] || slices.Contains(plan.Keys, c) {
+		if !l.Keep[i] || slices.Contains(plan.Keys, c) {
 			continue
 		}
 		q := pgIdent(c)
@@ -107,8 +107,8 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 // too many, never one missed.
 func (l *pgTableLoad) distinct(i int, q string) string {
 	want := PostgresColumnType(l.plan.Source.Columns[i].Type)
-	idx := slices.IndexFunc(l.existing, func(e existingColumn) bool { return e.name == l.plan.Columns[i] })
-	if idx < 0 || sameType(l.existing[idx].typ, want) {
+	idx := slices.IndexFunc(l.Existing, func(e ExistingColumn) bool { return e.Name == l.plan.Columns[i] })
+	if idx < 0 || sameType(l.Existing[idx].Type, want) {
 		return "t." + q + " IS DISTINCT FROM s." + q
 	}
 	return "t." + q + "::text IS DISTINCT FROM s." + q + "::text"

@@ -47,7 +47,7 @@ func (s *fileSource) inferParquet(ctx context.Context, obj fileObject) error {
 		return err
 	}
 	s.parquet = plan
-	t := &Table{Name: s.defaultName, Columns: cols, castText: make([]bool, len(cols))}
+	t := &Table{Name: s.defaultName, Columns: cols, CastText: make([]bool, len(cols))}
 	s.table = t
 	return nil
 }

@@ -43,17 +43,17 @@ const (
 // ranges; Spec.Parallelism (datanika load --parallelism) sets any number.
 func defaultParallelism() int { return max(1, min(maxDefaultParallelism, runtime.GOMAXPROCS(0)/2)) }
 
-// rangeSource is a source that can read one table in key ranges over several connections.
-type rangeSource interface {
+// RangeSource is a source that can read one table in key ranges over several connections.
+type RangeSource interface {
 	Source
-	// estimateRows is the catalog's estimate of the table's rows; -1 when unknown.
-	estimateRows(ctx context.Context, t *Table) (int64, error)
-	// keyBounds reads min and max of an integer column inside the window, in the source's
+	// EstimateRows is the catalog's estimate of the table's rows; -1 when unknown.
+	EstimateRows(ctx context.Context, t *Table) (int64, error)
+	// KeyBounds reads min and max of an integer column inside the window, in the source's
 	// snapshot; ok is false when the window is empty.
-	keyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error)
-	// rangeReaders opens n-1 more readers that see the source's snapshot (where the database
+	KeyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error)
+	// RangeReaders opens n-1 more readers that see the source's snapshot (where the database
 	// can share one). Reader 0 is the source itself. close ends the extra readers.
-	rangeReaders(ctx context.Context, n int) (readers []Source, close func(), err error)
+	RangeReaders(ctx context.Context, n int) (readers []Source, close func(), err error)
 }
 
 // keyRanges is the split of a table: range i reads key >= bounds[i-1] (i > 0) and
@@ -111,9 +111,9 @@ func (spec *Spec) parallelism() int {
 
 // planRanges decides whether a table is read in parallel and where its ranges split; nil
 // means a serial read.
-func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (rangeSource, *keyRanges, error) {
+func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (RangeSource, *keyRanges, error) {
 	n := spec.parallelism()
-	rs, ok := src.(rangeSource)
+	rs, ok := src.(RangeSource)
 	t := p.Source
 	if n < 2 || !ok || len(t.PrimaryKey) != 1 {
 		return nil, nil, nil
@@ -129,14 +129,14 @@ func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Win
 	if minRows <= 0 {
 		minRows = DefaultParallelMinRows
 	}
-	est, err := rs.estimateRows(ctx, t)
+	est, err := rs.EstimateRows(ctx, t)
 	if err != nil {
 		return nil, nil, fmt.Errorf("estimate the rows of %s: %w", t.QualifiedName(), err)
 	}
 	if est < minRows {
 		return nil, nil, nil
 	}
-	lo, hi, ok, err := rs.keyBounds(ctx, t, w, col.Name)
+	lo, hi, ok, err := rs.KeyBounds(ctx, t, w, col.Name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the key range of %s: %w", t.QualifiedName(), err)
 	}
@@ -158,7 +158,7 @@ func readTable(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Wind
 	if kr == nil {
 		return src.Read(ctx, p.Source, w, batchSize, emit)
 	}
-	readers, closeReaders, err := rs.rangeReaders(ctx, kr.n())
+	readers, closeReaders, err := rs.RangeReaders(ctx, kr.n())
 	if err != nil {
 		return fmt.Errorf("open the parallel readers of %s: %w", p.Source.QualifiedName(), err)
 	}

@@ -12,11 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-var _ rangeSource = (*postgresSource)(nil)
+var _ RangeSource = (*postgresSource)(nil)
 
-// estimateRows sums pg_class.reltuples over the table (and its partitions); -1 when the table
+// EstimateRows sums pg_class.reltuples over the table (and its partitions); -1 when the table
 // was never analyzed.
-func (s *postgresSource) estimateRows(ctx context.Context, t *Table) (int64, error) {
+func (s *postgresSource) EstimateRows(ctx context.Context, t *Table) (int64, error) {
 	var n int64
 	err := s.tx.QueryRow(ctx, `SELECT COALESCE(sum(c.reltuples) FILTER (WHERE c.reltuples >= 0), -1)::bigint
 FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))`,
@@ -24,7 +24,7 @@ FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT relid FROM pg_
 	return n, err
 }
 
-func (s *postgresSource) keyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error) {
+func (s *postgresSource) KeyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return 0, 0, false, err
@@ -38,10 +38,10 @@ func (s *postgresSource) keyBounds(ctx context.Context, t *Table, w Window, colu
 	return a.Int64, b.Int64, a.Valid && b.Valid, nil
 }
 
-// rangeReaders opens n-1 connections whose REPEATABLE READ transactions import the snapshot of
+// RangeReaders opens n-1 connections whose REPEATABLE READ transactions import the snapshot of
 // the source's own: every range reads the same state of the database, the one the verify
 // count is taken in.
-func (s *postgresSource) rangeReaders(ctx context.Context, n int) ([]Source, func(), error) {
+func (s *postgresSource) RangeReaders(ctx context.Context, n int) ([]Source, func(), error) {
 	var snapshot string
 	if err := s.tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
 		return nil, nil, fmt.Errorf("export the snapshot: %w", err)
@@ -106,7 +106,7 @@ func passthrough(ctx context.Context, spec *Spec, src *postgresSource, dst *pgTa
 		tl = shared
 	}
 	n := kr.n()
-	readers, closeReaders, err := rs.rangeReaders(ctx, n)
+	readers, closeReaders, err := rs.RangeReaders(ctx, n)
 	if err != nil {
 		return 0, 0, tl, fmt.Errorf("open the parallel readers: %w", err)
 	}
@@ -168,7 +168,7 @@ func (l *pgTableLoad) shareStaging(ctx context.Context) (*sharedStage, error) {
 	if err := d.sweepSharedStaging(ctx); err != nil {
 		return nil, err
 	}
-	name := shortName(sharedStagePrefix, l.plan.RunID, l.plan.Name)
+	name := ShortName(sharedStagePrefix, l.plan.RunID, l.plan.Name)
 	ident := d.qualified(name)
 	if err := createIfMissing(ctx, d.conn, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
 		return nil, fmt.Errorf("create schema %q: %w", d.schema, err)

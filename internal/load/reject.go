@@ -77,7 +77,9 @@ func (r *rejector) count() (rows, dropped int64) {
 	return r.rows, r.dropped
 }
 
-func rowJSON(row map[string]any) string {
+// RowJSON is a rejected row as _dnk_rejected keeps it, a JSON object ("{}" when it cannot
+// be encoded).
+func RowJSON(row map[string]any) string {
 	b, err := json.Marshal(row)
 	if err != nil {
 		return "{}"

@@ -221,7 +221,7 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 		if c.Type.Source == fileColumnSource {
 			n = c.Name // config.files.file_column, as the pipeline spells it
 		}
-		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
+		if n == LoadedAtColumn || n == RunIDColumn || n == StageSeqColumn {
 			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
 		}
 		if other, dup := seen[n]; dup {
@@ -334,13 +334,12 @@ func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state S
 	return w, col, nil
 }
 
-// OpenSource opens a source of a supported type.
+// OpenSource opens a source of a supported type: those of this package, and those registered
+// with RegisterSource (MySQL/MariaDB: package myload).
 func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 	switch e.Type {
 	case "postgres":
 		return OpenPostgresSource(ctx, e.Config, e.Env)
-	case "mysql":
-		return OpenMySQLSource(ctx, e.Config, e.Env)
 	case "sqlite":
 		return OpenSQLiteSource(ctx, e.Config, e.Env)
 	case "mssql":
@@ -350,17 +349,16 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 	case "file", "s3":
 		return openSourceFor(ctx, e, Config{})
 	default:
-		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
+		return openRegisteredSource(ctx, e)
 	}
 }
 
-// OpenDestination opens a destination of a supported type, loading into schema.
+// OpenDestination opens a destination of a supported type, loading into schema: PostgreSQL,
+// and those registered with RegisterDestination (MySQL/MariaDB: package myload).
 func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destination, error) {
 	switch e.Type {
 	case "postgres":
 		return OpenPostgresDestination(ctx, e.Config, e.Env, schema)
-	case "mysql":
-		return OpenMySQLDestination(ctx, e.Config, e.Env, schema)
 	default:
 		return openRegistered(ctx, e, schema)
 	}

@@ -148,7 +148,7 @@ func (s *fileSource) infer(ctx context.Context) error {
 
 func (s *fileSource) addFileColumn() {
 	s.table.Columns = append(s.table.Columns, Column{Name: s.fileColumn, Type: Type{Kind: KindText, Source: fileColumnSource}})
-	s.table.castText = append(s.table.castText, false)
+	s.table.CastText = append(s.table.CastText, false)
 }
 
 // applyOverrides sets the kinds config.files.columns fixes.
@@ -265,7 +265,7 @@ func (s *fileSource) inferCSV(ctx context.Context, obj fileObject) error {
 			k = infs[i].kind()
 		}
 		t.Columns = append(t.Columns, Column{Name: n, Type: Type{Kind: k, Source: fileTypeName(k)}, Nullable: true})
-		t.castText = append(t.castText, false)
+		t.CastText = append(t.CastText, false)
 	}
 	s.table = t
 	return nil
@@ -496,7 +496,7 @@ func (s *fileSource) readCSV(ctx context.Context, obj fileObject, rd *rowReader)
 // addTextColumn adds a column found past the sample, as text.
 func addTextColumn(t *Table, name string) {
 	t.Columns = append(t.Columns, Column{Name: name, Type: Type{Kind: KindText, Source: "text"}, Nullable: true})
-	t.castText = append(t.castText, false)
+	t.CastText = append(t.CastText, false)
 }
 
 // headerPositions maps a header's names to the table's columns: a column the file lacks is

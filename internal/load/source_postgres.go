@@ -98,7 +98,7 @@ ORDER BY c.relname, a.attnum`, schema)
 		t := all[len(all)-1]
 		typ, cast := PostgresSourceType(typname, formatted, isArray)
 		t.Columns = append(t.Columns, Column{Name: col, Type: typ, Nullable: nullable})
-		t.castText = append(t.castText, cast)
+		t.CastText = append(t.CastText, cast)
 		if pkIndex > 0 {
 			p := &pkPos[len(pkPos)-1]
 			for len(*p) < pkIndex {
@@ -117,7 +117,7 @@ ORDER BY c.relname, a.attnum`, schema)
 			}
 		}
 	}
-	return selectTables(all, schema, names)
+	return SelectTables(all, schema, names)
 }
 
 func pgIdent(name string) string { return pgx.Identifier{name}.Sanitize() }
@@ -137,11 +137,11 @@ func (s *postgresSource) where(t *Table, w Window) (string, []any, error) {
 // as a bind parameter or, where the statement takes none (COPY), as a literal.
 func pgWhere(t *Table, w Window, param func(any) string) (string, error) {
 	bind := func(c *Column, v any) string { return param(fmt.Sprint(v)) + "::text::" + c.Type.Source }
-	return windowWhere(t, w, whereSyntax{
-		column:      func(c *Column) string { return pgIdent(c.Name) },
-		bind:        bind,
-		cursorValue: func(c *Column, from any) any { return cursorParamText(c.Type.Kind, from) },
-		inList: func(c *Column, column string, values []any, not bool) string {
+	return WindowWhere(t, w, WhereSyntax{
+		Column:      func(c *Column) string { return pgIdent(c.Name) },
+		Bind:        bind,
+		CursorValue: func(c *Column, from any) any { return CursorParamText(c.Type.Kind, from) },
+		InList: func(c *Column, column string, values []any, not bool) string {
 			texts := make([]string, len(values))
 			for i, v := range values {
 				texts[i] = fmt.Sprint(v)
@@ -156,21 +156,6 @@ func pgWhere(t *Table, w Window, param func(any) string) (string, error) {
 }
 
 var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-
-// cursorParamText spells a cursor bound for a database to parse.
-func cursorParamText(k Kind, v any) string {
-	if t, ok := v.(time.Time); ok {
-		switch k {
-		case KindTimestampTZ:
-			return t.Format(time.RFC3339Nano)
-		case KindDate:
-			return t.Format("2006-01-02")
-		default:
-			return t.Format("2006-01-02 15:04:05.999999")
-		}
-	}
-	return Canonical(k, v)
-}
 
 func (s *postgresSource) Count(ctx context.Context, t *Table, w Window) (int64, error) {
 	where, args, err := s.where(t, w)
@@ -191,7 +176,7 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 	for i, c := range t.Columns {
 		exprs[i] = pgIdent(c.Name)
 		switch {
-		case t.castText[i]:
+		case t.CastText[i]:
 			exprs[i] += "::text"
 		case c.Type.Kind == KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
 			exprs[i] = "to_jsonb(" + exprs[i] + ")"
@@ -401,7 +386,7 @@ func (s *postgresSource) copyOut(ctx context.Context, t *Table, w Window, extra 
 	for i, c := range t.Columns {
 		e := pgIdent(c.Name)
 		switch {
-		case t.castText[i]:
+		case t.CastText[i]:
 			e += "::text"
 		case c.Type.Kind == KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
 			e = "to_jsonb(" + e + ")"

@@ -101,3 +101,28 @@ func TestRun_SQLiteTableNamedWithItsMainSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(2), res.RowsLoaded)
 }
+
+func TestChinook_SQLiteToPostgresArrivesWhole(t *testing.T) {
+	t.Parallel()
+	dir := chinookDir(t)
+	src, err := load.ParseURL("sqlite://" + filepath.Join(dir, "Chinook_Sqlite.sqlite"))
+	require.NoError(t, err)
+	pg := newPG(t)
+	res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
+		Config: mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)})
+	require.NoError(t, err)
+	checkChinook(t, src, "", pg, res)
+	var typ string
+	require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = 'raw.invoice'::regclass AND attname = 'invoice_date'`).Scan(&typ))
+	require.Equal(t, "timestamp without time zone", typ)
+
+	// The comparison can fail: one changed value changes the checksum.
+	before, err := load.ChecksumTable(context.Background(), pg.endpoint(t), "raw", "track", pgColumns(t, pg, "track"))
+	require.NoError(t, err)
+	pg.exec(t, "UPDATE raw.track SET unit_price = unit_price + 0.01 WHERE track_id = 1")
+	after, err := load.ChecksumTable(context.Background(), pg.endpoint(t), "raw", "track", pgColumns(t, pg, "track"))
+	require.NoError(t, err)
+	require.Equal(t, before.Rows, after.Rows)
+	require.NotEqual(t, before.Sum, after.Sum)
+}

@@ -47,6 +47,21 @@ type fastCopier interface {
 	copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (handled bool, staged, sourceRows int64, err error)
 }
 
+// fastCopierOf is src's fast path into PostgreSQL, if it has one: its own, or the COPY text
+// path of a source that hands over MySQL's text spellings.
+func fastCopierOf(src Source) (fastCopier, bool) {
+	if fc, ok := src.(fastCopier); ok {
+		return fc, true
+	}
+	if ts, ok := src.(MySQLTextSource); ok {
+		return mysqlTextCopier{ts}, true
+	}
+	return nil, false
+}
+
+// mysqlTextCopier copies from a MySQL text source into PostgreSQL as COPY text.
+type mysqlTextCopier struct{ src MySQLTextSource }
+
 // load streams the table into staging and publishes it.
 func (r *tableRun) load(ctx context.Context) (TableStats, error) {
 	r.start = time.Now()
@@ -76,7 +91,7 @@ func (r *tableRun) load(ctx context.Context) (TableStats, error) {
 	}
 
 	// A source's fast path into PostgreSQL, when nothing needs the decoded values.
-	if fc, ok := r.src.(fastCopier); ok && r.sum == nil {
+	if fc, ok := fastCopierOf(r.src); ok && r.sum == nil {
 		if pl, ok := r.tl.(*pgTableLoad); ok && pl.allKept() {
 			handled, staged, sourceRows, err := fc.copyFast(ctx, r, pl)
 			if err != nil {
@@ -319,13 +334,13 @@ func (s *postgresSource) copyFast(ctx context.Context, r *tableRun, pl *pgTableL
 }
 
 // copyFast: MySQL to PostgreSQL, values as the server spells them, COPY text, no decoding.
-func (s *mysqlSource) copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (bool, int64, int64, error) {
+func (c mysqlTextCopier) copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (bool, int64, int64, error) {
 	dt := r.cfg.SchemaContract.DataType
 	if dt == ContractDiscardValue || dt == ContractDiscardRow || !mysqlTextKinds(r.p.Source) {
 		return false, 0, 0, nil
 	}
-	rows, bytes, maxCursor, err := copyMySQLText(ctx, s, pl, r.w, r.cursorIdx, r.readProgress)
-	if errors.Is(err, errNoTextQuery) {
+	rows, bytes, maxCursor, err := copyMySQLText(ctx, c.src, pl, r.w, r.cursorIdx, r.readProgress)
+	if errors.Is(err, ErrNoTextQuery) {
 		return false, 0, 0, nil
 	}
 	r.ts.RowsRead, r.ts.Bytes, r.maxCursor = rows, bytes, maxCursor

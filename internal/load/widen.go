@@ -72,9 +72,9 @@ type sqlType struct {
 	spelled          string
 }
 
-// widenDialect is what differs between destinations: how types are spelled and how far a
+// WidenDialect is what differs between destinations: how types are spelled and how far a
 // decimal goes.
-type widenDialect struct {
+type WidenDialect struct {
 	parse  func(string) sqlType
 	format func(sqlType) string
 	// maxPrecision and maxScale bound a constrained decimal; over them PostgreSQL goes
@@ -96,7 +96,7 @@ func widenPostgres(have, want string) Widening { return widen(postgresWiden, hav
 
 // widenMySQL decides for a MySQL/MariaDB column spelled have (information_schema COLUMN_TYPE)
 // receiving values of the source type spelled want (MySQLColumnType or a key's bounded type).
-func widenMySQL(have, want string) Widening { return widen(mysqlWiden, have, want) }
+func widenMySQL(have, want string) Widening { return widen(MySQLWiden, have, want) }
 
 // integerDigits is how many decimal digits the largest value of an integer of size bytes has.
 func integerDigits(size int, unsigned bool) int {
@@ -125,7 +125,7 @@ func exactInFloat(size, fsize int) bool {
 	return size <= 3
 }
 
-func widen(d widenDialect, haveSpelled, wantSpelled string) Widening {
+func widen(d WidenDialect, haveSpelled, wantSpelled string) Widening {
 	have, want := d.parse(haveSpelled), d.parse(wantSpelled)
 	if have == want {
 		return Widening{Verdict: FitsAsIs}
@@ -141,7 +141,7 @@ func widen(d widenDialect, haveSpelled, wantSpelled string) Widening {
 }
 
 // widerOf is the narrowest type holding every value of have and of want exactly.
-func widerOf(d widenDialect, have, want sqlType) (sqlType, bool) {
+func widerOf(d WidenDialect, have, want sqlType) (sqlType, bool) {
 	if d.boolIsInt {
 		// A boolean is the integer 0 or 1 there: it fits any integer and any integer column.
 		if have.class == classBool && want.class == classInt {
@@ -191,7 +191,7 @@ func isNumber(t sqlType) bool {
 	return t.class == classInt || t.class == classNumeric || t.class == classFloat
 }
 
-func widerSameClass(d widenDialect, have, want sqlType) (sqlType, bool) {
+func widerSameClass(d WidenDialect, have, want sqlType) (sqlType, bool) {
 	switch have.class {
 	case classInt:
 		if have.unsigned == want.unsigned {
@@ -233,7 +233,7 @@ func widerSameClass(d widenDialect, have, want sqlType) (sqlType, bool) {
 
 // widerInteger is the smallest signed integer of at least size bytes, or a decimal of digits
 // digits when none is large enough.
-func widerInteger(d widenDialect, size, digits int) sqlType {
+func widerInteger(d WidenDialect, size, digits int) sqlType {
 	for _, s := range []int{2, 4, 8} {
 		if s >= size {
 			return sqlType{class: classInt, size: s}
@@ -245,7 +245,7 @@ func widerInteger(d widenDialect, size, digits int) sqlType {
 // widerNumber handles integers, decimals and floats together. A float only takes integers it
 // holds exactly; a decimal and a float never mix (the engine's PostgreSQL casts round floats
 // to 15 digits on their way into numeric, and a float cannot hold a decimal's digits).
-func widerNumber(d widenDialect, have, want sqlType) (sqlType, bool) {
+func widerNumber(d WidenDialect, have, want sqlType) (sqlType, bool) {
 	switch {
 	case have.class == classNumeric && want.class == classInt:
 		return widerDecimal(d, have, integerDigits(want.size, want.unsigned), 0, false), true
@@ -282,7 +282,7 @@ func widerNumber(d widenDialect, have, want sqlType) (sqlType, bool) {
 
 // widerDecimal widens the decimal have to also hold intDigits integer digits and scale
 // fractional ones, never losing a digit of scale.
-func widerDecimal(d widenDialect, have sqlType, intDigits, scale int, unconstrained bool) sqlType {
+func widerDecimal(d WidenDialect, have sqlType, intDigits, scale int, unconstrained bool) sqlType {
 	if have.precision == 0 { // unconstrained already holds anything
 		return have
 	}
@@ -303,7 +303,7 @@ func widerDecimal(d widenDialect, have sqlType, intDigits, scale int, unconstrai
 // decimalOf is decimal(p,s) within the dialect's bounds: PostgreSQL drops the constraint
 // beyond them; MySQL keeps every digit of scale it can (up to 30) and gives up integer digits
 // over 65 in total, where a value that does not fit then fails loudly (strict mode).
-func decimalOf(d widenDialect, p, s int) sqlType {
+func decimalOf(d WidenDialect, p, s int) sqlType {
 	if p <= d.maxPrecision && s <= d.maxScale {
 		return sqlType{class: classNumeric, precision: p, scale: s}
 	}
@@ -315,7 +315,7 @@ func decimalOf(d widenDialect, p, s int) sqlType {
 }
 
 // widerString is the narrowest string type of the dialect holding both.
-func widerString(d widenDialect, have, want sqlType) sqlType {
+func widerString(d WidenDialect, have, want sqlType) sqlType {
 	if !have.textBytes && !want.textBytes {
 		if have.fixed && want.fixed { // char(n) stays char, padded: the longer, or bpchar
 			if have.size == 0 || (want.size > 0 && want.size <= have.size) {
@@ -385,10 +385,11 @@ func typeArgs(s string) (a, b int) {
 	return a, b
 }
 
-var postgresWiden = widenDialect{parse: parsePostgresType, format: formatPostgresType, maxPrecision: 1000, maxScale: 1000,
+var postgresWiden = WidenDialect{parse: parsePostgresType, format: formatPostgresType, maxPrecision: 1000, maxScale: 1000,
 	unconstrained: true, text: sqlType{class: classString}}
 
-var mysqlWiden = widenDialect{parse: parseMySQLType, format: formatMySQLType, maxPrecision: 65, maxScale: 30, boolIsInt: true,
+// MySQLWiden is how MySQL/MariaDB spells and widens types (NewContractCheck takes it).
+var MySQLWiden = WidenDialect{parse: parseMySQLType, format: formatMySQLType, maxPrecision: 65, maxScale: 30, boolIsInt: true,
 	text: sqlType{class: classString, size: mysqlTextSizes[len(mysqlTextSizes)-1].bytes, textBytes: true}}
 
 func parsePostgresType(spelled string) sqlType {
@@ -629,7 +630,7 @@ type valueGuard struct {
 // newValueGuard makes the guard of source column col (of kind) into a destination column of
 // the dialect spelled have; none is needed (false) when the column holds the source's type as
 // is. A column whose type is incompatible takes no value at all.
-func newValueGuard(d widenDialect, col int, kind Kind, have, want string) (valueGuard, bool) {
+func newValueGuard(d WidenDialect, col int, kind Kind, have, want string) (valueGuard, bool) {
 	g := valueGuard{col: col, have: have, fits: func(any) bool { return false }}
 	switch widen(d, have, want).Verdict {
 	case FitsAsIs:
@@ -645,7 +646,7 @@ func newValueGuard(d widenDialect, col int, kind Kind, have, want string) (value
 // valueFits says the column type t stores v (of kind) exactly. It is only asked about values
 // of a type the column may take (widerOf found a common type), so it checks ranges, digits,
 // lengths and fractions of seconds; anything else is refused.
-func valueFits(d widenDialect, t sqlType, kind Kind, v any) bool {
+func valueFits(d WidenDialect, t sqlType, kind Kind, v any) bool {
 	if t.class == classBool && d.boolIsInt {
 		t = sqlType{class: classInt, size: 1}
 	}

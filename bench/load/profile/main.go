@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
 )
 
 func main() {

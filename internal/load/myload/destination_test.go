@@ -1,4 +1,4 @@
-package load_test
+package myload_test
 
 import (
 	"context"
@@ -14,52 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/myload"
 	"github.com/datanika/datanika/internal/testutil"
 )
-
-// myEnv is a fresh MariaDB database used as the destination; its name is the destination
-// schema.
-type myEnv struct {
-	db   *sql.DB
-	ep   load.Endpoint
-	name string
-}
-
-func newMyDest(t *testing.T) *myEnv {
-	t.Helper()
-	db, u := mysqlDB(t)
-	ep, err := load.ParseURL(u)
-	require.NoError(t, err)
-	parsed, err := url.Parse(u)
-	require.NoError(t, err)
-	return &myEnv{db: db, ep: ep, name: strings.TrimPrefix(parsed.Path, "/")}
-}
-
-func (e *myEnv) exec(t *testing.T, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		_, err := e.db.ExecContext(context.Background(), s)
-		require.NoError(t, err, s)
-	}
-}
-
-func (e *myEnv) count(t *testing.T, q string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	require.NoError(t, e.db.QueryRowContext(context.Background(), q, args...).Scan(&n), q)
-	return n
-}
-
-// loaderTables counts the loader's own leftovers (staging, new and old tables) in a database.
-func (e *myEnv) loaderTables(t *testing.T, schema string) int64 {
-	t.Helper()
-	return e.count(t, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-		AND (TABLE_NAME LIKE '\_dnk\_new\_%' OR TABLE_NAME LIKE '\_dnk\_old\_%' OR TABLE_NAME LIKE '\_dnk\_stage\_%')`, schema)
-}
-
-func (e *myEnv) spec(src load.Endpoint, cfg load.Config) load.Spec {
-	return load.Spec{Source: src, Destination: e.ep, DestinationSchema: e.name, Config: cfg}
-}
 
 // The swap itself is in the conformance suite (TestConformance_MariaDB); this is MySQL's own:
 // the bulk load's defaults do not stay on the loader's columns.
@@ -195,8 +152,8 @@ func TestMySQLDestination_PostgresTypesArriveExactlyByLoadData(t *testing.T) {
 
 // Not parallel: it switches the bulk path of every MySQL destination opened meanwhile.
 func TestMySQLDestination_PostgresTypesArriveExactlyByInsert(t *testing.T) {
-	load.ForceMySQLInsert(true)
-	defer load.ForceMySQLInsert(false)
+	myload.ForceInsert(true)
+	defer myload.ForceInsert(false)
 	checkPostgresTypesIntoMariaDB(t)
 }
 
@@ -208,9 +165,9 @@ func TestMySQLDestination_ValuesMySQLCannotHoldFailTheLoad(t *testing.T) {
 		"CREATE TABLE src.big (id int, d numeric(70,0))", "INSERT INTO src.big VALUES (1, 10 ^ 66)",
 		"CREATE TABLE src.scale (id int, d numeric)", "INSERT INTO src.scale VALUES (1, 1.0000000000000000000000000000001)")
 	my := newMyDest(t)
-	defer load.ForceMySQLInsert(false)
+	defer myload.ForceInsert(false)
 	for _, insert := range []bool{false, true} {
-		load.ForceMySQLInsert(insert)
+		myload.ForceInsert(insert)
 		for table, msg := range map[string]string{"f": `column "x": NaN cannot be stored in MySQL`,
 			"n": `column "n": Infinity cannot be stored in a MySQL decimal`, "big": "Out of range value for column 'd'",
 			"scale": "Data truncated for column 'd'"} {
@@ -252,8 +209,8 @@ func TestMySQLDestination_CancellationLeavesTheTargetAsItWas(t *testing.T) {
 
 // Not parallel: it switches the bulk path of every MySQL destination opened meanwhile.
 func TestMySQLDestination_CancellationByInsertLeavesTheTargetAsItWas(t *testing.T) {
-	load.ForceMySQLInsert(true)
-	defer load.ForceMySQLInsert(false)
+	myload.ForceInsert(true)
+	defer myload.ForceInsert(false)
 	pg := newPG(t)
 	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
 		"INSERT INTO src.big SELECT g, repeat('x', 100) FROM generate_series(1, 60000) g")

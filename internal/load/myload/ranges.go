@@ -1,16 +1,20 @@
-package load
+package myload
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/datanika/datanika/internal/load"
 )
 
-var _ rangeSource = (*mysqlSource)(nil)
+var _ load.RangeSource = (*mysqlSource)(nil)
 
-// estimateRows is information_schema.TABLES.TABLE_ROWS (InnoDB's estimate); -1 when unknown.
-func (s *mysqlSource) estimateRows(ctx context.Context, t *Table) (int64, error) {
+var _ load.MySQLTextSource = (*mysqlSource)(nil)
+
+// EstimateRows is information_schema.TABLES.TABLE_ROWS (InnoDB's estimate); -1 when unknown.
+func (s *mysqlSource) EstimateRows(ctx context.Context, t *load.Table) (int64, error) {
 	var n sql.NullInt64
 	err := s.conn.QueryRowContext(ctx, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
 		t.Schema, t.Name).Scan(&n)
@@ -20,7 +24,7 @@ func (s *mysqlSource) estimateRows(ctx context.Context, t *Table) (int64, error)
 	return n.Int64, err
 }
 
-func (s *mysqlSource) keyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error) {
+func (s *mysqlSource) KeyBounds(ctx context.Context, t *load.Table, w load.Window, column string) (lo, hi int64, ok bool, err error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return 0, 0, false, err
@@ -28,17 +32,17 @@ func (s *mysqlSource) keyBounds(ctx context.Context, t *Table, w Window, column 
 	var a, b sql.NullInt64
 	c := myIdent(column)
 	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
-	q := "SELECT CAST(MIN(" + c + ") AS SIGNED), CAST(MAX(" + c + ") AS SIGNED) FROM " + MySQL.Qualified(t.Schema, t.Name) + where
+	q := "SELECT CAST(MIN(" + c + ") AS SIGNED), CAST(MAX(" + c + ") AS SIGNED) FROM " + load.MySQL.Qualified(t.Schema, t.Name) + where
 	if err := s.conn.QueryRowContext(ctx, q, args...).Scan(&a, &b); err != nil {
 		return 0, 0, false, err
 	}
 	return a.Int64, b.Int64, a.Valid && b.Valid, nil
 }
 
-// rangeReaders opens n-1 more connections, each in its own consistent snapshot: MySQL and
+// RangeReaders opens n-1 more connections, each in its own consistent snapshot: MySQL and
 // MariaDB cannot share one between connections (see ranges.go for what that means).
-func (s *mysqlSource) rangeReaders(ctx context.Context, n int) ([]Source, func(), error) {
-	readers := []Source{s}
+func (s *mysqlSource) RangeReaders(ctx context.Context, n int) ([]load.Source, func(), error) {
+	readers := []load.Source{s}
 	closeAll := func() {
 		for _, r := range readers[1:] {
 			_ = r.Close()

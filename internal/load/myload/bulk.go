@@ -1,4 +1,4 @@
-package load
+package myload
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/datanika/datanika/internal/load"
+
 	driver "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -25,7 +27,7 @@ import (
 
 // mysqlParam is a value as MySQL takes it: nil, int64, string or []byte. Values MySQL cannot
 // hold (NaN, infinities) fail rather than change.
-func mysqlParam(k Kind, v any) (any, error) {
+func mysqlParam(k load.Kind, v any) (any, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
@@ -46,29 +48,29 @@ func mysqlParam(k Kind, v any) (any, error) {
 		return strconv.FormatFloat(x, 'g', -1, 64), nil
 	case pgtype.Numeric:
 		if x.NaN || x.InfinityModifier != pgtype.Finite {
-			return nil, fmt.Errorf("%s cannot be stored in a MySQL decimal", NumericText(x))
+			return nil, fmt.Errorf("%s cannot be stored in a MySQL decimal", load.NumericText(x))
 		}
-		return NumericText(x), nil
+		return load.NumericText(x), nil
 	case time.Time:
 		switch k {
-		case KindDate:
+		case load.KindDate:
 			return x.Format("2006-01-02"), nil
-		case KindTimestampTZ:
+		case load.KindTimestampTZ:
 			return x.UTC().Format("2006-01-02 15:04:05.999999"), nil
 		default:
 			return x.Format("2006-01-02 15:04:05.999999"), nil
 		}
 	case pgtype.Time:
-		return timeOfDay(x.Microseconds), nil
+		return load.TimeOfDay(x.Microseconds), nil
 	case pgtype.Interval:
-		if k == KindDuration {
+		if k == load.KindDuration {
 			return formatDuration(x)
 		}
 		return formatMySQLInterval(x), nil
 	case string:
 		return x, nil
 	default:
-		return Canonical(k, v), nil
+		return load.Canonical(k, v), nil
 	}
 }
 
@@ -109,10 +111,10 @@ func parseMySQLInterval(s string) (pgtype.Interval, error) {
 // newline after each row, backslash escapes, \N for NULL; bytes as hex, unhexed by the
 // statement. It reads a batch at a time, so memory stays bounded by the batch.
 type infileReader struct {
-	next  func() (*Batch, error)
+	next  func() (*load.Batch, error)
 	keep  []bool
-	kinds []Kind
-	b     *Batch
+	kinds []load.Kind
+	b     *load.Batch
 	i     int
 	buf   []byte
 	off   int
@@ -208,18 +210,18 @@ func appendInfileEscaped(buf []byte, s string) []byte {
 
 // loadDataInfile streams every batch into staging with one LOAD DATA LOCAL INFILE, through a
 // reader registered under a name unique to this load (the driver's registry is global).
-func (l *myTableLoad) loadDataInfile(ctx context.Context, next func() (*Batch, error)) (int64, error) {
-	kinds := make([]Kind, len(l.plan.Source.Columns))
+func (l *myTableLoad) loadDataInfile(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
+	kinds := make([]load.Kind, len(l.plan.Source.Columns))
 	for i, c := range l.plan.Source.Columns {
 		kinds[i] = c.Type.Kind
 	}
-	r := &infileReader{next: next, keep: l.keep, kinds: kinds, buf: make([]byte, 0, infileChunk+64<<10)}
+	r := &infileReader{next: next, keep: l.Keep, kinds: kinds, buf: make([]byte, 0, infileChunk+64<<10)}
 	var fields, sets []string
 	for i, c := range l.plan.Source.Columns {
-		if !l.keep[i] {
+		if !l.Keep[i] {
 			continue
 		}
-		if c.Type.Kind == KindBytes {
+		if c.Type.Kind == load.KindBytes {
 			v := "@dnk_b" + strconv.Itoa(i)
 			fields = append(fields, v)
 			sets = append(sets, myIdent(l.plan.Columns[i])+" = UNHEX("+v+")")
@@ -292,7 +294,7 @@ func (d *mysqlDestination) checkWarnings(ctx context.Context) error {
 
 // insertRows writes batches with multi-row prepared INSERTs of about insertTarget bytes each,
 // within the server's max_allowed_packet and MySQL's 65,535 placeholders.
-func (l *myTableLoad) insertRows(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+func (l *myTableLoad) insertRows(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
 	cols := l.copyColumns()
 	ncols := len(cols)
 	target := int64(insertTarget)
@@ -343,7 +345,7 @@ func (l *myTableLoad) insertRows(ctx context.Context, next func() (*Batch, error
 		}
 		for i := range b.Len() {
 			for j, v := range b.Row(i) {
-				if !l.keep[j] {
+				if !l.Keep[j] {
 					continue
 				}
 				p, err := mysqlParam(b.Columns[j].Type.Kind, v)

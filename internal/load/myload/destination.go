@@ -1,4 +1,4 @@
-package load
+package myload
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/datanika/datanika/internal/load"
 
 	driver "github.com/go-sql-driver/mysql"
 
@@ -48,9 +50,9 @@ var mysqlForceInsert bool
 // mysqlTableOptions gives loaded tables exact, case- and accent-sensitive text.
 const mysqlTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 
-// OpenMySQLDestination connects with a mysql connection config through env's Dialer and loads
+// OpenDestination connects with a mysql connection config through env's Dialer and loads
 // into the database named schema (created when missing).
-func OpenMySQLDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (Destination, error) {
+func OpenDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (load.Destination, error) {
 	c, err := myconn.New(config, env)
 	if err != nil {
 		return nil, err
@@ -90,7 +92,9 @@ func (d *mysqlDestination) Close() error {
 	return d.db.Close()
 }
 
-func (d *mysqlDestination) qualified(table string) string { return MySQL.Qualified(d.schema, table) }
+func (d *mysqlDestination) qualified(table string) string {
+	return load.MySQL.Qualified(d.schema, table)
+}
 
 func (d *mysqlDestination) tableExists(ctx context.Context, table string) (bool, error) {
 	var n int
@@ -100,12 +104,12 @@ func (d *mysqlDestination) tableExists(ctx context.Context, table string) (bool,
 }
 
 func (d *mysqlDestination) State(ctx context.Context, pipeline, table string) (string, bool, error) {
-	exists, err := d.tableExists(ctx, StateTable)
+	exists, err := d.tableExists(ctx, load.StateTable)
 	if err != nil || !exists {
 		return "", false, err
 	}
 	var v string
-	err = d.conn.QueryRowContext(ctx, "SELECT cursor_value FROM "+d.qualified(StateTable)+" WHERE pipeline = ? AND table_name = ?",
+	err = d.conn.QueryRowContext(ctx, "SELECT cursor_value FROM "+d.qualified(load.StateTable)+" WHERE pipeline = ? AND table_name = ?",
 		pipeline, table).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
@@ -113,17 +117,17 @@ func (d *mysqlDestination) State(ctx context.Context, pipeline, table string) (s
 	return v, err == nil, err
 }
 
-func (d *mysqlDestination) existingColumns(ctx context.Context, table string) ([]existingColumn, error) {
+func (d *mysqlDestination) existingColumns(ctx context.Context, table string) ([]load.ExistingColumn, error) {
 	rows, err := d.conn.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, d.schema, table)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	var out []existingColumn
+	var out []load.ExistingColumn
 	for rows.Next() {
-		var c existingColumn
-		if err := rows.Scan(&c.name, &c.typ); err != nil {
+		var c load.ExistingColumn
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -133,13 +137,13 @@ WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, d.schema, 
 
 type myTableLoad struct {
 	d    *mysqlDestination
-	plan *TablePlan
+	plan *load.TablePlan
 	// stage is a temporary table (append, merge), gone with the session, or the new table
 	// itself (replace), built beside the old one.
 	stage      string
 	stageIdent string
-	// contractCheck: existing columns are widened before publishing.
-	contractCheck
+	// ContractCheck: existing columns are widened before publishing.
+	load.ContractCheck
 	loadedAt time.Time
 }
 
@@ -150,25 +154,25 @@ func (l *myTableLoad) columnType(i int) string {
 	name := l.plan.Columns[i]
 	if slices.Contains(l.plan.PrimaryKey, name) || slices.Contains(l.plan.Keys, name) {
 		switch t.Kind {
-		case KindText:
+		case load.KindText:
 			return "varchar(255)"
-		case KindChar:
-			if t.Precision == 0 || t.Precision > mysqlMaxCharLength {
+		case load.KindChar:
+			if t.Precision == 0 || t.Precision > load.MySQLMaxCharLength {
 				return "varchar(255)"
 			}
-		case KindBytes:
+		case load.KindBytes:
 			return "varbinary(255)"
-		case KindJSON:
+		case load.KindJSON:
 			return "varchar(255)"
 		}
 	}
-	return MySQLColumnType(t)
+	return load.MySQLColumnType(t)
 }
 
 func (l *myTableLoad) columnDefs(withKeyNull bool) []string {
 	var cols []string
 	for i := range l.plan.Source.Columns {
-		if !l.keep[i] {
+		if !l.Keep[i] {
 			continue
 		}
 		def := myIdent(l.plan.Columns[i]) + " " + l.columnType(i)
@@ -180,13 +184,13 @@ func (l *myTableLoad) columnDefs(withKeyNull bool) []string {
 	return cols
 }
 
-func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
+func (d *mysqlDestination) Begin(ctx context.Context, plan *load.TablePlan) (load.TableLoad, error) {
 	l := &myTableLoad{d: d, plan: plan, loadedAt: time.Now().UTC()}
 	existing, err := d.existingColumns(ctx, plan.Name)
 	if err != nil {
 		return nil, err
 	}
-	if l.contractCheck, err = newContractCheck(plan, d.schema, existing, mysqlWiden, l.columnType, sameMySQLType); err != nil {
+	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, load.MySQLWiden, l.columnType, sameMySQLType); err != nil {
 		return nil, err
 	}
 	// Staging lives in the destination database, so it must exist (an empty database is the
@@ -199,13 +203,13 @@ func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoa
 	if _, err := d.conn.ExecContext(ctx, "USE "+myIdent(d.schema)); err != nil {
 		return nil, fmt.Errorf("use database %q: %w", d.schema, err)
 	}
-	if plan.Disposition == Replace {
-		l.stage = shortName("_dnk_new_", plan.RunID, plan.Name)
+	if plan.Disposition == load.Replace {
+		l.stage = load.ShortName("_dnk_new_", plan.RunID, plan.Name)
 		l.stageIdent = d.qualified(l.stage)
 		cols := l.columnDefs(true)
 		// Defaults fill the loader's columns during the bulk load; they are dropped when publishing.
-		cols = append(cols, myIdent(LoadedAtColumn)+" datetime(6) NOT NULL DEFAULT "+myLiteral(l.loadedAt.Format("2006-01-02 15:04:05.999999")),
-			myIdent(RunIDColumn)+" varchar(255) NOT NULL DEFAULT "+myLiteral(plan.RunID))
+		cols = append(cols, myIdent(load.LoadedAtColumn)+" datetime(6) NOT NULL DEFAULT "+myLiteral(l.loadedAt.Format("2006-01-02 15:04:05.999999")),
+			myIdent(load.RunIDColumn)+" varchar(255) NOT NULL DEFAULT "+myLiteral(plan.RunID))
 		if len(plan.PrimaryKey) > 0 {
 			// InnoDB clusters rows by the primary key: adding it later rebuilds the table.
 			cols = append(cols, "PRIMARY KEY ("+myIdentList(plan.PrimaryKey)+")")
@@ -216,12 +220,12 @@ func (d *mysqlDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoa
 		}
 		return l, nil
 	}
-	l.stage = shortName("_dnk_stage_", plan.RunID, plan.Name)
+	l.stage = load.ShortName("_dnk_stage_", plan.RunID, plan.Name)
 	l.stageIdent = d.qualified(l.stage)
 	cols := l.columnDefs(false)
-	if plan.Disposition == Merge {
+	if plan.Disposition == load.Merge {
 		// The load order, so the last row of a key wins.
-		cols = append(cols, myIdent(stageSeqColumn)+" bigint NOT NULL AUTO_INCREMENT PRIMARY KEY")
+		cols = append(cols, myIdent(load.StageSeqColumn)+" bigint NOT NULL AUTO_INCREMENT PRIMARY KEY")
 	}
 	_, _ = d.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+l.stageIdent)
 	if _, err := d.conn.ExecContext(ctx, "CREATE TEMPORARY TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"+mysqlTableOptions); err != nil {
@@ -245,7 +249,7 @@ func sameMySQLType(have, want string) bool {
 // Discarded lists the source columns left out by the columns contract.
 func (l *myTableLoad) Discarded() []int {
 	var out []int
-	for i, k := range l.keep {
+	for i, k := range l.Keep {
 		if !k {
 			out = append(out, i)
 		}
@@ -256,14 +260,14 @@ func (l *myTableLoad) Discarded() []int {
 func (l *myTableLoad) copyColumns() []string {
 	var cols []string
 	for i, n := range l.plan.Columns {
-		if l.keep[i] {
+		if l.Keep[i] {
 			cols = append(cols, n)
 		}
 	}
 	return cols
 }
 
-func (l *myTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+func (l *myTableLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
 	var n int64
 	var err error
 	if l.d.loadData {
@@ -281,7 +285,7 @@ func (l *myTableLoad) Abort() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	drop := "DROP TABLE IF EXISTS " + l.stageIdent //nolint:gosec // identifiers are quoted by the dialect
-	if l.plan.Disposition != Replace {
+	if l.plan.Disposition != load.Replace {
 		// A temporary table: gone with the session if the session is gone.
 		_, _ = l.d.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+l.stageIdent)
 		return
@@ -295,9 +299,9 @@ func (l *myTableLoad) Abort() {
 	_, _ = db.ExecContext(ctx, drop)
 }
 
-func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, error) {
+func (l *myTableLoad) Publish(ctx context.Context, p load.Publication) (load.Published, error) {
 	d, plan := l.d, l.plan
-	var out Published
+	var out load.Published
 	staged, err := l.verify(ctx, p)
 	if err != nil {
 		return out, err
@@ -318,7 +322,7 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 			return out, err
 		}
 	}
-	if plan.Disposition == Replace {
+	if plan.Disposition == load.Replace {
 		if err := l.swap(ctx); err != nil {
 			return out, err
 		}
@@ -334,7 +338,7 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 	target := d.qualified(plan.Name)
 	err = d.inTx(ctx, func(tx *sql.Tx) error {
 		var done bool
-		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+myIdent(RunIDColumn)+" = ?)",
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+myIdent(load.RunIDColumn)+" = ?)",
 			plan.RunID).Scan(&done); err != nil {
 			return err
 		}
@@ -345,8 +349,8 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		}
 		cols := myIdentList(l.copyColumns())
 		//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
-		insert := "INSERT INTO " + target + " (" + cols + ", " + myIdent(LoadedAtColumn) + ", " + myIdent(RunIDColumn) + ") "
-		if plan.Disposition == Merge {
+		insert := "INSERT INTO " + target + " (" + cols + ", " + myIdent(load.LoadedAtColumn) + ", " + myIdent(load.RunIDColumn) + ") "
+		if plan.Disposition == load.Merge {
 			var on []string
 			for _, k := range plan.Keys {
 				on = append(on, "t."+myIdent(k)+" = s."+myIdent(k))
@@ -358,7 +362,7 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 			// The temporary table is read once per statement (MySQL cannot reopen it): a window
 			// picks the last row of each key.
 			insert += "SELECT " + cols + ", ?, ? FROM (SELECT " + cols + ", ROW_NUMBER() OVER (PARTITION BY " + myIdentList(plan.Keys) +
-				" ORDER BY " + myIdent(stageSeqColumn) + " DESC) AS _dnk_rn FROM " + l.stageIdent + ") s WHERE _dnk_rn = 1"
+				" ORDER BY " + myIdent(load.StageSeqColumn) + " DESC) AS _dnk_rn FROM " + l.stageIdent + ") s WHERE _dnk_rn = 1"
 		} else {
 			insert += "SELECT " + cols + ", ?, ? FROM " + l.stageIdent
 		}
@@ -378,8 +382,8 @@ func (l *myTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 // the old table or the new one, and a crash leaves one or the other.
 func (l *myTableLoad) swap(ctx context.Context) error {
 	d, plan := l.d, l.plan
-	if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+myIdent(LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
-		myIdent(RunIDColumn)+" DROP DEFAULT"); err != nil {
+	if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+myIdent(load.LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
+		myIdent(load.RunIDColumn)+" DROP DEFAULT"); err != nil {
 		return err
 	}
 	exists, err := d.tableExists(ctx, plan.Name)
@@ -393,7 +397,7 @@ func (l *myTableLoad) swap(ctx context.Context) error {
 		}
 		return nil
 	}
-	old := d.qualified(shortName("_dnk_old_", plan.RunID, plan.Name))
+	old := d.qualified(load.ShortName("_dnk_old_", plan.RunID, plan.Name))
 	_, _ = d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+old)
 	if _, err := d.conn.ExecContext(ctx, "RENAME TABLE "+target+" TO "+old+", "+l.stageIdent+" TO "+target); err != nil {
 		return fmt.Errorf("swap in %q: %w", plan.Name, err)
@@ -419,14 +423,14 @@ func (d *mysqlDestination) inTx(ctx context.Context, fn func(*sql.Tx) error) err
 	return nil
 }
 
-func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *TablePlan, p Publication, rows int64) error {
+func (d *mysqlDestination) writeExtras(ctx context.Context, tx *sql.Tx, plan *load.TablePlan, p load.Publication, rows int64) error {
 	if p.Ledger != nil {
 		//nolint:gosec // identifiers are quoted by the dialect
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(LedgerTable)+` (run_id, table_name, pipeline, attempt, rows_written, cursor_value, published_at)
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(load.LedgerTable)+` (run_id, table_name, pipeline, attempt, rows_written, cursor_value, published_at)
 VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE attempt = VALUES(attempt), rows_written = VALUES(rows_written),
   cursor_value = VALUES(cursor_value), published_at = VALUES(published_at)`,
 			plan.RunID, plan.Name, p.Ledger.Pipeline, p.Ledger.Attempt, rows, p.Ledger.Cursor); err != nil {
-			return fmt.Errorf("write %s: %w", LedgerTable, err)
+			return fmt.Errorf("write %s: %w", load.LedgerTable, err)
 		}
 	}
 	if len(p.Rejected) > 0 {
@@ -436,17 +440,17 @@ VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE 
 	}
 	if p.State != nil {
 		//nolint:gosec // identifiers are quoted by the dialect
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(StateTable)+` (pipeline, table_name, cursor_value, updated_at)
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+d.qualified(load.StateTable)+` (pipeline, table_name, cursor_value, updated_at)
 VALUES (?, ?, ?, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE cursor_value = VALUES(cursor_value), updated_at = VALUES(updated_at)`,
 			p.State.Pipeline, p.State.Table, p.State.Value); err != nil {
-			return fmt.Errorf("write %s: %w", StateTable, err)
+			return fmt.Errorf("write %s: %w", load.StateTable, err)
 		}
 	}
 	return nil
 }
 
 // verify counts (and, for checksum, hashes) the staged rows against the source's figures.
-func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) {
+func (l *myTableLoad) verify(ctx context.Context, p load.Publication) (int64, error) {
 	staged := p.Staged
 	if p.ExpectRows < 0 && p.ExpectChecksum == nil {
 		return staged, nil
@@ -456,15 +460,15 @@ func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) 
 	}
 	if p.ExpectRows >= 0 && staged != p.ExpectRows {
 		return 0, fmt.Errorf("%w: table %q: the source has %d rows in the window, the destination received %d",
-			ErrVerify, l.plan.Name, p.ExpectRows, staged)
+			load.ErrVerify, l.plan.Name, p.ExpectRows, staged)
 	}
 	if p.ExpectChecksum != nil {
-		var cols []Column
+		var cols []load.Column
 		var exprs []string
 		for i, c := range l.plan.Source.Columns {
-			if l.keep[i] {
+			if l.Keep[i] {
 				cols = append(cols, c)
-				exprs = append(exprs, mysqlReadExpr(Column{Name: l.plan.Columns[i], Type: c.Type}, false))
+				exprs = append(exprs, mysqlReadExpr(load.Column{Name: l.plan.Columns[i], Type: c.Type}, false))
 			}
 		}
 		got, err := mysqlChecksum(ctx, l.d.conn, "SELECT "+strings.Join(exprs, ", ")+" FROM "+l.stageIdent, cols)
@@ -473,7 +477,7 @@ func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) 
 		}
 		if want := *p.ExpectChecksum; got != want {
 			return 0, fmt.Errorf("%w: table %q: checksum of the destination (%d rows, %x) differs from the source's (%d rows, %x)",
-				ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
+				load.ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
 		}
 	}
 	return staged, nil
@@ -481,8 +485,8 @@ func (l *myTableLoad) verify(ctx context.Context, p Publication) (int64, error) 
 
 // mysqlChecksum reads a query's rows, as the destination stores the given columns, and
 // digests them like the source's values.
-func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Column) (Checksum, error) {
-	var sum Checksum
+func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []load.Column) (load.Checksum, error) {
+	var sum load.Checksum
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return sum, err
@@ -493,7 +497,7 @@ func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Col
 	for i := range raw {
 		targets[i] = &raw[i]
 	}
-	kinds := make([]Kind, len(cols))
+	kinds := make([]load.Kind, len(cols))
 	for i, c := range cols {
 		kinds[i] = c.Type.Kind
 	}
@@ -507,7 +511,7 @@ func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Col
 			if r == nil {
 				continue
 			}
-			if kinds[i] == KindInterval {
+			if kinds[i] == load.KindInterval {
 				row[i], err = parseMySQLInterval(string(r))
 			} else {
 				row[i], err = mysqlValue(kinds[i], r, false)
@@ -528,11 +532,11 @@ func mysqlChecksum(ctx context.Context, conn *sql.Conn, query string, cols []Col
 func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 	d, plan := l.d, l.plan
 	target := d.qualified(plan.Name)
-	if !l.exists {
-		cols := l.columnDefs(plan.Disposition == Merge)
-		cols = append(cols, myIdent(LoadedAtColumn)+" datetime(6) NOT NULL", myIdent(RunIDColumn)+" varchar(255) NOT NULL",
-			"KEY "+myIdent("_dnk_run_id_idx")+" ("+myIdent(RunIDColumn)+")")
-		if plan.Disposition == Merge && len(plan.PrimaryKey) > 0 {
+	if !l.Exists {
+		cols := l.columnDefs(plan.Disposition == load.Merge)
+		cols = append(cols, myIdent(load.LoadedAtColumn)+" datetime(6) NOT NULL", myIdent(load.RunIDColumn)+" varchar(255) NOT NULL",
+			"KEY "+myIdent("_dnk_run_id_idx")+" ("+myIdent(load.RunIDColumn)+")")
+		if plan.Disposition == load.Merge && len(plan.PrimaryKey) > 0 {
 			// Built with the table: MySQL cannot add it inside the publishing transaction.
 			cols = append(cols, "PRIMARY KEY ("+myIdentList(plan.PrimaryKey)+")")
 		}
@@ -541,20 +545,20 @@ func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 		}
 		return nil
 	}
-	for _, w := range l.widen {
+	for _, w := range l.Widen {
 		if err := l.widenColumn(ctx, w); err != nil {
 			return err
 		}
 	}
-	for _, i := range l.addColumns {
+	for _, i := range l.AddColumns {
 		if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+target+" ADD COLUMN "+myIdent(plan.Columns[i])+" "+l.columnType(i)); err != nil {
 			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
 		}
 	}
-	for _, c := range []string{LoadedAtColumn, RunIDColumn} {
-		if !slices.ContainsFunc(l.existing, func(e existingColumn) bool { return e.name == c }) {
+	for _, c := range []string{load.LoadedAtColumn, load.RunIDColumn} {
+		if !slices.ContainsFunc(l.Existing, func(e load.ExistingColumn) bool { return e.Name == c }) {
 			typ := "varchar(255)"
-			if c == LoadedAtColumn {
+			if c == load.LoadedAtColumn {
 				typ = "datetime(6)"
 			}
 			if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+target+" ADD COLUMN "+myIdent(c)+" "+typ); err != nil {
@@ -567,38 +571,38 @@ func (l *myTableLoad) ensureTarget(ctx context.Context) error {
 
 // widenColumn changes an existing column to the wider type. MODIFY COLUMN restates the whole
 // column, so its NOT NULL is carried over.
-func (l *myTableLoad) widenColumn(ctx context.Context, w columnWidening) error {
+func (l *myTableLoad) widenColumn(ctx context.Context, w load.ColumnWidening) error {
 	d := l.d
 	var nullable string
 	if err := d.conn.QueryRowContext(ctx, `SELECT IS_NULLABLE FROM information_schema.COLUMNS
-WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?`, d.schema, l.plan.Name, w.column).Scan(&nullable); err != nil {
-		return fmt.Errorf("widen column %q of %q: %w", w.column, l.plan.Name, err)
+WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?`, d.schema, l.plan.Name, w.Column).Scan(&nullable); err != nil {
+		return fmt.Errorf("widen column %q of %q: %w", w.Column, l.plan.Name, err)
 	}
-	def := myIdent(w.column) + " " + w.to
+	def := myIdent(w.Column) + " " + w.To
 	if nullable == "NO" {
 		def += " NOT NULL"
 	}
 	if _, err := d.conn.ExecContext(ctx, "ALTER TABLE "+d.qualified(l.plan.Name)+" MODIFY COLUMN "+def); err != nil {
-		return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.column, l.plan.Name, w.from, w.to, err)
+		return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.Column, l.plan.Name, w.From, w.To, err)
 	}
 	return nil
 }
 
 func (d *mysqlDestination) ensureStateTable(ctx context.Context) error {
-	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(StateTable)+` (
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(load.StateTable)+` (
   pipeline varchar(255) NOT NULL, table_name varchar(255) NOT NULL, cursor_value longtext NOT NULL,
   updated_at datetime(6) NOT NULL, PRIMARY KEY (pipeline, table_name))`+mysqlTableOptions); err != nil {
-		return fmt.Errorf("create %s: %w", StateTable, err)
+		return fmt.Errorf("create %s: %w", load.StateTable, err)
 	}
 	return nil
 }
 
 func (d *mysqlDestination) ensureLedgerTable(ctx context.Context) error {
-	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(LedgerTable)+` (
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(load.LedgerTable)+` (
   run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, pipeline varchar(255) NOT NULL, attempt varchar(255) NOT NULL,
   rows_written bigint NOT NULL,
   cursor_value longtext NULL, published_at datetime(6) NOT NULL, PRIMARY KEY (run_id, table_name))`+mysqlTableOptions); err != nil {
-		return fmt.Errorf("create %s: %w", LedgerTable, err)
+		return fmt.Errorf("create %s: %w", load.LedgerTable, err)
 	}
 	return nil
 }
@@ -606,12 +610,12 @@ func (d *mysqlDestination) ensureLedgerTable(ctx context.Context) error {
 // Published reads the ledger: what each table published by attempt.
 func (d *mysqlDestination) Published(ctx context.Context, attempt string) (map[string]int64, error) {
 	out := map[string]int64{}
-	exists, err := d.tableExists(ctx, LedgerTable)
+	exists, err := d.tableExists(ctx, load.LedgerTable)
 	if err != nil || !exists {
 		return out, err
 	}
 	//nolint:gosec // identifiers are quoted by the dialect
-	rows, err := d.conn.QueryContext(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE attempt = ?", attempt)
+	rows, err := d.conn.QueryContext(ctx, "SELECT table_name, rows_written FROM "+d.qualified(load.LedgerTable)+" WHERE attempt = ?", attempt)
 	if err != nil {
 		return nil, err
 	}
@@ -628,28 +632,28 @@ func (d *mysqlDestination) Published(ctx context.Context, attempt string) (map[s
 }
 
 func (d *mysqlDestination) ensureRejectedTable(ctx context.Context) error {
-	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(RejectedTable)+` (
+	if _, err := d.conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+d.qualified(load.RejectedTable)+` (
   run_id varchar(255) NOT NULL, table_name varchar(255) NOT NULL, column_name varchar(255) NOT NULL, reason longtext NOT NULL,
   `+"`row`"+` json NOT NULL, rejected_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))`+mysqlTableOptions); err != nil {
-		return fmt.Errorf("create %s: %w", RejectedTable, err)
+		return fmt.Errorf("create %s: %w", load.RejectedTable, err)
 	}
 	return nil
 }
 
 // writeRejected keeps the rows the contract discarded, with the reason, for later replay.
-func (d *mysqlDestination) writeRejected(ctx context.Context, tx *sql.Tx, plan *TablePlan, rows []Rejected) error {
+func (d *mysqlDestination) writeRejected(ctx context.Context, tx *sql.Tx, plan *load.TablePlan, rows []load.Rejected) error {
 	const perStatement = 500
 	for start := 0; start < len(rows); start += perStatement {
 		chunk := rows[start:min(start+perStatement, len(rows))]
 		args := make([]any, 0, 5*len(chunk))
 		for _, r := range chunk {
-			args = append(args, plan.RunID, plan.Name, r.Column, r.Reason, rowJSON(r.Row))
+			args = append(args, plan.RunID, plan.Name, r.Column, r.Reason, load.RowJSON(r.Row))
 		}
 		//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
-		q := "INSERT INTO " + d.qualified(RejectedTable) + " (run_id, table_name, column_name, reason, `row`) VALUES " +
+		q := "INSERT INTO " + d.qualified(load.RejectedTable) + " (run_id, table_name, column_name, reason, `row`) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("write %s: %w", RejectedTable, err)
+			return fmt.Errorf("write %s: %w", load.RejectedTable, err)
 		}
 	}
 	return nil

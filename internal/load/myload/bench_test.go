@@ -1,4 +1,4 @@
-package load
+package myload
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/datanika/datanika/internal/load"
 
 	driver "github.com/go-sql-driver/mysql"
 
@@ -39,17 +41,17 @@ func BenchmarkMySQLDestination_LoadDataVersusInsert(b *testing.B) {
 		config["password"] = mc.Passwd
 	}
 
-	cols := []Column{{Name: "id", Type: Type{Kind: KindInt64}}, {Name: "name", Type: Type{Kind: KindText}},
-		{Name: "amount", Type: Type{Kind: KindDecimal, Precision: 12, Scale: 2}}, {Name: "updated_at", Type: Type{Kind: KindTimestampTZ}},
-		{Name: "flag", Type: Type{Kind: KindBool}}}
+	cols := []load.Column{{Name: "id", Type: load.Type{Kind: load.KindInt64}}, {Name: "name", Type: load.Type{Kind: load.KindText}},
+		{Name: "amount", Type: load.Type{Kind: load.KindDecimal, Precision: 12, Scale: 2}}, {Name: "updated_at", Type: load.Type{Kind: load.KindTimestampTZ}},
+		{Name: "flag", Type: load.Type{Kind: load.KindBool}}}
 	const rows, batchSize = 200_000, 50_000
-	var batches []*Batch
+	var batches []*load.Batch
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < rows; i += batchSize {
-		bt := NewBatch(cols, batchSize)
+		bt := load.NewBatch(cols, batchSize)
 		for j := i; j < i+batchSize; j++ {
 			r := bt.Next()
-			amount, _ := ParseNumeric(fmt.Sprintf("%d.%02d", j%100000, j%100))
+			amount, _ := load.ParseNumeric(fmt.Sprintf("%d.%02d", j%100000, j%100))
 			r[0], r[1], r[2], r[3], r[4] = int64(j+1), fmt.Sprintf("name %d", j+1), amount, start.Add(time.Duration(j)*time.Second+123456*time.Microsecond), j%2 == 0
 			bt.Bytes += 50
 		}
@@ -60,19 +62,19 @@ func BenchmarkMySQLDestination_LoadDataVersusInsert(b *testing.B) {
 			mysqlForceInsert = method == "insert"
 			defer func() { mysqlForceInsert = false }()
 			for i := range b.N {
-				dst, err := OpenMySQLDestination(context.Background(), config, connectors.Env{}, schema)
+				dst, err := OpenDestination(context.Background(), config, connectors.Env{}, schema)
 				if err != nil {
 					b.Fatal(err)
 				}
-				plan := &TablePlan{Source: &Table{Name: "bench", Columns: cols, PrimaryKey: []string{"id"}}, Name: "bench",
-					Columns: []string{"id", "name", "amount", "updated_at", "flag"}, Disposition: Replace, PrimaryKey: []string{"id"},
-					RunID: fmt.Sprintf("bench-%s-%d", method, i), Contract: SchemaContract{Tables: ContractEvolve, Columns: ContractEvolve, DataType: ContractEvolve}}
+				plan := &load.TablePlan{Source: &load.Table{Name: "bench", Columns: cols, PrimaryKey: []string{"id"}}, Name: "bench",
+					Columns: []string{"id", "name", "amount", "updated_at", "flag"}, Disposition: load.Replace, PrimaryKey: []string{"id"},
+					RunID: fmt.Sprintf("bench-%s-%d", method, i), Contract: load.SchemaContract{Tables: load.ContractEvolve, Columns: load.ContractEvolve, DataType: load.ContractEvolve}}
 				tl, err := dst.Begin(context.Background(), plan)
 				if err != nil {
 					b.Fatal(err)
 				}
 				k := 0
-				n, err := tl.Copy(context.Background(), func() (*Batch, error) {
+				n, err := tl.Copy(context.Background(), func() (*load.Batch, error) {
 					if k == len(batches) {
 						return nil, nil
 					}
@@ -82,7 +84,7 @@ func BenchmarkMySQLDestination_LoadDataVersusInsert(b *testing.B) {
 				if err != nil || n != rows {
 					b.Fatal(n, err)
 				}
-				if _, err := tl.Publish(context.Background(), Publication{ExpectRows: rows, Staged: n}); err != nil {
+				if _, err := tl.Publish(context.Background(), load.Publication{ExpectRows: rows, Staged: n}); err != nil {
 					b.Fatal(err)
 				}
 				_ = dst.Close()

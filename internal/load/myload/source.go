@@ -1,14 +1,18 @@
-package load
+package myload
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	driver "github.com/go-sql-driver/mysql"
+	"github.com/datanika/datanika/internal/load"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -22,12 +26,12 @@ type mysqlSource struct {
 	db       *sql.DB
 	conn     *sql.Conn
 	database string
-	// newDB opens more connections alike, for parallel key ranges (ranges_mysql.go).
+	// newDB opens more connections alike, for parallel key ranges (ranges.go).
 	newDB func() *sql.DB
 }
 
-// OpenMySQLSource connects with a mysql connection config through env's Dialer.
-func OpenMySQLSource(ctx context.Context, config map[string]any, env connectors.Env) (Source, error) {
+// OpenSource connects with a mysql connection config through env's Dialer.
+func OpenSource(ctx context.Context, config map[string]any, env connectors.Env) (load.Source, error) {
 	c, err := myconn.New(config, env)
 	if err != nil {
 		return nil, err
@@ -44,7 +48,7 @@ func OpenMySQLSource(ctx context.Context, config map[string]any, env connectors.
 	mc.Params["time_zone"] = "'+00:00'"
 	// A slow destination must not make the server give up on a long result.
 	mc.Params["net_write_timeout"] = "3600"
-	connector, err := driver.NewConnector(mc)
+	connector, err := mysqldriver.NewConnector(mc)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +73,7 @@ func (s *mysqlSource) Close() error {
 	return s.db.Close()
 }
 
-func (s *mysqlSource) Tables(ctx context.Context, schema string, names []string) ([]*Table, error) {
+func (s *mysqlSource) Tables(ctx context.Context, schema string, names []string) ([]*load.Table, error) {
 	if schema == "" {
 		schema = s.database
 	}
@@ -89,7 +93,7 @@ ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, schema)
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	var all []*Table
+	var all []*load.Table
 	var pks []map[int]string
 	for rows.Next() {
 		var table, col, dataType, colType string
@@ -99,12 +103,12 @@ ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, schema)
 			return nil, err
 		}
 		if len(all) == 0 || all[len(all)-1].Name != table {
-			all = append(all, &Table{Schema: schema, Name: table})
+			all = append(all, &load.Table{Schema: schema, Name: table})
 			pks = append(pks, map[int]string{})
 		}
 		t := all[len(all)-1]
-		t.Columns = append(t.Columns, Column{Name: col, Type: MySQLSourceType(dataType, colType, jsonCols[[2]string{table, col}]), Nullable: nullable})
-		t.castText = append(t.castText, false)
+		t.Columns = append(t.Columns, load.Column{Name: col, Type: load.MySQLSourceType(dataType, colType, jsonCols[[2]string{table, col}]), Nullable: nullable})
+		t.CastText = append(t.CastText, false)
 		if pkPos > 0 {
 			pks[len(pks)-1][pkPos] = col
 		}
@@ -117,7 +121,7 @@ ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`, schema)
 			t.PrimaryKey = append(t.PrimaryKey, pks[i][p])
 		}
 	}
-	return selectTables(all, schema, names)
+	return load.SelectTables(all, schema, names)
 }
 
 // jsonColumns finds MariaDB's JSON columns: LONGTEXT guarded by json_valid(). Servers without
@@ -143,38 +147,38 @@ WHERE CONSTRAINT_SCHEMA = ?`, schema)
 	return out
 }
 
-func myIdent(name string) string { return MySQL.Quote(name) }
+func myIdent(name string) string { return load.MySQL.Quote(name) }
 
-func (s *mysqlSource) where(t *Table, w Window) (string, []any, error) {
+func (s *mysqlSource) where(t *load.Table, w load.Window) (string, []any, error) {
 	var args []any
-	where, err := windowWhere(t, w, whereSyntax{
-		column: func(c *Column) string { return myIdent(c.Name) },
-		bind: func(_ *Column, v any) string {
+	where, err := load.WindowWhere(t, w, load.WhereSyntax{
+		Column: func(c *load.Column) string { return myIdent(c.Name) },
+		Bind: func(_ *load.Column, v any) string {
 			args = append(args, fmt.Sprint(v))
 			return "?"
 		},
-		cursorValue: func(c *Column, from any) any {
-			if tm, ok := from.(time.Time); ok && c.Type.Kind == KindTimestampTZ {
+		CursorValue: func(c *load.Column, from any) any {
+			if tm, ok := from.(time.Time); ok && c.Type.Kind == load.KindTimestampTZ {
 				return tm.UTC().Format("2006-01-02 15:04:05.999999")
 			}
-			return cursorParamText(c.Type.Kind, from)
+			return load.CursorParamText(c.Type.Kind, from)
 		},
 	})
 	return where, args, err
 }
 
-func (s *mysqlSource) Count(ctx context.Context, t *Table, w Window) (int64, error) {
+func (s *mysqlSource) Count(ctx context.Context, t *load.Table, w load.Window) (int64, error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	err = s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+MySQL.Qualified(t.Schema, t.Name)+where, args...).Scan(&n)
+	err = s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+load.MySQL.Qualified(t.Schema, t.Name)+where, args...).Scan(&n)
 	return n, err
 }
 
 // selectSQL is the query that reads a window of t, and its bind parameters.
-func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
+func (s *mysqlSource) selectSQL(t *load.Table, w load.Window) (string, []any, error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return "", nil, err
@@ -184,7 +188,7 @@ func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
 		exprs[i] = mysqlReadExpr(c, true)
 	}
 	//nolint:gosec // identifiers are quoted by the dialect; values are bind parameters
-	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + MySQL.Qualified(t.Schema, t.Name) + where
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + load.MySQL.Qualified(t.Schema, t.Name) + where
 	if w.Cursor != "" {
 		q += " ORDER BY " + myIdent(w.Cursor)
 		if w.Desc {
@@ -194,7 +198,40 @@ func (s *mysqlSource) selectSQL(t *Table, w Window) (string, []any, error) {
 	return q, args, nil
 }
 
-func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error {
+// QueryText runs the window's query over the text protocol, its parameters interpolated by
+// the driver, on the snapshot's connection.
+func (s *mysqlSource) QueryText(ctx context.Context, t *load.Table, w load.Window, fn func(driver.Rows) error) error {
+	q, args, err := s.selectSQL(t, w)
+	if err != nil {
+		return err
+	}
+	return s.conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return load.ErrNoTextQuery
+		}
+		named := make([]driver.NamedValue, len(args))
+		for i, a := range args {
+			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		}
+		rs, err := qc.QueryContext(ctx, q, named)
+		if errors.Is(err, driver.ErrSkip) {
+			return load.ErrNoTextQuery
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
+		}
+		defer func() { _ = rs.Close() }()
+		return fn(rs)
+	})
+}
+
+// TextValue decodes a value as the text protocol spells it.
+func (s *mysqlSource) TextValue(k load.Kind, spelled []byte) (any, error) {
+	return mysqlValue(k, spelled, false)
+}
+
+func (s *mysqlSource) Read(ctx context.Context, t *load.Table, w load.Window, batchSize int, emit load.Emit) error {
 	q, args, err := s.selectSQL(t, w)
 	if err != nil {
 		return err
@@ -213,7 +250,7 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 	for i := range raw {
 		targets[i] = &raw[i]
 	}
-	b := NewBatch(t.Columns, batchSize)
+	b := load.NewBatch(t.Columns, batchSize)
 	for rows.Next() {
 		if err := rows.Scan(targets...); err != nil {
 			return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
@@ -233,7 +270,7 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 						rawRow[j] = string(x)
 					}
 				}
-				d, ferr := w.reject.bad(t.Columns, rawRow, i, err)
+				d, ferr := w.Reject(t.Columns, rawRow, i, err)
 				if ferr != nil {
 					return fmt.Errorf("read %s, column %q: %w", t.QualifiedName(), t.Columns[i].Name, ferr)
 				}
@@ -265,10 +302,10 @@ func (s *mysqlSource) Read(ctx context.Context, t *Table, w Window, batchSize in
 // DOUBLE it is the float's exact value, which PostgreSQL's real and the float32 kind round
 // back to the same float. A geometry arrives in MySQL's internal binary form (SRID and WKB);
 // with source set it is read as its WKT text instead (the SRID is not kept).
-func mysqlReadExpr(c Column, source bool) string {
+func mysqlReadExpr(c load.Column, source bool) string {
 	e := myIdent(c.Name)
 	switch {
-	case c.Type.Kind == KindFloat32:
+	case c.Type.Kind == load.KindFloat32:
 		return "CAST(" + e + " AS DOUBLE)"
 	case source && isMySQLGeometry(c.Type.Source):
 		return "ST_AsText(" + e + ")"
@@ -287,10 +324,10 @@ func isMySQLGeometry(columnType string) bool {
 }
 
 // mysqlValue converts one value as the server spells it to its kind's representation.
-func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
+func mysqlValue(k load.Kind, r []byte, bit bool) (any, error) {
 	s := string(r)
 	switch k {
-	case KindInt16, KindInt32, KindInt64:
+	case load.KindInt16, load.KindInt32, load.KindInt64:
 		if bit {
 			var n int64
 			for _, c := range r {
@@ -299,33 +336,33 @@ func mysqlValue(k Kind, r []byte, bit bool) (any, error) {
 			return n, nil
 		}
 		return strconv.ParseInt(s, 10, 64)
-	case KindBool:
+	case load.KindBool:
 		if bit || (len(r) == 1 && r[0] <= 1) {
 			return len(r) > 0 && r[len(r)-1] != 0, nil
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		return n != 0, err
-	case KindDecimal:
-		return ParseNumeric(s)
-	case KindFloat32, KindFloat64:
+	case load.KindDecimal:
+		return load.ParseNumeric(s)
+	case load.KindFloat32, load.KindFloat64:
 		return strconv.ParseFloat(s, 64)
-	case KindBytes:
+	case load.KindBytes:
 		return append(make([]byte, 0, len(r)), r...), nil
-	case KindDate:
+	case load.KindDate:
 		if strings.HasPrefix(s, "0000-00-00") {
 			return nil, nil // MySQL's zero date means "no date"
 		}
 		return time.Parse("2006-01-02", s)
-	case KindTimestamp, KindTimestampTZ:
+	case load.KindTimestamp, load.KindTimestampTZ:
 		if strings.HasPrefix(s, "0000-00-00") {
 			return nil, nil
 		}
 		return time.Parse("2006-01-02 15:04:05.999999", s)
-	case KindTime:
-		return parseTimeOfDay(s)
-	case KindDuration:
+	case load.KindTime:
+		return load.ParseTimeOfDay(s)
+	case load.KindDuration:
 		return parseDuration(s)
-	case KindUUID:
+	case load.KindUUID:
 		u, err := uuid.Parse(s)
 		return [16]byte(u), err
 	default:
@@ -370,31 +407,5 @@ func formatDuration(iv pgtype.Interval) (string, error) {
 	if iv.Months != 0 || iv.Days != 0 {
 		return "", fmt.Errorf("interval of %d months %d days is not a MySQL TIME", iv.Months, iv.Days)
 	}
-	return durationText(iv.Microseconds), nil
-}
-
-// parseTimeOfDay reads "15:04:05[.ffffff]", a time of day (a PostgreSQL time stored in a
-// MySQL TIME column).
-func parseTimeOfDay(s string) (any, error) {
-	hms, frac, _ := strings.Cut(s, ".")
-	parts := strings.Split(hms, ":")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%q is not a time of day", s)
-	}
-	h, err1 := strconv.Atoi(parts[0])
-	m, err2 := strconv.Atoi(parts[1])
-	sec, err3 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil || h < 0 || h > 23 || m > 59 || sec > 59 || strings.HasPrefix(s, "-") {
-		return nil, fmt.Errorf("%q is not a time of day between 00:00:00 and 23:59:59", s)
-	}
-	us := int64(0)
-	if frac != "" {
-		frac = (frac + "000000")[:6]
-		f, err := strconv.Atoi(frac)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a time of day", s)
-		}
-		us = int64(f)
-	}
-	return pgtype.Time{Microseconds: ((int64(h)*60+int64(m))*60+int64(sec))*1_000_000 + us, Valid: true}, nil
+	return load.DurationText(iv.Microseconds), nil
 }
