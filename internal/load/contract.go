@@ -20,7 +20,7 @@ type ContractCheck struct {
 	Widen []ColumnWidening
 	// guards check the values of the columns whose type differs, under data_type
 	// discard_value or discard_row.
-	guards []valueGuard
+	guards []ValueGuard
 }
 
 // NewContractCheck applies the schema contract to the plan against the destination's existing
@@ -68,18 +68,18 @@ func NewContractCheck(p *TablePlan, schema string, existing []ExistingColumn, d 
 	return c, nil
 }
 
-// valueGuards are the columns whose values are checked against the destination's type.
-func (c *ContractCheck) valueGuards() []valueGuard { return c.guards }
+// ValueGuards are the columns whose values are checked against the destination's type.
+func (c *ContractCheck) ValueGuards() []ValueGuard { return c.guards }
 
-// allKept says every source column is written (no discard_value of a new column), and no
+// AllKept says every source column is written (no discard_value of a new column), and no
 // value needs checking one by one: the paths that copy rows without decoding them need both.
-func (c *ContractCheck) allKept() bool { return !slices.Contains(c.Keep, false) && len(c.guards) == 0 }
+func (c *ContractCheck) AllKept() bool { return !slices.Contains(c.Keep, false) && len(c.guards) == 0 }
 
 // typeChange applies the data_type contract to source column i, whose type want differs from
 // the destination column's have: freeze fails naming both; discard_value/discard_row guard its
 // values one by one as they stream; evolve widens the column to a type that holds both exactly,
 // or fails when there is none. The new table of a replace is built in the source's types.
-func typeChange(p *TablePlan, schema string, d WidenDialect, i int, have, want string, guards *[]valueGuard,
+func typeChange(p *TablePlan, schema string, d WidenDialect, i int, have, want string, guards *[]ValueGuard,
 	widens *[]ColumnWidening) error {
 	name := p.Columns[i]
 	switch p.Contract.DataType {

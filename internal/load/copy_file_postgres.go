@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,30 +29,27 @@ import (
 // It is taken when nothing needs the values themselves: no checksum, a data_type contract of
 // evolve or freeze (discard_* records rows one by one), and every column written.
 
-// fileTextCopies counts the tables copied this way (tests check which path a load took).
-var fileTextCopies atomic.Int64
+// CopyTextSource is a source that can write a window of a table as PostgreSQL's COPY text,
+// checking every value against its column's kind but passing it on as spelled (file sources:
+// CSV, TSV, parquet). PostgreSQL's COPY text path takes it.
+type CopyTextSource interface {
+	Source
+	// CopyTextable says whether the window can be written so: no filter, no cursor, and a
+	// data_type contract of evolve or freeze.
+	CopyTextable(w Window) bool
+	// WriteCopyText writes the window's rows of t to bw as COPY text lines in t's column order,
+	// reporting the rows written so far to progress, and returns the rows and the bytes read.
+	WriteCopyText(ctx context.Context, t *Table, w Window, bw *bufio.Writer, progress func(rows int64)) (rows, bytes int64, err error)
+}
 
-// textCopyable says whether the file source can take the COPY text path.
-func (s *fileSource) textCopyable(w Window) bool {
+// CopyTextable says whether the file source can take the COPY text path.
+func (s *fileSource) CopyTextable(w Window) bool {
 	return (s.format == "csv" || s.format == "tsv" || s.format == "parquet") && len(w.Filters) == 0 && w.Cursor == "" &&
 		(w.reject == nil || w.reject.mode == ContractEvolve || w.reject.mode == ContractFreeze)
 }
 
-// copyFileText copies the pending objects into the destination's staging as COPY text.
-func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window, progress func(rows int64)) (rows, bytes int64, err error) {
-	t := dst.plan.Source
-	pr, pw := io.Pipe()
-	type result struct {
-		n   int64
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		n, err := dst.copyIn(ctx, pr, false)
-		_ = pr.CloseWithError(err) // a failed COPY stops the writer
-		done <- result{n, err}
-	}()
-	bw := bufio.NewWriterSize(pw, 256<<10)
+// WriteCopyText writes the pending objects as COPY text.
+func (s *fileSource) WriteCopyText(ctx context.Context, t *Table, w Window, bw *bufio.Writer, progress func(rows int64)) (rows, bytes int64, err error) {
 	s.rows = 0
 	rd := &rowReader{s: s, t: t, w: w}
 	for _, obj := range s.pending {
@@ -72,21 +68,7 @@ func copyFileText(ctx context.Context, s *fileSource, dst *pgTableLoad, w Window
 			break
 		}
 	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	_ = pw.CloseWithError(err)
-	out := <-done
-	switch {
-	case err != nil:
-		return rows, bytes, err
-	case out.err != nil:
-		return rows, bytes, out.err
-	case out.n != rows:
-		return rows, bytes, fmt.Errorf("%w: %s: %d records read, the destination took %d", ErrVerify, t.QualifiedName(), rows, out.n)
-	}
-	fileTextCopies.Add(1)
-	return rows, bytes, nil
+	return rows, bytes, err
 }
 
 // writeCSVText writes one object's records as COPY text lines, in the table's column order.
@@ -101,7 +83,7 @@ func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowRe
 	cols := rd.t.Columns
 	fileIdx := -1
 	if s.fileColumn != "" {
-		fileIdx, _ = rd.t.column(s.fileColumn)
+		fileIdx, _ = rd.t.Column(s.fileColumn)
 	}
 	field := make([]int, len(cols)) // the file's field of each table column, -1 for none
 	var pos []int
@@ -147,7 +129,7 @@ func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowRe
 				line = append(line, '\t')
 			}
 			if ci == fileIdx {
-				line = appendCopyEscaped(line, []byte(obj.Name))
+				line = AppendCopyEscaped(line, []byte(obj.Name))
 				continue
 			}
 			fi := field[ci]
@@ -158,7 +140,7 @@ func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowRe
 			v := rec[fi]
 			k := cols[ci].Type.Kind
 			if k == KindText {
-				line = appendCopyEscaped(line, []byte(v))
+				line = AppendCopyEscaped(line, []byte(v))
 				continue
 			}
 			out, err := textForCopy(k, v)
@@ -166,7 +148,7 @@ func (s *fileSource) writeCSVText(ctx context.Context, obj fileObject, rd *rowRe
 				_, ferr := rd.badValue(obj, int64(cr.line), ci, v, err, nil)
 				return rows, ferr
 			}
-			line = appendCopyEscaped(line, []byte(out))
+			line = AppendCopyEscaped(line, []byte(out))
 		}
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
@@ -261,7 +243,7 @@ func (s *fileSource) writeParquetText(ctx context.Context, obj fileObject, rd *r
 			fi := field[ci]
 			switch {
 			case fi < 0: // the file column
-				line = appendCopyEscaped(line, []byte(obj.Name))
+				line = AppendCopyEscaped(line, []byte(obj.Name))
 				continue
 			case fields[fi].leaf < 0:
 				v, ok := nested[fields[fi].name]
@@ -273,7 +255,7 @@ func (s *fileSource) writeParquetText(ctx context.Context, obj fileObject, rd *r
 				if err != nil {
 					return fmt.Errorf("column %q: %w", fields[fi].name, err)
 				}
-				line = appendCopyEscaped(line, b)
+				line = AppendCopyEscaped(line, b)
 				continue
 			}
 			v := vals[fi]
@@ -328,7 +310,7 @@ func appendParquetText(dst []byte, pf parquetField, k Kind, v parquet.Value) ([]
 		}
 		return append(dst, 'f'), nil
 	case string:
-		return appendCopyEscaped(dst, []byte(x)), nil
+		return AppendCopyEscaped(dst, []byte(x)), nil
 	case []byte:
 		dst = append(dst, `\\x`...)
 		return hex.AppendEncode(dst, x), nil
@@ -398,4 +380,28 @@ func appendScaled(dst []byte, n int64, scale int) []byte {
 	dst = append(dst, digits[:len(digits)-scale]...)
 	dst = append(dst, '.')
 	return append(dst, digits[len(digits)-scale:]...)
+}
+
+// AppendCopyEscaped appends b with COPY text's escapes: backslash, tab, newline, carriage return.
+func AppendCopyEscaped(dst, b []byte) []byte {
+	start := 0
+	for i, c := range b {
+		var esc byte
+		switch c {
+		case '\\':
+			esc = '\\'
+		case '\t':
+			esc = 't'
+		case '\n':
+			esc = 'n'
+		case '\r':
+			esc = 'r'
+		default:
+			continue
+		}
+		dst = append(dst, b[start:i]...)
+		dst = append(dst, '\\', esc)
+		start = i + 1
+	}
+	return append(dst, b[start:]...)
 }

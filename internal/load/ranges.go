@@ -56,25 +56,26 @@ type RangeSource interface {
 	RangeReaders(ctx context.Context, n int) (readers []Source, close func(), err error)
 }
 
-// keyRanges is the split of a table: range i reads key >= bounds[i-1] (i > 0) and
-// key < bounds[i] (i < len(bounds)).
-type keyRanges struct {
-	column string
-	bounds []int64
+// KeyRanges is the split of a table on the integer key Column: range i reads
+// key >= Bounds[i-1] (i > 0) and key < Bounds[i] (i < len(Bounds)).
+type KeyRanges struct {
+	Column string
+	Bounds []int64
 }
 
-func (r *keyRanges) n() int { return len(r.bounds) + 1 }
+// N is the number of ranges.
+func (r *KeyRanges) N() int { return len(r.Bounds) + 1 }
 
-// window is the window of range i: the table's window plus the key bounds as filters, which
+// Window is the window of range i: the table's window plus the key bounds as filters, which
 // every source already pushes into its SQL (as parameters, or literals for COPY).
-func (r *keyRanges) window(w Window, i int) Window {
+func (r *KeyRanges) Window(w Window, i int) Window {
 	fs := make([]Filter, len(w.Filters), len(w.Filters)+2)
 	copy(fs, w.Filters)
 	if i > 0 {
-		fs = append(fs, Filter{Column: r.column, Op: "gte", Value: strconv.FormatInt(r.bounds[i-1], 10)})
+		fs = append(fs, Filter{Column: r.Column, Op: "gte", Value: strconv.FormatInt(r.Bounds[i-1], 10)})
 	}
-	if i < len(r.bounds) {
-		fs = append(fs, Filter{Column: r.column, Op: "lt", Value: strconv.FormatInt(r.bounds[i], 10)})
+	if i < len(r.Bounds) {
+		fs = append(fs, Filter{Column: r.Column, Op: "lt", Value: strconv.FormatInt(r.Bounds[i], 10)})
 	}
 	w.Filters = fs
 	return w
@@ -109,16 +110,16 @@ func (spec *Spec) parallelism() int {
 	return defaultParallelism()
 }
 
-// planRanges decides whether a table is read in parallel and where its ranges split; nil
+// PlanRanges decides whether a table is read in parallel and where its ranges split; nil
 // means a serial read.
-func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (RangeSource, *keyRanges, error) {
+func PlanRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (RangeSource, *KeyRanges, error) {
 	n := spec.parallelism()
 	rs, ok := src.(RangeSource)
 	t := p.Source
 	if n < 2 || !ok || len(t.PrimaryKey) != 1 {
 		return nil, nil, nil
 	}
-	_, col := t.column(t.PrimaryKey[0])
+	_, col := t.Column(t.PrimaryKey[0])
 	if col == nil || (col.Type.Kind != KindInt16 && col.Type.Kind != KindInt32 && col.Type.Kind != KindInt64) {
 		return nil, nil, nil
 	}
@@ -144,41 +145,41 @@ func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Win
 	if !ok || len(bounds) == 0 {
 		return nil, nil, nil
 	}
-	return rs, &keyRanges{column: col.Name, bounds: bounds}, nil
+	return rs, &KeyRanges{Column: col.Name, Bounds: bounds}, nil
 }
 
-// readTable reads the window of a table, in parallel ranges when planRanges says so. emit is
+// readTable reads the window of a table, in parallel ranges when PlanRanges says so. emit is
 // called by one reader at a time. Memory: each reader fills its own batch, so a parallel read
 // holds up to n + batchesInFlight batches.
 func readTable(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window, batchSize int, emit Emit) error {
-	rs, kr, err := planRanges(ctx, spec, src, p, w)
+	rs, kr, err := PlanRanges(ctx, spec, src, p, w)
 	if err != nil {
 		return err
 	}
 	if kr == nil {
 		return src.Read(ctx, p.Source, w, batchSize, emit)
 	}
-	readers, closeReaders, err := rs.RangeReaders(ctx, kr.n())
+	readers, closeReaders, err := rs.RangeReaders(ctx, kr.N())
 	if err != nil {
 		return fmt.Errorf("open the parallel readers of %s: %w", p.Source.QualifiedName(), err)
 	}
 	defer closeReaders()
-	spec.Logger.Debug("parallel read", "run_id", spec.RunID, "table", p.Source.QualifiedName(), "ranges", kr.n(),
-		"key", kr.column, "bounds", kr.bounds)
+	spec.Logger.Debug("parallel read", "run_id", spec.RunID, "table", p.Source.QualifiedName(), "ranges", kr.N(),
+		"key", kr.Column, "bounds", kr.Bounds)
 	var mu sync.Mutex
 	serial := func(b *Batch) (*Batch, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		return emit(b)
 	}
-	return runRanges(ctx, kr.n(), func(ctx context.Context, i int) error {
-		return readers[i].Read(ctx, p.Source, kr.window(w, i), batchSize, serial)
+	return RunRanges(ctx, kr.N(), func(ctx context.Context, i int) error {
+		return readers[i].Read(ctx, p.Source, kr.Window(w, i), batchSize, serial)
 	})
 }
 
-// runRanges runs fn for every range at once; the first failure cancels the others and is the
+// RunRanges runs fn for every range at once; the first failure cancels the others and is the
 // error returned (not the cancellations it caused).
-func runRanges(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func RunRanges(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup

@@ -13,11 +13,11 @@ type DestinationOpener func(ctx context.Context, e Endpoint, schema string) (Des
 // SourceOpener opens a source of one connection type.
 type SourceOpener func(ctx context.Context, e Endpoint) (Source, error)
 
-// The sources and destinations that live outside this package (the system packages myload,
-// sqlgen and bqload import load, so load cannot import them): they register their openers
-// here, and whatever runs loads links them in. myload registers itself when linked
-// (internal/run and cmd/datanika link it); sqlgen and bqload are registered by the program
-// (internal/connectors/builtin).
+// The sources and destinations that live outside this package (the system packages pgload,
+// myload, sqlgen and bqload import load, so load cannot import them): they register their
+// openers here, and whatever runs loads links them in. pgload and myload register themselves
+// when linked (internal/run and cmd/datanika link them); sqlgen and bqload are registered by
+// the program (internal/connectors/builtin).
 var (
 	openersMu     sync.RWMutex
 	openers       = map[string]DestinationOpener{}

@@ -15,9 +15,9 @@ type Table struct {
 	PrimaryKey []string
 	// CastText marks columns the source reads as text (types without a mapping).
 	CastText []bool
-	// plainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
+	// PlainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
 	// materialized views, partitioned and foreign tables need `COPY (SELECT …) TO`.
-	plainRelation bool
+	PlainRelation bool
 	// nestedNames: the names hold dlt's nesting separator "__", kept in the destination (REST
 	// sources' child tables and flattened columns).
 	nestedNames bool
@@ -41,7 +41,8 @@ func (t *Table) QualifiedName() string {
 	return t.Schema + "." + t.Name
 }
 
-func (t *Table) column(name string) (int, *Column) {
+// Column finds a column by name: its index and the column, or -1 and nil.
+func (t *Table) Column(name string) (int, *Column) {
 	for i := range t.Columns {
 		if t.Columns[i].Name == name {
 			return i, &t.Columns[i]
@@ -76,7 +77,7 @@ func (w Window) Reject(cols []Column, raw []any, col int, cause error) (dropRow 
 
 // MySQLTextSource is a source that can hand over a window of a table undecoded, each value as
 // MySQL's text protocol spells it (MySQL and MariaDB). A destination that reads those
-// spellings itself takes it: PostgreSQL's COPY text path (copy_mysql_postgres.go).
+// spellings itself takes it: PostgreSQL's COPY text path (pgload/copy_mysql.go).
 type MySQLTextSource interface {
 	Source
 	// QueryText runs the query that reads the window of t over the text protocol and calls

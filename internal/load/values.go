@@ -197,8 +197,8 @@ func numericRat(n pgtype.Numeric) *big.Rat {
 	return r
 }
 
-// compareValues orders two non-NULL values of one kind, for the incremental high-water mark.
-func compareValues(a, b any) int {
+// CompareValues orders two non-NULL values of one kind, for the incremental high-water mark.
+func CompareValues(a, b any) int {
 	switch x := a.(type) {
 	case int64:
 		y := b.(int64)

@@ -25,7 +25,7 @@ type WhereSyntax struct {
 func WindowWhere(t *Table, w Window, s WhereSyntax) (string, error) {
 	var conds []string
 	for _, f := range w.Filters {
-		_, col := t.column(f.Column)
+		_, col := t.Column(f.Column)
 		if col == nil {
 			return "", fmt.Errorf("filter column %q is not a column of %s", f.Column, t.QualifiedName())
 		}
@@ -61,7 +61,7 @@ func WindowWhere(t *Table, w Window, s WhereSyntax) (string, error) {
 		}
 	}
 	if w.Cursor != "" && w.From != nil {
-		_, col := t.column(w.Cursor)
+		_, col := t.Column(w.Cursor)
 		op := " > "
 		if w.Inclusive {
 			op = " >= "
@@ -88,3 +88,5 @@ func CursorParamText(k Kind, v any) string {
 	}
 	return Canonical(k, v)
 }
+
+var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}

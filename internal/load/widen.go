@@ -92,7 +92,7 @@ const maxIntegerText = 20
 
 // widenPostgres decides for a PostgreSQL column spelled have (format_type()) receiving values of
 // the source type spelled want (PostgresColumnType).
-func widenPostgres(have, want string) Widening { return widen(postgresWiden, have, want) }
+func widenPostgres(have, want string) Widening { return widen(PostgresWiden, have, want) }
 
 // widenMySQL decides for a MySQL/MariaDB column spelled have (information_schema COLUMN_TYPE)
 // receiving values of the source type spelled want (MySQLColumnType or a key's bounded type).
@@ -263,7 +263,7 @@ func widerNumber(d WidenDialect, have, want sqlType) (sqlType, bool) {
 			return sqlType{class: classFloat, size: 8}, true
 		}
 		// A bigint is not exact in a double: both go to a decimal (the floats through their
-		// shortest exact text, see pgUsing), when the dialect has one wide enough.
+		// shortest exact text, see PostgresUsing), when the dialect has one wide enough.
 		if !d.unconstrained {
 			return sqlType{}, false
 		}
@@ -385,7 +385,8 @@ func typeArgs(s string) (a, b int) {
 	return a, b
 }
 
-var postgresWiden = WidenDialect{parse: parsePostgresType, format: formatPostgresType, maxPrecision: 1000, maxScale: 1000,
+// PostgresWiden is how PostgreSQL spells and widens types (NewContractCheck takes it).
+var PostgresWiden = WidenDialect{parse: parsePostgresType, format: formatPostgresType, maxPrecision: 1000, maxScale: 1000,
 	unconstrained: true, text: sqlType{class: classString}}
 
 // MySQLWiden is how MySQL/MariaDB spells and widens types (NewContractCheck takes it).
@@ -501,10 +502,10 @@ func formatPostgresType(t sqlType) string {
 	return t.spelled
 }
 
-// pgUsing is the expression ALTER COLUMN … TYPE converts the column's values with. A float
+// PostgresUsing is the expression ALTER COLUMN … TYPE converts the column's values with. A float
 // goes to numeric through its shortest exact text: PostgreSQL's float8-to-numeric cast keeps
 // only 15 significant digits.
-func pgUsing(have, to, column string) string {
+func PostgresUsing(have, to, column string) string {
 	if parsePostgresType(have).class == classFloat && parsePostgresType(to).class == classNumeric {
 		return column + "::text::" + to
 	}
@@ -616,13 +617,14 @@ func formatMySQLType(t sqlType) string {
 	return t.spelled
 }
 
-// valueGuard is a source column whose type the destination column does not hold as is, under
+// ValueGuard is a source column whose type the destination column does not hold as is, under
 // data_type discard_value or discard_row: each value is checked, and one that the column would
 // not store exactly is nulled or drops its row (and is recorded in _dnk_rejected).
-type valueGuard struct {
-	col int
-	// have is the destination column's type, as the destination spells it.
-	have string
+type ValueGuard struct {
+	// Col is the plan column checked.
+	Col int
+	// Have is the destination column's type, as the destination spells it.
+	Have string
 	// fits says a non-NULL value of the source column is stored exactly.
 	fits func(v any) bool
 }
@@ -630,8 +632,8 @@ type valueGuard struct {
 // newValueGuard makes the guard of source column col (of kind) into a destination column of
 // the dialect spelled have; none is needed (false) when the column holds the source's type as
 // is. A column whose type is incompatible takes no value at all.
-func newValueGuard(d WidenDialect, col int, kind Kind, have, want string) (valueGuard, bool) {
-	g := valueGuard{col: col, have: have, fits: func(any) bool { return false }}
+func newValueGuard(d WidenDialect, col int, kind Kind, have, want string) (ValueGuard, bool) {
+	g := ValueGuard{Col: col, Have: have, fits: func(any) bool { return false }}
 	switch widen(d, have, want).Verdict {
 	case FitsAsIs:
 		return g, false

@@ -184,9 +184,9 @@ func TestWiden_MySQL(t *testing.T) {
 
 func TestWiden_PostgresUsingKeepsFloatDigits(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, `"v"::text::numeric`, pgUsing("double precision", "numeric", `"v"`))
-	require.Equal(t, `"v"::bigint`, pgUsing("integer", "bigint", `"v"`))
-	require.Equal(t, `textin(bpcharout("v"))::text`, pgUsing("character(5)", "text", `"v"`))
-	require.Equal(t, `textin(bpcharout("v"))::character varying(8)`, pgUsing("bpchar", "character varying(8)", `"v"`))
-	require.Equal(t, `"v"::text`, pgUsing("character varying(5)", "text", `"v"`))
+	require.Equal(t, `"v"::text::numeric`, PostgresUsing("double precision", "numeric", `"v"`))
+	require.Equal(t, `"v"::bigint`, PostgresUsing("integer", "bigint", `"v"`))
+	require.Equal(t, `textin(bpcharout("v"))::text`, PostgresUsing("character(5)", "text", `"v"`))
+	require.Equal(t, `textin(bpcharout("v"))::character varying(8)`, PostgresUsing("bpchar", "character varying(8)", `"v"`))
+	require.Equal(t, `"v"::text`, PostgresUsing("character varying(5)", "text", `"v"`))
 }

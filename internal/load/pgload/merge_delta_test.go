@@ -1,4 +1,4 @@
-package load_test
+package pgload_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/pgload"
 )
 
 // A whole-table merge into a table that holds most of it stages only the rows that differ
@@ -35,16 +36,16 @@ func TestMerge_DeltaGivesExactlyWhatThePlainMergeGives(t *testing.T) {
 		`INSERT INTO src.items SELECT g, 'new ' || g, g, now(), true, '{}', '\x00', 0 FROM generate_series(60001, 63000) g`,
 		`ANALYZE src.items`)
 
-	before := load.DeltaMerges()
+	before := pgload.DeltaMerges()
 	res, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "second", DestinationSchema: "delta"})
 	require.NoError(t, err)
-	require.Equal(t, before+1, load.DeltaMerges(), "the merge was staged as a delta")
+	require.Equal(t, before+1, pgload.DeltaMerges(), "the merge was staged as a delta")
 	deltaRows := res.Tables[0].RowsWritten
-	load.ForceNoDeltaMerge(true)
+	pgload.ForceNoDeltaMerge(true)
 	res, err = runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "second", DestinationSchema: "plain"})
-	load.ForceNoDeltaMerge(false)
+	pgload.ForceNoDeltaMerge(false)
 	require.NoError(t, err)
-	require.Equal(t, before+1, load.DeltaMerges(), "switched off")
+	require.Equal(t, before+1, pgload.DeltaMerges(), "switched off")
 	require.Equal(t, res.Tables[0].RowsWritten, deltaRows, "both count every row merged")
 	require.Equal(t, int64(n-60+3000), deltaRows)
 
@@ -74,7 +75,7 @@ func TestMerge_DeltaCancelledMidwayChangesNothing(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	deltas := load.DeltaMerges()
+	deltas := pgload.DeltaMerges()
 	_, err = load.Run(ctx, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "second",
 		Pipeline: "test", DestinationSchema: "raw"}, nil, func(p load.Progress) {
 		if p.RowsRead >= 20000 {
@@ -82,7 +83,7 @@ func TestMerge_DeltaCancelledMidwayChangesNothing(t *testing.T) {
 		}
 	})
 	require.ErrorIs(t, err, context.Canceled)
-	require.Equal(t, deltas, load.DeltaMerges(), "the delta did not complete")
+	require.Equal(t, deltas, pgload.DeltaMerges(), "the delta did not complete")
 	require.Equal(t, before, pg.count(t, `SELECT sum(hashtext(id || v || _dnk_run_id)) FROM raw.items`), "the target is as it was")
 	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer wcancel()
@@ -93,6 +94,6 @@ func TestMerge_DeltaCancelledMidwayChangesNothing(t *testing.T) {
 	// completes the merge.
 	_, err = runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg, RunID: "second"})
 	require.NoError(t, err)
-	require.Equal(t, deltas+1, load.DeltaMerges())
+	require.Equal(t, deltas+1, pgload.DeltaMerges())
 	require.Equal(t, int64(80000/3), pg.count(t, `SELECT count(*) FROM raw.items WHERE v = 'changed'`))
 }

@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/datanika/datanika/internal/load"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -20,12 +22,12 @@ type postgresSource struct {
 	conn          *pgx.Conn
 	tx            pgx.Tx
 	defaultSchema string
-	// cc opens the readers of parallel key ranges (ranges_postgres.go).
+	// cc opens the readers of parallel key ranges (ranges.go).
 	cc *pgx.ConnConfig
 }
 
-// OpenPostgresSource connects with a postgres connection config through env's Dialer.
-func OpenPostgresSource(ctx context.Context, config map[string]any, env connectors.Env) (Source, error) {
+// OpenSource connects with a postgres connection config through env's Dialer.
+func OpenSource(ctx context.Context, config map[string]any, env connectors.Env) (load.Source, error) {
 	c, err := pgconn.New(config, env)
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (s *postgresSource) Close() error {
 	return s.conn.Close(ctx)
 }
 
-func (s *postgresSource) Tables(ctx context.Context, schema string, names []string) ([]*Table, error) {
+func (s *postgresSource) Tables(ctx context.Context, schema string, names []string) ([]*load.Table, error) {
 	if schema == "" {
 		schema = s.defaultSchema
 	}
@@ -82,7 +84,7 @@ ORDER BY c.relname, a.attnum`, schema)
 		return nil, err
 	}
 	defer rows.Close()
-	var all []*Table
+	var all []*load.Table
 	var pkPos [][]int
 	for rows.Next() {
 		var table, col, typname, formatted string
@@ -92,12 +94,12 @@ ORDER BY c.relname, a.attnum`, schema)
 			return nil, err
 		}
 		if len(all) == 0 || all[len(all)-1].Name != table {
-			all = append(all, &Table{Schema: schema, Name: table, plainRelation: plain})
+			all = append(all, &load.Table{Schema: schema, Name: table, PlainRelation: plain})
 			pkPos = append(pkPos, nil)
 		}
 		t := all[len(all)-1]
-		typ, cast := PostgresSourceType(typname, formatted, isArray)
-		t.Columns = append(t.Columns, Column{Name: col, Type: typ, Nullable: nullable})
+		typ, cast := load.PostgresSourceType(typname, formatted, isArray)
+		t.Columns = append(t.Columns, load.Column{Name: col, Type: typ, Nullable: nullable})
 		t.CastText = append(t.CastText, cast)
 		if pkIndex > 0 {
 			p := &pkPos[len(pkPos)-1]
@@ -117,14 +119,14 @@ ORDER BY c.relname, a.attnum`, schema)
 			}
 		}
 	}
-	return SelectTables(all, schema, names)
+	return load.SelectTables(all, schema, names)
 }
 
 func pgIdent(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 // query builds the SELECT of a window: every column (arrays as JSON, unmapped types as text),
 // filters and the cursor bound as parameters cast from text to the column's own type.
-func (s *postgresSource) where(t *Table, w Window) (string, []any, error) {
+func (s *postgresSource) where(t *load.Table, w load.Window) (string, []any, error) {
 	var args []any
 	where, err := pgWhere(t, w, func(v any) string {
 		args = append(args, v)
@@ -135,13 +137,13 @@ func (s *postgresSource) where(t *Table, w Window) (string, []any, error) {
 
 // pgWhere builds the WHERE clause of a window; param places a value (a string or a []string)
 // as a bind parameter or, where the statement takes none (COPY), as a literal.
-func pgWhere(t *Table, w Window, param func(any) string) (string, error) {
-	bind := func(c *Column, v any) string { return param(fmt.Sprint(v)) + "::text::" + c.Type.Source }
-	return WindowWhere(t, w, WhereSyntax{
-		Column:      func(c *Column) string { return pgIdent(c.Name) },
+func pgWhere(t *load.Table, w load.Window, param func(any) string) (string, error) {
+	bind := func(c *load.Column, v any) string { return param(fmt.Sprint(v)) + "::text::" + c.Type.Source }
+	return load.WindowWhere(t, w, load.WhereSyntax{
+		Column:      func(c *load.Column) string { return pgIdent(c.Name) },
 		Bind:        bind,
-		CursorValue: func(c *Column, from any) any { return CursorParamText(c.Type.Kind, from) },
-		InList: func(c *Column, column string, values []any, not bool) string {
+		CursorValue: func(c *load.Column, from any) any { return load.CursorParamText(c.Type.Kind, from) },
+		InList: func(c *load.Column, column string, values []any, not bool) string {
 			texts := make([]string, len(values))
 			for i, v := range values {
 				texts[i] = fmt.Sprint(v)
@@ -155,9 +157,7 @@ func pgWhere(t *Table, w Window, param func(any) string) (string, error) {
 	})
 }
 
-var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-
-func (s *postgresSource) Count(ctx context.Context, t *Table, w Window) (int64, error) {
+func (s *postgresSource) Count(ctx context.Context, t *load.Table, w load.Window) (int64, error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return 0, err
@@ -167,7 +167,7 @@ func (s *postgresSource) Count(ctx context.Context, t *Table, w Window) (int64, 
 	return n, err
 }
 
-func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize int, emit Emit) error {
+func (s *postgresSource) Read(ctx context.Context, t *load.Table, w load.Window, batchSize int, emit load.Emit) error {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return err
@@ -178,7 +178,7 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 		switch {
 		case t.CastText[i]:
 			exprs[i] += "::text"
-		case c.Type.Kind == KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
+		case c.Type.Kind == load.KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
 			exprs[i] = "to_jsonb(" + exprs[i] + ")"
 		default:
 			exprs[i] += pgReadCast(c)
@@ -197,7 +197,7 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 	}
 	defer rows.Close()
 	scan := newPGScanner(t.Columns)
-	b := NewBatch(t.Columns, batchSize)
+	b := load.NewBatch(t.Columns, batchSize)
 	for rows.Next() {
 		for _, raw := range rows.RawValues() {
 			b.Bytes += int64(len(raw))
@@ -223,8 +223,8 @@ func (s *postgresSource) Read(ctx context.Context, t *Table, w Window, batchSize
 
 // pgReadCast is the cast that makes a column's values scannable as its kind: money is read
 // as the exact numeric it holds.
-func pgReadCast(c Column) string {
-	if c.Type.Kind == KindDecimal && c.Type.Source == "money" {
+func pgReadCast(c load.Column) string {
+	if c.Type.Kind == load.KindDecimal && c.Type.Source == "money" {
 		return "::numeric"
 	}
 	return ""
@@ -232,36 +232,36 @@ func pgReadCast(c Column) string {
 
 // pgScanner holds one scan target per column, of the pgtype that keeps the kind exact.
 type pgScanner struct {
-	kinds   []Kind
+	kinds   []load.Kind
 	targets []any
 }
 
-func newPGScanner(cols []Column) *pgScanner {
-	s := &pgScanner{kinds: make([]Kind, len(cols)), targets: make([]any, len(cols))}
+func newPGScanner(cols []load.Column) *pgScanner {
+	s := &pgScanner{kinds: make([]load.Kind, len(cols)), targets: make([]any, len(cols))}
 	for i, c := range cols {
 		s.kinds[i] = c.Type.Kind
 		switch c.Type.Kind {
-		case KindInt16, KindInt32, KindInt64:
+		case load.KindInt16, load.KindInt32, load.KindInt64:
 			s.targets[i] = new(pgtype.Int8)
-		case KindDecimal:
+		case load.KindDecimal:
 			s.targets[i] = new(pgtype.Numeric)
-		case KindFloat32, KindFloat64:
+		case load.KindFloat32, load.KindFloat64:
 			s.targets[i] = new(pgtype.Float8)
-		case KindBool:
+		case load.KindBool:
 			s.targets[i] = new(pgtype.Bool)
-		case KindBytes, KindJSON:
+		case load.KindBytes, load.KindJSON:
 			s.targets[i] = new([]byte)
-		case KindDate:
+		case load.KindDate:
 			s.targets[i] = new(pgtype.Date)
-		case KindTime:
+		case load.KindTime:
 			s.targets[i] = new(pgtype.Time)
-		case KindTimestamp:
+		case load.KindTimestamp:
 			s.targets[i] = new(pgtype.Timestamp)
-		case KindTimestampTZ:
+		case load.KindTimestampTZ:
 			s.targets[i] = new(pgtype.Timestamptz)
-		case KindInterval, KindDuration:
+		case load.KindInterval, load.KindDuration:
 			s.targets[i] = new(pgtype.Interval)
-		case KindUUID:
+		case load.KindUUID:
 			s.targets[i] = new(pgtype.UUID)
 		default:
 			s.targets[i] = new(pgtype.Text)
@@ -293,7 +293,7 @@ func (s *pgScanner) into(row []any) {
 			}
 		case *[]byte:
 			if *x != nil {
-				if s.kinds[i] == KindJSON {
+				if s.kinds[i] == load.KindJSON {
 					row[i] = string(*x)
 				} else {
 					row[i] = *x
@@ -372,7 +372,7 @@ func pgLiteral(v any) string {
 // copyOut streams the window as PostgreSQL binary COPY data, each column cast to its
 // destination type so the bytes load unchanged; extra are literal columns appended to each
 // row. It returns the rows sent.
-func (s *postgresSource) copyOut(ctx context.Context, t *Table, w Window, extra []string, out io.Writer) (int64, error) {
+func (s *postgresSource) copyOut(ctx context.Context, t *load.Table, w load.Window, extra []string, out io.Writer) (int64, error) {
 	for _, f := range w.Filters {
 		if strings.ContainsRune(fmt.Sprint(f.Value), 0) {
 			return 0, fmt.Errorf("filter on %q: a value holds a NUL character", f.Column)
@@ -388,16 +388,16 @@ func (s *postgresSource) copyOut(ctx context.Context, t *Table, w Window, extra 
 		switch {
 		case t.CastText[i]:
 			e += "::text"
-		case c.Type.Kind == KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
+		case c.Type.Kind == load.KindJSON && strings.HasSuffix(c.Type.Source, "[]"):
 			e = "to_jsonb(" + e + ")"
-		case !sameType(c.Type.Source, PostgresColumnType(c.Type)):
+		case !sameType(c.Type.Source, load.PostgresColumnType(c.Type)):
 			// Same wire format or not, a cast makes it the destination's (a no-op cast would
 			// still cost a function call per value, numeric's typmod check for one).
-			e += "::" + PostgresColumnType(c.Type)
+			e += "::" + load.PostgresColumnType(c.Type)
 		}
 		exprs = append(exprs, e)
 	}
-	plain := t.plainRelation && len(extra) == 0 && where == "" && w.Cursor == ""
+	plain := t.PlainRelation && len(extra) == 0 && where == "" && w.Cursor == ""
 	for i, c := range t.Columns {
 		plain = plain && exprs[i] == pgIdent(c.Name)
 	}
@@ -424,13 +424,13 @@ func (s *postgresSource) copyOut(ctx context.Context, t *Table, w Window, extra 
 }
 
 // max reads the highest value of the window's cursor column, in the read's snapshot.
-func (s *postgresSource) max(ctx context.Context, t *Table, w Window, column string) (any, error) {
+func (s *postgresSource) max(ctx context.Context, t *load.Table, w load.Window, column string) (any, error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return nil, err
 	}
-	_, col := t.column(column)
-	scan := newPGScanner([]Column{*col})
+	_, col := t.Column(column)
+	scan := newPGScanner([]load.Column{*col})
 	if err := s.tx.QueryRow(ctx, "SELECT max("+pgIdent(col.Name)+")"+pgReadCast(*col)+" FROM "+pgx.Identifier{t.Schema, t.Name}.Sanitize()+where,
 		args...).Scan(scan.targets...); err != nil {
 		return nil, err

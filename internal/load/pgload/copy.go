@@ -1,12 +1,16 @@
-package load
+package pgload
 
 import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
+
+	"github.com/datanika/datanika/internal/load"
 )
 
 // PostgreSQL to PostgreSQL, rows need not be decoded at all: the source sends binary COPY
@@ -16,14 +20,14 @@ import (
 
 // copyPassthrough loads a window from a PostgreSQL source into a PostgreSQL destination's
 // staging as raw binary COPY data.
-func copyPassthrough(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window,
+func copyPassthrough(ctx context.Context, src *postgresSource, dst *pgTableLoad, w load.Window,
 	progress func(rows int64)) (rows, bytes int64, err error) {
 	return copyStream(ctx, src, dst, w, dst.copyBinary, progress)
 }
 
 // copyStream is copyPassthrough with the destination's COPY given: into takes the binary COPY
 // data (parallel key ranges each COPY over their own connection, ranges_postgres.go).
-func copyStream(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window,
+func copyStream(ctx context.Context, src *postgresSource, dst *pgTableLoad, w load.Window,
 	into func(context.Context, io.Reader) (int64, error), progress func(rows int64)) (rows, bytes int64, err error) {
 	t := dst.plan.Source
 	var extra []string // replace's new table fills the two _dnk columns by defaults
@@ -56,7 +60,7 @@ func copyStream(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Wi
 	case err != nil:
 		return 0, fr.bytes.Load(), err
 	case n != out.n:
-		return 0, fr.bytes.Load(), fmt.Errorf("%w: %s: the source sent %d rows, the destination took %d", ErrVerify, t.QualifiedName(), out.n, n)
+		return 0, fr.bytes.Load(), fmt.Errorf("%w: %s: the source sent %d rows, the destination took %d", load.ErrVerify, t.QualifiedName(), out.n, n)
 	}
 	return n, fr.bytes.Load(), nil
 }
@@ -154,4 +158,91 @@ func (f *copyFramer) scan(b []byte) {
 			}
 		}
 	}
+}
+
+// CopyFast takes the source's fast path into PostgreSQL, chosen by what the source can do,
+// when every source column is written and no value needs checking one by one.
+func (l *pgTableLoad) CopyFast(ctx context.Context, src load.Source, c *load.FastCopy) (bool, int64, int64, error) {
+	if !l.AllKept() {
+		return false, 0, 0, nil
+	}
+	switch s := src.(type) {
+	case *postgresSource:
+		return s.copyFast(ctx, l, c)
+	case load.CopyTextSource:
+		return copyFileFast(ctx, s, l, c)
+	case load.MySQLTextSource:
+		return copyMySQLFast(ctx, s, l, c)
+	}
+	return false, 0, 0, nil
+}
+
+// copyFast: PostgreSQL to PostgreSQL without checksum, raw binary COPY, no decoding.
+func (s *postgresSource) copyFast(ctx context.Context, pl *pgTableLoad, c *load.FastCopy) (bool, int64, int64, error) {
+	// A whole-table merge into a table holding most of it stages only what differs.
+	key, delta, err := deltaMergeKey(ctx, s, pl, c.Window)
+	if err != nil {
+		return true, 0, 0, err
+	}
+	if delta {
+		rows, bytes, staged, err := copyDelta(ctx, s, pl, c.Window, key, c.Progress)
+		c.Path, c.RowsRead, c.Bytes = "postgres_delta", rows, bytes
+		if err != nil {
+			return true, 0, 0, err
+		}
+		c.Log.Debug("staged the rows that differ", "rows", rows, "staged", staged, "seconds", time.Since(c.Start).Seconds())
+		// Verify: the staging COPY took every row sent to it, and every source row was
+		// either staged or found byte for byte in the target (copyDelta checks both).
+		c.Staged = pl
+		return true, staged, staged, nil
+	}
+	rows, bytes, staged, err := passthrough(ctx, c.Spec, s, pl, c.Window, c.Progress)
+	c.Staged = staged // parallel ranges may stage elsewhere (ranges.go)
+	c.Path, c.RowsRead, c.Bytes = "postgres_raw", rows, bytes
+	if err != nil {
+		return true, 0, 0, err
+	}
+	if c.CursorIndex >= 0 && rows > 0 {
+		if c.MaxCursor, err = s.max(ctx, c.Plan.Source, c.Window, c.Plan.Source.Columns[c.CursorIndex].Name); err != nil {
+			return true, 0, 0, fmt.Errorf("read the cursor's high-water mark: %w", err)
+		}
+	}
+	c.Log.Debug("staged", "rows", rows, "seconds", time.Since(c.Start).Seconds())
+	// rows is what the source server reported sending from its snapshot of the window, and
+	// equals what the destination server reported storing (copyStream checks): the count
+	// verify=count would otherwise scan the source again for.
+	return true, rows, rows, nil
+}
+
+// copyMySQLFast: MySQL to PostgreSQL, values as the server spells them, COPY text, no
+// decoding (copy_mysql.go).
+func copyMySQLFast(ctx context.Context, s load.MySQLTextSource, pl *pgTableLoad, c *load.FastCopy) (bool, int64, int64, error) {
+	dt := c.Config.SchemaContract.DataType
+	if dt == load.ContractDiscardValue || dt == load.ContractDiscardRow || !mysqlTextKinds(c.Plan.Source) {
+		return false, 0, 0, nil
+	}
+	rows, bytes, maxCursor, err := copyMySQLText(ctx, s, pl, c.Window, c.CursorIndex, c.Progress)
+	if errors.Is(err, load.ErrNoTextQuery) {
+		return false, 0, 0, nil
+	}
+	c.Path, c.RowsRead, c.Bytes, c.MaxCursor = "mysql_text", rows, bytes, maxCursor
+	if err != nil {
+		return true, 0, 0, err
+	}
+	c.Log.Debug("staged", "rows", rows, "seconds", time.Since(c.Start).Seconds())
+	return true, rows, -1, nil
+}
+
+// copyFileFast: a CSV, TSV or parquet file to PostgreSQL, values checked and passed as COPY
+// text.
+func copyFileFast(ctx context.Context, s load.CopyTextSource, pl *pgTableLoad, c *load.FastCopy) (bool, int64, int64, error) {
+	if !s.CopyTextable(c.Window) {
+		return false, 0, 0, nil
+	}
+	rows, bytes, err := copyFileText(ctx, s, pl, c.Window, c.Progress)
+	c.Path, c.RowsRead, c.Bytes = "file_text", rows, bytes
+	if err != nil {
+		return true, 0, 0, err
+	}
+	return true, rows, rows, nil
 }

@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/datanika/datanika/internal/load"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,8 +25,8 @@ type postgresDestination struct {
 	schema string
 }
 
-// OpenPostgresDestination connects with a postgres connection config through env's Dialer.
-func OpenPostgresDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (Destination, error) {
+// OpenDestination connects with a postgres connection config through env's Dialer.
+func OpenDestination(ctx context.Context, config map[string]any, env connectors.Env, schema string) (load.Destination, error) {
 	c, err := pgconn.New(config, env)
 	if err != nil {
 		return nil, err
@@ -54,14 +56,14 @@ func (d *postgresDestination) qualified(table string) string {
 
 func (d *postgresDestination) State(ctx context.Context, pipeline, table string) (string, bool, error) {
 	var exists bool
-	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(StateTable)).Scan(&exists); err != nil {
+	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(load.StateTable)).Scan(&exists); err != nil {
 		return "", false, err
 	}
 	if !exists {
 		return "", false, nil
 	}
 	var v string
-	err := d.conn.QueryRow(ctx, "SELECT cursor_value FROM "+d.qualified(StateTable)+" WHERE pipeline = $1 AND table_name = $2",
+	err := d.conn.QueryRow(ctx, "SELECT cursor_value FROM "+d.qualified(load.StateTable)+" WHERE pipeline = $1 AND table_name = $2",
 		pipeline, table).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
@@ -71,15 +73,15 @@ func (d *postgresDestination) State(ctx context.Context, pipeline, table string)
 
 func (d *postgresDestination) existingColumns(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, table string) ([]ExistingColumn, error) {
+}, table string) ([]load.ExistingColumn, error) {
 	rows, err := q.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
 		d.qualified(table))
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExistingColumn, error) {
-		var c ExistingColumn
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (load.ExistingColumn, error) {
+		var c load.ExistingColumn
 		err := r.Scan(&c.Name, &c.Type)
 		return c, err
 	})
@@ -87,13 +89,13 @@ FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT 
 
 type pgTableLoad struct {
 	d    *postgresDestination
-	plan *TablePlan
+	plan *load.TablePlan
 	// stage is the staging table: a temporary table (append, merge) or the new table itself
 	// (replace), built beside the old one.
 	stage      string
 	stageIdent string
-	ContractCheck
-	// windowRows, set by a delta merge (merge_delta_postgres.go), is the rows of the window,
+	load.ContractCheck
+	// windowRows, set by a delta merge (merge_delta.go), is the rows of the window,
 	// of which only those that differ from the target were staged.
 	windowRows int64
 	// deltaTargetRows is the target's estimated rows when the merge is a delta.
@@ -104,7 +106,7 @@ type pgTableLoad struct {
 	stageTx pgx.Tx
 }
 
-func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (TableLoad, error) {
+func (d *postgresDestination) Begin(ctx context.Context, plan *load.TablePlan) (load.TableLoad, error) {
 	if l, ok, err := d.beginUnsafe(ctx, plan); ok { // crash tests only (unsafe_direct.go)
 		return l, err
 	}
@@ -114,32 +116,32 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		return nil, err
 	}
 	// Existing columns are widened in the publishing transaction, so a failed run leaves them.
-	if l.ContractCheck, err = NewContractCheck(plan, d.schema, existing, postgresWiden,
-		func(i int) string { return PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
+	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, load.PostgresWiden,
+		func(i int) string { return load.PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
 		return nil, err
 	}
 	// A column whose values are guarded (data_type discard_value/discard_row) is staged in the
 	// destination column's type: the values that reach it are those that type holds, and
 	// publishing then needs no cast PostgreSQL may not have (text into integer).
 	stageType := map[int]string{}
-	for _, g := range l.valueGuards() {
-		stageType[g.col] = g.have
+	for _, g := range l.ValueGuards() {
+		stageType[g.Col] = g.Have
 	}
 	var cols []string
 	for i, c := range plan.Source.Columns {
 		if l.Keep[i] {
 			typ, ok := stageType[i]
 			if !ok {
-				typ = PostgresColumnType(c.Type)
+				typ = load.PostgresColumnType(c.Type)
 			}
 			cols = append(cols, pgIdent(plan.Columns[i])+" "+typ)
 		}
 	}
-	if plan.Disposition == Replace {
+	if plan.Disposition == load.Replace {
 		if err := d.sweepNewTables(ctx); err != nil {
 			return nil, err
 		}
-		l.stage = ShortName(newTablePrefix, plan.RunID, plan.Name)
+		l.stage = load.ShortName(newTablePrefix, plan.RunID, plan.Name)
 		l.stageIdent = d.qualified(l.stage)
 		// The loader's two columns are added when publishing, as constant defaults that
 		// PostgreSQL keeps in the catalog instead of in every row (no rewrite): COPY and the
@@ -162,10 +164,10 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *TablePlan) (Table
 		l.stageTx = tx
 		return l, nil
 	}
-	l.stage = ShortName("_dnk_stage_", plan.RunID, plan.Name)
+	l.stage = load.ShortName("_dnk_stage_", plan.RunID, plan.Name)
 	l.stageIdent = pgIdent(l.stage)
-	if plan.Disposition == Merge {
-		cols = append(cols, pgIdent(StageSeqColumn)+" bigint GENERATED ALWAYS AS IDENTITY")
+	if plan.Disposition == load.Merge {
+		cols = append(cols, pgIdent(load.StageSeqColumn)+" bigint GENERATED ALWAYS AS IDENTITY")
 	}
 	_, _ = d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
 	if _, err := d.conn.Exec(ctx, "CREATE TEMPORARY TABLE "+l.stageIdent+" ("+strings.Join(cols, ", ")+")"); err != nil {
@@ -186,8 +188,8 @@ func sameType(have, want string) bool {
 
 // copySource feeds COPY from batches, leaving out discarded columns.
 type copySource struct {
-	next      func() (*Batch, error)
-	b         *Batch
+	next      func() (*load.Batch, error)
+	b         *load.Batch
 	i         int
 	keep      []bool
 	row       []any
@@ -239,11 +241,11 @@ func (l *pgTableLoad) copyColumns() []string {
 	return cols
 }
 
-func (l *pgTableLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+func (l *pgTableLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
 	cols := l.copyColumns()
 	src := &copySource{next: next, keep: l.Keep, allKept: !slices.Contains(l.Keep, false)}
 	table := pgx.Identifier{l.stage}
-	if l.plan.Disposition == Replace {
+	if l.plan.Disposition == load.Replace {
 		table = pgx.Identifier{l.d.schema, l.stage}
 	}
 	n, err := l.d.conn.CopyFrom(ctx, table, cols, src)
@@ -271,7 +273,7 @@ func (l *pgTableLoad) copyIn(ctx context.Context, r io.Reader, binary bool) (int
 	if binary {
 		options = append(options, "FORMAT binary")
 	}
-	if l.plan.Disposition == Replace {
+	if l.plan.Disposition == load.Replace {
 		table = l.stageIdent
 		if l.stageTx != nil {
 			options = append(options, "FREEZE")
@@ -304,7 +306,7 @@ func (l *pgTableLoad) Discarded() []int {
 // parallel copy). From then on a crash can leave it behind, as a regular table.
 //
 // The session takes an advisory lock on the table first, like the shared staging of append and
-// merge (ranges_postgres.go): it dies with the session, so the next replace into the schema
+// merge (ranges.go): it dies with the session, so the next replace into the schema
 // drops a committed new table whose lock is free — a crashed run's.
 func (l *pgTableLoad) shareStage(ctx context.Context) error {
 	tx := l.stageTx
@@ -334,7 +336,7 @@ func (l *pgTableLoad) Abort() {
 		l.stageTx = nil
 		return
 	}
-	if l.plan.Disposition != Replace {
+	if l.plan.Disposition != load.Replace {
 		// A temporary table: gone with the session if the session is gone.
 		_, _ = l.d.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp."+l.stageIdent)
 		return
@@ -351,14 +353,14 @@ func (l *pgTableLoad) Abort() {
 	_, _ = conn.Exec(ctx, "DROP TABLE IF EXISTS "+l.stageIdent)
 }
 
-func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, error) {
+func (l *pgTableLoad) Publish(ctx context.Context, p load.Publication) (load.Published, error) {
 	d, plan := l.d, l.plan
 	target := d.qualified(plan.Name)
-	var out Published
-	if plan.Disposition == Replace && len(plan.PrimaryKey) > 0 {
+	var out load.Published
+	if plan.Disposition == load.Replace && len(plan.PrimaryKey) > 0 {
 		// Built before the swap locks the old table: the index build is the slow part.
 		if _, err := d.conn.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD CONSTRAINT "+
-			pgIdent(ShortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
+			pgIdent(load.ShortName("_dnk_pk_", plan.RunID, plan.Name))+" PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 			return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
 		}
 	}
@@ -379,16 +381,16 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		return out, err
 	}
 	switch plan.Disposition {
-	case Replace:
+	case load.Replace:
 		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+target); err != nil {
 			return out, fmt.Errorf("drop the old %q: %w", plan.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD COLUMN "+pgIdent(LoadedAtColumn)+" timestamptz NOT NULL DEFAULT now(), ADD COLUMN "+
-			pgIdent(RunIDColumn)+" text NOT NULL DEFAULT "+pgLiteral(plan.RunID)); err != nil {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ADD COLUMN "+pgIdent(load.LoadedAtColumn)+" timestamptz NOT NULL DEFAULT now(), ADD COLUMN "+
+			pgIdent(load.RunIDColumn)+" text NOT NULL DEFAULT "+pgLiteral(plan.RunID)); err != nil {
 			return out, err
 		}
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+pgIdent(LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
-			pgIdent(RunIDColumn)+" DROP DEFAULT"); err != nil {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" ALTER COLUMN "+pgIdent(load.LoadedAtColumn)+" DROP DEFAULT, ALTER COLUMN "+
+			pgIdent(load.RunIDColumn)+" DROP DEFAULT"); err != nil {
 			return out, err
 		}
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+l.stageIdent+" RENAME TO "+pgIdent(plan.Name)); err != nil {
@@ -396,7 +398,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		}
 		if len(plan.PrimaryKey) > 0 {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" RENAME CONSTRAINT "+
-				pgIdent(ShortName("_dnk_pk_", plan.RunID, plan.Name))+" TO "+pgIdent(truncateIdent(plan.Name+"_pkey"))); err != nil {
+				pgIdent(load.ShortName("_dnk_pk_", plan.RunID, plan.Name))+" TO "+pgIdent(truncateIdent(plan.Name+"_pkey"))); err != nil {
 				return out, err
 			}
 		}
@@ -405,7 +407,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 		if err := l.ensureTarget(ctx, tx); err != nil {
 			return out, err
 		}
-		if plan.Disposition == Merge {
+		if plan.Disposition == load.Merge {
 			// Merging the same staged rows twice gives the same table, so a retry needs no
 			// marker (and none is looked for: the run id is not indexed on every table).
 			n, err := l.merge(ctx, tx, target, staged)
@@ -415,7 +417,7 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 			out.RowsWritten = n
 		} else {
 			var done bool
-			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+pgIdent(RunIDColumn)+" = $1)",
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+target+" WHERE "+pgIdent(load.RunIDColumn)+" = $1)",
 				plan.RunID).Scan(&done); err != nil {
 				return out, err
 			}
@@ -425,14 +427,14 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 				return out, tx.Commit(ctx)
 			}
 			cols := identList(l.copyColumns())
-			tag, err := tx.Exec(ctx, "INSERT INTO "+target+" ("+cols+", "+pgIdent(LoadedAtColumn)+", "+pgIdent(RunIDColumn)+
+			tag, err := tx.Exec(ctx, "INSERT INTO "+target+" ("+cols+", "+pgIdent(load.LoadedAtColumn)+", "+pgIdent(load.RunIDColumn)+
 				") SELECT "+cols+", now(), $1 FROM "+l.stageIdent, plan.RunID)
 			if err != nil {
 				return out, fmt.Errorf("publish %q: %w", plan.Name, err)
 			}
 			out.RowsWritten = tag.RowsAffected()
 		}
-		if !l.Exists && len(plan.PrimaryKey) > 0 && plan.Disposition == Merge {
+		if !l.Exists && len(plan.PrimaryKey) > 0 && plan.Disposition == load.Merge {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD PRIMARY KEY ("+identList(plan.PrimaryKey)+")"); err != nil {
 				return out, fmt.Errorf("primary key of %q: %w", plan.Name, err)
 			}
@@ -459,19 +461,19 @@ func (l *pgTableLoad) Publish(ctx context.Context, p Publication) (Published, er
 	return out, nil
 }
 
-func (d *postgresDestination) writeLedger(ctx context.Context, tx pgx.Tx, plan *TablePlan, e *LedgerEntry, rows int64) error {
-	lt := d.qualified(LedgerTable)
+func (d *postgresDestination) writeLedger(ctx context.Context, tx pgx.Tx, plan *load.TablePlan, e *load.LedgerEntry, rows int64) error {
+	lt := d.qualified(load.LedgerTable)
 	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+lt+` (
   run_id text NOT NULL, table_name text NOT NULL, pipeline text NOT NULL, attempt text NOT NULL, rows_written bigint NOT NULL,
   cursor_value text, published_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, table_name))`); err != nil {
-		return fmt.Errorf("create %s: %w", LedgerTable, err)
+		return fmt.Errorf("create %s: %w", load.LedgerTable, err)
 	}
 	_, err := tx.Exec(ctx, "INSERT INTO "+lt+` (run_id, table_name, pipeline, attempt, rows_written, cursor_value) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''))
 ON CONFLICT (run_id, table_name) DO UPDATE SET attempt = EXCLUDED.attempt, rows_written = EXCLUDED.rows_written,
   cursor_value = EXCLUDED.cursor_value, published_at = now()`,
 		plan.RunID, plan.Name, e.Pipeline, e.Attempt, rows, e.Cursor)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", LedgerTable, err)
+		return fmt.Errorf("write %s: %w", load.LedgerTable, err)
 	}
 	return nil
 }
@@ -480,10 +482,10 @@ ON CONFLICT (run_id, table_name) DO UPDATE SET attempt = EXCLUDED.attempt, rows_
 func (d *postgresDestination) Published(ctx context.Context, attempt string) (map[string]int64, error) {
 	out := map[string]int64{}
 	var exists bool
-	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(LedgerTable)).Scan(&exists); err != nil || !exists {
+	if err := d.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", d.qualified(load.LedgerTable)).Scan(&exists); err != nil || !exists {
 		return out, err
 	}
-	rows, err := d.conn.Query(ctx, "SELECT table_name, rows_written FROM "+d.qualified(LedgerTable)+" WHERE attempt = $1", attempt)
+	rows, err := d.conn.Query(ctx, "SELECT table_name, rows_written FROM "+d.qualified(load.LedgerTable)+" WHERE attempt = $1", attempt)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +502,7 @@ func (d *postgresDestination) Published(ctx context.Context, attempt string) (ma
 }
 
 // verify counts (and, for checksum, hashes) the staged rows against the source's figures.
-func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int64, error) {
+func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p load.Publication) (int64, error) {
 	from := l.stageIdent
 	staged := p.Staged
 	if p.ExpectRows < 0 && p.ExpectChecksum == nil {
@@ -511,10 +513,10 @@ func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int
 	// checksum reads every staged row below.
 	if p.ExpectRows >= 0 && staged != p.ExpectRows {
 		return 0, fmt.Errorf("%w: table %q: the source has %d rows in the window, the destination received %d",
-			ErrVerify, l.plan.Name, p.ExpectRows, staged)
+			load.ErrVerify, l.plan.Name, p.ExpectRows, staged)
 	}
 	if p.ExpectChecksum != nil {
-		var cols []Column
+		var cols []load.Column
 		var names []string
 		for i, c := range l.plan.Source.Columns {
 			if l.Keep[i] {
@@ -529,7 +531,7 @@ func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int
 		want := *p.ExpectChecksum
 		if got != want {
 			return 0, fmt.Errorf("%w: table %q: checksum of the destination (%d rows, %x) differs from the source's (%d rows, %x)",
-				ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
+				load.ErrVerify, l.plan.Name, got.Rows, got.Sum, want.Rows, want.Sum)
 		}
 	}
 	return staged, nil
@@ -538,8 +540,8 @@ func (l *pgTableLoad) verify(ctx context.Context, tx pgx.Tx, p Publication) (int
 // checksumQuery reads a query's rows as the given columns and digests them.
 func checksumQuery(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, sql string, cols []Column) (Checksum, error) {
-	var sum Checksum
+}, sql string, cols []load.Column) (load.Checksum, error) {
+	var sum load.Checksum
 	rows, err := q.Query(ctx, sql)
 	if err != nil {
 		return sum, err
@@ -564,13 +566,13 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 	if !l.Exists {
 		var cols []string
 		for i, c := range plan.Source.Columns {
-			cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
+			cols = append(cols, pgIdent(plan.Columns[i])+" "+load.PostgresColumnType(c.Type))
 		}
-		cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL", pgIdent(RunIDColumn)+" text NOT NULL")
+		cols = append(cols, pgIdent(load.LoadedAtColumn)+" timestamptz NOT NULL", pgIdent(load.RunIDColumn)+" text NOT NULL")
 		if _, err := tx.Exec(ctx, "CREATE TABLE "+target+" ("+strings.Join(cols, ", ")+")"); err != nil {
 			return fmt.Errorf("create %q: %w", plan.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "CREATE INDEX ON "+target+" ("+pgIdent(RunIDColumn)+")"); err != nil {
+		if _, err := tx.Exec(ctx, "CREATE INDEX ON "+target+" ("+pgIdent(load.RunIDColumn)+")"); err != nil {
 			return fmt.Errorf("index %q: %w", plan.Name, err)
 		}
 		return nil
@@ -579,20 +581,20 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 		// Rewrites the table under an exclusive lock, in the publishing transaction: readers
 		// see the old rows in the old type until the commit, and a failed run keeps both.
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ALTER COLUMN "+pgIdent(w.Column)+" TYPE "+w.To+
-			" USING "+pgUsing(w.From, w.To, pgIdent(w.Column))); err != nil {
+			" USING "+load.PostgresUsing(w.From, w.To, pgIdent(w.Column))); err != nil {
 			return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.Column, plan.Name, w.From, w.To, err)
 		}
 	}
 	for _, i := range l.AddColumns {
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(plan.Columns[i])+" "+
-			PostgresColumnType(plan.Source.Columns[i].Type)); err != nil {
+			load.PostgresColumnType(plan.Source.Columns[i].Type)); err != nil {
 			return fmt.Errorf("add column %q to %q: %w", plan.Columns[i], plan.Name, err)
 		}
 	}
-	for _, c := range []string{LoadedAtColumn, RunIDColumn} {
-		if !slices.ContainsFunc(l.Existing, func(e ExistingColumn) bool { return e.Name == c }) {
+	for _, c := range []string{load.LoadedAtColumn, load.RunIDColumn} {
+		if !slices.ContainsFunc(l.Existing, func(e load.ExistingColumn) bool { return e.Name == c }) {
 			typ := "text"
-			if c == LoadedAtColumn {
+			if c == load.LoadedAtColumn {
 				typ = "timestamptz"
 			}
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ADD COLUMN "+pgIdent(c)+" "+typ); err != nil {
@@ -603,12 +605,12 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-func (d *postgresDestination) writeState(ctx context.Context, tx pgx.Tx, s *StateEntry) error {
-	st := d.qualified(StateTable)
+func (d *postgresDestination) writeState(ctx context.Context, tx pgx.Tx, s *load.StateEntry) error {
+	st := d.qualified(load.StateTable)
 	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+st+` (
   pipeline text NOT NULL, table_name text NOT NULL, cursor_value text NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, table_name))`); err != nil {
-		return fmt.Errorf("create %s: %w", StateTable, err)
+		return fmt.Errorf("create %s: %w", load.StateTable, err)
 	}
 	_, err := tx.Exec(ctx, "INSERT INTO "+st+` (pipeline, table_name, cursor_value) VALUES ($1, $2, $3)
 ON CONFLICT (pipeline, table_name) DO UPDATE SET cursor_value = EXCLUDED.cursor_value, updated_at = now()`,
@@ -617,19 +619,19 @@ ON CONFLICT (pipeline, table_name) DO UPDATE SET cursor_value = EXCLUDED.cursor_
 }
 
 // writeRejected keeps the rows the contract discarded, with the reason, for later replay.
-func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan *TablePlan, rows []Rejected) error {
-	rt := d.qualified(RejectedTable)
+func (d *postgresDestination) writeRejected(ctx context.Context, tx pgx.Tx, plan *load.TablePlan, rows []load.Rejected) error {
+	rt := d.qualified(load.RejectedTable)
 	if err := createIfMissing(ctx, tx, "CREATE TABLE IF NOT EXISTS "+rt+` (
   run_id text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, reason text NOT NULL, "row" jsonb NOT NULL,
   rejected_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("create %s: %w", RejectedTable, err)
+		return fmt.Errorf("create %s: %w", load.RejectedTable, err)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{d.schema, RejectedTable}, []string{"run_id", "table_name", "column_name", "reason", "row"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{d.schema, load.RejectedTable}, []string{"run_id", "table_name", "column_name", "reason", "row"},
 		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			return []any{plan.RunID, plan.Name, rows[i].Column, rows[i].Reason, RowJSON(rows[i].Row)}, nil
+			return []any{plan.RunID, plan.Name, rows[i].Column, rows[i].Reason, load.RowJSON(rows[i].Row)}, nil
 		}))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", RejectedTable, err)
+		return fmt.Errorf("write %s: %w", load.RejectedTable, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/datanika/datanika/internal/load"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,7 +30,7 @@ var unsafeDirectAllowed atomic.Bool
 // EnableUnsafeDirectForTests lets UnsafeDirectEnv take effect in this process. Tests only.
 func EnableUnsafeDirectForTests() { unsafeDirectAllowed.Store(true) }
 
-func (d *postgresDestination) beginUnsafe(ctx context.Context, plan *TablePlan) (TableLoad, bool, error) {
+func (d *postgresDestination) beginUnsafe(ctx context.Context, plan *load.TablePlan) (load.TableLoad, bool, error) {
 	if !unsafeDirectAllowed.Load() || os.Getenv(UnsafeDirectEnv) != "1" {
 		return nil, false, nil
 	}
@@ -38,7 +40,7 @@ func (d *postgresDestination) beginUnsafe(ctx context.Context, plan *TablePlan) 
 
 type pgDirectLoad struct {
 	d        *postgresDestination
-	plan     *TablePlan
+	plan     *load.TablePlan
 	loadedAt time.Time
 }
 
@@ -46,15 +48,15 @@ func (l *pgDirectLoad) begin(ctx context.Context) error {
 	d, plan := l.d, l.plan
 	cols := make([]string, 0, len(plan.Columns)+2)
 	for i, c := range plan.Source.Columns {
-		cols = append(cols, pgIdent(plan.Columns[i])+" "+PostgresColumnType(c.Type))
+		cols = append(cols, pgIdent(plan.Columns[i])+" "+load.PostgresColumnType(c.Type))
 	}
-	cols = append(cols, pgIdent(LoadedAtColumn)+" timestamptz NOT NULL", pgIdent(RunIDColumn)+" text NOT NULL")
+	cols = append(cols, pgIdent(load.LoadedAtColumn)+" timestamptz NOT NULL", pgIdent(load.RunIDColumn)+" text NOT NULL")
 	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + pgIdent(d.schema),
 		"CREATE TABLE IF NOT EXISTS " + d.qualified(plan.Name) + " (" + strings.Join(cols, ", ") + ")"}
-	if plan.Disposition == Replace {
+	if plan.Disposition == load.Replace {
 		stmts = append(stmts, "TRUNCATE "+d.qualified(plan.Name))
 	}
-	if plan.Disposition == Merge {
+	if plan.Disposition == load.Merge {
 		stmts = append(stmts, "CREATE TEMPORARY TABLE IF NOT EXISTS _dnk_direct (LIKE "+d.qualified(plan.Name)+")")
 	}
 	for _, s := range stmts {
@@ -66,11 +68,11 @@ func (l *pgDirectLoad) begin(ctx context.Context) error {
 }
 
 // Copy commits every batch on its own.
-func (l *pgDirectLoad) Copy(ctx context.Context, next func() (*Batch, error)) (int64, error) {
+func (l *pgDirectLoad) Copy(ctx context.Context, next func() (*load.Batch, error)) (int64, error) {
 	d, plan := l.d, l.plan
-	cols := append(append([]string{}, plan.Columns...), LoadedAtColumn, RunIDColumn)
+	cols := append(append([]string{}, plan.Columns...), load.LoadedAtColumn, load.RunIDColumn)
 	into := pgx.Identifier{d.schema, plan.Name}
-	if plan.Disposition == Merge {
+	if plan.Disposition == load.Merge {
 		into = pgx.Identifier{"_dnk_direct"}
 	}
 	var n int64
@@ -79,7 +81,7 @@ func (l *pgDirectLoad) Copy(ctx context.Context, next func() (*Batch, error)) (i
 		if err != nil || b == nil {
 			return n, err
 		}
-		if plan.Disposition == Merge {
+		if plan.Disposition == load.Merge {
 			if _, err := d.conn.Exec(ctx, "TRUNCATE pg_temp._dnk_direct"); err != nil {
 				return n, err
 			}
@@ -92,7 +94,7 @@ func (l *pgDirectLoad) Copy(ctx context.Context, next func() (*Batch, error)) (i
 		})); err != nil {
 			return n, err
 		}
-		if plan.Disposition == Merge {
+		if plan.Disposition == load.Merge {
 			target := d.qualified(plan.Name)
 			if _, err := d.conn.Exec(ctx, "DELETE FROM "+target+" t USING pg_temp._dnk_direct s WHERE "+keyJoin(plan.Keys, "t", "s")); err != nil {
 				return n, err
@@ -106,8 +108,8 @@ func (l *pgDirectLoad) Copy(ctx context.Context, next func() (*Batch, error)) (i
 }
 
 // Publish only writes the state: the rows are already there.
-func (l *pgDirectLoad) Publish(ctx context.Context, p Publication) (Published, error) {
-	out := Published{RowsWritten: p.Staged}
+func (l *pgDirectLoad) Publish(ctx context.Context, p load.Publication) (load.Published, error) {
+	out := load.Published{RowsWritten: p.Staged}
 	if p.State == nil {
 		return out, nil
 	}

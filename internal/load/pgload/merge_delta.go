@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"io"
 	"slices"
 	"sync/atomic"
+
+	"github.com/datanika/datanika/internal/load"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -36,9 +38,9 @@ import (
 const deltaMergeMinRows = 50_000
 
 // deltaMergeKey says whether the load can merge as a delta, and which column is the key.
-func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window) (int, bool, error) {
+func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w load.Window) (int, bool, error) {
 	p := dst.plan
-	if p.Disposition != Merge || !dst.Exists || !p.KeysUnique || len(p.Keys) != 1 || !dst.allKept() ||
+	if p.Disposition != load.Merge || !dst.Exists || !p.KeysUnique || len(p.Keys) != 1 || !dst.AllKept() ||
 		w.Cursor != "" || w.From != nil || len(w.Filters) > 0 || pgLegacyMerge || noDeltaMerge {
 		return -1, false, nil
 	}
@@ -47,13 +49,13 @@ func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w
 		return -1, false, nil
 	}
 	switch p.Source.Columns[key].Type.Kind {
-	case KindInt16, KindInt32, KindInt64:
+	case load.KindInt16, load.KindInt32, load.KindInt64:
 	default:
 		return -1, false, nil
 	}
 	for i, c := range p.Source.Columns {
-		idx := slices.IndexFunc(dst.Existing, func(e ExistingColumn) bool { return e.Name == p.Columns[i] })
-		if idx < 0 || !sameType(dst.Existing[idx].Type, PostgresColumnType(c.Type)) {
+		idx := slices.IndexFunc(dst.Existing, func(e load.ExistingColumn) bool { return e.Name == p.Columns[i] })
+		if idx < 0 || !sameType(dst.Existing[idx].Type, load.PostgresColumnType(c.Type)) {
 			return -1, false, nil
 		}
 	}
@@ -81,7 +83,7 @@ func deltaMergeKey(ctx context.Context, src *postgresSource, dst *pgTableLoad, w
 // copyDelta stages the window's rows that differ from the target, inside the publishing
 // transaction it begins (Publish commits it). It returns the rows read from the source, the
 // bytes read and the rows staged.
-func copyDelta(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Window, key int,
+func copyDelta(ctx context.Context, src *postgresSource, dst *pgTableLoad, w load.Window, key int,
 	progress func(rows int64)) (rows, read, staged int64, err error) {
 	d, p := dst.d, dst.plan
 	target := d.qualified(p.Name)
@@ -163,9 +165,9 @@ func copyDelta(ctx context.Context, src *postgresSource, dst *pgTableLoad, w Win
 	case st.err != nil:
 		return rows, read, 0, st.err
 	case s.n != rows:
-		return rows, read, 0, fmt.Errorf("%w: %s: the source sent %d rows, %d arrived", ErrVerify, p.Source.QualifiedName(), s.n, rows)
+		return rows, read, 0, fmt.Errorf("%w: %s: the source sent %d rows, %d arrived", load.ErrVerify, p.Source.QualifiedName(), s.n, rows)
 	case st.n != staged:
-		return rows, read, 0, fmt.Errorf("%w: %s: %d rows staged, the destination took %d", ErrVerify, p.Source.QualifiedName(), staged, st.n)
+		return rows, read, 0, fmt.Errorf("%w: %s: %d rows staged, the destination took %d", load.ErrVerify, p.Source.QualifiedName(), staged, st.n)
 	}
 	dst.windowRows = rows
 	deltaMerges.Add(1)

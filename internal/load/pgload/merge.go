@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/datanika/datanika/internal/load"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -33,9 +35,9 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 	}
 	from := l.stageIdent
 	if !plan.KeysUnique {
-		dedup := pgIdent(ShortName("_dnk_last_", plan.RunID, plan.Name))
+		dedup := pgIdent(load.ShortName("_dnk_last_", plan.RunID, plan.Name))
 		tag, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+dedup+" ON COMMIT DROP AS SELECT DISTINCT ON ("+identList(plan.Keys)+") * FROM "+
-			from+" ORDER BY "+identList(plan.Keys)+", "+pgIdent(StageSeqColumn)+" DESC")
+			from+" ORDER BY "+identList(plan.Keys)+", "+pgIdent(load.StageSeqColumn)+" DESC")
 		if err != nil {
 			return 0, fmt.Errorf("merge into %q: resolve duplicate keys: %w", plan.Name, err)
 		}
@@ -46,7 +48,7 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 		merged = l.windowRows
 	}
 	cols := l.copyColumns()
-	all := identList(cols) + ", " + pgIdent(LoadedAtColumn) + ", " + pgIdent(RunIDColumn)
+	all := identList(cols) + ", " + pgIdent(load.LoadedAtColumn) + ", " + pgIdent(load.RunIDColumn)
 	values := "s." + strings.Join(quoteAll(cols), ", s.") + ", now(), $1"
 	if !l.Exists {
 		if _, err := tx.Exec(ctx, "INSERT INTO "+target+" ("+all+") SELECT "+values+" FROM "+from+" s", plan.RunID); err != nil {
@@ -75,7 +77,7 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 		set = append(set, q+" = s."+q)
 		changed = append(changed, l.distinct(i, q))
 	}
-	set = append(set, pgIdent(LoadedAtColumn)+" = now()", pgIdent(RunIDColumn)+" = $1")
+	set = append(set, pgIdent(load.LoadedAtColumn)+" = now()", pgIdent(load.RunIDColumn)+" = $1")
 	on := keyJoin(plan.Keys, "t", "s")
 	if l.d.serverMajor() >= 15 && !pgLegacyMerge {
 		stmt := "MERGE INTO " + target + " t USING " + from + " s ON " + on
@@ -106,8 +108,8 @@ func (l *pgTableLoad) merge(ctx context.Context, tx pgx.Tx, target string, stage
 // hand, or widened) compares by text, which may see a change where there is none — an update
 // too many, never one missed.
 func (l *pgTableLoad) distinct(i int, q string) string {
-	want := PostgresColumnType(l.plan.Source.Columns[i].Type)
-	idx := slices.IndexFunc(l.Existing, func(e ExistingColumn) bool { return e.Name == l.plan.Columns[i] })
+	want := load.PostgresColumnType(l.plan.Source.Columns[i].Type)
+	idx := slices.IndexFunc(l.Existing, func(e load.ExistingColumn) bool { return e.Name == l.plan.Columns[i] })
 	if idx < 0 || sameType(l.Existing[idx].Type, want) {
 		return "t." + q + " IS DISTINCT FROM s." + q
 	}

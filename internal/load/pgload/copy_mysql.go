@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"bufio"
@@ -10,7 +10,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync/atomic"
+
+	"github.com/datanika/datanika/internal/load"
 )
 
 // MySQL or MariaDB to PostgreSQL without decoding: over the text protocol the server spells
@@ -28,11 +29,11 @@ import (
 // minutes and seconds, the sign on the whole), and CHAR as the value PostgreSQL pads.
 
 // mysqlTextKinds are the kinds copied as text.
-func mysqlTextKinds(t *Table) bool {
+func mysqlTextKinds(t *load.Table) bool {
 	for _, c := range t.Columns {
 		switch c.Type.Kind {
-		case KindText, KindChar, KindJSON, KindInt16, KindInt32, KindInt64, KindDecimal, KindFloat32, KindFloat64, KindBool,
-			KindBytes, KindDate, KindTimestamp, KindTimestampTZ, KindUUID, KindDuration:
+		case load.KindText, load.KindChar, load.KindJSON, load.KindInt16, load.KindInt32, load.KindInt64, load.KindDecimal, load.KindFloat32, load.KindFloat64, load.KindBool,
+			load.KindBytes, load.KindDate, load.KindTimestamp, load.KindTimestampTZ, load.KindUUID, load.KindDuration:
 		default:
 			return false
 		}
@@ -43,7 +44,7 @@ func mysqlTextKinds(t *Table) bool {
 // copyMySQLText copies a window of a MySQL table into the destination's staging as COPY text.
 // cursor, when >= 0, is the incremental cursor column: its largest value is returned. It
 // fails with ErrNoTextQuery, before anything is copied, when the text protocol is not available.
-func copyMySQLText(ctx context.Context, src MySQLTextSource, dst *pgTableLoad, w Window, cursor int,
+func copyMySQLText(ctx context.Context, src load.MySQLTextSource, dst *pgTableLoad, w load.Window, cursor int,
 	progress func(rows int64)) (rows, bytes int64, maxCursor any, err error) {
 	t := dst.plan.Source
 	var copied int64
@@ -80,17 +81,13 @@ func copyMySQLText(ctx context.Context, src MySQLTextSource, dst *pgTableLoad, w
 	case err != nil:
 		return 0, bytes, nil, err
 	case copied != rows:
-		return 0, bytes, nil, fmt.Errorf("%w: %s: %d rows read, the destination took %d", ErrVerify, t.QualifiedName(), rows, copied)
+		return 0, bytes, nil, fmt.Errorf("%w: %s: %d rows read, the destination took %d", load.ErrVerify, t.QualifiedName(), rows, copied)
 	}
-	mysqlTextCopies.Add(1)
 	return rows, bytes, maxCursor, nil
 }
 
-// mysqlTextCopies counts the tables copied this way (tests check which path a load took).
-var mysqlTextCopies atomic.Int64
-
 // writeMySQLText writes the rows of rs as COPY text lines; textValue decodes the cursor's.
-func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *Table, textValue func(Kind, []byte) (any, error), cursor int,
+func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *load.Table, textValue func(load.Kind, []byte) (any, error), cursor int,
 	progress func(int64)) (rows, bytes int64, maxCursor any, err error) {
 	dest := make([]driver.Value, len(t.Columns))
 	var line []byte
@@ -118,7 +115,7 @@ func writeMySQLText(w *bufio.Writer, rs driver.Rows, t *Table, textValue func(Ki
 				if err != nil {
 					return rows, bytes, maxCursor, fmt.Errorf("column %q: %w", t.Columns[i].Name, err)
 				}
-				if c != nil && (maxCursor == nil || compareValues(c, maxCursor) > 0) {
+				if c != nil && (maxCursor == nil || load.CompareValues(c, maxCursor) > 0) {
 					maxCursor = c
 				}
 			}
@@ -161,7 +158,7 @@ func mysqlRaw(v driver.Value) ([]byte, error) {
 }
 
 // appendMySQLValue appends one driver value of kind k in COPY's text format.
-func appendMySQLValue(dst []byte, k Kind, v driver.Value) ([]byte, error) {
+func appendMySQLValue(dst []byte, k load.Kind, v driver.Value) ([]byte, error) {
 	switch x := v.(type) {
 	case []byte:
 		if x == nil {
@@ -171,7 +168,7 @@ func appendMySQLValue(dst []byte, k Kind, v driver.Value) ([]byte, error) {
 	case nil:
 		return append(dst, `\N`...), nil
 	case int64:
-		if k == KindBool {
+		if k == load.KindBool {
 			return append(dst, "ft"[b2i(x != 0)]), nil
 		}
 		return strconv.AppendInt(dst, x, 10), nil
@@ -192,14 +189,14 @@ func b2i(b bool) int {
 }
 
 // appendMySQLText appends one value (nil: NULL) of kind k in COPY's text format.
-func appendMySQLText(dst []byte, k Kind, r []byte) ([]byte, error) {
+func appendMySQLText(dst []byte, k load.Kind, r []byte) ([]byte, error) {
 	if r == nil {
 		return append(dst, `\N`...), nil
 	}
 	switch k {
-	case KindText, KindChar, KindJSON:
-		return appendCopyEscaped(dst, r), nil
-	case KindBool:
+	case load.KindText, load.KindChar, load.KindJSON:
+		return load.AppendCopyEscaped(dst, r), nil
+	case load.KindBool:
 		if len(r) == 1 && r[0] <= 1 { // bit(1) arrives as one raw byte
 			return append(dst, "ft"[r[0]]), nil
 		}
@@ -211,39 +208,15 @@ func appendMySQLText(dst []byte, k Kind, r []byte) ([]byte, error) {
 			return append(dst, 't'), nil
 		}
 		return append(dst, 'f'), nil
-	case KindBytes:
+	case load.KindBytes:
 		dst = append(dst, `\\x`...)
 		return hex.AppendEncode(dst, r), nil
-	case KindDate, KindTimestamp, KindTimestampTZ:
+	case load.KindDate, load.KindTimestamp, load.KindTimestampTZ:
 		if strings.HasPrefix(string(r), "0000-00-00") {
 			return append(dst, `\N`...), nil // MySQL's zero date means "no date"
 		}
-		return appendCopyEscaped(dst, r), nil
+		return load.AppendCopyEscaped(dst, r), nil
 	default: // numbers and UUIDs never hold a byte COPY escapes, but a rogue one must not split the line
-		return appendCopyEscaped(dst, r), nil
+		return load.AppendCopyEscaped(dst, r), nil
 	}
-}
-
-// appendCopyEscaped appends b with COPY text's escapes: backslash, tab, newline, carriage return.
-func appendCopyEscaped(dst, b []byte) []byte {
-	start := 0
-	for i, c := range b {
-		var esc byte
-		switch c {
-		case '\\':
-			esc = '\\'
-		case '\t':
-			esc = 't'
-		case '\n':
-			esc = 'n'
-		case '\r':
-			esc = 'r'
-		default:
-			continue
-		}
-		dst = append(dst, b[start:i]...)
-		dst = append(dst, '\\', esc)
-		start = i + 1
-	}
-	return append(dst, b[start:]...)
 }

@@ -1,4 +1,4 @@
-package load_test
+package pgload_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/pgload"
 )
 
 // mergeScenario loads src.items (a primary key, so no duplicate keys) into raw.items, changes
@@ -56,8 +57,8 @@ func TestMerge_UpdatesChangedRowsInsertsNewOnesAndLeavesTheRest(t *testing.T) {
 }
 
 func TestMerge_BeforePostgres15UpdatesThenInserts(t *testing.T) {
-	load.ForcePostgresLegacyMerge(true)
-	defer load.ForcePostgresLegacyMerge(false)
+	pgload.ForceLegacyMerge(true)
+	defer pgload.ForceLegacyMerge(false)
 	mergeScenario(t, newPG(t))
 }
 
@@ -82,7 +83,7 @@ func TestMerge_TargetColumnOfAnotherTypeIsComparedAsText(t *testing.T) {
 // read wins, on both paths.
 func TestMerge_DuplicatesIntoAnExistingTable(t *testing.T) {
 	for _, legacy := range []bool{false, true} {
-		load.ForcePostgresLegacyMerge(legacy)
+		pgload.ForceLegacyMerge(legacy)
 		pg := newPG(t)
 		pg.exec(t, `CREATE SCHEMA src`, `CREATE TABLE src.ev (k text, v text, seq int)`,
 			`INSERT INTO src.ev VALUES ('a', 'a1', 1), ('b', 'b1', 2)`)
@@ -99,5 +100,5 @@ func TestMerge_DuplicatesIntoAnExistingTable(t *testing.T) {
 		require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT string_agg(k || '=' || v, ' ' ORDER BY k) FROM raw.ev`).Scan(&got))
 		require.Equal(t, "a=a3 b=b1 c=c2", got, "legacy=%v", legacy)
 	}
-	load.ForcePostgresLegacyMerge(false)
+	pgload.ForceLegacyMerge(false)
 }

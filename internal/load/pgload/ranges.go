@@ -1,4 +1,4 @@
-package load
+package pgload
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/datanika/datanika/internal/load"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-var _ RangeSource = (*postgresSource)(nil)
+var _ load.RangeSource = (*postgresSource)(nil)
 
 // EstimateRows sums pg_class.reltuples over the table (and its partitions); -1 when the table
 // was never analyzed.
-func (s *postgresSource) EstimateRows(ctx context.Context, t *Table) (int64, error) {
+func (s *postgresSource) EstimateRows(ctx context.Context, t *load.Table) (int64, error) {
 	var n int64
 	err := s.tx.QueryRow(ctx, `SELECT COALESCE(sum(c.reltuples) FILTER (WHERE c.reltuples >= 0), -1)::bigint
 FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))`,
@@ -24,7 +26,7 @@ FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT relid FROM pg_
 	return n, err
 }
 
-func (s *postgresSource) KeyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error) {
+func (s *postgresSource) KeyBounds(ctx context.Context, t *load.Table, w load.Window, column string) (lo, hi int64, ok bool, err error) {
 	where, args, err := s.where(t, w)
 	if err != nil {
 		return 0, 0, false, err
@@ -41,12 +43,12 @@ func (s *postgresSource) KeyBounds(ctx context.Context, t *Table, w Window, colu
 // RangeReaders opens n-1 connections whose REPEATABLE READ transactions import the snapshot of
 // the source's own: every range reads the same state of the database, the one the verify
 // count is taken in.
-func (s *postgresSource) RangeReaders(ctx context.Context, n int) ([]Source, func(), error) {
+func (s *postgresSource) RangeReaders(ctx context.Context, n int) ([]load.Source, func(), error) {
 	var snapshot string
 	if err := s.tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
 		return nil, nil, fmt.Errorf("export the snapshot: %w", err)
 	}
-	readers := []Source{s}
+	readers := []load.Source{s}
 	closeAll := func() {
 		for _, r := range readers[1:] {
 			_ = r.Close()
@@ -84,9 +86,9 @@ func (s *postgresSource) RangeReaders(ctx context.Context, n int) ([]Source, fun
 // behind: the run's session holds an advisory lock on it, which dies with the session, and the
 // next parallel load into the schema drops every such table whose lock is free. Unlogged is
 // enough: a staging table's rows are only needed until the publishing transaction copies them.
-func passthrough(ctx context.Context, spec *Spec, src *postgresSource, dst *pgTableLoad, w Window,
-	progress func(rows int64)) (rows, bytes int64, tl TableLoad, err error) {
-	rs, kr, err := planRanges(ctx, spec, src, dst.plan, w)
+func passthrough(ctx context.Context, spec *load.Spec, src *postgresSource, dst *pgTableLoad, w load.Window,
+	progress func(rows int64)) (rows, bytes int64, tl load.TableLoad, err error) {
+	rs, kr, err := load.PlanRanges(ctx, spec, src, dst.plan, w)
 	if err != nil {
 		return 0, 0, dst, err
 	}
@@ -98,14 +100,14 @@ func passthrough(ctx context.Context, spec *Spec, src *postgresSource, dst *pgTa
 	if err := dst.shareStage(ctx); err != nil { // replace: commit the new table so every connection sees it
 		return 0, 0, dst, fmt.Errorf("shared staging: %w", err)
 	}
-	if dst.plan.Disposition != Replace {
+	if dst.plan.Disposition != load.Replace {
 		shared, err := dst.shareStaging(ctx)
 		if err != nil {
 			return 0, 0, dst, fmt.Errorf("shared staging: %w", err)
 		}
 		tl = shared
 	}
-	n := kr.n()
+	n := kr.N()
 	readers, closeReaders, err := rs.RangeReaders(ctx, n)
 	if err != nil {
 		return 0, 0, tl, fmt.Errorf("open the parallel readers: %w", err)
@@ -125,13 +127,13 @@ func passthrough(ctx context.Context, spec *Spec, src *postgresSource, dst *pgTa
 		conns = append(conns, c)
 	}
 	spec.Logger.Debug("parallel copy", "run_id", spec.RunID, "table", dst.plan.Source.QualifiedName(), "ranges", n,
-		"key", kr.column, "bounds", kr.bounds, "staging", dst.stageIdent)
+		"key", kr.Column, "bounds", kr.Bounds, "staging", dst.stageIdent)
 	var total, totalBytes atomic.Int64
 	var mu sync.Mutex // progress is called by one range at a time
-	err = runRanges(ctx, n, func(ctx context.Context, i int) error {
+	err = load.RunRanges(ctx, n, func(ctx context.Context, i int) error {
 		var last int64
 		into := func(ctx context.Context, r io.Reader) (int64, error) { return dst.copyBinaryOn(ctx, conns[i], r) }
-		r, b, err := copyStream(ctx, readers[i].(*postgresSource), dst, kr.window(w, i), into, func(n int64) {
+		r, b, err := copyStream(ctx, readers[i].(*postgresSource), dst, kr.Window(w, i), into, func(n int64) {
 			sum := total.Add(n - last)
 			last = n
 			mu.Lock()
@@ -168,7 +170,7 @@ func (l *pgTableLoad) shareStaging(ctx context.Context) (*sharedStage, error) {
 	if err := d.sweepSharedStaging(ctx); err != nil {
 		return nil, err
 	}
-	name := ShortName(sharedStagePrefix, l.plan.RunID, l.plan.Name)
+	name := load.ShortName(sharedStagePrefix, l.plan.RunID, l.plan.Name)
 	ident := d.qualified(name)
 	if err := createIfMissing(ctx, d.conn, "CREATE SCHEMA IF NOT EXISTS "+pgIdent(d.schema)); err != nil {
 		return nil, fmt.Errorf("create schema %q: %w", d.schema, err)
@@ -240,7 +242,7 @@ WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relpersistence = $3 AND starts_wi
 	return nil
 }
 
-func (s *sharedStage) Publish(ctx context.Context, p Publication) (Published, error) {
+func (s *sharedStage) Publish(ctx context.Context, p load.Publication) (load.Published, error) {
 	out, err := s.pgTableLoad.Publish(ctx, p)
 	s.drop()
 	return out, err
