@@ -15,7 +15,9 @@
 // implements (MySQLTextSource, CopyTextSource), never by another package's concrete type.
 //
 // File names: <concern>_<system>.go, the concern first (source_sqlite.go, csv_file.go,
-// flatten_rest.go); tests follow their file. Inside a system's own package the package names
-// the system and the suffix is dropped (pgload/merge.go, myload/bulk.go); a path from another
-// system names that system (pgload/copy_mysql.go: MySQL into PostgreSQL).
+// copytext_file.go, flatten_rest.go); tests follow their file (source_file_test.go), and an
+// end-to-end test of a path between two systems names both, source first
+// (copy_mysql_postgres_test.go, fidelity_mysql_test.go). Inside a system's own package the
+// package names the system and the suffix is dropped (pgload/merge.go, myload/bulk.go); a path
+// from another system names that system (pgload/copy_mysql.go: MySQL into PostgreSQL).
 package load

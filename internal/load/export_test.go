@@ -1,5 +1,19 @@
 package load
 
+import "sync/atomic"
+
+// FileTextCopies counts the tables copied from CSV and TSV files to PostgreSQL as COPY text.
+func FileTextCopies() int64 { return fastCopyCount("file_text") }
+
+// fastCopyCount is how many tables the fast path named path took.
+func fastCopyCount(path string) int64 {
+	n, ok := fastCopies.Load(path)
+	if !ok {
+		return 0
+	}
+	return n.(*atomic.Int64).Load()
+}
+
 // MySQLTextCopies counts the tables copied from MySQL to PostgreSQL as COPY text.
 func MySQLTextCopies() int64 { return fastCopyCount("mysql_text") }
 
