@@ -94,7 +94,7 @@ func typeChange(p *TablePlan, schema string, d WidenDialect, i int, have, want s
 		if p.Disposition == Replace {
 			return nil
 		}
-		switch w := widen(d, have, want); w.Verdict {
+		switch w := Widen(d, have, want); w.Verdict {
 		case Incompatible:
 			return fmt.Errorf("%w: column %q of %q is %s in the destination but %s in the source, and no type holds both exactly",
 				ErrContract, name, schema+"."+p.Name, have, want)

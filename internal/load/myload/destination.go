@@ -190,7 +190,7 @@ func (d *mysqlDestination) Begin(ctx context.Context, plan *load.TablePlan) (loa
 	if err != nil {
 		return nil, err
 	}
-	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, load.MySQLWiden, l.columnType, sameMySQLType); err != nil {
+	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, mysqlWiden, l.columnType, sameMySQLType); err != nil {
 		return nil, err
 	}
 	// Staging lives in the destination database, so it must exist (an empty database is the

@@ -116,7 +116,7 @@ func (d *postgresDestination) Begin(ctx context.Context, plan *load.TablePlan) (
 		return nil, err
 	}
 	// Existing columns are widened in the publishing transaction, so a failed run leaves them.
-	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, load.PostgresWiden,
+	if l.ContractCheck, err = load.NewContractCheck(plan, d.schema, existing, postgresWiden,
 		func(i int) string { return load.PostgresColumnType(plan.Source.Columns[i].Type) }, sameType); err != nil {
 		return nil, err
 	}
@@ -581,7 +581,7 @@ func (l *pgTableLoad) ensureTarget(ctx context.Context, tx pgx.Tx) error {
 		// Rewrites the table under an exclusive lock, in the publishing transaction: readers
 		// see the old rows in the old type until the commit, and a failed run keeps both.
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+target+" ALTER COLUMN "+pgIdent(w.Column)+" TYPE "+w.To+
-			" USING "+load.PostgresUsing(w.From, w.To, pgIdent(w.Column))); err != nil {
+			" USING "+postgresUsing(w.From, w.To, pgIdent(w.Column))); err != nil {
 			return fmt.Errorf("widen column %q of %q from %s to %s: %w", w.Column, plan.Name, w.From, w.To, err)
 		}
 	}
