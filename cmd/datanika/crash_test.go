@@ -22,7 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/pgload"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -30,7 +30,7 @@ import (
 // destination is exactly as it was before the run (rows, staging, state), rerun it, and check
 // that the result equals the source: no rows lost, none twice. The same scenarios run with the
 // staging/publish protection switched off and there the checks must find the damage, which
-// shows they can fail. The unprotected loader (internal/load/unsafe_direct.go) needs
+// shows they can fail. The unprotected loader (internal/load/pgload/unsafe_direct.go) needs
 // DATANIKA_LOAD_UNSAFE_DIRECT=1 and a test-only hook: this test binary, re-executed as the
 // datanika command (crashLoaderEnv), calls the hook; the real binary never does, and the
 // protected cases set DATANIKA_LOAD_UNSAFE_DIRECT=1 too, to show it alone changes nothing.
@@ -40,7 +40,7 @@ const crashLoaderEnv = "DATANIKA_CRASH_TEST_LOADER"
 
 func init() {
 	if os.Getenv(crashLoaderEnv) == "1" {
-		load.EnableUnsafeDirectForTests()
+		pgload.EnableUnsafeDirectForTests()
 		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
 }
@@ -402,7 +402,7 @@ func runCrashScenario(t *testing.T, c crashCase, bin string, unprotected bool) [
 	lap := func(what string) { t.Logf("%.2fs %s", time.Since(start).Seconds(), what) }
 	e := newCrashEnv(t, c)
 	lap("databases")
-	env := baseEnv(load.UnsafeDirectEnv + "=1")
+	env := baseEnv(pgload.UnsafeDirectEnv + "=1")
 	if unprotected {
 		env = append(env, crashLoaderEnv+"=1")
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
+	_ "github.com/datanika/datanika/internal/load/pgload" // the PostgreSQL source and destination
 )
 
 const loadUsage = `Usage: datanika load --source URL --destination URL --name NAME [--destination-schema raw]

@@ -23,12 +23,12 @@ func ChecksumTable(ctx context.Context, e Endpoint, schema, table string, column
 	if columns != nil {
 		p := &Table{Schema: t.Schema, Name: t.Name}
 		for _, c := range columns {
-			i, col := t.column(c)
+			i, col := t.Column(c)
 			if col == nil {
 				return sum, fmt.Errorf("column %q is not a column of %s", c, t.QualifiedName())
 			}
 			p.Columns = append(p.Columns, *col)
-			p.castText = append(p.castText, t.castText[i])
+			p.CastText = append(p.CastText, t.CastText[i])
 		}
 		t = p
 	}

@@ -120,32 +120,6 @@ func TestRun_MariaDBTimeIsADurationIntoPostgres(t *testing.T) {
 	}
 }
 
-// MariaDB to MariaDB, a TIME stays a TIME of the same fractional digits, every value equal,
-// by LOAD DATA and by INSERT.
-func TestRun_MariaDBTimeStaysATimeIntoMariaDB(t *testing.T) {
-	srcDB, srcURL := mysqlDB(t)
-	makeDurations(t, srcDB)
-	src, err := load.ParseURL(srcURL)
-	require.NoError(t, err)
-	for _, insert := range []bool{false, true} {
-		t.Run(fmt.Sprintf("insert=%v", insert), func(t *testing.T) {
-			load.ForceMySQLInsert(insert)
-			defer load.ForceMySQLInsert(false)
-			dst := newMyDest(t)
-			res, err := runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
-			require.NoError(t, err)
-			require.Equal(t, int64(len(durationRows)), res.RowsLoaded)
-			types := myColumnTypes(t, dst, "durations")
-			require.Equal(t, "time", types["t0"])
-			require.Equal(t, "time(3)", types["t3"])
-			require.Equal(t, "time(6)", types["t6"])
-			srcName := strings.TrimPrefix(srcURL[strings.LastIndex(srcURL, "/"):], "/")
-			require.Equal(t, int64(len(durationRows)), dst.count(t, "SELECT COUNT(*) FROM `"+srcName+"`.durations s JOIN `"+dst.name+
-				"`.durations d USING (id) WHERE s.t0 <=> d.t0 AND s.t3 <=> d.t3 AND s.t6 <=> d.t6"))
-		})
-	}
-}
-
 // myCharTable holds every MySQL character type, with trailing spaces, empty strings, four-byte
 // characters, a full CHAR(255) and NULLs.
 const myCharTable = "CREATE TABLE chars (id INT PRIMARY KEY, c5 CHAR(5), nc NATIONAL CHAR(3), c255 CHAR(255), vc5 VARCHAR(5)," +

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
+	_ "github.com/datanika/datanika/internal/load/pgload" // the PostgreSQL source and destination
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -104,4 +108,99 @@ func mysqlDB(t *testing.T) (*sql.DB, string) {
 		u.User = url.User(userPart)
 	}
 	return db, u.String()
+}
+
+// myEnv is a fresh MariaDB database used as the destination; its name is the destination
+// schema.
+type myEnv struct {
+	db   *sql.DB
+	ep   load.Endpoint
+	name string
+}
+
+func newMyDest(t *testing.T) *myEnv {
+	t.Helper()
+	db, u := mysqlDB(t)
+	ep, err := load.ParseURL(u)
+	require.NoError(t, err)
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	return &myEnv{db: db, ep: ep, name: strings.TrimPrefix(parsed.Path, "/")}
+}
+
+func (e *myEnv) exec(t *testing.T, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		_, err := e.db.ExecContext(context.Background(), s)
+		require.NoError(t, err, s)
+	}
+}
+
+func (e *myEnv) count(t *testing.T, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, e.db.QueryRowContext(context.Background(), q, args...).Scan(&n), q)
+	return n
+}
+
+func (e *myEnv) spec(src load.Endpoint, cfg load.Config) load.Spec {
+	return load.Spec{Source: src, Destination: e.ep, DestinationSchema: e.name, Config: cfg}
+}
+
+// chinookDir is the shared dataset; tests skip loudly without it.
+func chinookDir(t *testing.T) string {
+	t.Helper()
+	// shared/ sits beside the repository (CI lays it there too).
+	candidates := []string{os.Getenv("CHINOOK_DIR"), "../../../shared/datasets/chinook", "/work/shared/datasets/chinook"}
+	for _, dir := range candidates {
+		if dir == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "Chinook_Sqlite.sqlite")); err == nil {
+			abs, err := filepath.Abs(dir)
+			require.NoError(t, err)
+			return abs
+		}
+	}
+	t.Skipf("SKIPPED — the Chinook dataset is not beside the repository (shared/datasets/chinook); set CHINOOK_DIR")
+	return ""
+}
+
+var chinookTables = map[string]int64{"Album": 347, "Artist": 275, "Customer": 59, "Employee": 8, "Genre": 25,
+	"Invoice": 412, "InvoiceLine": 2240, "MediaType": 5, "Playlist": 18, "PlaylistTrack": 8715, "Track": 3503}
+
+// checkChinook compares every table of the source with its copy: counts, and the checksum of
+// every column read back from PostgreSQL.
+func checkChinook(t *testing.T, src load.Endpoint, srcSchema string, pg *pgEnv, res load.Result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.Len(t, res.Tables, len(chinookTables))
+	for table, rows := range chinookTables {
+		dest := load.SnakeCase(table)
+		require.Equal(t, rows, pg.count(t, "SELECT count(*) FROM raw."+dest), table)
+		want, err := load.ChecksumTable(ctx, src, srcSchema, table, nil)
+		require.NoError(t, err, table)
+		require.Equal(t, rows, want.Rows, table)
+		cols := pgColumns(t, pg, dest)
+		got, err := load.ChecksumTable(ctx, pg.endpoint(t), "raw", dest, cols)
+		require.NoError(t, err, table)
+		require.Equal(t, want, got, table)
+	}
+}
+
+// pgColumns lists the loaded columns, without the loader's own.
+func pgColumns(t *testing.T, pg *pgEnv, table string) []string {
+	t.Helper()
+	rows, err := pg.conn.Query(context.Background(), `SELECT attname FROM pg_attribute WHERE attrelid = ('raw.' || $1)::regclass
+		AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_dnk\_%' ORDER BY attnum`, table)
+	require.NoError(t, err)
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		require.NoError(t, rows.Scan(&c))
+		cols = append(cols, c)
+	}
+	return cols
 }

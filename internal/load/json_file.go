@@ -234,10 +234,10 @@ func (s *fileSource) inferJSON(ctx context.Context, obj fileObject) error {
 			return err
 		}
 		for _, f := range fields {
-			idx, _ := t.column(f.key)
+			idx, _ := t.Column(f.key)
 			if idx < 0 {
 				t.Columns = append(t.Columns, Column{Name: f.key, Nullable: true})
-				t.castText = append(t.castText, false)
+				t.CastText = append(t.CastText, false)
 				infs = append(infs, newKindInference())
 				idx = len(t.Columns) - 1
 			}
@@ -263,7 +263,7 @@ func (s *fileSource) readJSON(ctx context.Context, obj fileObject, rd *rowReader
 	cols := rd.t.Columns
 	fileIdx := -1
 	if s.fileColumn != "" {
-		fileIdx, _ = rd.t.column(s.fileColumn)
+		fileIdx, _ = rd.t.Column(s.fileColumn)
 	}
 	var fields []jsonField
 	for {
@@ -278,7 +278,7 @@ func (s *fileSource) readJSON(ctx context.Context, obj fileObject, rd *rowReader
 		row := rd.b.Next()
 		drop := false
 		for _, f := range fields {
-			ci, _ := rd.t.column(f.key)
+			ci, _ := rd.t.Column(f.key)
 			if ci < 0 || ci == fileIdx {
 				if f.key == s.fileColumn {
 					return fmt.Errorf("%s has a key %q: choose another config.files.file_column", obj.Name, f.key)
@@ -295,7 +295,7 @@ func (s *fileSource) readJSON(ctx context.Context, obj fileObject, rd *rowReader
 				d, ferr := rd.badValue(obj, line, ci, f.val, err, func() []any {
 					raw := make([]any, len(cols))
 					for _, g := range fields {
-						if gi, _ := rd.t.column(g.key); gi >= 0 && g.val != nil {
+						if gi, _ := rd.t.Column(g.key); gi >= 0 && g.val != nil {
 							raw[gi] = jsonText(g.val)
 						}
 					}

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 )
@@ -48,3 +50,18 @@ func destName(naming, name string) string {
 	}
 	return SnakeCase(name)
 }
+
+// ShortName makes a table name from a prefix and a hash of the parts, within PostgreSQL's
+// 63-byte identifiers.
+func ShortName(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + hex.EncodeToString(h[:6])
+}
+
+// Columns every loaded table gets.
+const (
+	LoadedAtColumn = "_dnk_loaded_at"
+	RunIDColumn    = "_dnk_run_id"
+	StateTable     = "_dnk_state"
+	StageSeqColumn = "_dnk_seq"
+)

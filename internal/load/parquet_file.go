@@ -47,7 +47,7 @@ func (s *fileSource) inferParquet(ctx context.Context, obj fileObject) error {
 		return err
 	}
 	s.parquet = plan
-	t := &Table{Name: s.defaultName, Columns: cols, castText: make([]bool, len(cols))}
+	t := &Table{Name: s.defaultName, Columns: cols, CastText: make([]bool, len(cols))}
 	s.table = t
 	return nil
 }
@@ -278,7 +278,7 @@ func (s *fileSource) eachParquetRow(ctx context.Context, obj fileObject, t *Tabl
 	pos := make([]int, len(plan.fields))
 	leafField := map[int]int{} // leaf column → field
 	for i, pf := range plan.fields {
-		idx, col := t.column(pf.name)
+		idx, col := t.Column(pf.name)
 		if idx < 0 || pf.name == s.fileColumn {
 			return fmt.Errorf("%s: column %q is not in the first file", obj.Name, pf.name)
 		}
@@ -356,7 +356,7 @@ func (s *fileSource) parquetGroup(ctx context.Context, rg parquet.RowGroup, fn f
 func (s *fileSource) readParquet(ctx context.Context, obj fileObject, rd *rowReader) error {
 	fileIdx := -1
 	if s.fileColumn != "" {
-		fileIdx, _ = rd.t.column(s.fileColumn)
+		fileIdx, _ = rd.t.Column(s.fileColumn)
 	}
 	return s.eachParquetRow(ctx, obj, rd.t, func(fields []parquetField, pos []int, vals []parquet.Value, nested map[string]any) error {
 		row := rd.b.Next()

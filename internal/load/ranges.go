@@ -43,38 +43,39 @@ const (
 // ranges; Spec.Parallelism (datanika load --parallelism) sets any number.
 func defaultParallelism() int { return max(1, min(maxDefaultParallelism, runtime.GOMAXPROCS(0)/2)) }
 
-// rangeSource is a source that can read one table in key ranges over several connections.
-type rangeSource interface {
+// RangeSource is a source that can read one table in key ranges over several connections.
+type RangeSource interface {
 	Source
-	// estimateRows is the catalog's estimate of the table's rows; -1 when unknown.
-	estimateRows(ctx context.Context, t *Table) (int64, error)
-	// keyBounds reads min and max of an integer column inside the window, in the source's
+	// EstimateRows is the catalog's estimate of the table's rows; -1 when unknown.
+	EstimateRows(ctx context.Context, t *Table) (int64, error)
+	// KeyBounds reads min and max of an integer column inside the window, in the source's
 	// snapshot; ok is false when the window is empty.
-	keyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error)
-	// rangeReaders opens n-1 more readers that see the source's snapshot (where the database
+	KeyBounds(ctx context.Context, t *Table, w Window, column string) (lo, hi int64, ok bool, err error)
+	// RangeReaders opens n-1 more readers that see the source's snapshot (where the database
 	// can share one). Reader 0 is the source itself. close ends the extra readers.
-	rangeReaders(ctx context.Context, n int) (readers []Source, close func(), err error)
+	RangeReaders(ctx context.Context, n int) (readers []Source, close func(), err error)
 }
 
-// keyRanges is the split of a table: range i reads key >= bounds[i-1] (i > 0) and
-// key < bounds[i] (i < len(bounds)).
-type keyRanges struct {
-	column string
-	bounds []int64
+// KeyRanges is the split of a table on the integer key Column: range i reads
+// key >= Bounds[i-1] (i > 0) and key < Bounds[i] (i < len(Bounds)).
+type KeyRanges struct {
+	Column string
+	Bounds []int64
 }
 
-func (r *keyRanges) n() int { return len(r.bounds) + 1 }
+// N is the number of ranges.
+func (r *KeyRanges) N() int { return len(r.Bounds) + 1 }
 
-// window is the window of range i: the table's window plus the key bounds as filters, which
+// Window is the window of range i: the table's window plus the key bounds as filters, which
 // every source already pushes into its SQL (as parameters, or literals for COPY).
-func (r *keyRanges) window(w Window, i int) Window {
+func (r *KeyRanges) Window(w Window, i int) Window {
 	fs := make([]Filter, len(w.Filters), len(w.Filters)+2)
 	copy(fs, w.Filters)
 	if i > 0 {
-		fs = append(fs, Filter{Column: r.column, Op: "gte", Value: strconv.FormatInt(r.bounds[i-1], 10)})
+		fs = append(fs, Filter{Column: r.Column, Op: "gte", Value: strconv.FormatInt(r.Bounds[i-1], 10)})
 	}
-	if i < len(r.bounds) {
-		fs = append(fs, Filter{Column: r.column, Op: "lt", Value: strconv.FormatInt(r.bounds[i], 10)})
+	if i < len(r.Bounds) {
+		fs = append(fs, Filter{Column: r.Column, Op: "lt", Value: strconv.FormatInt(r.Bounds[i], 10)})
 	}
 	w.Filters = fs
 	return w
@@ -109,16 +110,16 @@ func (spec *Spec) parallelism() int {
 	return defaultParallelism()
 }
 
-// planRanges decides whether a table is read in parallel and where its ranges split; nil
+// PlanRanges decides whether a table is read in parallel and where its ranges split; nil
 // means a serial read.
-func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (rangeSource, *keyRanges, error) {
+func PlanRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window) (RangeSource, *KeyRanges, error) {
 	n := spec.parallelism()
-	rs, ok := src.(rangeSource)
+	rs, ok := src.(RangeSource)
 	t := p.Source
 	if n < 2 || !ok || len(t.PrimaryKey) != 1 {
 		return nil, nil, nil
 	}
-	_, col := t.column(t.PrimaryKey[0])
+	_, col := t.Column(t.PrimaryKey[0])
 	if col == nil || (col.Type.Kind != KindInt16 && col.Type.Kind != KindInt32 && col.Type.Kind != KindInt64) {
 		return nil, nil, nil
 	}
@@ -129,14 +130,14 @@ func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Win
 	if minRows <= 0 {
 		minRows = DefaultParallelMinRows
 	}
-	est, err := rs.estimateRows(ctx, t)
+	est, err := rs.EstimateRows(ctx, t)
 	if err != nil {
 		return nil, nil, fmt.Errorf("estimate the rows of %s: %w", t.QualifiedName(), err)
 	}
 	if est < minRows {
 		return nil, nil, nil
 	}
-	lo, hi, ok, err := rs.keyBounds(ctx, t, w, col.Name)
+	lo, hi, ok, err := rs.KeyBounds(ctx, t, w, col.Name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the key range of %s: %w", t.QualifiedName(), err)
 	}
@@ -144,41 +145,41 @@ func planRanges(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Win
 	if !ok || len(bounds) == 0 {
 		return nil, nil, nil
 	}
-	return rs, &keyRanges{column: col.Name, bounds: bounds}, nil
+	return rs, &KeyRanges{Column: col.Name, Bounds: bounds}, nil
 }
 
-// readTable reads the window of a table, in parallel ranges when planRanges says so. emit is
+// readTable reads the window of a table, in parallel ranges when PlanRanges says so. emit is
 // called by one reader at a time. Memory: each reader fills its own batch, so a parallel read
 // holds up to n + batchesInFlight batches.
 func readTable(ctx context.Context, spec *Spec, src Source, p *TablePlan, w Window, batchSize int, emit Emit) error {
-	rs, kr, err := planRanges(ctx, spec, src, p, w)
+	rs, kr, err := PlanRanges(ctx, spec, src, p, w)
 	if err != nil {
 		return err
 	}
 	if kr == nil {
 		return src.Read(ctx, p.Source, w, batchSize, emit)
 	}
-	readers, closeReaders, err := rs.rangeReaders(ctx, kr.n())
+	readers, closeReaders, err := rs.RangeReaders(ctx, kr.N())
 	if err != nil {
 		return fmt.Errorf("open the parallel readers of %s: %w", p.Source.QualifiedName(), err)
 	}
 	defer closeReaders()
-	spec.Logger.Debug("parallel read", "run_id", spec.RunID, "table", p.Source.QualifiedName(), "ranges", kr.n(),
-		"key", kr.column, "bounds", kr.bounds)
+	spec.Logger.Debug("parallel read", "run_id", spec.RunID, "table", p.Source.QualifiedName(), "ranges", kr.N(),
+		"key", kr.Column, "bounds", kr.Bounds)
 	var mu sync.Mutex
 	serial := func(b *Batch) (*Batch, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		return emit(b)
 	}
-	return runRanges(ctx, kr.n(), func(ctx context.Context, i int) error {
-		return readers[i].Read(ctx, p.Source, kr.window(w, i), batchSize, serial)
+	return RunRanges(ctx, kr.N(), func(ctx context.Context, i int) error {
+		return readers[i].Read(ctx, p.Source, kr.Window(w, i), batchSize, serial)
 	})
 }
 
-// runRanges runs fn for every range at once; the first failure cancels the others and is the
+// RunRanges runs fn for every range at once; the first failure cancels the others and is the
 // error returned (not the cancellations it caused).
-func runRanges(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func RunRanges(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup

@@ -37,13 +37,13 @@ func TestSplitRange_CutsTheKeySpanEvenly(t *testing.T) {
 // a later snapshot could see) and the extremes.
 func TestKeyRanges_PartitionEveryKey(t *testing.T) {
 	t.Parallel()
-	kr := &keyRanges{column: "id", bounds: splitRange(-100, 1_000_000, 4)}
+	kr := &KeyRanges{Column: "id", Bounds: splitRange(-100, 1_000_000, 4)}
 	keys := []int64{math.MinInt64, -101, -100, -1, 0, 1, 274_974, 274_975, 274_976, 999_999, 1_000_000, math.MaxInt64}
-	keys = append(keys, kr.bounds...)
+	keys = append(keys, kr.Bounds...)
 	for _, k := range keys {
 		hits := 0
-		for i := range kr.n() {
-			w := kr.window(Window{Filters: []Filter{{Column: "x", Op: "eq", Value: "1"}}}, i)
+		for i := range kr.N() {
+			w := kr.Window(Window{Filters: []Filter{{Column: "x", Op: "eq", Value: "1"}}}, i)
 			require.Equal(t, "x", w.Filters[0].Column, "the window's own filters stay first")
 			in := true
 			for _, f := range w.Filters[1:] {

@@ -77,7 +77,9 @@ func (r *rejector) count() (rows, dropped int64) {
 	return r.rows, r.dropped
 }
 
-func rowJSON(row map[string]any) string {
+// RowJSON is a rejected row as _dnk_rejected keeps it, a JSON object ("{}" when it cannot
+// be encoded).
+func RowJSON(row map[string]any) string {
 	b, err := json.Marshal(row)
 	if err != nil {
 		return "{}"
@@ -103,12 +105,12 @@ func (r *rejector) newColumnRows(b *Batch, discarded []int) {
 // whose destination type differs from the source's (see valueGuard): a value the column would
 // not store exactly is nulled, or its row dropped. A row is recorded once, under its first
 // such column, the others named in the reason.
-func (r *rejector) mismatchedValues(b *Batch, guards []valueGuard) {
+func (r *rejector) mismatchedValues(b *Batch, guards []ValueGuard) {
 	var bad []int
 	b.Filter(func(row []any) bool {
 		bad = bad[:0]
 		for gi, g := range guards {
-			if v := row[g.col]; v != nil && !g.fits(v) {
+			if v := row[g.Col]; v != nil && !g.fits(v) {
 				bad = append(bad, gi)
 			}
 		}
@@ -116,19 +118,19 @@ func (r *rejector) mismatchedValues(b *Batch, guards []valueGuard) {
 			return true
 		}
 		first := guards[bad[0]]
-		cause := fmt.Sprintf("the value does not fit the destination's %s", first.have)
+		cause := fmt.Sprintf("the value does not fit the destination's %s", first.Have)
 		if len(bad) > 1 {
 			var others []string
 			for _, gi := range bad[1:] {
-				others = append(others, fmt.Sprintf("%q", b.Columns[guards[gi].col].Name))
+				others = append(others, fmt.Sprintf("%q", b.Columns[guards[gi].Col].Name))
 			}
 			cause += " (nor do those of " + strings.Join(others, ", ") + ")"
 		}
-		if drop, _ := r.record(b.Columns, row, first.col, errors.New(cause), r.mode); drop {
+		if drop, _ := r.record(b.Columns, row, first.Col, errors.New(cause), r.mode); drop {
 			return false
 		}
 		for _, gi := range bad {
-			row[guards[gi].col] = nil
+			row[guards[gi].Col] = nil
 		}
 		return true
 	})

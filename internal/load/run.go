@@ -221,7 +221,7 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 		if c.Type.Source == fileColumnSource {
 			n = c.Name // config.files.file_column, as the pipeline spells it
 		}
-		if n == LoadedAtColumn || n == RunIDColumn || n == stageSeqColumn {
+		if n == LoadedAtColumn || n == RunIDColumn || n == StageSeqColumn {
 			return nil, fmt.Errorf("column %q of %s is named like a column the loader adds", c.Name, t.QualifiedName())
 		}
 		if other, dup := seen[n]; dup {
@@ -234,7 +234,7 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 	mapKeys := func(keys []string, field string) ([]string, error) {
 		out := make([]string, len(keys))
 		for i, k := range keys {
-			idx, _ := t.column(k)
+			idx, _ := t.Column(k)
 			if idx < 0 {
 				return nil, fmt.Errorf("%s: column %q is not a column of %s", field, k, t.QualifiedName())
 			}
@@ -266,7 +266,7 @@ func plan(spec Spec, cfg Config, t *Table) (*TablePlan, error) {
 		}
 	}
 	if cfg.Incremental != nil {
-		if idx, _ := t.column(cfg.Incremental.CursorPath); idx < 0 {
+		if idx, _ := t.Column(cfg.Incremental.CursorPath); idx < 0 {
 			return nil, fmt.Errorf("config.incremental.cursor_path: column %q is not a column of %s",
 				cfg.Incremental.CursorPath, t.QualifiedName())
 		}
@@ -286,7 +286,7 @@ func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state S
 	if inc == nil {
 		return w, nil, nil
 	}
-	_, col := p.Source.column(inc.CursorPath)
+	_, col := p.Source.Column(inc.CursorPath)
 	w.Cursor, w.Desc = col.Name, inc.RowOrder == "desc"
 	if _, err := cursorValue(col.Type.Kind, "0"); err != nil && col.Type.Kind != KindDate &&
 		col.Type.Kind != KindTimestamp && col.Type.Kind != KindTimestampTZ {
@@ -334,13 +334,10 @@ func window(ctx context.Context, spec Spec, cfg Config, dst Destination, state S
 	return w, col, nil
 }
 
-// OpenSource opens a source of a supported type.
+// OpenSource opens a source of a supported type: those of this package, and those registered
+// with RegisterSource (PostgreSQL: package pgload; MySQL/MariaDB: package myload).
 func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 	switch e.Type {
-	case "postgres":
-		return OpenPostgresSource(ctx, e.Config, e.Env)
-	case "mysql":
-		return OpenMySQLSource(ctx, e.Config, e.Env)
 	case "sqlite":
 		return OpenSQLiteSource(ctx, e.Config, e.Env)
 	case "mssql":
@@ -350,20 +347,15 @@ func OpenSource(ctx context.Context, e Endpoint) (Source, error) {
 	case "file", "s3":
 		return openSourceFor(ctx, e, Config{})
 	default:
-		return nil, fmt.Errorf("source type %q is not supported by the load engine yet", e.Type)
+		return openRegisteredSource(ctx, e)
 	}
 }
 
-// OpenDestination opens a destination of a supported type, loading into schema.
+// OpenDestination opens a destination of a supported type, loading into schema: those
+// registered with RegisterDestination (PostgreSQL: package pgload; MySQL/MariaDB: package
+// myload; the others: sqlgen and bqload).
 func OpenDestination(ctx context.Context, e Endpoint, schema string) (Destination, error) {
-	switch e.Type {
-	case "postgres":
-		return OpenPostgresDestination(ctx, e.Config, e.Env, schema)
-	case "mysql":
-		return OpenMySQLDestination(ctx, e.Config, e.Env, schema)
-	default:
-		return openRegistered(ctx, e, schema)
-	}
+	return openRegistered(ctx, e, schema)
 }
 
 // ErrNoLedger is returned by PublishedTables for destinations that keep no ledger.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 )
@@ -12,11 +13,11 @@ type Table struct {
 	Name       string
 	Columns    []Column
 	PrimaryKey []string
-	// castText marks columns the source reads as text (types without a mapping).
-	castText []bool
-	// plainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
+	// CastText marks columns the source reads as text (types without a mapping).
+	CastText []bool
+	// PlainRelation is a PostgreSQL ordinary table, which `COPY table TO` can read; views,
 	// materialized views, partitioned and foreign tables need `COPY (SELECT …) TO`.
-	plainRelation bool
+	PlainRelation bool
 	// nestedNames: the names hold dlt's nesting separator "__", kept in the destination (REST
 	// sources' child tables and flattened columns).
 	nestedNames bool
@@ -40,7 +41,8 @@ func (t *Table) QualifiedName() string {
 	return t.Schema + "." + t.Name
 }
 
-func (t *Table) column(name string) (int, *Column) {
+// Column finds a column by name: its index and the column, or -1 and nil.
+func (t *Table) Column(name string) (int, *Column) {
 	for i := range t.Columns {
 		if t.Columns[i].Name == name {
 			return i, &t.Columns[i]
@@ -64,6 +66,31 @@ type Window struct {
 	// reject applies the data_type contract to values that do not convert; nil fails.
 	reject *rejector
 }
+
+// Reject applies the data_type contract to the value of column col that did not convert
+// (cause), raw being the row as read: under discard_value it is nulled and kept for
+// _dnk_rejected, under discard_row the row is dropped (dropRow); otherwise the read fails with
+// cause. Sources call it for every value they cannot convert.
+func (w Window) Reject(cols []Column, raw []any, col int, cause error) (dropRow bool, err error) {
+	return w.reject.bad(cols, raw, col, cause)
+}
+
+// MySQLTextSource is a source that can hand over a window of a table undecoded, each value as
+// MySQL's text protocol spells it (MySQL and MariaDB). A destination that reads those
+// spellings itself takes it: PostgreSQL's COPY text path (pgload/copy_mysql.go).
+type MySQLTextSource interface {
+	Source
+	// QueryText runs the query that reads the window of t over the text protocol and calls
+	// fn with its rows, one driver value per column of t. It fails with ErrNoTextQuery, before
+	// fn is called, when the driver will not run the query over the text protocol.
+	QueryText(ctx context.Context, t *Table, w Window, fn func(driver.Rows) error) error
+	// TextValue decodes a value of kind k as the text protocol spells it.
+	TextValue(k Kind, spelled []byte) (any, error)
+}
+
+// ErrNoTextQuery says the driver would not run the query over the text protocol (a character
+// set it will not interpolate parameters in): the decoding path reads the table instead.
+var ErrNoTextQuery = errors.New("the mysql driver cannot run the query over the text protocol")
 
 // Source reads tables. Implementations stream: memory stays bounded by the batch size.
 type Source interface {
@@ -98,9 +125,9 @@ func noTable(schema, name string) error {
 	return &noTableError{name: name}
 }
 
-// selectTables keeps the tables named in names (all when names is empty), failing on a name
+// SelectTables keeps the tables named in names (all when names is empty), failing on a name
 // that is missing. Names match exactly, then case-insensitively.
-func selectTables(all []*Table, schema string, names []string) ([]*Table, error) {
+func SelectTables(all []*Table, schema string, names []string) ([]*Table, error) {
 	if len(names) == 0 {
 		return all, nil
 	}

@@ -111,7 +111,7 @@ func (s *fileSource) Tables(ctx context.Context, _ string, names []string) ([]*T
 	}
 	s.table.PrimaryKey = nil
 	for _, k := range s.primaryKey {
-		if idx, _ := s.table.column(k); idx < 0 {
+		if idx, _ := s.table.Column(k); idx < 0 {
 			return nil, fmt.Errorf("config.primary_key: column %q is not a column of the file", k)
 		}
 		s.table.PrimaryKey = append(s.table.PrimaryKey, k)
@@ -138,7 +138,7 @@ func (s *fileSource) infer(ctx context.Context) error {
 		return err
 	}
 	if s.fileColumn != "" {
-		if idx, _ := s.table.column(s.fileColumn); idx >= 0 {
+		if idx, _ := s.table.Column(s.fileColumn); idx >= 0 {
 			return fmt.Errorf("the file already has a column %q: choose another config.files.file_column", s.fileColumn)
 		}
 		s.addFileColumn()
@@ -148,13 +148,13 @@ func (s *fileSource) infer(ctx context.Context) error {
 
 func (s *fileSource) addFileColumn() {
 	s.table.Columns = append(s.table.Columns, Column{Name: s.fileColumn, Type: Type{Kind: KindText, Source: fileColumnSource}})
-	s.table.castText = append(s.table.castText, false)
+	s.table.CastText = append(s.table.CastText, false)
 }
 
 // applyOverrides sets the kinds config.files.columns fixes.
 func (s *fileSource) applyOverrides() error {
 	for name, typ := range s.opts.Columns {
-		idx, _ := s.table.column(name)
+		idx, _ := s.table.Column(name)
 		if idx < 0 {
 			return fmt.Errorf("config.files.columns.%s: the file has no such column", name)
 		}
@@ -265,7 +265,7 @@ func (s *fileSource) inferCSV(ctx context.Context, obj fileObject) error {
 			k = infs[i].kind()
 		}
 		t.Columns = append(t.Columns, Column{Name: n, Type: Type{Kind: k, Source: fileTypeName(k)}, Nullable: true})
-		t.castText = append(t.castText, false)
+		t.CastText = append(t.CastText, false)
 	}
 	s.table = t
 	return nil
@@ -424,7 +424,7 @@ func (s *fileSource) readCSV(ctx context.Context, obj fileObject, rd *rowReader)
 	cols := rd.t.Columns
 	fileIdx := -1
 	if s.fileColumn != "" {
-		fileIdx, _ = rd.t.column(s.fileColumn)
+		fileIdx, _ = rd.t.Column(s.fileColumn)
 	}
 	// pos[i] is the table column of the file's field i (-1: none).
 	var pos []int
@@ -496,7 +496,7 @@ func (s *fileSource) readCSV(ctx context.Context, obj fileObject, rd *rowReader)
 // addTextColumn adds a column found past the sample, as text.
 func addTextColumn(t *Table, name string) {
 	t.Columns = append(t.Columns, Column{Name: name, Type: Type{Kind: KindText, Source: "text"}, Nullable: true})
-	t.castText = append(t.castText, false)
+	t.CastText = append(t.CastText, false)
 }
 
 // headerPositions maps a header's names to the table's columns: a column the file lacks is
@@ -508,7 +508,7 @@ func (s *fileSource) headerPositions(obj fileObject, rec []string, t *Table) ([]
 		if n == s.fileColumn {
 			return nil, fmt.Errorf("%s has a column %q: choose another config.files.file_column", obj.Name, n)
 		}
-		idx, _ := t.column(n)
+		idx, _ := t.Column(n)
 		if idx < 0 {
 			return nil, &retypeError{msg: fmt.Sprintf("%s has a column %q the first file does not", obj.Name, n),
 				apply: func() { addTextColumn(t, n) }}

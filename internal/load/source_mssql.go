@@ -180,7 +180,7 @@ func (s *mssqlSource) Tables(ctx context.Context, schema string, names []string)
 		t := all[len(all)-1]
 		ct, cast := MSSQLSourceType(typ, precision, scale, maxLength)
 		t.Columns = append(t.Columns, Column{Name: col, Type: ct, Nullable: nullable})
-		t.castText = append(t.castText, cast)
+		t.CastText = append(t.CastText, cast)
 		if pkPos > 0 {
 			pks[len(pks)-1][pkPos] = col
 		}
@@ -193,7 +193,7 @@ func (s *mssqlSource) Tables(ctx context.Context, schema string, names []string)
 			t.PrimaryKey = append(t.PrimaryKey, pks[i][p])
 		}
 	}
-	return selectTables(all, schema, names)
+	return SelectTables(all, schema, names)
 }
 
 // msIdent quotes an identifier in brackets.
@@ -226,19 +226,19 @@ func msParamType(c *Column) string {
 // mssqlWhere builds the WHERE clause of a window, values as @p parameters.
 func mssqlWhere(t *Table, w Window) (string, []any, error) {
 	var args []any
-	where, err := windowWhere(t, w, whereSyntax{
-		column: func(c *Column) string {
+	where, err := WindowWhere(t, w, WhereSyntax{
+		Column: func(c *Column) string {
 			switch c.Type.Source {
 			case "text", "ntext", "xml": // types without comparison operators
 				return "CAST(" + msIdent(c.Name) + " AS nvarchar(max))"
 			}
 			return msIdent(c.Name)
 		},
-		bind: func(c *Column, v any) string {
+		Bind: func(c *Column, v any) string {
 			args = append(args, fmt.Sprint(v))
 			return "CAST(@p" + strconv.Itoa(len(args)) + " AS " + msParamType(c) + ")"
 		},
-		cursorValue: func(c *Column, from any) any { return cursorParamText(c.Type.Kind, from) },
+		CursorValue: func(c *Column, from any) any { return CursorParamText(c.Type.Kind, from) },
 	})
 	return where, args, err
 }
@@ -258,7 +258,7 @@ func mssqlSelect(t *Table, w Window) (string, []any, error) {
 			e = "CONVERT(char(36), " + e + ")"
 		case c.Type.Kind == KindJSON:
 			e = "CONVERT(nvarchar(max), " + e + ")"
-		case t.castText[i]:
+		case t.CastText[i]:
 			switch c.Type.Source {
 			case "hierarchyid", "geometry", "geography":
 				e += ".ToString()"

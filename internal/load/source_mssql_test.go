@@ -126,7 +126,7 @@ func TestMSSQLSource_SQLIsGolden(t *testing.T) {
 		{"doc", "xml", 0, 0, -1}, {"node", "hierarchyid", 0, 0, 892}, {"memo", "ntext", 0, 0, 16}} {
 		typ, cast := MSSQLSourceType(c.typ, c.p, c.s, c.n)
 		tbl.Columns = append(tbl.Columns, Column{Name: c.name, Type: typ})
-		tbl.castText = append(tbl.castText, cast)
+		tbl.CastText = append(tbl.CastText, cast)
 	}
 	var out strings.Builder
 	add := func(title, q string, args []any) {

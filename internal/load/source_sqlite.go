@@ -75,7 +75,7 @@ func (s *sqliteSource) Tables(ctx context.Context, _ string, names []string) ([]
 			names[i] = rest
 		}
 	}
-	return selectTables(all, "", names)
+	return SelectTables(all, "", names)
 }
 
 func (s *sqliteSource) tableNames(ctx context.Context) ([]string, error) {
@@ -113,7 +113,7 @@ func (s *sqliteSource) table(ctx context.Context, name string) (*Table, error) {
 			return nil, err
 		}
 		t.Columns = append(t.Columns, Column{Name: col, Type: SQLiteSourceType(declared), Nullable: !notNull})
-		t.castText = append(t.castText, false)
+		t.CastText = append(t.CastText, false)
 		if pkPos > 0 {
 			pk[pkPos] = col
 		}
@@ -126,13 +126,13 @@ func (s *sqliteSource) table(ctx context.Context, name string) (*Table, error) {
 
 func (s *sqliteSource) where(t *Table, w Window) (string, []any, error) {
 	var args []any
-	where, err := windowWhere(t, w, whereSyntax{
-		column: func(c *Column) string { return liteIdent(c.Name) },
-		bind: func(_ *Column, v any) string {
+	where, err := WindowWhere(t, w, WhereSyntax{
+		Column: func(c *Column) string { return liteIdent(c.Name) },
+		Bind: func(_ *Column, v any) string {
 			args = append(args, liteParam(v))
 			return "?"
 		},
-		cursorValue: func(c *Column, from any) any {
+		CursorValue: func(c *Column, from any) any {
 			switch v := from.(type) {
 			case int64, float64:
 				return v
@@ -324,7 +324,7 @@ func sqliteValue(t Type, v any) (out any, n int64, err error) {
 		}
 	case KindTime:
 		if x, ok := v.(string); ok {
-			tm, err := parseTimeOfDay(strings.TrimSpace(x))
+			tm, err := ParseTimeOfDay(strings.TrimSpace(x))
 			return tm, n, err
 		}
 	case KindUUID:

@@ -11,7 +11,9 @@ import (
 // destination for at all.
 var ErrDestinationNotSupported = errors.New("not supported by the load engine")
 
-// sourceTypes are the connection types OpenSource reads; keep it in step with OpenSource.
+// sourceTypes are the connection types OpenSource reads; keep it in step with OpenSource and
+// the system packages' registrations (postgres: pgload, mysql: myload; internal/run links
+// both).
 var sourceTypes = []string{"postgres", "mysql", "sqlite", "mssql", "rest_api", "file", "s3"}
 
 // SupportsSource reports whether OpenSource reads connections of type typ, so a pipeline from
@@ -19,7 +21,8 @@ var sourceTypes = []string{"postgres", "mysql", "sqlite", "mssql", "rest_api", "
 func SupportsSource(typ string) bool { return slices.Contains(sourceTypes, typ) }
 
 // SupportsDestination returns nil when OpenDestination loads into connections of type typ
-// (PostgreSQL, MySQL and the registered destinations), else the reason it cannot.
+// (PostgreSQL and MySQL — packages pgload and myload, linked wherever loads run — and the
+// other registered destinations), else the reason it cannot.
 func SupportsDestination(typ string) error {
 	switch typ {
 	case "postgres", "mysql":

@@ -3,9 +3,10 @@ package load
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,13 +39,47 @@ func newTableRun(spec Spec, cfg Config, src Source, dst Destination, state State
 		log: spec.Logger.With("run_id", spec.RunID, "table", p.Source.QualifiedName()), ts: TableStats{Name: p.Name}, cursorIdx: -1}
 }
 
-// fastCopier is a source that can fill a PostgreSQL table load without decoding its rows
-// (raw binary COPY from PostgreSQL, COPY text from MySQL or a data file). copyFast says
-// whether it took the table (handled false leaves it to the decoding pipeline); staged is
-// what the staging table holds, sourceRows the window's row count as the source reported it
-// while sending (-1 when it did not: verify counts then).
-type fastCopier interface {
-	copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (handled bool, staged, sourceRows int64, err error)
+// FastCopy is one table's load as a destination's fast path sees it: what to read, and what
+// the path reports back.
+type FastCopy struct {
+	Spec   *Spec
+	Config Config
+	Plan   *TablePlan
+	Window Window
+	// CursorIndex is the incremental cursor's column in Plan.Source, -1 without one.
+	CursorIndex int
+	// Progress reports the rows read so far; Log is the table's logger, Start when it began.
+	Progress func(rowsRead int64)
+	Log      *slog.Logger
+	Start    time.Time
+
+	// Set by the path that took the table: its name (tests tell the paths apart by it), the
+	// rows and bytes read, the cursor's high-water mark (nil: none), and the TableLoad that
+	// holds the staged rows when it is not the one Begin returned (parallel key ranges).
+	Path      string
+	RowsRead  int64
+	Bytes     int64
+	MaxCursor any
+	Staged    TableLoad
+}
+
+// FastCopier is a TableLoad that can fill its staging from the source without decoding its
+// rows (PostgreSQL: raw binary COPY from PostgreSQL, COPY text from MySQL or a data file,
+// chosen by what the source can do). It is asked only when nothing needs the decoded values
+// (no checksum). handled false leaves the table to the decoding pipeline; staged is what the
+// staging holds, sourceRows the window's row count as the source reported it while sending
+// (-1 when it did not: verify counts then).
+type FastCopier interface {
+	CopyFast(ctx context.Context, src Source, c *FastCopy) (handled bool, staged, sourceRows int64, err error)
+}
+
+// fastCopies counts the tables each fast path took, by FastCopy.Path (tests check which path
+// a load took).
+var fastCopies sync.Map
+
+func countFastCopy(path string) {
+	n, _ := fastCopies.LoadOrStore(path, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 }
 
 // load streams the table into staging and publishes it.
@@ -69,22 +104,32 @@ func (r *tableRun) load(ctx context.Context) (TableStats, error) {
 		}
 	}()
 	if r.cursorCol != nil {
-		r.cursorIdx, _ = r.p.Source.column(r.cursorCol.Name)
+		r.cursorIdx, _ = r.p.Source.Column(r.cursorCol.Name)
 	}
 	if r.cfg.Verify == VerifyChecksum {
 		r.sum = &Checksum{}
 	}
 
-	// A source's fast path into PostgreSQL, when nothing needs the decoded values.
-	if fc, ok := r.src.(fastCopier); ok && r.sum == nil {
-		if pl, ok := r.tl.(*pgTableLoad); ok && pl.allKept() {
-			handled, staged, sourceRows, err := fc.copyFast(ctx, r, pl)
-			if err != nil {
-				return r.ts, r.failed(ctx, err)
+	// The destination's fast path from this source, when nothing needs the decoded values.
+	if fc, ok := r.tl.(FastCopier); ok && r.sum == nil {
+		c := &FastCopy{Spec: &r.spec, Config: r.cfg, Plan: r.p, Window: r.w, CursorIndex: r.cursorIdx,
+			Progress: r.readProgress, Log: r.log, Start: r.start}
+		handled, staged, sourceRows, err := fc.CopyFast(ctx, r.src, c)
+		if c.Staged != nil {
+			r.tl = c.Staged // parallel ranges may stage elsewhere
+		}
+		if handled {
+			r.ts.RowsRead, r.ts.Bytes = c.RowsRead, c.Bytes
+			if c.MaxCursor != nil {
+				r.maxCursor = c.MaxCursor
 			}
-			if handled {
-				return r.publish(ctx, staged, sourceRows)
-			}
+		}
+		if err != nil {
+			return r.ts, r.failed(ctx, err)
+		}
+		if handled {
+			countFastCopy(c.Path)
+			return r.publish(ctx, staged, sourceRows)
 		}
 	}
 	copied, err := r.decodeAndCopy(ctx, rej)
@@ -116,9 +161,9 @@ func (r *tableRun) decodeAndCopy(ctx context.Context, rej *rejector) (int64, err
 	if d, ok := r.tl.(interface{ Discarded() []int }); ok && r.cfg.SchemaContract.Columns == ContractDiscardRow {
 		newColumns = d.Discarded()
 	}
-	var guards []valueGuard // data_type discard_*: values the destination's type cannot hold
-	if d, ok := r.tl.(interface{ valueGuards() []valueGuard }); ok {
-		guards = d.valueGuards()
+	var guards []ValueGuard // data_type discard_*: values the destination's type cannot hold
+	if d, ok := r.tl.(interface{ ValueGuards() []ValueGuard }); ok {
+		guards = d.ValueGuards()
 	}
 
 	rctx, cancel := context.WithCancel(ctx)
@@ -143,7 +188,7 @@ func (r *tableRun) decodeAndCopy(ctx context.Context, rej *rejector) (int64, err
 			}
 			if r.cursorIdx >= 0 {
 				for i := range b.Len() {
-					if v := b.Row(i)[r.cursorIdx]; v != nil && (r.maxCursor == nil || compareValues(v, r.maxCursor) > 0) {
+					if v := b.Row(i)[r.cursorIdx]; v != nil && (r.maxCursor == nil || CompareValues(v, r.maxCursor) > 0) {
 						r.maxCursor = v
 					}
 				}
@@ -279,73 +324,4 @@ func (r *tableRun) newState() *StateEntry {
 		return st
 	}
 	return objectsState(r.spec, r.src, r.p)
-}
-
-// copyFast: PostgreSQL to PostgreSQL without checksum, raw binary COPY, no decoding.
-func (s *postgresSource) copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (bool, int64, int64, error) {
-	// A whole-table merge into a table holding most of it stages only what differs.
-	key, delta, err := deltaMergeKey(ctx, s, pl, r.w)
-	if err != nil {
-		return true, 0, 0, err
-	}
-	if delta {
-		rows, bytes, staged, err := copyDelta(ctx, s, pl, r.w, key, r.readProgress)
-		r.ts.RowsRead, r.ts.Bytes = rows, bytes
-		if err != nil {
-			return true, 0, 0, err
-		}
-		r.log.Debug("staged the rows that differ", "rows", rows, "staged", staged, "seconds", time.Since(r.start).Seconds())
-		// Verify: the staging COPY took every row sent to it, and every source row was
-		// either staged or found byte for byte in the target (copyDelta checks both).
-		r.tl = pl
-		return true, staged, staged, nil
-	}
-	rows, bytes, staged, err := passthrough(ctx, &r.spec, s, pl, r.w, r.readProgress)
-	r.tl = staged // parallel ranges may stage elsewhere (ranges_postgres.go)
-	r.ts.RowsRead, r.ts.Bytes = rows, bytes
-	if err != nil {
-		return true, 0, 0, err
-	}
-	if r.cursorIdx >= 0 && rows > 0 {
-		if r.maxCursor, err = s.max(ctx, r.p.Source, r.w, r.cursorCol.Name); err != nil {
-			return true, 0, 0, fmt.Errorf("read the cursor's high-water mark: %w", err)
-		}
-	}
-	r.log.Debug("staged", "rows", rows, "seconds", time.Since(r.start).Seconds())
-	// rows is what the source server reported sending from its snapshot of the window, and
-	// equals what the destination server reported storing (copyStream checks): the count
-	// verify=count would otherwise scan the source again for.
-	return true, rows, rows, nil
-}
-
-// copyFast: MySQL to PostgreSQL, values as the server spells them, COPY text, no decoding.
-func (s *mysqlSource) copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (bool, int64, int64, error) {
-	dt := r.cfg.SchemaContract.DataType
-	if dt == ContractDiscardValue || dt == ContractDiscardRow || !mysqlTextKinds(r.p.Source) {
-		return false, 0, 0, nil
-	}
-	rows, bytes, maxCursor, err := copyMySQLText(ctx, s, pl, r.w, r.cursorIdx, r.readProgress)
-	if errors.Is(err, errNoTextQuery) {
-		return false, 0, 0, nil
-	}
-	r.ts.RowsRead, r.ts.Bytes, r.maxCursor = rows, bytes, maxCursor
-	if err != nil {
-		return true, 0, 0, err
-	}
-	r.log.Debug("staged", "rows", rows, "seconds", time.Since(r.start).Seconds())
-	return true, rows, -1, nil
-}
-
-// copyFast: a CSV, TSV or parquet file to PostgreSQL, values checked and passed as COPY text
-// (copy_file_postgres.go).
-func (s *fileSource) copyFast(ctx context.Context, r *tableRun, pl *pgTableLoad) (bool, int64, int64, error) {
-	if !s.textCopyable(r.w) {
-		return false, 0, 0, nil
-	}
-	rows, bytes, err := copyFileText(ctx, s, pl, r.w, r.readProgress)
-	r.ts.RowsRead, r.ts.Bytes = rows, bytes
-	if err != nil {
-		return true, 0, 0, err
-	}
-	return true, rows, rows, nil
 }

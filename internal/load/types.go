@@ -309,9 +309,9 @@ func PostgresColumnType(t Type) string {
 // pgMaxCharLength is the longest char(n) PostgreSQL declares.
 const pgMaxCharLength = 10485760
 
-// mysqlMaxCharLength is the longest CHAR(n) MySQL declares; a longer fixed-length string is
+// MySQLMaxCharLength is the longest CHAR(n) MySQL declares; a longer fixed-length string is
 // kept, padding and all, in a longtext.
-const mysqlMaxCharLength = 255
+const MySQLMaxCharLength = 255
 
 // MySQLColumnType is the MySQL/MariaDB DDL of a logical type. MySQL has no interval, no
 // unconstrained decimal and no arrays: intervals travel as text, a decimal wider than MySQL's
@@ -348,7 +348,7 @@ func MySQLColumnType(t Type) string {
 		}
 		return "time"
 	case KindChar:
-		if t.Precision > 0 && t.Precision <= mysqlMaxCharLength {
+		if t.Precision > 0 && t.Precision <= MySQLMaxCharLength {
 			return fmt.Sprintf("char(%d)", t.Precision)
 		}
 		return "longtext"

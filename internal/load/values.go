@@ -55,10 +55,10 @@ func Canonical(k Kind, v any) string {
 			return x.Format("2006-01-02T15:04:05.999999")
 		}
 	case pgtype.Time:
-		return timeOfDay(x.Microseconds)
+		return TimeOfDay(x.Microseconds)
 	case pgtype.Interval:
 		if k == KindDuration && x.Months == 0 && x.Days == 0 {
-			return durationText(x.Microseconds)
+			return DurationText(x.Microseconds)
 		}
 		return fmt.Sprintf("%dmon %dd %dus", x.Months, x.Days, x.Microseconds)
 	case [16]byte:
@@ -68,9 +68,9 @@ func Canonical(k Kind, v any) string {
 	}
 }
 
-// durationText spells a duration as MySQL's TIME does, "[-]hhh:mm:ss[.ffffff]" (fraction
+// DurationText spells a duration as MySQL's TIME does, "[-]hhh:mm:ss[.ffffff]" (fraction
 // without trailing zeros): what warehouses without a duration type store as text.
-func durationText(us int64) string {
+func DurationText(us int64) string {
 	sign := ""
 	if us < 0 {
 		sign, us = "-", -us
@@ -82,7 +82,8 @@ func durationText(us int64) string {
 	return s
 }
 
-func timeOfDay(us int64) string {
+// TimeOfDay spells a time of day of us microseconds after midnight, "15:04:05[.ffffff]".
+func TimeOfDay(us int64) string {
 	t := time.Unix(0, us*1000).UTC()
 	return t.Format("15:04:05.999999")
 }
@@ -196,8 +197,8 @@ func numericRat(n pgtype.Numeric) *big.Rat {
 	return r
 }
 
-// compareValues orders two non-NULL values of one kind, for the incremental high-water mark.
-func compareValues(a, b any) int {
+// CompareValues orders two non-NULL values of one kind, for the incremental high-water mark.
+func CompareValues(a, b any) int {
 	switch x := a.(type) {
 	case int64:
 		y := b.(int64)
@@ -337,3 +338,29 @@ func applyLag(v any, l lag) (any, error) {
 }
 
 func bigInt(i int64) *big.Int { return big.NewInt(i) }
+
+// ParseTimeOfDay reads "15:04:05[.ffffff]", a time of day (a PostgreSQL time stored in a
+// MySQL TIME column).
+func ParseTimeOfDay(s string) (any, error) {
+	hms, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%q is not a time of day", s)
+	}
+	h, err1 := strconv.Atoi(parts[0])
+	m, err2 := strconv.Atoi(parts[1])
+	sec, err3 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || h < 0 || h > 23 || m > 59 || sec > 59 || strings.HasPrefix(s, "-") {
+		return nil, fmt.Errorf("%q is not a time of day between 00:00:00 and 23:59:59", s)
+	}
+	us := int64(0)
+	if frac != "" {
+		frac = (frac + "000000")[:6]
+		f, err := strconv.Atoi(frac)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a time of day", s)
+		}
+		us = int64(f)
+	}
+	return pgtype.Time{Microseconds: ((int64(h)*60+int64(m))*60+int64(sec))*1_000_000 + us, Valid: true}, nil
+}

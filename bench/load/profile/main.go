@@ -14,6 +14,8 @@ import (
 	"runtime/pprof"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source and destination
+	_ "github.com/datanika/datanika/internal/load/pgload" // the PostgreSQL source and destination
 )
 
 func main() {

@@ -37,6 +37,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source (TIME)
+	_ "github.com/datanika/datanika/internal/load/pgload" // the PostgreSQL source and destination
 	"github.com/datanika/datanika/internal/testutil"
 )
 
