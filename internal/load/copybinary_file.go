@@ -44,21 +44,10 @@ func (s *fileSource) CopyBinary(w Window) bool {
 
 // WriteCopyBinary writes the pending parquet objects as binary COPY rows.
 func (s *fileSource) WriteCopyBinary(ctx context.Context, t *Table, w Window, out *pgcopy.Writer, progress func(rows int64)) (rows, bytes int64, err error) {
-	s.rows = 0
 	rd := &rowReader{s: s, t: t, w: w}
-	for _, obj := range s.pending {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		var n int64
-		n, err = s.writeParquetBinary(ctx, obj, rd, out, func(r int64) { progress(rows + r) })
-		rows += n
-		bytes += obj.Size
-		if err != nil {
-			break
-		}
-	}
-	return rows, bytes, err
+	return s.eachPending(ctx, progress, func(obj fileObject, report func(int64)) (int64, error) {
+		return s.writeParquetBinary(ctx, obj, rd, out, report)
+	})
 }
 
 // parquetBinaryCopyable says whether every column of t has a binary form here.

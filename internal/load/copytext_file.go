@@ -49,14 +49,24 @@ func (s *fileSource) fastWindow(w Window) bool {
 
 // WriteCopyText writes the pending objects as COPY text.
 func (s *fileSource) WriteCopyText(ctx context.Context, t *Table, w Window, bw *bufio.Writer, progress func(rows int64)) (rows, bytes int64, err error) {
-	s.rows = 0
 	rd := &rowReader{s: s, t: t, w: w}
+	return s.eachPending(ctx, progress, func(obj fileObject, report func(int64)) (int64, error) {
+		return s.writeCSVText(ctx, obj, rd, bw, report)
+	})
+}
+
+// eachPending writes each pending object with write, which reports its own rows so far;
+// progress hears the rows of every object so far. It returns the rows written and the bytes
+// of the objects read.
+func (s *fileSource) eachPending(ctx context.Context, progress func(rows int64),
+	write func(obj fileObject, report func(int64)) (int64, error)) (rows, bytes int64, err error) {
+	s.rows = 0
 	for _, obj := range s.pending {
 		if err = ctx.Err(); err != nil {
 			break
 		}
 		var n int64
-		n, err = s.writeCSVText(ctx, obj, rd, bw, func(r int64) { progress(rows + r) })
+		n, err = write(obj, func(r int64) { progress(rows + r) })
 		rows += n
 		bytes += obj.Size
 		if err != nil {

@@ -12,34 +12,43 @@ import (
 
 // copyFileText copies the rows of a file source into the destination's staging as COPY text.
 func copyFileText(ctx context.Context, s load.CopyTextSource, dst *pgTableLoad, w load.Window, progress func(rows int64)) (rows, bytes int64, err error) {
-	return copyPiped(ctx, dst, false, func(out io.Writer) (int64, int64, error) {
+	copied, err := pipeCopy(ctx, dst, false, func(out io.Writer) error {
 		bw := bufio.NewWriterSize(out, 256<<10)
-		rows, bytes, err := s.WriteCopyText(ctx, dst.plan.Source, w, bw, progress)
-		if err == nil {
-			err = bw.Flush()
+		var err error
+		if rows, bytes, err = s.WriteCopyText(ctx, dst.plan.Source, w, bw, progress); err != nil {
+			return err
 		}
-		return rows, bytes, err
+		return bw.Flush()
 	})
+	return rows, bytes, checkCopied(dst, rows, copied, err)
 }
 
 // copyFileBinary copies the rows of a file source into the destination's staging as binary
 // COPY.
 func copyFileBinary(ctx context.Context, s load.CopyBinarySource, dst *pgTableLoad, w load.Window, progress func(rows int64)) (rows, bytes int64, err error) {
-	return copyPiped(ctx, dst, true, func(out io.Writer) (int64, int64, error) {
+	copied, err := pipeCopy(ctx, dst, true, func(out io.Writer) error {
 		pw := pgcopy.NewWriter(out)
-		rows, bytes, err := s.WriteCopyBinary(ctx, dst.plan.Source, w, pw, progress)
-		if err == nil {
-			err = pw.Close()
+		var err error
+		if rows, bytes, err = s.WriteCopyBinary(ctx, dst.plan.Source, w, pw, progress); err != nil {
+			return err
 		}
-		return rows, bytes, err
+		return pw.Close()
 	})
+	return rows, bytes, checkCopied(dst, rows, copied, err)
 }
 
-// copyPiped runs a COPY into the staging and write, which writes its data, beside it through a
-// pipe; a failed COPY stops the writer, a failed writer the COPY. It checks that the
-// destination took every row written.
-func copyPiped(ctx context.Context, dst *pgTableLoad, binary bool, write func(io.Writer) (rows, bytes int64, err error)) (rows, bytes int64, err error) {
-	t := dst.plan.Source
+// checkCopied is err, else an ErrVerify when the destination took other than the rows written.
+func checkCopied(dst *pgTableLoad, rows, copied int64, err error) error {
+	if err == nil && copied != rows {
+		return fmt.Errorf("%w: %s: %d records read, the destination took %d", load.ErrVerify, dst.plan.Source.QualifiedName(), rows, copied)
+	}
+	return err
+}
+
+// pipeCopy runs a COPY into the staging with write, which writes its data, beside it through a
+// pipe: a failed COPY stops the writer, a failed writer the COPY. It returns the rows the
+// destination took and the writer's error, else the COPY's.
+func pipeCopy(ctx context.Context, dst *pgTableLoad, binary bool, write func(io.Writer) error) (int64, error) {
 	pr, pw := io.Pipe()
 	type result struct {
 		n   int64
@@ -51,16 +60,11 @@ func copyPiped(ctx context.Context, dst *pgTableLoad, binary bool, write func(io
 		_ = pr.CloseWithError(err) // a failed COPY stops the writer
 		done <- result{n, err}
 	}()
-	rows, bytes, err = write(pw)
+	err := write(pw)
 	_ = pw.CloseWithError(err)
 	out := <-done
-	switch {
-	case err != nil:
-		return rows, bytes, err
-	case out.err != nil:
-		return rows, bytes, out.err
-	case out.n != rows:
-		return rows, bytes, fmt.Errorf("%w: %s: %d records read, the destination took %d", load.ErrVerify, t.QualifiedName(), rows, out.n)
+	if err != nil {
+		return out.n, err
 	}
-	return rows, bytes, nil
+	return out.n, out.err
 }

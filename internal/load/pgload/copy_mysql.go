@@ -49,32 +49,19 @@ func copyMySQLText(ctx context.Context, src load.MySQLTextSource, dst *pgTableLo
 	t := dst.plan.Source
 	var copied int64
 	err = src.QueryText(ctx, t, w, func(rs driver.Rows) error {
-		pr, pw := io.Pipe()
-		type result struct {
-			n   int64
-			err error
-		}
-		done := make(chan result, 1)
-		go func() {
-			n, err := dst.copyIn(ctx, pr, false)
-			_ = pr.CloseWithError(err) // a failed COPY stops the writer
-			done <- result{n, err}
-		}()
-		bw := bufio.NewWriterSize(pw, 256<<10)
 		var err error
-		rows, bytes, maxCursor, err = writeMySQLText(bw, rs, t, src.TextValue, cursor, progress)
-		if err == nil {
-			err = bw.Flush()
-		}
-		if err != nil {
-			err = fmt.Errorf("read %s: %w", t.QualifiedName(), err)
-		}
-		_ = pw.CloseWithError(err)
-		out := <-done
-		copied = out.n
-		if err == nil {
-			err = out.err
-		}
+		copied, err = pipeCopy(ctx, dst, false, func(out io.Writer) error {
+			bw := bufio.NewWriterSize(out, 256<<10)
+			var err error
+			rows, bytes, maxCursor, err = writeMySQLText(bw, rs, t, src.TextValue, cursor, progress)
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", t.QualifiedName(), err)
+			}
+			return nil
+		})
 		return err
 	})
 	switch {
