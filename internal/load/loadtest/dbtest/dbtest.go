@@ -230,7 +230,7 @@ func ChinookDir(t *testing.T) string {
 		if dir == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, "Chinook_Sqlite.sqlite")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "Chinook_Sqlite.sqlite")); err == nil { //nolint:gosec // a test helper: the dataset beside the repository, or CHINOOK_DIR
 			abs, err := filepath.Abs(dir)
 			require.NoError(t, err)
 			return abs
