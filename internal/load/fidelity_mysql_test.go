@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,7 +189,7 @@ func TestRun_MariaDBCharacterTypesIntoMariaDB(t *testing.T) {
 	require.NoError(t, err)
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
-	dst := myDestBeside(t, srcDB, srcURL)
+	dst := dbtest.MyDestBeside(t, srcDB, srcURL)
 	_, err = dbtest.RunLoad(t, dst.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	types := dbtest.MyColumnTypes(t, dst, "chars")
@@ -198,19 +197,6 @@ func TestRun_MariaDBCharacterTypesIntoMariaDB(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("char(%d)", n), types[c], c)
 	}
 	require.Equal(t, myStrings(t, srcDB, "chars", myCharColumns), myStrings(t, dst.DB, "`"+dst.Name+"`.chars", myCharColumns))
-}
-
-// myDestBeside is a destination database beside a test's source database (newMyDest would
-// make the test's database again, dropping the source).
-func myDestBeside(t *testing.T, srcDB *sql.DB, srcURL string) *dbtest.My {
-	t.Helper()
-	ep, err := load.ParseURL(srcURL)
-	require.NoError(t, err)
-	parsed, err := url.Parse(srcURL)
-	require.NoError(t, err)
-	my := &dbtest.My{DB: srcDB, EP: ep, Name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
-	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.Name+"`") })
-	return my
 }
 
 // myRestType is one column of the walk through MySQL's remaining types: its DDL, an edge value
@@ -318,7 +304,7 @@ func TestRun_MariaDBRemainingTypesIntoMariaDB(t *testing.T) {
 	makeMyRestTypes(t, srcDB)
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
-	dst := myDestBeside(t, srcDB, srcURL)
+	dst := dbtest.MyDestBeside(t, srcDB, srcURL)
 	res, err := dbtest.RunLoad(t, dst.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	require.Equal(t, int64(3), res.RowsLoaded)

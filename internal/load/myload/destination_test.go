@@ -3,7 +3,6 @@ package myload_test
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -327,12 +326,7 @@ func TestChinook_MariaDBToMariaDBArrivesWhole(t *testing.T) {
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
 	// The source's database is the test's; the destination is a database beside it.
-	ep, err := load.ParseURL(srcURL)
-	require.NoError(t, err)
-	parsed, err := url.Parse(srcURL)
-	require.NoError(t, err)
-	my := &dbtest.My{DB: srcDB, EP: ep, Name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
-	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.Name+"`") })
+	my := dbtest.MyDestBeside(t, srcDB, srcURL)
 	// Merge with keys for one table, append for the others, checksums compared in the run.
 	res, err := dbtest.RunLoad(t, my.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "merge", "verify": "checksum",
 		"merge_config": {"InvoiceLine": {"primary_key": "InvoiceLineId"}}}`)))

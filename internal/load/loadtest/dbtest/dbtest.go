@@ -147,6 +147,19 @@ func NewMyDest(t *testing.T) *My {
 	return &My{DB: db, EP: ep, Name: strings.TrimPrefix(parsed.Path, "/")}
 }
 
+// MyDestBeside is a destination database beside a test's source database (NewMyDest would
+// make the test's database again, dropping the source).
+func MyDestBeside(t *testing.T, srcDB *sql.DB, srcURL string) *My {
+	t.Helper()
+	ep, err := load.ParseURL(srcURL)
+	require.NoError(t, err)
+	parsed, err := url.Parse(srcURL)
+	require.NoError(t, err)
+	my := &My{DB: srcDB, EP: ep, Name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
+	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.Name+"`") })
+	return my
+}
+
 // Exec runs each statement, failing the test on the first error.
 func (e *My) Exec(t *testing.T, stmts ...string) {
 	t.Helper()
