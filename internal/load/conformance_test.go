@@ -12,6 +12,7 @@ import (
 
 	"github.com/datanika/datanika/internal/load"
 	"github.com/datanika/datanika/internal/load/loadtest"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -45,7 +46,7 @@ func TestConformance_MariaDB(t *testing.T) {
 	t.Parallel()
 	loadtest.Exercise(t, func(t *testing.T) *loadtest.Target {
 		dsn := strings.TrimSuffix(testutil.MySQLDSN(t), "/")
-		ep, err := load.ParseURL(loadtest.MySQLURL(dsn, ""))
+		ep, err := load.ParseURL(dbtest.MySQLURL(dsn, ""))
 		require.NoError(t, err)
 		db, err := sql.Open("mysql", dsn+"/")
 		require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // The COPY text path from MariaDB (verify count) must put exactly what the decoding path
@@ -14,7 +15,7 @@ import (
 // spells its own way: tabs, newlines, backslashes, a literal \N, empty strings against NULLs,
 // zero dates, tinyint(1) other than 0 and 1, bit(1), bytes, JSON and four-byte characters.
 func TestMySQLTextCopy_PutsExactlyWhatTheDecodingPathPuts(t *testing.T) {
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	ctx := context.Background()
 	for _, s := range []string{
 		"SET SESSION sql_mode = ''", // zero dates, as old applications leave them
@@ -32,45 +33,45 @@ func TestMySQLTextCopy_PutsExactlyWhatTheDecodingPathPuts(t *testing.T) {
 		_, err := my.ExecContext(ctx, s)
 		require.NoError(t, err, s)
 	}
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
 	before := load.MySQLTextCopies()
-	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: "by_text",
-		Config: mustConfig(t, `{"write_disposition": "replace", "verify": "count"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), DestinationSchema: "by_text",
+		Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "count"}`)})
 	require.NoError(t, err)
 	require.Equal(t, before+1, load.MySQLTextCopies(), "verify count takes the COPY text path")
-	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: "decoded",
-		Config: mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), DestinationSchema: "decoded",
+		Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)})
 	require.NoError(t, err)
 	require.Equal(t, before+1, load.MySQLTextCopies(), "verify checksum decodes")
 
 	cols := `id, tx, vc, bo, b1, b8, bn, d, f, db, dt, dtm, ts, j, u, y, ui`
-	require.Equal(t, int64(4), pg.count(t, `SELECT count(*) FROM by_text.hostile_t`))
-	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM ((SELECT `+cols+` FROM by_text.hostile_t EXCEPT SELECT `+cols+
+	require.Equal(t, int64(4), pg.Count(t, `SELECT count(*) FROM by_text.hostile_t`))
+	require.Equal(t, int64(0), pg.Count(t, `SELECT count(*) FROM ((SELECT `+cols+` FROM by_text.hostile_t EXCEPT SELECT `+cols+
 		` FROM decoded.hostile_t) UNION ALL (SELECT `+cols+` FROM decoded.hostile_t EXCEPT SELECT `+cols+
 		` FROM by_text.hostile_t)) d`), "both paths load the same values")
 
 	// And the values are the source's, not merely the same mistake twice.
 	var tx, vc, bn, dt string
 	var bo bool
-	require.NoError(t, pg.conn.QueryRow(ctx, `SELECT tx, vc, bo, encode(bn, 'hex'), coalesce(dt::text, 'NULL') FROM by_text.hostile_t WHERE id = 2`).
+	require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT tx, vc, bo, encode(bn, 'hex'), coalesce(dt::text, 'NULL') FROM by_text.hostile_t WHERE id = 2`).
 		Scan(&tx, &vc, &bo, &bn, &dt))
 	require.Equal(t, `back\slash \N`, tx)
 	require.Equal(t, `\N`, vc)
 	require.True(t, bo, "tinyint(1) -1 is true")
 	require.Empty(t, bn)
 	require.Equal(t, "NULL", dt, "a zero date is no date")
-	require.NoError(t, pg.conn.QueryRow(ctx, `SELECT tx, vc, encode(bn, 'hex') FROM by_text.hostile_t WHERE id = 1`).Scan(&tx, &vc, &bn))
+	require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT tx, vc, encode(bn, 'hex') FROM by_text.hostile_t WHERE id = 1`).Scan(&tx, &vc, &bn))
 	require.Equal(t, "tab\there", tx)
 	require.Equal(t, "new\nline\r\nend", vc)
 	require.Equal(t, "005c090a0dff", bn)
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM by_text.hostile_t WHERE id = 3 AND tx = '' AND vc = '' AND b1 IS NULL AND j IS NULL`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM by_text.hostile_t WHERE id = 3 AND tx = '' AND vc = '' AND b1 IS NULL AND j IS NULL`))
 }
 
 // A value PostgreSQL refuses fails the run with the column named, and the destination is unchanged.
 func TestMySQLTextCopy_RefusedValueFailsTheRunAndChangesNothing(t *testing.T) {
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	ctx := context.Background()
 	for _, s := range []string{
 		"CREATE TABLE t (id INT PRIMARY KEY, tx TEXT)",
@@ -79,16 +80,16 @@ func TestMySQLTextCopy_RefusedValueFailsTheRunAndChangesNothing(t *testing.T) {
 		_, err := my.ExecContext(ctx, s)
 		require.NoError(t, err, s)
 	}
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	spec := load.Spec{Source: src, Destination: pg.endpoint(t), Config: mustConfig(t, `{"write_disposition": "replace"}`)}
-	_, err = runLoad(t, spec)
+	spec := load.Spec{Source: src, Destination: pg.Endpoint(t), Config: dbtest.MustConfig(t, `{"write_disposition": "replace"}`)}
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	_, err = my.ExecContext(ctx, "INSERT INTO t VALUES (2, 'nul \\0 byte')") // PostgreSQL text cannot hold NUL
 	require.NoError(t, err)
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "0x00", "PostgreSQL says which byte it refused")
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.t"), "the old table is still there, whole")
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM raw.t"), "the old table is still there, whole")
 }

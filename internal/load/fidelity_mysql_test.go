@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,19 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
-
-// durationRows are MySQL TIME values at the edges of their range (±838:59:59.999999), beyond
-// a day, below zero (also "-00:00:00.x", negative without a whole second) and NULL, for
-// TIME, TIME(3) and TIME(6).
-var durationRows = [][3]string{
-	{"838:59:59", "838:59:59.999", "838:59:59.999999"},
-	{"-838:59:59", "-838:59:59.999", "-838:59:59.999999"},
-	{"00:00:00", "-00:00:00.001", "-00:00:00.000001"},
-	{"24:00:00", "100:00:00.5", "12:34:56.789012"},
-	{"-01:02:03", "23:59:59.999", "-23:59:59.999999"},
-	{"", "", ""}, // NULL
-}
 
 // durationMicros reads "[-]H:MM:SS[.f]" into microseconds (the test's own reading, not the loader's).
 func durationMicros(t *testing.T, s string) int64 {
@@ -52,56 +40,37 @@ func durationMicros(t *testing.T, s string) int64 {
 	return us
 }
 
-func makeDurations(t *testing.T, my *sql.DB) {
-	t.Helper()
-	var values []string
-	for i, r := range durationRows {
-		v := []string{strconv.Itoa(i + 1)}
-		for _, s := range r {
-			if s == "" {
-				v = append(v, "NULL")
-			} else {
-				v = append(v, "'"+s+"'")
-			}
-		}
-		values = append(values, "("+strings.Join(v, ", ")+")")
-	}
-	_, err := my.ExecContext(context.Background(), "CREATE TABLE durations (id INT PRIMARY KEY, t0 TIME, t3 TIME(3), t6 TIME(6));"+
-		"INSERT INTO durations VALUES "+strings.Join(values, ", "))
-	require.NoError(t, err)
-}
-
 // A MySQL TIME is a duration, not a time of day: every value of its range arrives in
 // PostgreSQL as an interval of exactly as many microseconds, by the decoding path (verify
 // checksum) and by the COPY text path (verify count). Before: "838:59:59" is not a time of
 // day, and the whole load failed.
 func TestRun_MariaDBTimeIsADurationIntoPostgres(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
-	makeDurations(t, my)
+	my, myURL := dbtest.MySQLDB(t)
+	dbtest.MakeDurations(t, my)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	ctx := context.Background()
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
 		before := load.MySQLTextCopies()
-		res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
-			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
+		res, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), DestinationSchema: schema,
+			Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
-		require.Equal(t, int64(len(durationRows)), res.RowsLoaded)
+		require.Equal(t, int64(len(dbtest.DurationRows)), res.RowsLoaded)
 		if verify == "count" {
 			require.Greater(t, load.MySQLTextCopies(), before, "verify count takes the COPY text path")
 		}
 		for j, col := range []string{"t0", "t3", "t6"} {
 			var typ string
-			require.NoError(t, pg.conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+			require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 				WHERE attrelid = '`+schema+`.durations'::regclass AND attname = $1`, col).Scan(&typ))
 			require.Equal(t, "interval", typ, col)
-			for i, r := range durationRows {
+			for i, r := range dbtest.DurationRows {
 				var us *int64
 				var months, days int32
-				require.NoError(t, pg.conn.QueryRow(ctx, `SELECT (extract(epoch FROM `+col+`) * 1000000)::bigint,
+				require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT (extract(epoch FROM `+col+`) * 1000000)::bigint,
 					coalesce(extract(month FROM `+col+`), 0)::int, coalesce(extract(day FROM `+col+`), 0)::int
 					FROM `+schema+`.durations WHERE id = $1`, i+1).Scan(&us, &months, &days))
 				if r[j] == "" {
@@ -115,7 +84,7 @@ func TestRun_MariaDBTimeIsADurationIntoPostgres(t *testing.T) {
 			}
 		}
 		var text string
-		require.NoError(t, pg.conn.QueryRow(ctx, `SELECT t6::text FROM `+schema+`.durations WHERE id = 2`).Scan(&text))
+		require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT t6::text FROM `+schema+`.durations WHERE id = 2`).Scan(&text))
 		require.Equal(t, "-838:59:59.999999", text)
 	}
 }
@@ -169,18 +138,18 @@ func myStrings(t *testing.T, db *sql.DB, table string, cols []string) map[int][]
 // text, byte for byte; by decoding and by COPY text.
 func TestRun_MariaDBCharacterTypesIntoPostgres(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	_, err := my.ExecContext(context.Background(), myCharTable)
 	require.NoError(t, err)
 	want := myStrings(t, my, "chars", myCharColumns)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
 		before := load.MySQLTextCopies()
-		_, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
-			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), DestinationSchema: schema,
+			Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		if verify == "count" {
 			require.Greater(t, load.MySQLTextCopies(), before, "verify count takes the COPY text path")
@@ -215,49 +184,19 @@ func TestRun_MariaDBCharacterTypesIntoPostgres(t *testing.T) {
 // source's.
 func TestRun_MariaDBCharacterTypesIntoMariaDB(t *testing.T) {
 	t.Parallel()
-	srcDB, srcURL := mysqlDB(t)
+	srcDB, srcURL := dbtest.MySQLDB(t)
 	_, err := srcDB.ExecContext(context.Background(), myCharTable)
 	require.NoError(t, err)
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
-	dst := myDestBeside(t, srcDB, srcURL)
-	_, err = runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
+	dst := dbtest.MyDestBeside(t, srcDB, srcURL)
+	_, err = dbtest.RunLoad(t, dst.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
-	types := myColumnTypes(t, dst, "chars")
+	types := dbtest.MyColumnTypes(t, dst, "chars")
 	for c, n := range myCharLength {
 		require.Equal(t, fmt.Sprintf("char(%d)", n), types[c], c)
 	}
-	require.Equal(t, myStrings(t, srcDB, "chars", myCharColumns), myStrings(t, dst.db, "`"+dst.name+"`.chars", myCharColumns))
-}
-
-// myDestBeside is a destination database beside a test's source database (newMyDest would
-// make the test's database again, dropping the source).
-func myDestBeside(t *testing.T, srcDB *sql.DB, srcURL string) *myEnv {
-	t.Helper()
-	ep, err := load.ParseURL(srcURL)
-	require.NoError(t, err)
-	parsed, err := url.Parse(srcURL)
-	require.NoError(t, err)
-	my := &myEnv{db: srcDB, ep: ep, name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
-	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.name+"`") })
-	return my
-}
-
-// myColumnTypes is information_schema's COLUMN_TYPE of a destination table's columns, by name.
-func myColumnTypes(t *testing.T, my *myEnv, table string) map[string]string {
-	t.Helper()
-	rows, err := my.db.QueryContext(context.Background(), `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, my.name, table)
-	require.NoError(t, err)
-	defer func() { _ = rows.Close() }()
-	types := map[string]string{}
-	for rows.Next() {
-		var n, typ string
-		require.NoError(t, rows.Scan(&n, &typ))
-		types[n] = typ
-	}
-	require.NoError(t, rows.Err())
-	return types
+	require.Equal(t, myStrings(t, srcDB, "chars", myCharColumns), myStrings(t, dst.DB, "`"+dst.Name+"`.chars", myCharColumns))
 }
 
 // myRestType is one column of the walk through MySQL's remaining types: its DDL, an edge value
@@ -324,11 +263,11 @@ func makeMyRestTypes(t *testing.T, my *sql.DB) {
 // (MySQL's internal binary form is not text).
 func TestRun_MariaDBRemainingTypesIntoPostgres(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	makeMyRestTypes(t, my)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	cols := make([]string, len(myRestTypes))
 	for i, c := range myRestTypes {
 		cols[i] = c.col
@@ -336,8 +275,8 @@ func TestRun_MariaDBRemainingTypesIntoPostgres(t *testing.T) {
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
 		before := load.MySQLTextCopies()
-		res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), DestinationSchema: schema,
-			Config: mustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
+		res, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), DestinationSchema: schema,
+			Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		require.Equal(t, int64(3), res.RowsLoaded)
 		if verify == "count" {
@@ -361,15 +300,15 @@ func TestRun_MariaDBRemainingTypesIntoPostgres(t *testing.T) {
 // back as the source's.
 func TestRun_MariaDBRemainingTypesIntoMariaDB(t *testing.T) {
 	t.Parallel()
-	srcDB, srcURL := mysqlDB(t)
+	srcDB, srcURL := dbtest.MySQLDB(t)
 	makeMyRestTypes(t, srcDB)
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
-	dst := myDestBeside(t, srcDB, srcURL)
-	res, err := runLoad(t, dst.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
+	dst := dbtest.MyDestBeside(t, srcDB, srcURL)
+	res, err := dbtest.RunLoad(t, dst.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	require.Equal(t, int64(3), res.RowsLoaded)
-	types := myColumnTypes(t, dst, "rest")
+	types := dbtest.MyColumnTypes(t, dst, "rest")
 	var same []string
 	for _, c := range myRestTypes {
 		require.Equal(t, c.myType, types[c.col], "%s (%s)", c.col, c.ddl)
@@ -392,9 +331,9 @@ func TestRun_MariaDBRemainingTypesIntoMariaDB(t *testing.T) {
 			same = append(same, "CAST(s.`"+c.col+"` AS BINARY) <=> CAST(d.`"+c.col+"` AS BINARY)")
 		}
 	}
-	srcName := strings.TrimSuffix(dst.name, "_out")
+	srcName := strings.TrimSuffix(dst.Name, "_out")
 	for i, c := range myRestTypes {
-		require.Equal(t, int64(3), dst.count(t, "SELECT COUNT(*) FROM `"+srcName+"`.rest s JOIN `"+dst.name+"`.rest d USING (id) WHERE "+same[i]),
+		require.Equal(t, int64(3), dst.Count(t, "SELECT COUNT(*) FROM `"+srcName+"`.rest s JOIN `"+dst.Name+"`.rest d USING (id) WHERE "+same[i]),
 			"%s (%s): %s", c.col, c.ddl, same[i])
 	}
 }
@@ -404,29 +343,29 @@ func TestRun_MariaDBRemainingTypesIntoMariaDB(t *testing.T) {
 // midnight; freeze refuses, naming both types.
 func TestRun_MariaDBTimeWidensAnOlderTimeColumnToInterval(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
-	makeDurations(t, my)
+	my, myURL := dbtest.MySQLDB(t)
+	dbtest.MakeDurations(t, my)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA raw", `CREATE TABLE raw.durations (id integer, t0 time, t3 time(3), t6 time,
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA raw", `CREATE TABLE raw.durations (id integer, t0 time, t3 time(3), t6 time,
 		_dnk_loaded_at timestamptz NOT NULL, _dnk_run_id text NOT NULL)`,
 		"INSERT INTO raw.durations VALUES (0, '23:59:59', '00:00:00.001', '12:00:00.000001', now(), 'old')")
-	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"write_disposition": "append", "verify": "checksum", "schema_contract": {"data_type": "freeze"}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"write_disposition": "append", "verify": "checksum", "schema_contract": {"data_type": "freeze"}}`)})
 	require.ErrorIs(t, err, load.ErrContract)
 	require.Contains(t, err.Error(), "interval")
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.durations"))
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM raw.durations"))
 
-	_, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"write_disposition": "append", "verify": "checksum"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"write_disposition": "append", "verify": "checksum"}`)})
 	require.NoError(t, err)
 	types := pgColumnTypes(t, pg, "raw.durations")
 	for _, c := range []string{"t0", "t3", "t6"} {
 		require.Equal(t, "interval", types[c], c)
 	}
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.durations WHERE id = 0 AND t0 = interval '23:59:59'
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.durations WHERE id = 0 AND t0 = interval '23:59:59'
 		AND t3 = interval '0.001 seconds' AND t6 = interval '12:00:00.000001'`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.durations WHERE id = 2 AND t6 = interval '-838:59:59.999999'`))
-	require.Equal(t, int64(len(durationRows)+1), pg.count(t, "SELECT count(*) FROM raw.durations"))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.durations WHERE id = 2 AND t6 = interval '-838:59:59.999999'`))
+	require.Equal(t, int64(len(dbtest.DurationRows)+1), pg.Count(t, "SELECT count(*) FROM raw.durations"))
 }

@@ -9,18 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // pgStrings reads columns of a table in PostgreSQL's text output (char(n) with its padding),
 // nil for NULL, by id.
-func pgStrings(t *testing.T, pg *pgEnv, table string, cols []string) map[int][]*string {
+func pgStrings(t *testing.T, pg *dbtest.PG, table string, cols []string) map[int][]*string {
 	t.Helper()
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = pgx.Identifier{c}.Sanitize()
 	}
 	// The simple protocol returns every value in its text output form.
-	rows, err := pg.conn.Query(context.Background(), "SELECT id::text, "+strings.Join(quoted, ", ")+" FROM "+table, pgx.QueryExecModeSimpleProtocol)
+	rows, err := pg.Conn.Query(context.Background(), "SELECT id::text, "+strings.Join(quoted, ", ")+" FROM "+table, pgx.QueryExecModeSimpleProtocol)
 	require.NoError(t, err)
 	defer rows.Close()
 	out := map[int][]*string{}
@@ -64,13 +65,13 @@ var pgCharColumns = []string{"c5", "c1", "bp", "vc5", "vc", "tx", "nm", "qc", "c
 // Before: char(n) arrived as text without its padding ('ab   ' became 'ab').
 func TestRun_PostgresCharacterTypesIntoPostgres(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, pgCharTable...)
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, pgCharTable...)
 	want := pgStrings(t, pg, "src.chars", pgCharColumns)
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
-		_, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), DestinationSchema: schema,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "src.chars", "write_disposition": "replace", "verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: pg.Endpoint(t), Destination: pg.Endpoint(t), DestinationSchema: schema,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.chars", "write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		types := pgColumnTypes(t, pg, schema+".chars")
 		require.Equal(t, "character(5)", types["c5"])
@@ -87,20 +88,20 @@ func TestRun_PostgresCharacterTypesIntoPostgres(t *testing.T) {
 // value), bpchar a longtext keeping its trailing spaces, the others longtext, byte for byte.
 func TestRun_PostgresCharacterTypesIntoMariaDB(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, pgCharTable...)
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, pgCharTable...)
 	want := pgStrings(t, pg, "src.chars", pgCharColumns)
-	my := newMyDest(t)
-	_, err := runLoad(t, my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.chars",
+	my := dbtest.NewMyDest(t)
+	_, err := dbtest.RunLoad(t, my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.chars",
 		"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
-	types := myColumnTypes(t, my, "chars")
+	types := dbtest.MyColumnTypes(t, my, "chars")
 	require.Equal(t, "char(5)", types["c5"])
 	require.Equal(t, "char(1)", types["c1"])
 	for _, c := range []string{"bp", "vc5", "vc", "tx", "nm", "qc", "ci"} {
 		require.Equal(t, "longtext", types[c], c)
 	}
-	got := myStrings(t, my.db, "chars", pgCharColumns)
+	got := myStrings(t, my.DB, "chars", pgCharColumns)
 	require.Len(t, got, len(want))
 	for id, w := range want {
 		for i, c := range pgCharColumns {
@@ -161,7 +162,7 @@ var pgRestTypes = []pgRestType{
 	{"da", "src.posint[]", "'{1,2}'", "'{}'", "jsonb", "longtext", "to_jsonb(s.da) = d.da"},
 }
 
-func makePGRestTypes(t *testing.T, pg *pgEnv) {
+func makePGRestTypes(t *testing.T, pg *dbtest.PG) {
 	t.Helper()
 	defs := []string{"id int PRIMARY KEY"}
 	edge, plain, nulls := []string{"1"}, []string{"2"}, []string{"3"}
@@ -171,7 +172,7 @@ func makePGRestTypes(t *testing.T, pg *pgEnv) {
 		plain = append(plain, c.plain)
 		nulls = append(nulls, "NULL")
 	}
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TYPE src.mood AS ENUM ('sad', 'happy')",
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TYPE src.mood AS ENUM ('sad', 'happy')",
 		"CREATE DOMAIN src.posint AS integer CHECK (VALUE > 0)", "CREATE DOMAIN src.amount AS numeric(10,2)",
 		"CREATE DOMAIN src.code AS varchar(3)",
 		"CREATE TABLE src.rest ("+strings.Join(defs, ", ")+")",
@@ -184,20 +185,20 @@ func makePGRestTypes(t *testing.T, pg *pgEnv) {
 // text instead of its base type, and money as text spelled for lc_monetary ("-$92,233,…").
 func TestRun_PostgresRemainingTypesIntoPostgres(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	makePGRestTypes(t, pg)
 	for _, verify := range []string{"checksum", "count"} {
 		schema := "raw_" + verify
-		res, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), DestinationSchema: schema,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "src.rest", "write_disposition": "replace", "verify": "`+verify+`"}`)})
+		res, err := dbtest.RunLoad(t, load.Spec{Source: pg.Endpoint(t), Destination: pg.Endpoint(t), DestinationSchema: schema,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.rest", "write_disposition": "replace", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		require.Equal(t, int64(3), res.RowsLoaded)
 		types := pgColumnTypes(t, pg, schema+".rest")
 		for _, c := range pgRestTypes {
 			require.Equal(t, c.pgType, types[c.col], "%s %s (%s)", verify, c.col, c.ddl)
-			require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM src.rest s JOIN "+schema+".rest d USING (id) WHERE "+c.same),
+			require.Equal(t, int64(2), pg.Count(t, "SELECT count(*) FROM src.rest s JOIN "+schema+".rest d USING (id) WHERE "+c.same),
 				"%s %s (%s): %s", verify, c.col, c.ddl, c.same)
-			require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM "+schema+".rest WHERE id = 3 AND "+c.col+" IS NULL"), c.col)
+			require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM "+schema+".rest WHERE id = 3 AND "+c.col+" IS NULL"), c.col)
 		}
 	}
 }
@@ -206,19 +207,19 @@ func TestRun_PostgresRemainingTypesIntoPostgres(t *testing.T) {
 // value read back from MariaDB against the source's) agrees.
 func TestRun_PostgresRemainingTypesIntoMariaDB(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	makePGRestTypes(t, pg)
-	my := newMyDest(t)
-	res, err := runLoad(t, my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.rest",
+	my := dbtest.NewMyDest(t)
+	res, err := dbtest.RunLoad(t, my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.rest",
 		"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	require.Equal(t, int64(3), res.RowsLoaded)
-	types := myColumnTypes(t, my, "rest")
+	types := dbtest.MyColumnTypes(t, my, "rest")
 	for _, c := range pgRestTypes {
 		require.Equal(t, c.myType, types[c.col], "%s (%s)", c.col, c.ddl)
 	}
 	var mo string
-	require.NoError(t, my.db.QueryRowContext(context.Background(), "SELECT mo FROM rest WHERE id = 1").Scan(&mo))
+	require.NoError(t, my.DB.QueryRowContext(context.Background(), "SELECT mo FROM rest WHERE id = 1").Scan(&mo))
 	require.Equal(t, "-92233720368547758.080000000000000000000000000000", mo)
 }
 
@@ -226,15 +227,15 @@ func TestRun_PostgresRemainingTypesIntoMariaDB(t *testing.T) {
 // keeps the padding of the rows already there: PostgreSQL's own char-to-text cast would strip it.
 func TestRun_PostgresCharWidenedToTextKeepsItsPadding(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.c (id int PRIMARY KEY, c char(5))", "INSERT INTO src.c VALUES (1, 'ab'), (2, NULL)")
-	spec := load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "src.c", "write_disposition": "append", "verify": "checksum"}`)}
-	_, err := runLoad(t, spec)
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.c (id int PRIMARY KEY, c char(5))", "INSERT INTO src.c VALUES (1, 'ab'), (2, NULL)")
+	spec := load.Spec{Source: pg.Endpoint(t), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.c", "write_disposition": "append", "verify": "checksum"}`)}
+	_, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, "character(5)", pgColumnTypes(t, pg, "raw.c")["c"])
-	pg.exec(t, "ALTER TABLE src.c ALTER COLUMN c TYPE text", "DELETE FROM src.c", "INSERT INTO src.c VALUES (3, 'longer than five ')")
-	_, err = runLoad(t, spec)
+	pg.Exec(t, "ALTER TABLE src.c ALTER COLUMN c TYPE text", "DELETE FROM src.c", "INSERT INTO src.c VALUES (3, 'longer than five ')")
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, "text", pgColumnTypes(t, pg, "raw.c")["c"])
 	got := pgStrings(t, pg, "raw.c", []string{"c"})

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // TestRun_MemoryIsBoundedByTheBatchNotTheTable streams a table several times larger than the
@@ -15,19 +16,19 @@ import (
 // It does not run in parallel: the heap is the whole process's, and other tests' allocations
 // would be counted as the loader's.
 func TestRun_MemoryIsBoundedByTheBatchNotTheTable(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	// 100,000 rows of ~300 bytes: about 30 MB of data.
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.wide (id bigint PRIMARY KEY, pad text)",
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.wide (id bigint PRIMARY KEY, pad text)",
 		"INSERT INTO src.wide SELECT g, repeat(md5(g::text), 9) FROM generate_series(1, 100000) g")
 	// verify none takes the PostgreSQL-to-PostgreSQL raw COPY path; checksum decodes every row.
 	for _, verify := range []string{"none", "checksum"} {
-		cfg := mustConfig(t, `{"mode": "single_table", "table": "src.wide", "write_disposition": "replace", "batch_size": 2000, "verify": "`+verify+`"}`)
+		cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.wide", "write_disposition": "replace", "batch_size": 2000, "verify": "`+verify+`"}`)
 		runtime.GC()
 		var base runtime.MemStats
 		runtime.ReadMemStats(&base)
 		var peak uint64
 		batches := 0
-		res, err := load.Run(context.Background(), load.Spec{Pipeline: "m", Source: pg.endpoint(t), Destination: pg.endpoint(t),
+		res, err := load.Run(context.Background(), load.Spec{Pipeline: "m", Source: pg.Endpoint(t), Destination: pg.Endpoint(t),
 			DestinationSchema: "raw", Config: cfg}, nil, func(p load.Progress) {
 			batches++
 			if batches%10 != 0 {

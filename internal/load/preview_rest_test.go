@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 func previewREST(t *testing.T, api *fakeAPI, config map[string]any, resource, cfg string, limit int) (*load.RESTPreview, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return load.PreviewREST(ctx, config, api.endpoint(t, "tables").Env, resource, mustConfig(t, cfg), limit)
+	return load.PreviewREST(ctx, config, api.endpoint(t, "tables").Env, resource, dbtest.MustConfig(t, cfg), limit)
 }
 
 // The preview of a resource is its first page as a run that stops after one page loads it:
@@ -44,15 +45,15 @@ func TestPreviewREST_IsTheFirstPageAsARunLoadsIt(t *testing.T) {
 	require.Equal(t, int64(3), p.Rows[1][0])
 
 	// A run of one page into PostgreSQL makes the same table.
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	onePage := api.config("tables")
 	onePage["max_pages"] = 1
 	src := api.endpoint(t, "tables")
 	src.Config = onePage
-	_, err = runLoad(t, load.Spec{Pipeline: "preview", Source: src, Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"table_names": ["posts"]}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Pipeline: "preview", Source: src, Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"table_names": ["posts"]}`)})
 	require.NoError(t, err)
-	rows, err := pg.conn.Query(context.Background(), `SELECT attname FROM pg_attribute WHERE attrelid = 'raw.posts'::regclass
+	rows, err := pg.Conn.Query(context.Background(), `SELECT attname FROM pg_attribute WHERE attrelid = 'raw.posts'::regclass
 		AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('_dnk_loaded_at', '_dnk_run_id') ORDER BY attnum`)
 	require.NoError(t, err)
 	var loaded []string
@@ -63,9 +64,9 @@ func TestPreviewREST_IsTheFirstPageAsARunLoadsIt(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, names, loaded)
-	require.Equal(t, int64(len(p.Rows)), pg.count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(len(p.Rows)), pg.Count(t, `SELECT count(*) FROM raw.posts`))
 	var id string
-	require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT _dnk_id FROM raw.posts WHERE id = 2`).Scan(&id))
+	require.NoError(t, pg.Conn.QueryRow(context.Background(), `SELECT _dnk_id FROM raw.posts WHERE id = 2`).Scan(&id))
 	require.Equal(t, id, p.Rows[0][5], "the same derived _dnk_id")
 }
 

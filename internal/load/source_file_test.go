@@ -20,6 +20,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors/s3/s3test"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // jaffleDir holds jaffle_shop's raw CSVs, read in place.
@@ -49,13 +50,13 @@ func fileEndpoint(env connectors.Env, id int, format string) load.Endpoint {
 }
 
 // tableText reads a destination table's columns as text (NULL as "\N"), ordered by the first.
-func tableText(t *testing.T, pg *pgEnv, table string, cols []string) [][]string {
+func tableText(t *testing.T, pg *dbtest.PG, table string, cols []string) [][]string {
 	t.Helper()
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		exprs[i] = fmt.Sprintf(`coalesce(%q::text, '\N')`, c)
 	}
-	rows, err := pg.conn.Query(context.Background(), fmt.Sprintf("SELECT %s FROM %s ORDER BY %q", strings.Join(exprs, ", "), table, cols[0]))
+	rows, err := pg.Conn.Query(context.Background(), fmt.Sprintf("SELECT %s FROM %s ORDER BY %q", strings.Join(exprs, ", "), table, cols[0]))
 	require.NoError(t, err)
 	defer rows.Close()
 	var out [][]string
@@ -72,9 +73,9 @@ func tableText(t *testing.T, pg *pgEnv, table string, cols []string) [][]string 
 	return out
 }
 
-func columnTypes(t *testing.T, pg *pgEnv, schema, table string) map[string]string {
+func columnTypes(t *testing.T, pg *dbtest.PG, schema, table string) map[string]string {
 	t.Helper()
-	rows, err := pg.conn.Query(context.Background(), `SELECT column_name, data_type FROM information_schema.columns
+	rows, err := pg.Conn.Query(context.Background(), `SELECT column_name, data_type FROM information_schema.columns
 WHERE table_schema = $1 AND table_name = $2`, schema, table)
 	require.NoError(t, err)
 	defer rows.Close()
@@ -104,7 +105,7 @@ var jaffleTypes = map[string]map[string]string{
 }
 
 // requireJaffle checks that table holds the CSV's rows exactly, with the inferred types.
-func requireJaffle(t *testing.T, pg *pgEnv, schema, table string) {
+func requireJaffle(t *testing.T, pg *dbtest.PG, schema, table string) {
 	t.Helper()
 	header, want := readCSV(t, jaffle(t, table+".csv"))
 	types := columnTypes(t, pg, schema, table)
@@ -118,7 +119,7 @@ func requireJaffle(t *testing.T, pg *pgEnv, schema, table string) {
 }
 
 func TestFileSource_JaffleShopUploadsLoadEqualToTheirContent(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	names := []string{"raw_customers", "raw_orders", "raw_payments"}
 	var paths []string
 	for _, n := range names {
@@ -130,8 +131,8 @@ func TestFileSource_JaffleShopUploadsLoadEqualToTheirContent(t *testing.T) {
 		schema := "raw_" + verify
 		for i, n := range names {
 			before := load.FileTextCopies()
-			res, err := runLoad(t, load.Spec{Pipeline: "jaffle_" + n, Source: fileEndpoint(env, i+1, "csv"), DestinationSchema: schema,
-				Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "`+n+`", "verify": "`+verify+`"}`)})
+			res, err := dbtest.RunLoad(t, load.Spec{Pipeline: "jaffle_" + n, Source: fileEndpoint(env, i+1, "csv"), DestinationSchema: schema,
+				Destination: pg.Endpoint(t), Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "`+n+`", "verify": "`+verify+`"}`)})
 			require.NoError(t, err)
 			_, want := readCSV(t, paths[i])
 			require.Equal(t, int64(len(want)), res.RowsLoaded)
@@ -140,10 +141,10 @@ func TestFileSource_JaffleShopUploadsLoadEqualToTheirContent(t *testing.T) {
 		}
 	}
 	// The catalog's name for the upload (file.file_<id>) is the default table name.
-	_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{}`)})
+	_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(100), pg.count(t, "SELECT count(*) FROM raw.file_1"))
+	require.Equal(t, int64(100), pg.Count(t, "SELECT count(*) FROM raw.file_1"))
 }
 
 func writeTemp(t *testing.T, name, content string) string {
@@ -155,7 +156,7 @@ func writeTemp(t *testing.T, name, content string) string {
 
 // A value that breaks its column's inferred kind past the sample follows the data_type contract.
 func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	var b strings.Builder
 	b.WriteString("id,qty,day\n")
 	for i := 1; i <= 30; i++ {
@@ -165,8 +166,8 @@ func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T)
 	env := uploads(writeTemp(t, "qty.csv", b.String()))
 	verify := "count"
 	run := func(contract string) (load.Result, error) {
-		return runLoad(t, load.Spec{Pipeline: "p_" + contract, DestinationSchema: contract, Source: fileEndpoint(env, 1, "csv"),
-			Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "qty", "files": {"sample_rows": 10},
+		return dbtest.RunLoad(t, load.Spec{Pipeline: "p_" + contract, DestinationSchema: contract, Source: fileEndpoint(env, 1, "csv"),
+			Destination: pg.Endpoint(t), Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "qty", "files": {"sample_rows": 10},
 			"schema_contract": {"data_type": "`+contract+`"}, "verify": "`+verify+`"}`)})
 	}
 	// Both paths (COPY text, decoding) under freeze and evolve.
@@ -176,15 +177,15 @@ func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T)
 		require.ErrorContains(t, err, `file 1, line 32, column "qty": "lots" is not an integer`, verify)
 		_, err = run("evolve")
 		require.NoError(t, err, verify)
-		require.Equal(t, int64(31), pg.count(t, "SELECT count(*) FROM evolve.qty"), verify)
-		pg.exec(t, "DROP SCHEMA evolve CASCADE")
+		require.Equal(t, int64(31), pg.Count(t, "SELECT count(*) FROM evolve.qty"), verify)
+		pg.Exec(t, "DROP SCHEMA evolve CASCADE")
 	}
 
 	_, err := run("freeze")
 	require.ErrorIs(t, err, load.ErrContract)
 	require.ErrorContains(t, err, `file 1, line 32, column "qty"`)
 	require.ErrorContains(t, err, `"lots" is not an integer`)
-	require.Zero(t, pg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'freeze' AND table_name = 'qty'"))
+	require.Zero(t, pg.Count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'freeze' AND table_name = 'qty'"))
 
 	res, err := run("discard_row")
 	require.NoError(t, err)
@@ -192,7 +193,7 @@ func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T)
 	require.Equal(t, int64(1), res.Tables[0].RowsRejected)
 	require.Equal(t, "bigint", columnTypes(t, pg, "discard_row", "qty")["qty"])
 	var reason, row string
-	require.NoError(t, pg.conn.QueryRow(context.Background(),
+	require.NoError(t, pg.Conn.QueryRow(context.Background(),
 		`SELECT reason, "row"::text FROM discard_row._dnk_rejected WHERE table_name = 'qty'`).Scan(&reason, &row))
 	require.Contains(t, reason, `file 1, line 32`)
 	require.Contains(t, reason, `"lots" is not an integer`)
@@ -203,25 +204,25 @@ func TestFileSource_ValueBreakingTheInferredTypeFollowsTheContract(t *testing.T)
 	require.Equal(t, int64(31), res.RowsLoaded)
 	require.Equal(t, "text", columnTypes(t, pg, "evolve", "qty")["qty"], "evolve widened the column")
 	require.Equal(t, "date", columnTypes(t, pg, "evolve", "qty")["day"])
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM evolve.qty WHERE qty = 'lots'"))
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM evolve.qty WHERE qty = '300'"))
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM evolve.qty WHERE qty = 'lots'"))
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM evolve.qty WHERE qty = '300'"))
 }
 
 func TestFileSource_DialectsAndOverrides(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	semicolon := "\xef\xbb\xbfcode;name;price;seen\n007;caf\xc3\xa9;1,5;\\N\n012;'x;y';2;2024-01-01 10:00:00\n"
 	latin1 := "id|name\n1|caf\xe9\n2|NA\n3|\n"
 	env := uploads(writeTemp(t, "a.csv", semicolon), writeTemp(t, "b.csv", latin1))
 
-	_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "a", "files": {"quote": "'", "columns": {"price": "text"}}}`)})
+	_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "a", "files": {"quote": "'", "columns": {"price": "text"}}}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"007", "café", "1,5", `\N`}, {"012", "x;y", "2", "2024-01-01 10:00:00"}},
 		tableText(t, pg, "raw.a", []string{"code", "name", "price", "seen"}))
 	require.Equal(t, "timestamp without time zone", columnTypes(t, pg, "raw", "a")["seen"])
 
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 2, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "b", "files": {"null_marker": "NA"}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 2, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "b", "files": {"null_marker": "NA"}}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"1", "café"}, {"2", `\N`}, {"3", `\N`}}, tableText(t, pg, "raw.b", []string{"id", "name"}))
 
@@ -229,23 +230,23 @@ func TestFileSource_DialectsAndOverrides(t *testing.T) {
 	env = uploads(writeTemp(t, "e.csv", "1;2\n3;4\n"))
 	ep := fileEndpoint(env, 1, "csv")
 	ep.Config["delimiter"], ep.Config["has_header"] = ";", false
-	_, err = runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "e"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: ep, Destination: pg.Endpoint(t), Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "e"}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"1", "2"}, {"3", "4"}}, tableText(t, pg, "raw.e", []string{"column_1", "column_2"}))
 
 	// Headerless: columns are numbered.
 	env = uploads(writeTemp(t, "c.tsv", "1\tx\n2\ty\n"))
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "tsv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "c", "files": {"header": false}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "tsv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "c", "files": {"header": false}}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"1", "x"}, {"2", "y"}}, tableText(t, pg, "raw.c", []string{"column_1", "column_2"}))
 
 	// A malformed file fails naming the line; nothing is published.
 	env = uploads(writeTemp(t, "d.csv", "id,name\n1,a\n2,\"b\n"))
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "d"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "d"}`)})
 	require.ErrorContains(t, err, "file 1: line 3: a quoted field is not closed")
-	require.Zero(t, pg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'd'"))
+	require.Zero(t, pg.Count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'd'"))
 }
 
 func gz(t *testing.T, s string) string {
@@ -259,7 +260,7 @@ func gz(t *testing.T, s string) string {
 }
 
 func TestFileSource_JSONFormats(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	jsonl := `{"id": 1, "name": "a", "tags": ["x", "y"], "at": "2024-01-01T10:00:00Z", "ok": true, "amount": 1.50}
 {"id": 2, "name": null, "meta": {"k": 1}, "at": "2024-01-02T10:00:00+02:00", "ok": false, "amount": 12345678901234567890.123}
 `
@@ -267,8 +268,8 @@ func TestFileSource_JSONFormats(t *testing.T) {
 	arr := `[{"id": 1}, {"id": 2}, {"id": 3}]`
 	env := uploads(writeTemp(t, "a.jsonl.gz", gz(t, jsonl)), writeTemp(t, "b.json", doc), writeTemp(t, "c.json", arr))
 
-	_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "jsonl"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "a"}`)})
+	_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "jsonl"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "a"}`)})
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"id": "bigint", "name": "text", "tags": "jsonb", "at": "timestamp with time zone",
 		"ok": "boolean", "amount": "numeric", "meta": "jsonb"}, withoutLoaderColumns(columnTypes(t, pg, "raw", "a")))
@@ -277,24 +278,24 @@ func TestFileSource_JSONFormats(t *testing.T) {
 		{"2", `\N`, `\N`, "2024-01-02 08:00:00+00", "false", "12345678901234567890.123", `{"k": 1}`},
 	}, tableTextUTC(t, pg, "raw.a", []string{"id", "name", "tags", "at", "ok", "amount", "meta"}))
 
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 2, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "b", "files": {"records_path": "data.items"}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 2, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "b", "files": {"records_path": "data.items"}}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"1", "x"}, {"2", "y"}}, tableText(t, pg, "raw.b", []string{"id", "v"}))
 
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 2, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "b2", "files": {"records_path": "data.nope"}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 2, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "b2", "files": {"records_path": "data.nope"}}`)})
 	require.ErrorContains(t, err, `records_path "data.nope": the file has no such key`)
 
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 3, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "c"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 3, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "c"}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(3), pg.count(t, "SELECT count(*) FROM raw.c"))
+	require.Equal(t, int64(3), pg.Count(t, "SELECT count(*) FROM raw.c"))
 
 	// Without records_path, the first top-level key holding an array is the records.
 	env = uploads(writeTemp(t, "d.json", `{"meta": {"page": 1, "links": [1, 2]}, "total": 2, "items": [{"id": 7}, {"id": 8}], "more": [{"x": 1}]}`))
-	_, err = runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "d"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "d"}`)})
 	require.NoError(t, err)
 	require.Equal(t, [][]string{{"7"}, {"8"}}, tableText(t, pg, "raw.d", []string{"id"}))
 }
@@ -310,9 +311,9 @@ func withoutLoaderColumns(types map[string]string) map[string]string {
 	return out
 }
 
-func tableTextUTC(t *testing.T, pg *pgEnv, table string, cols []string) [][]string {
+func tableTextUTC(t *testing.T, pg *dbtest.PG, table string, cols []string) [][]string {
 	t.Helper()
-	pg.exec(t, "SET TIME ZONE 'UTC'")
+	pg.Exec(t, "SET TIME ZONE 'UTC'")
 	return tableText(t, pg, table, cols)
 }
 
@@ -331,7 +332,7 @@ type parquetRow struct {
 }
 
 func TestFileSource_ParquetTypesMapExactly(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	name := "x"
 	// 12345678901234567890123456.7890 as a 13-byte big-endian two's complement integer.
 	huge, ok := new(big.Int).SetString("123456789012345678901234567890", 10)
@@ -350,15 +351,15 @@ func TestFileSource_ParquetTypesMapExactly(t *testing.T) {
 	// verify count copies the values as binary COPY; checksum decodes them (both paths).
 	for _, verify := range []string{"count", "checksum"} {
 		beforeBinary := load.ParquetBinaryCopies()
-		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: verify,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "p", "verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.Endpoint(t), DestinationSchema: verify,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "p", "verify": "`+verify+`"}`)})
 		require.NoError(t, err)
 		require.Equal(t, verify == "count", load.ParquetBinaryCopies() == beforeBinary+1, "binary COPY with verify %s", verify)
 		requireParquetRows(t, pg, verify)
 	}
 }
 
-func requireParquetRows(t *testing.T, pg *pgEnv, schema string) {
+func requireParquetRows(t *testing.T, pg *dbtest.PG, schema string) {
 	t.Helper()
 	types := withoutLoaderColumns(columnTypes(t, pg, schema, "p"))
 	require.Equal(t, map[string]string{"id": "bigint", "amount": "numeric", "big": "numeric", "at": "timestamp with time zone",
@@ -395,7 +396,7 @@ func s3Endpoint(srv *s3test.Server, env connectors.Env, prefix string) load.Endp
 }
 
 func TestS3Source_EachObjectLoadsOnce(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	srv := s3test.New(t, "")
 	env := s3Env(t)
 	for _, n := range []string{"raw_orders", "raw_payments"} {
@@ -408,88 +409,88 @@ func TestS3Source_EachObjectLoadsOnce(t *testing.T) {
 	require.Equal(t, []string{"id", "user_id", "order_date", "status"}, ordersHeader)
 
 	// Orders: the glob picks one object of the prefix.
-	spec := load.Spec{Pipeline: "s3_orders", Source: s3Endpoint(srv, env, "shop/"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "raw_orders", "files": {"glob": "raw_orders*.csv"}}`)}
-	res, err := runLoad(t, spec)
+	spec := load.Spec{Pipeline: "s3_orders", Source: s3Endpoint(srv, env, "shop/"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "raw_orders", "files": {"glob": "raw_orders*.csv"}}`)}
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(len(orders)), res.RowsLoaded)
 	requireJaffle(t, pg, "raw", "raw_orders")
-	require.Equal(t, int64(len(orders)), pg.count(t, "SELECT count(*) FROM raw.raw_orders WHERE _dnk_file = 'shop/raw_orders.csv'"))
+	require.Equal(t, int64(len(orders)), pg.Count(t, "SELECT count(*) FROM raw.raw_orders WHERE _dnk_file = 'shop/raw_orders.csv'"))
 
 	// A second run finds nothing new and loads nothing.
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Zero(t, res.RowsLoaded)
-	require.Equal(t, int64(len(orders)), pg.count(t, "SELECT count(*) FROM raw.raw_orders"))
+	require.Equal(t, int64(len(orders)), pg.Count(t, "SELECT count(*) FROM raw.raw_orders"))
 
 	// A new file loads alone, then a changed one loads again.
 	srv.Put(t, "shop/raw_orders_2.csv", []byte("id,user_id,order_date,status\n100,1,2018-05-01,placed\n101,2,2018-05-02,shipped\n"))
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(2), res.RowsLoaded)
-	require.Equal(t, int64(2), pg.count(t, "SELECT count(*) FROM raw.raw_orders WHERE _dnk_file = 'shop/raw_orders_2.csv'"))
+	require.Equal(t, int64(2), pg.Count(t, "SELECT count(*) FROM raw.raw_orders WHERE _dnk_file = 'shop/raw_orders_2.csv'"))
 	require.Equal(t, "date", columnTypes(t, pg, "raw", "raw_orders")["order_date"])
 	srv.Put(t, "shop/raw_orders_2.csv", []byte("id,user_id,order_date,status\n102,3,2018-05-03,placed\n"))
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), res.RowsLoaded)
-	require.Equal(t, int64(len(orders)+3), pg.count(t, "SELECT count(*) FROM raw.raw_orders"))
+	require.Equal(t, int64(len(orders)+3), pg.Count(t, "SELECT count(*) FROM raw.raw_orders"))
 
 	// A run that fails leaves the state alone: the file it could not load loads next time.
 	srv.Put(t, "shop/raw_orders_3.csv", []byte("id,user_id,order_date,status\n103,3,2018-05-03,\"open\n"))
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.ErrorContains(t, err, "shop/raw_orders_3.csv: line 2: a quoted field is not closed")
 	srv.Put(t, "shop/raw_orders_3.csv", []byte("id,user_id,order_date,status\n103,3,2018-05-03,placed\n"))
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), res.RowsLoaded)
 
 	// full_database over the prefix, with a file column of another name: the table is named
 	// after the prefix.
-	res, err = runLoad(t, load.Spec{Pipeline: "s3_pay", Source: s3Endpoint(srv, env, "shop/"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"files": {"glob": "raw_payments.csv", "file_column": "source_key"}}`)})
+	res, err = dbtest.RunLoad(t, load.Spec{Pipeline: "s3_pay", Source: s3Endpoint(srv, env, "shop/"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"files": {"glob": "raw_payments.csv", "file_column": "source_key"}}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(113), pg.count(t, "SELECT count(*) FROM raw.shop WHERE source_key = 'shop/raw_payments.csv'"))
+	require.Equal(t, int64(113), pg.Count(t, "SELECT count(*) FROM raw.shop WHERE source_key = 'shop/raw_payments.csv'"))
 }
 
 func TestS3Source_EmptyPrefixFailsUnlessAllowed(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	srv := s3test.New(t, "")
 	env := s3Env(t)
-	spec := load.Spec{Pipeline: "s3_empty", Source: s3Endpoint(srv, env, "nothing/"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)}
-	_, err := runLoad(t, spec)
+	spec := load.Spec{Pipeline: "s3_empty", Source: s3Endpoint(srv, env, "nothing/"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "t"}`)}
+	_, err := dbtest.RunLoad(t, spec)
 	require.ErrorContains(t, err, `no csv file under prefix "nothing/"`)
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "t", "files": {"allow_empty": true}}`)
-	res, err := runLoad(t, spec)
+	spec.Config = dbtest.MustConfig(t, `{"mode": "single_table", "table": "t", "files": {"allow_empty": true}}`)
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Zero(t, res.RowsLoaded)
 	require.Empty(t, res.Tables)
-	require.Zero(t, pg.count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'"), "nothing is created")
+	require.Zero(t, pg.Count(t, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'"), "nothing is created")
 
 	// The egress policy decides: a loopback endpoint is denied when private addresses are not.
 	strict, err := egress.New(false, "")
 	require.NoError(t, err)
 	spec.Source = s3Endpoint(srv, connectors.Env{Dialer: strict.Dialer(5 * time.Second)}, "nothing/")
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.ErrorContains(t, err, "egress denied")
 }
 
 func TestFileSource_ReplaceBuildsTheConfiguredPrimaryKey(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	env := uploads(jaffle(t, "raw_customers.csv"))
-	spec := load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "id"}`)}
-	_, err := runLoad(t, spec)
+	spec := load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "id"}`)}
+	_, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	var key string
-	require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT a.attname FROM pg_index i
+	require.NoError(t, pg.Conn.QueryRow(context.Background(), `SELECT a.attname FROM pg_index i
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
 WHERE i.indrelid = 'raw.customers'::regclass AND i.indisprimary`).Scan(&key))
 	require.Equal(t, "id", key)
 
-	spec.Config = mustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "nope"}`)
-	_, err = runLoad(t, spec)
+	spec.Config = dbtest.MustConfig(t, `{"mode": "single_table", "table": "customers", "write_disposition": "replace", "primary_key": "nope"}`)
+	_, err = dbtest.RunLoad(t, spec)
 	require.ErrorContains(t, err, `config.primary_key: column "nope" is not a column of the file`)
 }
 
@@ -518,23 +519,23 @@ func TestParseURL_File(t *testing.T) {
 
 // Errors name the upload by its id, never by where the server keeps it.
 func TestFileSource_ErrorsDoNotShowTheServersPath(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	dir := t.TempDir() // a directory opens, and fails on read
 	for _, format := range []string{"csv", "parquet"} {
-		_, err := runLoad(t, load.Spec{Source: fileEndpoint(uploads(dir), 1, format), Destination: pg.endpoint(t),
-			Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(uploads(dir), 1, format), Destination: pg.Endpoint(t),
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "t"}`)})
 		require.Error(t, err, format)
 		require.Contains(t, err.Error(), "file 1", format)
 		require.NotContains(t, err.Error(), dir, format)
 	}
-	_, err := runLoad(t, load.Spec{Source: fileEndpoint(uploads(), 1, "csv"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "t"}`)})
+	_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(uploads(), 1, "csv"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "t"}`)})
 	require.ErrorContains(t, err, "file 1: no file 1")
 }
 
 // Parquet and gzip-compressed CSV objects under a prefix, through both copy paths.
 func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	srv := s3test.New(t, "")
 	env := s3Env(t)
 	for i := range 2 {
@@ -547,8 +548,8 @@ func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
 	for _, verify := range []string{"count", "checksum"} {
 		ep := s3Endpoint(srv, env, "pq/")
 		ep.Config["format"] = "parquet"
-		_, err := runLoad(t, load.Spec{Pipeline: "pq_" + verify, Source: ep, Destination: pg.endpoint(t), DestinationSchema: "pq_" + verify,
-			Config: mustConfig(t, `{"verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Pipeline: "pq_" + verify, Source: ep, Destination: pg.Endpoint(t), DestinationSchema: "pq_" + verify,
+			Config: dbtest.MustConfig(t, `{"verify": "`+verify+`"}`)})
 		require.NoError(t, err)
 		// An empty byte array is empty bytes, not NULL, on both paths.
 		require.Equal(t, [][]string{{"1", "1.50", `["x"]`, `\x`, "pq/part-0.parquet"}, {"11", "1.50", `["x"]`, `\x`, "pq/part-1.parquet"}},
@@ -556,8 +557,8 @@ func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
 
 		ep = s3Endpoint(srv, env, "gz/")
 		ep.Config["compression"] = "gzip"
-		_, err = runLoad(t, load.Spec{Pipeline: "gz_" + verify, Source: ep, Destination: pg.endpoint(t), DestinationSchema: "gz_" + verify,
-			Config: mustConfig(t, `{"verify": "`+verify+`"}`)})
+		_, err = dbtest.RunLoad(t, load.Spec{Pipeline: "gz_" + verify, Source: ep, Destination: pg.Endpoint(t), DestinationSchema: "gz_" + verify,
+			Config: dbtest.MustConfig(t, `{"verify": "`+verify+`"}`)})
 		require.NoError(t, err)
 		require.Equal(t, [][]string{{"1", "2024-01-01", "gz/part-0.csv.gz"}, {"2", "2024-01-02", "gz/part-1.csv.gz"}},
 			tableText(t, pg, "gz_"+verify+".gz", []string{"id", "day", "_dnk_file"}))
@@ -566,7 +567,7 @@ func TestS3Source_ParquetAndGzipObjects(t *testing.T) {
 
 // The COPY text path and the decoding path store the same values.
 func TestFileSource_BothPathsStoreTheSameValues(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	csvText := "id,at,naive,amount,ok,u,doc\n" +
 		"1,2024-01-01 10:00:00.1234567+0200,2024-01-01T10:00:00.9999999,+1.50,TRUE,6BA7B810-9DAD-11D1-80B4-00C04FD430C8,\"{\"\"a\"\": 1}\"\n" +
 		"2,2024-01-01T10:00:00Z,2024-01-01,-1e3,f,,\n"
@@ -574,8 +575,8 @@ func TestFileSource_BothPathsStoreTheSameValues(t *testing.T) {
 	cols := []string{"id", "at", "naive", "amount", "ok", "u", "doc"}
 	var got [][][]string
 	for _, verify := range []string{"count", "checksum"} {
-		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.endpoint(t), DestinationSchema: verify,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "v", "verify": "`+verify+`", "files": {"columns": {"doc": "json", "amount": "decimal"}}}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: pg.Endpoint(t), DestinationSchema: verify,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "v", "verify": "`+verify+`", "files": {"columns": {"doc": "json", "amount": "decimal"}}}`)})
 		require.NoError(t, err, verify)
 		got = append(got, tableTextUTC(t, pg, verify+".v", cols))
 	}
@@ -588,13 +589,13 @@ func TestFileSource_BothPathsStoreTheSameValues(t *testing.T) {
 
 // A file source loads into MariaDB too (the decoding path: the COPY text path is PostgreSQL's).
 func TestFileSource_IntoMariaDB(t *testing.T) {
-	db, u := mysqlDB(t)
+	db, u := dbtest.MySQLDB(t)
 	dst, err := load.ParseURL(u)
 	require.NoError(t, err)
 	_, name, _ := strings.Cut(strings.TrimPrefix(u, "mysql://"), "/")
 	env := uploads(jaffle(t, "raw_orders.csv"))
-	res, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: dst, DestinationSchema: name,
-		Config: mustConfig(t, `{"mode": "single_table", "table": "raw_orders"}`)})
+	res, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "csv"), Destination: dst, DestinationSchema: name,
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "raw_orders"}`)})
 	require.NoError(t, err)
 	require.Equal(t, int64(99), res.RowsLoaded)
 	var n int
@@ -621,13 +622,13 @@ type parquetNested struct {
 
 // Structs and maps arrive as JSON, on both paths.
 func TestFileSource_ParquetStructsAndMapsAsJSON(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	var b bytes.Buffer
 	require.NoError(t, parquet.Write(&b, []parquetNested{{ID: 1, Addr: parquetAddr{City: "Oslo", Zip: 150}, Attrs: map[string]int64{"a": 1}}}))
 	env := uploads(writeTemp(t, "n.parquet", b.String()))
 	for _, verify := range []string{"count", "checksum"} {
-		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: verify,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "n", "verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.Endpoint(t), DestinationSchema: verify,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "n", "verify": "`+verify+`"}`)})
 		require.NoError(t, err, verify)
 		require.Equal(t, [][]string{{"1", `{"zip": 150, "city": "Oslo"}`, `{"a": 1}`}}, tableText(t, pg, verify+".n", []string{"id", "addr", "attrs"}), verify)
 		require.Equal(t, "jsonb", columnTypes(t, pg, verify, "n")["addr"])
@@ -638,7 +639,7 @@ func TestFileSource_ParquetStructsAndMapsAsJSON(t *testing.T) {
 // connection's format only, matched after the prefix, ** across folders.
 func TestListS3Objects_AreTheObjectsARunLoads(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	srv := s3test.New(t, "")
 	env := s3Env(t)
 	for _, k := range []string{"in/2024/01/a.csv", "in/2024/02/b.csv", "in/2024/02/b.json", "in/top.csv", "out/c.csv"} {
@@ -660,11 +661,11 @@ func TestListS3Objects_AreTheObjectsARunLoads(t *testing.T) {
 	keys, more := list("2024/**/*.csv", 10)
 	require.Equal(t, []string{"in/2024/01/a.csv", "in/2024/02/b.csv"}, keys)
 	require.False(t, more)
-	res, err := runLoad(t, load.Spec{Pipeline: "s3_list", Source: src, Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "t", "files": {"glob": "2024/**/*.csv"}}`)})
+	res, err := dbtest.RunLoad(t, load.Spec{Pipeline: "s3_list", Source: src, Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "t", "files": {"glob": "2024/**/*.csv"}}`)})
 	require.NoError(t, err)
 	require.Equal(t, int64(len(keys)), res.RowsLoaded)
-	require.Equal(t, int64(2), pg.count(t, `SELECT count(DISTINCT _dnk_file) FROM raw.t WHERE _dnk_file IN ('in/2024/01/a.csv', 'in/2024/02/b.csv')`))
+	require.Equal(t, int64(2), pg.Count(t, `SELECT count(DISTINCT _dnk_file) FROM raw.t WHERE _dnk_file IN ('in/2024/01/a.csv', 'in/2024/02/b.csv')`))
 
 	keys, more = list("", 2)
 	require.Equal(t, []string{"in/2024/01/a.csv", "in/2024/02/b.csv"}, keys)
@@ -708,7 +709,7 @@ type parquetKinds struct {
 
 // Every parquet type loads the same through binary COPY as through the decoding path.
 func TestFileSource_ParquetBinaryCopyEqualsTheDecodingPath(t *testing.T) {
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	seven := int64(7)
 	rows := []parquetKinds{
 		{ID: 1, I8: -128, I16: -32768, U16: 65535, U32: 4294967295, U64: 18446744073709551615, F32: 1.5, Str: "tab\tand \\ ünï",
@@ -726,8 +727,8 @@ func TestFileSource_ParquetBinaryCopyEqualsTheDecodingPath(t *testing.T) {
 	got := map[string][][]string{}
 	for _, verify := range []string{"count", "checksum"} {
 		beforeBinary := load.ParquetBinaryCopies()
-		_, err := runLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.endpoint(t), DestinationSchema: "k_" + verify,
-			Config: mustConfig(t, `{"mode": "single_table", "table": "k", "verify": "`+verify+`"}`)})
+		_, err := dbtest.RunLoad(t, load.Spec{Source: fileEndpoint(env, 1, "parquet"), Destination: pg.Endpoint(t), DestinationSchema: "k_" + verify,
+			Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "k", "verify": "`+verify+`"}`)})
 		require.NoError(t, err)
 		require.Equal(t, verify == "count", load.ParquetBinaryCopies() == beforeBinary+1, "binary COPY with verify %s", verify)
 		got[verify] = tableTextUTC(t, pg, "k_"+verify+".k", cols)

@@ -12,6 +12,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 	msconn "github.com/datanika/datanika/internal/connectors/mssql"
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // TestRun_MSSQLToPostgresLive loads every SQL Server type into PostgreSQL, then an incremental
@@ -55,9 +56,9 @@ func TestRun_MSSQLToPostgresLive(t *testing.T) {
  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, '2024-01-02 00:00:00')`)
 
-	pg := newPG(t)
-	cfg := mustConfig(t, `{"mode": "single_table", "table": "`+schema+`.all_types", "write_disposition": "replace", "verify": "checksum"}`)
-	res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), Config: cfg})
+	pg := dbtest.NewPG(t)
+	cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "`+schema+`.all_types", "write_disposition": "replace", "verify": "checksum"}`)
+	res, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), Config: cfg})
 	require.NoError(t, err)
 	require.Equal(t, int64(2), res.RowsLoaded)
 	want := map[string]string{
@@ -69,22 +70,22 @@ func TestRun_MSSQLToPostgresLive(t *testing.T) {
 	}
 	for col, v := range want {
 		var got string
-		require.NoError(t, pg.conn.QueryRow(ctx, `SELECT "`+col+`"::text FROM raw.all_types WHERE id = 1`).Scan(&got), col)
+		require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT "`+col+`"::text FROM raw.all_types WHERE id = 1`).Scan(&got), col)
 		require.Equal(t, v, got, col)
 	}
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.all_types WHERE id = 1 AND dto = '2024-06-01 10:00:00Z' AND length(vc) = 10000`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.all_types WHERE id = 2 AND bt IS NULL AND d IS NULL AND u IS NULL AND hid IS NULL`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.all_types WHERE id = 1 AND dto = '2024-06-01 10:00:00Z' AND length(vc) = 10000`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.all_types WHERE id = 2 AND bt IS NULL AND d IS NULL AND u IS NULL AND hid IS NULL`))
 
 	// Incremental append with a filter: both pushed into the SQL as @p parameters.
-	inc := mustConfig(t, `{"mode": "single_table", "table": "`+schema+`.all_types", "write_disposition": "append",
+	inc := dbtest.MustConfig(t, `{"mode": "single_table", "table": "`+schema+`.all_types", "write_disposition": "append",
 	  "filters": [{"column": "nvc", "op": "ne", "value": "skip"}],
 	  "incremental": {"cursor_path": "updated", "initial_value": "2024-01-01T12:00:00", "row_order": "asc"}}`)
-	res, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), Config: inc, DestinationSchema: "inc", Pipeline: "p"})
+	res, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), Config: inc, DestinationSchema: "inc", Pipeline: "p"})
 	require.NoError(t, err)
 	require.Equal(t, int64(0), res.RowsLoaded, "row 2's nvc is NULL: <> 'skip' is unknown, as in SQL")
 	exec("INSERT INTO " + schema + ".all_types (id, nvc, updated) VALUES (3, N'keep', '2024-03-01'), (4, N'skip', '2024-03-02')")
-	res, err = runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), Config: inc, DestinationSchema: "inc", Pipeline: "p"})
+	res, err = dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), Config: inc, DestinationSchema: "inc", Pipeline: "p"})
 	require.NoError(t, err)
 	require.Equal(t, int64(1), res.RowsLoaded)
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM inc.all_types WHERE id = 3"))
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM inc.all_types WHERE id = 3"))
 }

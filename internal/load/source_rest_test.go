@@ -20,6 +20,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // fakeAPI is a paginated REST API on 127.0.0.1: posts by offset pagination with an incremental
@@ -156,16 +157,16 @@ func (a *fakeAPI) endpoint(t *testing.T, postsNested string) load.Endpoint {
 func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	pg := newPG(t)
-	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "tables"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"write_disposition": "merge", "merge_config": {"posts": {"primary_key": "id"}}}`)}
-	res, err := runLoad(t, spec)
+	pg := dbtest.NewPG(t)
+	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "tables"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"write_disposition": "merge", "merge_config": {"posts": {"primary_key": "id"}}}`)}
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	// posts 2..5 (initial_value 2024-01-02 is inclusive), their tags, their comments, all users.
-	require.Equal(t, int64(4), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(8), pg.count(t, `SELECT count(*) FROM raw.posts__tags`))
-	require.Equal(t, int64(3+1+2+3), pg.count(t, `SELECT count(*) FROM raw.comments`))
-	require.Equal(t, int64(3), pg.count(t, `SELECT count(*) FROM raw.users`))
+	require.Equal(t, int64(4), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(8), pg.Count(t, `SELECT count(*) FROM raw.posts__tags`))
+	require.Equal(t, int64(3+1+2+3), pg.Count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, int64(3), pg.Count(t, `SELECT count(*) FROM raw.users`))
 	names := map[string]int64{}
 	for _, ts := range res.Tables {
 		names[ts.Name] = ts.RowsWritten
@@ -175,7 +176,7 @@ func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.
 	// Types are inferred from the records; nested objects are flattened, arrays child tables.
 	typ := func(table, col string) string {
 		var s string
-		require.NoError(t, pg.conn.QueryRow(context.Background(), `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+		require.NoError(t, pg.Conn.QueryRow(context.Background(), `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 			WHERE attrelid = ('raw.' || $1)::regclass AND attname = $2`, table, col).Scan(&s), table+"."+col)
 		return s
 	}
@@ -185,21 +186,21 @@ func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.
 	require.Equal(t, "text", typ("posts", "author__name"))
 	require.Equal(t, "jsonb", typ("users", "profile"))
 	require.Equal(t, "text", typ("comments", "_posts_title"))
-	require.Equal(t, int64(8), pg.count(t, `SELECT count(*) FROM raw.posts__tags t JOIN raw.posts p ON p._dnk_id = t._dnk_parent_id`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.posts__tags t JOIN raw.posts p ON p._dnk_id = t._dnk_parent_id
+	require.Equal(t, int64(8), pg.Count(t, `SELECT count(*) FROM raw.posts__tags t JOIN raw.posts p ON p._dnk_id = t._dnk_parent_id`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.posts__tags t JOIN raw.posts p ON p._dnk_id = t._dnk_parent_id
 		WHERE p.id = 3 AND t.value = 't3' AND t._dnk_list_idx = 0`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.comments WHERE id = 402 AND _posts_title = 'Post 4'`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.posts WHERE id = 2 AND score = 2.25 AND author__name = 'a0'`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.comments WHERE id = 402 AND _posts_title = 'Post 4'`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.posts WHERE id = 2 AND score = 2.25 AND author__name = 'a0'`))
 
 	// The cursor is the destination's state, published with the rows.
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_state WHERE pipeline = 'rest' AND table_name = 'posts'
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw._dnk_state WHERE pipeline = 'rest' AND table_name = 'posts'
 		AND cursor_value = '2024-01-05T10:00:00Z'`))
 
 	// A second run asks for what changed since the cursor and loads only the new posts.
 	api.addPost(6, "2024-01-06T10:00:00Z")
 	api.addPost(7, "2024-01-07T10:00:00Z")
 	before := len(api.requests())
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	second := api.requests()[before:]
 	require.Contains(t, second, "/api/posts?limit=2&offset=0&since=2024-01-05T10%3A00%3A00Z")
@@ -210,16 +211,16 @@ func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.
 	}
 	// The API answers since inclusively: post 5 comes again and is left out.
 	require.Equal(t, map[string]int64{"posts": 2, "posts__tags": 4, "users": 3, "comments": 1 + 2}, names)
-	require.Equal(t, int64(6), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(12), pg.count(t, `SELECT count(*) FROM raw.posts__tags`))
-	require.Equal(t, int64(12), pg.count(t, `SELECT count(*) FROM raw.comments`))
-	require.Equal(t, int64(3), pg.count(t, `SELECT count(*) FROM raw.users`))
+	require.Equal(t, int64(6), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(12), pg.Count(t, `SELECT count(*) FROM raw.posts__tags`))
+	require.Equal(t, int64(12), pg.Count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, int64(3), pg.Count(t, `SELECT count(*) FROM raw.users`))
 
 	// A third run with nothing new succeeds, loads nothing new and keeps the cursor.
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
-	require.Equal(t, int64(6), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_state WHERE table_name = 'posts' AND cursor_value = '2024-01-07T10:00:00Z'`))
+	require.Equal(t, int64(6), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw._dnk_state WHERE table_name = 'posts' AND cursor_value = '2024-01-07T10:00:00Z'`))
 	for _, ts := range res.Tables {
 		require.NotEqual(t, "posts", ts.Name, "posts had no new records")
 	}
@@ -227,24 +228,24 @@ func TestRun_RESTAPIIntoPostgresLoadsEveryResourceThenOnlyNewRecords(t *testing.
 	// A full refresh starts again from initial_value and replaces the tables.
 	full := spec
 	full.FullRefresh = true
-	_, err = runLoad(t, full)
+	_, err = dbtest.RunLoad(t, full)
 	require.NoError(t, err)
-	require.Equal(t, int64(6), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(12), pg.count(t, `SELECT count(*) FROM raw.posts__tags`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw._dnk_state WHERE table_name = 'posts' AND cursor_value = '2024-01-07T10:00:00Z'`))
+	require.Equal(t, int64(6), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(12), pg.Count(t, `SELECT count(*) FROM raw.posts__tags`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw._dnk_state WHERE table_name = 'posts' AND cursor_value = '2024-01-07T10:00:00Z'`))
 }
 
 func TestRun_RESTAPIIntoMariaDBAppendsOnlyNewRecords(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	dst, err := load.ParseURL(myURL)
 	require.NoError(t, err)
 	u, err := url.Parse(myURL)
 	require.NoError(t, err)
 	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "json"), Destination: dst, DestinationSchema: strings.TrimPrefix(u.Path, "/"),
-		Config: mustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "append", "verify": "checksum"}`)}
-	_, err = runLoad(t, spec)
+		Config: dbtest.MustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "append", "verify": "checksum"}`)}
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	count := func(q string) int64 {
 		var n int64
@@ -260,7 +261,7 @@ func TestRun_RESTAPIIntoMariaDBAppendsOnlyNewRecords(t *testing.T) {
 	require.Error(t, err, "users was not selected")
 
 	api.addPost(6, "2024-01-06T10:00:00Z")
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(5), count("SELECT count(*) FROM posts"), "append: the new post only, no duplicate")
 	require.Equal(t, int64(1), count("SELECT count(*) FROM posts WHERE id = 6"))
@@ -270,37 +271,37 @@ func TestRun_RESTAPIIntoMariaDBAppendsOnlyNewRecords(t *testing.T) {
 func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	pg := newPG(t)
-	cfg := mustConfig(t, `{}`)
+	pg := dbtest.NewPG(t)
+	cfg := dbtest.MustConfig(t, `{}`)
 
 	// A wrong token: the run fails naming the resource, without the token, and loads nothing.
 	ep := api.endpoint(t, "json")
 	ep.Config["auth"] = map[string]any{"type": "bearer", "token": "wrong-Secret-7731"}
-	_, err := runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: cfg})
+	_, err := dbtest.RunLoad(t, load.Spec{Source: ep, Destination: pg.Endpoint(t), Config: cfg})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "401")
 	require.NotContains(t, err.Error(), "wrong-Secret-7731")
-	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+	require.Equal(t, int64(0), pg.Count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// The egress policy refuses the loopback API when private addresses are not allowed.
 	strict, err := egress.New(false, "")
 	require.NoError(t, err)
 	ep = api.endpoint(t, "json")
 	ep.Env = connectors.Env{Dialer: strict.Dialer(5 * time.Second)}
-	_, err = runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: cfg})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: ep, Destination: pg.Endpoint(t), Config: cfg})
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), api.token)
-	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+	require.Equal(t, int64(0), pg.Count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// What only a SQL source can use is refused, naming the field.
-	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "posts", "incremental": {"cursor_path": "updated_at"}}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "posts", "incremental": {"cursor_path": "updated_at"}}`)})
 	require.ErrorContains(t, err, "config.incremental")
 	// A filter on a field some resource's records do not have fails, as a missing column does.
-	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"filters": [{"column": "updated_at", "op": "gt", "value": "2024-01-03T00:00:00Z"}]}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"filters": [{"column": "updated_at", "op": "gt", "value": "2024-01-03T00:00:00Z"}]}`)})
 	require.ErrorContains(t, err, `filter column "updated_at" is not a field of any record of resource users`)
-	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+	require.Equal(t, int64(0), pg.Count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// A next-page link to another host is refused: that host gets no request, so no token.
 	var evilHits atomic.Int64
@@ -314,51 +315,51 @@ func TestRun_RESTAPIFailuresLeaveTheDestinationAndHideTheToken(t *testing.T) {
 	ep.Config["base_url"] = leaky.URL
 	ep.Config["resources"] = []any{map[string]any{"name": "leak", "path": "/x", "data_selector": "data",
 		"paginator": map[string]any{"type": "json_link", "next_url_path": "next"}}}
-	_, err = runLoad(t, load.Spec{Source: ep, Destination: pg.endpoint(t), Config: cfg})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: ep, Destination: pg.Endpoint(t), Config: cfg})
 	require.ErrorContains(t, err, "credentials go to the base URL's host only")
 	require.NotContains(t, err.Error(), api.token)
 	require.Zero(t, evilHits.Load())
-	require.Equal(t, int64(0), pg.count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
+	require.Equal(t, int64(0), pg.Count(t, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'`))
 
 	// The catalog's schema may prefix a table, as the web app writes it.
-	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"mode": "single_table", "table": "api.users", "source_schema": "api"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "api.users", "source_schema": "api"}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(3), pg.count(t, `SELECT count(*) FROM raw.users`))
-	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"table_names": ["api.posts"]}`)})
+	require.Equal(t, int64(3), pg.Count(t, `SELECT count(*) FROM raw.users`))
+	_, err = dbtest.RunLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"table_names": ["api.posts"]}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(4), pg.count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(4), pg.Count(t, `SELECT count(*) FROM raw.posts`))
 
 	// Filters are applied in the stream (SPEC §6), to the records of every resource read.
-	_, err = runLoad(t, load.Spec{Pipeline: "filtered", Source: api.endpoint(t, "tables"), Destination: pg.endpoint(t),
-		DestinationSchema: "filtered", Config: mustConfig(t, `{"table_names": ["posts"], "filters": [
+	_, err = dbtest.RunLoad(t, load.Spec{Pipeline: "filtered", Source: api.endpoint(t, "tables"), Destination: pg.Endpoint(t),
+		DestinationSchema: "filtered", Config: dbtest.MustConfig(t, `{"table_names": ["posts"], "filters": [
 			{"column": "updated_at", "op": "gte", "value": "2024-01-03T10:00:00+00:00"},
 			{"column": "author.name", "op": "in", "value": ["a1", "zz"]},
 			{"column": "score", "op": "lt", "value": 5}]}`)})
 	require.NoError(t, err)
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM filtered.posts`), "post 3 (a1, 2024-01-03, 3.25); post 4 is a0, post 5 scores 5.25")
-	require.Equal(t, int64(3), pg.count(t, `SELECT min(id) FROM filtered.posts`))
-	require.Equal(t, int64(2), pg.count(t, `SELECT count(*) FROM filtered.posts__tags`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM filtered.posts`), "post 3 (a1, 2024-01-03, 3.25); post 4 is a0, post 5 scores 5.25")
+	require.Equal(t, int64(3), pg.Count(t, `SELECT min(id) FROM filtered.posts`))
+	require.Equal(t, int64(2), pg.Count(t, `SELECT count(*) FROM filtered.posts__tags`))
 
 	// A table that is not a resource.
-	_, err = runLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"table_names": ["nope"]}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"table_names": ["nope"]}`)})
 	require.ErrorIs(t, err, load.ErrNoTable)
 }
 
 func TestRun_RESTAPICursorMovesOnlyWhenEveryTableItFillsIsPublished(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	pg := newPG(t)
-	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "json"), Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
+	pg := dbtest.NewPG(t)
+	spec := load.Spec{Pipeline: "rest", Source: api.endpoint(t, "json"), Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
 			"merge_config": {"posts": {"primary_key": "id"}}, "schema_contract": {"columns": "freeze"}}`)}
-	_, err := runLoad(t, spec)
+	_, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	mark := func() string {
 		var v string
-		require.NoError(t, pg.conn.QueryRow(context.Background(),
+		require.NoError(t, pg.Conn.QueryRow(context.Background(),
 			`SELECT cursor_value FROM raw._dnk_state WHERE pipeline = 'rest' AND table_name = 'posts'`).Scan(&v))
 		return v
 	}
@@ -369,20 +370,20 @@ func TestRun_RESTAPICursorMovesOnlyWhenEveryTableItFillsIsPublished(t *testing.T
 	// stays where it was.
 	api.lang = "en"
 	api.addPost(6, "2024-01-06T10:00:00Z")
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.ErrorIs(t, err, load.ErrContract)
-	require.Equal(t, int64(5), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(9), pg.count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, int64(5), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(9), pg.Count(t, `SELECT count(*) FROM raw.comments`))
 	require.Equal(t, "2024-01-05T10:00:00Z", mark())
 
 	// Once the contract lets the column in, the next run reads the same posts again: their
 	// comments load, and merge keeps one row per post.
-	spec.Config = mustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
+	spec.Config = dbtest.MustConfig(t, `{"table_names": ["posts", "comments"], "write_disposition": "merge",
 		"merge_config": {"posts": {"primary_key": "id"}}}`)
-	_, err = runLoad(t, spec)
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
-	require.Equal(t, int64(5), pg.count(t, `SELECT count(*) FROM raw.posts`))
-	require.Equal(t, int64(9+1), pg.count(t, `SELECT count(*) FROM raw.comments`))
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM raw.comments WHERE id = 601 AND lang = 'en'`))
+	require.Equal(t, int64(5), pg.Count(t, `SELECT count(*) FROM raw.posts`))
+	require.Equal(t, int64(9+1), pg.Count(t, `SELECT count(*) FROM raw.comments`))
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM raw.comments WHERE id = 601 AND lang = 'en'`))
 	require.Equal(t, "2024-01-06T10:00:00Z", mark())
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // metadataState stands for the platform's copy of the incremental state in its metadata
@@ -43,21 +44,21 @@ func (m *metadataState) Put(_ context.Context, pipeline, table, value string) er
 // behind, and the next run appended the same rows again: 20 rows, 10 distinct ids.)
 func TestIncremental_AnOutageAfterTheDestinationCommitNeverDuplicatesRows(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id bigint PRIMARY KEY, note text)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id bigint PRIMARY KEY, note text)",
 		"INSERT INTO src.t SELECT g, 'row ' || g FROM generate_series(1, 10) g")
-	my := newMyDest(t)
-	cfg := mustConfig(t, `{"mode": "single_table", "table": "src.t", "incremental": {"cursor_path": "id"}}`)
+	my := dbtest.NewMyDest(t)
+	cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.t", "incremental": {"cursor_path": "id"}}`)
 
 	for _, dest := range []struct {
 		name  string
 		spec  load.Spec
 		count func(string) int64
 	}{
-		{"postgres", load.Spec{Pipeline: "p", Source: pg.endpoint(t), Destination: pg.endpoint(t), DestinationSchema: "raw", Config: cfg},
-			func(q string) int64 { return pg.count(t, "SELECT "+q+" FROM raw.t") }},
-		{"mariadb", load.Spec{Pipeline: "p", Source: pg.endpoint(t), Destination: my.ep, DestinationSchema: my.name, Config: cfg},
-			func(q string) int64 { return my.count(t, "SELECT "+q+" FROM t") }},
+		{"postgres", load.Spec{Pipeline: "p", Source: pg.Endpoint(t), Destination: pg.Endpoint(t), DestinationSchema: "raw", Config: cfg},
+			func(q string) int64 { return pg.Count(t, "SELECT "+q+" FROM raw.t") }},
+		{"mariadb", load.Spec{Pipeline: "p", Source: pg.Endpoint(t), Destination: my.EP, DestinationSchema: my.Name, Config: cfg},
+			func(q string) int64 { return my.Count(t, "SELECT "+q+" FROM t") }},
 	} {
 		state := &metadataState{}
 		run := func() (load.Result, error) {
@@ -74,13 +75,13 @@ func TestIncremental_AnOutageAfterTheDestinationCommitNeverDuplicatesRows(t *tes
 		require.Equal(t, int64(10), res.RowsLoaded, dest.name)
 
 		// The database is back, its copy still behind; the next trigger reads only new rows.
-		pg.exec(t, "INSERT INTO src.t VALUES (11, 'row 11')")
+		pg.Exec(t, "INSERT INTO src.t VALUES (11, 'row 11')")
 		res, err = run()
 		require.NoError(t, err, dest.name)
 		require.Equal(t, int64(1), res.RowsLoaded, dest.name)
 		require.Equal(t, int64(11), dest.count("count(*)"), dest.name)
 		require.Equal(t, int64(11), dest.count("count(DISTINCT id)"), dest.name)
-		pg.exec(t, "DELETE FROM src.t WHERE id = 11")
+		pg.Exec(t, "DELETE FROM src.t WHERE id = 11")
 	}
 }
 
@@ -97,23 +98,23 @@ func (d *downAfterGet) Put(context.Context, string, string, string) error {
 // (issue #15, item 2). A table is in the answer exactly when its publication committed.
 func TestPublishedTables_AnswersWhatARunCommitted(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int PRIMARY KEY)", "CREATE TABLE src.b (id int PRIMARY KEY)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int PRIMARY KEY)", "CREATE TABLE src.b (id int PRIMARY KEY)",
 		"INSERT INTO src.a SELECT generate_series(1, 5)", "INSERT INTO src.b SELECT generate_series(1, 3)")
-	my := newMyDest(t)
+	my := dbtest.NewMyDest(t)
 	for _, disposition := range []string{"append", "replace", "merge"} {
 		extra := ""
 		if disposition == "merge" {
 			extra = `, "merge_config": {"a": {"primary_key": "id"}, "b": {"primary_key": "id"}}`
 		}
-		cfg := mustConfig(t, `{"mode": "full_database", "source_schema": "src", "table_names": ["a", "b"], "write_disposition": "`+disposition+`"`+extra+`}`)
+		cfg := dbtest.MustConfig(t, `{"mode": "full_database", "source_schema": "src", "table_names": ["a", "b"], "write_disposition": "`+disposition+`"`+extra+`}`)
 		for _, dest := range []struct {
 			name   string
 			ep     load.Endpoint
 			schema string
-		}{{"postgres", pg.endpoint(t), "led_" + disposition}, {"mariadb", my.ep, my.name}} {
+		}{{"postgres", pg.Endpoint(t), "led_" + disposition}, {"mariadb", my.EP, my.Name}} {
 			ctx := context.Background()
-			spec := load.Spec{Pipeline: "p", RunID: "run-" + disposition, Source: pg.endpoint(t), Destination: dest.ep, DestinationSchema: dest.schema, Config: cfg}
+			spec := load.Spec{Pipeline: "p", RunID: "run-" + disposition, Source: pg.Endpoint(t), Destination: dest.ep, DestinationSchema: dest.schema, Config: cfg}
 			res, err := load.Run(ctx, spec, nil, nil)
 			require.NoError(t, err, dest.name)
 			got, err := load.PublishedTables(ctx, dest.ep, dest.schema, "run-"+disposition)
@@ -128,7 +129,7 @@ func TestPublishedTables_AnswersWhatARunCommitted(t *testing.T) {
 		}
 	}
 	// A schema that never saw a load answers empty, not an error.
-	none, err := load.PublishedTables(context.Background(), pg.endpoint(t), "nothing_here", "run-x")
+	none, err := load.PublishedTables(context.Background(), pg.Endpoint(t), "nothing_here", "run-x")
 	require.NoError(t, err)
 	require.Empty(t, none)
 }

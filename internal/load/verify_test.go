@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // losingSource loses the last row of the first batch it reads: a reader that silently stops short.
@@ -51,8 +52,8 @@ func (l alteringLoad) Copy(ctx context.Context, next func() (*load.Batch, error)
 // way the destination keeps what it had. verify=none lets both through, which shows that the
 // failures come from verify.
 func TestVerify_CountCatchesALostRowAndChecksumAChangedValue(t *testing.T) {
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
 		"INSERT INTO src.items SELECT g, 'item ' || g FROM generate_series(1, 500) g",
 		"CREATE SCHEMA raw", "CREATE TABLE raw.items (id int, name text, _dnk_loaded_at timestamptz, _dnk_run_id text)",
 		"INSERT INTO raw.items VALUES (0, 'before', now(), 'old')")
@@ -70,20 +71,20 @@ func TestVerify_CountCatchesALostRowAndChecksumAChangedValue(t *testing.T) {
 	for _, c := range cases {
 		for _, mode := range []string{"append", "replace", "merge"} {
 			load.SetTestHooks(c.src, c.dst)
-			cfg := mustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "`+mode+`",
+			cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "`+mode+`",
 				"primary_key": "id", "verify": "`+c.verify+`"}`)
-			_, err := runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg})
+			_, err := dbtest.RunLoad(t, load.Spec{Source: pg.Endpoint(t), Destination: pg.Endpoint(t), Config: cfg})
 			load.SetTestHooks(nil, nil)
 			if !c.wantErr {
 				require.NoError(t, err, "%s, %s", c.name, mode)
-				pg.exec(t, "DROP TABLE raw.items", "CREATE TABLE raw.items (id int, name text, _dnk_loaded_at timestamptz, _dnk_run_id text)",
+				pg.Exec(t, "DROP TABLE raw.items", "CREATE TABLE raw.items (id int, name text, _dnk_loaded_at timestamptz, _dnk_run_id text)",
 					"INSERT INTO raw.items VALUES (0, 'before', now(), 'old')")
 				continue
 			}
 			require.Error(t, err, "%s, %s", c.name, mode)
 			require.True(t, errors.Is(err, load.ErrVerify), "%s, %s: %v", c.name, mode, err)
-			require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.items"), "%s, %s: the destination is as before", c.name, mode)
-			require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.items WHERE name = 'before'"), "%s, %s", c.name, mode)
+			require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM raw.items"), "%s, %s: the destination is as before", c.name, mode)
+			require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM raw.items WHERE name = 'before'"), "%s, %s", c.name, mode)
 		}
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 	_ "github.com/datanika/datanika/internal/load/myload" // the MySQL/MariaDB source (TIME)
 	_ "github.com/datanika/datanika/internal/load/pgload" // the PostgreSQL source and destination
 	"github.com/datanika/datanika/internal/testutil"
@@ -733,22 +733,7 @@ func mariaDB(t *testing.T) (*sql.DB, load.Endpoint) {
 	db, err := sql.Open("mysql", dsn+"/"+name)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	ep, err := load.ParseURL(MySQLURL(dsn, name))
+	ep, err := load.ParseURL(dbtest.MySQLURL(dsn, name))
 	require.NoError(t, err)
 	return db, ep
-}
-
-// MySQLURL turns a go-sql-driver DSN (user[:pass]@tcp(host:port)) into the mysql:// URL of
-// database name (none: "").
-func MySQLURL(dsn, name string) string {
-	dsn = strings.TrimSuffix(dsn, "/")
-	userPart, hostPart, _ := strings.Cut(dsn, "@tcp(")
-	hostPart = strings.TrimSuffix(hostPart, ")")
-	u := url.URL{Scheme: "mysql", Host: hostPart, Path: "/" + name}
-	if user, pass, ok := strings.Cut(userPart, ":"); ok {
-		u.User = url.UserPassword(user, pass)
-	} else {
-		u.User = url.User(userPart)
-	}
-	return u.String()
 }

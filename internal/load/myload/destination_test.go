@@ -3,7 +3,6 @@ package myload_test
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 	"github.com/datanika/datanika/internal/load/myload"
 	"github.com/datanika/datanika/internal/testutil"
 )
@@ -22,54 +22,54 @@ import (
 // the bulk load's defaults do not stay on the loader's columns.
 func TestMySQLDestination_ReplaceLeavesNoDefaultOnTheLoaderColumns(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.items (id int PRIMARY KEY, name text)",
 		"INSERT INTO src.items SELECT g, 'n' || g FROM generate_series(1, 50) g")
-	my := newMyDest(t)
-	_, err := runLoad(t, my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "replace"}`)))
+	my := dbtest.NewMyDest(t)
+	_, err := dbtest.RunLoad(t, my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.items", "write_disposition": "replace"}`)))
 	require.NoError(t, err)
-	require.Equal(t, int64(50), my.count(t, "SELECT COUNT(*) FROM items"))
-	require.Equal(t, int64(2), my.count(t, `SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'items'
-		AND COLUMN_NAME LIKE '\_dnk\_%'`, my.name))
-	require.Zero(t, my.count(t, `SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'items'
-		AND COLUMN_NAME LIKE '\_dnk\_%' AND COLUMN_DEFAULT IS NOT NULL`, my.name))
+	require.Equal(t, int64(50), my.Count(t, "SELECT COUNT(*) FROM items"))
+	require.Equal(t, int64(2), my.Count(t, `SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'items'
+		AND COLUMN_NAME LIKE '\_dnk\_%'`, my.Name))
+	require.Zero(t, my.Count(t, `SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'items'
+		AND COLUMN_NAME LIKE '\_dnk\_%' AND COLUMN_DEFAULT IS NOT NULL`, my.Name))
 }
 
 func TestMySQLDestination_IncrementalStateIsKeptInTheDatabase(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.log (id int PRIMARY KEY, at timestamptz)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.log (id int PRIMARY KEY, at timestamptz)",
 		`INSERT INTO src.log SELECT g, timestamptz '2024-01-01 00:00Z' + g * interval '1 minute' FROM generate_series(1, 100) g`)
-	my := newMyDest(t)
-	spec := my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.log", "write_disposition": "merge", "primary_key": "id",
+	my := dbtest.NewMyDest(t)
+	spec := my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.log", "write_disposition": "merge", "primary_key": "id",
 		"incremental": {"cursor_path": "at", "initial_value": "2024-01-01T01:00:00Z", "lag": "10m"}}`))
-	res, err := runLoad(t, spec)
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(41), res.Tables[0].RowsRead) // minutes 60..100, initial_value inclusive
 	state := func() string {
 		var s string
-		require.NoError(t, my.db.QueryRowContext(context.Background(),
+		require.NoError(t, my.DB.QueryRowContext(context.Background(),
 			"SELECT cursor_value FROM _dnk_state WHERE pipeline = 'test' AND table_name = 'src.log'").Scan(&s))
 		return s
 	}
 	require.Equal(t, "2024-01-01T01:40:00Z", state())
 
-	pg.exec(t, "INSERT INTO src.log VALUES (101, '2024-01-01 01:41Z')")
-	res, err = runLoad(t, spec)
+	pg.Exec(t, "INSERT INTO src.log VALUES (101, '2024-01-01 01:41Z')")
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(12), res.Tables[0].RowsRead) // the lag re-reads 01:30..01:41
-	require.Equal(t, int64(42), my.count(t, "SELECT COUNT(*) FROM log"))
+	require.Equal(t, int64(42), my.Count(t, "SELECT COUNT(*) FROM log"))
 	require.Equal(t, "2024-01-01T01:41:00Z", state())
 	var at string
-	require.NoError(t, my.db.QueryRowContext(context.Background(), "SELECT CAST(at AS CHAR) FROM log WHERE id = 101").Scan(&at))
+	require.NoError(t, my.DB.QueryRowContext(context.Background(), "SELECT CAST(at AS CHAR) FROM log WHERE id = 101").Scan(&at))
 	require.Equal(t, "2024-01-01 01:41:00.000000", at) // instants are stored in UTC
 
 	spec.FullRefresh = true
-	pg.exec(t, "DELETE FROM src.log WHERE id > 90")
-	res, err = runLoad(t, spec)
+	pg.Exec(t, "DELETE FROM src.log WHERE id > 90")
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(31), res.Tables[0].RowsRead)
-	require.Equal(t, int64(31), my.count(t, "SELECT COUNT(*) FROM log"))
+	require.Equal(t, int64(31), my.Count(t, "SELECT COUNT(*) FROM log"))
 	require.Equal(t, "2024-01-01T01:30:00Z", state())
 }
 
@@ -81,8 +81,8 @@ const allTypesForMySQL = `CREATE TABLE src.all_types (
 // checkPostgresTypesIntoMariaDB loads every PostgreSQL type into MariaDB (verify=checksum
 // compares every value) and reads the values back as MariaDB stores them.
 func checkPostgresTypesIntoMariaDB(t *testing.T) {
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TYPE src.mood AS ENUM ('sad', 'happy')", allTypesForMySQL,
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TYPE src.mood AS ENUM ('sad', 'happy')", allTypesForMySQL,
 		`INSERT INTO src.all_types VALUES
  (1, -32768, 2147483647, 1234567890123456789012345678.0123456789, 0.000000000000000000001, 1.5, 2.718281828459045,
   true, repeat('ü€😀', 100000), 'x', '\x00ff095c0a4e'::bytea, '2024-02-29', '23:59:59.999999', '1999-12-31 23:59:59.123456',
@@ -91,8 +91,8 @@ func checkPostgresTypesIntoMariaDB(t *testing.T) {
  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
  (3, 0, 0, -0.0000000001, -5, -0.1, 1e300, false, E'tab\there\nnew\\N line\\\\ \r', '', '', '0001-01-01', '00:00', '0001-01-01 00:00', '1970-01-01 00:00Z',
   '-1 day -00:00:01.5', '[]', '{}', '00000000-0000-0000-0000-000000000000', '{}', '{}', 'sad', '::1')`)
-	my := newMyDest(t)
-	res, err := runLoad(t, my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.all_types",
+	my := dbtest.NewMyDest(t)
+	res, err := dbtest.RunLoad(t, my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.all_types",
 		"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	require.Equal(t, int64(3), res.RowsLoaded)
@@ -100,8 +100,8 @@ func checkPostgresTypesIntoMariaDB(t *testing.T) {
 	ctx := context.Background()
 	types := map[string]string{}
 	func() {
-		rows, err := my.db.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'all_types'`, my.name)
+		rows, err := my.DB.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'all_types'`, my.Name)
 		require.NoError(t, err)
 		defer func() { _ = rows.Close() }()
 		for rows.Next() {
@@ -127,18 +127,18 @@ func checkPostgresTypesIntoMariaDB(t *testing.T) {
 		for i := range got {
 			targets[i] = &got[i]
 		}
-		require.NoError(t, my.db.QueryRowContext(ctx, "SELECT `"+strings.Join(cols, "`, `")+"` FROM all_types WHERE id = ?", id).Scan(targets...))
+		require.NoError(t, my.DB.QueryRowContext(ctx, "SELECT `"+strings.Join(cols, "`, `")+"` FROM all_types WHERE id = ?", id).Scan(targets...))
 		for i, c := range cols {
 			require.True(t, got[i].Valid, "%d %s", id, c)
 			require.Equal(t, values[i], got[i].String, "%d %s (%s)", id, c, types[c])
 		}
 	}
 	var text string
-	require.NoError(t, my.db.QueryRowContext(ctx, "SELECT t FROM all_types WHERE id = 1").Scan(&text))
+	require.NoError(t, my.DB.QueryRowContext(ctx, "SELECT t FROM all_types WHERE id = 1").Scan(&text))
 	require.Equal(t, strings.Repeat("ü€😀", 100000), text)
-	require.NoError(t, my.db.QueryRowContext(ctx, "SELECT t FROM all_types WHERE id = 3").Scan(&text))
+	require.NoError(t, my.DB.QueryRowContext(ctx, "SELECT t FROM all_types WHERE id = 3").Scan(&text))
 	require.Equal(t, "tab\there\nnew\\N line\\\\ \r", text)
-	require.Equal(t, int64(1), my.count(t, "SELECT COUNT(*) FROM all_types WHERE id = 2 AND COALESCE(i2, i4, d, dn, f4, f8, b, t, vc, `by`, dt, tm, ts, tstz, iv, j, jb, u, arr, tarr, en, ip) IS NULL"))
+	require.Equal(t, int64(1), my.Count(t, "SELECT COUNT(*) FROM all_types WHERE id = 2 AND COALESCE(i2, i4, d, dn, f4, f8, b, t, vc, `by`, dt, tm, ts, tstz, iv, j, jb, u, arr, tarr, en, ip) IS NULL"))
 	require.Equal(t, map[string]string{"id": "bigint(20)", "i2": "smallint(6)", "i4": "int(11)", "d": "decimal(38,10)", "dn": "decimal(65,30)",
 		"f4": "float", "f8": "double", "b": "tinyint(1)", "t": "longtext", "vc": "longtext", "by": "longblob", "dt": "date", "tm": "time(6)",
 		"ts": "datetime(6)", "tstz": "datetime(6)", "iv": "varchar(100)", "j": "longtext", "jb": "longtext", "u": "char(36)",
@@ -159,12 +159,12 @@ func TestMySQLDestination_PostgresTypesArriveExactlyByInsert(t *testing.T) {
 
 // Not parallel: it switches the bulk path of every MySQL destination opened meanwhile.
 func TestMySQLDestination_ValuesMySQLCannotHoldFailTheLoad(t *testing.T) {
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.f (id int, x double precision, n numeric)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.f (id int, x double precision, n numeric)",
 		"INSERT INTO src.f VALUES (1, 1, 1), (2, 'NaN', 2)", "CREATE TABLE src.n (id int, n numeric)", "INSERT INTO src.n VALUES (1, 'Infinity')",
 		"CREATE TABLE src.big (id int, d numeric(70,0))", "INSERT INTO src.big VALUES (1, 10 ^ 66)",
 		"CREATE TABLE src.scale (id int, d numeric)", "INSERT INTO src.scale VALUES (1, 1.0000000000000000000000000000001)")
-	my := newMyDest(t)
+	my := dbtest.NewMyDest(t)
 	defer myload.ForceInsert(false)
 	for _, insert := range []bool{false, true} {
 		myload.ForceInsert(insert)
@@ -174,27 +174,27 @@ func TestMySQLDestination_ValuesMySQLCannotHoldFailTheLoad(t *testing.T) {
 			if insert && (table == "f" || table == "n") {
 				continue // refused before the server, by the same code on both paths
 			}
-			_, err := runLoad(t, my.spec(pg.endpoint(t), mustConfig(t, `{"mode": "single_table", "table": "src.`+table+`"}`)))
+			_, err := dbtest.RunLoad(t, my.Spec(pg.Endpoint(t), dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.`+table+`"}`)))
 			require.ErrorContains(t, err, msg, table)
-			require.Zero(t, my.count(t, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", my.name), table)
+			require.Zero(t, my.Count(t, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", my.Name), table)
 		}
 	}
 }
 
 func TestMySQLDestination_CancellationLeavesTheTargetAsItWas(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
 		"INSERT INTO src.big SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g")
-	my := newMyDest(t)
-	my.exec(t, "CREATE TABLE big (id int, pad longtext, _dnk_loaded_at datetime(6), _dnk_run_id varchar(255))",
+	my := dbtest.NewMyDest(t)
+	my.Exec(t, "CREATE TABLE big (id int, pad longtext, _dnk_loaded_at datetime(6), _dnk_run_id varchar(255))",
 		"INSERT INTO big VALUES (-1, 'before', UTC_TIMESTAMP(6), 'old')")
 	for _, mode := range []string{"append", "replace", "merge", "replace\", \"verify\": \"checksum"} {
-		cfg := mustConfig(t, `{"mode": "single_table", "table": "src.big", "primary_key": "id", "write_disposition": "`+mode+`", "batch_size": 1000}`)
+		cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.big", "primary_key": "id", "write_disposition": "`+mode+`", "batch_size": 1000}`)
 		ctx, cancel := context.WithCancel(context.Background())
 		var once bool
-		_, err := load.Run(ctx, load.Spec{Pipeline: "p", Source: pg.endpoint(t), Destination: my.ep, Config: cfg,
-			DestinationSchema: my.name}, nil, func(p load.Progress) {
+		_, err := load.Run(ctx, load.Spec{Pipeline: "p", Source: pg.Endpoint(t), Destination: my.EP, Config: cfg,
+			DestinationSchema: my.Name}, nil, func(p load.Progress) {
 			if p.RowsRead >= 20000 && !once {
 				once = true
 				cancel()
@@ -202,8 +202,8 @@ func TestMySQLDestination_CancellationLeavesTheTargetAsItWas(t *testing.T) {
 		})
 		cancel()
 		require.ErrorIs(t, err, context.Canceled, mode)
-		require.Equal(t, int64(1), my.count(t, "SELECT COUNT(*) FROM big"), mode)
-		require.Zero(t, my.loaderTables(t, my.name), mode)
+		require.Equal(t, int64(1), my.Count(t, "SELECT COUNT(*) FROM big"), mode)
+		require.Zero(t, my.LoaderTables(t, my.Name), mode)
 	}
 }
 
@@ -211,18 +211,18 @@ func TestMySQLDestination_CancellationLeavesTheTargetAsItWas(t *testing.T) {
 func TestMySQLDestination_CancellationByInsertLeavesTheTargetAsItWas(t *testing.T) {
 	myload.ForceInsert(true)
 	defer myload.ForceInsert(false)
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.big (id int PRIMARY KEY, pad text)",
 		"INSERT INTO src.big SELECT g, repeat('x', 100) FROM generate_series(1, 60000) g")
-	my := newMyDest(t)
-	my.exec(t, "CREATE TABLE big (id int, pad longtext, _dnk_loaded_at datetime(6), _dnk_run_id varchar(255))",
+	my := dbtest.NewMyDest(t)
+	my.Exec(t, "CREATE TABLE big (id int, pad longtext, _dnk_loaded_at datetime(6), _dnk_run_id varchar(255))",
 		"INSERT INTO big VALUES (-1, 'before', UTC_TIMESTAMP(6), 'old')")
 	for _, mode := range []string{"append", "replace"} {
-		cfg := mustConfig(t, `{"mode": "single_table", "table": "src.big", "write_disposition": "`+mode+`", "batch_size": 1000}`)
+		cfg := dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.big", "write_disposition": "`+mode+`", "batch_size": 1000}`)
 		ctx, cancel := context.WithCancel(context.Background())
 		var once bool
-		_, err := load.Run(ctx, load.Spec{Pipeline: "p", Source: pg.endpoint(t), Destination: my.ep, Config: cfg,
-			DestinationSchema: my.name}, nil, func(p load.Progress) {
+		_, err := load.Run(ctx, load.Spec{Pipeline: "p", Source: pg.Endpoint(t), Destination: my.EP, Config: cfg,
+			DestinationSchema: my.Name}, nil, func(p load.Progress) {
 			if p.RowsRead >= 20000 && !once {
 				once = true
 				cancel()
@@ -230,67 +230,67 @@ func TestMySQLDestination_CancellationByInsertLeavesTheTargetAsItWas(t *testing.
 		})
 		cancel()
 		require.ErrorIs(t, err, context.Canceled, mode)
-		require.Equal(t, int64(1), my.count(t, "SELECT COUNT(*) FROM big"), mode)
-		require.Zero(t, my.loaderTables(t, my.name), mode)
+		require.Equal(t, int64(1), my.Count(t, "SELECT COUNT(*) FROM big"), mode)
+		require.Zero(t, my.LoaderTables(t, my.Name), mode)
 	}
 }
 
 func TestMySQLDestination_ContractDiscardsIntoRejected(t *testing.T) {
 	t.Parallel()
-	path := sqliteFile(t, `CREATE TABLE t (id INTEGER, n INTEGER)`, `INSERT INTO t VALUES (1, 'abc'), (2, 2), (3, 'x3')`)
+	path := dbtest.SQLiteFile(t, `CREATE TABLE t (id INTEGER, n INTEGER)`, `INSERT INTO t VALUES (1, 'abc'), (2, 2), (3, 'x3')`)
 	src, err := load.ParseURL("sqlite://" + path)
 	require.NoError(t, err)
-	my := newMyDest(t)
-	spec := my.spec(src, mustConfig(t, `{"schema_contract": {"data_type": "discard_row"}, "verify": "checksum"}`))
+	my := dbtest.NewMyDest(t)
+	spec := my.Spec(src, dbtest.MustConfig(t, `{"schema_contract": {"data_type": "discard_row"}, "verify": "checksum"}`))
 	spec.RunID = "r1"
-	res, err := runLoad(t, spec)
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), res.Tables[0].RowsWritten)
 	require.Equal(t, int64(2), res.Tables[0].RowsRejected)
-	require.Equal(t, int64(2), my.count(t, `SELECT COUNT(*) FROM _dnk_rejected WHERE run_id = 'r1' AND table_name = 't' AND column_name = 'n'
+	require.Equal(t, int64(2), my.Count(t, `SELECT COUNT(*) FROM _dnk_rejected WHERE run_id = 'r1' AND table_name = 't' AND column_name = 'n'
 		AND reason LIKE 'discard_row: column "n": declared "INTEGER"%' AND JSON_VALUE(`+"`row`"+`, '$.n') IN ('abc', 'x3')`))
 
 	// freeze: a table that is not there fails, naming it, and nothing is created.
-	spec.Config = mustConfig(t, `{"schema_contract": "freeze"}`)
-	spec.DestinationSchema = my.name + "_frozen"
-	_, err = runLoad(t, spec)
+	spec.Config = dbtest.MustConfig(t, `{"schema_contract": "freeze"}`)
+	spec.DestinationSchema = my.Name + "_frozen"
+	_, err = dbtest.RunLoad(t, spec)
 	require.ErrorIs(t, err, load.ErrContract)
-	require.ErrorContains(t, err, `table "`+my.name+`_frozen.t" does not exist`)
-	require.Zero(t, my.count(t, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", spec.DestinationSchema))
+	require.ErrorContains(t, err, `table "`+my.Name+`_frozen.t" does not exist`)
+	require.Zero(t, my.Count(t, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", spec.DestinationSchema))
 }
 
 func TestChinook_SQLiteToMariaDBArrivesWhole(t *testing.T) {
 	t.Parallel()
-	dir := chinookDir(t)
+	dir := dbtest.ChinookDir(t)
 	src, err := load.ParseURL("sqlite://" + filepath.Join(dir, "Chinook_Sqlite.sqlite"))
 	require.NoError(t, err)
-	my := newMyDest(t)
-	res, err := runLoad(t, my.spec(src, mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
+	my := dbtest.NewMyDest(t)
+	res, err := dbtest.RunLoad(t, my.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)))
 	require.NoError(t, err)
 	require.Equal(t, load.StatusSuccess, res.Status)
-	require.Len(t, res.Tables, len(chinookTables))
+	require.Len(t, res.Tables, len(dbtest.ChinookTables))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for table, rows := range chinookTables {
+	for table, rows := range dbtest.ChinookTables {
 		dest := load.SnakeCase(table)
-		require.Equal(t, rows, my.count(t, "SELECT COUNT(*) FROM `"+dest+"`"), table)
+		require.Equal(t, rows, my.Count(t, "SELECT COUNT(*) FROM `"+dest+"`"), table)
 		want, err := load.ChecksumTable(ctx, src, "", table, nil)
 		require.NoError(t, err, table)
 		require.Equal(t, rows, want.Rows, table)
-		got, err := load.ChecksumTable(ctx, my.ep, my.name, dest, myColumns(t, my, dest))
+		got, err := load.ChecksumTable(ctx, my.EP, my.Name, dest, myColumns(t, my, dest))
 		require.NoError(t, err, table)
 		require.Equal(t, want, got, table)
 	}
-	require.Equal(t, int64(2), my.count(t, `SELECT COUNT(*) FROM information_schema.KEY_COLUMN_USAGE
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'playlist_track' AND CONSTRAINT_NAME = 'PRIMARY'`, my.name))
-	require.Equal(t, int64(2240), my.count(t, `SELECT COUNT(*) FROM invoice_line WHERE CAST(unit_price AS CHAR) REGEXP '^[0-9]+\\.[0-9]{2}$'`))
+	require.Equal(t, int64(2), my.Count(t, `SELECT COUNT(*) FROM information_schema.KEY_COLUMN_USAGE
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'playlist_track' AND CONSTRAINT_NAME = 'PRIMARY'`, my.Name))
+	require.Equal(t, int64(2240), my.Count(t, `SELECT COUNT(*) FROM invoice_line WHERE CAST(unit_price AS CHAR) REGEXP '^[0-9]+\\.[0-9]{2}$'`))
 }
 
 // myColumns lists the loaded columns of a MariaDB table, without the loader's own.
-func myColumns(t *testing.T, my *myEnv, table string) []string {
+func myColumns(t *testing.T, my *dbtest.My, table string) []string {
 	t.Helper()
-	rows, err := my.db.QueryContext(context.Background(), `SELECT COLUMN_NAME FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME NOT LIKE '\_dnk\_%' ORDER BY ORDINAL_POSITION`, my.name, table)
+	rows, err := my.DB.QueryContext(context.Background(), `SELECT COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME NOT LIKE '\_dnk\_%' ORDER BY ORDINAL_POSITION`, my.Name, table)
 	require.NoError(t, err)
 	defer func() { _ = rows.Close() }()
 	var cols []string
@@ -306,45 +306,40 @@ func myColumns(t *testing.T, my *myEnv, table string) []string {
 func TestMySQLDestination_UnreachableServerFailsClearly(t *testing.T) {
 	t.Parallel()
 	testutil.MySQLDSN(t)
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int)")
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.a (id int)")
 	dst, err := load.ParseURL("mysql://root@127.0.0.1:1/x")
 	require.NoError(t, err)
-	_, err = runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: dst, Config: mustConfig(t, `{"mode": "single_table", "table": "src.a"}`)})
+	_, err = dbtest.RunLoad(t, load.Spec{Source: pg.Endpoint(t), Destination: dst, Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.a"}`)})
 	require.ErrorContains(t, err, "connect to destination mysql 127.0.0.1:1")
 }
 
 func TestChinook_MariaDBToMariaDBArrivesWhole(t *testing.T) {
 	t.Parallel()
-	dir := chinookDir(t)
+	dir := dbtest.ChinookDir(t)
 	dump, err := os.ReadFile(filepath.Join(dir, "Chinook_MySql.sql"))
 	require.NoError(t, err)
 	script := regexp.MustCompile("(?m)^(DROP DATABASE|CREATE DATABASE|USE) .*$").ReplaceAllString(string(dump), "")
-	srcDB, srcURL := mysqlDB(t)
+	srcDB, srcURL := dbtest.MySQLDB(t)
 	_, err = srcDB.ExecContext(context.Background(), script)
 	require.NoError(t, err)
 	src, err := load.ParseURL(srcURL)
 	require.NoError(t, err)
 	// The source's database is the test's; the destination is a database beside it.
-	ep, err := load.ParseURL(srcURL)
-	require.NoError(t, err)
-	parsed, err := url.Parse(srcURL)
-	require.NoError(t, err)
-	my := &myEnv{db: srcDB, ep: ep, name: strings.TrimPrefix(parsed.Path, "/") + "_out"}
-	t.Cleanup(func() { _, _ = srcDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+my.name+"`") })
+	my := dbtest.MyDestBeside(t, srcDB, srcURL)
 	// Merge with keys for one table, append for the others, checksums compared in the run.
-	res, err := runLoad(t, my.spec(src, mustConfig(t, `{"write_disposition": "merge", "verify": "checksum",
+	res, err := dbtest.RunLoad(t, my.Spec(src, dbtest.MustConfig(t, `{"write_disposition": "merge", "verify": "checksum",
 		"merge_config": {"InvoiceLine": {"primary_key": "InvoiceLineId"}}}`)))
 	require.NoError(t, err)
-	require.Len(t, res.Tables, len(chinookTables))
+	require.Len(t, res.Tables, len(dbtest.ChinookTables))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for table, rows := range chinookTables {
+	for table, rows := range dbtest.ChinookTables {
 		dest := load.SnakeCase(table)
 		want, err := load.ChecksumTable(ctx, src, "", table, nil)
 		require.NoError(t, err, table)
 		require.Equal(t, rows, want.Rows, table)
-		got, err := load.ChecksumTable(ctx, my.ep, my.name, dest, myColumns(t, my, dest))
+		got, err := load.ChecksumTable(ctx, my.EP, my.Name, dest, myColumns(t, my, dest))
 		require.NoError(t, err, table)
 		require.Equal(t, want, got, table)
 	}
@@ -356,10 +351,10 @@ func TestChinook_MariaDBToMariaDBArrivesWhole(t *testing.T) {
 // database). Found by the fault-injection suite of issue #15.
 func TestMySQLDestination_MergeWithoutADefaultDatabase(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
-	pg.exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id int PRIMARY KEY, v text)", "INSERT INTO src.t SELECT g, 'a' FROM generate_series(1, 20) g")
-	my := newMyDest(t)
-	ep := my.ep
+	pg := dbtest.NewPG(t)
+	pg.Exec(t, "CREATE SCHEMA src", "CREATE TABLE src.t (id int PRIMARY KEY, v text)", "INSERT INTO src.t SELECT g, 'a' FROM generate_series(1, 20) g")
+	my := dbtest.NewMyDest(t)
+	ep := my.EP
 	cfg := map[string]any{}
 	for k, v := range ep.Config {
 		if k != "database" {
@@ -367,13 +362,13 @@ func TestMySQLDestination_MergeWithoutADefaultDatabase(t *testing.T) {
 		}
 	}
 	ep.Config = cfg
-	spec := load.Spec{Source: pg.endpoint(t), Destination: ep, DestinationSchema: my.name, Pipeline: "p",
-		Config: mustConfig(t, `{"mode": "single_table", "table": "src.t", "write_disposition": "merge", "primary_key": "id"}`)}
-	_, err := runLoad(t, spec)
+	spec := load.Spec{Source: pg.Endpoint(t), Destination: ep, DestinationSchema: my.Name, Pipeline: "p",
+		Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "src.t", "write_disposition": "merge", "primary_key": "id"}`)}
+	_, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
-	pg.exec(t, "UPDATE src.t SET v = 'b' WHERE id <= 5")
-	_, err = runLoad(t, spec)
+	pg.Exec(t, "UPDATE src.t SET v = 'b' WHERE id <= 5")
+	_, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
-	require.Equal(t, int64(20), my.count(t, "SELECT count(*) FROM t"))
-	require.Equal(t, int64(5), my.count(t, "SELECT count(*) FROM t WHERE v = 'b'"))
+	require.Equal(t, int64(20), my.Count(t, "SELECT count(*) FROM t"))
+	require.Equal(t, int64(5), my.Count(t, "SELECT count(*) FROM t WHERE v = 'b'"))
 }

@@ -6,16 +6,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 func TestRun_MariaDBToPostgresKeepsEveryTypeExactly(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	_, err := my.ExecContext(context.Background(), "CREATE TABLE `all types` (id INT PRIMARY KEY, ti TINYINT, bo TINYINT(1), su SMALLINT UNSIGNED, mi MEDIUMINT,"+
 		" i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(38,10), f FLOAT, db DOUBLE, b1 BIT(1), b8 BIT(8),"+
 		" c CHAR(3), vc VARCHAR(100), tx LONGTEXT, bn BINARY(3), vb VARBINARY(10), bl BLOB, dt DATE, tm TIME(6), dtm DATETIME(6),"+
@@ -29,11 +29,11 @@ func TestRun_MariaDBToPostgresKeepsEveryTypeExactly(t *testing.T) {
 		" (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"+
 		" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
 	require.NoError(t, err)
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	cfg := mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)
-	res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t), Config: cfg})
+	cfg := dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)
+	res, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t), Config: cfg})
 	require.NoError(t, err)
 	require.Equal(t, int64(2), res.RowsLoaded)
 
@@ -54,7 +54,7 @@ func TestRun_MariaDBToPostgresKeepsEveryTypeExactly(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range want {
 		var typ, v string
-		require.NoError(t, pg.conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+		require.NoError(t, pg.Conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 			WHERE attrelid = 'raw.all_types'::regclass AND attname = $1`, c.name).Scan(&typ), c.name)
 		require.Equal(t, c.typ, typ, c.name)
 		q := `SELECT ` + pgQuote(c.name) + `::text FROM raw.all_types WHERE id = 1`
@@ -62,123 +62,65 @@ func TestRun_MariaDBToPostgresKeepsEveryTypeExactly(t *testing.T) {
 			q = `SELECT to_char(` + pgQuote(c.name) + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM raw.all_types WHERE id = 1`
 			c.value = "2024-06-01 10:00:00.500000"
 		}
-		require.NoError(t, pg.conn.QueryRow(ctx, q).Scan(&v), c.name)
+		require.NoError(t, pg.Conn.QueryRow(ctx, q).Scan(&v), c.name)
 		require.Equal(t, c.value, v, c.name)
 	}
 	var tx string
-	require.NoError(t, pg.conn.QueryRow(ctx, "SELECT tx FROM raw.all_types WHERE id = 1").Scan(&tx))
+	require.NoError(t, pg.Conn.QueryRow(ctx, "SELECT tx FROM raw.all_types WHERE id = 1").Scan(&tx))
 	require.Equal(t, 50000*3, len([]rune(tx)))
-	require.Equal(t, int64(1), pg.count(t, "SELECT count(*) FROM raw.all_types WHERE id = 2 AND num_nulls(ti, bo, su, mi, i, iu, bi, bu, d, f, db, b1, b8, c, vc, tx, bn, vb, bl, dt, tm, dtm, tsp, j, u, e, s, y, \"select\") = 29"))
+	require.Equal(t, int64(1), pg.Count(t, "SELECT count(*) FROM raw.all_types WHERE id = 2 AND num_nulls(ti, bo, su, mi, i, iu, bi, bu, d, f, db, b1, b8, c, vc, tx, bn, vb, bl, dt, tm, dtm, tsp, j, u, e, s, y, \"select\") = 29"))
 }
 
 func pgQuote(s string) string { return `"` + s + `"` }
 
-// chinookDir is the shared dataset; tests skip loudly without it.
-func chinookDir(t *testing.T) string {
-	t.Helper()
-	// shared/ sits beside the repository (CI lays it there too).
-	candidates := []string{os.Getenv("CHINOOK_DIR"), "../../../../shared/datasets/chinook", "/work/shared/datasets/chinook"}
-	for _, dir := range candidates {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, "Chinook_Sqlite.sqlite")); err == nil {
-			abs, err := filepath.Abs(dir)
-			require.NoError(t, err)
-			return abs
-		}
-	}
-	t.Skipf("SKIPPED — the Chinook dataset is not beside the repository (shared/datasets/chinook); set CHINOOK_DIR")
-	return ""
-}
-
-var chinookTables = map[string]int64{"Album": 347, "Artist": 275, "Customer": 59, "Employee": 8, "Genre": 25,
-	"Invoice": 412, "InvoiceLine": 2240, "MediaType": 5, "Playlist": 18, "PlaylistTrack": 8715, "Track": 3503}
-
-// checkChinook compares every table of the source with its copy: counts, and the checksum of
-// every column read back from PostgreSQL.
-func checkChinook(t *testing.T, src load.Endpoint, srcSchema string, pg *pgEnv, res load.Result) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.Len(t, res.Tables, len(chinookTables))
-	for table, rows := range chinookTables {
-		dest := load.SnakeCase(table)
-		require.Equal(t, rows, pg.count(t, "SELECT count(*) FROM raw."+dest), table)
-		want, err := load.ChecksumTable(ctx, src, srcSchema, table, nil)
-		require.NoError(t, err, table)
-		require.Equal(t, rows, want.Rows, table)
-		cols := pgColumns(t, pg, dest)
-		got, err := load.ChecksumTable(ctx, pg.endpoint(t), "raw", dest, cols)
-		require.NoError(t, err, table)
-		require.Equal(t, want, got, table)
-	}
-}
-
-// pgColumns lists the loaded columns, without the loader's own.
-func pgColumns(t *testing.T, pg *pgEnv, table string) []string {
-	t.Helper()
-	rows, err := pg.conn.Query(context.Background(), `SELECT attname FROM pg_attribute WHERE attrelid = ('raw.' || $1)::regclass
-		AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_dnk\_%' ORDER BY attnum`, table)
-	require.NoError(t, err)
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		require.NoError(t, rows.Scan(&c))
-		cols = append(cols, c)
-	}
-	return cols
-}
-
 func TestChinook_MariaDBToPostgresArrivesWhole(t *testing.T) {
 	t.Parallel()
-	dir := chinookDir(t)
+	dir := dbtest.ChinookDir(t)
 	dump, err := os.ReadFile(filepath.Join(dir, "Chinook_MySql.sql"))
 	require.NoError(t, err)
 	// The dump makes and selects a database of its own; it is loaded into the test's instead.
 	script := regexp.MustCompile("(?m)^(DROP DATABASE|CREATE DATABASE|USE) .*$").ReplaceAllString(string(dump), "")
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	_, err = my.ExecContext(context.Background(), script)
 	require.NoError(t, err)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
-	res, err := runLoad(t, load.Spec{Source: src, Destination: pg.endpoint(t),
-		Config: mustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)})
+	pg := dbtest.NewPG(t)
+	res, err := dbtest.RunLoad(t, load.Spec{Source: src, Destination: pg.Endpoint(t),
+		Config: dbtest.MustConfig(t, `{"write_disposition": "replace", "verify": "checksum"}`)})
 	require.NoError(t, err)
 	require.Equal(t, load.StatusSuccess, res.Status)
-	checkChinook(t, src, "", pg, res)
+	dbtest.CheckChinook(t, src, "", pg, res)
 	// Names are snake_case, keys came along, decimals kept their scale.
-	require.Equal(t, int64(1), pg.count(t, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.playlist_track'::regclass AND contype = 'p'
+	require.Equal(t, int64(1), pg.Count(t, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'raw.playlist_track'::regclass AND contype = 'p'
 		AND array_length(conkey, 1) = 2`))
-	require.Equal(t, int64(2240), pg.count(t, `SELECT count(*) FROM raw.invoice_line WHERE unit_price::text ~ '^[0-9]+\.[0-9]{2}$'`))
+	require.Equal(t, int64(2240), pg.Count(t, `SELECT count(*) FROM raw.invoice_line WHERE unit_price::text ~ '^[0-9]+\.[0-9]{2}$'`))
 }
 
 func TestRun_MariaDBIncrementalAndFiltersArePushedDown(t *testing.T) {
 	t.Parallel()
-	my, myURL := mysqlDB(t)
+	my, myURL := dbtest.MySQLDB(t)
 	_, err := my.ExecContext(context.Background(), "CREATE TABLE `Orders` (id INT PRIMARY KEY, status VARCHAR(10), changed DATETIME(3));"+
 		"INSERT INTO `Orders` VALUES (1, 'open', '2024-01-01 00:00:00'), (2, 'paid', '2024-01-02 00:00:00'),"+
 		" (3, 'paid', '2024-01-03 00:00:00.500'), (4, 'void', '2024-01-04 00:00:00')")
 	require.NoError(t, err)
 	src, err := load.ParseURL(myURL)
 	require.NoError(t, err)
-	pg := newPG(t)
-	spec := load.Spec{Source: src, Destination: pg.endpoint(t), Config: mustConfig(t, `{"mode": "single_table", "table": "Orders",
+	pg := dbtest.NewPG(t)
+	spec := load.Spec{Source: src, Destination: pg.Endpoint(t), Config: dbtest.MustConfig(t, `{"mode": "single_table", "table": "Orders",
 		"write_disposition": "merge", "primary_key": "id", "verify": "checksum",
 		"incremental": {"cursor_path": "changed", "initial_value": "2024-01-02"},
 		"filters": [{"column": "status", "op": "in", "value": ["open", "paid"]}]}`)}
-	res, err := runLoad(t, spec)
+	res, err := dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(2), res.Tables[0].RowsRead) // 2 and 3: from the initial value, not void
 	_, err = my.ExecContext(context.Background(), "UPDATE `Orders` SET status = 'paid', changed = '2024-02-01' WHERE id = 1")
 	require.NoError(t, err)
-	res, err = runLoad(t, spec)
+	res, err = dbtest.RunLoad(t, spec)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), res.Tables[0].RowsRead) // only the change after the mark
-	require.Equal(t, int64(3), pg.count(t, "SELECT count(*) FROM raw.orders WHERE status = 'paid'"))
+	require.Equal(t, int64(3), pg.Count(t, "SELECT count(*) FROM raw.orders WHERE status = 'paid'"))
 	var state string
-	require.NoError(t, pg.conn.QueryRow(context.Background(), "SELECT cursor_value FROM raw._dnk_state").Scan(&state))
+	require.NoError(t, pg.Conn.QueryRow(context.Background(), "SELECT cursor_value FROM raw._dnk_state").Scan(&state))
 	require.Equal(t, "2024-02-01T00:00:00", state)
 }

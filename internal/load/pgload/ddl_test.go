@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/internal/load"
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 // Several pipelines loading into one schema that does not exist yet, at the same time, all
@@ -17,11 +18,11 @@ import (
 // pg_namespace_nspname_index".
 func TestConcurrentLoads_IntoOneNewSchemaAllSucceed(t *testing.T) {
 	t.Parallel()
-	pg := newPG(t)
+	pg := dbtest.NewPG(t)
 	const n = 8
-	pg.exec(t, "CREATE SCHEMA src")
+	pg.Exec(t, "CREATE SCHEMA src")
 	for i := range n {
-		pg.exec(t, fmt.Sprintf("CREATE TABLE src.t%d (id int PRIMARY KEY, v int, seq int)", i),
+		pg.Exec(t, fmt.Sprintf("CREATE TABLE src.t%d (id int PRIMARY KEY, v int, seq int)", i),
 			fmt.Sprintf("INSERT INTO src.t%d SELECT g, g, g FROM generate_series(1, 100) g", i))
 	}
 	for round, mode := range []string{"replace", "append", "merge"} {
@@ -33,16 +34,16 @@ func TestConcurrentLoads_IntoOneNewSchemaAllSucceed(t *testing.T) {
 				if mode == "replace" {
 					incremental = ""
 				}
-				cfg := mustConfig(t, fmt.Sprintf(`{"mode": "single_table", "table": "src.t%d", "write_disposition": %q, "primary_key": "id"%s}`,
+				cfg := dbtest.MustConfig(t, fmt.Sprintf(`{"mode": "single_table", "table": "src.t%d", "write_disposition": %q, "primary_key": "id"%s}`,
 					i, mode, incremental))
-				_, errs[i] = runLoad(t, load.Spec{Source: pg.endpoint(t), Destination: pg.endpoint(t), Config: cfg,
+				_, errs[i] = dbtest.RunLoad(t, load.Spec{Source: pg.Endpoint(t), Destination: pg.Endpoint(t), Config: cfg,
 					DestinationSchema: fmt.Sprintf("fresh_%d", round), Pipeline: fmt.Sprintf("p%d", i)})
 			})
 		}
 		wg.Wait()
 		for i, err := range errs {
 			require.NoError(t, err, "%s, table %d", mode, i)
-			require.Equal(t, int64(100), pg.count(t, fmt.Sprintf("SELECT count(*) FROM fresh_%d.t%d", round, i)))
+			require.Equal(t, int64(100), pg.Count(t, fmt.Sprintf("SELECT count(*) FROM fresh_%d.t%d", round, i)))
 		}
 	}
 }

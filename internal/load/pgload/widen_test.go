@@ -3,37 +3,19 @@ package pgload
 import (
 	"testing"
 
-	"github.com/datanika/datanika/internal/load"
 	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/load/loadtest/dbtest"
 )
 
 const (
-	fits = "fits"
-	inc  = "incompatible"
+	fits = dbtest.WidenFits
+	inc  = dbtest.WidenIncompatible
 )
-
-// checkWidening runs cases of (column type, source type, expected: fits, incompatible or the
-// wider type's DDL).
-func checkWidening(t *testing.T, widen func(have, want string) load.Widening, cases [][3]string) {
-	t.Helper()
-	for _, c := range cases {
-		got := widen(c[0], c[1])
-		var s string
-		switch got.Verdict {
-		case load.FitsAsIs:
-			s = fits
-		case load.Incompatible:
-			s = inc
-		case load.WidenTo:
-			s = got.To
-		}
-		require.Equal(t, c[2], s, "column %s receiving %s", c[0], c[1])
-	}
-}
 
 func TestWiden_Postgres(t *testing.T) {
 	t.Parallel()
-	checkWidening(t, widenPostgres, [][3]string{
+	dbtest.CheckWidening(t, widenPostgres, [][3]string{
 		// have (format_type), want (PostgresColumnType), answer
 		{"integer", "integer", fits},
 		{"bigint", "integer", fits},
