@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { PlusIcon, TrashIcon } from "lucide-react";
 import { useState, type ReactNode } from "react";
@@ -75,46 +75,45 @@ export function MacrosPage() {
   });
   return (
     <ProjectPage title={t("project.macros")}>
-      {macros.isPending ? <Loading /> : null}
-      {macros.isError ? <ErrorAlert error={macros.error} /> : null}
-      {macros.isSuccess && macros.data.length === 0 ? <EmptyState>{t("project.noMacros")}</EmptyState> : null}
-      {macros.isSuccess && macros.data.length > 0 ? (
-        <Table aria-label={t("project.macros")}>
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t("project.file")}</TableHead>
-              <TableHead>{t("project.defines")}</TableHead>
-              <TableHead />
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {macros.data.map((macro) => (
-              <TableRow key={macro.id}>
-                <TableCell className="font-mono">macros/{macro.name}.sql</TableCell>
-                <TableCell className="font-mono text-xs">{macroNames(macro.sql_body).join(", ")}</TableCell>
-                <TableCell className="text-right">
-                  {canEdit ? (
-                    <>
-                      <Button
-                        variant="outline"
-                        size="sm"
-                        onClick={() => {
-                          setEditing(macro);
-                          setName(macro.name);
-                          setBody(macro.sql_body);
-                        }}
-                      >
-                        {t("project.edit")}
-                      </Button>
-                      <DeleteButton name={macro.name} onClick={() => { del.ask(macro); }} />
-                    </>
-                  ) : null}
-                </TableCell>
+      <ListOf query={macros} empty={t("project.noMacros")}>
+        {(items) => (
+          <Table aria-label={t("project.macros")}>
+            <TableHeader>
+              <TableRow>
+                <TableHead>{t("project.file")}</TableHead>
+                <TableHead>{t("project.defines")}</TableHead>
+                <TableHead />
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {items.map((macro) => (
+                <TableRow key={macro.id}>
+                  <TableCell className="font-mono">macros/{macro.name}.sql</TableCell>
+                  <TableCell className="font-mono text-xs">{macroNames(macro.sql_body).join(", ")}</TableCell>
+                  <TableCell className="text-right">
+                    {canEdit ? (
+                      <>
+                        <Button
+                          variant="outline"
+                          size="sm"
+                          onClick={() => {
+                            setEditing(macro);
+                            setName(macro.name);
+                            setBody(macro.sql_body);
+                          }}
+                        >
+                          {t("project.edit")}
+                        </Button>
+                        <DeleteButton name={macro.name} onClick={() => { del.ask(macro); }} />
+                      </>
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </ListOf>
       {canEdit ? (
         <FormCard onSubmit={() => { save.mutate(); }}>
           <h2 className="font-semibold">{editing ? t("project.editMacro", { name: editing.name }) : t("project.newMacro")}</h2>
@@ -168,39 +167,38 @@ export function SeedsPage() {
   });
   return (
     <ProjectPage title={t("project.seeds")}>
-      {seeds.isPending ? <Loading /> : null}
-      {seeds.isError ? <ErrorAlert error={seeds.error} /> : null}
-      {seeds.isSuccess && seeds.data.length === 0 ? <EmptyState>{t("project.noSeeds")}</EmptyState> : null}
-      {seeds.isSuccess && seeds.data.length > 0 ? (
-        <Table aria-label={t("project.seeds")}>
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t("project.name")}</TableHead>
-              <TableHead className="text-right">{t("project.rows")}</TableHead>
-              <TableHead>{t("project.columns")}</TableHead>
-              <TableHead />
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {seeds.data.map((seed) => (
-              <TableRow key={seed.id}>
-                <TableCell className="font-mono">{seed.name}</TableCell>
-                <TableCell className="text-right tabular-nums">{seed.row_count}</TableCell>
-                <TableCell className="font-mono text-xs">
-                  {Object.entries(seed.column_types)
-                    .map(([column, type]) => `${column} ${type}`)
-                    .join(", ")}
-                </TableCell>
-                <TableCell className="text-right">
-                  {canEdit ? (
-                    <DeleteButton name={seed.name} onClick={() => { del.ask(seed); }} />
-                  ) : null}
-                </TableCell>
+      <ListOf query={seeds} empty={t("project.noSeeds")}>
+        {(items) => (
+          <Table aria-label={t("project.seeds")}>
+            <TableHeader>
+              <TableRow>
+                <TableHead>{t("project.name")}</TableHead>
+                <TableHead className="text-right">{t("project.rows")}</TableHead>
+                <TableHead>{t("project.columns")}</TableHead>
+                <TableHead />
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {items.map((seed) => (
+                <TableRow key={seed.id}>
+                  <TableCell className="font-mono">{seed.name}</TableCell>
+                  <TableCell className="text-right tabular-nums">{seed.row_count}</TableCell>
+                  <TableCell className="font-mono text-xs">
+                    {Object.entries(seed.column_types)
+                      .map(([column, type]) => `${column} ${type}`)
+                      .join(", ")}
+                  </TableCell>
+                  <TableCell className="text-right">
+                    {canEdit ? (
+                      <DeleteButton name={seed.name} onClick={() => { del.ask(seed); }} />
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </ListOf>
       {canEdit ? (
         <FormCard onSubmit={() => { create.mutate(); }}>
           <h2 className="font-semibold">{t("project.newSeed")}</h2>
@@ -274,44 +272,43 @@ export function SourcesPage() {
   return (
     <ProjectPage title={t("project.sources")}>
       <p className="text-sm text-muted-foreground">{t("project.pipelineSources")}</p>
-      {sources.isPending ? <Loading /> : null}
-      {sources.isError ? <ErrorAlert error={sources.error} /> : null}
-      {sources.isSuccess && sources.data.length === 0 ? <EmptyState>{t("project.noSources")}</EmptyState> : null}
-      {sources.isSuccess && sources.data.length > 0 ? (
-        <Table aria-label={t("project.sources")}>
-          <TableHeader>
-            <TableRow>
-              <TableHead>{t("project.name")}</TableHead>
-              <TableHead>{t("project.schema")}</TableHead>
-              <TableHead>{t("project.tables")}</TableHead>
-              <TableHead />
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {sources.data.map((source) => (
-              <TableRow key={source.id}>
-                <TableCell className="font-mono">{source.name}</TableCell>
-                <TableCell className="font-mono">{source.schema_name}</TableCell>
-                <TableCell>
-                  <ul className="text-xs">
-                    {source.tables.map((table) => (
-                      <li key={table.name}>
-                        <span className="font-mono">{table.name}</span>
-                        <span className="text-muted-foreground"> · {t("project.freshness")}: {freshnessText(table)}</span>
-                      </li>
-                    ))}
-                  </ul>
-                </TableCell>
-                <TableCell className="text-right">
-                  {canEdit ? (
-                    <DeleteButton name={source.name} onClick={() => { del.ask(source); }} />
-                  ) : null}
-                </TableCell>
+      <ListOf query={sources} empty={t("project.noSources")}>
+        {(items) => (
+          <Table aria-label={t("project.sources")}>
+            <TableHeader>
+              <TableRow>
+                <TableHead>{t("project.name")}</TableHead>
+                <TableHead>{t("project.schema")}</TableHead>
+                <TableHead>{t("project.tables")}</TableHead>
+                <TableHead />
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {items.map((source) => (
+                <TableRow key={source.id}>
+                  <TableCell className="font-mono">{source.name}</TableCell>
+                  <TableCell className="font-mono">{source.schema_name}</TableCell>
+                  <TableCell>
+                    <ul className="text-xs">
+                      {source.tables.map((table) => (
+                        <li key={table.name}>
+                          <span className="font-mono">{table.name}</span>
+                          <span className="text-muted-foreground"> · {t("project.freshness")}: {freshnessText(table)}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </TableCell>
+                  <TableCell className="text-right">
+                    {canEdit ? (
+                      <DeleteButton name={source.name} onClick={() => { del.ask(source); }} />
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </ListOf>
       {canEdit ? (
         <FormCard onSubmit={() => { create.mutate(); }}>
           <h2 className="font-semibold">{t("project.newSource")}</h2>
@@ -335,6 +332,14 @@ export function SourcesPage() {
 }
 
 // DeleteButton is a row's delete action, confirmed by the page's ConfirmDialog.
+/** A list query's states: loading, its error, empty (the empty text), else children with its items. */
+function ListOf<T>({ query, empty, children }: { query: UseQueryResult<T[]>; empty: string; children: (items: T[]) => ReactNode }) {
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorAlert error={query.error} />;
+  if (query.data.length === 0) return <EmptyState>{empty}</EmptyState>;
+  return children(query.data);
+}
+
 function DeleteButton({ name, onClick }: { name: string; onClick: () => void }) {
   const { t } = useTranslation();
   return (
