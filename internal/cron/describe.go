@@ -52,8 +52,10 @@ func (s *Schedule) describeTime() string {
 		minute = "At minute" + plural(len(mins)) + " " + joinAnd(values(mins, strconv.Itoa))
 	default:
 		var texts []string
+		everyMinute = true
 		for _, it := range mins {
-			texts = append(texts, stepText(it, "minute", "minutes", strconv.Itoa))
+			texts = append(texts, minuteText(it))
+			everyMinute = everyMinute && !it.single
 		}
 		minute = capitalize(joinAnd(texts))
 	}
@@ -74,10 +76,40 @@ func (s *Schedule) describeTime() string {
 	default:
 		var texts []string
 		for _, it := range hours {
-			texts = append(texts, stepText(it, "hour", "hours", hourName))
+			texts = append(texts, hourText(it))
 		}
-		return minute + ", in hours " + joinAnd(texts)
+		return minute + ", " + joinAnd(texts)
 	}
+}
+
+// minuteText describes one item of the minute field inside a list.
+func minuteText(it item) string {
+	switch {
+	case it.single:
+		return fmt.Sprintf("at minute %d", it.lo)
+	case it.star && it.step == 1:
+		return "every minute"
+	case it.star:
+		return fmt.Sprintf("every %d minutes", it.step)
+	case it.step == 1:
+		return fmt.Sprintf("every minute from minute %d through %d", it.lo, it.hi)
+	}
+	return fmt.Sprintf("every %d minutes from minute %d through %d", it.step, it.lo, it.hi)
+}
+
+// hourText describes one item of the hour field inside a list.
+func hourText(it item) string {
+	switch {
+	case it.single:
+		return fmt.Sprintf("during the %02d:00 hour", it.lo)
+	case it.star && it.step == 1:
+		return "every hour"
+	case it.star:
+		return "every " + ordinal(it.step) + " hour"
+	case it.step == 1:
+		return fmt.Sprintf("between %02d:00 and %02d:59", it.lo, it.hi)
+	}
+	return fmt.Sprintf("every %s hour from %02d:00 through %02d:00", ordinal(it.step), it.lo, it.hi)
 }
 
 func (s *Schedule) describeDays() string {

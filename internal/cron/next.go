@@ -34,6 +34,7 @@ func (s *Schedule) Next(after time.Time, loc *time.Location) time.Time {
 			continue
 		}
 		if s.dayMatches(year, month, day) {
+			dayStart := time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()
 			h0, m0 := 0, 0
 			if first {
 				h0, m0 = hour, minute
@@ -50,7 +51,7 @@ func (s *Schedule) Next(after time.Time, loc *time.Location) time.Time {
 					if s.minute&(1<<uint(m)) == 0 {
 						continue
 					}
-					wall := time.Date(year, month, day, h, m, 0, 0, time.UTC).Unix()
+					wall := dayStart + int64(h*3600+m*60)
 					if t := fireAt(wall, loc); t.After(after) {
 						return t
 					}
