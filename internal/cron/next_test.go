@@ -87,6 +87,12 @@ func TestNextDSTGolden(t *testing.T) {
 			[]string{"2026-04-05T04:00:00Z", "2026-04-12T04:00:00Z"}},
 		{"Santiago Sunday midnight in the gap", "America/Santiago", "0 0 * * SUN", "2026-09-01T00:00:00Z",
 			[]string{"2026-09-06T04:00:00Z", "2026-09-13T03:00:00Z"}},
+		// Lord Howe shifts by half an hour: 2026-04-05 02:00→01:30 (+11 → +10:30), 2026-10-04 02:00→02:30.
+		{"Lord Howe */15 repeated half hour", "Australia/Lord_Howe", "*/15 1-2 * * *", "2026-04-04T14:00:00Z",
+			[]string{"2026-04-04T14:15:00Z", "2026-04-04T14:30:00Z", "2026-04-04T14:45:00Z", "2026-04-04T15:30:00Z",
+				"2026-04-04T15:45:00Z", "2026-04-04T16:00:00Z", "2026-04-04T16:15:00Z"}},
+		{"Lord Howe 02:15 in the half-hour gap", "Australia/Lord_Howe", "15 2 * * *", "2026-10-02T00:00:00Z",
+			[]string{"2026-10-02T15:45:00Z", "2026-10-03T15:30:00Z", "2026-10-04T15:15:00Z"}},
 		// Kolkata: no transitions.
 		{"Kolkata control", "Asia/Kolkata", "30 2 * * *", "2026-03-07T00:00:00Z",
 			[]string{"2026-03-07T21:00:00Z", "2026-03-08T21:00:00Z"}},

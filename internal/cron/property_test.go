@@ -116,6 +116,7 @@ func TestNextMatchesBruteForce(t *testing.T) {
 		{"Australia/Melbourne", []string{"2026-04-04T16:00:00Z", "2026-10-03T16:00:00Z"}},
 		{"America/Santiago", []string{"2026-04-05T03:00:00Z", "2026-09-06T04:00:00Z"}},
 		{"Asia/Kolkata", []string{"2026-03-08T00:00:00Z"}},
+		{"Australia/Lord_Howe", []string{"2026-04-04T15:00:00Z", "2026-10-03T15:30:00Z"}}, // half-hour shifts
 	}
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
