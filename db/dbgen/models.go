@@ -76,6 +76,43 @@ type Connection struct {
 	Managed           bool               `json:"managed"`
 }
 
+type DagRun struct {
+	ID          int64              `json:"id"`
+	OrgID       int64              `json:"org_id"`
+	RootType    string             `json:"root_type"`
+	RootID      int64              `json:"root_id"`
+	Status      string             `json:"status"`
+	Trigger     string             `json:"trigger"`
+	FullRefresh bool               `json:"full_refresh"`
+	ScheduleID  *int64             `json:"schedule_id"`
+	CreatedBy   *int64             `json:"created_by"`
+	CreatedAt   pgtype.Timestamptz `json:"created_at"`
+	FinishedAt  pgtype.Timestamptz `json:"finished_at"`
+}
+
+type DagRunNode struct {
+	DagRunID  int64    `json:"dag_run_id"`
+	OrgID     int64    `json:"org_id"`
+	NodeType  string   `json:"node_type"`
+	NodeID    int64    `json:"node_id"`
+	Position  int32    `json:"position"`
+	Upstreams []string `json:"upstreams"`
+	RunID     *int64   `json:"run_id"`
+}
+
+type Dependency struct {
+	ID                  int64              `json:"id"`
+	OrgID               int64              `json:"org_id"`
+	UpstreamType        string             `json:"upstream_type"`
+	UpstreamID          int64              `json:"upstream_id"`
+	DownstreamType      string             `json:"downstream_type"`
+	DownstreamID        int64              `json:"downstream_id"`
+	CheckTimeframeValue *int32             `json:"check_timeframe_value"`
+	CheckTimeframeUnit  *string            `json:"check_timeframe_unit"`
+	CreatedBy           *int64             `json:"created_by"`
+	CreatedAt           pgtype.Timestamptz `json:"created_at"`
+}
+
 type File struct {
 	ID              int64              `json:"id"`
 	OrgID           int64              `json:"org_id"`
@@ -249,6 +286,17 @@ type RunArtifact struct {
 	OrgID     int64              `json:"org_id"`
 	Body      []byte             `json:"body"`
 	CreatedAt pgtype.Timestamptz `json:"created_at"`
+}
+
+type RunEvent struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	RunID        int64              `json:"run_id"`
+	Status       string             `json:"status"`
+	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	Attempts     int32              `json:"attempts"`
+	LastError    *string            `json:"last_error"`
+	DispatchedAt pgtype.Timestamptz `json:"dispatched_at"`
 }
 
 type RunLog struct {

@@ -110,6 +110,32 @@ var OperationPermissions = map[string]Permission{
 	"streamRunLogs":  Read,
 	"getDashboard":   Read,
 
+	// The DAG and schedules: any member reads; editors (and API keys with the write scope)
+	// change; cancelling a DAG run is acting on runs.
+	"listDependencies": Read,
+	"createDependency": Write,
+	"deleteDependency": Write,
+	"getDag":           Read,
+	"getDagRun":        Read,
+	"cancelDagRun":     Run,
+	"listSchedules":    Read,
+	"createSchedule":   Write,
+	"previewSchedule":  Read,
+	"getSchedule":      Read,
+	"updateSchedule":   Write,
+	"deleteSchedule":   Write,
+	"getScheduleNext":  Read,
+
+	// Notifications: any member reads (URLs masked below admin); admins change, test and redeliver.
+	"listNotifications":          Read,
+	"getNotification":            Read,
+	"createNotification":         Admin,
+	"updateNotification":         Admin,
+	"deleteNotification":         Admin,
+	"testNotification":           Admin,
+	"listNotificationDeliveries": Read,
+	"redeliverNotification":      Admin,
+
 	// Files.
 	"listFiles":  Read,
 	"uploadFile": Write,

@@ -1367,6 +1367,306 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Declared dependencies between nodes */
+        get: operations["listDependencies"];
+        put?: never;
+        /**
+         * Declare that a node runs after another (editor)
+         * @description `downstream` runs after `upstream` in cascades. A self-edge, a duplicate and an edge that
+         *     would close a cycle answer 409; a cycle's problem carries its path in `cycle`
+         *     (`["pipeline:1", "transformation:4", "pipeline:1"]`). With `check_timeframe`, a run of the
+         *     downstream node started by its own schedule waits until the upstream has a successful run
+         *     that finished within the timeframe (re-checked every minute, up to `DEPENDENCY_WAIT`).
+         */
+        post: operations["createDependency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dependencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a declared dependency (editor) */
+        delete: operations["deleteDependency"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's DAG
+         * @description Every pipeline, transformation and job of the org with its last run, the declared edges and
+         *     the edges inferred from `ref()` and `source()` (a model reading a pipeline's destination
+         *     table depends on that pipeline; a job depends on the pipelines its selected models read),
+         *     marked `inferred`.
+         */
+        get: operations["getDag"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dag-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A DAG run (a cascade) with its nodes */
+        get: operations["getDagRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dag-runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a DAG run (editor)
+         * @description Cancels the cascade's queued and running runs and skips the nodes still waiting. 409 when it has ended.
+         */
+        post: operations["cancelDagRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Schedules */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Schedule a node on cron (editor)
+         * @description A 5-field cron expression (ranges, steps, lists, names, `@hourly`, `@daily`, `@weekly`,
+         *     `@monthly`, `@yearly`) in an IANA time zone, both validated (422). DST: a fire in a
+         *     skipped hour runs once at the transition; a repeated hour fires once.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Describe a cron expression and list its next fires
+         * @description The same code that fires schedules describes the expression in words and lists its next fires after `after` (default now). 422 for a bad expression or zone.
+         */
+        post: operations["previewSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A schedule */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule (editor) */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /** Change, pause or resume a schedule (editor) */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** The schedule's next fires */
+        get: operations["getScheduleNext"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notification channels
+         * @description Members other than admins see each channel's URL with its path masked (a Slack URL is a credential).
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        /**
+         * Add a webhook or Slack channel (admin)
+         * @description A webhook's signing `secret` (`whsec_…`) is in this answer only. The URL must be http(s) and is dialled through the egress policy.
+         */
+        post: operations["createNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** A notification channel */
+        get: operations["getNotification"];
+        put?: never;
+        post?: never;
+        /** Delete a notification channel (admin) */
+        delete: operations["deleteNotification"];
+        options?: never;
+        head?: never;
+        /** Change a notification channel (admin) */
+        patch: operations["updateNotification"];
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event now (admin)
+         * @description Sends a `test` event once, synchronously, and answers the recorded attempt (status code or error).
+         */
+        post: operations["testNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /** The channel's delivery attempts, newest first */
+        get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivered or failed message again (admin)
+         * @description Queues the same message (same `webhook-id`, a new timestamp and signature) as a new series of attempts.
+         */
+        post: operations["redeliverNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -1420,6 +1720,8 @@ export interface components {
              * @description On a 409 to a run trigger or retry, or to a pipeline delete, the run that is still queued or running.
              */
             active_run_id?: number;
+            /** @description On a 409 to a dependency that would close a cycle, the cycle's node keys, first and last the same. */
+            cycle?: string[];
         };
         FieldError: {
             /** @description A JSON path to the offending field, such as `config.incremental.cursor_path`. */
@@ -1999,7 +2301,7 @@ export interface components {
              */
             full_refresh: boolean;
             /**
-             * @description Also run the DAG's descendants (once dependencies exist).
+             * @description Also run the node's descendants in the DAG, in topological order, as one DAG run.
              * @default false
              */
             downstream: boolean;
@@ -2058,8 +2360,15 @@ export interface components {
             seconds: number;
         };
         RunStats: {
-            /** @description What the run is doing: queued, connecting, loading, publishing, transforming, done. */
+            /** @description What the run is doing: queued, waiting, connecting, loading, publishing, transforming, done. */
             phase?: string;
+            /** @description While a scheduled run waits for upstreams with a `check_timeframe` to have a recent success. */
+            waiting?: {
+                /** @description Names of the upstreams not yet satisfied. */
+                upstreams: string[];
+                /** Format: date-time */
+                since: string;
+            };
             tables?: components["schemas"]["RunTableStats"][];
             /** @description A transformation's or job's nodes as they finish (the objects `datanika transform --output json` prints). */
             nodes?: components["schemas"]["RunNodeStats"][];
@@ -2143,6 +2452,311 @@ export interface components {
              */
             success_rate: number | null;
         };
+        TriggerJobRunRequest: {
+            /**
+             * @description Also run the job's descendants in the DAG, as one DAG run.
+             * @default false
+             */
+            downstream: boolean;
+        };
+        /** @enum {string} */
+        NodeType: "pipeline" | "transformation" | "job";
+        NodeRef: {
+            type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            id: number;
+        };
+        CheckTimeframe: {
+            /** Format: int32 */
+            value: number;
+            /** @enum {string} */
+            unit: "minutes" | "hours" | "days";
+        };
+        Dependency: {
+            /** Format: int64 */
+            id: number;
+            upstream: components["schemas"]["NodeRef"];
+            downstream: components["schemas"]["NodeRef"];
+            check_timeframe: components["schemas"]["CheckTimeframe"] | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        DependencyList: {
+            items: components["schemas"]["Dependency"][];
+            next_cursor: string | null;
+        };
+        CreateDependencyRequest: {
+            upstream: components["schemas"]["NodeRef"];
+            downstream: components["schemas"]["NodeRef"];
+            check_timeframe?: components["schemas"]["CheckTimeframe"] | null;
+        };
+        DagLastRun: {
+            /** Format: int64 */
+            id: number;
+            status: components["schemas"]["RunStatus"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** Format: int64 */
+            dag_run_id?: number | null;
+        };
+        DagNode: {
+            /** @description `<type>:<id>`, e.g. `pipeline:12`. */
+            key: string;
+            type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description The node's own status where it has one (a pipeline's active, paused, draft or error). */
+            status?: string;
+            last_run: components["schemas"]["DagLastRun"] | null;
+        };
+        DagEdge: {
+            /**
+             * Format: int64
+             * @description The declared dependency's id; null for an inferred edge.
+             */
+            id: number | null;
+            upstream: string;
+            downstream: string;
+            /** @description From `ref()` / `source()`, not declared. */
+            inferred: boolean;
+            check_timeframe?: components["schemas"]["CheckTimeframe"] | null;
+        };
+        Dag: {
+            nodes: components["schemas"]["DagNode"][];
+            edges: components["schemas"]["DagEdge"][];
+        };
+        DagRunNode: {
+            key: string;
+            type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Keys of the node's upstreams inside this cascade. */
+            upstreams: string[];
+            /**
+             * @description `pending` while it waits for its upstreams.
+             * @enum {string}
+             */
+            status: "pending" | "queued" | "running" | "success" | "failed" | "cancelled" | "skipped";
+            /** Format: int64 */
+            run_id: number | null;
+        };
+        DagRun: {
+            /** Format: int64 */
+            id: number;
+            /** @description The key of the node the cascade started from. */
+            root: string;
+            /** @enum {string} */
+            status: "running" | "success" | "failed" | "cancelled";
+            trigger: components["schemas"]["RunTrigger"];
+            /** Format: int64 */
+            schedule_id?: number | null;
+            /** @description In topological order. */
+            nodes: components["schemas"]["DagRunNode"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        Schedule: {
+            /** Format: int64 */
+            id: number;
+            target_type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            target_id: number;
+            target_name: string;
+            /** @example 30 2 * * 1-5 */
+            cron: string;
+            /** @example Europe/London */
+            timezone: string;
+            /** @description false = paused: it never fires. */
+            is_active: boolean;
+            /** @description Each fire also runs the node's descendants, as one DAG run. */
+            downstream: boolean;
+            /**
+             * Format: int32
+             * @description A fire missed by at most this much (the scheduler was down) runs once late; older ones are skipped and logged.
+             */
+            misfire_grace_seconds: number;
+            /**
+             * Format: date-time
+             * @description Null while paused.
+             */
+            next_fire_at: string | null;
+            /** Format: date-time */
+            last_fire_at: string | null;
+            /** @description Active, and its next fire is older than its grace: no scheduler claimed it. */
+            overdue?: boolean;
+            /** @example At 02:30, Monday through Friday */
+            description: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ScheduleList: {
+            items: components["schemas"]["Schedule"][];
+            next_cursor: string | null;
+        };
+        CreateScheduleRequest: {
+            target_type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            target_id: number;
+            cron: string;
+            timezone: string;
+            /** @default true */
+            is_active: boolean;
+            /** @default false */
+            downstream: boolean;
+            /**
+             * Format: int32
+             * @default 300
+             */
+            misfire_grace_seconds: number;
+        };
+        UpdateScheduleRequest: {
+            cron?: string;
+            timezone?: string;
+            is_active?: boolean;
+            downstream?: boolean;
+            /** Format: int32 */
+            misfire_grace_seconds?: number;
+        };
+        ScheduleFire: {
+            /**
+             * Format: date-time
+             * @description UTC.
+             */
+            at: string;
+            /**
+             * @description The same instant in the schedule's zone, RFC 3339 with the zone's offset.
+             * @example 2026-03-08T03:00:00-04:00
+             */
+            local: string;
+        };
+        ScheduleFireList: {
+            items: components["schemas"]["ScheduleFire"][];
+        };
+        SchedulePreviewRequest: {
+            cron: string;
+            timezone: string;
+            /**
+             * Format: int32
+             * @default 5
+             */
+            count: number;
+            /**
+             * Format: date-time
+             * @description List fires after this instant (default now).
+             */
+            after?: string;
+        };
+        SchedulePreview: {
+            description: string;
+            next: components["schemas"]["ScheduleFire"][];
+        };
+        /** @enum {string} */
+        NotificationChannel: "webhook" | "slack";
+        /** @enum {string} */
+        NotificationEvent: "failure" | "success" | "recovery" | "overdue";
+        Notification: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            channel: components["schemas"]["NotificationChannel"];
+            /** @description Admins see it whole; other members see its path masked. */
+            url: string;
+            events: components["schemas"]["NotificationEvent"][];
+            /** @description Null: every node of the org. */
+            target_type: components["schemas"]["NodeType"] | null;
+            /** Format: int64 */
+            target_id: number | null;
+            target_name?: string | null;
+            is_active: boolean;
+            /** @description A webhook's signing secret (`whsec_…`), in the create answer only. */
+            secret?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        NotificationList: {
+            items: components["schemas"]["Notification"][];
+            next_cursor: string | null;
+        };
+        CreateNotificationRequest: {
+            name: string;
+            channel: components["schemas"]["NotificationChannel"];
+            url: string;
+            /** @description Default `[failure]`. */
+            events?: components["schemas"]["NotificationEvent"][];
+            target_type?: components["schemas"]["NodeType"] | null;
+            /** Format: int64 */
+            target_id?: number | null;
+            /** @default true */
+            is_active: boolean;
+        };
+        UpdateNotificationRequest: {
+            name?: string;
+            url?: string;
+            events?: components["schemas"]["NotificationEvent"][];
+            target_type?: components["schemas"]["NodeType"] | null;
+            /** Format: int64 */
+            target_id?: number | null;
+            is_active?: boolean;
+        };
+        NotificationDelivery: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When this attempt was made (or is due).
+             */
+            at: string;
+            /** @description run.failed, run.succeeded, run.recovered, schedule.overdue or test. */
+            event: string;
+            /** Format: int64 */
+            run_id: number | null;
+            /** Format: int64 */
+            schedule_id?: number | null;
+            /** Format: int32 */
+            status_code: number | null;
+            error: string | null;
+            /** Format: int32 */
+            attempt: number;
+            /** @description The `webhook-id`, the same on every attempt of one message. */
+            message_id: string;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "retrying" | "failed";
+            /** Format: date-time */
+            next_attempt_at?: string | null;
+        };
+        NotificationDeliveryList: {
+            items: components["schemas"]["NotificationDelivery"][];
+            next_cursor: string | null;
+        };
+        ScheduledFire: {
+            /** Format: int64 */
+            schedule_id: number;
+            target_type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            target_id: number;
+            target_name: string;
+            /** Format: date-time */
+            at: string;
+            timezone?: string;
+        };
+        FailingNode: {
+            key: string;
+            type: components["schemas"]["NodeType"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            last_run: components["schemas"]["Run"];
+        };
         FailingPipeline: {
             /** Format: int64 */
             id: number;
@@ -2163,6 +2777,12 @@ export interface components {
             /** @description The last 14 days (UTC), oldest first, with runs by status and rows loaded. */
             days: components["schemas"]["DashboardDay"][];
             failing_pipelines: components["schemas"]["FailingPipeline"][];
+            /** @description Pipelines, transformations and jobs whose last ended run failed. */
+            failing_nodes: components["schemas"]["FailingNode"][];
+            /** @description The next fires of the active schedules, soonest first (at most 10). */
+            next_fires: components["schemas"]["ScheduledFire"][];
+            /** @description Active schedules whose fire is overdue by more than their grace (no scheduler claimed it). */
+            overdue_schedules: components["schemas"]["ScheduledFire"][];
             /** Format: int64 */
             active_runs: number;
         };
@@ -4467,6 +5087,8 @@ export interface operations {
                 target_type?: components["schemas"]["RunTargetType"];
                 target_id?: number;
                 trigger?: components["schemas"]["RunTrigger"];
+                /** @description Only the runs of this DAG run (cascade). */
+                dag_run_id?: number;
                 /** @description Runs created at or after this time. */
                 since?: string;
                 /** @description Runs created before this time. */
@@ -4607,7 +5229,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TriggerJobRunRequest"];
+            };
+        };
         responses: {
             /** @description The queued run. */
             202: {
@@ -4697,6 +5323,529 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listDependencies: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dependencies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DependencyList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createDependency: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDependencyRequest"];
+            };
+        };
+        responses: {
+            /** @description The dependency. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dependency"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteDependency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getDag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DAG. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dag"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getDagRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DAG run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DagRun"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    cancelDagRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The DAG run, cancelled or being cancelled. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DagRun"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                target_type?: components["schemas"]["RunTargetType"];
+                target_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schedules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    previewSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The description and the next fires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getScheduleNext: {
+        parameters: {
+            query?: {
+                /** @description How many (1–100, default 5). */
+                count?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next fires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleFireList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    createNotification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key; a retry with the same key within 24 h returns the first response without acting twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNotificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel, with its secret for a webhook. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    deleteNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    updateNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    testNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 500). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The opaque `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryList"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    redeliverNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued attempt. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"];
                 };
             };
             default: components["responses"]["Problem"];
