@@ -7,6 +7,7 @@ import (
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/history"
+	"github.com/datanika/datanika/internal/schedule"
 )
 
 // GetDashboard answers the org's overview.
@@ -28,10 +29,27 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 			Cancelled: day.Cancelled, Other: day.Other, RowsLoaded: day.RowsLoaded,
 		})
 	}
+	next, overdue, err := h.schedules.Dashboard(ctx, principal(ctx), 10)
+	if err != nil {
+		return nil, err
+	}
+	out.NextFires, out.OverdueSchedules = toAPIScheduledFires(next), toAPIScheduledFires(overdue)
+	if out.FailingNodes == nil {
+		out.FailingNodes = []api.FailingNode{}
+	}
 	for _, f := range d.Failing {
 		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: toAPIRun(f.Run)})
 	}
 	return api.GetDashboard200JSONResponse(out), nil
+}
+
+func toAPIScheduledFires(fires []schedule.UpcomingFire) []api.ScheduledFire {
+	out := make([]api.ScheduledFire, 0, len(fires))
+	for _, f := range fires {
+		out = append(out, api.ScheduledFire{ScheduleId: f.ScheduleID, TargetType: api.NodeType(f.TargetType), TargetId: f.TargetID,
+			TargetName: f.TargetName, At: f.At, Timezone: &f.Timezone})
+	}
+	return out
 }
 
 func toAPIDashboardWindow(w history.Window) api.DashboardWindow {

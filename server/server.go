@@ -39,6 +39,7 @@ import (
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
 	"github.com/datanika/datanika/internal/run"
+	"github.com/datanika/datanika/internal/schedule"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
@@ -108,6 +109,7 @@ type handlers struct {
 	pipelines       *pipeline.Service
 	transformations *transformation.Service
 	runs            *run.Service
+	schedules       *schedule.Service
 	logger          *slog.Logger
 	stopping        <-chan struct{} // Deps.Stopping
 
@@ -204,6 +206,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 	}
 	h.runs = run.NewService(db, runQueue)
+	h.schedules = schedule.New(db)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}

@@ -42,6 +42,7 @@ import (
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
 	runs "github.com/datanika/datanika/internal/run"
+	"github.com/datanika/datanika/internal/schedule"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
@@ -343,6 +344,18 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 			return fmt.Errorf("start the worker: %w", err)
 		}
 	}
+	// Schedules: every worker process runs a scheduler (they share the schedules table, each
+	// fire claimed once); every process, API ones too, runs the overdue watchdog.
+	var background sync.WaitGroup
+	defer background.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground() // before the Wait above
+	if working {
+		sched := &schedule.Scheduler{DB: pool, Trigger: schedule.RunTrigger{Runs: runs.NewService(pool, client)}, Logger: logger}
+		background.Go(func() { sched.Run(bgCtx) })
+	}
+	watchdog := &schedule.Watchdog{DB: pool, Logger: logger}
+	background.Go(func() { watchdog.Run(bgCtx) })
 
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded

@@ -13,9 +13,13 @@ import (
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
 	ActiveRunOf(ctx context.Context, arg ActiveRunOfParams) (int64, error)
+	// The org's active schedules, soonest fire first (the dashboard's next fires).
+	ActiveSchedulesByNextFire(ctx context.Context, arg ActiveSchedulesByNextFireParams) ([]Schedule, error)
+	AdvanceSchedule(ctx context.Context, arg AdvanceScheduleParams) error
 	AllMacros(ctx context.Context, orgID int64) ([]Macro, error)
 	// The tables the catalog knows of a connection in the given schemas.
 	CatalogTablesOfSchemas(ctx context.Context, arg CatalogTablesOfSchemasParams) ([]CatalogTablesOfSchemasRow, error)
+	ClaimDueSchedules(ctx context.Context, arg ClaimDueSchedulesParams) ([]Schedule, error)
 	// Claims a key for a request in progress; no row when the key is already taken.
 	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
@@ -39,6 +43,7 @@ type Querier interface {
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
+	CreateSchedule(ctx context.Context, arg CreateScheduleParams) (Schedule, error)
 	CreateSeed(ctx context.Context, arg CreateSeedParams) (Seed, error)
 	CreateSource(ctx context.Context, arg CreateSourceParams) (Source, error)
 	CreateTransformRun(ctx context.Context, arg CreateTransformRunParams) (Run, error)
@@ -55,6 +60,7 @@ type Querier interface {
 	// Answers are kept 24 hours (SPEC §3); older entries of the org are dropped when it sends a new key.
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	DeleteMacro(ctx context.Context, arg DeleteMacroParams) (Macro, error)
+	DeleteSchedule(ctx context.Context, arg DeleteScheduleParams) (Schedule, error)
 	DeleteSeed(ctx context.Context, arg DeleteSeedParams) (Seed, error)
 	DeleteSource(ctx context.Context, arg DeleteSourceParams) (Source, error)
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
@@ -91,6 +97,8 @@ type Querier interface {
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
 	GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error)
+	GetSchedule(ctx context.Context, arg GetScheduleParams) (Schedule, error)
+	GetScheduleForUpdate(ctx context.Context, arg GetScheduleForUpdateParams) (Schedule, error)
 	GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error)
 	GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error)
 	GetSource(ctx context.Context, arg GetSourceParams) (Source, error)
@@ -110,6 +118,7 @@ type Querier interface {
 	// One statement per batch of lines (COPY is refused on tables with row-level security); the
 	// unnests of the select list advance in lockstep.
 	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
+	InsertScheduleFire(ctx context.Context, arg InsertScheduleFireParams) error
 	LastRunLogSeq(ctx context.Context, arg LastRunLogSeqParams) (int64, error)
 	// The newest run of each of the given pipelines (those never run have none).
 	LatestRunsOfPipelines(ctx context.Context, arg LatestRunsOfPipelinesParams) ([]Run, error)
@@ -125,6 +134,7 @@ type Querier interface {
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
+	ListSchedules(ctx context.Context, arg ListSchedulesParams) ([]Schedule, error)
 	ListSeeds(ctx context.Context, arg ListSeedsParams) ([]Seed, error)
 	ListSources(ctx context.Context, arg ListSourcesParams) ([]Source, error)
 	ListTransformations(ctx context.Context, arg ListTransformationsParams) ([]Transformation, error)
@@ -145,7 +155,16 @@ type Querier interface {
 	LockPipelineConnection(ctx context.Context, arg LockPipelineConnectionParams) (LockPipelineConnectionRow, error)
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
 	LockRun(ctx context.Context, arg LockRunParams) (Run, error)
+	MarkOverdueSchedules(ctx context.Context, arg MarkOverdueSchedulesParams) ([]Schedule, error)
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	NextScheduleFire(ctx context.Context) (pgtype.Timestamptz, error)
+	// The name of a live pipeline, transformation or job of the org, with the pipeline's status
+	// ('' for the others); no row when it does not exist or was deleted.
+	NodeName(ctx context.Context, arg NodeNameParams) (NodeNameRow, error)
+	// The names of live nodes of the org among the given keys ('pipeline:12').
+	NodeNames(ctx context.Context, arg NodeNamesParams) ([]NodeNamesRow, error)
+	// The org's active schedules whose fire is older than its grace (and a minute).
+	OverdueSchedules(ctx context.Context, arg OverdueSchedulesParams) ([]Schedule, error)
 	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
 	PipelineActiveRun(ctx context.Context, arg PipelineActiveRunParams) (int64, error)
 	// Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
@@ -228,6 +247,7 @@ type Querier interface {
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)
+	UpdateSchedule(ctx context.Context, arg UpdateScheduleParams) (Schedule, error)
 	UpdateSeed(ctx context.Context, arg UpdateSeedParams) (Seed, error)
 	UpdateSource(ctx context.Context, arg UpdateSourceParams) (Source, error)
 	UpdateTransformation(ctx context.Context, arg UpdateTransformationParams) (Transformation, error)
