@@ -60,7 +60,7 @@ $$;
 CREATE FUNCTION dnk_claim_due_schedules(p_now timestamptz, p_limit integer) RETURNS SETOF schedules
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS
 $$ SELECT * FROM schedules WHERE is_active AND next_fire_at <= p_now
-   ORDER BY next_fire_at LIMIT p_limit FOR UPDATE SKIP LOCKED $$;
+   ORDER BY next_fire_at, org_id LIMIT p_limit FOR UPDATE SKIP LOCKED $$;
 REVOKE EXECUTE ON FUNCTION dnk_claim_due_schedules(timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnk_claim_due_schedules(timestamptz, integer) TO datanika_app;
 
