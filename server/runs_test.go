@@ -21,6 +21,7 @@ import (
 	"github.com/datanika/datanika/internal/connectors/standard"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/queue"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/testutil"
@@ -58,6 +59,8 @@ type runEnvOptions struct {
 	// programQueue runs the worker with the program's queue poll and stats interval rather
 	// than these tests' faster ones (benchmarks).
 	programQueue bool
+	// dispatch, when set, is given the worker's dispatcher of ended runs (to add handlers).
+	dispatch func(*dag.Dispatcher)
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -118,6 +121,16 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 		defer cancel()
 		_ = queue.Stop(ctx, client)
 	})
+	// The worker process also dispatches ended runs (cascades, notifications), as serve does.
+	dispatcher := dag.NewDispatcher(pool, dag.New(pool, run.NewService(pool, client), transformation.New(pool, nil, testutil.Logger())), testutil.Logger())
+	dispatcher.Poll = 100 * time.Millisecond
+	if o.dispatch != nil {
+		o.dispatch(dispatcher)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); dispatcher.Run(ctx, pool) }()
+	t.Cleanup(func() { cancel(); <-done })
 	return client
 }
 

@@ -2,6 +2,7 @@ package transformation
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"github.com/datanika/datanika/db/dbgen"
@@ -108,6 +109,19 @@ func (s *Service) Lineage(ctx context.Context, q *dbgen.Queries, p auth.Principa
 			}
 		}
 	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.UpType != b.UpType {
+			return a.UpType < b.UpType
+		}
+		if a.UpID != b.UpID {
+			return a.UpID < b.UpID
+		}
+		if a.DownType != b.DownType {
+			return a.DownType < b.DownType
+		}
+		return a.DownID < b.DownID
+	})
 	return out, nil
 }
 
