@@ -234,7 +234,9 @@ func TestDag_CancellingADagRunCancelsWhatRunsAndSkipsWhatWaits(t *testing.T) {
 
 // The DAG operations in the RBAC and cross-tenant walks of rbac_test.go: a fresh target each time.
 func init() {
-	deps := func(*testing.T, *testServer, orgFixture) request { return request{http.MethodGet, "/api/v1/dependencies", nil} }
+	deps := func(*testing.T, *testServer, orgFixture) request {
+		return request{http.MethodGet, "/api/v1/dependencies", nil}
+	}
 	create := func(t *testing.T, s *testServer, g orgFixture) request {
 		return request{http.MethodPost, "/api/v1/dependencies", map[string]any{
 			"upstream": node("pipeline", s.storedPipeline(t, g)), "downstream": node("pipeline", s.storedPipeline(t, g))}}
