@@ -8,9 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/database"
+	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/testutil"
 )
 
@@ -287,4 +292,56 @@ func (s *testServer) storedDagRun(t *testing.T, g orgFixture) int64 {
 		VALUES ($1, $2, 'pipeline', $3, 0)`, id, g.orgID, p)
 	require.NoError(t, err)
 	return id
+}
+
+// scheduleRun starts a run of a node as its schedule would (trigger schedule), in the env's org.
+func (e *runEnv) scheduleRun(t *testing.T, typ string, id int64) int64 {
+	t.Helper()
+	p := auth.Principal{OrgID: e.f.orgID, Name: "schedule"}
+	var r dbgen.Run
+	require.NoError(t, database.InOrg(context.Background(), e.pool, p, func(q *dbgen.Queries, tx pgx.Tx) error {
+		var err error
+		r, err = run.NewService(e.pool, e.queue).EnqueueNode(context.Background(), q, tx, p, typ, id, run.NodeOptions{Trigger: run.TriggerSchedule})
+		return err
+	}))
+	return r.ID
+}
+
+func TestDag_AScheduledRunWaitsForItsUpstreamsTimeframeThenFailsNamingIt(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{dependencyWait: 2 * time.Second, dependencyRecheck: 200 * time.Millisecond})
+	e.exec(t, e.src, "CREATE TABLE orders (id int PRIMARY KEY, amount int)")
+	e.exec(t, e.src, "INSERT INTO orders SELECT g, g FROM generate_series(1, 5) g")
+	e.exec(t, e.src, "CREATE TABLE report (id int PRIMARY KEY)")
+	up := e.pipeline(t, "nightly load", map[string]any{"mode": "single_table", "table": "public.orders"})
+	down := e.pipeline(t, "report", map[string]any{"mode": "single_table", "table": "public.report"})
+	decode[api.Dependency](t, e.call(t, http.MethodPost, "/api/v1/dependencies", e.f.editor.AccessToken, map[string]any{
+		"upstream": node("pipeline", up), "downstream": node("pipeline", down), "check_timeframe": map[string]any{"value": 1, "unit": "hours"}}), http.StatusCreated)
+
+	// The upstream never succeeded: the scheduled run waits, saying so, then fails naming it.
+	id := e.scheduleRun(t, "pipeline", down)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := e.run(t, id)
+		if r.stats.Waiting != nil {
+			require.Equal(t, "queued", r.status)
+			require.Equal(t, "waiting", r.stats.Phase)
+			require.Contains(t, r.stats.Waiting.Upstreams[0], "nightly load")
+			got := decode[api.Run](t, e.call(t, http.MethodGet, fmt.Sprintf("/api/v1/runs/%d", id), e.f.viewer.AccessToken, nil), http.StatusOK)
+			require.NotNil(t, got.Stats.Waiting)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the run never waited: %+v", r)
+		time.Sleep(50 * time.Millisecond)
+	}
+	r := e.waitFor(t, id, 15*time.Second, "failed", "success", "cancelled")
+	require.Equal(t, "failed", r.status)
+	require.Contains(t, *r.errMsg, "nightly load")
+	logs := decode[api.RunLogList](t, e.call(t, http.MethodGet, fmt.Sprintf("/api/v1/runs/%d/logs", id), e.f.viewer.AccessToken, nil), http.StatusOK)
+	require.Contains(t, logs.Items[0].Message, "waiting for nightly load")
+
+	// Once the upstream succeeded, the scheduled run starts at once; a manual run never waits.
+	require.Equal(t, "success", e.waitFor(t, e.trigger(t, up, map[string]any{}).Id, 30*time.Second, "success", "failed").status)
+	r = e.waitFor(t, e.scheduleRun(t, "pipeline", down), 30*time.Second, "success", "failed")
+	require.Equal(t, "success", r.status, "%v", r.errMsg)
 }

@@ -43,6 +43,7 @@ type runEnv struct {
 	srcConn  api.Connection
 	dstConn  api.Connection
 	proxy    *testutil.FaultProxy
+	queue    *queue.Client
 }
 
 type runEnvOptions struct {
@@ -61,6 +62,8 @@ type runEnvOptions struct {
 	programQueue bool
 	// dispatch, when set, is given the worker's dispatcher of ended runs (to add handlers).
 	dispatch func(*dag.Dispatcher)
+	// dependencyWait and dependencyRecheck are run.WorkerConfig's.
+	dependencyWait, dependencyRecheck time.Duration
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -91,6 +94,8 @@ func runWorkerConfig(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) run.Work
 		MaxConcurrentPerOrg: o.orgLimit,
 		Timeout:             o.runTimeout,
 		LimitWait:           200 * time.Millisecond,
+		DependencyWait:      o.dependencyWait,
+		DependencyRecheck:   o.dependencyRecheck,
 		StatsInterval:       statsInterval,
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
@@ -155,7 +160,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 		client = startRunWorker(t, pool, o)
 	}
 	s := setupWithPool(t, pool, func(d *Deps) { d.Queue = client; d.MaxBodyBytes = 1 << 20 })
-	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
+	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy, queue: client}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
 	env.srcURL, env.dstURL = srcURL, dstURL

@@ -311,6 +311,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	})
 	transformWorker := runs.NewTransformRunWorker(runs.WorkerConfig{
@@ -320,6 +321,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	}, transformation.New(pool, nil, logger))
 	registerWarehouse := register

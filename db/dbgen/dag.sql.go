@@ -791,6 +791,48 @@ func (q *Queries) SetDagRunNodeRun(ctx context.Context, arg SetDagRunNodeRunPara
 	return err
 }
 
+const setQueuedRunStats = `-- name: SetQueuedRunStats :one
+UPDATE runs SET stats = $3, updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'queued' RETURNING id, org_id, target_type, target_id, status, trigger, attempt, retry_of, dag_run_id, full_refresh, job_id, created_by, started_at, finished_at, rows_loaded, error, stats, created_at, updated_at, command, selector, exclude, threads
+`
+
+type SetQueuedRunStatsParams struct {
+	OrgID int64  `json:"org_id"`
+	ID    int64  `json:"id"`
+	Stats []byte `json:"stats"`
+}
+
+// A queued run's stats while it waits (check_timeframe).
+func (q *Queries) SetQueuedRunStats(ctx context.Context, arg SetQueuedRunStatsParams) (Run, error) {
+	row := q.db.QueryRow(ctx, setQueuedRunStats, arg.OrgID, arg.ID, arg.Stats)
+	var i Run
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.TargetType,
+		&i.TargetID,
+		&i.Status,
+		&i.Trigger,
+		&i.Attempt,
+		&i.RetryOf,
+		&i.DagRunID,
+		&i.FullRefresh,
+		&i.JobID,
+		&i.CreatedBy,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.RowsLoaded,
+		&i.Error,
+		&i.Stats,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Command,
+		&i.Selector,
+		&i.Exclude,
+		&i.Threads,
+	)
+	return i, err
+}
+
 const setRunDagRun = `-- name: SetRunDagRun :exec
 UPDATE runs SET dag_run_id = $3 WHERE org_id = $1 AND id = $2
 `

@@ -222,6 +222,8 @@ type Querier interface {
 	SessionIsLive(ctx context.Context, arg SessionIsLiveParams) (bool, error)
 	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
 	SetDagRunNodeRun(ctx context.Context, arg SetDagRunNodeRunParams) error
+	// A queued run's stats while it waits (check_timeframe).
+	SetQueuedRunStats(ctx context.Context, arg SetQueuedRunStatsParams) (Run, error)
 	SetRunDagRun(ctx context.Context, arg SetRunDagRunParams) error
 	SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, error)
 	SetRunStats(ctx context.Context, arg SetRunStatsParams) error

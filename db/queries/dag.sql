@@ -117,3 +117,7 @@ SELECT DISTINCT destination_connection_id FROM (
 
 -- name: JobsOfDestination :many
 SELECT * FROM jobs WHERE org_id = $1 AND destination_connection_id = $2 AND deleted_at IS NULL ORDER BY id;
+
+-- name: SetQueuedRunStats :one
+-- A queued run's stats while it waits (check_timeframe).
+UPDATE runs SET stats = $3, updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'queued' RETURNING *;
