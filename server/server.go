@@ -26,6 +26,7 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
@@ -110,6 +111,7 @@ type handlers struct {
 	transformations *transformation.Service
 	runs            *run.Service
 	schedules       *schedule.Service
+	dag             *dag.Service
 	logger          *slog.Logger
 	stopping        <-chan struct{} // Deps.Stopping
 
@@ -207,6 +209,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	h.runs = run.NewService(db, runQueue)
 	h.schedules = schedule.New(db)
+	h.dag = dag.New(db, h.runs, h.transformations)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}

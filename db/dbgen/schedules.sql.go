@@ -420,79 +420,6 @@ func (q *Queries) NextScheduleFire(ctx context.Context) (pgtype.Timestamptz, err
 	return next_fire_at, err
 }
 
-const nodeName = `-- name: NodeName :one
-SELECT p.name, p.status FROM pipelines p
-WHERE $1::text = 'pipeline' AND p.org_id = $2 AND p.id = $3 AND p.deleted_at IS NULL
-UNION ALL
-SELECT t.name, ''::text FROM transformations t
-WHERE $1::text = 'transformation' AND t.org_id = $2 AND t.id = $3 AND t.deleted_at IS NULL
-UNION ALL
-SELECT j.name, ''::text FROM jobs j
-WHERE $1::text = 'job' AND j.org_id = $2 AND j.id = $3 AND j.deleted_at IS NULL
-`
-
-type NodeNameParams struct {
-	TargetType string `json:"target_type"`
-	OrgID      int64  `json:"org_id"`
-	TargetID   int64  `json:"target_id"`
-}
-
-type NodeNameRow struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-}
-
-// The name of a live pipeline, transformation or job of the org, with the pipeline's status
-// (” for the others); no row when it does not exist or was deleted.
-func (q *Queries) NodeName(ctx context.Context, arg NodeNameParams) (NodeNameRow, error) {
-	row := q.db.QueryRow(ctx, nodeName, arg.TargetType, arg.OrgID, arg.TargetID)
-	var i NodeNameRow
-	err := row.Scan(&i.Name, &i.Status)
-	return i, err
-}
-
-const nodeNames = `-- name: NodeNames :many
-SELECT ('pipeline:' || p.id)::text AS key, p.name FROM pipelines p
-WHERE p.org_id = $1 AND p.deleted_at IS NULL AND ('pipeline:' || p.id) = ANY ($2::text[])
-UNION ALL
-SELECT ('transformation:' || t.id)::text, t.name FROM transformations t
-WHERE t.org_id = $1 AND t.deleted_at IS NULL AND ('transformation:' || t.id) = ANY ($2::text[])
-UNION ALL
-SELECT ('job:' || j.id)::text, j.name FROM jobs j
-WHERE j.org_id = $1 AND j.deleted_at IS NULL AND ('job:' || j.id) = ANY ($2::text[])
-`
-
-type NodeNamesParams struct {
-	OrgID int64    `json:"org_id"`
-	Keys  []string `json:"keys"`
-}
-
-type NodeNamesRow struct {
-	Key  string `json:"key"`
-	Name string `json:"name"`
-}
-
-// The names of live nodes of the org among the given keys ('pipeline:12').
-func (q *Queries) NodeNames(ctx context.Context, arg NodeNamesParams) ([]NodeNamesRow, error) {
-	rows, err := q.db.Query(ctx, nodeNames, arg.OrgID, arg.Keys)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []NodeNamesRow{}
-	for rows.Next() {
-		var i NodeNamesRow
-		if err := rows.Scan(&i.Key, &i.Name); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const overdueSchedules = `-- name: OverdueSchedules :many
 SELECT id, org_id, target_type, target_id, cron, timezone, is_active, downstream, misfire_grace_seconds, next_fire_at, last_fire_at, overdue_for, created_by, created_at, updated_at FROM schedules
 WHERE org_id = $1 AND is_active
@@ -533,6 +460,79 @@ func (q *Queries) OverdueSchedules(ctx context.Context, arg OverdueSchedulesPara
 			&i.CreatedAt,
 			&i.UpdatedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const scheduleTarget = `-- name: ScheduleTarget :one
+SELECT p.name, p.status FROM pipelines p
+WHERE $1::text = 'pipeline' AND p.org_id = $2 AND p.id = $3 AND p.deleted_at IS NULL
+UNION ALL
+SELECT t.name, ''::text FROM transformations t
+WHERE $1::text = 'transformation' AND t.org_id = $2 AND t.id = $3 AND t.deleted_at IS NULL
+UNION ALL
+SELECT j.name, ''::text FROM jobs j
+WHERE $1::text = 'job' AND j.org_id = $2 AND j.id = $3 AND j.deleted_at IS NULL
+`
+
+type ScheduleTargetParams struct {
+	TargetType string `json:"target_type"`
+	OrgID      int64  `json:"org_id"`
+	TargetID   int64  `json:"target_id"`
+}
+
+type ScheduleTargetRow struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// The name of a live pipeline, transformation or job of the org, with the pipeline's status
+// (empty for the others); no row when it does not exist or was deleted.
+func (q *Queries) ScheduleTarget(ctx context.Context, arg ScheduleTargetParams) (ScheduleTargetRow, error) {
+	row := q.db.QueryRow(ctx, scheduleTarget, arg.TargetType, arg.OrgID, arg.TargetID)
+	var i ScheduleTargetRow
+	err := row.Scan(&i.Name, &i.Status)
+	return i, err
+}
+
+const scheduleTargetNames = `-- name: ScheduleTargetNames :many
+SELECT ('pipeline:' || p.id)::text AS key, p.name FROM pipelines p
+WHERE p.org_id = $1 AND p.deleted_at IS NULL AND ('pipeline:' || p.id) = ANY ($2::text[])
+UNION ALL
+SELECT ('transformation:' || t.id)::text, t.name FROM transformations t
+WHERE t.org_id = $1 AND t.deleted_at IS NULL AND ('transformation:' || t.id) = ANY ($2::text[])
+UNION ALL
+SELECT ('job:' || j.id)::text, j.name FROM jobs j
+WHERE j.org_id = $1 AND j.deleted_at IS NULL AND ('job:' || j.id) = ANY ($2::text[])
+`
+
+type ScheduleTargetNamesParams struct {
+	OrgID int64    `json:"org_id"`
+	Keys  []string `json:"keys"`
+}
+
+type ScheduleTargetNamesRow struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// The names of live nodes of the org among the given keys ('pipeline:12').
+func (q *Queries) ScheduleTargetNames(ctx context.Context, arg ScheduleTargetNamesParams) ([]ScheduleTargetNamesRow, error) {
+	rows, err := q.db.Query(ctx, scheduleTargetNames, arg.OrgID, arg.Keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScheduleTargetNamesRow{}
+	for rows.Next() {
+		var i ScheduleTargetNamesRow
+		if err := rows.Scan(&i.Key, &i.Name); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

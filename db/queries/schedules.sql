@@ -28,7 +28,7 @@ RETURNING *;
 -- name: DeleteSchedule :one
 DELETE FROM schedules WHERE org_id = $1 AND id = $2 RETURNING *;
 
--- name: NodeName :one
+-- name: ScheduleTarget :one
 -- The name of a live pipeline, transformation or job of the org, with the pipeline's status
 -- (empty for the others); no row when it does not exist or was deleted.
 SELECT p.name, p.status FROM pipelines p
@@ -40,7 +40,7 @@ UNION ALL
 SELECT j.name, ''::text FROM jobs j
 WHERE sqlc.arg(target_type)::text = 'job' AND j.org_id = sqlc.arg(org_id) AND j.id = sqlc.arg(target_id) AND j.deleted_at IS NULL;
 
--- name: NodeNames :many
+-- name: ScheduleTargetNames :many
 -- The names of live nodes of the org among the given keys ('pipeline:12').
 SELECT ('pipeline:' || p.id)::text AS key, p.name FROM pipelines p
 WHERE p.org_id = sqlc.arg(org_id) AND p.deleted_at IS NULL AND ('pipeline:' || p.id) = ANY (sqlc.arg(keys)::text[])

@@ -13,6 +13,7 @@ import (
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/run"
 )
@@ -31,13 +32,15 @@ type Trigger interface {
 	FireTx(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, sc dbgen.Schedule) (dbgen.Run, error)
 }
 
-// RunTrigger fires a schedule's node alone through internal/run: a queued run and its River
-// job, trigger schedule.
-type RunTrigger struct{ Runs *run.Service }
+// NodeTrigger fires a schedule's node through the DAG service: a queued run and its River job,
+// trigger schedule; with the schedule's downstream flag, a DAG run of the node and its
+// descendants.
+type NodeTrigger struct{ Dag *dag.Service }
 
 // FireTx implements Trigger.
-func (t RunTrigger) FireTx(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, sc dbgen.Schedule) (dbgen.Run, error) {
-	return t.Runs.EnqueueTx(ctx, q, tx, p, sc.TargetType, sc.TargetID, run.EnqueueOptions{Trigger: run.TriggerSchedule})
+func (t NodeTrigger) FireTx(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, sc dbgen.Schedule) (dbgen.Run, error) {
+	return t.Dag.TriggerTx(ctx, q, tx, p, dag.Node{Type: sc.TargetType, ID: sc.TargetID},
+		dag.TriggerOptions{Trigger: run.TriggerSchedule, Downstream: sc.Downstream, ScheduleID: &sc.ID})
 }
 
 // Clock is the scheduler's time: the wall clock in the program, a simulated one in tests.
@@ -278,7 +281,7 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 
 // fireOne checks the target and fires it: fired with the run, or skipped with the reason.
 func (s *Scheduler) fireOne(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule) (string, *int64, string, error) {
-	node, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID})
+	node, err := q.ScheduleTarget(ctx, dbgen.ScheduleTargetParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return OutcomeSkipped, nil, fmt.Sprintf("the %s was deleted", sc.TargetType), nil
 	}

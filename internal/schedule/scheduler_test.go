@@ -13,9 +13,11 @@ import (
 
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/testutil"
+	"github.com/datanika/datanika/internal/transformation"
 )
 
 // env is a migrated database of its own (the scheduler commits), its app pool (row-level
@@ -77,7 +79,8 @@ func (e *env) scheduler(t testing.TB) *Scheduler {
 	t.Helper()
 	client, err := queue.New(e.app, queue.Options{Logger: testutil.Logger(), Register: run.RegisterKinds})
 	require.NoError(t, err)
-	return &Scheduler{DB: e.app, Trigger: RunTrigger{Runs: run.NewService(e.app, client)}, Logger: testutil.Logger()}
+	cascades := dag.New(e.app, run.NewService(e.app, client), transformation.New(e.app, nil, testutil.Logger()))
+	return &Scheduler{DB: e.app, Trigger: NodeTrigger{Dag: cascades}, Logger: testutil.Logger()}
 }
 
 type fireRow struct {

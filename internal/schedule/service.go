@@ -129,7 +129,7 @@ func writeAudit(ctx context.Context, tx pgx.Tx, p auth.Principal, action string,
 
 func (s *Service) view(ctx context.Context, q *dbgen.Queries, row dbgen.Schedule) Schedule {
 	out := Schedule{Schedule: row}
-	if n, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: row.OrgID, TargetType: row.TargetType, TargetID: row.TargetID}); err == nil {
+	if n, err := q.ScheduleTarget(ctx, dbgen.ScheduleTargetParams{OrgID: row.OrgID, TargetType: row.TargetType, TargetID: row.TargetID}); err == nil {
 		out.TargetName = n.Name
 	}
 	return s.decorate(out)
@@ -221,7 +221,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, id int64, in Input
 			compiled = c
 		}
 		if old == nil && next.TargetType != "" && next.TargetID > 0 {
-			_, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: p.OrgID, TargetType: next.TargetType, TargetID: next.TargetID})
+			_, err := q.ScheduleTarget(ctx, dbgen.ScheduleTargetParams{OrgID: p.OrgID, TargetType: next.TargetType, TargetID: next.TargetID})
 			if errors.Is(err, pgx.ErrNoRows) {
 				fail("target_id", "no "+next.TargetType+" with this id")
 			} else if err != nil {
@@ -328,7 +328,7 @@ func (s *Service) named(ctx context.Context, q *dbgen.Queries, p auth.Principal,
 	for _, r := range rows {
 		keys = append(keys, r.TargetType+":"+strconv.FormatInt(r.TargetID, 10))
 	}
-	names, err := q.NodeNames(ctx, dbgen.NodeNamesParams{OrgID: p.OrgID, Keys: keys})
+	names, err := q.ScheduleTargetNames(ctx, dbgen.ScheduleTargetNamesParams{OrgID: p.OrgID, Keys: keys})
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func (w *Watchdog) Check(ctx context.Context, now time.Time) ([]OverdueSchedule,
 			}
 			o := OverdueSchedule{ID: sc.ID, OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID,
 				Cron: sc.Cron, Timezone: sc.Timezone, DueAt: sc.NextFireAt.Time.UTC()}
-			if n, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID}); err == nil {
+			if n, err := q.ScheduleTarget(ctx, dbgen.ScheduleTargetParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID}); err == nil {
 				o.TargetName = n.Name
 			} else if !errors.Is(err, pgx.ErrNoRows) {
 				return err
