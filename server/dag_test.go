@@ -202,6 +202,11 @@ func TestDag_AFailureInTheMiddleSkipsItsDescendantsAndLetsSiblingsRun(t *testing
 			require.Contains(t, *r.errMsg, "bad failed")
 		}
 	}
+	// The dashboard lists the failing node (skipped ones are not failures).
+	d := decode[api.Dashboard](t, e.call(t, http.MethodGet, "/api/v1/dashboard", e.f.viewer.AccessToken, nil), http.StatusOK)
+	require.Len(t, d.FailingNodes, 1, "%+v", d.FailingNodes)
+	require.Equal(t, "bad", d.FailingNodes[0].Name)
+	require.Equal(t, fmt.Sprintf("transformation:%d", bad.Id), d.FailingNodes[0].Key)
 }
 
 func TestDag_CancellingADagRunCancelsWhatRunsAndSkipsWhatWaits(t *testing.T) {

@@ -63,6 +63,9 @@ type Querier interface {
 	// The last 14 UTC days, oldest first, zero-filled: runs by status and rows loaded, each run
 	// counted on the day it was created.
 	DashboardDays(ctx context.Context, orgID int64) ([]DashboardDaysRow, error)
+	// Live pipelines, transformations and jobs whose newest ended run failed, with that run, most
+	// recent failure first.
+	DashboardFailingNodes(ctx context.Context, orgID int64) ([]DashboardFailingNodesRow, error)
 	// Live pipelines whose newest ended run failed, with that run, most recent failure first.
 	DashboardFailingPipelines(ctx context.Context, orgID int64) ([]DashboardFailingPipelinesRow, error)
 	// Runs created in the last 7 days by status, with the part created in the last 24 hours.
