@@ -23,8 +23,6 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 		Days:             make([]api.DashboardDay, 0, len(d.Days)),
 		FailingPipelines: make([]api.FailingPipeline, 0, len(d.Failing)),
 		FailingNodes:     make([]api.FailingNode, 0, len(d.FailingNodes)),
-		NextFires:        []api.ScheduledFire{},
-		OverdueSchedules: []api.ScheduledFire{},
 	}
 	out.Counts.Connections, out.Counts.Pipelines, out.Counts.Transformations = d.Counts.Connections, d.Counts.Pipelines, d.Counts.Transformations
 	for _, day := range d.Days {
@@ -38,9 +36,6 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 		return nil, err
 	}
 	out.NextFires, out.OverdueSchedules = toAPIScheduledFires(next), toAPIScheduledFires(overdue)
-	if out.FailingNodes == nil {
-		out.FailingNodes = []api.FailingNode{}
-	}
 	for _, f := range d.Failing {
 		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: toAPIRun(f.Run)})
 	}
