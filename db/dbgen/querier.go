@@ -16,7 +16,9 @@ type Querier interface {
 	// The org's active schedules, soonest fire first (the dashboard's next fires).
 	ActiveSchedulesByNextFire(ctx context.Context, arg ActiveSchedulesByNextFireParams) ([]Schedule, error)
 	AddDagRunNode(ctx context.Context, arg AddDagRunNodeParams) error
-	AdvanceSchedule(ctx context.Context, arg AdvanceScheduleParams) error
+	// Advances one org's claimed schedules: element i of each array is schedule ids[i]'s next fire
+	// (null: it stops firing) and last fire (null: unchanged).
+	AdvanceSchedules(ctx context.Context, arg AdvanceSchedulesParams) error
 	AllDependencies(ctx context.Context, orgID int64) ([]Dependency, error)
 	AllMacros(ctx context.Context, orgID int64) ([]Macro, error)
 	// The tables the catalog knows of a connection in the given schemas.
@@ -137,7 +139,9 @@ type Querier interface {
 	// One statement per batch of lines (COPY is refused on tables with row-level security); the
 	// unnests of the select list advance in lockstep.
 	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
-	InsertScheduleFire(ctx context.Context, arg InsertScheduleFireParams) error
+	// The fire records of one org's claimed schedules, element i of each array one record (run id 0
+	// and reason '' for none); the unnests of the select list advance in lockstep.
+	InsertScheduleFires(ctx context.Context, arg InsertScheduleFiresParams) error
 	JobsOfDestination(ctx context.Context, arg JobsOfDestinationParams) ([]Job, error)
 	// The newest ended run of each node that failed or succeeded (for failing nodes).
 	LastEndedRunsOfNodes(ctx context.Context, orgID int64) ([]Run, error)

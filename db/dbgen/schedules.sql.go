@@ -60,24 +60,28 @@ func (q *Queries) ActiveSchedulesByNextFire(ctx context.Context, arg ActiveSched
 	return items, nil
 }
 
-const advanceSchedule = `-- name: AdvanceSchedule :exec
-UPDATE schedules SET next_fire_at = $3, last_fire_at = coalesce($4, last_fire_at)
-WHERE org_id = $1 AND id = $2
+const advanceSchedules = `-- name: AdvanceSchedules :exec
+UPDATE schedules
+SET next_fire_at = ($1::timestamptz[])[array_position($2::bigint[], id)],
+    last_fire_at = coalesce(($3::timestamptz[])[array_position($2::bigint[], id)], last_fire_at)
+WHERE org_id = $4 AND id = ANY ($2::bigint[])
 `
 
-type AdvanceScheduleParams struct {
-	OrgID      int64              `json:"org_id"`
-	ID         int64              `json:"id"`
-	NextFireAt pgtype.Timestamptz `json:"next_fire_at"`
-	LastFireAt pgtype.Timestamptz `json:"last_fire_at"`
+type AdvanceSchedulesParams struct {
+	NextFireAts []pgtype.Timestamptz `json:"next_fire_ats"`
+	Ids         []int64              `json:"ids"`
+	LastFireAts []pgtype.Timestamptz `json:"last_fire_ats"`
+	OrgID       int64                `json:"org_id"`
 }
 
-func (q *Queries) AdvanceSchedule(ctx context.Context, arg AdvanceScheduleParams) error {
-	_, err := q.db.Exec(ctx, advanceSchedule,
+// Advances one org's claimed schedules: element i of each array is schedule ids[i]'s next fire
+// (null: it stops firing) and last fire (null: unchanged).
+func (q *Queries) AdvanceSchedules(ctx context.Context, arg AdvanceSchedulesParams) error {
+	_, err := q.db.Exec(ctx, advanceSchedules,
+		arg.NextFireAts,
+		arg.Ids,
+		arg.LastFireAts,
 		arg.OrgID,
-		arg.ID,
-		arg.NextFireAt,
-		arg.LastFireAt,
 	)
 	return err
 }
@@ -277,29 +281,33 @@ func (q *Queries) GetScheduleForUpdate(ctx context.Context, arg GetScheduleForUp
 	return i, err
 }
 
-const insertScheduleFire = `-- name: InsertScheduleFire :exec
+const insertScheduleFires = `-- name: InsertScheduleFires :exec
 INSERT INTO schedule_fires (schedule_id, fire_at, org_id, outcome, run_id, reason, claimed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+SELECT unnest($1::bigint[]), unnest($2::timestamptz[]), $3::bigint,
+       unnest($4::text[]), nullif(unnest($5::bigint[]), 0),
+       nullif(unnest($6::text[]), ''), $7::timestamptz
 `
 
-type InsertScheduleFireParams struct {
-	ScheduleID int64              `json:"schedule_id"`
-	FireAt     pgtype.Timestamptz `json:"fire_at"`
-	OrgID      int64              `json:"org_id"`
-	Outcome    string             `json:"outcome"`
-	RunID      *int64             `json:"run_id"`
-	Reason     *string            `json:"reason"`
-	ClaimedAt  pgtype.Timestamptz `json:"claimed_at"`
+type InsertScheduleFiresParams struct {
+	ScheduleIds []int64              `json:"schedule_ids"`
+	FireAts     []pgtype.Timestamptz `json:"fire_ats"`
+	OrgID       int64                `json:"org_id"`
+	Outcomes    []string             `json:"outcomes"`
+	RunIds      []int64              `json:"run_ids"`
+	Reasons     []string             `json:"reasons"`
+	ClaimedAt   pgtype.Timestamptz   `json:"claimed_at"`
 }
 
-func (q *Queries) InsertScheduleFire(ctx context.Context, arg InsertScheduleFireParams) error {
-	_, err := q.db.Exec(ctx, insertScheduleFire,
-		arg.ScheduleID,
-		arg.FireAt,
+// The fire records of one org's claimed schedules, element i of each array one record (run id 0
+// and reason ” for none); the unnests of the select list advance in lockstep.
+func (q *Queries) InsertScheduleFires(ctx context.Context, arg InsertScheduleFiresParams) error {
+	_, err := q.db.Exec(ctx, insertScheduleFires,
+		arg.ScheduleIds,
+		arg.FireAts,
 		arg.OrgID,
-		arg.Outcome,
-		arg.RunID,
-		arg.Reason,
+		arg.Outcomes,
+		arg.RunIds,
+		arg.Reasons,
 		arg.ClaimedAt,
 	)
 	return err

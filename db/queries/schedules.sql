@@ -75,10 +75,18 @@ SELECT dnk_next_schedule_fire()::timestamptz AS next_fire_at;
 -- name: MarkOverdueSchedules :many
 SELECT * FROM dnk_mark_overdue_schedules(sqlc.arg(now)::timestamptz, sqlc.arg(lim)::integer);
 
--- name: InsertScheduleFire :exec
+-- name: InsertScheduleFires :exec
+-- The fire records of one org's claimed schedules, element i of each array one record (run id 0
+-- and reason '' for none); the unnests of the select list advance in lockstep.
 INSERT INTO schedule_fires (schedule_id, fire_at, org_id, outcome, run_id, reason, claimed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+SELECT unnest(sqlc.arg(schedule_ids)::bigint[]), unnest(sqlc.arg(fire_ats)::timestamptz[]), sqlc.arg(org_id)::bigint,
+       unnest(sqlc.arg(outcomes)::text[]), nullif(unnest(sqlc.arg(run_ids)::bigint[]), 0),
+       nullif(unnest(sqlc.arg(reasons)::text[]), ''), sqlc.arg(claimed_at)::timestamptz;
 
--- name: AdvanceSchedule :exec
-UPDATE schedules SET next_fire_at = $3, last_fire_at = coalesce(sqlc.narg(last_fire_at), last_fire_at)
-WHERE org_id = $1 AND id = $2;
+-- name: AdvanceSchedules :exec
+-- Advances one org's claimed schedules: element i of each array is schedule ids[i]'s next fire
+-- (null: it stops firing) and last fire (null: unchanged).
+UPDATE schedules
+SET next_fire_at = (sqlc.arg(next_fire_ats)::timestamptz[])[array_position(sqlc.arg(ids)::bigint[], id)],
+    last_fire_at = coalesce((sqlc.arg(last_fire_ats)::timestamptz[])[array_position(sqlc.arg(ids)::bigint[], id)], last_fire_at)
+WHERE org_id = sqlc.arg(org_id) AND id = ANY (sqlc.arg(ids)::bigint[]);

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -186,45 +185,88 @@ func (s *Scheduler) tickBatch(ctx context.Context, now time.Time) (TickResult, e
 		if s.AfterClaim != nil {
 			s.AfterClaim(ctx, len(rows))
 		}
+		// The claimed rows come ordered by fire and org; each org's run of rows is worked under
+		// its scope, and its fire records and advances are written in two batched round trips.
+		w := work{now: now}
 		compiled := map[string]Compiled{}
 		org := int64(0)
 		for _, sc := range rows {
 			if sc.OrgID != org {
+				if err := w.flush(ctx, q); err != nil {
+					return err
+				}
 				if err := database.SetScope(ctx, tx, database.Scope{OrgID: sc.OrgID}); err != nil {
 					return err
 				}
-				org = sc.OrgID
+				org, w.org = sc.OrgID, sc.OrgID
 			}
 			key := sc.Cron + "\x00" + sc.Timezone
 			c, ok := compiled[key]
 			if !ok {
 				if c, err = Compile(sc.Cron, sc.Timezone); err != nil {
-					// Saved schedules were valid; a zone the server no longer knows pauses it.
-					s.logger().Error("scheduler: a stored schedule no longer compiles; pausing it", "schedule_id", sc.ID, "error", err)
-					if err := q.AdvanceSchedule(ctx, dbgen.AdvanceScheduleParams{OrgID: sc.OrgID, ID: sc.ID}); err != nil {
-						return err
-					}
+					// Saved schedules were valid; one the server can no longer read (a zone gone
+					// from its time zone database) stops firing, loudly, rather than block the tick.
+					s.logger().Error("scheduler: a stored schedule no longer compiles; it stops firing", "schedule_id", sc.ID, "error", err)
+					w.advance(sc.ID, time.Time{}, pgtype.Timestamptz{})
 					continue
 				}
 				compiled[key] = c
 			}
-			if err := s.fire(ctx, q, tx, sc, c, now, &res); err != nil {
+			if err := s.fire(ctx, q, tx, sc, c, now, &w, &res); err != nil {
 				return fmt.Errorf("schedule %d: %w", sc.ID, err)
 			}
 		}
-		return nil
+		return w.flush(ctx, q)
 	})
 	return res, err
+}
+
+// work is what a run of one org's claimed rows writes once they are all worked: two
+// statements, whatever the number of rows.
+type work struct {
+	org   int64
+	now   time.Time
+	fires dbgen.InsertScheduleFiresParams
+	adv   dbgen.AdvanceSchedulesParams
+}
+
+func (w *work) record(scheduleID int64, at time.Time, outcome string, runID int64, reason string) {
+	f := &w.fires
+	f.ScheduleIds, f.FireAts = append(f.ScheduleIds, scheduleID), append(f.FireAts, ts(at))
+	f.Outcomes, f.RunIds, f.Reasons = append(f.Outcomes, outcome), append(f.RunIds, runID), append(f.Reasons, reason)
+}
+
+func (w *work) advance(scheduleID int64, next time.Time, last pgtype.Timestamptz) {
+	a := &w.adv
+	a.Ids, a.NextFireAts, a.LastFireAts = append(a.Ids, scheduleID), append(a.NextFireAts, ts(next)), append(a.LastFireAts, last)
+}
+
+func (w *work) flush(ctx context.Context, q *dbgen.Queries) error {
+	if len(w.fires.ScheduleIds) > 0 {
+		w.fires.OrgID, w.fires.ClaimedAt = w.org, ts(w.now)
+		if err := q.InsertScheduleFires(ctx, w.fires); err != nil {
+			return err
+		}
+	}
+	if len(w.adv.Ids) > 0 {
+		w.adv.OrgID = w.org
+		if err := q.AdvanceSchedules(ctx, w.adv); err != nil {
+			return err
+		}
+	}
+	w.fires, w.adv = dbgen.InsertScheduleFiresParams{}, dbgen.AdvanceSchedulesParams{}
+	return nil
 }
 
 // maxMissedRecords bounds the missed fires recorded for one schedule in one tick (a
 // minutely schedule after a week down); the rest are counted in the log line.
 const maxMissedRecords = 1000
 
-// fire works one claimed schedule.
-func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule, c Compiled, now time.Time, res *TickResult) error {
+// fire works one claimed schedule: the fires due since its next_fire_at are recorded missed
+// (older than the latest, or beyond the grace) or fired (the latest within the grace, once),
+// and it advances to its first fire after now.
+func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule, c Compiled, now time.Time, w *work, res *TickResult) error {
 	grace := time.Duration(sc.MisfireGraceSeconds) * time.Second
-	// The fires due: next_fire_at and every later one up to now.
 	var due []time.Time
 	dropped := 0
 	for at := sc.NextFireAt.Time; !at.IsZero() && !at.After(now); at = c.Cron.Next(at, c.Loc) {
@@ -234,24 +276,14 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 		}
 		due = append(due, at.UTC())
 	}
-	record := func(at time.Time, outcome string, runID *int64, reason string) error {
-		var r *string
-		if reason != "" {
-			r = &reason
-		}
-		return q.InsertScheduleFire(ctx, dbgen.InsertScheduleFireParams{ScheduleID: sc.ID, FireAt: ts(at), OrgID: sc.OrgID,
-			Outcome: outcome, RunID: runID, Reason: r, ClaimedAt: ts(now)})
-	}
+	record := func(at time.Time, outcome string, runID int64, reason string) { w.record(sc.ID, at, outcome, runID, reason) }
 	var latest time.Time
 	if n := len(due); n > 0 && now.Sub(due[n-1]) <= grace {
 		latest, due = due[n-1], due[:n-1]
 	}
 	for _, at := range due {
-		reason := fmt.Sprintf("missed: no scheduler ran until %s, %s after the fire (misfire grace %s)",
-			now.UTC().Format(time.RFC3339), now.Sub(at).Round(time.Second), grace)
-		if err := record(at, OutcomeMissed, nil, reason); err != nil {
-			return err
-		}
+		record(at, OutcomeMissed, 0, fmt.Sprintf("missed: no scheduler ran until %s, %s after the fire (misfire grace %s)",
+			now.UTC().Format(time.RFC3339), now.Sub(at).Round(time.Second), grace))
 	}
 	if len(due) > 0 {
 		res.Missed += len(due) + dropped
@@ -260,48 +292,39 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 	}
 	var lastFire pgtype.Timestamptz
 	if !latest.IsZero() {
-		outcome, runID, reason, err := s.fireOne(ctx, q, tx, sc)
+		runID, reason, err := s.fireOne(ctx, q, tx, sc)
 		if err != nil {
 			return err
 		}
-		if err := record(latest, outcome, runID, reason); err != nil {
-			return err
-		}
-		if outcome == OutcomeFired {
+		if runID != nil {
+			record(latest, OutcomeFired, *runID, "")
 			res.Fired++
 			lastFire = ts(latest)
 		} else {
+			record(latest, OutcomeSkipped, 0, reason)
 			res.Skipped++
 			s.logger().Info("scheduler: fire skipped", "schedule_id", sc.ID, "org_id", sc.OrgID, "at", latest, "reason", reason)
 		}
 	}
-	return q.AdvanceSchedule(ctx, dbgen.AdvanceScheduleParams{OrgID: sc.OrgID, ID: sc.ID,
-		NextFireAt: ts(c.Cron.Next(now, c.Loc).UTC()), LastFireAt: lastFire})
+	w.advance(sc.ID, c.Cron.Next(now, c.Loc).UTC(), lastFire)
+	return nil
 }
 
-// fireOne checks the target and fires it: fired with the run, or skipped with the reason.
-func (s *Scheduler) fireOne(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule) (string, *int64, string, error) {
-	node, err := q.ScheduleTarget(ctx, dbgen.ScheduleTargetParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return OutcomeSkipped, nil, fmt.Sprintf("the %s was deleted", sc.TargetType), nil
-	}
-	if err != nil {
-		return "", nil, "", err
-	}
-	if node.Status == "paused" {
-		return OutcomeSkipped, nil, fmt.Sprintf("pipeline %q is paused", node.Name), nil
-	}
-	if id, err := q.ActiveRunOf(ctx, dbgen.ActiveRunOfParams{OrgID: sc.OrgID, TargetType: sc.TargetType, TargetID: sc.TargetID}); err == nil {
-		return OutcomeSkipped, nil, fmt.Sprintf("previous run still active (run %d)", id), nil
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, "", err
-	}
+// fireOne fires the schedule's target through the Trigger: its run, or the reason it is
+// skipped (the target deleted or paused, a previous run still active).
+func (s *Scheduler) fireOne(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule) (*int64, string, error) {
 	r, err := s.Trigger.FireTx(ctx, q, tx, auth.Principal{OrgID: sc.OrgID, Name: "schedule"}, sc)
 	if e, ok := apperr.As(err); ok {
-		return OutcomeSkipped, nil, e.Detail, nil
+		switch {
+		case e.ActiveRunID != 0:
+			return nil, fmt.Sprintf("previous run still active (run %d)", e.ActiveRunID), nil
+		case e.Kind == apperr.NotFound:
+			return nil, fmt.Sprintf("the %s was deleted", sc.TargetType), nil
+		}
+		return nil, e.Detail, nil
 	}
 	if err != nil {
-		return "", nil, "", err
+		return nil, "", err
 	}
-	return OutcomeFired, &r.ID, "", nil
+	return &r.ID, "", nil
 }

@@ -245,7 +245,7 @@ func TestTick_PausedSchedulesAndDeletedOrPausedTargetsNeverFire(t *testing.T) {
 		require.Nil(t, f[0].RunID)
 		return *f[0].Reason
 	}
-	require.Equal(t, `pipeline "paused-pipeline" is paused`, reason(pausedTarget))
+	require.Equal(t, `Pipeline "paused-pipeline" is paused; set it active to run it.`, reason(pausedTarget))
 	require.Equal(t, fmt.Sprintf("previous run still active (run %d)", active), reason(busy))
 	require.Equal(t, "the pipeline was deleted", reason(orphan))
 	require.Equal(t, 0, e.count(t, `SELECT count(*) FROM runs WHERE trigger = 'schedule'`))
@@ -364,4 +364,29 @@ func (endedRunTrigger) FireTx(ctx context.Context, _ *dbgen.Queries, tx pgx.Tx, 
 	err := tx.QueryRow(ctx, `INSERT INTO runs (org_id, target_type, target_id, status, trigger, finished_at)
 		VALUES ($1, $2, $3, 'success', 'schedule', now()) RETURNING id`, p.OrgID, sc.TargetType, sc.TargetID).Scan(&r.ID)
 	return r, err
+}
+
+func TestTick_ADownstreamScheduleFiresOneDagRunOfTheNodeAndItsDescendants(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a, b := e.pipeline(t, "a", "active"), e.pipeline(t, "b", "active")
+	e.exec(t, `INSERT INTO dependencies (org_id, upstream_type, upstream_id, downstream_type, downstream_id) VALUES ($1, 'pipeline', $2, 'pipeline', $3)`, e.org, a, b)
+	id := e.schedule(t, a, "0 6 * * *", "Europe/London", 300, utc("2026-03-28T12:00:00Z"))
+	e.exec(t, `UPDATE schedules SET downstream = true WHERE id = $1`, id)
+	// London springs forward on 29 March at 01:00 UTC: 06:00 local is 05:00 UTC.
+	res, err := e.scheduler(t).Tick(ctx, utc("2026-03-29T05:00:00Z"))
+	require.NoError(t, err)
+	require.Equal(t, TickResult{Claimed: 1, Fired: 1}, res)
+	f := e.fires(t, id)
+	require.Len(t, f, 1)
+	require.Equal(t, utc("2026-03-29T05:00:00Z"), f[0].At)
+	var dagRun, scheduleID *int64
+	var trigger string
+	require.NoError(t, e.owner.QueryRow(ctx, `SELECT r.dag_run_id, d.schedule_id, d.trigger FROM runs r JOIN dag_runs d ON d.id = r.dag_run_id WHERE r.id = $1`, *f[0].RunID).
+		Scan(&dagRun, &scheduleID, &trigger))
+	require.NotNil(t, dagRun)
+	require.Equal(t, id, *scheduleID)
+	require.Equal(t, "schedule", trigger)
+	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM dag_run_nodes WHERE dag_run_id = $1`, *dagRun), "a and its descendant b, as one DAG run")
 }
