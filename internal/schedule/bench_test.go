@@ -116,7 +116,7 @@ func TestBenchFireLatency(t *testing.T) {
 		FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM schedules) o WHERE o.id = s.id`, first)
 	require.Eventually(t, func() bool {
 		return e.count(t, `SELECT count(*) FROM runs WHERE status = 'success'`) == n
-	}, first.Add(n*50*time.Millisecond).Sub(time.Now())+30*time.Second, 100*time.Millisecond)
+	}, time.Until(first.Add(n*50*time.Millisecond))+30*time.Second, 100*time.Millisecond)
 
 	rows, err := e.owner.Query(ctx, `SELECT r.started_at - f.fire_at FROM schedule_fires f JOIN runs r ON r.id = f.run_id`)
 	require.NoError(t, err)

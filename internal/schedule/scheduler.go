@@ -116,14 +116,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 			}
 		case next.Valid && !next.Time.After(now):
 			res, err := s.Tick(ctx, now)
-			if err != nil {
+			switch {
+			case err != nil:
 				if ctx.Err() == nil {
 					s.logger().Warn("scheduler: tick failed; trying again", "error", err)
 				}
-			} else if res.Claimed == 0 {
+			case res.Claimed == 0:
 				// Due rows another scheduler holds: it fires them, or they come back when it dies.
 				wait = min(wait, 100*time.Millisecond)
-			} else {
+			default:
 				continue // look again at once: the next fire may already be due
 			}
 		case next.Valid:
@@ -161,7 +162,13 @@ func (s *Scheduler) Run(ctx context.Context) {
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error) {
 	var total TickResult
 	for {
-		res, err := s.tickBatch(ctx, now)
+		res, err := s.tickBatch(ctx, now, false)
+		if err != nil && ctx.Err() == nil {
+			// One schedule's trigger may fail for good (a poisoned row): the batch is tried
+			// again with each trigger in a savepoint, so that one is skipped, not all blocked.
+			s.logger().Warn("scheduler: a batch failed; trying it again one schedule at a time", "error", err)
+			res, err = s.tickBatch(ctx, now, true)
+		}
 		total.Claimed += res.Claimed
 		total.Fired += res.Fired
 		total.Missed += res.Missed
@@ -172,7 +179,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 	}
 }
 
-func (s *Scheduler) tickBatch(ctx context.Context, now time.Time) (TickResult, error) {
+func (s *Scheduler) tickBatch(ctx context.Context, now time.Time, isolate bool) (TickResult, error) {
 	var res TickResult
 	err := pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
 		res = TickResult{}
@@ -212,7 +219,7 @@ func (s *Scheduler) tickBatch(ctx context.Context, now time.Time) (TickResult, e
 				}
 				compiled[key] = c
 			}
-			if err := s.fire(ctx, q, tx, sc, c, now, &w, &res); err != nil {
+			if err := s.fire(ctx, q, tx, sc, c, now, isolate, &w, &res); err != nil {
 				return fmt.Errorf("schedule %d: %w", sc.ID, err)
 			}
 		}
@@ -265,7 +272,7 @@ const maxMissedRecords = 1000
 // fire works one claimed schedule: the fires due since its next_fire_at are recorded missed
 // (older than the latest, or beyond the grace) or fired (the latest within the grace, once),
 // and it advances to its first fire after now.
-func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule, c Compiled, now time.Time, w *work, res *TickResult) error {
+func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule, c Compiled, now time.Time, isolate bool, w *work, res *TickResult) error {
 	grace := time.Duration(sc.MisfireGraceSeconds) * time.Second
 	var due []time.Time
 	dropped := 0
@@ -276,7 +283,9 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 		}
 		due = append(due, at.UTC())
 	}
-	record := func(at time.Time, outcome string, runID int64, reason string) { w.record(sc.ID, at, outcome, runID, reason) }
+	record := func(at time.Time, outcome string, runID int64, reason string) {
+		w.record(sc.ID, at, outcome, runID, reason)
+	}
 	var latest time.Time
 	if n := len(due); n > 0 && now.Sub(due[n-1]) <= grace {
 		latest, due = due[n-1], due[:n-1]
@@ -292,7 +301,7 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 	}
 	var lastFire pgtype.Timestamptz
 	if !latest.IsZero() {
-		runID, reason, err := s.fireOne(ctx, q, tx, sc)
+		runID, reason, err := s.fireOne(ctx, q, tx, sc, isolate)
 		if err != nil {
 			return err
 		}
@@ -312,19 +321,48 @@ func (s *Scheduler) fire(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc db
 
 // fireOne fires the schedule's target through the Trigger: its run, or the reason it is
 // skipped (the target deleted or paused, a previous run still active).
-func (s *Scheduler) fireOne(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule) (*int64, string, error) {
-	r, err := s.Trigger.FireTx(ctx, q, tx, auth.Principal{OrgID: sc.OrgID, Name: "schedule"}, sc)
-	if e, ok := apperr.As(err); ok {
-		switch {
-		case e.ActiveRunID != 0:
-			return nil, fmt.Sprintf("previous run still active (run %d)", e.ActiveRunID), nil
-		case e.Kind == apperr.NotFound:
-			return nil, fmt.Sprintf("the %s was deleted", sc.TargetType), nil
+// With isolate, the trigger works in a savepoint, and an error it answers skips this fire
+// instead of failing the batch.
+func (s *Scheduler) fireOne(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, sc dbgen.Schedule, isolate bool) (*int64, string, error) {
+	p := auth.Principal{OrgID: sc.OrgID, Name: "schedule"}
+	if isolate {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return nil, "", err
 		}
-		return nil, e.Detail, nil
+		r, err := s.Trigger.FireTx(ctx, dbgen.New(sp), sp, p, sc)
+		if err == nil {
+			err = sp.Commit(ctx)
+		}
+		if _, ok := apperr.As(err); err != nil && !ok {
+			_ = sp.Rollback(ctx)
+			s.logger().Error("scheduler: the run of a fire could not be created; the fire is skipped", "schedule_id", sc.ID, "org_id", sc.OrgID, "error", err)
+			return nil, "the run could not be created (an internal error; see the server log)", nil
+		}
+		if err != nil {
+			_ = sp.Rollback(ctx)
+			return s.skipReason(sc, err)
+		}
+		return &r.ID, "", nil
+	}
+	r, err := s.Trigger.FireTx(ctx, q, tx, p, sc)
+	if _, ok := apperr.As(err); ok {
+		return s.skipReason(sc, err)
 	}
 	if err != nil {
 		return nil, "", err
 	}
 	return &r.ID, "", nil
+}
+
+// skipReason words the apperr a trigger answered as the reason its fire is skipped.
+func (s *Scheduler) skipReason(sc dbgen.Schedule, err error) (*int64, string, error) {
+	e, _ := apperr.As(err)
+	switch {
+	case e.ActiveRunID != 0:
+		return nil, fmt.Sprintf("previous run still active (run %d)", e.ActiveRunID), nil
+	case e.Kind == apperr.NotFound:
+		return nil, fmt.Sprintf("the %s was deleted", sc.TargetType), nil
+	}
+	return nil, e.Detail, nil
 }

@@ -390,3 +390,41 @@ func TestTick_ADownstreamScheduleFiresOneDagRunOfTheNodeAndItsDescendants(t *tes
 	require.Equal(t, "schedule", trigger)
 	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM dag_run_nodes WHERE dag_run_id = $1`, *dagRun), "a and its descendant b, as one DAG run")
 }
+
+// poisonTrigger fails, with an error no apperr explains, for one schedule.
+type poisonTrigger struct{ poisoned int64 }
+
+func (p poisonTrigger) FireTx(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, pr auth.Principal, sc dbgen.Schedule) (dbgen.Run, error) {
+	if sc.ID == p.poisoned {
+		// A statement that fails leaves the transaction aborted, as a real fault would.
+		_, err := tx.Exec(ctx, `SELECT 1/0`)
+		return dbgen.Run{}, err
+	}
+	return endedRunTrigger{}.FireTx(ctx, q, tx, pr, sc)
+}
+
+func TestTick_OneFailingTriggerSkipsItsFireAndBlocksNoOther(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	start := utc("2026-06-01T09:58:00Z")
+	var ids []int64
+	for i := range 3 {
+		ids = append(ids, e.schedule(t, e.pipeline(t, fmt.Sprintf("p%d", i), "active"), "0 10 * * *", "UTC", 300, start))
+	}
+	s := &Scheduler{DB: e.app, Trigger: poisonTrigger{poisoned: ids[1]}, Logger: testutil.Logger()}
+	res, err := s.Tick(context.Background(), utc("2026-06-01T10:00:01Z"))
+	require.NoError(t, err)
+	require.Equal(t, TickResult{Claimed: 3, Fired: 2, Skipped: 1}, res)
+	for i, id := range ids {
+		f := e.fires(t, id)
+		require.Len(t, f, 1)
+		if i == 1 {
+			require.Equal(t, OutcomeSkipped, f[0].Outcome)
+			require.Contains(t, *f[0].Reason, "could not be created")
+		} else {
+			require.Equal(t, OutcomeFired, f[0].Outcome)
+		}
+		require.Equal(t, utc("2026-06-02T10:00:00Z"), e.row(t, id).NextFireAt.Time.UTC())
+	}
+	require.Equal(t, 2, e.count(t, `SELECT count(*) FROM runs`))
+}
