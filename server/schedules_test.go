@@ -280,3 +280,22 @@ func TestDashboard_NextFiresAndOverdueSchedules(t *testing.T) {
 	got := decode[api.Schedule](t, s.call(t, http.MethodGet, fmt.Sprintf("/api/v1/schedules/%d", daily.Id), tok, nil), http.StatusOK)
 	require.True(t, *got.Overdue)
 }
+
+func TestSchedules_ADeletedOrgsSchedulesStopFiring(t *testing.T) {
+	t.Parallel()
+	s := setupDB(t)
+	f, g := s.newOrg(t), s.newOrg(t)
+	mine, theirs := s.createSchedule(t, f), s.createSchedule(t, g)
+	require.Equal(t, http.StatusNoContent, s.call(t, http.MethodDelete, "/api/v1/org", f.owner.AccessToken, nil).Code)
+	owner := testutil.OwnerPool(t, s.pool)
+	active := func(id int64) (on bool, next *time.Time) {
+		require.NoError(t, owner.QueryRow(t.Context(), `SELECT is_active, next_fire_at FROM schedules WHERE id = $1`, id).Scan(&on, &next))
+		return on, next
+	}
+	on, next := active(mine.Id)
+	require.False(t, on)
+	require.Nil(t, next)
+	on, next = active(theirs.Id)
+	require.True(t, on, "another org's schedules go on")
+	require.NotNil(t, next)
+}

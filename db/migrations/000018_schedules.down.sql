@@ -1,3 +1,5 @@
+DROP TRIGGER organizations_pause_schedules ON organizations;
+DROP FUNCTION dnk_pause_org_schedules();
 DROP TRIGGER jobs_drop_schedules ON jobs;
 DROP TRIGGER transformations_drop_schedules ON transformations;
 DROP TRIGGER pipelines_drop_schedules ON pipelines;

@@ -101,3 +101,14 @@ CREATE TRIGGER transformations_drop_schedules AFTER UPDATE OF deleted_at ON tran
 CREATE TRIGGER jobs_drop_schedules AFTER UPDATE OF deleted_at ON jobs
     FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
     EXECUTE FUNCTION dnk_drop_node_schedules('job');
+
+-- A deleted (soft-deleted) org's schedules stop firing with it.
+CREATE FUNCTION dnk_pause_org_schedules() RETURNS trigger
+    LANGUAGE plpgsql AS
+$$ BEGIN
+    UPDATE schedules SET is_active = false, next_fire_at = NULL, updated_at = now() WHERE org_id = NEW.id AND is_active;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER organizations_pause_schedules AFTER UPDATE OF deleted_at ON organizations
+    FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
+    EXECUTE FUNCTION dnk_pause_org_schedules();
