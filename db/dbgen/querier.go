@@ -162,7 +162,7 @@ type Querier interface {
 	// FOR SHARE until commit (see LockPipelineConnection).
 	LockDestinationConnection(ctx context.Context, arg LockDestinationConnectionParams) (Connection, error)
 	// Serializes the changes of an org's edges, so two concurrent edges cannot close a cycle.
-	LockOrgDependencies(ctx context.Context, orgID int32) error
+	LockOrgDependencies(ctx context.Context, orgID int64) error
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
 	// Serializes the starts of one org's runs (transaction-scoped), so counting the running ones
