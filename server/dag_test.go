@@ -20,6 +20,7 @@ import (
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/testutil"
+	"github.com/datanika/datanika/internal/transformation"
 )
 
 func (e *runEnv) depend(t *testing.T, up, down api.NodeRef, status int) *httptest.ResponseRecorder {
@@ -391,4 +392,36 @@ func TestDag_ADispatchThatFailsIsRolledBackAndDoneAgainOnce(t *testing.T) {
 	require.Equal(t, int64(3), attempts, "failed twice, then done")
 	require.NotNil(t, lastError)
 	require.Contains(t, *lastError, "injected")
+}
+
+// Several dispatchers (several worker processes) handling the ends of sibling runs at once
+// start the node they all lead to exactly once.
+func TestDag_ConcurrentDispatchersStartAFanInNodeOnce(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{orgLimit: 8})
+	for i := 0; i < 2; i++ {
+		d := dag.NewDispatcher(e.pool, dag.New(e.pool, run.NewService(e.pool, e.queue), transformation.New(e.pool, nil, testutil.Logger())), testutil.Logger())
+		d.Poll = 50 * time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); d.Run(ctx, e.pool) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	orders := e.loadedOrders(t)
+	refs := ""
+	for i := 0; i < 6; i++ {
+		e.model(t, map[string]any{"name": fmt.Sprintf("part_%d", i), "sql_body": "select id from {{ source('raw', 'orders') }}"})
+		if i > 0 {
+			refs += " union all "
+		}
+		refs += fmt.Sprintf("select id from {{ ref('part_%d') }}", i)
+	}
+	final := e.model(t, map[string]any{"name": "all_parts", "sql_body": refs})
+
+	root := e.trigger(t, orders, map[string]any{"downstream": true})
+	dr := e.waitDagRun(t, *root.DagRunId, 60*time.Second)
+	require.Equal(t, api.DagRunStatus("success"), dr.Status, "%+v", dr.Nodes)
+	require.Len(t, dr.Nodes, 8)
+	require.Equal(t, int64(8), e.count(t, e.owner, "SELECT count(*) FROM runs WHERE dag_run_id = $1", *root.DagRunId))
+	require.Equal(t, int64(1), e.count(t, e.owner, "SELECT count(*) FROM runs WHERE target_type = 'transformation' AND target_id = $1", final.Id))
 }
