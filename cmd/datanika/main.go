@@ -38,6 +38,7 @@ import (
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/notify"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
@@ -328,6 +329,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 		runs.Register(w, runWorker)
 		runs.RegisterTransform(w, transformWorker)
+		// Notification deliveries: every attempt through the egress policy (SPEC §8).
+		notify.Register(w, &notify.DeliveryWorker{Pool: pool, Keyring: keyring, Sender: notify.NewSender(policy), Logger: logger})
 		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger, Settle: runWorker.SettleReaped})
 	}
 
