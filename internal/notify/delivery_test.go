@@ -1,0 +1,272 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/datanika/datanika/internal/egress"
+)
+
+func TestDelivery_ReceiverVerifiesEachAttemptAndRetriesKeepTheWebhookID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t, status(http.StatusInternalServerError), status(http.StatusTooManyRequests, "Retry-After", "1"), status(http.StatusNoContent))
+	n := e.channel(t, "webhook", r.URL+"/hooks/datanika", nil, 0)
+	require.True(t, strings.HasPrefix(n.Secret, "whsec_"))
+	r.secret = n.Secret
+	runID := e.end(t, e.pipeA, "failed")
+
+	rows := e.waitSettled(t, n.ID, 30*time.Second)
+	got := r.requests()
+	require.Len(t, got, 3)
+	for _, g := range got {
+		require.True(t, g.valid, "the receiver's own verifier accepts attempt %+v", g)
+		require.Equal(t, got[0].id, g.id, "one webhook-id across retries")
+		require.Equal(t, "application/json", g.contentType)
+		ts, err := strconv.ParseInt(g.timestamp, 10, 64)
+		require.NoError(t, err)
+		require.InDelta(t, time.Now().Unix(), ts, 60)
+	}
+	require.True(t, strings.HasPrefix(got[0].id, "msg_"))
+
+	require.Len(t, rows, 3)
+	require.Equal(t, []int32{1, 2, 3}, []int32{rows[0].Attempt, rows[1].Attempt, rows[2].Attempt})
+	require.Equal(t, []string{stateRetrying, stateRetrying, stateDelivered}, []string{rows[0].State, rows[1].State, rows[2].State})
+	require.Equal(t, int32(500), *rows[0].StatusCode)
+	require.Equal(t, int32(429), *rows[1].StatusCode)
+	require.Equal(t, int32(204), *rows[2].StatusCode)
+	require.Contains(t, *rows[0].Error, "500")
+	require.Nil(t, rows[2].Error)
+	for _, d := range rows {
+		require.Equal(t, got[0].id, d.MessageID)
+		require.Equal(t, EventRunFailed, d.Event)
+		require.Equal(t, runID, *d.RunID)
+	}
+	// Retry-After: 1 was honoured (the test backoff is zero).
+	require.GreaterOrEqual(t, rows[1].NextAttemptAt.Time.Sub(rows[1].At.Time), time.Second)
+	require.GreaterOrEqual(t, rows[2].At.Time.Sub(rows[1].At.Time), time.Second)
+
+	var p struct {
+		Type string `json:"type"`
+		Org  struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		} `json:"org"`
+		Run map[string]any `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal(got[2].body, &p))
+	require.Equal(t, "run.failed", p.Type)
+	require.Equal(t, e.p.OrgID, p.Org.ID)
+	require.Equal(t, "Acme", p.Org.Name)
+	require.EqualValues(t, runID, p.Run["id"])
+	require.Equal(t, "failed", p.Run["status"])
+	require.Equal(t, "manual", p.Run["trigger"])
+	require.Equal(t, "pipeline", p.Run["target_type"])
+	require.EqualValues(t, e.pipeA, p.Run["target_id"])
+	require.Equal(t, "Orders", p.Run["target_name"])
+	require.Equal(t, "boom", p.Run["error"])
+	require.Contains(t, p.Run, "dag_run_id")
+	require.NotEmpty(t, p.Run["started_at"])
+	require.NotEmpty(t, p.Run["finished_at"])
+	require.Equal(t, "https://datanika.example/runs/"+strconv.FormatInt(runID, 10), p.Run["url"])
+}
+
+func TestDelivery_ConnectionRefusedIsRetriedUntilTheReceiverIsUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, func(s *Sender) { s.Backoff = func(int) time.Duration { return 500 * time.Millisecond }; s.MaxAttempts = 6 })
+	addr := closedAddr(t)
+	n := e.channel(t, "webhook", "http://"+addr+"/hook", []string{"failure"}, 0)
+	e.end(t, e.pipeA, "failed")
+	require.Eventually(t, func() bool {
+		rows := e.deliveries(t, n.ID)
+		return len(rows) >= 2 && rows[0].State == stateRetrying
+	}, 20*time.Second, 50*time.Millisecond)
+	first := e.deliveries(t, n.ID)[0]
+	require.Equal(t, "connection refused", *first.Error)
+	require.Nil(t, first.StatusCode)
+
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	r := &receiver{secret: n.Secret}
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.Listener = ln
+	r.Start()
+	t.Cleanup(r.Close)
+
+	rows := e.waitSettled(t, n.ID, 30*time.Second)
+	last := rows[len(rows)-1]
+	require.Equal(t, stateDelivered, last.State)
+	require.Greater(t, last.Attempt, int32(1))
+	got := r.requests()
+	require.Len(t, got, 1)
+	require.True(t, got[0].valid)
+	require.Equal(t, first.MessageID, got[0].id, "the retry after a refused connection keeps the webhook-id")
+}
+
+func TestDelivery_A400IsFinalAndA503GivesUpAfterTheLastAttempt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	bad := newReceiver(t, status(http.StatusBadRequest))
+	down := newReceiver(t, status(http.StatusServiceUnavailable))
+	n400 := e.channel(t, "webhook", bad.URL, nil, 0)
+	n503 := e.channel(t, "webhook", down.URL, nil, 0)
+	e.end(t, e.pipeA, "failed")
+
+	rows := e.waitSettled(t, n400.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, stateFailed, rows[0].State)
+	require.Equal(t, int32(400), *rows[0].StatusCode)
+
+	rows = e.waitSettled(t, n503.ID, 20*time.Second)
+	require.Len(t, rows, e.sender.MaxAttempts)
+	require.Equal(t, stateFailed, rows[len(rows)-1].State)
+	time.Sleep(300 * time.Millisecond)
+	require.Len(t, bad.requests(), 1, "no retry after a 400")
+	require.Len(t, down.requests(), e.sender.MaxAttempts)
+}
+
+func TestOnRunEnded_RecoveredOnceAndNothingForSkippedOrCancelledRuns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	recovery := e.channel(t, "webhook", r.URL+"/recovery", []string{"recovery"}, 0)
+	both := e.channel(t, "webhook", r.URL+"/both", []string{"success", "recovery"}, 0)
+	failure := e.channel(t, "webhook", r.URL+"/failure", []string{"failure", "success", "recovery"}, e.pipeA)
+
+	events := func(id int64) []string {
+		var out []string
+		for _, d := range e.deliveries(t, id) {
+			if d.Attempt == 1 {
+				out = append(out, d.Event)
+			}
+		}
+		return out
+	}
+	e.end(t, e.pipeA, "success")   // nothing before it: a plain success
+	e.end(t, e.pipeA, "failed")    // failure
+	e.end(t, e.pipeA, "skipped")   // nobody hears of it, and it does not count
+	e.end(t, e.pipeA, "cancelled") // likewise
+	e.end(t, e.pipeA, "success")   // the recovery
+	e.end(t, e.pipeA, "success")   // a plain success again
+	e.end(t, e.pipeA, "cancelled")
+
+	require.Equal(t, []string{EventRunRecovered}, events(recovery.ID), "recovery alone: once, for the first success after the failure")
+	require.Equal(t, []string{EventRunSucceeded, EventRunRecovered, EventRunSucceeded}, events(both.ID), "one message per run, the recovery as run.recovered")
+	require.Equal(t, []string{EventRunSucceeded, EventRunFailed, EventRunRecovered, EventRunSucceeded}, events(failure.ID))
+
+	e.waitSettled(t, failure.ID, 20*time.Second)
+	e.waitSettled(t, both.ID, 20*time.Second)
+	e.waitSettled(t, recovery.ID, 20*time.Second)
+	recovered := 0
+	for _, g := range r.requests() {
+		var p Payload
+		require.NoError(t, json.Unmarshal(g.body, &p))
+		require.NotEqual(t, "skipped", p.Run.Status)
+		require.NotEqual(t, "cancelled", p.Run.Status)
+		if p.Type == EventRunRecovered {
+			recovered++
+		}
+	}
+	require.Equal(t, 3, recovered, "the receiver saw run.recovered once per channel subscribed to recovery")
+	require.Len(t, r.requests(), 8)
+}
+
+func TestOnRunEnded_NodeChannelsHearOnlyOfTheirNodeAndInactiveOnesOfNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	orgWide := e.channel(t, "webhook", r.URL, nil, 0)
+	onA := e.channel(t, "slack", r.URL, nil, e.pipeA)
+	onB := e.channel(t, "webhook", r.URL, nil, e.pipeB)
+	off := false
+	_, err := e.svc.Update(context.Background(), e.p, e.channel(t, "webhook", r.URL, nil, 0).ID, UpdateInput{IsActive: &off})
+	require.NoError(t, err)
+	e.end(t, e.pipeA, "failed")
+
+	require.Len(t, e.deliveries(t, orgWide.ID), 1)
+	require.Len(t, e.deliveries(t, onA.ID), 1)
+	require.Empty(t, e.deliveries(t, onB.ID))
+	e.waitSettled(t, onA.ID, 20*time.Second)
+	e.waitSettled(t, orgWide.ID, 20*time.Second)
+	got := r.requests()
+	require.Len(t, got, 2, "the org-wide channel and pipeline A's; not B's, not the paused one")
+	var slack received
+	for _, g := range got {
+		if g.id == "" {
+			slack = g
+		}
+	}
+	var msg struct {
+		Text   string           `json:"text"`
+		Blocks []map[string]any `json:"blocks"`
+	}
+	require.NoError(t, json.Unmarshal(slack.body, &msg), "the Slack channel got a Slack message, unsigned")
+	require.Contains(t, msg.Text, "pipeline Orders failed")
+	require.NotEmpty(t, msg.Blocks)
+}
+
+func TestDelivery_EgressRefusesMetadataAddressesAsAFailedAttempt(t *testing.T) {
+	t.Parallel()
+	policy, err := egress.New(true, "")
+	require.NoError(t, err)
+	require.NoError(t, policy.Protect(context.Background(), "127.0.0.1", 5432))
+	e := newEnv(t, policy)
+	cloud := e.channel(t, "webhook", "http://169.254.169.254/latest/meta-data", nil, 0)
+	metaDB := e.channel(t, "slack", "http://127.0.0.1:5432/services/T0/B0/SECRETPART", nil, 0)
+	e.end(t, e.pipeA, "failed")
+
+	rows := e.waitSettled(t, cloud.ID, 20*time.Second)
+	require.Len(t, rows, 1, "a refusal is final")
+	require.Equal(t, stateFailed, rows[0].State)
+	require.Contains(t, *rows[0].Error, "refused by the egress policy")
+	require.Contains(t, *rows[0].Error, "169.254.169.254 is a cloud metadata address")
+
+	rows = e.waitSettled(t, metaDB.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, stateFailed, rows[0].State)
+	require.Contains(t, *rows[0].Error, "metadata database")
+	require.NotContains(t, *rows[0].Error, "SECRETPART", "never the Slack URL in an error")
+}
+
+func TestScheduleOverdue_WritesAMessageForOverdueSubscribers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	overdue := e.channel(t, "webhook", r.URL, []string{"overdue"}, e.pipeA)
+	r.secret = overdue.Secret
+	failureOnly := e.channel(t, "webhook", r.URL, []string{"failure"}, 0)
+	due := time.Date(2026, 3, 8, 7, 30, 0, 0, time.UTC)
+	tx, err := e.app.Begin(context.Background())
+	require.NoError(t, err)
+	_, err = tx.Exec(context.Background(), "SELECT set_config('app.org_id', $1, true)", strconv.FormatInt(e.p.OrgID, 10))
+	require.NoError(t, err)
+	require.NoError(t, e.svc.ScheduleOverdue(context.Background(), tx, OverdueSchedule{ID: 77, OrgID: e.p.OrgID, TargetType: "pipeline",
+		TargetID: e.pipeA, TargetName: "Orders", Cron: "30 2 * * *", Timezone: "America/New_York", DueAt: due}))
+	require.NoError(t, tx.Commit(context.Background()))
+
+	rows := e.waitSettled(t, overdue.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, EventScheduleOverdue, rows[0].Event)
+	require.Equal(t, int64(77), *rows[0].ScheduleID)
+	require.Empty(t, e.deliveries(t, failureOnly.ID))
+	got := r.requests()
+	require.Len(t, got, 1)
+	require.True(t, got[0].valid)
+	var p struct {
+		Type     string         `json:"type"`
+		Schedule map[string]any `json:"schedule"`
+	}
+	require.NoError(t, json.Unmarshal(got[0].body, &p))
+	require.Equal(t, "schedule.overdue", p.Type)
+	require.Equal(t, "30 2 * * *", p.Schedule["cron"])
+	require.Equal(t, "2026-03-08T07:30:00Z", p.Schedule["due_at"])
+}
