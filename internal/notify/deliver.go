@@ -60,7 +60,7 @@ type DeliveryArgs struct {
 // Kind is the River job kind.
 func (DeliveryArgs) Kind() string { return "notification_delivery" }
 
-// InsertOpts: River's own retries only cover a lost worker or an outage of the metadata
+// InsertOpts sets River's attempts: its own retries only cover a lost worker or an outage of the metadata
 // database; the delivery schedule is ours (a new row and job per attempt).
 func (DeliveryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
 
@@ -142,7 +142,7 @@ func (s *Sender) Send(ctx context.Context, channel, rawURL, secret, msgID string
 	if err != nil {
 		return networkResult(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	res := Result{StatusCode: resp.StatusCode}
 	switch {

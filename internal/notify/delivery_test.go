@@ -82,7 +82,10 @@ func TestDelivery_ReceiverVerifiesEachAttemptAndRetriesKeepTheWebhookID(t *testi
 
 func TestDelivery_ConnectionRefusedIsRetriedUntilTheReceiverIsUp(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, func(s *Sender) { s.Backoff = func(int) time.Duration { return 500 * time.Millisecond }; s.MaxAttempts = 6 })
+	e := newEnv(t, nil, func(s *Sender) {
+		s.Backoff = func(int) time.Duration { return 500 * time.Millisecond }
+		s.MaxAttempts = 6
+	})
 	addr := closedAddr(t)
 	n := e.channel(t, "webhook", "http://"+addr+"/hook", []string{"failure"}, 0)
 	e.end(t, e.pipeA, "failed")

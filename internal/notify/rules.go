@@ -8,10 +8,8 @@ import (
 	"github.com/datanika/datanika/internal/apperr"
 )
 
-// Channels and events a notification may have (openapi.yaml's NotificationChannel and
-// NotificationEvent).
+// Events a notification may subscribe to (openapi.yaml's NotificationEvent) and node types.
 var (
-	channels   = []string{"webhook", "slack"}
 	eventNames = []string{"failure", "success", "recovery", "overdue"}
 	nodeTypes  = []string{"pipeline", "transformation", "job"}
 )
