@@ -272,6 +272,8 @@ type DeliveryWorker struct {
 	Keyring *secrets.Keyring
 	Sender  *Sender
 	Logger  *slog.Logger
+	// afterSend runs between the attempt and its record (tests: a process dying there).
+	afterSend func() error
 }
 
 // Timeout bounds a job: one attempt and two short transactions.
@@ -317,6 +319,11 @@ func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 			return err
 		}
 		res = w.Sender.Send(ctx, n.Channel, n.Url, secret, d.MessageID, d.Payload)
+	}
+	if w.afterSend != nil {
+		if err := w.afterSend(); err != nil {
+			return err
+		}
 	}
 	at := w.Sender.now()
 	return database.InTx(ctx, w.Pool, scope, func(tx pgx.Tx) error {

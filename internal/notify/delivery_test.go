@@ -3,16 +3,21 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/datanika/datanika/db/dbgen"
+	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 )
 
@@ -272,4 +277,62 @@ func TestScheduleOverdue_WritesAMessageForOverdueSubscribers(t *testing.T) {
 	require.Equal(t, "schedule.overdue", p.Type)
 	require.Equal(t, "30 2 * * *", p.Schedule["cron"])
 	require.Equal(t, "2026-03-08T07:30:00Z", p.Schedule["due_at"])
+}
+
+// Commit order: sent, then recorded. A worker that dies in between leaves the attempt pending;
+// River hands the job out again and the message is sent again under the same webhook-id (what
+// receivers dedupe on), then recorded once.
+func TestDelivery_AWorkerDyingBetweenSendAndRecordResendsTheSameMessage(t *testing.T) {
+	t.Parallel()
+	var died atomic.Bool
+	e := newEnvWorker(t, nil, func() error {
+		if died.CompareAndSwap(false, true) {
+			return errors.New("the process died before recording the attempt")
+		}
+		return nil
+	})
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL, nil, 0)
+	r.secret = n.Secret
+	e.end(t, e.pipeA, "failed")
+
+	rows := e.waitSettled(t, n.ID, 30*time.Second)
+	require.Len(t, rows, 1, "one attempt recorded")
+	require.Equal(t, stateDelivered, rows[0].State)
+	got := r.requests()
+	require.Len(t, got, 2, "sent twice: once by the worker that died, once by River's retry")
+	require.Equal(t, got[0].id, got[1].id)
+	require.Equal(t, rows[0].MessageID, got[0].id)
+	require.True(t, got[0].valid && got[1].valid)
+}
+
+func TestDelivery_ADeletedChannelsQueuedAttemptSendsNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL, nil, 0)
+	runID := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, status, trigger, finished_at) VALUES ($1, 'pipeline', $2, 'failed', 'manual', now()) RETURNING id`, e.p.OrgID, e.pipeA)
+	ctx := context.Background()
+	// The message and its job are written, then the channel is deleted before any worker sees them.
+	require.NoError(t, database.InTx(ctx, e.app, database.Scope{OrgID: e.p.OrgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		run, err := q.ReadRun(ctx, dbgen.ReadRunParams{OrgID: e.p.OrgID, ID: runID})
+		if err != nil {
+			return err
+		}
+		if err := e.svc.OnRunEnded(ctx, q, tx, RunEnded{OrgID: e.p.OrgID, RunID: runID, Status: run.Status}, run); err != nil {
+			return err
+		}
+		_, err = q.DeleteNotification(ctx, dbgen.DeleteNotificationParams{OrgID: e.p.OrgID, ID: n.ID})
+		return err
+	}))
+	var jobs int
+	require.NoError(t, e.owner.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification_delivery'`).Scan(&jobs))
+	require.Equal(t, 1, jobs)
+	require.Eventually(t, func() bool {
+		var state string
+		require.NoError(t, e.owner.QueryRow(ctx, `SELECT state FROM river_job WHERE kind = 'notification_delivery'`).Scan(&state))
+		return state == "completed"
+	}, 10*time.Second, 50*time.Millisecond, "the job finds nothing to send and completes")
+	require.Empty(t, r.requests())
 }

@@ -42,6 +42,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T, policy *egress.Policy, tune ...func(*Sender)) *env {
+	return newEnvWorker(t, policy, nil, tune...)
+}
+
+// newEnvWorker is newEnv with a hook run by the worker between an attempt and its record.
+func newEnvWorker(t *testing.T, policy *egress.Policy, afterSend func() error, tune ...func(*Sender)) *env {
 	t.Helper()
 	owner, dbURL := testutil.NewDatabase(t)
 	app := testutil.AppPool(t, dbURL)
@@ -59,7 +64,7 @@ func newEnv(t *testing.T, policy *egress.Policy, tune ...func(*Sender)) *env {
 	}
 	client, err := queue.New(app, queue.Options{Logger: testutil.Logger(), Work: true, MaxWorkers: 4, FetchPollInterval: 50 * time.Millisecond,
 		Register: func(w *river.Workers) {
-			Register(w, &DeliveryWorker{Pool: app, Keyring: keyring, Sender: sender, Logger: testutil.Logger()})
+			Register(w, &DeliveryWorker{Pool: app, Keyring: keyring, Sender: sender, Logger: testutil.Logger(), afterSend: afterSend})
 		}})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(context.Background()))
