@@ -336,3 +336,55 @@ func TestDelivery_ADeletedChannelsQueuedAttemptSendsNothing(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond, "the job finds nothing to send and completes")
 	require.Empty(t, r.requests())
 }
+
+// A run River hands back to the queue for an infrastructure fault does not end in between, so
+// the run_events outbox holds one event for it, at its real end, and its channels hear once.
+// (A stand-in for the dispatcher claims the events and calls OnRunEnded as it does.)
+func TestOutbox_ARetriedRunNotifiesOnceAtItsEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL, []string{"failure", "success"}, 0)
+	ctx := context.Background()
+	runID := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, trigger) VALUES ($1, 'pipeline', $2, 'manual') RETURNING id`, e.p.OrgID, e.pipeA)
+	for _, step := range []string{
+		`UPDATE runs SET status = 'running', started_at = now() WHERE id = $1`,
+		`UPDATE runs SET status = 'queued', attempt = 2 WHERE id = $1`, // the worker was lost; River retries
+		`UPDATE runs SET status = 'running' WHERE id = $1`,
+		`UPDATE runs SET status = 'failed', error = 'boom', finished_at = now() WHERE id = $1`,
+	} {
+		_, err := e.owner.Exec(ctx, step, runID)
+		require.NoError(t, err)
+	}
+	dispatched := 0
+	require.NoError(t, database.InTx(ctx, e.app, database.Scope{}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, org_id, run_id, status FROM dnk_claim_run_events(100)`)
+		if err != nil {
+			return err
+		}
+		events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RunEnded])
+		if err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if err := database.SetScope(ctx, tx, database.Scope{OrgID: ev.OrgID}); err != nil {
+				return err
+			}
+			q := dbgen.New(tx)
+			run, err := q.ReadRun(ctx, dbgen.ReadRunParams{OrgID: ev.OrgID, ID: ev.RunID})
+			if err != nil {
+				return err
+			}
+			if err := e.svc.OnRunEnded(ctx, q, tx, ev, run); err != nil {
+				return err
+			}
+			dispatched++
+		}
+		return nil
+	}))
+	require.Equal(t, 1, dispatched, "one event: the run ended once")
+	rows := e.waitSettled(t, n.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, EventRunFailed, rows[0].Event)
+	require.Len(t, r.requests(), 1)
+}
