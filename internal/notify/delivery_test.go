@@ -388,3 +388,28 @@ func TestOutbox_ARetriedRunNotifiesOnceAtItsEnd(t *testing.T) {
 	require.Equal(t, EventRunFailed, rows[0].Event)
 	require.Len(t, r.requests(), 1)
 }
+
+// The event's status decides, not the run's status when the event is handled: a run the reaper
+// ended failed and its worker then settled as a success is heard as a failure, then a success.
+func TestOnRunEnded_TheEventsStatusDecides(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL, []string{"failure"}, 0)
+	runID := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, status, trigger, finished_at) VALUES ($1, 'pipeline', $2, 'success', 'manual', now()) RETURNING id`, e.p.OrgID, e.pipeA)
+	ctx := context.Background()
+	require.NoError(t, database.InTx(ctx, e.app, database.Scope{OrgID: e.p.OrgID}, func(tx pgx.Tx) error {
+		q := dbgen.New(tx)
+		run, err := q.ReadRun(ctx, dbgen.ReadRunParams{OrgID: e.p.OrgID, ID: runID})
+		if err != nil {
+			return err
+		}
+		return e.svc.OnRunEnded(ctx, q, tx, RunEnded{OrgID: e.p.OrgID, RunID: runID, Status: "failed"}, run)
+	}))
+	rows := e.waitSettled(t, n.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, EventRunFailed, rows[0].Event)
+	var p Payload
+	require.NoError(t, json.Unmarshal(r.requests()[0].body, &p))
+	require.Equal(t, "failed", p.Run.Status)
+}

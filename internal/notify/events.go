@@ -131,7 +131,13 @@ func messageType(events []string, status string, recovering bool) string {
 // run's org. Nothing is sent here; the messages exist exactly when that transaction commits,
 // which is after the run's ending was committed (a run River retries for an infrastructure
 // fault never ends in between, so it notifies nobody).
+//
+// The event's status decides (a run the reaper ended failed and its worker then settled as a
+// success has two events, each heard as what it was); r gives the rest of the payload.
 func (s *Service) OnRunEnded(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, ev RunEnded, r dbgen.Run) error {
+	if ev.Status != "" {
+		r.Status = ev.Status
+	}
 	wanted := runEvents(r.Status)
 	if len(wanted) == 0 {
 		return nil
