@@ -224,6 +224,7 @@ type NotificationDelivery struct {
 	RunID          *int64             `json:"run_id"`
 	ScheduleID     *int64             `json:"schedule_id"`
 	Payload        []byte             `json:"payload"`
+	DedupeKey      *string            `json:"dedupe_key"`
 	Attempt        int32              `json:"attempt"`
 	State          string             `json:"state"`
 	StatusCode     *int32             `json:"status_code"`

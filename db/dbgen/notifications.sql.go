@@ -110,7 +110,7 @@ func (q *Queries) GetNotification(ctx context.Context, arg GetNotificationParams
 }
 
 const getNotificationDelivery = `-- name: GetNotificationDelivery :one
-SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries WHERE org_id = $1 AND notification_id = $2 AND id = $3
+SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, dedupe_key, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries WHERE org_id = $1 AND notification_id = $2 AND id = $3
 `
 
 type GetNotificationDeliveryParams struct {
@@ -131,6 +131,7 @@ func (q *Queries) GetNotificationDelivery(ctx context.Context, arg GetNotificati
 		&i.RunID,
 		&i.ScheduleID,
 		&i.Payload,
+		&i.DedupeKey,
 		&i.Attempt,
 		&i.State,
 		&i.StatusCode,
@@ -143,9 +144,10 @@ func (q *Queries) GetNotificationDelivery(ctx context.Context, arg GetNotificati
 }
 
 const insertNotificationDelivery = `-- name: InsertNotificationDelivery :one
-INSERT INTO notification_deliveries (org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-RETURNING id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, next_attempt_at, created_at
+INSERT INTO notification_deliveries (org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, dedupe_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+ON CONFLICT (notification_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+RETURNING id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, dedupe_key, attempt, state, status_code, error, at, next_attempt_at, created_at
 `
 
 type InsertNotificationDeliveryParams struct {
@@ -161,6 +163,7 @@ type InsertNotificationDeliveryParams struct {
 	StatusCode     *int32             `json:"status_code"`
 	Error          *string            `json:"error"`
 	At             pgtype.Timestamptz `json:"at"`
+	DedupeKey      *string            `json:"dedupe_key"`
 }
 
 func (q *Queries) InsertNotificationDelivery(ctx context.Context, arg InsertNotificationDeliveryParams) (NotificationDelivery, error) {
@@ -177,6 +180,7 @@ func (q *Queries) InsertNotificationDelivery(ctx context.Context, arg InsertNoti
 		arg.StatusCode,
 		arg.Error,
 		arg.At,
+		arg.DedupeKey,
 	)
 	var i NotificationDelivery
 	err := row.Scan(
@@ -188,6 +192,7 @@ func (q *Queries) InsertNotificationDelivery(ctx context.Context, arg InsertNoti
 		&i.RunID,
 		&i.ScheduleID,
 		&i.Payload,
+		&i.DedupeKey,
 		&i.Attempt,
 		&i.State,
 		&i.StatusCode,
@@ -200,7 +205,7 @@ func (q *Queries) InsertNotificationDelivery(ctx context.Context, arg InsertNoti
 }
 
 const listNotificationDeliveries = `-- name: ListNotificationDeliveries :many
-SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries
+SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, dedupe_key, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries
 WHERE org_id = $1 AND notification_id = $2
   AND ($3::bigint = 0 OR id < $3::bigint)
 ORDER BY id DESC
@@ -238,6 +243,7 @@ func (q *Queries) ListNotificationDeliveries(ctx context.Context, arg ListNotifi
 			&i.RunID,
 			&i.ScheduleID,
 			&i.Payload,
+			&i.DedupeKey,
 			&i.Attempt,
 			&i.State,
 			&i.StatusCode,
@@ -304,7 +310,7 @@ func (q *Queries) ListNotifications(ctx context.Context, arg ListNotificationsPa
 }
 
 const lockNotificationDelivery = `-- name: LockNotificationDelivery :one
-SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries WHERE org_id = $1 AND id = $2 FOR UPDATE
+SELECT id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, dedupe_key, attempt, state, status_code, error, at, next_attempt_at, created_at FROM notification_deliveries WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockNotificationDeliveryParams struct {
@@ -324,6 +330,7 @@ func (q *Queries) LockNotificationDelivery(ctx context.Context, arg LockNotifica
 		&i.RunID,
 		&i.ScheduleID,
 		&i.Payload,
+		&i.DedupeKey,
 		&i.Attempt,
 		&i.State,
 		&i.StatusCode,
@@ -479,7 +486,7 @@ const recordNotificationAttempt = `-- name: RecordNotificationAttempt :one
 UPDATE notification_deliveries
 SET state = $3, status_code = $4, error = $5, at = $6, next_attempt_at = $7
 WHERE org_id = $1 AND id = $2
-RETURNING id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, next_attempt_at, created_at
+RETURNING id, org_id, notification_id, message_id, event, run_id, schedule_id, payload, dedupe_key, attempt, state, status_code, error, at, next_attempt_at, created_at
 `
 
 type RecordNotificationAttemptParams struct {
@@ -512,6 +519,7 @@ func (q *Queries) RecordNotificationAttempt(ctx context.Context, arg RecordNotif
 		&i.RunID,
 		&i.ScheduleID,
 		&i.Payload,
+		&i.DedupeKey,
 		&i.Attempt,
 		&i.State,
 		&i.StatusCode,

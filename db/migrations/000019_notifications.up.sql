@@ -33,6 +33,9 @@ CREATE TABLE notification_deliveries (
     run_id          bigint REFERENCES runs (id) ON DELETE SET NULL,
     schedule_id     bigint,
     payload         jsonb NOT NULL,
+    -- What made the message, once per channel (run_event:<id>, overdue:<schedule>:<due unix>):
+    -- an event handled twice writes nothing more. Redeliveries and tests have none.
+    dedupe_key      text,
     attempt         integer NOT NULL CHECK (attempt >= 1),
     -- pending: due at `at`, not made yet (or its process died mid-send: the job re-sends it);
     -- delivered: 2xx; retrying: failed, the next attempt is the row due at next_attempt_at;
@@ -46,6 +49,7 @@ CREATE TABLE notification_deliveries (
 );
 CREATE INDEX notification_deliveries_list ON notification_deliveries (notification_id, id DESC);
 CREATE INDEX notification_deliveries_message ON notification_deliveries (notification_id, message_id);
+CREATE UNIQUE INDEX notification_deliveries_dedupe ON notification_deliveries (notification_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX notification_deliveries_run ON notification_deliveries (run_id) WHERE run_id IS NOT NULL;
 
 DO $$

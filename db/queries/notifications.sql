@@ -56,8 +56,9 @@ ORDER BY id DESC
 LIMIT 1;
 
 -- name: InsertNotificationDelivery :one
-INSERT INTO notification_deliveries (org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+INSERT INTO notification_deliveries (org_id, notification_id, message_id, event, run_id, schedule_id, payload, attempt, state, status_code, error, at, dedupe_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+ON CONFLICT (notification_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
 RETURNING *;
 
 -- name: GetNotificationDelivery :one

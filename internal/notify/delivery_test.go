@@ -413,3 +413,25 @@ func TestOnRunEnded_TheEventsStatusDecides(t *testing.T) {
 	require.NoError(t, json.Unmarshal(r.requests()[0].body, &p))
 	require.Equal(t, "failed", p.Run.Status)
 }
+
+func TestOnRunEnded_AnEventHandledTwiceWritesOneMessage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL, nil, 0)
+	runID := e.id(t, `INSERT INTO runs (org_id, target_type, target_id, status, trigger, finished_at) VALUES ($1, 'pipeline', $2, 'failed', 'manual', now()) RETURNING id`, e.p.OrgID, e.pipeA)
+	ctx := context.Background()
+	for range 2 {
+		require.NoError(t, database.InTx(ctx, e.app, database.Scope{OrgID: e.p.OrgID}, func(tx pgx.Tx) error {
+			q := dbgen.New(tx)
+			run, err := q.ReadRun(ctx, dbgen.ReadRunParams{OrgID: e.p.OrgID, ID: runID})
+			if err != nil {
+				return err
+			}
+			return e.svc.OnRunEnded(ctx, q, tx, RunEnded{ID: 4242, OrgID: e.p.OrgID, RunID: runID, Status: "failed"}, run)
+		}))
+	}
+	rows := e.waitSettled(t, n.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Len(t, r.requests(), 1)
+}

@@ -175,7 +175,11 @@ func (s *Service) OnRunEnded(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, e
 			return err
 		}
 		runID := r.ID
-		if _, err := s.enqueue(ctx, q, tx, n, newMessageID(), typ, &runID, nil, payload); err != nil {
+		dedupe := ""
+		if ev.ID != 0 {
+			dedupe = "run_event:" + strconv.FormatInt(ev.ID, 10)
+		}
+		if _, err := s.enqueue(ctx, q, tx, n, newMessageID(), typ, &runID, nil, payload, dedupe); err != nil {
 			return err
 		}
 	}
@@ -202,19 +206,28 @@ func (s *Service) ScheduleOverdue(ctx context.Context, tx pgx.Tx, o OverdueSched
 	}
 	for _, n := range channels {
 		scheduleID := o.ID
-		if _, err := s.enqueue(ctx, q, tx, n, newMessageID(), EventScheduleOverdue, nil, &scheduleID, payload); err != nil {
+		dedupe := "overdue:" + strconv.FormatInt(o.ID, 10) + ":" + strconv.FormatInt(o.DueAt.Unix(), 10)
+		if _, err := s.enqueue(ctx, q, tx, n, newMessageID(), EventScheduleOverdue, nil, &scheduleID, payload, dedupe); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// enqueue writes the first attempt of a message, due now, and its job, in tx.
-func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, n dbgen.Notification, msgID, event string, runID, scheduleID *int64, payload []byte) (dbgen.NotificationDelivery, error) {
+// enqueue writes the first attempt of a message, due now, and its job, in tx. A message whose
+// dedupe key the channel already has is not written again (an event handled twice).
+func (s *Service) enqueue(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, n dbgen.Notification, msgID, event string, runID, scheduleID *int64, payload []byte, dedupe string) (dbgen.NotificationDelivery, error) {
+	var key *string
+	if dedupe != "" {
+		key = &dedupe
+	}
 	d, err := q.InsertNotificationDelivery(ctx, dbgen.InsertNotificationDeliveryParams{
 		OrgID: n.OrgID, NotificationID: n.ID, MessageID: msgID, Event: event, RunID: runID, ScheduleID: scheduleID,
-		Payload: payload, Attempt: 1, State: statePending, At: timestamptz(time.Now()),
+		Payload: payload, Attempt: 1, State: statePending, At: timestamptz(time.Now()), DedupeKey: key,
 	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, nil // already written for this event
+	}
 	if err != nil {
 		return d, err
 	}

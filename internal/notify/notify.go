@@ -330,7 +330,7 @@ func (s *Service) Redeliver(ctx context.Context, p auth.Principal, id, deliveryI
 		if err != nil {
 			return err
 		}
-		if out, err = s.enqueue(ctx, q, tx, n, d.MessageID, d.Event, d.RunID, d.ScheduleID, d.Payload); err != nil {
+		if out, err = s.enqueue(ctx, q, tx, n, d.MessageID, d.Event, d.RunID, d.ScheduleID, d.Payload, ""); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, Action: "notification.redeliver", ResourceType: "notification",
