@@ -27,6 +27,7 @@ import (
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
@@ -110,6 +111,7 @@ type handlers struct {
 	pipelines       *pipeline.Service
 	transformations *transformation.Service
 	runs            *run.Service
+	dag             *dag.Service
 	notifications   *notify.Service
 	logger          *slog.Logger
 	stopping        <-chan struct{} // Deps.Stopping
@@ -211,6 +213,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 	}
 	h.runs = run.NewService(db, runQueue)
+	h.dag = dag.New(db, h.runs, h.transformations)
 	h.notifications = notify.New(db, d.Keyring, runQueue, notify.NewSender(d.Egress), d.PublicURL)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}

@@ -34,6 +34,7 @@ import (
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/builtin"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
@@ -311,6 +312,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	})
 	transformWorker := runs.NewTransformRunWorker(runs.WorkerConfig{
@@ -320,6 +322,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	}, transformation.New(pool, nil, logger))
 	registerWarehouse := register
@@ -345,6 +348,10 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start the worker: %w", err)
 		}
+		// Ended runs move their cascades on (and, with handlers, notify) once their ending is
+		// committed; every worker process dispatches, the outbox's row locks share the work.
+		cascades := dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
+		go dag.NewDispatcher(pool, cascades, logger).Run(ctx, pool)
 	}
 
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
