@@ -213,13 +213,11 @@ func retryAfter(h string, now time.Time) time.Duration {
 	return max(0, min(d, MaxRetryAfter))
 }
 
-// nextDelay is the wait before the attempt after a failed one: the receiver's Retry-After when
-// it gave one, else the backoff.
+// nextDelay is the wait before the attempt after a failed one: the backoff, or the receiver's
+// Retry-After when that is longer (never sooner than asked; and a receiver asking for 1 s each
+// time still gets the schedule's span of retries).
 func (s *Sender) nextDelay(attempt int, res Result) time.Duration {
-	if res.RetryAfter > 0 {
-		return res.RetryAfter
-	}
-	return s.Backoff(attempt)
+	return max(res.RetryAfter, s.Backoff(attempt))
 }
 
 // slackMessage formats a payload as a Slack message: a text fallback and blocks.

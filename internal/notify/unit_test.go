@@ -85,6 +85,9 @@ func TestRetryAfter_SecondsAndDatesClamped(t *testing.T) {
 
 	s := &Sender{Backoff: func(int) time.Duration { return time.Minute }}
 	require.Equal(t, time.Minute, s.nextDelay(1, Result{Retry: true}))
+	require.Equal(t, time.Minute, s.nextDelay(1, Result{Retry: true, RetryAfter: 7 * time.Second}), "never sooner than the schedule")
+	require.Equal(t, 40*time.Minute, s.nextDelay(1, Result{Retry: true, RetryAfter: 40 * time.Minute}), "never sooner than asked")
+	s.Backoff = func(int) time.Duration { return 0 }
 	require.Equal(t, 7*time.Second, s.nextDelay(1, Result{Retry: true, RetryAfter: 7 * time.Second}))
 }
 
