@@ -435,3 +435,18 @@ func TestOnRunEnded_AnEventHandledTwiceWritesOneMessage(t *testing.T) {
 	require.Len(t, rows, 1)
 	require.Len(t, r.requests(), 1)
 }
+
+func TestDelivery_PrivateAddressesAreRefusedUnlessTheEgressPolicyAllowsThem(t *testing.T) {
+	t.Parallel()
+	policy, err := egress.New(false, "")
+	require.NoError(t, err)
+	e := newEnv(t, policy)
+	r := newReceiver(t)
+	n := e.channel(t, "webhook", r.URL+"/hook", nil, 0)
+	e.end(t, e.pipeA, "failed")
+	rows := e.waitSettled(t, n.ID, 20*time.Second)
+	require.Len(t, rows, 1)
+	require.Equal(t, stateFailed, rows[0].State)
+	require.Contains(t, *rows[0].Error, "loopback, private or special-purpose address")
+	require.Empty(t, r.requests())
+}
