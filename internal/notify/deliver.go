@@ -351,7 +351,11 @@ func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 			if err != nil {
 				return err
 			}
-			if _, err := client.InsertTx(ctx, tx, DeliveryArgs{OrgID: d.OrgID, DeliveryID: nd.ID}, &river.InsertOpts{ScheduledAt: next}); err != nil {
+			opts := &river.InsertOpts{}
+			if next.After(time.Now()) {
+				opts.ScheduledAt = next
+			}
+			if _, err := client.InsertTx(ctx, tx, DeliveryArgs{OrgID: d.OrgID, DeliveryID: nd.ID}, opts); err != nil {
 				return err
 			}
 		default:
