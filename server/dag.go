@@ -93,7 +93,7 @@ func (h *handlers) GetDag(ctx context.Context, _ api.GetDagRequestObject) (api.G
 	return api.GetDag200JSONResponse(out), nil
 }
 
-func toAPIDagRun(v dag.DagRunView) api.DagRun {
+func toAPIDagRun(v dag.RunView) api.DagRun {
 	out := api.DagRun{
 		Id: v.ID, Root: dag.Node{Type: v.RootType, ID: v.RootID}.Key(), Status: api.DagRunStatus(v.Status),
 		Trigger: api.RunTrigger(v.Trigger), ScheduleId: v.ScheduleID, CreatedAt: v.CreatedAt.Time,

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,9 +16,11 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/auth"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/run"
 	"github.com/datanika/datanika/internal/testutil"
+	"github.com/datanika/datanika/internal/transformation"
 )
 
 func (e *runEnv) depend(t *testing.T, up, down api.NodeRef, status int) *httptest.ResponseRecorder {
@@ -114,6 +118,13 @@ func TestDag_DependenciesRefuseSelfEdgesDuplicatesAndCyclesWithThePath(t *testin
 		require.False(t, ed.Inferred)
 		require.NotNil(t, ed.Id)
 	}
+
+	// A deleted node takes its dependencies with it.
+	require.Equal(t, http.StatusNoContent, e.call(t, http.MethodDelete, fmt.Sprintf("/api/v1/pipelines/%d", p3), e.f.admin.AccessToken, nil).Code)
+	list = decode[api.DependencyList](t, e.call(t, http.MethodGet, "/api/v1/dependencies", e.f.viewer.AccessToken, nil), http.StatusOK)
+	require.Len(t, list.Items, 1)
+	require.Equal(t, p2, list.Items[0].Upstream.Id)
+	require.Equal(t, p1, list.Items[0].Downstream.Id)
 }
 
 func TestDag_InfersEdgesFromRefAndSourceAndCascadesADiamond(t *testing.T) {
@@ -349,4 +360,68 @@ func TestDag_AScheduledRunWaitsForItsUpstreamsTimeframeThenFailsNamingIt(t *test
 	require.Equal(t, "success", e.waitFor(t, e.trigger(t, up, map[string]any{}).Id, 30*time.Second, "success", "failed").status)
 	r = e.waitFor(t, e.scheduleRun(t, "pipeline", down), 30*time.Second, "success", "failed")
 	require.Equal(t, "success", r.status, "%v", r.errMsg)
+}
+
+// The dispatcher's transaction is all or nothing: a handler failing (here the one after the
+// cascade's, twice) rolls back the cascade's next runs with it and puts the event back; the
+// next pass does the whole step again, once. No node runs twice, none is lost.
+func TestDag_ADispatchThatFailsIsRolledBackAndDoneAgainOnce(t *testing.T) {
+	t.Parallel()
+	var failures atomic.Int32
+	e := setupRuns(t, runEnvOptions{dispatch: func(d *dag.Dispatcher) {
+		d.Handle(func(_ context.Context, _ *dbgen.Queries, _ pgx.Tx, _ dag.Event, r dbgen.Run) error {
+			if r.DagRunID != nil && failures.Add(1) <= 2 {
+				return errors.New("injected: the notifier's insert failed")
+			}
+			return nil
+		})
+	}})
+	orders := e.loadedOrders(t)
+	e.model(t, map[string]any{"name": "a_orders", "sql_body": "select id from {{ source('raw', 'orders') }}"})
+	e.model(t, map[string]any{"name": "b_orders", "sql_body": "select id from {{ ref('a_orders') }}"})
+
+	root := e.trigger(t, orders, map[string]any{"downstream": true})
+	dr := e.waitDagRun(t, *root.DagRunId, 60*time.Second)
+	require.Equal(t, api.DagRunStatus("success"), dr.Status, "%+v", dr.Nodes)
+	require.Equal(t, int64(3), e.count(t, e.owner, "SELECT count(*) FROM runs WHERE dag_run_id = $1", *root.DagRunId), "one run per node")
+	require.Equal(t, int64(0), e.count(t, e.owner, "SELECT count(*) FROM run_events WHERE org_id = $1 AND dispatched_at IS NULL", e.f.orgID))
+	var attempts int64
+	var lastError *string
+	require.NoError(t, e.owner.QueryRow(context.Background(), `SELECT attempts, last_error FROM run_events WHERE org_id = $1
+		ORDER BY attempts DESC, id LIMIT 1`, e.f.orgID).Scan(&attempts, &lastError))
+	require.Equal(t, int64(3), attempts, "failed twice, then done")
+	require.NotNil(t, lastError)
+	require.Contains(t, *lastError, "injected")
+}
+
+// Several dispatchers (several worker processes) handling the ends of sibling runs at once
+// start the node they all lead to exactly once.
+func TestDag_ConcurrentDispatchersStartAFanInNodeOnce(t *testing.T) {
+	t.Parallel()
+	e := setupRuns(t, runEnvOptions{orgLimit: 8})
+	for i := 0; i < 2; i++ {
+		d := dag.NewDispatcher(e.pool, dag.New(e.pool, run.NewService(e.pool, e.queue), transformation.New(e.pool, nil, testutil.Logger())), testutil.Logger())
+		d.Poll = 50 * time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); d.Run(ctx, e.pool) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	orders := e.loadedOrders(t)
+	refs := ""
+	for i := 0; i < 6; i++ {
+		e.model(t, map[string]any{"name": fmt.Sprintf("part_%d", i), "sql_body": "select id from {{ source('raw', 'orders') }}"})
+		if i > 0 {
+			refs += " union all "
+		}
+		refs += fmt.Sprintf("select id from {{ ref('part_%d') }}", i)
+	}
+	final := e.model(t, map[string]any{"name": "all_parts", "sql_body": refs})
+
+	root := e.trigger(t, orders, map[string]any{"downstream": true})
+	dr := e.waitDagRun(t, *root.DagRunId, 60*time.Second)
+	require.Equal(t, api.DagRunStatus("success"), dr.Status, "%+v", dr.Nodes)
+	require.Len(t, dr.Nodes, 8)
+	require.Equal(t, int64(8), e.count(t, e.owner, "SELECT count(*) FROM runs WHERE dag_run_id = $1", *root.DagRunId))
+	require.Equal(t, int64(1), e.count(t, e.owner, "SELECT count(*) FROM runs WHERE target_type = 'transformation' AND target_id = $1", final.Id))
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -39,6 +40,7 @@ import (
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/notify"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
@@ -332,6 +334,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 		runs.Register(w, runWorker)
 		runs.RegisterTransform(w, transformWorker)
+		// Notification deliveries: every attempt through the egress policy (SPEC §8).
+		notify.Register(w, &notify.DeliveryWorker{Pool: pool, Keyring: keyring, Sender: notify.NewSender(policy), Logger: logger})
 		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger, Settle: runWorker.SettleReaped})
 	}
 
@@ -341,15 +345,22 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
+	notifier := notify.New(pool, keyring, client, nil, public)
+	var cascades *dag.Service
 	if working {
 		// Not ctx: a signal must stop the worker softly (queue.Stop below), not cancel its jobs.
 		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start the worker: %w", err)
 		}
-		// Ended runs move their cascades on (and, with handlers, notify) once their ending is
-		// committed; every worker process dispatches, the outbox's row locks share the work.
-		cascades := dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
-		go dag.NewDispatcher(pool, cascades, logger).Run(ctx, pool)
+		// Ended runs move their cascades on and notify once their ending is committed; every
+		// worker process dispatches, the outbox's row locks share the work.
+		cascades = dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
+		dispatcher := dag.NewDispatcher(pool, cascades, logger)
+		dispatcher.Handle(func(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, ev dag.Event, r dbgen.Run) error {
+			return notifier.OnRunEnded(ctx, q, tx, notify.RunEnded(ev), r)
+		})
+		go dispatcher.Run(ctx, pool)
 	}
 	// Schedules: every worker process runs a scheduler (they share the schedules table, each
 	// fire claimed once); every process, API ones too, runs the overdue watchdog.
@@ -358,14 +369,12 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground() // before the Wait above
 	if working {
-		cascades := dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
 		sched := &schedule.Scheduler{DB: pool, Trigger: schedule.NodeTrigger{Dag: cascades}, Logger: logger}
 		background.Go(func() { sched.Run(bgCtx) })
 	}
-	watchdog := &schedule.Watchdog{DB: pool, Logger: logger}
+	watchdog := &schedule.Watchdog{DB: pool, Logger: logger, Notifier: overdueNotifier{notifier}}
 	background.Go(func() { watchdog.Run(bgCtx) })
 
-	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
 	stopping := make(chan struct{})
@@ -429,6 +438,13 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	}
 	logger.Info("stopped")
 	return runErr
+}
+
+// overdueNotifier tells the org's notification channels of an overdue schedule.
+type overdueNotifier struct{ n *notify.Service }
+
+func (o overdueNotifier) ScheduleOverdue(ctx context.Context, tx pgx.Tx, s schedule.OverdueSchedule) error {
+	return o.n.ScheduleOverdue(ctx, tx, notify.OverdueSchedule(s))
 }
 
 // publicURL is the address people can open: the listen address with localhost for a wildcard.

@@ -722,11 +722,11 @@ func (q *Queries) LockDagRun(ctx context.Context, arg LockDagRunParams) (DagRun,
 }
 
 const lockOrgDependencies = `-- name: LockOrgDependencies :exec
-SELECT pg_advisory_xact_lock(7302202, $1::int)
+SELECT pg_advisory_xact_lock(hashtextextended('dependencies', $1::bigint))
 `
 
 // Serializes the changes of an org's edges, so two concurrent edges cannot close a cycle.
-func (q *Queries) LockOrgDependencies(ctx context.Context, orgID int32) error {
+func (q *Queries) LockOrgDependencies(ctx context.Context, orgID int64) error {
 	_, err := q.db.Exec(ctx, lockOrgDependencies, orgID)
 	return err
 }

@@ -45,6 +45,7 @@ type Querier interface {
 	// The org's managed-warehouse connection, made by the server (never through the API).
 	CreateManagedConnection(ctx context.Context, arg CreateManagedConnectionParams) (Connection, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
+	CreateNotification(ctx context.Context, arg CreateNotificationParams) (Notification, error)
 	CreateOAuthIdentity(ctx context.Context, arg CreateOAuthIdentityParams) (OauthIdentity, error)
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
@@ -78,6 +79,7 @@ type Querier interface {
 	// Answers are kept 24 hours (SPEC §3); older entries of the org are dropped when it sends a new key.
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	DeleteMacro(ctx context.Context, arg DeleteMacroParams) (Macro, error)
+	DeleteNotification(ctx context.Context, arg DeleteNotificationParams) (int64, error)
 	DeleteSchedule(ctx context.Context, arg DeleteScheduleParams) (Schedule, error)
 	DeleteSeed(ctx context.Context, arg DeleteSeedParams) (Seed, error)
 	DeleteSource(ctx context.Context, arg DeleteSourceParams) (Source, error)
@@ -107,6 +109,8 @@ type Querier interface {
 	GetManagedConnection(ctx context.Context, orgID int64) (Connection, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
 	GetMembership(ctx context.Context, arg GetMembershipParams) (Membership, error)
+	GetNotification(ctx context.Context, arg GetNotificationParams) (Notification, error)
+	GetNotificationDelivery(ctx context.Context, arg GetNotificationDeliveryParams) (NotificationDelivery, error)
 	GetOAuthIdentity(ctx context.Context, arg GetOAuthIdentityParams) (OauthIdentity, error)
 	GetOrganization(ctx context.Context, id int64) (Organization, error)
 	GetPipeline(ctx context.Context, arg GetPipelineParams) (Pipeline, error)
@@ -136,6 +140,7 @@ type Querier interface {
 	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
 	InsertCatalogEntry(ctx context.Context, arg InsertCatalogEntryParams) error
+	InsertNotificationDelivery(ctx context.Context, arg InsertNotificationDeliveryParams) (NotificationDelivery, error)
 	// One statement per batch of lines (COPY is refused on tables with row-level security); the
 	// unnests of the select list advance in lockstep.
 	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
@@ -163,6 +168,9 @@ type Querier interface {
 	ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, error)
 	ListMacros(ctx context.Context, arg ListMacrosParams) ([]Macro, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
+	// Newest first, keyset-paged on id.
+	ListNotificationDeliveries(ctx context.Context, arg ListNotificationDeliveriesParams) ([]NotificationDelivery, error)
+	ListNotifications(ctx context.Context, arg ListNotificationsParams) ([]Notification, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
 	ListSchedules(ctx context.Context, arg ListSchedulesParams) ([]Schedule, error)
@@ -175,8 +183,9 @@ type Querier interface {
 	// A live connection of the org a transformation, seed, source or job is about to use, locked
 	// FOR SHARE until commit (see LockPipelineConnection).
 	LockDestinationConnection(ctx context.Context, arg LockDestinationConnectionParams) (Connection, error)
+	LockNotificationDelivery(ctx context.Context, arg LockNotificationDeliveryParams) (NotificationDelivery, error)
 	// Serializes the changes of an org's edges, so two concurrent edges cannot close a cycle.
-	LockOrgDependencies(ctx context.Context, orgID int32) error
+	LockOrgDependencies(ctx context.Context, orgID int64) error
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
 	// Serializes the starts of one org's runs (transaction-scoped), so counting the running ones
@@ -191,8 +200,15 @@ type Querier interface {
 	LockRun(ctx context.Context, arg LockRunParams) (Run, error)
 	MarkOverdueSchedules(ctx context.Context, arg MarkOverdueSchedulesParams) ([]Schedule, error)
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	// The org's active channels for a node (org-wide ones and the node's own) subscribed to any of events.
+	MatchNotifications(ctx context.Context, arg MatchNotificationsParams) ([]Notification, error)
 	NextScheduleFire(ctx context.Context) (pgtype.Timestamptz, error)
 	NodeName(ctx context.Context, arg NodeNameParams) (string, error)
+	// The live node's name, or no row.
+	NotificationNodeName(ctx context.Context, arg NotificationNodeNameParams) (string, error)
+	NotificationOrgName(ctx context.Context, id int64) (string, error)
+	// A run's target's name, deleted or not ('' when unknown).
+	NotificationRunTargetName(ctx context.Context, arg NotificationRunTargetNameParams) (string, error)
 	// The org's active schedules whose fire is older than its grace (and a minute).
 	OverdueSchedules(ctx context.Context, arg OverdueSchedulesParams) ([]Schedule, error)
 	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
@@ -202,6 +218,8 @@ type Querier interface {
 	// API (list, get, logs) live in runs_read.sql.
 	// FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 	PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error)
+	// The status of the node's ended run before this one, skipped and cancelled runs ignored.
+	PreviousEndedRunStatus(ctx context.Context, arg PreviousEndedRunStatusParams) (string, error)
 	// The pipelines loading into a connection: each contributes a source named by its schema.
 	ProjectPipelineSources(ctx context.Context, arg ProjectPipelineSourcesParams) ([]ProjectPipelineSourcesRow, error)
 	ProjectSeeds(ctx context.Context, arg ProjectSeedsParams) ([]Seed, error)
@@ -220,6 +238,7 @@ type Querier interface {
 	// the SECURITY DEFINER function of migration 000009).
 	ReapStaleRuns(ctx context.Context, arg ReapStaleRunsParams) ([]Run, error)
 	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
+	RecordNotificationAttempt(ctx context.Context, arg RecordNotificationAttemptParams) (NotificationDelivery, error)
 	// Forgets a request that did not complete (a server error), so that a retry acts.
 	ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error
 	ReleaseRunEvent(ctx context.Context, arg ReleaseRunEventParams) error
@@ -287,6 +306,7 @@ type Querier interface {
 	UpdateJob(ctx context.Context, arg UpdateJobParams) (Job, error)
 	UpdateMacro(ctx context.Context, arg UpdateMacroParams) (Macro, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
+	UpdateNotification(ctx context.Context, arg UpdateNotificationParams) (Notification, error)
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)

@@ -21,7 +21,7 @@ DELETE FROM dependencies WHERE org_id = $1
 
 -- name: LockOrgDependencies :exec
 -- Serializes the changes of an org's edges, so two concurrent edges cannot close a cycle.
-SELECT pg_advisory_xact_lock(7302202, sqlc.arg(org_id)::int);
+SELECT pg_advisory_xact_lock(hashtextextended('dependencies', sqlc.arg(org_id)::bigint));
 
 -- name: DagNodes :many
 -- Every live node of the org: pipelines, transformations, jobs.

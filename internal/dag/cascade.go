@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -194,8 +193,8 @@ func (s *Service) skip(ctx context.Context, q *dbgen.Queries, p auth.Principal, 
 		Trigger: run.TriggerDependency, DagRunID: &dr.ID, Error: &reason, CreatedBy: userOf(p)})
 }
 
-// DagRunNode is a node of a DAG run with its run's status (pending before it has a run).
-type DagRunNode struct {
+// RunNode is a node of a DAG run with its run's status (pending before it has a run).
+type RunNode struct {
 	Node
 	Name      string
 	Upstreams []string
@@ -203,15 +202,15 @@ type DagRunNode struct {
 	RunID     *int64
 }
 
-// DagRunView is a DAG run with its nodes in topological order.
-type DagRunView struct {
+// RunView is a DAG run with its nodes in topological order.
+type RunView struct {
 	dbgen.DagRun
-	Nodes []DagRunNode
+	Nodes []RunNode
 }
 
 // GetDagRun reads a DAG run of the org.
-func (s *Service) GetDagRun(ctx context.Context, p auth.Principal, id int64) (DagRunView, error) {
-	var out DagRunView
+func (s *Service) GetDagRun(ctx context.Context, p auth.Principal, id int64) (RunView, error) {
+	var out RunView
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, _ pgx.Tx) error {
 		var err error
 		out, err = s.dagRunView(ctx, q, p, id)
@@ -220,21 +219,21 @@ func (s *Service) GetDagRun(ctx context.Context, p auth.Principal, id int64) (Da
 	return out, err
 }
 
-func (s *Service) dagRunView(ctx context.Context, q *dbgen.Queries, p auth.Principal, id int64) (DagRunView, error) {
+func (s *Service) dagRunView(ctx context.Context, q *dbgen.Queries, p auth.Principal, id int64) (RunView, error) {
 	dr, err := q.GetDagRun(ctx, dbgen.GetDagRunParams{OrgID: p.OrgID, ID: id})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return DagRunView{}, apperr.NotFoundf("No DAG run %d.", id)
+		return RunView{}, apperr.NotFoundf("No DAG run %d.", id)
 	}
 	if err != nil {
-		return DagRunView{}, err
+		return RunView{}, err
 	}
 	nodes, err := q.DagRunNodes(ctx, dbgen.DagRunNodesParams{OrgID: p.OrgID, DagRunID: id})
 	if err != nil {
-		return DagRunView{}, err
+		return RunView{}, err
 	}
-	out := DagRunView{DagRun: dr, Nodes: make([]DagRunNode, 0, len(nodes))}
+	out := RunView{DagRun: dr, Nodes: make([]RunNode, 0, len(nodes))}
 	for _, n := range nodes {
-		v := DagRunNode{Node: Node{n.NodeType, n.NodeID}, Upstreams: n.Upstreams, Status: "pending", RunID: n.RunID}
+		v := RunNode{Node: Node{n.NodeType, n.NodeID}, Upstreams: n.Upstreams, Status: "pending", RunID: n.RunID}
 		if n.RunStatus != nil {
 			v.Status = *n.RunStatus
 		}
@@ -251,8 +250,8 @@ func (s *Service) dagRunView(ctx context.Context, q *dbgen.Queries, p auth.Princ
 // CancelDagRun cancels a running DAG run: its queued and running runs are cancelled (a
 // running one ends cancelled when its worker stops) and its nodes still waiting end skipped,
 // all in one transaction with the DAG run's own ending. An ended DAG run is a Conflict.
-func (s *Service) CancelDagRun(ctx context.Context, p auth.Principal, id int64) (DagRunView, error) {
-	var out DagRunView
+func (s *Service) CancelDagRun(ctx context.Context, p auth.Principal, id int64) (RunView, error) {
+	var out RunView
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
 		dr, err := q.LockDagRun(ctx, dbgen.LockDagRunParams{OrgID: p.OrgID, ID: id})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -294,16 +293,4 @@ func (s *Service) CancelDagRun(ctx context.Context, p auth.Principal, id int64) 
 		return err
 	})
 	return out, err
-}
-
-// since is the instant a timeframe reaches back to from now.
-func (t Timeframe) since(now time.Time) time.Time {
-	d := time.Duration(t.Value) * time.Minute
-	switch t.Unit {
-	case "hours":
-		d = time.Duration(t.Value) * time.Hour
-	case "days":
-		d = time.Duration(t.Value) * 24 * time.Hour
-	}
-	return now.Add(-d)
 }

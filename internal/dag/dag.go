@@ -105,7 +105,7 @@ func (s *Service) CreateDependency(ctx context.Context, p auth.Principal, in Dep
 	}
 	var out dbgen.Dependency
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		if err := q.LockOrgDependencies(ctx, int32(p.OrgID)); err != nil {
+		if err := q.LockOrgDependencies(ctx, p.OrgID); err != nil {
 			return err
 		}
 		for field, n := range map[string]Node{"upstream": in.Upstream, "downstream": in.Downstream} {
