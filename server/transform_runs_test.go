@@ -154,7 +154,8 @@ func TestTransformRuns_AFailingTestFailsTheRunAtSeverityErrorAndWarnsAtWarn(t *t
 		"sql_body":     "select 1 as id union all select 1",
 		"tests_config": map[string]any{"columns": map[string]any{"id": []any{"unique"}}}})
 	child := e.model(t, map[string]any{"name": "after_dupes", "sql_body": "select * from {{ ref('dupes_failing') }}"})
-	r = e.waitFor(t, e.runModel(t, failing.Id, map[string]any{"command": "build", "downstream": true}).Id, 30*time.Second, "success", "failed", "cancelled")
+	root := e.runModel(t, failing.Id, map[string]any{"command": "build", "downstream": true})
+	r = e.waitFor(t, root.Id, 30*time.Second, "success", "failed", "cancelled")
 	require.Equal(t, "failed", r.status)
 	require.Contains(t, *r.errMsg, "failed")
 	for _, n := range r.stats.Nodes {
@@ -164,7 +165,8 @@ func TestTransformRuns_AFailingTestFailsTheRunAtSeverityErrorAndWarnsAtWarn(t *t
 			require.NotEmpty(t, n.Sample, "failing rows are sampled")
 		}
 	}
-	require.Equal(t, "skipped", nodeByID(t, r.stats.Nodes, "model.datanika."+child.Name).Status, "a failing test holds back its model's children")
+	dr := e.waitDagRun(t, *root.DagRunId, 30*time.Second)
+	require.Equal(t, "skipped", dagNodeStatus(dr)[child.Name], "a failing test holds back its model's children")
 }
 
 func TestTransformRuns_SecondActiveRunAnswers409AndAJobRunsItsSelection(t *testing.T) {
@@ -279,7 +281,9 @@ func TestTransformRuns_CancelMidRunStopsTheStatementAndLeavesThePreviousRelation
 	r := e.waitFor(t, queued.Id, 15*time.Second, "success", "failed", "cancelled")
 	require.Equal(t, "cancelled", r.status, "%v", r.errMsg)
 	require.Less(t, time.Since(started), 10*time.Second, "the statement in flight was cancelled, not waited for")
-	require.Equal(t, "skipped", nodeByID(t, r.stats.Nodes, "model.datanika.after_slow").Status)
+	dr := e.waitDagRun(t, *queued.DagRunId, 15*time.Second)
+	require.Equal(t, api.DagRunStatus("cancelled"), dr.Status)
+	require.Equal(t, "skipped", dagNodeStatus(dr)["after_slow"], "the cancelled model's child never runs")
 
 	// The previous relation is in place, unchanged.
 	var id int
