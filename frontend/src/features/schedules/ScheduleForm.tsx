@@ -2,15 +2,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { SaveIcon } from "lucide-react";
 import { useId, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, type Schemas } from "@/api/client";
+import { ApiError } from "@/api/client";
 import { ErrorAlert, Field } from "@/components/form";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogTitle } from "@/components/ui/dialog";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { nodeKey, parseNodeKey, type NodeRef } from "@/features/dag/api";
-import { jobsQuery } from "@/features/jobs/api";
-import { pipelinesQuery } from "@/features/pipelines/api";
-import { transformationsQuery } from "@/features/transformations/api";
+import { NodeOptions } from "@/features/dag/common";
 import { useDebounced } from "@/lib/use-debounced";
 import {
   browserTimeZone,
@@ -88,9 +86,6 @@ export function ScheduleForm({ saved, target, onDone }: { saved: Schedule | null
   const [touched, setTouched] = useState(false);
   const downstreamId = useId();
   const activeId = useId();
-  const pipelines = useQuery(pipelinesQuery);
-  const transformations = useQuery(transformationsQuery);
-  const jobs = useQuery(jobsQuery);
   const zones = timeZones(form.timezone);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -160,9 +155,7 @@ export function ScheduleForm({ saved, target, onDone }: { saved: Schedule | null
             ) : (
               <>
                 <option value="">{t("schedules.chooseTarget")}</option>
-                <TargetGroup label={t("nav.pipelines")} type="pipeline" items={pipelines.data ?? []} />
-                <TargetGroup label={t("nav.transformations")} type="transformation" items={transformations.data ?? []} />
-                <TargetGroup label={t("nav.jobs")} type="job" items={jobs.data ?? []} />
+                <NodeOptions />
               </>
             )}
           </NativeSelect>
@@ -260,19 +253,6 @@ export function ScheduleForm({ saved, target, onDone }: { saved: Schedule | null
         </Button>
       </DialogFooter>
     </form>
-  );
-}
-
-function TargetGroup({ label, type, items }: { label: string; type: Schemas["NodeType"]; items: { id: number; name: string }[] }) {
-  if (items.length === 0) return null;
-  return (
-    <optgroup label={label}>
-      {items.map((item) => (
-        <option key={item.id} value={nodeKey({ type, id: item.id })}>
-          {item.name}
-        </option>
-      ))}
-    </optgroup>
   );
 }
 
