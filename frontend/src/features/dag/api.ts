@@ -37,7 +37,10 @@ export function dagRunQuery(id: number) {
     queryFn: async ({ signal }) => {
       return unwrap(await api.GET("/api/v1/dag-runs/{id}", { signal, params: { path: { id } } }));
     },
-    refetchInterval: (query) => (query.state.data?.status === "running" || query.state.data === undefined ? 1_000 : false),
+    refetchInterval: (query) => {
+      if (query.state.status === "error") return false;
+      return query.state.data === undefined || query.state.data.status === "running" ? 1_000 : false;
+    },
   });
 }
 

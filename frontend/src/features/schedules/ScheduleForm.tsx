@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { SaveIcon } from "lucide-react";
 import { useId, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -93,7 +93,8 @@ export function ScheduleForm({ saved, target, onDone }: { saved: Schedule | null
 
   const cron = useDebounced(form.cron.trim(), 400);
   const timezone = useDebounced(form.timezone, 400);
-  const preview = useQuery({ ...schedulePreviewQuery(cron, timezone), enabled: cron !== "" && timezone !== "" });
+  // The previous answer stays on screen while the next one loads, so the panel does not flicker as one types.
+  const preview = useQuery({ ...schedulePreviewQuery(cron, timezone), enabled: cron !== "" && timezone !== "", placeholderData: keepPreviousData });
   const previewError = preview.error instanceof ApiError ? preview.error : undefined;
   const invalid = previewError?.status === 422 ? previewError : undefined;
 
@@ -225,7 +226,12 @@ export function ScheduleForm({ saved, target, onDone }: { saved: Schedule | null
           {t("schedules.fields.active")}
         </label>
       </div>
-      <section aria-label={t("schedules.preview.title")} aria-live="polite" className="rounded-md border p-3 text-sm">
+      <section
+        aria-label={t("schedules.preview.title")}
+        aria-live="polite"
+        aria-busy={preview.isFetching}
+        className={preview.isPlaceholderData ? "rounded-md border p-3 text-sm opacity-60" : "rounded-md border p-3 text-sm"}
+      >
         <h3 className="font-medium">{t("schedules.preview.title")}</h3>
         {preview.isFetching && !preview.data ? <p className="text-muted-foreground">{t("common.loading")}</p> : null}
         {preview.isError && !invalid ? <p className="text-destructive">{previewError?.message ?? t("schedules.preview.failed")}</p> : null}
@@ -267,9 +273,13 @@ export function CronEditor({ value, error, onChange }: { value: string; error?: 
     setBase(next);
     onChange(buildCron(next));
   };
+  // The fields as typed (an emptied one reads "*" in the expression but stays empty while it is edited).
+  const [draft, setDraft] = useState<CronFields | null>(null);
+  const shownFields = draft && buildCron({ ...builder, preset: "custom", fields: draft }) === value ? draft : builder.fields;
   const setField = (index: number, field: string) => {
-    const fields = [...builder.fields] as CronFields;
+    const fields = [...shownFields] as CronFields;
     fields[index] = field.replace(/\s+/g, "");
+    setDraft(fields);
     update({ ...builder, preset: "custom", fields });
   };
   const withTime = builder.preset === "daily" || builder.preset === "weekdays" || builder.preset === "weekly" || builder.preset === "monthly";
@@ -372,7 +382,7 @@ export function CronEditor({ value, error, onChange }: { value: string; error?: 
               <Input
                 {...props}
                 className="font-mono"
-                value={builder.fields[index] ?? ""}
+                value={shownFields[index] ?? ""}
                 onChange={(event) => {
                   setField(index, event.target.value);
                 }}

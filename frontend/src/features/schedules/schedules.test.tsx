@@ -100,8 +100,17 @@ describe("schedules page", () => {
     expect(within(form).getByLabelText("Cron expression")).toHaveValue("30 7 * * 1-5");
     expect(within(form).getByLabelText("Day of week")).toHaveValue("1-5");
     await user.selectOptions(within(form).getByLabelText("Time zone"), "Europe/London");
+    await waitFor(() => {
+      expect(asked.at(-1)).toEqual({ cron: "30 7 * * 1-5", timezone: "Europe/London", count: 5 });
+    });
     expect(await within(form).findByText("Described: 30 7 * * 1-5")).toBeInTheDocument();
-    expect(asked.at(-1)).toEqual({ cron: "30 7 * * 1-5", timezone: "Europe/London", count: 5 });
+
+    // Each field can be edited on its own; the expression follows and the builder becomes custom.
+    const month = within(form).getByLabelText("Month");
+    await user.clear(month);
+    await user.type(month, "JAN");
+    expect(within(form).getByLabelText("Cron expression")).toHaveValue("30 7 * JAN 1-5");
+    expect(within(form).getByLabelText("Repeat")).toHaveValue("custom");
 
     // Typing the expression is allowed and feeds the builder back.
     const expression = within(form).getByLabelText("Cron expression");
