@@ -266,7 +266,7 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
       <div className="flex flex-col gap-4 lg:flex-row">
         <div
           ref={canvas}
-          className={cn("relative min-h-64 flex-1 overflow-auto rounded-lg border bg-muted/30", dragging ? "cursor-crosshair select-none" : null)}
+          className={cn("relative max-h-[70vh] min-h-64 flex-1 overflow-auto rounded-lg border bg-muted/30", dragging ? "cursor-crosshair select-none" : null)}
           role="group"
           aria-label={t("dag.graphLabel")}
         >

@@ -28,6 +28,8 @@ export const dagQuery = queryOptions({
   queryFn: async ({ signal }) => {
     return unwrap(await api.GET("/api/v1/dag", { signal }));
   },
+  // Last runs change on their own (schedules, other people): keep the colours fresh.
+  refetchInterval: 15_000,
 });
 
 /** A DAG run; polled about every second while it is running, so its nodes light up live. */
