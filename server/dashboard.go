@@ -6,6 +6,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/datanika/datanika/api"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/history"
 )
 
@@ -20,6 +21,9 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 		Runs24h:    toAPIDashboardWindow(d.Last24h), Runs7d: toAPIDashboardWindow(d.Last7d),
 		Days:             make([]api.DashboardDay, 0, len(d.Days)),
 		FailingPipelines: make([]api.FailingPipeline, 0, len(d.Failing)),
+		FailingNodes:     make([]api.FailingNode, 0, len(d.FailingNodes)),
+		NextFires:        []api.ScheduledFire{},
+		OverdueSchedules: []api.ScheduledFire{},
 	}
 	out.Counts.Connections, out.Counts.Pipelines, out.Counts.Transformations = d.Counts.Connections, d.Counts.Pipelines, d.Counts.Transformations
 	for _, day := range d.Days {
@@ -30,6 +34,10 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 	}
 	for _, f := range d.Failing {
 		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: toAPIRun(f.Run)})
+	}
+	for _, f := range d.FailingNodes {
+		out.FailingNodes = append(out.FailingNodes, api.FailingNode{Key: dag.Node{Type: f.NodeType, ID: f.NodeID}.Key(),
+			Type: api.NodeType(f.NodeType), Id: f.NodeID, Name: f.NodeName, LastRun: toAPIRun(f.Run)})
 	}
 	return api.GetDashboard200JSONResponse(out), nil
 }

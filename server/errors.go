@@ -52,6 +52,10 @@ func problemFor(err error) api.Problem {
 			id := e.ActiveRunID
 			p.ActiveRunId = &id
 		}
+		if len(e.Cycle) > 0 {
+			cycle := append([]string(nil), e.Cycle...)
+			p.Cycle = &cycle
+		}
 		return p
 	}
 

@@ -15,20 +15,20 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/db/dbgen"
 	"github.com/datanika/datanika/internal/apperr"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/history"
-	"github.com/datanika/datanika/internal/run"
 )
 
 // TriggerPipelineRun queues a run of a pipeline (its River job inserted in the same
-// transaction) and answers it. `downstream` is accepted: no dependencies exist yet, so the
-// cascade is the pipeline alone.
+// transaction) and answers it; with `downstream`, as the first node of a DAG run over the
+// pipeline's descendants.
 func (h *handlers) TriggerPipelineRun(ctx context.Context, req api.TriggerPipelineRunRequestObject) (api.TriggerPipelineRunResponseObject, error) {
-	var opts run.TriggerOptions
+	var fullRefresh, downstream bool
 	if req.Body != nil {
-		opts.FullRefresh = req.Body.FullRefresh != nil && *req.Body.FullRefresh
-		opts.Downstream = req.Body.Downstream != nil && *req.Body.Downstream
+		fullRefresh = req.Body.FullRefresh != nil && *req.Body.FullRefresh
+		downstream = req.Body.Downstream != nil && *req.Body.Downstream
 	}
-	r, err := h.runs.TriggerPipeline(ctx, principal(ctx), req.Id, opts)
+	r, err := h.triggerNode(ctx, dag.Node{Type: dag.TypePipeline, ID: req.Id}, downstream, fullRefresh, "")
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (h *handlers) ListRuns(ctx context.Context, req api.ListRunsRequestObject) 
 	prm := req.Params
 	f := history.Filter{
 		Status: (*string)(prm.Status), TargetType: (*string)(prm.TargetType), Trigger: (*string)(prm.Trigger),
-		TargetID: prm.TargetId, Since: prm.Since, Until: prm.Until, After: after, Limit: limit,
+		TargetID: prm.TargetId, DagRunID: prm.DagRunId, Since: prm.Since, Until: prm.Until, After: after, Limit: limit,
 	}
 	rows, err := h.history.ListRuns(ctx, principal(ctx), f)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/standard"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/run"
@@ -42,6 +43,7 @@ type runEnv struct {
 	srcConn  api.Connection
 	dstConn  api.Connection
 	proxy    *testutil.FaultProxy
+	queue    *queue.Client
 }
 
 type runEnvOptions struct {
@@ -58,6 +60,10 @@ type runEnvOptions struct {
 	// programQueue runs the worker with the program's queue poll and stats interval rather
 	// than these tests' faster ones (benchmarks).
 	programQueue bool
+	// dispatch, when set, is given the worker's dispatcher of ended runs (to add handlers).
+	dispatch func(*dag.Dispatcher)
+	// dependencyWait and dependencyRecheck are run.WorkerConfig's.
+	dependencyWait, dependencyRecheck time.Duration
 }
 
 func testKeyring(t *testing.T) *secrets.Keyring {
@@ -88,6 +94,8 @@ func runWorkerConfig(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) run.Work
 		MaxConcurrentPerOrg: o.orgLimit,
 		Timeout:             o.runTimeout,
 		LimitWait:           200 * time.Millisecond,
+		DependencyWait:      o.dependencyWait,
+		DependencyRecheck:   o.dependencyRecheck,
 		StatsInterval:       statsInterval,
 		Heartbeat:           o.heartbeat,
 		Logger:              testutil.Logger(),
@@ -118,6 +126,16 @@ func startRunWorker(t *testing.T, pool *pgxpool.Pool, o runEnvOptions) *queue.Cl
 		defer cancel()
 		_ = queue.Stop(ctx, client)
 	})
+	// The worker process also dispatches ended runs (cascades, notifications), as serve does.
+	dispatcher := dag.NewDispatcher(pool, dag.New(pool, run.NewService(pool, client), transformation.New(pool, nil, testutil.Logger())), testutil.Logger())
+	dispatcher.Poll = 100 * time.Millisecond
+	if o.dispatch != nil {
+		o.dispatch(dispatcher)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); dispatcher.Run(ctx, pool) }()
+	t.Cleanup(func() { cancel(); <-done })
 	return client
 }
 
@@ -142,7 +160,7 @@ func setupRuns(t *testing.T, o runEnvOptions) *runEnv {
 		client = startRunWorker(t, pool, o)
 	}
 	s := setupWithPool(t, pool, func(d *Deps) { d.Queue = client; d.MaxBodyBytes = 1 << 20 })
-	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy}
+	env := &runEnv{testServer: s, owner: testutil.OwnerPool(t, pool), f: s.newOrg(t), proxy: proxy, queue: client}
 	srcURL, dstURL := testutil.EmptyDatabase(t), testutil.EmptyDatabase(t)
 	var err error
 	env.srcURL, env.dstURL = srcURL, dstURL

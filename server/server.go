@@ -20,12 +20,14 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/auth"
 	"github.com/datanika/datanika/internal/blob"
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
@@ -33,6 +35,7 @@ import (
 	"github.com/datanika/datanika/internal/idempotency"
 	"github.com/datanika/datanika/internal/identity"
 	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/notify"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/org"
 	"github.com/datanika/datanika/internal/pipeline"
@@ -108,6 +111,8 @@ type handlers struct {
 	pipelines       *pipeline.Service
 	transformations *transformation.Service
 	runs            *run.Service
+	dag             *dag.Service
+	notifications   *notify.Service
 	logger          *slog.Logger
 	stopping        <-chan struct{} // Deps.Stopping
 
@@ -199,11 +204,17 @@ func New(d Deps) (*echo.Echo, error) {
 	if runQueue == nil {
 		// Runs need a queue to be triggered: without one given, an insert-only client on the pool
 		// (the jobs wait for a worker process).
-		if runQueue, err = queue.New(d.Pool, queue.Options{Logger: d.Logger, Register: run.RegisterKinds}); err != nil {
+		register := func(w *river.Workers) {
+			run.RegisterKinds(w)
+			notify.RegisterKinds(w)
+		}
+		if runQueue, err = queue.New(d.Pool, queue.Options{Logger: d.Logger, Register: register}); err != nil {
 			return nil, err
 		}
 	}
 	h.runs = run.NewService(db, runQueue)
+	h.dag = dag.New(db, h.runs, h.transformations)
+	h.notifications = notify.New(db, d.Keyring, runQueue, notify.NewSender(d.Egress), d.PublicURL)
 	if h.oauthClient == nil {
 		h.oauthClient = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -213,6 +224,7 @@ func New(d Deps) (*echo.Echo, error) {
 	for op, vs := range validators {
 		middlewares[op] = append([]echo.MiddlewareFunc{h.authorize(op), h.idempotent}, vs...)
 	}
+	middlewares["updateNotification"] = append(middlewares["updateNotification"], notificationTargetGiven)
 	strict := api.NewStrictHandler(h, nil)
 	var router api.EchoRouter = e
 	if d.OperationsOnly {

@@ -5,28 +5,32 @@ import (
 	"net/http"
 
 	"github.com/datanika/datanika/api"
-	"github.com/datanika/datanika/internal/run"
+	"github.com/datanika/datanika/internal/apperr"
+	"github.com/datanika/datanika/internal/dag"
 )
 
-// TriggerTransformationRun queues a run, test or build of a model (and its descendants).
+// TriggerTransformationRun queues a run, test or build of a model; with `downstream`, as the
+// first node of a DAG run over its descendants (models that ref() it, jobs…).
 func (h *handlers) TriggerTransformationRun(ctx context.Context, req api.TriggerTransformationRunRequestObject) (api.TriggerTransformationRunResponseObject, error) {
-	opts := run.TransformOptions{Command: string(req.Body.Command)}
-	if req.Body.Downstream != nil {
-		opts.Downstream = *req.Body.Downstream
+	command := string(req.Body.Command)
+	switch command {
+	case "run", "test", "build":
+	default:
+		return nil, apperr.Invalidf([]apperr.FieldError{{Field: "command", Message: "must be run, test or build"}}, "Choose what to run.")
 	}
-	if req.Body.FullRefresh != nil {
-		opts.FullRefresh = *req.Body.FullRefresh
-	}
-	r, err := h.runs.TriggerTransformation(ctx, principal(ctx), req.Id, opts)
+	downstream := req.Body.Downstream != nil && *req.Body.Downstream
+	fullRefresh := req.Body.FullRefresh != nil && *req.Body.FullRefresh
+	r, err := h.triggerNode(ctx, dag.Node{Type: dag.TypeTransformation, ID: req.Id}, downstream, fullRefresh, command)
 	if err != nil {
 		return nil, err
 	}
 	return api.TriggerTransformationRun202JSONResponse(toAPIRun(r)), nil
 }
 
-// TriggerJobRun queues a run of a job.
+// TriggerJobRun queues a run of a job; with `downstream`, as the first node of a DAG run.
 func (h *handlers) TriggerJobRun(ctx context.Context, req api.TriggerJobRunRequestObject) (api.TriggerJobRunResponseObject, error) {
-	r, err := h.runs.TriggerJob(ctx, principal(ctx), req.Id)
+	downstream := req.Body != nil && req.Body.Downstream != nil && *req.Body.Downstream
+	r, err := h.triggerNode(ctx, dag.Node{Type: dag.TypeJob, ID: req.Id}, downstream, false, "")
 	if err != nil {
 		return nil, err
 	}

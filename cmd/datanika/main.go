@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,10 +35,12 @@ import (
 	"github.com/datanika/datanika/internal/connection"
 	"github.com/datanika/datanika/internal/connectors"
 	"github.com/datanika/datanika/internal/connectors/builtin"
+	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/database"
 	"github.com/datanika/datanika/internal/egress"
 	"github.com/datanika/datanika/internal/files"
 	"github.com/datanika/datanika/internal/mail"
+	"github.com/datanika/datanika/internal/notify"
 	"github.com/datanika/datanika/internal/oauth"
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
@@ -310,6 +313,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	})
 	transformWorker := runs.NewTransformRunWorker(runs.WorkerConfig{
@@ -319,6 +323,7 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		MaxConcurrentPerOrg: cfg.OrgMaxConcurrentRuns,
 		Timeout:             cfg.RunTimeout,
 		Heartbeat:           runs.HeartbeatFor(cfg.RunHeartbeatTimeout),
+		DependencyWait:      cfg.DependencyWait,
 		Logger:              logger,
 	}, transformation.New(pool, nil, logger))
 	registerWarehouse := register
@@ -328,6 +333,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 		runs.Register(w, runWorker)
 		runs.RegisterTransform(w, transformWorker)
+		// Notification deliveries: every attempt through the egress policy (SPEC §8).
+		notify.Register(w, &notify.DeliveryWorker{Pool: pool, Keyring: keyring, Sender: notify.NewSender(policy), Logger: logger})
 		river.AddWorker(w, &runs.ReaperWorker{Pool: pool, Stale: cfg.RunHeartbeatTimeout, Logger: logger, Settle: runWorker.SettleReaped})
 	}
 
@@ -337,14 +344,23 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	if working {
 		// Not ctx: a signal must stop the worker softly (queue.Stop below), not cancel its jobs.
 		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start the worker: %w", err)
 		}
+		// Ended runs move their cascades on and notify once their ending is committed; every
+		// worker process dispatches, the outbox's row locks share the work.
+		cascades := dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
+		dispatcher := dag.NewDispatcher(pool, cascades, logger)
+		notifier := notify.New(pool, keyring, client, nil, public)
+		dispatcher.Handle(func(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, ev dag.Event, r dbgen.Run) error {
+			return notifier.OnRunEnded(ctx, q, tx, notify.RunEnded(ev), r)
+		})
+		go dispatcher.Run(ctx, pool)
 	}
 
-	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
 	stopping := make(chan struct{})

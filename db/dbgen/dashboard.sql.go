@@ -92,6 +92,83 @@ func (q *Queries) DashboardDays(ctx context.Context, orgID int64) ([]DashboardDa
 	return items, nil
 }
 
+const dashboardFailingNodes = `-- name: DashboardFailingNodes :many
+WITH nodes AS (
+    SELECT 'pipeline'::text AS node_type, p.id, p.name FROM pipelines p WHERE p.org_id = $1 AND p.deleted_at IS NULL
+    UNION ALL
+    SELECT 'transformation'::text, t.id, t.name FROM transformations t WHERE t.org_id = $1 AND t.deleted_at IS NULL
+    UNION ALL
+    SELECT 'job'::text, j.id, j.name FROM jobs j WHERE j.org_id = $1 AND j.deleted_at IS NULL
+)
+SELECT n.node_type, n.id AS node_id, n.name AS node_name, r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at, r.command, r.selector, r.exclude, r.threads
+FROM nodes n
+JOIN runs r ON r.id = (
+    SELECT e.id FROM runs e
+    WHERE e.org_id = $1 AND e.target_type = n.node_type AND e.target_id = n.id
+      AND e.status IN ('success', 'failed', 'cancelled')
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT 1)
+WHERE r.status = 'failed'
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT 100
+`
+
+type DashboardFailingNodesRow struct {
+	NodeType string `json:"node_type"`
+	NodeID   int64  `json:"node_id"`
+	NodeName string `json:"node_name"`
+	Run      Run    `json:"run"`
+}
+
+// Live pipelines, transformations and jobs whose newest ended run failed, with that run, most
+// recent failure first.
+func (q *Queries) DashboardFailingNodes(ctx context.Context, orgID int64) ([]DashboardFailingNodesRow, error) {
+	rows, err := q.db.Query(ctx, dashboardFailingNodes, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DashboardFailingNodesRow{}
+	for rows.Next() {
+		var i DashboardFailingNodesRow
+		if err := rows.Scan(
+			&i.NodeType,
+			&i.NodeID,
+			&i.NodeName,
+			&i.Run.ID,
+			&i.Run.OrgID,
+			&i.Run.TargetType,
+			&i.Run.TargetID,
+			&i.Run.Status,
+			&i.Run.Trigger,
+			&i.Run.Attempt,
+			&i.Run.RetryOf,
+			&i.Run.DagRunID,
+			&i.Run.FullRefresh,
+			&i.Run.JobID,
+			&i.Run.CreatedBy,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.RowsLoaded,
+			&i.Run.Error,
+			&i.Run.Stats,
+			&i.Run.CreatedAt,
+			&i.Run.UpdatedAt,
+			&i.Run.Command,
+			&i.Run.Selector,
+			&i.Run.Exclude,
+			&i.Run.Threads,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dashboardFailingPipelines = `-- name: DashboardFailingPipelines :many
 SELECT p.id AS pipeline_id, p.name AS pipeline_name, r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at, r.command, r.selector, r.exclude, r.threads
 FROM pipelines p

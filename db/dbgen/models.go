@@ -199,6 +199,41 @@ type Membership struct {
 	DeletedAt pgtype.Timestamptz `json:"deleted_at"`
 }
 
+type Notification struct {
+	ID           int64              `json:"id"`
+	OrgID        int64              `json:"org_id"`
+	Name         string             `json:"name"`
+	Channel      string             `json:"channel"`
+	Url          string             `json:"url"`
+	SecretSealed []byte             `json:"secret_sealed"`
+	Events       []string           `json:"events"`
+	TargetType   *string            `json:"target_type"`
+	TargetID     *int64             `json:"target_id"`
+	IsActive     bool               `json:"is_active"`
+	CreatedBy    *int64             `json:"created_by"`
+	CreatedAt    pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt    pgtype.Timestamptz `json:"updated_at"`
+}
+
+type NotificationDelivery struct {
+	ID             int64              `json:"id"`
+	OrgID          int64              `json:"org_id"`
+	NotificationID int64              `json:"notification_id"`
+	MessageID      string             `json:"message_id"`
+	Event          string             `json:"event"`
+	RunID          *int64             `json:"run_id"`
+	ScheduleID     *int64             `json:"schedule_id"`
+	Payload        []byte             `json:"payload"`
+	DedupeKey      *string            `json:"dedupe_key"`
+	Attempt        int32              `json:"attempt"`
+	State          string             `json:"state"`
+	StatusCode     *int32             `json:"status_code"`
+	Error          *string            `json:"error"`
+	At             pgtype.Timestamptz `json:"at"`
+	NextAttemptAt  pgtype.Timestamptz `json:"next_attempt_at"`
+	CreatedAt      pgtype.Timestamptz `json:"created_at"`
+}
+
 type OauthIdentity struct {
 	ID        int64              `json:"id"`
 	UserID    int64              `json:"user_id"`

@@ -13,11 +13,14 @@ import (
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
 	ActiveRunOf(ctx context.Context, arg ActiveRunOfParams) (int64, error)
+	AddDagRunNode(ctx context.Context, arg AddDagRunNodeParams) error
+	AllDependencies(ctx context.Context, orgID int64) ([]Dependency, error)
 	AllMacros(ctx context.Context, orgID int64) ([]Macro, error)
 	// The tables the catalog knows of a connection in the given schemas.
 	CatalogTablesOfSchemas(ctx context.Context, arg CatalogTablesOfSchemasParams) ([]CatalogTablesOfSchemasRow, error)
 	// Claims a key for a request in progress; no row when the key is already taken.
 	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
+	ClaimRunEvents(ctx context.Context, lim int32) ([]RunEvent, error)
 	ClearRateLimit(ctx context.Context, bucket string) error
 	CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error
 	// The live pipelines, transformations, jobs, seeds and sources that use a connection, which
@@ -27,6 +30,8 @@ type Querier interface {
 	CountRunningRuns(ctx context.Context, orgID int64) (int64, error)
 	CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (ApiKey, error)
 	CreateConnection(ctx context.Context, arg CreateConnectionParams) (Connection, error)
+	CreateDagRun(ctx context.Context, arg CreateDagRunParams) (DagRun, error)
+	CreateDependency(ctx context.Context, arg CreateDependencyParams) (Dependency, error)
 	CreateFile(ctx context.Context, arg CreateFileParams) (File, error)
 	CreateInvitation(ctx context.Context, arg CreateInvitationParams) (Invitation, error)
 	CreateJob(ctx context.Context, arg CreateJobParams) (Job, error)
@@ -34,27 +39,40 @@ type Querier interface {
 	// The org's managed-warehouse connection, made by the server (never through the API).
 	CreateManagedConnection(ctx context.Context, arg CreateManagedConnectionParams) (Connection, error)
 	CreateMembership(ctx context.Context, arg CreateMembershipParams) (Membership, error)
+	CreateNotification(ctx context.Context, arg CreateNotificationParams) (Notification, error)
 	CreateOAuthIdentity(ctx context.Context, arg CreateOAuthIdentityParams) (OauthIdentity, error)
 	CreateOrganization(ctx context.Context, arg CreateOrganizationParams) (Organization, error)
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
 	CreateSeed(ctx context.Context, arg CreateSeedParams) (Seed, error)
+	// A node of a cascade that will not run: a run that ends skipped at once, with the reason.
+	CreateSkippedRun(ctx context.Context, arg CreateSkippedRunParams) (Run, error)
 	CreateSource(ctx context.Context, arg CreateSourceParams) (Source, error)
 	CreateTransformRun(ctx context.Context, arg CreateTransformRunParams) (Run, error)
 	CreateTransformation(ctx context.Context, arg CreateTransformationParams) (Transformation, error)
 	CreateUser(ctx context.Context, arg CreateUserParams) (User, error)
+	// Every live node of the org: pipelines, transformations, jobs.
+	DagNodes(ctx context.Context, orgID int64) ([]DagNodesRow, error)
+	DagRunNodes(ctx context.Context, arg DagRunNodesParams) ([]DagRunNodesRow, error)
 	DashboardCounts(ctx context.Context, orgID int64) (DashboardCountsRow, error)
 	// The last 14 UTC days, oldest first, zero-filled: runs by status and rows loaded, each run
 	// counted on the day it was created.
 	DashboardDays(ctx context.Context, orgID int64) ([]DashboardDaysRow, error)
+	// Live pipelines, transformations and jobs whose newest ended run failed, with that run, most
+	// recent failure first.
+	DashboardFailingNodes(ctx context.Context, orgID int64) ([]DashboardFailingNodesRow, error)
 	// Live pipelines whose newest ended run failed, with that run, most recent failure first.
 	DashboardFailingPipelines(ctx context.Context, orgID int64) ([]DashboardFailingPipelinesRow, error)
 	// Runs created in the last 7 days by status, with the part created in the last 24 hours.
 	DashboardRunsByStatus(ctx context.Context, orgID int64) ([]DashboardRunsByStatusRow, error)
+	// A node deleted takes its declared edges with it.
+	DeleteDependenciesOfNode(ctx context.Context, arg DeleteDependenciesOfNodeParams) error
+	DeleteDependency(ctx context.Context, arg DeleteDependencyParams) (Dependency, error)
 	// Answers are kept 24 hours (SPEC §3); older entries of the org are dropped when it sends a new key.
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	DeleteMacro(ctx context.Context, arg DeleteMacroParams) (Macro, error)
+	DeleteNotification(ctx context.Context, arg DeleteNotificationParams) (int64, error)
 	DeleteSeed(ctx context.Context, arg DeleteSeedParams) (Seed, error)
 	DeleteSource(ctx context.Context, arg DeleteSourceParams) (Source, error)
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
@@ -62,10 +80,12 @@ type Querier interface {
 	// Runs left queued without a live River job end cancelled (their job was cancelled) or failed,
 	// in every org (through the SECURITY DEFINER function of migration 000012).
 	EndOrphanedRuns(ctx context.Context, arg EndOrphanedRunsParams) ([]Run, error)
+	FinishDagRun(ctx context.Context, arg FinishDagRunParams) (DagRun, error)
 	FinishRun(ctx context.Context, arg FinishRunParams) (Run, error)
 	GetAPIKeyByHash(ctx context.Context, pHash []byte) (ApiKey, error)
 	GetConnection(ctx context.Context, arg GetConnectionParams) (Connection, error)
 	GetConnectionByName(ctx context.Context, arg GetConnectionByNameParams) (Connection, error)
+	GetDagRun(ctx context.Context, arg GetDagRunParams) (DagRun, error)
 	GetFile(ctx context.Context, arg GetFileParams) (File, error)
 	// The entry of a key, unless it expired (an expired entry is as good as none).
 	GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (IdempotencyKey, error)
@@ -81,6 +101,8 @@ type Querier interface {
 	GetManagedConnection(ctx context.Context, orgID int64) (Connection, error)
 	GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error)
 	GetMembership(ctx context.Context, arg GetMembershipParams) (Membership, error)
+	GetNotification(ctx context.Context, arg GetNotificationParams) (Notification, error)
+	GetNotificationDelivery(ctx context.Context, arg GetNotificationDeliveryParams) (NotificationDelivery, error)
 	GetOAuthIdentity(ctx context.Context, arg GetOAuthIdentityParams) (OauthIdentity, error)
 	GetOrganization(ctx context.Context, id int64) (Organization, error)
 	GetPipeline(ctx context.Context, arg GetPipelineParams) (Pipeline, error)
@@ -91,6 +113,7 @@ type Querier interface {
 	GetRateLimit(ctx context.Context, bucket string) (GetRateLimitRow, error)
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
 	GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error)
+	GetRunByID(ctx context.Context, arg GetRunByIDParams) (Run, error)
 	GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error)
 	GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error)
 	GetSource(ctx context.Context, arg GetSourceParams) (Source, error)
@@ -107,22 +130,34 @@ type Querier interface {
 	HitRateLimit(ctx context.Context, arg HitRateLimitParams) (HitRateLimitRow, error)
 	InsertAuditLog(ctx context.Context, arg InsertAuditLogParams) error
 	InsertCatalogEntry(ctx context.Context, arg InsertCatalogEntryParams) error
+	InsertNotificationDelivery(ctx context.Context, arg InsertNotificationDeliveryParams) (NotificationDelivery, error)
 	// One statement per batch of lines (COPY is refused on tables with row-level security); the
 	// unnests of the select list advance in lockstep.
 	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
+	JobsOfDestination(ctx context.Context, arg JobsOfDestinationParams) ([]Job, error)
+	// The newest ended run of each node that failed or succeeded (for failing nodes).
+	LastEndedRunsOfNodes(ctx context.Context, orgID int64) ([]Run, error)
 	LastRunLogSeq(ctx context.Context, arg LastRunLogSeqParams) (int64, error)
+	// The newest run of each node.
+	LastRunsOfNodes(ctx context.Context, orgID int64) ([]LastRunsOfNodesRow, error)
 	// The newest run of each of the given pipelines (those never run have none).
 	LatestRunsOfPipelines(ctx context.Context, arg LatestRunsOfPipelinesParams) ([]Run, error)
+	// The destinations whose projects hold the org's models or jobs.
+	LineageDestinations(ctx context.Context, orgID int64) ([]int64, error)
 	ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]ListAPIKeysRow, error)
 	// Every connection of every org, for key rotation (run as the owner, outside tenant scope).
 	ListAllSealedConnections(ctx context.Context) ([]ListAllSealedConnectionsRow, error)
 	ListAuditLogs(ctx context.Context, arg ListAuditLogsParams) ([]AuditLog, error)
 	ListCatalogEntries(ctx context.Context, arg ListCatalogEntriesParams) ([]CatalogEntry, error)
 	ListConnections(ctx context.Context, arg ListConnectionsParams) ([]Connection, error)
+	ListDependencies(ctx context.Context, arg ListDependenciesParams) ([]Dependency, error)
 	ListFiles(ctx context.Context, arg ListFilesParams) ([]File, error)
 	ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, error)
 	ListMacros(ctx context.Context, arg ListMacrosParams) ([]Macro, error)
 	ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error)
+	// Newest first, keyset-paged on id.
+	ListNotificationDeliveries(ctx context.Context, arg ListNotificationDeliveriesParams) ([]NotificationDelivery, error)
+	ListNotifications(ctx context.Context, arg ListNotificationsParams) ([]Notification, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
 	ListSeeds(ctx context.Context, arg ListSeedsParams) ([]Seed, error)
@@ -130,9 +165,13 @@ type Querier interface {
 	ListTransformations(ctx context.Context, arg ListTransformationsParams) ([]Transformation, error)
 	// The user's live memberships in live organizations, oldest first (sign-in picks the first).
 	ListUserMemberships(ctx context.Context, userID int64) ([]ListUserMembershipsRow, error)
+	LockDagRun(ctx context.Context, arg LockDagRunParams) (DagRun, error)
 	// A live connection of the org a transformation, seed, source or job is about to use, locked
 	// FOR SHARE until commit (see LockPipelineConnection).
 	LockDestinationConnection(ctx context.Context, arg LockDestinationConnectionParams) (Connection, error)
+	LockNotificationDelivery(ctx context.Context, arg LockNotificationDeliveryParams) (NotificationDelivery, error)
+	// Serializes the changes of an org's edges, so two concurrent edges cannot close a cycle.
+	LockOrgDependencies(ctx context.Context, orgID int64) error
 	// Serialises role changes of one org, so two concurrent demotions cannot remove the last owner.
 	LockOrgMemberships(ctx context.Context, orgID int64) error
 	// Serializes the starts of one org's runs (transaction-scoped), so counting the running ones
@@ -146,6 +185,14 @@ type Querier interface {
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
 	LockRun(ctx context.Context, arg LockRunParams) (Run, error)
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
+	// The org's active channels for a node (org-wide ones and the node's own) subscribed to any of events.
+	MatchNotifications(ctx context.Context, arg MatchNotificationsParams) ([]Notification, error)
+	NodeName(ctx context.Context, arg NodeNameParams) (string, error)
+	// The live node's name, or no row.
+	NotificationNodeName(ctx context.Context, arg NotificationNodeNameParams) (string, error)
+	NotificationOrgName(ctx context.Context, id int64) (string, error)
+	// A run's target's name, deleted or not ('' when unknown).
+	NotificationRunTargetName(ctx context.Context, arg NotificationRunTargetNameParams) (string, error)
 	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
 	PipelineActiveRun(ctx context.Context, arg PipelineActiveRunParams) (int64, error)
 	// Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
@@ -153,6 +200,8 @@ type Querier interface {
 	// API (list, get, logs) live in runs_read.sql.
 	// FOR SHARE: a pipeline being deleted (its row updated first) waits for, or is seen by, a trigger.
 	PipelineForRun(ctx context.Context, arg PipelineForRunParams) (Pipeline, error)
+	// The status of the node's ended run before this one, skipped and cancelled runs ignored.
+	PreviousEndedRunStatus(ctx context.Context, arg PreviousEndedRunStatusParams) (string, error)
 	// The pipelines loading into a connection: each contributes a source named by its schema.
 	ProjectPipelineSources(ctx context.Context, arg ProjectPipelineSourcesParams) ([]ProjectPipelineSourcesRow, error)
 	ProjectSeeds(ctx context.Context, arg ProjectSeedsParams) ([]Seed, error)
@@ -171,8 +220,10 @@ type Querier interface {
 	// the SECURITY DEFINER function of migration 000009).
 	ReapStaleRuns(ctx context.Context, arg ReapStaleRunsParams) ([]Run, error)
 	RecordConnectionTest(ctx context.Context, arg RecordConnectionTestParams) error
+	RecordNotificationAttempt(ctx context.Context, arg RecordNotificationAttemptParams) (NotificationDelivery, error)
 	// Forgets a request that did not complete (a server error), so that a retry acts.
 	ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error
+	ReleaseRunEvent(ctx context.Context, arg ReleaseRunEventParams) error
 	// A run whose attempt River will retry goes back to queued until the next attempt starts it.
 	RequeueRun(ctx context.Context, arg RequeueRunParams) error
 	RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (ApiKey, error)
@@ -192,6 +243,10 @@ type Querier interface {
 	// revokes every token of the family, so a signed-out session has none.
 	SessionIsLive(ctx context.Context, arg SessionIsLiveParams) (bool, error)
 	SetConnectionSealed(ctx context.Context, arg SetConnectionSealedParams) error
+	SetDagRunNodeRun(ctx context.Context, arg SetDagRunNodeRunParams) error
+	// A queued run's stats while it waits (check_timeframe).
+	SetQueuedRunStats(ctx context.Context, arg SetQueuedRunStatsParams) (Run, error)
+	SetRunDagRun(ctx context.Context, arg SetRunDagRunParams) error
 	SetRunJob(ctx context.Context, arg SetRunJobParams) (Run, error)
 	SetRunStats(ctx context.Context, arg SetRunStatsParams) error
 	// A run whose end was not recorded (left running when the metadata database went away) or was
@@ -208,8 +263,11 @@ type Querier interface {
 	SoftDeletePipeline(ctx context.Context, arg SoftDeletePipelineParams) (Pipeline, error)
 	SoftDeleteTransformation(ctx context.Context, arg SoftDeleteTransformationParams) (Transformation, error)
 	StartRun(ctx context.Context, arg StartRunParams) (Run, error)
+	// Whether the node has a successful run that finished at or after since.
+	SuccessfulRunSince(ctx context.Context, arg SuccessfulRunSinceParams) (bool, error)
 	// The queued or running run of a transformation or job, if any (at most one: runs_one_active).
 	TargetActiveRun(ctx context.Context, arg TargetActiveRunParams) (int64, error)
+	TimeframeUpstreams(ctx context.Context, arg TimeframeUpstreamsParams) ([]Dependency, error)
 	// At most once a minute, so a busy key does not write on every request.
 	TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) error
 	// The worker's heartbeat while a run works: a run nobody touches for long is reaped below. No
@@ -225,6 +283,7 @@ type Querier interface {
 	UpdateJob(ctx context.Context, arg UpdateJobParams) (Job, error)
 	UpdateMacro(ctx context.Context, arg UpdateMacroParams) (Macro, error)
 	UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (Membership, error)
+	UpdateNotification(ctx context.Context, arg UpdateNotificationParams) (Notification, error)
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)

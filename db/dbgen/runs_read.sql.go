@@ -100,25 +100,28 @@ func (q *Queries) ReadRunLogs(ctx context.Context, arg ReadRunLogsParams) ([]Run
 
 const readRuns = `-- name: ReadRuns :many
 SELECT r.id, r.org_id, r.target_type, r.target_id, r.status, r.trigger, r.attempt, r.retry_of, r.dag_run_id, r.full_refresh, r.job_id, r.created_by, r.started_at, r.finished_at, r.rows_loaded, r.error, r.stats, r.created_at, r.updated_at, r.command, r.selector, r.exclude, r.threads,
-       COALESCE(p.name, t.name, '')::text AS target_name
+       COALESCE(p.name, t.name, j.name, '')::text AS target_name
 FROM runs r
 LEFT JOIN pipelines p ON r.target_type = 'pipeline' AND p.org_id = r.org_id AND p.id = r.target_id
 LEFT JOIN transformations t ON r.target_type = 'transformation' AND t.org_id = r.org_id AND t.id = r.target_id
+LEFT JOIN jobs j ON r.target_type = 'job' AND j.org_id = r.org_id AND j.id = r.target_id
 WHERE r.org_id = $1
-  AND ($2::text IS NULL OR r.status = $2)
-  AND ($3::text IS NULL OR r.target_type = $3)
-  AND ($4::bigint IS NULL OR r.target_id = $4)
-  AND ($5::text IS NULL OR r.trigger = $5)
-  AND ($6::timestamptz IS NULL OR r.created_at >= $6)
-  AND ($7::timestamptz IS NULL OR r.created_at < $7)
-  AND ($8::timestamptz IS NULL
-       OR (r.created_at, r.id) < ($8::timestamptz, $9::bigint))
+  AND ($2::bigint IS NULL OR r.dag_run_id = $2)
+  AND ($3::text IS NULL OR r.status = $3)
+  AND ($4::text IS NULL OR r.target_type = $4)
+  AND ($5::bigint IS NULL OR r.target_id = $5)
+  AND ($6::text IS NULL OR r.trigger = $6)
+  AND ($7::timestamptz IS NULL OR r.created_at >= $7)
+  AND ($8::timestamptz IS NULL OR r.created_at < $8)
+  AND ($9::timestamptz IS NULL
+       OR (r.created_at, r.id) < ($9::timestamptz, $10::bigint))
 ORDER BY r.created_at DESC, r.id DESC
-LIMIT $10
+LIMIT $11
 `
 
 type ReadRunsParams struct {
 	OrgID           int64              `json:"org_id"`
+	DagRunID        *int64             `json:"dag_run_id"`
 	Status          *string            `json:"status"`
 	TargetType      *string            `json:"target_type"`
 	TargetID        *int64             `json:"target_id"`
@@ -140,6 +143,7 @@ type ReadRunsRow struct {
 func (q *Queries) ReadRuns(ctx context.Context, arg ReadRunsParams) ([]ReadRunsRow, error) {
 	rows, err := q.db.Query(ctx, readRuns,
 		arg.OrgID,
+		arg.DagRunID,
 		arg.Status,
 		arg.TargetType,
 		arg.TargetID,

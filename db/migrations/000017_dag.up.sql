@@ -98,15 +98,16 @@ CREATE TRIGGER runs_ended AFTER INSERT OR UPDATE OF status ON runs
 CREATE FUNCTION dnk_claim_run_events(p_limit integer) RETURNS SETOF run_events
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS
 $$ UPDATE run_events SET dispatched_at = now(), attempts = attempts + 1
-   WHERE id IN (SELECT id FROM run_events WHERE dispatched_at IS NULL ORDER BY id
+   WHERE id IN (SELECT id FROM run_events WHERE dispatched_at IS NULL AND attempts < 20 ORDER BY id
                 LIMIT p_limit FOR UPDATE SKIP LOCKED)
    RETURNING * $$;
 REVOKE EXECUTE ON FUNCTION dnk_claim_run_events(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnk_claim_run_events(integer) TO datanika_app;
 
--- An event whose handling failed is put back, counted, with its error, in a transaction of its own.
+-- An event whose handling failed is put back with its error (the claim counted the attempt);
+-- after 20 attempts it is left alone, its error kept for the operator.
 CREATE FUNCTION dnk_release_run_event(p_id bigint, p_error text) RETURNS void
     LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS
-$$ UPDATE run_events SET attempts = attempts + 1, last_error = left(p_error, 2000) WHERE id = p_id $$;
+$$ UPDATE run_events SET dispatched_at = NULL, last_error = left(p_error, 2000) WHERE id = p_id $$;
 REVOKE EXECUTE ON FUNCTION dnk_release_run_event(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnk_release_run_event(bigint, text) TO datanika_app;

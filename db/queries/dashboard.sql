@@ -44,3 +44,25 @@ JOIN runs r ON r.id = (
 WHERE p.org_id = sqlc.arg(org_id) AND p.deleted_at IS NULL AND r.status = 'failed'
 ORDER BY r.created_at DESC, r.id DESC
 LIMIT 100;
+
+-- name: DashboardFailingNodes :many
+-- Live pipelines, transformations and jobs whose newest ended run failed, with that run, most
+-- recent failure first.
+WITH nodes AS (
+    SELECT 'pipeline'::text AS node_type, p.id, p.name FROM pipelines p WHERE p.org_id = sqlc.arg(org_id) AND p.deleted_at IS NULL
+    UNION ALL
+    SELECT 'transformation'::text, t.id, t.name FROM transformations t WHERE t.org_id = sqlc.arg(org_id) AND t.deleted_at IS NULL
+    UNION ALL
+    SELECT 'job'::text, j.id, j.name FROM jobs j WHERE j.org_id = sqlc.arg(org_id) AND j.deleted_at IS NULL
+)
+SELECT n.node_type, n.id AS node_id, n.name AS node_name, sqlc.embed(r)
+FROM nodes n
+JOIN runs r ON r.id = (
+    SELECT e.id FROM runs e
+    WHERE e.org_id = sqlc.arg(org_id) AND e.target_type = n.node_type AND e.target_id = n.id
+      AND e.status IN ('success', 'failed', 'cancelled')
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT 1)
+WHERE r.status = 'failed'
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT 100;

@@ -45,7 +45,10 @@ type Error struct {
 	// ActiveRunID, on a Conflict of a run trigger or retry or a pipeline delete, is the run still
 	// queued or running (the problem's active_run_id); 0: none.
 	ActiveRunID int64
-	cause       error
+	// Cycle, on a Conflict of a dependency that would close a cycle, is the cycle's node keys,
+	// first and last the same (the problem's cycle).
+	Cycle []string
+	cause error
 }
 
 func (e *Error) Error() string {

@@ -60,6 +60,9 @@ type Config struct {
 	// RunHeartbeatTimeout ends as failed a running run whose worker has not touched it for this
 	// long (the worker was killed or cut off); workers touch their runs four times as often.
 	RunHeartbeatTimeout time.Duration
+	// DependencyWait is how long a scheduled run waits for upstreams with a check_timeframe to
+	// have a recent success before it fails naming them (SPEC §8).
+	DependencyWait time.Duration
 	// PublicURL is where people open Datanika (links in invitations); empty means derived from
 	// HTTP_ADDR at start (http://localhost:<port>).
 	PublicURL string
@@ -174,6 +177,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.OrgMaxConcurrentRuns = positiveInt(get("ORG_MAX_CONCURRENT_RUNS", "4"), "ORG_MAX_CONCURRENT_RUNS", fail)
 	c.RunTimeout = duration(get("RUN_TIMEOUT", "6h"), "RUN_TIMEOUT", fail)
 	c.RunHeartbeatTimeout = duration(get("RUN_HEARTBEAT_TIMEOUT", "2m"), "RUN_HEARTBEAT_TIMEOUT", fail)
+	c.DependencyWait = duration(get("DEPENDENCY_WAIT", "30m"), "DEPENDENCY_WAIT", fail)
 
 	c.WarehouseAdminURL = get("WAREHOUSE_ADMIN_URL", "")
 	if c.WarehouseAdminURL != "" {

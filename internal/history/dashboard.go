@@ -49,6 +49,8 @@ type Dashboard struct {
 	Days []dbgen.DashboardDaysRow
 	// Failing are the live pipelines whose newest ended run failed, with that run.
 	Failing []dbgen.DashboardFailingPipelinesRow
+	// FailingNodes are the live pipelines, transformations and jobs whose newest ended run failed.
+	FailingNodes []dbgen.DashboardFailingNodesRow
 }
 
 // Dashboard reads the org's overview in one transaction (four queries).
@@ -72,7 +74,10 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (Dashboard, e
 		if out.Days, err = q.DashboardDays(ctx, p.OrgID); err != nil {
 			return err
 		}
-		out.Failing, err = q.DashboardFailingPipelines(ctx, p.OrgID)
+		if out.Failing, err = q.DashboardFailingPipelines(ctx, p.OrgID); err != nil {
+			return err
+		}
+		out.FailingNodes, err = q.DashboardFailingNodes(ctx, p.OrgID)
 		return err
 	})
 	return out, err

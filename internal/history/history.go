@@ -44,6 +44,8 @@ type Position struct {
 type Filter struct {
 	Status, TargetType, Trigger *string
 	TargetID                    *int64
+	// DagRunID keeps the runs of one DAG run (cascade).
+	DagRunID *int64
 	// Since includes runs created at that time; Until excludes them.
 	Since, Until *time.Time
 	// After is the position of the last run of the previous page.
@@ -64,7 +66,7 @@ func (s *Service) ListRuns(ctx context.Context, p auth.Principal, f Filter) ([]L
 		return nil, apperr.Invalidf([]apperr.FieldError{{Field: "target_id", Message: "must be a positive id"}}, "The target id is invalid.")
 	}
 	args := dbgen.ReadRunsParams{
-		OrgID: p.OrgID, Status: f.Status, TargetType: f.TargetType, TargetID: f.TargetID, Trigger: f.Trigger,
+		OrgID: p.OrgID, Status: f.Status, TargetType: f.TargetType, TargetID: f.TargetID, Trigger: f.Trigger, DagRunID: f.DagRunID,
 		Since: timestamptz(f.Since), Until: timestamptz(f.Until), Lim: f.Limit,
 	}
 	if f.After != nil {

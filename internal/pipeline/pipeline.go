@@ -420,6 +420,10 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
+		// Its declared dependencies go with it.
+		if err := q.DeleteDependenciesOfNode(ctx, dbgen.DeleteDependenciesOfNodeParams{OrgID: p.OrgID, NodeType: "pipeline", NodeID: id}); err != nil {
+			return err
+		}
 		cfg, err := s.open(row)
 		if err != nil {
 			return err

@@ -191,41 +191,44 @@ func isActiveViolation(err error) bool {
 func (s *Service) Cancel(ctx context.Context, p auth.Principal, runID int64) (dbgen.Run, error) {
 	var out dbgen.Run
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		r, err := lockRun(ctx, q, p, runID)
-		if err != nil {
-			return err
-		}
-		who := p.Name
-		switch r.Status {
-		case StatusQueued:
-			if r.JobID != nil && s.queue != nil {
-				if err := s.cancelJob(ctx, tx, r); err != nil {
-					return err
-				}
-			}
-			stats := decodeStats(r.Stats)
-			stats.Phase = PhaseDone
-			out, err = q.FinishRun(ctx, dbgen.FinishRunParams{OrgID: p.OrgID, ID: r.ID, Status: StatusCancelled,
-				RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
-			if err != nil {
-				return err
-			}
-			// No worker holds a queued run, so this line cannot collide with a worker's.
-			return appendLine(ctx, q, r, "info", "run cancelled before it started", map[string]any{"by": who})
-		case StatusRunning:
-			if r.JobID == nil || s.queue == nil {
-				return apperr.New(apperr.Unavailable, "This run cannot be cancelled: this server has no job queue.")
-			}
-			if err := s.cancelJob(ctx, tx, r); err != nil {
-				return err
-			}
-			out = r
-			return nil
-		default:
-			return apperr.Conflictf("Run %d has already ended (%s).", r.ID, r.Status)
-		}
+		var err error
+		out, err = s.CancelTx(ctx, q, tx, p, runID)
+		return err
 	})
 	return out, err
+}
+
+// CancelTx is Cancel inside the caller's transaction (a DAG run's cancel).
+func (s *Service) CancelTx(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, runID int64) (dbgen.Run, error) {
+	r, err := lockRun(ctx, q, p, runID)
+	if err != nil {
+		return r, err
+	}
+	who := p.Name
+	switch r.Status {
+	case StatusQueued:
+		if r.JobID != nil && s.queue != nil {
+			if err := s.cancelJob(ctx, tx, r); err != nil {
+				return r, err
+			}
+		}
+		stats := decodeStats(r.Stats)
+		stats.Phase = PhaseDone
+		out, err := q.FinishRun(ctx, dbgen.FinishRunParams{OrgID: p.OrgID, ID: r.ID, Status: StatusCancelled,
+			RowsLoaded: r.RowsLoaded, Stats: statsJSON(stats)})
+		if err != nil {
+			return out, err
+		}
+		// No worker holds a queued run, so this line cannot collide with a worker's.
+		return out, appendLine(ctx, q, r, "info", "run cancelled before it started", map[string]any{"by": who})
+	case StatusRunning:
+		if r.JobID == nil || s.queue == nil {
+			return r, apperr.New(apperr.Unavailable, "This run cannot be cancelled: this server has no job queue.")
+		}
+		return r, s.cancelJob(ctx, tx, r)
+	default:
+		return r, apperr.Conflictf("Run %d has already ended (%s).", r.ID, r.Status)
+	}
 }
 
 // lockRun locks the run of the principal's org for the transaction; another org's is Not Found.

@@ -14,6 +14,7 @@ import (
 const (
 	PhaseQueued     = "queued"
 	PhaseConnecting = "connecting"
+	PhaseWaiting    = "waiting"
 	PhaseLoading    = "loading"
 	PhaseDone       = "done"
 )
@@ -24,6 +25,14 @@ type Stats struct {
 	Tables []TableStats `json:"tables"`
 	// Nodes are a transformation's or job's per-node results (SPEC §3.0 run stats).
 	Nodes []transform.Result `json:"nodes,omitempty"`
+	// Waiting, while a scheduled run waits for upstreams with a check_timeframe.
+	Waiting *Waiting `json:"waiting,omitempty"`
+}
+
+// Waiting is what a scheduled run waits for: the upstreams without a recent enough success.
+type Waiting struct {
+	Upstreams []string  `json:"upstreams"`
+	Since     time.Time `json:"since"`
 }
 
 // TableStats are one table's figures, as the API's RunTableStats: the engine's own.

@@ -74,6 +74,8 @@ func (w *TransformRunWorker) Work(ctx context.Context, job *river.Job[TransformR
 	switch outcome {
 	case atLimit:
 		return river.JobSnooze(w.base.cfg.LimitWait)
+	case waitingUpstream:
+		return river.JobSnooze(w.base.cfg.DependencyRecheck)
 	case ended, reaped:
 		return nil
 	case workerLost:

@@ -56,6 +56,9 @@ type WorkerConfig struct {
 	Timeout time.Duration
 	// LimitWait is how long a run waits before trying again when its org is at the limit.
 	LimitWait time.Duration
+	// DependencyWait is how long a scheduled run waits for its upstreams' check_timeframe
+	// (DEPENDENCY_WAIT); DependencyRecheck how often it looks again (a minute).
+	DependencyWait, DependencyRecheck time.Duration
 	// StatsInterval is how often progress is written to runs.stats.
 	StatsInterval time.Duration
 	// Heartbeat is how often a working run is touched (0: HeartbeatFor(StaleAfter); reaper.go).
@@ -89,6 +92,12 @@ func NewPipelineRunWorker(cfg WorkerConfig) *PipelineRunWorker {
 	}
 	if cfg.LimitWait <= 0 {
 		cfg.LimitWait = 2 * time.Second
+	}
+	if cfg.DependencyWait <= 0 {
+		cfg.DependencyWait = 30 * time.Minute
+	}
+	if cfg.DependencyRecheck <= 0 {
+		cfg.DependencyRecheck = time.Minute
 	}
 	if cfg.StatsInterval <= 0 {
 		cfg.StatsInterval = time.Second
@@ -127,9 +136,10 @@ type startOutcome int
 const (
 	started startOutcome = iota
 	atLimit
-	ended      // nothing to do: the run ended already (cancelled while queued)
-	workerLost // the run was left running by a dead attempt
-	reaped     // the reaper ended the run failed; its destination may say otherwise
+	waitingUpstream // a scheduled run whose upstreams have no recent enough success yet
+	ended           // nothing to do: the run ended already (cancelled while queued)
+	workerLost      // the run was left running by a dead attempt
+	reaped          // the reaper ended the run failed; its destination may say otherwise
 )
 
 // start moves a queued run to running, unless the org is at its limit. The per-org advisory
@@ -150,6 +160,13 @@ func (w *PipelineRunWorker) start(ctx context.Context, a PipelineRunArgs) (dbgen
 		}
 		switch r.Status {
 		case StatusQueued:
+			if r.Trigger == TriggerSchedule {
+				wait, err := w.upstreamsReady(ctx, q, &r)
+				if err != nil || wait != started {
+					outcome = wait
+					return err
+				}
+			}
 		case StatusRunning:
 			outcome = workerLost // settled from its destination, or failed, by the caller
 			return nil
@@ -191,6 +208,8 @@ func (w *PipelineRunWorker) Work(ctx context.Context, job *river.Job[PipelineRun
 	switch outcome {
 	case atLimit:
 		return river.JobSnooze(w.cfg.LimitWait)
+	case waitingUpstream:
+		return river.JobSnooze(w.cfg.DependencyRecheck)
 	case ended:
 		return nil
 	case reaped:

@@ -545,7 +545,17 @@ func (e *Engine) ensureSchema(ctx context.Context, conn *sql.Conn, schema string
 	if e.schemas[schema] {
 		return nil
 	}
-	if _, err := conn.ExecContext(ctx, e.d.CreateSchema(schema)); err != nil {
+	// Another run (another process) creating the same schema at the same moment makes
+	// PostgreSQL fail ours with a duplicate key once theirs commits; the schema then exists, and
+	// asking again succeeds.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if _, err = conn.ExecContext(ctx, e.d.CreateSchema(schema)); err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	if err != nil {
 		return fmt.Errorf("create schema %s: %w", schema, err)
 	}
 	if e.schemas == nil {

@@ -180,6 +180,10 @@ func (s *Service) DeleteJob(ctx context.Context, p auth.Principal, id int64) err
 		if err := activeRun(ctx, q, p, "job", id, row.Name); err != nil {
 			return err
 		}
+		// Its declared dependencies go with it.
+		if err := q.DeleteDependenciesOfNode(ctx, dbgen.DeleteDependenciesOfNodeParams{OrgID: p.OrgID, NodeType: "job", NodeID: id}); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, p, "job.delete", "job", id, jobAudit(row), nil)
 	})
 }

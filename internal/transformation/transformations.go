@@ -464,6 +464,10 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id int64) error 
 		if err := activeRun(ctx, q, p, "transformation", id, row.Name); err != nil {
 			return err
 		}
+		// Its declared dependencies go with it.
+		if err := q.DeleteDependenciesOfNode(ctx, dbgen.DeleteDependenciesOfNodeParams{OrgID: p.OrgID, NodeType: "transformation", NodeID: id}); err != nil {
+			return err
+		}
 		conn, err := q.GetConnection(ctx, dbgen.GetConnectionParams{OrgID: p.OrgID, ID: row.DestinationConnectionID})
 		if err != nil {
 			return err
