@@ -90,9 +90,19 @@ function idFromUrl(pattern: RegExp): number {
   return id;
 }
 
-/** Drags from one node's output handle to another node's input handle on the DAG page. */
+/** Drags with the mouse from one node's output handle to another node's input handle on the DAG page (React Flow). */
+async function drag(from: string, to: string): Promise<void> {
+  const start = await page.locator(`[data-source-key="${from}"]`).boundingBox();
+  const end = await page.locator(`[data-node-key="${to}"][data-handle="target"]`).boundingBox();
+  if (!start || !end) throw new Error(`no handle of ${from} or ${to}`);
+  await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
 async function connect(from: string, to: string, fromName: string, toName: string): Promise<void> {
-  await page.locator(`[data-source-key="${from}"]`).dragTo(page.locator(`[data-node-key="${to}"][data-handle="target"]`));
+  await drag(from, to);
   await expect(page.getByRole("button", { name: `Dependency: ${fromName} → ${toName}` })).toBeVisible();
 }
 
@@ -167,7 +177,7 @@ test("builds a pipeline → model → job chain by dragging edges on the DAG pag
   await connect(modelKey, jobKey, modelName, jobName);
 
   // Closing the loop is refused with the cycle named.
-  await page.locator(`[data-source-key="${jobKey}"]`).dragTo(page.locator(`[data-node-key="${pipelineKey}"][data-handle="target"]`));
+  await drag(jobKey, pipelineKey);
   await expect(page.getByRole("alert").filter({ hasText: "It would close a cycle" })).toContainText(`${jobName} → ${pipelineName}`);
   await page.screenshot({ path: path.join(artifacts, "orchestration-dag.png"), fullPage: true });
 

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { ExternalLinkIcon, LinkIcon, NetworkIcon, PlayIcon, SquareIcon, XIcon } from "lucide-react";
-import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
 import { ConfirmDialog } from "@/components/confirm-dialog";
@@ -34,39 +34,10 @@ import {
   type DagEdge,
   type DagNode,
   type DagRun,
-  type DagRunNodeStatus,
 } from "./api";
 import { NodeLink, NodeTypeIcon } from "./common";
-import { edgePath, layoutDag, nodeHeight, nodeWidth, type Point } from "./layout";
-
-/** What colours a node: its status in the highlighted DAG run, else its last run's, else "never". */
-export type NodeLook = DagRunNodeStatus | "never";
-
-const looks: NodeLook[] = ["never", "pending", "queued", "running", "success", "failed", "skipped", "cancelled"];
-
-const lookClasses: Record<NodeLook, string> = {
-  never: "border-border bg-card",
-  pending: "border-dashed border-muted-foreground/60 bg-muted",
-  queued: "border-sky-400 bg-sky-50 dark:border-sky-500 dark:bg-sky-950",
-  running: "border-blue-600 bg-blue-100 ring-2 ring-blue-400/50 motion-safe:animate-pulse dark:border-blue-400 dark:bg-blue-900",
-  success: "border-emerald-600 bg-emerald-50 dark:border-emerald-500 dark:bg-emerald-950",
-  failed: "border-red-600 bg-red-50 dark:border-red-500 dark:bg-red-950",
-  skipped: "border-amber-500 bg-amber-50 dark:border-amber-400 dark:bg-amber-950",
-  cancelled: "border-zinc-500 bg-zinc-100 dark:border-zinc-400 dark:bg-zinc-800",
-};
-
-const swatchClasses: Record<NodeLook, string> = {
-  never: "border-border bg-card",
-  pending: "border-dashed border-muted-foreground/60 bg-muted",
-  queued: "border-sky-400 bg-sky-50 dark:bg-sky-950",
-  running: "border-blue-600 bg-blue-100 dark:bg-blue-900",
-  success: "border-emerald-600 bg-emerald-50 dark:bg-emerald-950",
-  failed: "border-red-600 bg-red-50 dark:bg-red-950",
-  skipped: "border-amber-500 bg-amber-50 dark:bg-amber-950",
-  cancelled: "border-zinc-500 bg-zinc-100 dark:bg-zinc-800",
-};
-
-const padding = 24;
+import { DagGraph } from "./DagGraph";
+import { looks, swatchClasses, type NodeLook } from "./looks";
 
 export function DagPage() {
   const { t } = useTranslation();
@@ -171,14 +142,7 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
   const queryClient = useQueryClient();
   const canEdit = useHasRole("editor");
   const [selected, setSelected] = useState<string | null>(null);
-  const [dragging, setDragging] = useState<{ from: string; to: Point } | null>(null);
-  const canvas = useRef<HTMLDivElement>(null);
   const names = new Map(dag.nodes.map((n) => [n.key, n.name]));
-  const layout = layoutDag(
-    dag.nodes.map((n) => n.key),
-    dag.edges,
-    (key) => names.get(key) ?? key,
-  );
   const dagRun = useQuery({ ...dagRunQuery(dagRunId ?? 0), enabled: dagRunId !== undefined });
   const inRun = new Map((dagRunId !== undefined ? (dagRun.data?.nodes ?? []) : []).map((n) => [n.key, n.status]));
   const lookOf = (node: DagNode): NodeLook => {
@@ -201,52 +165,8 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
     onDeleted: () => queryClient.invalidateQueries({ queryKey: dagKeys.graph() }),
   });
 
-  // Dragging from a node's output handle: follow the pointer; on release over another node (or
-  // its input handle) declare the dependency.
-  useEffect(() => {
-    if (!dragging) return;
-    const from = dragging.from;
-    const move = (event: PointerEvent) => {
-      const box = canvas.current?.getBoundingClientRect();
-      if (!box) return;
-      setDragging({ from, to: { x: event.clientX - box.left + (canvas.current?.scrollLeft ?? 0) - padding, y: event.clientY - box.top + (canvas.current?.scrollTop ?? 0) - padding } });
-    };
-    const up = (event: PointerEvent) => {
-      setDragging(null);
-      let under: Element | null;
-      try {
-        under = document.elementFromPoint(event.clientX, event.clientY);
-      } catch {
-        under = null;
-      }
-      const target = (under?.closest("[data-node-key]") ?? (event.target instanceof Element ? event.target.closest("[data-node-key]") : null))?.getAttribute("data-node-key");
-      if (target && target !== from) connect.mutate({ from, to: target });
-    };
-    const cancel = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setDragging(null);
-    };
-    window.addEventListener("pointermove", move);
-    window.addEventListener("pointerup", up);
-    window.addEventListener("keydown", cancel);
-    return () => {
-      window.removeEventListener("pointermove", move);
-      window.removeEventListener("pointerup", up);
-      window.removeEventListener("keydown", cancel);
-    };
-  }, [dragging, connect]);
-
-  const startDrag = (key: string) => (event: ReactPointerEvent) => {
-    if (!canEdit) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const at = layout.positions.get(key);
-    setDragging({ from: key, to: { x: (at?.x ?? 0) + nodeWidth, y: (at?.y ?? 0) + nodeHeight / 2 } });
-  };
-
   const selectedNode = dag.nodes.find((n) => n.key === selected) ?? null;
   const cycle = describeConnect(connect.error, dag);
-  const width = layout.width + padding * 2;
-  const height = layout.height + padding * 2;
 
   return (
     <div className="flex flex-col gap-4">
@@ -264,136 +184,21 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
       ) : null}
       <Legend />
       <div className="flex flex-col gap-4 lg:flex-row">
-        <div
-          ref={canvas}
-          className={cn("relative max-h-[70vh] min-h-64 flex-1 overflow-auto rounded-lg border bg-muted/30", dragging ? "cursor-crosshair select-none" : null)}
-          role="group"
-          aria-label={t("dag.graphLabel")}
-        >
-          <div className="relative" style={{ width, height }}>
-            <svg className="pointer-events-none absolute inset-0" width={width} height={height}>
-              <defs>
-                <marker id="dag-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                  <path d="M 0 0 L 10 5 L 0 10 z" className="fill-foreground/70" />
-                </marker>
-                <marker id="dag-arrow-inferred" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                  <path d="M 0 0 L 10 5 L 0 10 z" className="fill-muted-foreground/50" />
-                </marker>
-              </defs>
-              <g transform={`translate(${String(padding)} ${String(padding)})`}>
-                {dag.edges.map((edge) => {
-                  const from = layout.positions.get(edge.upstream);
-                  const to = layout.positions.get(edge.downstream);
-                  if (!from || !to) return null;
-                  const d = edgePath(from, to);
-                  const label = t(edge.inferred ? "dag.edgeInferred" : "dag.edgeDeclared", {
-                    from: names.get(edge.upstream) ?? edge.upstream,
-                    to: names.get(edge.downstream) ?? edge.downstream,
-                  });
-                  if (edge.inferred || edge.id === null) {
-                    return (
-                      <path
-                        key={`${edge.upstream}>${edge.downstream}`}
-                        d={d}
-                        data-edge={`${edge.upstream}>${edge.downstream}`}
-                        data-inferred="true"
-                        className="fill-none stroke-muted-foreground/50"
-                        strokeWidth={1.5}
-                        strokeDasharray="6 5"
-                        markerEnd="url(#dag-arrow-inferred)"
-                      >
-                        <title>{label}</title>
-                      </path>
-                    );
-                  }
-                  return (
-                    <g
-                      key={`${edge.upstream}>${edge.downstream}`}
-                      role={canEdit ? "button" : undefined}
-                      tabIndex={canEdit ? 0 : undefined}
-                      aria-label={label}
-                      data-edge={`${edge.upstream}>${edge.downstream}`}
-                      data-inferred="false"
-                      className="pointer-events-auto cursor-pointer outline-none [&:focus-visible>path:last-child]:stroke-ring [&:hover>path:last-child]:stroke-primary"
-                      onClick={() => {
-                        if (canEdit) disconnect.ask(edge);
-                      }}
-                      onKeyDown={(event) => {
-                        if (canEdit && (event.key === "Enter" || event.key === " " || event.key === "Delete")) {
-                          event.preventDefault();
-                          disconnect.ask(edge);
-                        }
-                      }}
-                    >
-                      <path d={d} className="fill-none stroke-transparent" strokeWidth={14} />
-                      <path d={d} className="fill-none stroke-foreground/70" strokeWidth={2} markerEnd="url(#dag-arrow)">
-                        <title>{label}</title>
-                      </path>
-                    </g>
-                  );
-                })}
-                {dragging ? (
-                  <path
-                    d={edgePath(layout.positions.get(dragging.from) ?? { x: 0, y: 0 }, { x: dragging.to.x, y: dragging.to.y - nodeHeight / 2 })}
-                    className="fill-none stroke-primary"
-                    strokeWidth={2}
-                    strokeDasharray="4 3"
-                  />
-                ) : null}
-              </g>
-            </svg>
-            {dag.nodes.map((node) => {
-              const at = layout.positions.get(node.key) ?? { x: 0, y: 0 };
-              const look = lookOf(node);
-              const dimmed = dagRunId !== undefined && !inRun.has(node.key);
-              return (
-                <div
-                  key={node.key}
-                  data-node-key={node.key}
-                  data-status={look}
-                  className={cn("absolute flex items-stretch", dimmed ? "opacity-40" : null)}
-                  style={{ left: at.x + padding, top: at.y + padding, width: nodeWidth, height: nodeHeight }}
-                >
-                  <span
-                    data-node-key={node.key}
-                    data-handle="target"
-                    aria-hidden="true"
-                    className="absolute top-1/2 -left-1.5 z-10 size-3 -translate-y-1/2 rounded-full border-2 border-background bg-muted-foreground"
-                  />
-                  <button
-                    type="button"
-                    aria-pressed={selected === node.key}
-                    aria-label={t("dag.nodeLabel", { name: node.name, type: t(`runs.targetType.${node.type}`), status: t(`dag.looks.${look}`) })}
-                    className={cn(
-                      "flex w-full min-w-0 items-center gap-2 rounded-lg border-2 px-3 text-left text-sm shadow-sm transition-colors outline-none focus-visible:ring-2 focus-visible:ring-ring",
-                      lookClasses[look],
-                      selected === node.key ? "ring-2 ring-primary" : null,
-                    )}
-                    onClick={() => {
-                      setSelected(selected === node.key ? null : node.key);
-                    }}
-                  >
-                    <NodeTypeIcon type={node.type} />
-                    <span className="flex min-w-0 flex-col">
-                      <span className="truncate font-medium" title={node.name}>
-                        {node.name}
-                      </span>
-                      <span className="truncate text-xs text-muted-foreground">{t(`dag.looks.${look}`)}</span>
-                    </span>
-                  </button>
-                  {canEdit ? (
-                    <span
-                      data-handle="source"
-                      data-source-key={node.key}
-                      title={t("dag.dragHint")}
-                      onPointerDown={startDrag(node.key)}
-                      className="absolute top-1/2 -right-2 z-10 size-4 -translate-y-1/2 cursor-crosshair touch-none rounded-full border-2 border-background bg-primary"
-                    />
-                  ) : null}
-                </div>
-              );
-            })}
-          </div>
+        <div className="min-w-0 flex-1 overflow-hidden rounded-lg border">
+          <DagGraph
+            dag={dag}
+            lookOf={lookOf}
+            dimmed={(node) => dagRunId !== undefined && !inRun.has(node.key)}
+            selected={selected}
+            canEdit={canEdit}
+            onSelect={(key) => {
+              setSelected(selected === key ? null : key);
+            }}
+            onConnect={(from, to) => {
+              connect.mutate({ from, to });
+            }}
+            onRemove={disconnect.ask}
+          />
         </div>
         {selectedNode ? (
           <NodePanel

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "@/api/client";
@@ -52,17 +52,24 @@ describe("DAG page", () => {
     expect(node("transformation:5")).toHaveAttribute("data-status", "failed");
     const inferred = document.querySelector('[data-edge="pipeline:21>transformation:5"]');
     expect(inferred).toHaveAttribute("data-inferred", "true");
-    expect(inferred).toHaveAttribute("stroke-dasharray");
+    expect(inferred?.querySelector<SVGPathElement>("path.react-flow__edge-path")?.style.strokeDasharray).toBe("6 5");
+    expect(screen.getByRole("img", { name: "Inferred: Orders → stg_orders" })).toBe(inferred);
     const declared = screen.getByRole("button", { name: "Dependency: stg_orders → nightly" });
     expect(declared).toHaveAttribute("data-inferred", "false");
-    expect(declared.querySelector("[stroke-dasharray]")).toBeNull();
+    expect(declared.querySelector<SVGPathElement>("path.react-flow__edge-path")?.style.strokeDasharray).toBe("");
     // Layered left to right: each upstream is left of its downstream.
-    const left = (key: string) => Number.parseFloat((node(key) as HTMLElement).style.left);
+    const left = (key: string) => {
+      const wrapper = node(key)?.closest<HTMLElement>(".react-flow__node");
+      return Number(/translate\(([-\d.]+)px/.exec(wrapper?.style.transform ?? "")?.[1]);
+    };
     expect(left("pipeline:21")).toBeLessThan(left("transformation:5"));
     expect(left("transformation:5")).toBeLessThan(left("job:31"));
     const legend = screen.getByRole("list", { name: "Legend" });
     expect(within(legend).getByText("Inferred (ref/source)")).toBeInTheDocument();
     expect(within(legend).getByText("Running")).toBeInTheDocument();
+    // React Flow's own controls speak the interface language too.
+    expect(screen.getByRole("button", { name: "Zoom in" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Fit the graph" })).toBeInTheDocument();
   });
 
   it("says so when the org has no node", async () => {
@@ -70,7 +77,7 @@ describe("DAG page", () => {
     expect(await screen.findByText("No pipelines, transformations or jobs yet: the graph appears as soon as there is one.")).toBeInTheDocument();
   });
 
-  it("adds a dependency by dragging from a node's handle to another node, and shows the cycle a refused one would close", async () => {
+  it("adds a dependency from a node's panel (the keyboard's way to drag an edge), and shows the cycle a refused one would close", async () => {
     const posted: unknown[] = [];
     server.use(
       http.get("/api/v1/dag", () => HttpResponse.json(dag)),
@@ -83,32 +90,26 @@ describe("DAG page", () => {
         return HttpResponse.json({ id: 9, ...body, check_timeframe: null, created_at: "2026-03-01T00:00:00Z" }, { status: 201 });
       }),
     );
-    await renderApp("/dag");
-    await screen.findByRole("button", { name: "Orders (Pipeline, Succeeded)" });
-    const find = (selector: string): Element => {
-      const found = document.querySelector(selector);
-      if (!found) throw new Error(`nothing matches ${selector}`);
-      return found;
-    };
-    const handle = (key: string) => find(`[data-source-key="${key}"]`);
-    const target = (key: string) => find(`[data-node-key="${key}"][data-handle="target"]`);
+    const { user } = await renderApp("/dag");
+    const orders = await screen.findByRole("button", { name: "Orders (Pipeline, Succeeded)" });
+    // Every node has a handle to drag from and one to drop on (React Flow does the dragging in a browser).
+    expect(document.querySelector('[data-source-key="pipeline:21"]')).toHaveClass("source");
+    expect(document.querySelector('[data-node-key="job:31"][data-handle="target"]')).toHaveClass("target");
 
-    fireEvent.pointerDown(handle("pipeline:21"));
-    fireEvent.pointerMove(window, { clientX: 400, clientY: 100 });
-    fireEvent.pointerUp(target("job:31"));
+    await user.click(orders);
+    let panel = screen.getByRole("complementary", { name: "Details of Orders" });
+    await user.selectOptions(within(panel).getByRole("combobox", { name: "Add a downstream node" }), "job:31");
+    await user.click(within(panel).getByRole("button", { name: "Add" }));
     await waitFor(() => {
       expect(posted).toEqual([{ upstream: { type: "pipeline", id: 21 }, downstream: { type: "job", id: 31 } }]);
     });
 
-    fireEvent.pointerDown(handle("job:31"));
-    fireEvent.pointerUp(screen.getByRole("button", { name: "Orders (Pipeline, Succeeded)" }));
+    await user.click(screen.getByRole("button", { name: "nightly (Job, Never ran)" }));
+    panel = screen.getByRole("complementary", { name: "Details of nightly" });
+    await user.selectOptions(within(panel).getByRole("combobox", { name: "Add a downstream node" }), "pipeline:21");
+    await user.click(within(panel).getByRole("button", { name: "Add" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("It would close a cycle: nightly → Orders → stg_orders → nightly");
-
-    // Releasing on the node it started from declares nothing.
-    fireEvent.pointerDown(handle("job:31"));
-    fireEvent.pointerUp(target("job:31"));
-    expect(posted).toHaveLength(2);
   });
 
   it("removes a declared edge after confirmation", async () => {
