@@ -18,7 +18,7 @@ LDFLAGS    := -s -w \
 
 GENERATED := api/api.gen.go db/dbgen frontend/src/api/schema.d.ts
 
-.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load-files bench-load/ci bench-rest bench-runs bench-transform bench-transform/ci drill-metadata db/reset clean
+.PHONY: help gen verify build build/go run test test/e2e lint bench bench-load bench-load-files bench-load/ci bench-rest bench-runs bench-schedules bench-transform bench-transform/ci drill-metadata db/reset clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_\/-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,6 +76,9 @@ bench-rest: ## REST API source: records/s and peak RSS loading 50,000 / 100,000 
 
 bench-runs: ## Run benchmarks: trigger-to-running latency over 100 runs, 20 pipelines across 4 orgs at once (results: docs/benchmarks.md)
 	RUNS=$${RUNS:-100} bench/runs/bench.sh
+
+bench-schedules: ## Schedules: fire latency (fire instant → run running) over 500 fires through the scheduler loop and a River worker; one tick of 10,000 due schedules (results: docs/benchmarks.md)
+	DNK_BENCH_SCHEDULES=1 go test -p 1 -count=1 -v -run '^TestBench' ./internal/schedule | grep -E 'bench_test|^(---|ok|FAIL)'
 
 bench-load-files: ## File sources: a ROWS-row CSV and parquet file into PostgreSQL vs psql \copy + primary key (env: ROWS=2000000 RUNS=3; results: docs/benchmarks.md)
 	ROWS=$${ROWS:-2000000} RUNS=$${RUNS:-3} bench/load/files.sh

@@ -8,6 +8,7 @@ import (
 	"github.com/datanika/datanika/api"
 	"github.com/datanika/datanika/internal/dag"
 	"github.com/datanika/datanika/internal/history"
+	"github.com/datanika/datanika/internal/schedule"
 )
 
 // GetDashboard answers the org's overview.
@@ -22,8 +23,6 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 		Days:             make([]api.DashboardDay, 0, len(d.Days)),
 		FailingPipelines: make([]api.FailingPipeline, 0, len(d.Failing)),
 		FailingNodes:     make([]api.FailingNode, 0, len(d.FailingNodes)),
-		NextFires:        []api.ScheduledFire{},
-		OverdueSchedules: []api.ScheduledFire{},
 	}
 	out.Counts.Connections, out.Counts.Pipelines, out.Counts.Transformations = d.Counts.Connections, d.Counts.Pipelines, d.Counts.Transformations
 	for _, day := range d.Days {
@@ -32,6 +31,11 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 			Cancelled: day.Cancelled, Other: day.Other, RowsLoaded: day.RowsLoaded,
 		})
 	}
+	next, overdue, err := h.schedules.Dashboard(ctx, principal(ctx), 10)
+	if err != nil {
+		return nil, err
+	}
+	out.NextFires, out.OverdueSchedules = toAPIScheduledFires(next), toAPIScheduledFires(overdue)
 	for _, f := range d.Failing {
 		out.FailingPipelines = append(out.FailingPipelines, api.FailingPipeline{Id: f.PipelineID, Name: f.PipelineName, LastRun: toAPIRun(f.Run)})
 	}
@@ -40,6 +44,15 @@ func (h *handlers) GetDashboard(ctx context.Context, _ api.GetDashboardRequestOb
 			Type: api.NodeType(f.NodeType), Id: f.NodeID, Name: f.NodeName, LastRun: toAPIRun(f.Run)})
 	}
 	return api.GetDashboard200JSONResponse(out), nil
+}
+
+func toAPIScheduledFires(fires []schedule.UpcomingFire) []api.ScheduledFire {
+	out := make([]api.ScheduledFire, 0, len(fires))
+	for _, f := range fires {
+		out = append(out, api.ScheduledFire{ScheduleId: f.ScheduleID, TargetType: api.NodeType(f.TargetType), TargetId: f.TargetID,
+			TargetName: f.TargetName, At: f.At, Timezone: &f.Timezone})
+	}
+	return out
 }
 
 func toAPIDashboardWindow(w history.Window) api.DashboardWindow {

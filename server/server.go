@@ -42,6 +42,7 @@ import (
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
 	"github.com/datanika/datanika/internal/run"
+	"github.com/datanika/datanika/internal/schedule"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
@@ -111,6 +112,7 @@ type handlers struct {
 	pipelines       *pipeline.Service
 	transformations *transformation.Service
 	runs            *run.Service
+	schedules       *schedule.Service
 	dag             *dag.Service
 	notifications   *notify.Service
 	logger          *slog.Logger
@@ -213,6 +215,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 	}
 	h.runs = run.NewService(db, runQueue)
+	h.schedules = schedule.New(db)
 	h.dag = dag.New(db, h.runs, h.transformations)
 	h.notifications = notify.New(db, d.Keyring, runQueue, notify.NewSender(d.Egress), d.PublicURL)
 	if h.oauthClient == nil {

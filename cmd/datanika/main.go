@@ -45,6 +45,7 @@ import (
 	"github.com/datanika/datanika/internal/queue"
 	"github.com/datanika/datanika/internal/ratelimit"
 	runs "github.com/datanika/datanika/internal/run"
+	"github.com/datanika/datanika/internal/schedule"
 	"github.com/datanika/datanika/internal/secrets"
 	"github.com/datanika/datanika/internal/transformation"
 	"github.com/datanika/datanika/internal/warehouse"
@@ -345,6 +346,8 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		return err
 	}
 	public := cmp.Or(cfg.PublicURL, publicURL(ln.Addr()))
+	notifier := notify.New(pool, keyring, client, nil, public)
+	var cascades *dag.Service
 	if working {
 		// Not ctx: a signal must stop the worker softly (queue.Stop below), not cancel its jobs.
 		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
@@ -352,14 +355,25 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 		}
 		// Ended runs move their cascades on and notify once their ending is committed; every
 		// worker process dispatches, the outbox's row locks share the work.
-		cascades := dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
+		cascades = dag.New(pool, runs.NewService(pool, client), transformation.New(pool, nil, logger))
 		dispatcher := dag.NewDispatcher(pool, cascades, logger)
-		notifier := notify.New(pool, keyring, client, nil, public)
 		dispatcher.Handle(func(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, ev dag.Event, r dbgen.Run) error {
 			return notifier.OnRunEnded(ctx, q, tx, notify.RunEnded(ev), r)
 		})
 		go dispatcher.Run(ctx, pool)
 	}
+	// Schedules: every worker process runs a scheduler (they share the schedules table, each
+	// fire claimed once); every process, API ones too, runs the overdue watchdog.
+	var background sync.WaitGroup
+	defer background.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground() // before the Wait above
+	if working {
+		sched := &schedule.Scheduler{DB: pool, Trigger: schedule.NodeTrigger{Dag: cascades}, Logger: logger}
+		background.Go(func() { sched.Run(bgCtx) })
+	}
+	watchdog := &schedule.Watchdog{DB: pool, Logger: logger, Notifier: overdueNotifier{notifier}}
+	background.Go(func() { watchdog.Run(bgCtx) })
 
 	limits := ratelimit.NewRules(int32(min(cfg.LoginRateLimit, 1<<30)), int32(min(cfg.SignupRateLimit, 1<<30))) //nolint:gosec // bounded
 	mailer, _ := mail.Parse(cfg.SMTPURL)                                                                        // validated with the configuration
@@ -424,6 +438,13 @@ func serve(ctx context.Context, cfg config.Config, role string, logger *slog.Log
 	}
 	logger.Info("stopped")
 	return runErr
+}
+
+// overdueNotifier tells the org's notification channels of an overdue schedule.
+type overdueNotifier struct{ n *notify.Service }
+
+func (o overdueNotifier) ScheduleOverdue(ctx context.Context, tx pgx.Tx, s schedule.OverdueSchedule) error {
+	return o.n.ScheduleOverdue(ctx, tx, notify.OverdueSchedule(s))
 }
 
 // publicURL is the address people can open: the listen address with localhost for a wildcard.

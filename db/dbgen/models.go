@@ -344,6 +344,34 @@ type RunLog struct {
 	Fields  []byte             `json:"fields"`
 }
 
+type Schedule struct {
+	ID                  int64              `json:"id"`
+	OrgID               int64              `json:"org_id"`
+	TargetType          string             `json:"target_type"`
+	TargetID            int64              `json:"target_id"`
+	Cron                string             `json:"cron"`
+	Timezone            string             `json:"timezone"`
+	IsActive            bool               `json:"is_active"`
+	Downstream          bool               `json:"downstream"`
+	MisfireGraceSeconds int32              `json:"misfire_grace_seconds"`
+	NextFireAt          pgtype.Timestamptz `json:"next_fire_at"`
+	LastFireAt          pgtype.Timestamptz `json:"last_fire_at"`
+	OverdueFor          pgtype.Timestamptz `json:"overdue_for"`
+	CreatedBy           *int64             `json:"created_by"`
+	CreatedAt           pgtype.Timestamptz `json:"created_at"`
+	UpdatedAt           pgtype.Timestamptz `json:"updated_at"`
+}
+
+type ScheduleFire struct {
+	ScheduleID int64              `json:"schedule_id"`
+	FireAt     pgtype.Timestamptz `json:"fire_at"`
+	OrgID      int64              `json:"org_id"`
+	Outcome    string             `json:"outcome"`
+	RunID      *int64             `json:"run_id"`
+	Reason     *string            `json:"reason"`
+	ClaimedAt  pgtype.Timestamptz `json:"claimed_at"`
+}
+
 type Seed struct {
 	ID                      int64              `json:"id"`
 	OrgID                   int64              `json:"org_id"`

@@ -13,11 +13,17 @@ import (
 type Querier interface {
 	AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (int64, error)
 	ActiveRunOf(ctx context.Context, arg ActiveRunOfParams) (int64, error)
+	// The org's active schedules, soonest fire first (the dashboard's next fires).
+	ActiveSchedulesByNextFire(ctx context.Context, arg ActiveSchedulesByNextFireParams) ([]Schedule, error)
 	AddDagRunNode(ctx context.Context, arg AddDagRunNodeParams) error
+	// Advances one org's claimed schedules: element i of each array is schedule ids[i]'s next fire
+	// (null: it stops firing) and last fire (null: unchanged).
+	AdvanceSchedules(ctx context.Context, arg AdvanceSchedulesParams) error
 	AllDependencies(ctx context.Context, orgID int64) ([]Dependency, error)
 	AllMacros(ctx context.Context, orgID int64) ([]Macro, error)
 	// The tables the catalog knows of a connection in the given schemas.
 	CatalogTablesOfSchemas(ctx context.Context, arg CatalogTablesOfSchemasParams) ([]CatalogTablesOfSchemasRow, error)
+	ClaimDueSchedules(ctx context.Context, arg ClaimDueSchedulesParams) ([]Schedule, error)
 	// Claims a key for a request in progress; no row when the key is already taken.
 	ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (pgtype.Timestamptz, error)
 	ClaimRunEvents(ctx context.Context, lim int32) ([]RunEvent, error)
@@ -45,6 +51,7 @@ type Querier interface {
 	CreatePipeline(ctx context.Context, arg CreatePipelineParams) (Pipeline, error)
 	CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) (RefreshToken, error)
 	CreateRun(ctx context.Context, arg CreateRunParams) (Run, error)
+	CreateSchedule(ctx context.Context, arg CreateScheduleParams) (Schedule, error)
 	CreateSeed(ctx context.Context, arg CreateSeedParams) (Seed, error)
 	// A node of a cascade that will not run: a run that ends skipped at once, with the reason.
 	CreateSkippedRun(ctx context.Context, arg CreateSkippedRunParams) (Run, error)
@@ -73,6 +80,7 @@ type Querier interface {
 	DeleteExpiredIdempotencyKeys(ctx context.Context, orgID int64) error
 	DeleteMacro(ctx context.Context, arg DeleteMacroParams) (Macro, error)
 	DeleteNotification(ctx context.Context, arg DeleteNotificationParams) (int64, error)
+	DeleteSchedule(ctx context.Context, arg DeleteScheduleParams) (Schedule, error)
 	DeleteSeed(ctx context.Context, arg DeleteSeedParams) (Seed, error)
 	DeleteSource(ctx context.Context, arg DeleteSourceParams) (Source, error)
 	// After a refresh upserted what exists (refreshed_at = the transaction's now()), the rest is gone.
@@ -114,6 +122,8 @@ type Querier interface {
 	GetRefreshTokenByHash(ctx context.Context, pHash []byte) (RefreshToken, error)
 	GetRunArtifact(ctx context.Context, arg GetRunArtifactParams) ([]byte, error)
 	GetRunByID(ctx context.Context, arg GetRunByIDParams) (Run, error)
+	GetSchedule(ctx context.Context, arg GetScheduleParams) (Schedule, error)
+	GetScheduleForUpdate(ctx context.Context, arg GetScheduleForUpdateParams) (Schedule, error)
 	GetSeed(ctx context.Context, arg GetSeedParams) (Seed, error)
 	GetSeedByName(ctx context.Context, arg GetSeedByNameParams) (Seed, error)
 	GetSource(ctx context.Context, arg GetSourceParams) (Source, error)
@@ -134,6 +144,9 @@ type Querier interface {
 	// One statement per batch of lines (COPY is refused on tables with row-level security); the
 	// unnests of the select list advance in lockstep.
 	InsertRunLogs(ctx context.Context, arg InsertRunLogsParams) error
+	// The fire records of one org's claimed schedules, element i of each array one record (run id 0
+	// and reason '' for none); the unnests of the select list advance in lockstep.
+	InsertScheduleFires(ctx context.Context, arg InsertScheduleFiresParams) error
 	JobsOfDestination(ctx context.Context, arg JobsOfDestinationParams) ([]Job, error)
 	// The newest ended run of each node that failed or succeeded (for failing nodes).
 	LastEndedRunsOfNodes(ctx context.Context, orgID int64) ([]Run, error)
@@ -160,6 +173,7 @@ type Querier interface {
 	ListNotifications(ctx context.Context, arg ListNotificationsParams) ([]Notification, error)
 	ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]Invitation, error)
 	ListPipelines(ctx context.Context, arg ListPipelinesParams) ([]Pipeline, error)
+	ListSchedules(ctx context.Context, arg ListSchedulesParams) ([]Schedule, error)
 	ListSeeds(ctx context.Context, arg ListSeedsParams) ([]Seed, error)
 	ListSources(ctx context.Context, arg ListSourcesParams) ([]Source, error)
 	ListTransformations(ctx context.Context, arg ListTransformationsParams) ([]Transformation, error)
@@ -184,15 +198,19 @@ type Querier interface {
 	LockPipelineConnection(ctx context.Context, arg LockPipelineConnectionParams) (LockPipelineConnectionRow, error)
 	LockRateLimit(ctx context.Context, arg LockRateLimitParams) error
 	LockRun(ctx context.Context, arg LockRunParams) (Run, error)
+	MarkOverdueSchedules(ctx context.Context, arg MarkOverdueSchedulesParams) ([]Schedule, error)
 	MarkRefreshTokenRotated(ctx context.Context, id int64) (int64, error)
 	// The org's active channels for a node (org-wide ones and the node's own) subscribed to any of events.
 	MatchNotifications(ctx context.Context, arg MatchNotificationsParams) ([]Notification, error)
+	NextScheduleFire(ctx context.Context) (pgtype.Timestamptz, error)
 	NodeName(ctx context.Context, arg NodeNameParams) (string, error)
 	// The live node's name, or no row.
 	NotificationNodeName(ctx context.Context, arg NotificationNodeNameParams) (string, error)
 	NotificationOrgName(ctx context.Context, id int64) (string, error)
 	// A run's target's name, deleted or not ('' when unknown).
 	NotificationRunTargetName(ctx context.Context, arg NotificationRunTargetNameParams) (string, error)
+	// The org's active schedules whose fire is older than its grace (and a minute).
+	OverdueSchedules(ctx context.Context, arg OverdueSchedulesParams) ([]Schedule, error)
 	// The queued or running run of a pipeline, if any (at most one: runs_one_active).
 	PipelineActiveRun(ctx context.Context, arg PipelineActiveRunParams) (int64, error)
 	// Runs, writing side (internal/run): trigger, start, progress, finish, cancel, retry; run log
@@ -239,6 +257,11 @@ type Querier interface {
 	// The first run of a chain of retries: retries publish under its tag, so an append that the
 	// failed run already published is not appended again.
 	RunChainRoot(ctx context.Context, arg RunChainRootParams) (int64, error)
+	// The name of a live pipeline, transformation or job of the org, with the pipeline's status
+	// (empty for the others); no row when it does not exist or was deleted.
+	ScheduleTarget(ctx context.Context, arg ScheduleTargetParams) (ScheduleTargetRow, error)
+	// The names of live nodes of the org among the given keys ('pipeline:12').
+	ScheduleTargetNames(ctx context.Context, arg ScheduleTargetNamesParams) ([]ScheduleTargetNamesRow, error)
 	// A session (refresh-token family) is live while one of its tokens is not revoked; revoking
 	// revokes every token of the family, so a signed-out session has none.
 	SessionIsLive(ctx context.Context, arg SessionIsLiveParams) (bool, error)
@@ -287,6 +310,7 @@ type Querier interface {
 	UpdateOrganization(ctx context.Context, arg UpdateOrganizationParams) (Organization, error)
 	// destination_schema is not settable: it is fixed at creation (renaming never moves data).
 	UpdatePipeline(ctx context.Context, arg UpdatePipelineParams) (Pipeline, error)
+	UpdateSchedule(ctx context.Context, arg UpdateScheduleParams) (Schedule, error)
 	UpdateSeed(ctx context.Context, arg UpdateSeedParams) (Seed, error)
 	UpdateSource(ctx context.Context, arg UpdateSourceParams) (Source, error)
 	UpdateTransformation(ctx context.Context, arg UpdateTransformationParams) (Transformation, error)

@@ -263,9 +263,33 @@ func AppPool(t testing.TB, dbURL string) *pgxpool.Pool {
 // so a test can look at rows outside row-level security.
 func OwnerPool(t testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
 	t.Helper()
+	// One owner pool per test and pool: fixtures that ask for it on every call (the RBAC walk
+	// builds hundreds) would otherwise exhaust the server's connections.
+	key := ownerKey{t, pool}
+	ownerPoolsMu.Lock()
+	defer ownerPoolsMu.Unlock()
+	if owner, ok := ownerPools[key]; ok {
+		return owner
+	}
 	cfg := pool.Config().ConnConfig.Copy()
 	owner, err := pgxpool.New(context.Background(), cfg.ConnString())
 	require.NoError(t, err)
-	t.Cleanup(owner.Close)
+	ownerPools[key] = owner
+	t.Cleanup(func() {
+		ownerPoolsMu.Lock()
+		delete(ownerPools, key)
+		ownerPoolsMu.Unlock()
+		owner.Close()
+	})
 	return owner
 }
+
+type ownerKey struct {
+	t    testing.TB
+	pool *pgxpool.Pool
+}
+
+var (
+	ownerPoolsMu sync.Mutex
+	ownerPools   = map[ownerKey]*pgxpool.Pool{}
+)
