@@ -35,6 +35,11 @@ export const server = setupServer(
   http.get("/api/v1/connections", () => HttpResponse.json<Schemas["ConnectionList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/files", () => HttpResponse.json<Schemas["FileList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/pipelines", () => HttpResponse.json<Schemas["PipelineList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/transformations", () => HttpResponse.json<Schemas["TransformationList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/jobs", () => HttpResponse.json<Schemas["JobList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/schedules", () => HttpResponse.json<Schemas["ScheduleList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/notifications", () => HttpResponse.json<Schemas["NotificationList"]>({ items: [], next_cursor: null })),
+  http.get("/api/v1/dag", () => HttpResponse.json<Schemas["Dag"]>({ nodes: [], edges: [] })),
   http.get("/api/v1/runs", () => HttpResponse.json<Schemas["RunList"]>({ items: [], next_cursor: null })),
   http.get("/api/v1/dashboard", () =>
     HttpResponse.json<Schemas["Dashboard"]>({
@@ -43,6 +48,9 @@ export const server = setupServer(
       runs_7d: { total: 0, by_status: {}, success_rate: null },
       days: [],
       failing_pipelines: [],
+      failing_nodes: [],
+      next_fires: [],
+      overdue_schedules: [],
       active_runs: 0,
     }),
   ),

@@ -1,13 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
+import { TriangleAlertIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert } from "@/components/form";
 import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { NodeLink, NodeTypeIcon } from "@/features/dag/common";
 import { dashboardQuery, type Dashboard } from "@/features/runs/api";
 import { RunStatusBadge, useFormatNumber } from "@/features/runs/common";
+import { formatInZone } from "@/features/schedules/api";
 import { useFormatDateTime } from "@/lib/datetime";
 import { RowsPerDayChart, RunsPerDayChart } from "./charts";
 
@@ -104,38 +108,92 @@ function DashboardView({ dashboard }: { dashboard: Dashboard }) {
           </CardContent>
         </Card>
       </div>
-      <Card>
-        <CardHeader>
-          <CardTitle>{t("dashboard.failing")}</CardTitle>
-          <CardDescription>{t("dashboard.failingHint")}</CardDescription>
-        </CardHeader>
-        <CardContent>
-          {dashboard.failing_pipelines.length === 0 ? (
-            <EmptyState>{t("dashboard.noFailing")}</EmptyState>
-          ) : (
-            <ul aria-label={t("dashboard.failing")} className="flex flex-col divide-y">
-              {dashboard.failing_pipelines.map((failing) => (
-                <li key={failing.id} className="flex flex-col gap-1 py-2 sm:flex-row sm:items-center sm:justify-between">
-                  <span className="flex min-w-0 flex-col">
-                    <Link to="/pipelines/$pipelineId" params={{ pipelineId: failing.id }} className="font-medium hover:underline">
-                      {failing.name}
-                    </Link>
-                    {failing.last_run.error ? (
-                      <span className="line-clamp-1 text-xs text-destructive" title={failing.last_run.error}>
-                        {failing.last_run.error}
-                      </span>
-                    ) : null}
-                  </span>
-                  <Link to="/runs/$runId" params={{ runId: failing.last_run.id }} className="flex items-center gap-2 text-sm hover:underline">
-                    <RunStatusBadge status={failing.last_run.status} />
-                    <span className="text-xs text-muted-foreground">{formatDate(failing.last_run.created_at)}</span>
-                  </Link>
+      {dashboard.overdue_schedules.length > 0 ? (
+        <Alert variant="destructive" role="alert">
+          <TriangleAlertIcon aria-hidden="true" />
+          <AlertTitle>{t("dashboard.overdueTitle", { count: dashboard.overdue_schedules.length })}</AlertTitle>
+          <AlertDescription>
+            <p>{t("dashboard.overdueBody")}</p>
+            <ul aria-label={t("dashboard.overdueList")} className="mt-1 list-disc pl-5">
+              {dashboard.overdue_schedules.map((fire) => (
+                <li key={fire.schedule_id}>
+                  <NodeLink type={fire.target_type} id={fire.target_id} className="font-medium underline">
+                    {fire.target_name}
+                  </NodeLink>{" "}
+                  <span>{t("dashboard.dueSince", { when: formatDate(fire.at) ?? "" })}</span>
                 </li>
               ))}
             </ul>
-          )}
-        </CardContent>
-      </Card>
+            <Link to="/schedules" className="mt-1 inline-block underline">
+              {t("dashboard.openSchedules")}
+            </Link>
+          </AlertDescription>
+        </Alert>
+      ) : null}
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("dashboard.failing")}</CardTitle>
+            <CardDescription>{t("dashboard.failingHint")}</CardDescription>
+          </CardHeader>
+          <CardContent>
+            {dashboard.failing_nodes.length === 0 ? (
+              <EmptyState>{t("dashboard.noFailing")}</EmptyState>
+            ) : (
+              <ul aria-label={t("dashboard.failing")} className="flex flex-col divide-y">
+                {dashboard.failing_nodes.map((failing) => (
+                  <li key={failing.key} className="flex flex-col gap-1 py-2 sm:flex-row sm:items-center sm:justify-between">
+                    <span className="flex min-w-0 flex-col">
+                      <span className="flex items-center gap-2">
+                        <NodeTypeIcon type={failing.type} />
+                        <NodeLink type={failing.type} id={failing.id} className="font-medium hover:underline">
+                          {failing.name}
+                        </NodeLink>
+                      </span>
+                      {failing.last_run.error ? (
+                        <span className="line-clamp-1 text-xs text-destructive" title={failing.last_run.error}>
+                          {failing.last_run.error}
+                        </span>
+                      ) : null}
+                    </span>
+                    <Link to="/runs/$runId" params={{ runId: failing.last_run.id }} className="flex items-center gap-2 text-sm hover:underline">
+                      <RunStatusBadge status={failing.last_run.status} />
+                      <span className="text-xs text-muted-foreground">{formatDate(failing.last_run.created_at)}</span>
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("dashboard.nextFires")}</CardTitle>
+            <CardDescription>{t("dashboard.nextFiresHint")}</CardDescription>
+          </CardHeader>
+          <CardContent>
+            {dashboard.next_fires.length === 0 ? (
+              <EmptyState>{t("dashboard.noNextFires")}</EmptyState>
+            ) : (
+              <ul aria-label={t("dashboard.nextFires")} className="flex flex-col divide-y">
+                {dashboard.next_fires.map((fire) => (
+                  <li key={`${String(fire.schedule_id)}-${fire.at}`} className="flex flex-col gap-1 py-2 sm:flex-row sm:items-center sm:justify-between">
+                    <span className="flex items-center gap-2">
+                      <NodeTypeIcon type={fire.target_type} />
+                      <NodeLink type={fire.target_type} id={fire.target_id} className="font-medium hover:underline">
+                        {fire.target_name}
+                      </NodeLink>
+                    </span>
+                    <time dateTime={fire.at} className="text-sm text-muted-foreground tabular-nums">
+                      {fire.timezone ? formatInZone(fire.at, fire.timezone, i18n.language) : formatDate(fire.at)}
+                    </time>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </CardContent>
+        </Card>
+      </div>
     </>
   );
 }

@@ -20,6 +20,21 @@ const dashboard: Schemas["Dashboard"] = {
   runs_7d: { total: 10, by_status: { success: 9, failed: 1 }, success_rate: 0.9 },
   days: [day(2, { success: 4, failed: 1, rows_loaded: 1000 }), day(1), day(0, { success: 2, cancelled: 1, other: 1, rows_loaded: 12_345 })],
   failing_pipelines: [{ id: 21, name: "Orders to warehouse", last_run: run({ id: 610, status: "failed", error: "relation missing" }) }],
+  failing_nodes: [
+    { key: "pipeline:21", type: "pipeline", id: 21, name: "Orders to warehouse", last_run: run({ id: 610, status: "failed", error: "relation missing" }) },
+    {
+      key: "transformation:5",
+      type: "transformation",
+      id: 5,
+      name: "stg_orders",
+      last_run: run({ id: 611, target_type: "transformation", target_id: 5, status: "failed", error: "syntax error" }),
+    },
+  ],
+  next_fires: [
+    { schedule_id: 3, target_type: "job", target_id: 31, target_name: "nightly", at: "2026-03-09T07:00:00Z", timezone: "America/New_York" },
+    { schedule_id: 4, target_type: "pipeline", target_id: 21, target_name: "Orders to warehouse", at: "2026-03-09T08:00:00Z", timezone: "UTC" },
+  ],
+  overdue_schedules: [],
   active_runs: 2,
 };
 
@@ -55,19 +70,48 @@ describe("dashboard", () => {
     expect(within(table).getAllByRole("row")).toHaveLength(4);
   });
 
-  it("lists failing pipelines with links, and says when nothing ran", async () => {
+  it("lists failing nodes of every type with links, and says when nothing ran", async () => {
     server.use(http.get("/api/v1/dashboard", () => HttpResponse.json(dashboard)));
     const first = await renderApp("/");
-    const failing = await screen.findByRole("list", { name: "Failing pipelines" });
+    const failing = await screen.findByRole("list", { name: "Failing nodes" });
     expect(within(failing).getByRole("link", { name: "Orders to warehouse" })).toHaveAttribute("href", "/pipelines/21");
+    expect(within(failing).getByRole("link", { name: "stg_orders" })).toHaveAttribute("href", "/transformations/5");
     expect(within(failing).getByText("relation missing")).toBeInTheDocument();
-    expect(within(failing).getByRole("link", { name: /Failed/ })).toHaveAttribute("href", "/runs/610");
+    expect(within(failing).getAllByRole("link", { name: /Failed/ })[0]).toHaveAttribute("href", "/runs/610");
     first.unmount();
 
-    server.use(http.get("/api/v1/dashboard", () => HttpResponse.json({ ...dashboard, days: [day(0)], failing_pipelines: [] })));
+    server.use(
+      http.get("/api/v1/dashboard", () =>
+        HttpResponse.json({ ...dashboard, days: [day(0)], failing_pipelines: [], failing_nodes: [], next_fires: [] }),
+      ),
+    );
     await renderApp("/");
     expect(await screen.findByText("No runs in this period.")).toBeInTheDocument();
-    expect(screen.getByText("No pipeline is failing.")).toBeInTheDocument();
+    expect(screen.getByText("Nothing is failing.")).toBeInTheDocument();
+    expect(screen.getByText("No active schedule.")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("lists the next scheduled fires in their zones and warns about overdue schedules", async () => {
+    server.use(
+      http.get("/api/v1/dashboard", () =>
+        HttpResponse.json({
+          ...dashboard,
+          overdue_schedules: [{ schedule_id: 9, target_type: "transformation", target_id: 5, target_name: "stg_orders", at: "2026-03-08T06:00:00Z" }],
+        }),
+      ),
+    );
+    await renderApp("/");
+    const fires = await screen.findByRole("list", { name: "Next scheduled fires" });
+    const items = within(fires).getAllByRole("listitem");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContainElement(within(fires).getByRole("link", { name: "nightly" }));
+    expect(within(fires).getByRole("link", { name: "nightly" })).toHaveAttribute("href", "/jobs/31");
+    // 07:00 UTC is 03:00 in New York (EDT) on 9 March 2026.
+    expect(items[0]?.querySelector("time")).toHaveTextContent(/03:00/);
+    const alert = screen.getByRole("alert");
+    expect(alert).toHaveTextContent("1 schedule is overdue");
+    expect(within(alert).getByRole("link", { name: "stg_orders" })).toHaveAttribute("href", "/transformations/5");
   });
 
   it("shows an error when it cannot be loaded", async () => {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { PlayIcon, SaveIcon, TrashIcon } from "lucide-react";
+import { NetworkIcon, PlayIcon, SaveIcon, TrashIcon } from "lucide-react";
 import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
@@ -12,6 +12,7 @@ import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useHasRole } from "@/features/auth/hooks";
+import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
 import { runKeys, runQuery } from "@/features/runs/api";
 import { useDebounced } from "@/lib/use-debounced";
 import { createJob, deleteJob, jobCommands, jobKeys, jobPlanQuery, jobQuery, triggerJobRun, updateJob, type Job, type JobCommand } from "./api";
@@ -49,11 +50,12 @@ function JobEditor({ saved }: { saved: Job | null }) {
     },
   });
   const run = useMutation({
-    mutationFn: () => triggerJobRun(saved?.id ?? 0),
+    mutationFn: (downstream: boolean) => triggerJobRun(saved?.id ?? 0, downstream),
     onSuccess: async (created) => {
       queryClient.setQueryData(runQuery(created.id).queryKey, created);
       await queryClient.invalidateQueries({ queryKey: runKeys.lists() });
-      void navigate({ to: "/runs/$runId", params: { runId: created.id } });
+      if (created.dag_run_id) void navigate({ to: "/dag", search: { dag_run: created.dag_run_id } });
+      else void navigate({ to: "/runs/$runId", params: { runId: created.id } });
     },
   });
   const del = useConfirmDelete({
@@ -86,11 +88,22 @@ function JobEditor({ saved }: { saved: Job | null }) {
                 <Button
                   disabled={run.isPending}
                   onClick={() => {
-                    run.mutate();
+                    run.mutate(false);
                   }}
                 >
                   <PlayIcon aria-hidden="true" />
                   {t("jobs.runNow")}
+                </Button>
+                <Button
+                  variant="outline"
+                  disabled={run.isPending}
+                  title={t("orchestration.runWithDownstreamHint")}
+                  onClick={() => {
+                    run.mutate(true);
+                  }}
+                >
+                  <NetworkIcon aria-hidden="true" />
+                  {t("orchestration.runWithDownstream")}
                 </Button>
                 <Button
                   variant="outline"
@@ -168,6 +181,7 @@ function JobEditor({ saved }: { saved: Job | null }) {
           </div>
         ) : null}
       </form>
+      {saved ? <NodeOrchestration node={{ type: "job", id: saved.id }} /> : null}
       <ConfirmDialog
         {...del.dialog}
         title={t("jobs.deleteTitle", { name: del.target?.name ?? "" })}

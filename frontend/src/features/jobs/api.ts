@@ -63,8 +63,9 @@ export async function deleteJob(id: number): Promise<void> {
   unwrap(await api.DELETE("/api/v1/jobs/{id}", { params: { path: { id } } }));
 }
 
-export async function triggerJobRun(id: number): Promise<Schemas["Run"]> {
+export async function triggerJobRun(id: number, downstream = false): Promise<Schemas["Run"]> {
   return unwrap(await api.POST("/api/v1/jobs/{id}/runs", {
     params: { path: { id }, header: { "Idempotency-Key": idempotencyKey() } },
+    body: { downstream },
   }));
 }

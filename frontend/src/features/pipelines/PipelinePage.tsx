@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from "lucide-react";
+import { NetworkIcon, PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "@/api/client";
 import { ConfirmDialog } from "@/components/confirm-dialog";
@@ -12,6 +12,7 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
+import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
 import { isActive, runKeys, runQuery, runsQuery } from "@/features/runs/api";
 import { RunsTable } from "@/features/runs/common";
 import { useFormatDateTime } from "@/lib/datetime";
@@ -53,11 +54,12 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
     ]);
   };
   const run = useMutation({
-    mutationFn: () => triggerPipelineRun(pipeline.id),
+    mutationFn: (downstream: boolean) => triggerPipelineRun(pipeline.id, false, downstream),
     onSuccess: async (created) => {
       queryClient.setQueryData(runQuery(created.id).queryKey, created);
       await refresh();
-      void navigate({ to: "/runs/$runId", params: { runId: created.id } });
+      if (created.dag_run_id) void navigate({ to: "/dag", search: { dag_run: created.dag_run_id } });
+      else void navigate({ to: "/runs/$runId", params: { runId: created.id } });
     },
   });
   const setStatus = useMutation({
@@ -85,15 +87,28 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
         eyebrow={t("nav.pipelines")}
         actions={
           canEdit ? (
-            <Button
-              disabled={run.isPending}
-              onClick={() => {
-                run.mutate();
-              }}
-            >
-              <PlayIcon aria-hidden="true" />
-              {run.isPending ? t("pipelines.starting") : t("pipelines.run")}
-            </Button>
+            <>
+              <Button
+                disabled={run.isPending}
+                onClick={() => {
+                  run.mutate(false);
+                }}
+              >
+                <PlayIcon aria-hidden="true" />
+                {run.isPending ? t("pipelines.starting") : t("pipelines.run")}
+              </Button>
+              <Button
+                variant="outline"
+                disabled={run.isPending}
+                title={t("orchestration.runWithDownstreamHint")}
+                onClick={() => {
+                  run.mutate(true);
+                }}
+              >
+                <NetworkIcon aria-hidden="true" />
+                {t("orchestration.runWithDownstream")}
+              </Button>
+            </>
           ) : null
         }
       />
@@ -122,6 +137,8 @@ function PipelineView({ pipeline }: { pipeline: Pipeline }) {
           </span>
         </div>
       </div>
+
+      <NodeOrchestration node={{ type: "pipeline", id: pipeline.id }} />
 
       <section aria-labelledby="pipeline-runs" className="flex flex-col gap-3">
         <h2 id="pipeline-runs" className="text-lg font-semibold">

@@ -48,9 +48,9 @@ export async function deletePipeline(id: number): Promise<void> {
   unwrap(await api.DELETE("/api/v1/pipelines/{id}", { params: { path: { id } } }));
 }
 
-export async function triggerPipelineRun(id: number, fullRefresh = false): Promise<Schemas["Run"]> {
+export async function triggerPipelineRun(id: number, fullRefresh = false, downstream = false): Promise<Schemas["Run"]> {
   return unwrap(await api.POST("/api/v1/pipelines/{id}/runs", {
     params: { path: { id }, header: { "Idempotency-Key": idempotencyKey() } },
-    body: { full_refresh: fullRefresh, downstream: false },
+    body: { full_refresh: fullRefresh, downstream },
   }));
 }

@@ -192,6 +192,14 @@ function RunView({ run }: { run: Run }) {
                   </Link>
                 </>
               ) : null}
+              {run.dag_run_id ? (
+                <>
+                  {" · "}
+                  <Link to="/dag" search={{ dag_run: run.dag_run_id }} className="hover:underline">
+                    {t("runs.dagRun.partOf", { id: run.dag_run_id })}
+                  </Link>
+                </>
+              ) : null}
             </dd>
           </div>
           <div>

@@ -1,11 +1,13 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useNavigate, useSearch } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import { NetworkIcon } from "lucide-react";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorAlert, Field } from "@/components/form";
 import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
@@ -22,6 +24,7 @@ export function RunsPage() {
     target_type: search.target_type,
     target_id: search.target_id,
     trigger: search.trigger,
+    dag_run_id: search.dag_run_id,
     since: search.since,
     until: search.until,
   };
@@ -39,6 +42,23 @@ export function RunsPage() {
     <div className="flex flex-col gap-6">
       <PageHeader title={t("nav.runs")} description={t("sections.runs.description")} />
       <Filters key={JSON.stringify(search)} search={search} />
+      {search.dag_run_id !== undefined ? (
+        <Alert role="status">
+          <NetworkIcon aria-hidden="true" />
+          <AlertTitle>{t("runs.dagRun.title", { id: search.dag_run_id })}</AlertTitle>
+          <AlertDescription>
+            <p>{t("runs.dagRun.body")}</p>
+            <span className="flex flex-wrap gap-3">
+              <Link to="/dag" search={{ dag_run: search.dag_run_id }} className="font-medium text-primary hover:underline">
+                {t("runs.dagRun.showOnDag")}
+              </Link>
+              <Link to="/runs" search={{ ...search, dag_run_id: undefined }} className="font-medium text-primary hover:underline">
+                {t("runs.dagRun.allRuns")}
+              </Link>
+            </span>
+          </AlertDescription>
+        </Alert>
+      ) : null}
       {runs.isPending ? <Loading /> : null}
       {runs.isError ? <ErrorAlert error={runs.error} title={t("runs.loadFailed")} /> : null}
       {runs.isSuccess && items.length === 0 ? (
@@ -101,6 +121,7 @@ function Filters({ search }: { search: RunsSearch }) {
         target_type: oneOf(targetType, runTargetTypes),
         target_id: targetId.trim() ? Number(targetId.trim()) : undefined,
         trigger: oneOf(trigger, runTriggers),
+        dag_run_id: search.dag_run_id,
         since: fromLocalInput(since),
         until: fromLocalInput(until),
       },

@@ -24,6 +24,7 @@ export type RunFilters = {
   target_type?: RunTargetType | undefined;
   target_id?: number | undefined;
   trigger?: RunTrigger | undefined;
+  dag_run_id?: number | undefined;
   since?: string | undefined;
   until?: string | undefined;
 };

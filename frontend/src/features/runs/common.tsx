@@ -88,6 +88,16 @@ export function RunsTable({ runs, showTarget, label }: { runs: Run[]; showTarget
               <Link to="/runs/$runId" params={{ runId: run.id }} className="hover:underline">
                 {t("runs.runNumber", { id: run.id })}
               </Link>
+              {run.dag_run_id ? (
+                <Link
+                  to="/runs"
+                  search={{ dag_run_id: run.dag_run_id }}
+                  className="block text-xs font-normal text-muted-foreground hover:underline"
+                  data-dag-run={run.dag_run_id}
+                >
+                  {t("runs.dagRun.short", { id: run.dag_run_id })}
+                </Link>
+              ) : null}
             </TableCell>
             <TableCell>
               <span className="flex flex-col items-start gap-1">

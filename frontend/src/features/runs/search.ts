@@ -8,6 +8,7 @@ export const runsSearchSchema = z.object({
   target_type: z.catch(z.optional(z.enum(["pipeline", "transformation", "job"])), undefined),
   target_id: z.catch(z.optional(z.int().check(z.positive())), undefined),
   trigger: z.catch(z.optional(z.enum(["manual", "schedule", "dependency", "api", "retry"])), undefined),
+  dag_run_id: z.catch(z.optional(z.int().check(z.positive())), undefined),
   since: instant,
   until: instant,
 });

@@ -1,5 +1,6 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import { api, type Schemas } from "@/api/client";
+import { idempotencyKey } from "@/api/idempotency";
 import { unwrap } from "@/api/unwrap";
 
 export type Org = Schemas["Org"];
@@ -9,6 +10,15 @@ export type ApiKey = Schemas["ApiKey"];
 export type ApiKeyCreated = Schemas["ApiKeyCreated"];
 export type ApiKeyScope = Schemas["ApiKeyScope"];
 export type AuditLog = Schemas["AuditLog"];
+export type Notification = Schemas["Notification"];
+export type NotificationEvent = Schemas["NotificationEvent"];
+export type NotificationChannel = Schemas["NotificationChannel"];
+export type NotificationDelivery = Schemas["NotificationDelivery"];
+export type CreateNotificationRequest = Schemas["CreateNotificationRequest"];
+export type UpdateNotificationRequest = Schemas["UpdateNotificationRequest"];
+
+export const notificationEvents = ["failure", "success", "recovery", "overdue"] as const satisfies readonly NotificationEvent[];
+export const notificationChannels = ["webhook", "slack"] as const satisfies readonly NotificationChannel[];
 
 export const apiKeyScopes = ["read", "write", "run", "admin"] as const satisfies readonly ApiKeyScope[];
 
@@ -22,6 +32,8 @@ export const settingsKeys = {
   invitations: ["invitations"] as const,
   apiKeys: ["api-keys"] as const,
   auditLogs: (filters: AuditFilters) => ["audit-logs", filters] as const,
+  notifications: ["notifications"] as const,
+  deliveries: (id: number) => [...settingsKeys.notifications, id, "deliveries"] as const,
 };
 
 export const orgQuery = queryOptions({
@@ -77,4 +89,44 @@ export function auditLogsQuery(filters: AuditFilters) {
     },
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
+}
+
+export const notificationsQuery = queryOptions({
+  queryKey: settingsKeys.notifications,
+  queryFn: async ({ signal }) => {
+    return unwrap(await api.GET("/api/v1/notifications", { signal, params: { query: { limit: pageSize } } })).items;
+  },
+});
+
+/** The last delivery attempts of a channel, refreshed while any is pending or retrying. */
+export function deliveriesQuery(id: number) {
+  return queryOptions({
+    queryKey: settingsKeys.deliveries(id),
+    queryFn: async ({ signal }) => {
+      return unwrap(await api.GET("/api/v1/notifications/{id}/deliveries", { signal, params: { path: { id }, query: { limit: 100 } } })).items;
+    },
+    refetchInterval: (query) => (query.state.data?.some((d) => d.state === "pending" || d.state === "retrying") ? 5_000 : false),
+  });
+}
+
+export async function createNotification(body: CreateNotificationRequest): Promise<Notification> {
+  return unwrap(await api.POST("/api/v1/notifications", { params: { header: { "Idempotency-Key": idempotencyKey() } }, body }));
+}
+
+export async function updateNotification(id: number, body: UpdateNotificationRequest): Promise<Notification> {
+  return unwrap(await api.PATCH("/api/v1/notifications/{id}", { params: { path: { id } }, body }));
+}
+
+export async function deleteNotification(id: number): Promise<void> {
+  unwrap(await api.DELETE("/api/v1/notifications/{id}", { params: { path: { id } } }));
+}
+
+export async function testNotification(id: number): Promise<NotificationDelivery> {
+  return unwrap(await api.POST("/api/v1/notifications/{id}/test", { params: { path: { id } } }));
+}
+
+export async function redeliver(id: number, deliveryId: number): Promise<NotificationDelivery> {
+  return unwrap(await api.POST("/api/v1/notifications/{id}/deliveries/{delivery_id}/redeliver", {
+    params: { path: { id, delivery_id: deliveryId } },
+  }));
 }

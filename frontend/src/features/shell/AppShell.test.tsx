@@ -58,11 +58,11 @@ describe("app shell", () => {
   });
 
   it("renders a deep link directly", async () => {
-    await renderApp("/schedules");
-    expect(screen.getByRole("heading", { level: 1, name: "Schedules" })).toBeInTheDocument();
-    expect(within(mainNav()).getByRole("link", { name: "Schedules" })).toHaveAttribute("aria-current", "page");
+    await renderApp("/catalog");
+    expect(screen.getByRole("heading", { level: 1, name: "Catalog" })).toBeInTheDocument();
+    expect(within(mainNav()).getByRole("link", { name: "Catalog" })).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("heading", { level: 2, name: "Not built yet" })).toBeInTheDocument();
-    expect(document.title).toBe("Schedules · Datanika");
+    expect(document.title).toBe("Catalog · Datanika");
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { renderApp } from "@/test/render";
 
 describe("language", () => {
   it("switches the whole UI to German and remembers the choice", async () => {
-    const { user } = await renderApp("/schedules");
+    const { user } = await renderApp("/catalog");
     expect(document.documentElement.lang).toBe("en");
 
     await user.click(screen.getByRole("button", { name: "Language: English" }));

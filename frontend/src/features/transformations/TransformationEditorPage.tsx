@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
+import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
 import { connectionsQuery } from "@/features/connections/api";
 import { formatCell } from "@/features/connections/SqlConsole";
 import { runKeys, runQuery, runsQuery } from "@/features/runs/api";
@@ -161,7 +162,8 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
     onSuccess: async (run) => {
       queryClient.setQueryData(runQuery(run.id).queryKey, run);
       await queryClient.invalidateQueries({ queryKey: runKeys.lists() });
-      void navigate({ to: "/runs/$runId", params: { runId: run.id } });
+      if (run.dag_run_id) void navigate({ to: "/dag", search: { dag_run: run.dag_run_id } });
+      else void navigate({ to: "/runs/$runId", params: { runId: run.id } });
     },
   });
 
@@ -325,6 +327,7 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
         }}
       />
       {current ? <Lineage model={current} /> : null}
+      {current ? <NodeOrchestration node={{ type: "transformation", id: current.id }} /> : null}
       {current ? <RunHistory modelId={current.id} /> : null}
     </div>
   );
