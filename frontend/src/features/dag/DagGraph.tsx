@@ -117,6 +117,12 @@ export function DagGraph({
     [dag, names],
   );
 
+  // The layout's identity: where every node is.
+  const layoutSignature = useMemo(
+    () => [...layout.positions.entries()].map(([key, p]) => `${key}@${String(Math.round(p.x))},${String(Math.round(p.y))}`).sort().join(";"),
+    [layout],
+  );
+
   const nodes: CardNode[] = dag.nodes.map((node) => {
     const look = lookOf(node);
     return {
@@ -182,11 +188,15 @@ export function DagGraph({
   return (
     <div className="h-[70vh] min-h-80 w-full" role="group" aria-label={t("dag.graphLabel")}>
       <ReactFlow<CardNode, Edge<LinkData>>
+        // A new layout (a node or an edge added or removed) mounts the view afresh, fitted to the
+        // graph: React Flow fits only at mount, and a new rank would land outside the canvas.
+        key={layoutSignature}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         colorMode={theme}
         fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         minZoom={0.2}
         nodesDraggable={false}
         nodesConnectable={canEdit}

@@ -12,6 +12,7 @@ import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useHasRole } from "@/features/auth/hooks";
+import { connectionsQuery } from "@/features/connections/api";
 import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
 import { runKeys, runQuery } from "@/features/runs/api";
 import { useDebounced } from "@/lib/use-debounced";
@@ -40,6 +41,8 @@ function JobEditor({ saved }: { saved: Job | null }) {
   const [touched, setTouched] = useState(false);
   const errors = jobFormErrors(form);
   const fullRefreshId = useId();
+  const connections = useQuery(connectionsQuery);
+  const destinations = (connections.data ?? []).filter((c) => c.direction !== "source");
 
   const save = useMutation({
     mutationFn: () => (saved ? updateJob(saved.id, jobBody(form)) : createJob(jobBody(form))),
@@ -151,6 +154,25 @@ function JobEditor({ saved }: { saved: Job | null }) {
         <Field label={t("jobs.fields.threads")} error={show("threads")}>
           {(props) => <Input {...props} inputMode="numeric" value={form.threads} disabled={!canEdit} onChange={(e) => { set("threads", e.target.value); }} />}
         </Field>
+        <Field label={t("jobs.fields.destination")} error={fieldErrors.destination_connection_id}>
+          {(props) => (
+            <NativeSelect
+              {...props}
+              value={form.destination === null ? "" : String(form.destination)}
+              disabled={!canEdit}
+              onChange={(e) => {
+                set("destination", e.target.value === "" ? null : Number(e.target.value));
+              }}
+            >
+              {form.destination === null ? <option value="">{t("transformations.warehouse")}</option> : null}
+              {destinations.map((c) => (
+                <option key={c.id} value={String(c.id)}>
+                  {c.name}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </Field>
         <Field label={t("jobs.fields.description")}>
           {(props) => <Input {...props} value={form.description} disabled={!canEdit} onChange={(e) => { set("description", e.target.value); }} />}
         </Field>
@@ -163,7 +185,7 @@ function JobEditor({ saved }: { saved: Job | null }) {
             command={form.command}
             select={form.select.trim()}
             exclude={form.exclude.trim()}
-            destination={saved?.destination_connection_id}
+            destination={form.destination ?? undefined}
           />
         </div>
         {save.isError ? (

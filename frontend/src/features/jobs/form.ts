@@ -9,6 +9,8 @@ export type JobForm = {
   exclude: string;
   fullRefresh: boolean;
   threads: string;
+  /** The destination whose project the job runs in; null: the Warehouse (the server's default). */
+  destination: number | null;
 };
 
 export function jobForm(job: Job | null): JobForm {
@@ -21,8 +23,9 @@ export function jobForm(job: Job | null): JobForm {
         exclude: job.exclude,
         fullRefresh: job.full_refresh,
         threads: String(job.threads),
+        destination: job.destination_connection_id,
       }
-    : { name: "", description: "", command: "build", select: "", exclude: "", fullRefresh: false, threads: "4" };
+    : { name: "", description: "", command: "build", select: "", exclude: "", fullRefresh: false, threads: "4", destination: null };
 }
 
 export type JobFormErrors = Partial<Record<"name" | "threads", "required" | "threadsRange">>;
@@ -46,5 +49,6 @@ export function jobBody(form: JobForm): CreateJobRequest {
     exclude: form.exclude.trim(),
     full_refresh: form.fullRefresh,
     threads: Number(form.threads),
+    ...(form.destination === null ? {} : { destination_connection_id: form.destination }),
   };
 }

@@ -35,7 +35,10 @@ describe("job form", () => {
       exclude: "",
       full_refresh: true,
       threads: 8,
+      destination_connection_id: 1,
     });
+    // A new job left on the Warehouse sends no destination: the server's default.
+    expect(jobBody({ ...jobForm(null), name: "w" })).not.toHaveProperty("destination_connection_id");
   });
 });
 
