@@ -153,6 +153,16 @@ function RunView({ run }: { run: Run }) {
           <RunStatusBadge status={run.status} />
           <Phases run={run} />
         </div>
+        {run.status === "queued" && run.stats.waiting ? (
+          <Alert role="status">
+            <AlertTitle>
+              {t("runs.waitingFor", {
+                upstreams: run.stats.waiting.upstreams.join(", "),
+                since: formatDate(run.stats.waiting.since),
+              })}
+            </AlertTitle>
+          </Alert>
+        ) : null}
         {run.error ? (
           <Alert variant="destructive" role="alert">
             <TriangleAlertIcon aria-hidden="true" />

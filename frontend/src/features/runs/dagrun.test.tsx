@@ -41,4 +41,22 @@ describe("runs of a DAG run", () => {
     await renderApp("/runs/501");
     expect(await screen.findByRole("link", { name: "Part of DAG run 9" })).toHaveAttribute("href", "/dag?dag_run=9");
   });
+
+  it("says what a scheduled run waits for while its upstreams have no recent success", async () => {
+    server.use(
+      http.get("/api/v1/runs/:id", () =>
+        HttpResponse.json(
+          run({
+            status: "queued",
+            trigger: "schedule",
+            stats: { phase: "waiting", tables: [], waiting: { upstreams: ["nightly load (a success within 1 hours)"], since: "2026-12-08T01:00:00Z" } },
+          }),
+        ),
+      ),
+      http.get("/api/v1/pipelines/:id", () => HttpResponse.json(pipeline())),
+      http.get("/api/v1/runs/:id/logs/stream", () => new HttpResponse("event: end\ndata: {}\n\n", { headers: { "Content-Type": "text/event-stream" } })),
+    );
+    await renderApp("/runs/501");
+    expect(await screen.findByText(/Waiting for nightly load \(a success within 1 hours\) since/)).toBeInTheDocument();
+  });
 });
