@@ -12,8 +12,8 @@ import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useHasRole } from "@/features/auth/hooks";
-import { connectionsQuery } from "@/features/connections/api";
 import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
+import { DestinationSelect } from "@/features/transformations/DestinationSelect";
 import { runKeys, runQuery } from "@/features/runs/api";
 import { useDebounced } from "@/lib/use-debounced";
 import { createJob, deleteJob, jobCommands, jobKeys, jobPlanQuery, jobQuery, triggerJobRun, updateJob, type Job, type JobCommand } from "./api";
@@ -41,8 +41,6 @@ function JobEditor({ saved }: { saved: Job | null }) {
   const [touched, setTouched] = useState(false);
   const errors = jobFormErrors(form);
   const fullRefreshId = useId();
-  const connections = useQuery(connectionsQuery);
-  const destinations = (connections.data ?? []).filter((c) => c.direction !== "source");
 
   const save = useMutation({
     mutationFn: () => (saved ? updateJob(saved.id, jobBody(form)) : createJob(jobBody(form))),
@@ -156,21 +154,14 @@ function JobEditor({ saved }: { saved: Job | null }) {
         </Field>
         <Field label={t("jobs.fields.destination")} error={fieldErrors.destination_connection_id}>
           {(props) => (
-            <NativeSelect
+            <DestinationSelect
               {...props}
-              value={form.destination === null ? "" : String(form.destination)}
+              value={form.destination}
               disabled={!canEdit}
-              onChange={(e) => {
-                set("destination", e.target.value === "" ? null : Number(e.target.value));
+              onChange={(destination) => {
+                set("destination", destination);
               }}
-            >
-              {form.destination === null ? <option value="">{t("transformations.warehouse")}</option> : null}
-              {destinations.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </NativeSelect>
+            />
           )}
         </Field>
         <Field label={t("jobs.fields.description")}>

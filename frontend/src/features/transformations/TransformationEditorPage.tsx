@@ -12,7 +12,6 @@ import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useHasRole } from "@/features/auth/hooks";
 import { NodeOrchestration } from "@/features/dag/NodeOrchestration";
-import { connectionsQuery } from "@/features/connections/api";
 import { formatCell } from "@/features/connections/SqlConsole";
 import { runKeys, runQuery, runsQuery } from "@/features/runs/api";
 import { RunStatusBadge } from "@/features/runs/common";
@@ -38,6 +37,7 @@ import { ModelEditor } from "./ModelEditor";
 import { TestsEditor } from "./TestsEditor";
 import { lineageOf } from "./tree";
 import { columnTestsOf, withColumnTests, type ColumnTests } from "./testsConfig";
+import { DestinationSelect } from "./DestinationSelect";
 import { useCompletionData, useDestinationId } from "./useCompletionData";
 
 export function NewTransformationPage() {
@@ -94,8 +94,6 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
   const [downstream, setDownstream] = useState(false);
   const [pane, setPane] = useState<"compiled" | "preview">("compiled");
   const destinationId = useDestinationId(draft.destination ?? undefined);
-  const connections = useQuery(connectionsQuery);
-  const destinations = (connections.data ?? []).filter((c) => c.direction !== "source");
   const completions = useCompletionData(destinationId);
   const dirty = Object.keys(changesOf(draft, current)).length > 0;
   const nameError = draft.name !== "" && !modelNamePattern.test(draft.name) ? t("transformations.nameInvalid") : undefined;
@@ -240,21 +238,14 @@ function TransformationEditor({ saved }: { saved: Transformation | null }) {
         </Field>
         <Field label={t("transformations.fields.destination")}>
           {(props) => (
-            <NativeSelect
+            <DestinationSelect
               {...props}
-              value={draft.destination === null ? "" : String(draft.destination)}
+              value={draft.destination}
               disabled={!canEdit}
-              onChange={(event) => {
-                setDraft({ ...draft, destination: event.target.value === "" ? null : Number(event.target.value) });
+              onChange={(destination) => {
+                setDraft({ ...draft, destination });
               }}
-            >
-              {draft.destination === null ? <option value="">{t("transformations.warehouse")}</option> : null}
-              {destinations.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </NativeSelect>
+            />
           )}
         </Field>
       </div>
