@@ -11,7 +11,7 @@ import { Loading } from "@/components/loading";
 import { PageHeader } from "@/components/page-header";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { NativeSelect } from "@/components/ui/input";
+import { Input, NativeSelect } from "@/components/ui/input";
 import { useConfirmDelete } from "@/components/use-confirm-delete";
 import { useHasRole } from "@/features/auth/hooks";
 import { runKeys, runQuery } from "@/features/runs/api";
@@ -30,6 +30,7 @@ import {
   neighboursOf,
   parseNodeKey,
   triggerNode,
+  type CheckTimeframe,
   type Dag,
   type DagEdge,
   type DagNode,
@@ -152,11 +153,11 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
   const describeConnect = useConnectError();
 
   const connect = useMutation({
-    mutationFn: ({ from, to }: { from: string; to: string }) => {
+    mutationFn: ({ from, to, timeframe }: { from: string; to: string; timeframe?: CheckTimeframe }) => {
       const upstream = parseNodeKey(from);
       const downstream = parseNodeKey(to);
       if (!upstream || !downstream) throw new Error("bad node");
-      return createDependency(upstream, downstream);
+      return createDependency(upstream, downstream, timeframe);
     },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: dagKeys.graph() }),
   });
@@ -205,8 +206,8 @@ function DagView({ dag, dagRunId }: { dag: Dag; dagRunId: number | undefined }) 
             dag={dag}
             node={selectedNode}
             onSelect={setSelected}
-            onConnect={(from, to) => {
-              connect.mutate({ from, to });
+            onConnect={(from, to, timeframe) => {
+              connect.mutate({ from, to, timeframe });
             }}
             connecting={connect.isPending}
           />
@@ -262,7 +263,7 @@ function NodePanel({
   dag: Dag;
   node: DagNode;
   onSelect: (key: string | null) => void;
-  onConnect: (from: string, to: string) => void;
+  onConnect: (from: string, to: string, timeframe?: CheckTimeframe) => void;
   connecting: boolean;
 }) {
   const { t } = useTranslation();
@@ -271,6 +272,10 @@ function NodePanel({
   const canEdit = useHasRole("editor");
   const formatDate = useFormatDateTime();
   const [addTo, setAddTo] = useState("");
+  const [withTimeframe, setWithTimeframe] = useState(false);
+  const [timeframeValue, setTimeframeValue] = useState("24");
+  const [timeframeUnit, setTimeframeUnit] = useState<CheckTimeframe["unit"]>("hours");
+  const timeframeOK = /^[1-9]\d{0,4}$/.test(timeframeValue.trim());
   const { upstream, downstream } = neighboursOf(dag, node.key);
   const ref = parseNodeKey(node.key) ?? { type: node.type, id: node.id };
   const run = useMutation({
@@ -376,7 +381,8 @@ function NodePanel({
           aria-label={t("dag.panel.addDownstream")}
           onSubmit={(event) => {
             event.preventDefault();
-            if (addTo) onConnect(node.key, addTo);
+            if (!addTo || (withTimeframe && !timeframeOK)) return;
+            onConnect(node.key, addTo, withTimeframe ? { value: Number(timeframeValue.trim()), unit: timeframeUnit } : undefined);
             setAddTo("");
           }}
         >
@@ -398,11 +404,49 @@ function NodePanel({
                 </option>
               ))}
             </NativeSelect>
-            <Button type="submit" size="sm" variant="outline" disabled={!addTo || connecting}>
+            <Button type="submit" size="sm" variant="outline" disabled={!addTo || connecting || (withTimeframe && !timeframeOK)}>
               <LinkIcon aria-hidden="true" />
               {t("dag.panel.add")}
             </Button>
           </div>
+          <label className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              checked={withTimeframe}
+              onChange={(event) => {
+                setWithTimeframe(event.target.checked);
+              }}
+            />
+            {t("dag.panel.timeframe")}
+          </label>
+          {withTimeframe ? (
+            <div className="flex gap-2">
+              <Input
+                aria-label={t("dag.panel.timeframeValue")}
+                aria-invalid={!timeframeOK}
+                inputMode="numeric"
+                className="w-24"
+                value={timeframeValue}
+                onChange={(event) => {
+                  setTimeframeValue(event.target.value);
+                }}
+              />
+              <NativeSelect
+                aria-label={t("dag.panel.timeframeUnit")}
+                value={timeframeUnit}
+                onChange={(event) => {
+                  setTimeframeUnit(event.target.value as CheckTimeframe["unit"]);
+                }}
+              >
+                {(["minutes", "hours", "days"] as const).map((unit) => (
+                  <option key={unit} value={unit}>
+                    {t(`dag.panel.units.${unit}`)}
+                  </option>
+                ))}
+              </NativeSelect>
+            </div>
+          ) : null}
+          {withTimeframe ? <p className="text-xs text-muted-foreground">{t("dag.panel.timeframeHint")}</p> : null}
         </form>
       ) : null}
       <div className="flex flex-col gap-2">
@@ -433,6 +477,11 @@ function NeighbourButtons({ title, items, onSelect }: { title: string; items: { 
               {node.name}
             </button>
             {edge.inferred ? <span className="text-xs text-muted-foreground">{t("dag.inferredShort")}</span> : null}
+            {edge.check_timeframe ? (
+              <span className="text-xs text-muted-foreground">
+                {t("dag.panel.within", { value: edge.check_timeframe.value, unit: t(`dag.panel.units.${edge.check_timeframe.unit}`) })}
+              </span>
+            ) : null}
           </li>
         ))}
       </ul>

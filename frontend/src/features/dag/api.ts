@@ -58,10 +58,12 @@ export function parseNodeKey(key: string): NodeRef | undefined {
   return { type: match[1] as NodeType, id: Number(match[2]) };
 }
 
-export async function createDependency(upstream: NodeRef, downstream: NodeRef): Promise<Dependency> {
+export type CheckTimeframe = Schemas["CheckTimeframe"];
+
+export async function createDependency(upstream: NodeRef, downstream: NodeRef, checkTimeframe?: CheckTimeframe): Promise<Dependency> {
   return unwrap(await api.POST("/api/v1/dependencies", {
     params: { header: { "Idempotency-Key": idempotencyKey() } },
-    body: { upstream, downstream },
+    body: { upstream, downstream, ...(checkTimeframe ? { check_timeframe: checkTimeframe } : {}) },
   }));
 }
 

@@ -112,6 +112,36 @@ describe("DAG page", () => {
     expect(alert).toHaveTextContent("It would close a cycle: nightly → Orders → stg_orders → nightly");
   });
 
+  it("declares a dependency with a check_timeframe from the panel", async () => {
+    const posted: unknown[] = [];
+    server.use(
+      http.get("/api/v1/dag", () => HttpResponse.json(dag)),
+      http.post("/api/v1/dependencies", async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        posted.push(body);
+        return HttpResponse.json({ id: 9, ...body, created_at: "2026-03-01T00:00:00Z" }, { status: 201 });
+      }),
+    );
+    const { user } = await renderApp("/dag");
+    await user.click(await screen.findByRole("button", { name: "Orders (Pipeline, Succeeded)" }));
+    const panel = screen.getByRole("complementary", { name: "Details of Orders" });
+    await user.selectOptions(within(panel).getByRole("combobox", { name: "Add a downstream node" }), "job:31");
+    await user.click(within(panel).getByRole("checkbox", { name: "Only when this node succeeded recently" }));
+    const value = within(panel).getByRole("textbox", { name: "Within" });
+    await user.clear(value);
+    await user.type(value, "0");
+    expect(within(panel).getByRole("button", { name: "Add" })).toBeDisabled();
+    await user.clear(value);
+    await user.type(value, "2");
+    await user.selectOptions(within(panel).getByRole("combobox", { name: "Unit" }), "days");
+    await user.click(within(panel).getByRole("button", { name: "Add" }));
+    await waitFor(() => {
+      expect(posted).toEqual([
+        { upstream: { type: "pipeline", id: 21 }, downstream: { type: "job", id: 31 }, check_timeframe: { value: 2, unit: "days" } },
+      ]);
+    });
+  });
+
   it("removes a declared edge after confirmation", async () => {
     let deleted = "";
     server.use(
