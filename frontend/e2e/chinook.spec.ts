@@ -93,13 +93,14 @@ test("loads Chinook with a pipeline, writes two models over it and builds them",
   await page.getByRole("searchbox", { name: "Search models" }).fill(artistTracks);
   await page.getByRole("link", { name: new RegExp(artistTracks) }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(artistTracks);
-  await page.getByLabel("With downstream models").check();
+  await page.getByLabel("With everything downstream (one DAG run)").check();
   await page.getByRole("button", { name: "Build" }).click();
-  await expect(page).toHaveURL(/\/runs\/\d+$/);
-  const nodes = page.getByRole("table", { name: "Nodes" });
-  await expect(nodes.getByRole("row").filter({ hasText: artistTracks }).getByText("Success")).toBeVisible({ timeout: 60_000 });
-  await expect(nodes.getByRole("row").filter({ hasText: bigArtists }).getByText("Success")).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByText("Succeeded", { exact: true })).toBeVisible({ timeout: 30_000 });
+  // A build with downstream is a DAG run: the model, then the model that ref()s it.
+  await expect(page).toHaveURL(/\/dag\?dag_run=\d+$/);
+  await expect(page.getByRole("status", { name: "DAG run" })).toContainText("succeeded", { timeout: 120_000 });
+  for (const name of [artistTracks, bigArtists]) {
+    await expect(page.getByRole("button", { name: new RegExp(`^${name} \\(Transformation, Succeeded\\)`) })).toBeVisible();
+  }
   await page.screenshot({ path: path.join(artifacts, "chinook-build.png"), fullPage: true });
 
   // The built model answers from the destination: the four artists with at least 100 tracks.

@@ -98,7 +98,7 @@ test("writes a model with ref() completion, compiles, previews, adds a unique te
   await page.getByRole("link", { name: new RegExp(base) }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(base);
   // Its lineage names the model built on it.
-  await expect(page.getByRole("link", { name: orders, exact: true })).toHaveAttribute("href", /\/transformations\/\d+$/);
+  await expect(page.getByRole("link", { name: orders, exact: true }).first()).toHaveAttribute("href", /\/transformations\/\d+$/);
 
   // A unique test on its id column, saved with the model, runs in the build.
   await page.getByRole("button", { name: "Add a column" }).click();
@@ -106,12 +106,18 @@ test("writes a model with ref() completion, compiles, previews, adds a unique te
   await page.getByRole("checkbox", { name: "unique", exact: true }).check();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByTestId("unsaved")).toBeHidden();
-  await page.getByLabel("With downstream models").check();
+  await page.getByLabel("With everything downstream (one DAG run)").check();
   await page.getByRole("button", { name: "Build" }).click();
+  // A build with downstream is a DAG run: the model, then the model built on it, lighting up.
+  await expect(page).toHaveURL(/\/dag\?dag_run=\d+$/);
+  await expect(page.getByRole("status", { name: "DAG run" })).toContainText("succeeded", { timeout: 60_000 });
+  await expect(page.getByRole("button", { name: new RegExp(`^${orders} \\(Transformation, Succeeded\\)`) })).toBeVisible();
+  // The model's own run built it and passed its test.
+  await page.getByRole("button", { name: new RegExp(`^${base} \\(Transformation, Succeeded\\)`) }).click();
+  await page.getByRole("complementary", { name: `Details of ${base}` }).getByRole("link", { name: /Run #\d+/ }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   const nodes = page.getByRole("table", { name: "Nodes" });
   await expect(nodes.getByRole("row").filter({ hasText: base }).getByText("Success")).toBeVisible({ timeout: 30_000 });
-  await expect(nodes.getByRole("row").filter({ hasText: orders }).getByText("Success")).toBeVisible({ timeout: 30_000 });
   await expect(nodes.getByRole("row").filter({ hasText: `unique_${base}_id` }).getByText("Pass")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Succeeded", { exact: true })).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: path.join(artifacts, "transformation-run.png"), fullPage: true });

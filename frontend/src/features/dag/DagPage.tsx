@@ -64,9 +64,10 @@ function DagRunBanner({ id }: { id: number }) {
   const dagRun = useQuery(dagRunQuery(id));
   const previous = useRef<DagRun["status"] | undefined>(undefined);
   const status = dagRun.data?.status;
-  // When the cascade ends, the graph's last runs have changed: refetch it once.
+  // When the cascade is seen ended (also when it ended before the first look), the graph's last
+  // runs have changed: refetch it once.
   useEffect(() => {
-    if (previous.current === "running" && status !== undefined && status !== "running") {
+    if (status !== undefined && status !== "running" && previous.current !== status) {
       void queryClient.invalidateQueries({ queryKey: dagKeys.graph() });
       void queryClient.invalidateQueries({ queryKey: runKeys.lists() });
     }
