@@ -65,34 +65,16 @@ func errActive(id int64) error {
 // TriggerOptions are the choices of one trigger.
 type TriggerOptions struct {
 	FullRefresh bool
-	// Downstream would also run the node's descendants. No dependencies exist yet, so a node's
-	// descendants are none and the cascade is the node alone: it is accepted and runs the node.
-	Downstream bool
 }
 
-// TriggerPipeline creates a queued run of the pipeline and enqueues its job in the same
-// transaction. A pipeline with an active run answers a Conflict naming it.
+// TriggerPipeline creates a queued run of the pipeline (the pipeline alone: cascades are
+// internal/dag's) and enqueues its job in the same transaction. A pipeline with an active run
+// answers a Conflict naming it.
 func (s *Service) TriggerPipeline(ctx context.Context, p auth.Principal, pipelineID int64, opts TriggerOptions) (dbgen.Run, error) {
-	trigger := TriggerManual
-	if p.IsAPIKey() {
-		trigger = TriggerAPI
-	}
 	var out dbgen.Run
 	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		pl, err := q.PipelineForRun(ctx, dbgen.PipelineForRunParams{OrgID: p.OrgID, ID: pipelineID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No pipeline %d.", pipelineID)
-		}
-		if err != nil {
-			return err
-		}
-		if pl.Status == "paused" {
-			return apperr.Conflictf("Pipeline %q is paused; set it active to run it.", pl.Name)
-		}
-		out, err = s.enqueue(ctx, q, tx, p, dbgen.CreateRunParams{
-			OrgID: p.OrgID, TargetType: TargetPipeline, TargetID: pl.ID, Trigger: trigger, Attempt: 1,
-			FullRefresh: opts.FullRefresh, CreatedBy: userOf(p),
-		})
+		var err error
+		out, err = s.EnqueueNode(ctx, q, tx, p, TargetPipeline, pipelineID, NodeOptions{Trigger: triggerOf(p), FullRefresh: opts.FullRefresh})
 		return err
 	})
 	return out, err

@@ -26,66 +26,6 @@ type TransformSpec struct {
 	Threads int32
 }
 
-// TransformOptions are the choices of a transformation's run.
-type TransformOptions struct {
-	// Command is run, test or build.
-	Command     string
-	Downstream  bool
-	FullRefresh bool
-}
-
-// TriggerTransformation creates a queued run of a model (its command over the model, and over
-// its descendants with Downstream) and enqueues its job in the same transaction; 409 while the
-// model has an active run.
-func (s *Service) TriggerTransformation(ctx context.Context, p auth.Principal, id int64, opts TransformOptions) (dbgen.Run, error) {
-	switch opts.Command {
-	case "run", "test", "build":
-	default:
-		return dbgen.Run{}, apperr.Invalidf([]apperr.FieldError{{Field: "command", Message: "must be run, test or build"}}, "Choose what to run.")
-	}
-	var out dbgen.Run
-	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		t, err := q.GetTransformationForRun(ctx, dbgen.GetTransformationForRunParams{OrgID: p.OrgID, ID: id})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No transformation %d.", id)
-		}
-		if err != nil {
-			return err
-		}
-		sel := t.Name
-		if opts.Downstream {
-			sel += "+"
-		}
-		out, err = s.enqueueWith(ctx, q, tx, p, dbgen.CreateRunParams{
-			OrgID: p.OrgID, TargetType: TargetTransformation, TargetID: t.ID, Trigger: triggerOf(p), Attempt: 1,
-			FullRefresh: opts.FullRefresh, CreatedBy: userOf(p),
-		}, &TransformSpec{Command: opts.Command, Select: sel, Threads: 4})
-		return err
-	})
-	return out, err
-}
-
-// TriggerJob creates a queued run of a job with the job's command, selector and flags as they
-// are now; 409 while the job has an active run.
-func (s *Service) TriggerJob(ctx context.Context, p auth.Principal, id int64) (dbgen.Run, error) {
-	var out dbgen.Run
-	err := database.InOrg(ctx, s.db, p, func(q *dbgen.Queries, tx pgx.Tx) error {
-		j, err := q.GetJobForRun(ctx, dbgen.GetJobForRunParams{OrgID: p.OrgID, ID: id})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFoundf("No job %d.", id)
-		}
-		if err != nil {
-			return err
-		}
-		out, err = s.enqueueWith(ctx, q, tx, p, dbgen.CreateRunParams{
-			OrgID: p.OrgID, TargetType: TargetJob, TargetID: j.ID, Trigger: triggerOf(p), Attempt: 1,
-			FullRefresh: j.FullRefresh, CreatedBy: userOf(p),
-		}, &TransformSpec{Command: j.Command, Select: j.Select, Exclude: j.Exclude, Threads: j.Threads})
-		return err
-	})
-	return out, err
-}
-
 // retryTransform runs a failed or cancelled transformation or job run again with its spec.
 func (s *Service) retryTransform(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p auth.Principal, r dbgen.Run) (dbgen.Run, error) {
 	switch r.TargetType {
