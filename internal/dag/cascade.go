@@ -118,17 +118,19 @@ func (s *Service) Advance(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p au
 		return err
 	}
 	status := map[string]string{}
-	names := map[string]string{}
 	for _, n := range nodes {
-		key := Node{n.NodeType, n.NodeID}.Key()
 		if n.RunStatus != nil {
-			status[key] = *n.RunStatus
+			status[Node{n.NodeType, n.NodeID}.Key()] = *n.RunStatus
 		}
-		if name, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: p.OrgID, NodeType: n.NodeType, NodeID: n.NodeID}); err == nil {
-			names[key] = name
-		} else {
-			names[key] = key
+	}
+	// A node's name is read only to write a skip's reason.
+	nameOf := func(key string) string {
+		if n, ok := ParseKey(key); ok {
+			if name, err := q.NodeName(ctx, dbgen.NodeNameParams{OrgID: p.OrgID, NodeType: n.Type, NodeID: n.ID}); err == nil {
+				return name
+			}
 		}
+		return key
 	}
 	for _, n := range nodes {
 		if n.RunID != nil {
@@ -141,7 +143,7 @@ func (s *Service) Advance(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, p au
 			switch st := status[u]; {
 			case st == run.StatusSuccess:
 			case terminal(st):
-				notOK = append(notOK, fmt.Sprintf("%s %s", names[u], st))
+				notOK = append(notOK, fmt.Sprintf("%s %s", nameOf(u), st))
 			default:
 				waiting = true
 			}
